@@ -1,0 +1,64 @@
+"""tinygraph: a small, transparent define-by-run autograd framework on NumPy.
+
+    import tinygraph as tg
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()            # x.grad == [2., 4.]
+"""
+
+from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
+from .autograd import (
+    Function,
+    backward,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+)
+from .errors import GradcheckError, ShapeError
+from .factories import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .gradcheck import gradcheck, gradgradcheck
+from .ops.functions import (
+    abs,
+    add,
+    astype,
+    broadcast_to,
+    cat,
+    clip,
+    concatenate,
+    div,
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sub,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
+)
+from .random import manual_seed
+from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
+
+__version__ = "0.1.0"

@@ -1,0 +1,96 @@
+"""The array-namespace seam: every op kernel gets its array module from its inputs here.
+
+Op forwards and backwards never write ``numpy.exp``; they write ``self.xp.exp``, where
+``xp`` is the namespace of the arrays they were given. Today the only backend is NumPy, but a
+GPU array library with a NumPy-compatible API (CuPy, for example) can be added by registering
+one more namespace for its array type, without touching any op.
+
+A namespace is NumPy's public functions plus a few kernels NumPy spells awkwardly
+(``scatter_add``, ``setitem``, ``unbroadcast``), so op code reads the same on every backend. Under
+``create_graph=True`` the engine hands backwards the *Tensor* namespace instead (see
+``tinygraph.ops.namespace``), which offers the same names as recorded ops.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy
+
+
+def _scatter_add(grad, index, shape):
+    """Return zeros(shape) with ``grad`` added at ``index``; repeated indices accumulate."""
+    out = numpy.zeros(shape, dtype=grad.dtype)
+    if _is_basic_index(index):
+        out[index] = grad  # basic indexing cannot repeat an element: plain assignment is exact
+    else:
+        numpy.add.at(out, index, grad)
+    return out
+
+
+def _is_basic_index(index) -> bool:
+    """True when ``index`` selects each element at most once (ints, slices, None, ..., masks)."""
+    parts = index if type(index) is tuple else (index,)
+    for part in parts:
+        if isinstance(part, numpy.ndarray):
+            if part.dtype != numpy.bool_:
+                return False
+        elif isinstance(part, (list, tuple)):
+            return False
+    return True
+
+
+def _unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting.
+
+    Broadcasting copies an input along new leading axes and along axes of length 1, so its
+    gradient sums over exactly those axes.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def _setitem(array, index, value):
+    """A copy of ``array`` with ``array[index] = value`` (functional assignment)."""
+    out = array.copy()
+    out[index] = value
+    return out
+
+
+def _make_namespace(module, name: str, **extras) -> types.SimpleNamespace:
+    names = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
+    names.update(extras)
+    return types.SimpleNamespace(__name__=name, **names)
+
+
+numpy_namespace = _make_namespace(
+    numpy,
+    "tinygraph.backend.numpy",
+    array_type=numpy.ndarray,
+    scatter_add=_scatter_add,
+    setitem=_setitem,
+    unbroadcast=_unbroadcast,
+)
+
+_NAMESPACE_BY_TYPE: dict[type, types.SimpleNamespace] = {numpy.ndarray: numpy_namespace}
+
+
+def register_namespace(array_type: type, namespace) -> None:
+    """Make ops running on ``array_type`` arrays use ``namespace`` (a NumPy-like API)."""
+    _NAMESPACE_BY_TYPE[array_type] = namespace
+
+
+def namespace_of(*arrays):
+    """The array namespace for these arrays (the first registered array type wins)."""
+    for array in arrays:
+        xp = _NAMESPACE_BY_TYPE.get(type(array))
+        if xp is not None:
+            return xp
+    return numpy_namespace

@@ -1,0 +1,299 @@
+"""Elementwise ops: arithmetic, powers, exp/log, activations.
+
+Each backward returns gradients in the broadcast output shape; the engine sums them down to
+each input's shape. Gradients at points where the function is not differentiable follow
+PyTorch: ``abs'(0) = 0``, ``relu'(0) = 0``, clip passes the gradient at its bounds, and
+``maximum``/``minimum`` split it evenly between tied inputs.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Op
+
+
+class Add(Op):
+    """out = a + b;  da = g, db = g."""
+
+    __slots__ = ()
+    label = "add"
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Op):
+    """out = a - b;  da = g, db = -g."""
+
+    __slots__ = ()
+    label = "sub"
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_grad[1] else None)
+
+
+class Neg(Op):
+    """out = -x;  dx = -g."""
+
+    __slots__ = ()
+    label = "neg"
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return (-g,)
+
+
+class Mul(Op):
+    """out = a * b;  da = g * b, db = g * a."""
+
+    __slots__ = ()
+    label = "mul"
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        need_a, need_b = self.needs_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Op):
+    """out = a / b;  da = g / b, db = -g * a / b**2."""
+
+    __slots__ = ()
+    label = "div"
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return a / b
+
+    def backward(self, g):
+        a, b = self.saved
+        need_a, need_b = self.needs_grad
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+class Pow(Op):
+    """out = a ** b;  da = g * b * a**(b-1) (0 where b == 0),  db = g * out * log(a)
+    (0 where a == 0 and b >= 0, as in PyTorch)."""
+
+    __slots__ = ()
+    label = "pow"
+
+    def forward(self, a, b):
+        out = a**b
+        self.save(a, b, out)
+        return out
+
+    def backward(self, g):
+        a, b, out = self.saved
+        xp = self.xp
+        need_a, need_b = self.needs_grad
+        ga = gb = None
+        if need_a:
+            if isinstance(b, (int, float)):
+                ga = g * 0 if b == 0 else g * b * a ** (b - 1)
+            else:
+                ga = xp.where(b == 0, 0, g * b * a ** (b - 1))
+        if need_b:
+            at_zero = (a == 0) & (b >= 0)
+            gb = xp.where(at_zero, 0, g * out * xp.log(xp.where(at_zero, 1, a)))
+        return ga, gb
+
+
+class Maximum(Op):
+    """out = max(a, b);  the gradient goes to the larger input, split in half on ties."""
+
+    __slots__ = ()
+    label = "maximum"
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return self.xp.maximum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        xp = self.xp
+        half = g * 0.5
+        need_a, need_b = self.needs_grad
+        ga = xp.where(a > b, g, xp.where(a == b, half, 0)) if need_a else None
+        gb = xp.where(b > a, g, xp.where(a == b, half, 0)) if need_b else None
+        return ga, gb
+
+
+class Minimum(Op):
+    """out = min(a, b);  the gradient goes to the smaller input, split in half on ties."""
+
+    __slots__ = ()
+    label = "minimum"
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return self.xp.minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        xp = self.xp
+        half = g * 0.5
+        need_a, need_b = self.needs_grad
+        ga = xp.where(a < b, g, xp.where(a == b, half, 0)) if need_a else None
+        gb = xp.where(b < a, g, xp.where(a == b, half, 0)) if need_b else None
+        return ga, gb
+
+
+class Exp(Op):
+    """y = exp(x);  dx = g * y."""
+
+    __slots__ = ()
+    label = "exp"
+
+    def forward(self, x):
+        y = self.xp.exp(x)
+        self.save(y)
+        return y
+
+    def backward(self, g):
+        (y,) = self.saved
+        return (g * y,)
+
+
+class Log(Op):
+    """y = log(x);  dx = g / x."""
+
+    __slots__ = ()
+    label = "log"
+
+    def forward(self, x):
+        self.save(x)
+        return self.xp.log(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g / x,)
+
+
+class Sqrt(Op):
+    """y = sqrt(x);  dx = g / (2 y)."""
+
+    __slots__ = ()
+    label = "sqrt"
+
+    def forward(self, x):
+        y = self.xp.sqrt(x)
+        self.save(y)
+        return y
+
+    def backward(self, g):
+        (y,) = self.saved
+        return (g / (2 * y),)
+
+
+class Abs(Op):
+    """y = |x|;  dx = g * sign(x) (0 at x == 0)."""
+
+    __slots__ = ()
+    label = "abs"
+
+    def forward(self, x):
+        self.save(x)
+        return self.xp.abs(x)
+
+    def backward(self, g):
+        (x,) = self.saved
+        return (g * self.xp.sign(x),)
+
+
+class Clip(Op):
+    """y = min(max(x, min), max);  dx = g where min <= x <= max, else 0."""
+
+    __slots__ = ("min", "max")
+    label = "clip"
+
+    def forward(self, x):
+        self.save(x)
+        return self.xp.clip(x, self.min, self.max)
+
+    def backward(self, g):
+        (x,) = self.saved
+        xp = self.xp
+        if self.min is not None:
+            g = xp.where(x >= self.min, g, 0)
+        if self.max is not None:
+            g = xp.where(x <= self.max, g, 0)
+        return (g,)
+
+
+class ReLU(Op):
+    """y = max(x, 0);  dx = g where y > 0, else 0."""
+
+    __slots__ = ()
+    label = "relu"
+
+    def forward(self, x):
+        y = self.xp.maximum(x, 0)
+        self.save(y)
+        return y
+
+    def backward(self, g):
+        (y,) = self.saved
+        return (self.xp.where(y > 0, g, 0),)
+
+
+class Sigmoid(Op):
+    """y = 1 / (1 + exp(-x));  dx = g * y * (1 - y).
+
+    Computed as exp(-log(1 + exp(-x))) with a stable logaddexp: no overflow for large |x| and
+    full relative precision for very negative x.
+    """
+
+    __slots__ = ()
+    label = "sigmoid"
+
+    def forward(self, x):
+        xp = self.xp
+        y = xp.exp(-xp.logaddexp(0, -x))
+        self.save(y)
+        return y
+
+    def backward(self, g):
+        (y,) = self.saved
+        return (g * y * (1 - y),)
+
+
+class Tanh(Op):
+    """y = tanh(x);  dx = g * (1 - y**2)."""
+
+    __slots__ = ()
+    label = "tanh"
+
+    def forward(self, x):
+        y = self.xp.tanh(x)
+        self.save(y)
+        return y
+
+    def backward(self, g):
+        (y,) = self.saved
+        return (g * (1 - y * y),)
+
+
+class Cast(Op):
+    """y = x converted to ``dtype``;  dx = g converted back to x's dtype."""
+
+    __slots__ = ("dtype_in", "dtype_out")
+    label = "astype"
+
+    def forward(self, x):
+        self.dtype_in = x.dtype
+        return x.astype(self.dtype_out)
+
+    def backward(self, g):
+        return (g.astype(self.dtype_in),)

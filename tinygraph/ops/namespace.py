@@ -1,0 +1,75 @@
+"""The Tensor namespace: what op backwards see as ``self.xp`` under ``create_graph=True``.
+
+It offers the names op backwards use from the array namespace (``xp.exp``, ``xp.where``,
+``xp.scatter_add``, ...), implemented as recorded ops on Tensors, so one gradient formula serves
+both the fast array backward and the recorded backward that higher derivatives need.
+"""
+
+from __future__ import annotations
+
+import types
+
+from .. import autograd
+from ..backend import namespace_of
+from . import functions as F
+
+
+def _constant(fn_name: str):
+    """A function with zero derivative (sign, isfinite, ...): computed on the raw arrays."""
+
+    def constant(x, *args, **kwargs):
+        data = F._data(x)
+        return autograd._new_tensor(getattr(namespace_of(data), fn_name)(data, *args, **kwargs),
+                                    None)
+
+    constant.__name__ = fn_name
+    return constant
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum a Tensor gradient down to ``shape`` (the recorded twin of backend.unbroadcast)."""
+    if tuple(grad.shape) == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = F.sum(grad, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = F.sum(grad, axis=axes, keepdims=True)
+    return grad
+
+
+tensor_namespace = types.SimpleNamespace(
+    __name__="tinygraph.tensor_namespace",
+    exp=F.exp,
+    log=F.log,
+    sqrt=F.sqrt,
+    abs=F.abs,
+    tanh=F.tanh,
+    clip=F.clip,
+    maximum=F.maximum,
+    minimum=F.minimum,
+    matmul=F.matmul,
+    where=F.where,
+    sum=F.sum,
+    mean=F.mean,
+    reshape=F.reshape,
+    transpose=F.transpose,
+    swapaxes=F.swapaxes,
+    broadcast_to=F.broadcast_to,
+    expand_dims=F.unsqueeze,
+    concatenate=F.concatenate,
+    stack=F.stack,
+    scatter_add=F.scatter_add,
+    setitem=F.setitem,
+    unbroadcast=unbroadcast,
+    sign=_constant("sign"),
+    isfinite=_constant("isfinite"),
+    zeros_like=_constant("zeros_like"),
+    ones_like=_constant("ones_like"),
+    logical_and=_constant("logical_and"),
+    logical_or=_constant("logical_or"),
+    logical_not=_constant("logical_not"),
+)
+
+autograd.tensor_namespace = tensor_namespace

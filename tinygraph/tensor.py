@@ -1,0 +1,488 @@
+"""The Tensor: an array plus the record of how it was computed.
+
+A Tensor holds its values in ``.data`` (a NumPy array) and, when it was produced by ops on
+inputs that require grad, the node of the op that made it (``.grad_fn``). Every operator and
+method here is a one-line delegation to a function of ``tinygraph.ops``.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import autograd
+from .ops import functions as F
+from .autograd import grad_accumulator, state
+from .backend import namespace_of
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype Python scalars, lists and factories produce (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python scalars, lists and factories produce."""
+    return _default_dtype
+
+
+def _to_array(data, dtype):
+    """The array a new Tensor holds: a copy; NumPy data keeps its dtype, Python data is float."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.array(data, dtype=dtype, copy=True)
+    array = np.array(data, dtype=dtype)
+    if dtype is None and array.dtype.kind in "iuf":
+        array = array.astype(_default_dtype)
+    elif dtype is None and array.dtype.kind not in "bc":
+        raise TypeError(
+            f"tensor: cannot make a tensor from {type(data).__name__} data (NumPy gave dtype "
+            f"{array.dtype}); pass numbers, nested lists of numbers, or a NumPy array."
+        )
+    return array
+
+
+def _check_float(dtype, what: str) -> None:
+    if np.dtype(dtype).kind not in "fc":
+        raise TypeError(
+            f"{what}: only floating-point tensors can require gradients, but the dtype is "
+            f"{np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=np.float32, "
+            "requires_grad=True)."
+        )
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version", "_accumulator",
+                 "__weakref__")
+    __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+        self.data = _to_array(data, dtype)
+        if requires_grad:
+            _check_float(self.data.dtype, "tensor")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self.name = name
+        self._version = 0
+        self._accumulator = None
+
+    # -- attributes ----------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        return F.transpose(self)
+
+    # -- autograd ------------------------------------------------------------------------
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        A one-element tensor is seeded with 1; any other shape needs ``gradient`` (same shape).
+        The graph's saved values are freed afterwards unless ``retain_graph=True``.
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        return autograd._new_tensor(self.data, None)
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to a Python number; this "
+                f"one has shape {self.shape}. Index or reduce it first."
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad.")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    def register_hook(self, hook) -> _HookHandle:
+        """Call ``hook(grad)`` with this tensor's summed gradient during backward.
+
+        A hook may return a Tensor that replaces the gradient; returning None keeps it.
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_hook(): cannot register a hook on a tensor that does not require grad."
+            )
+        node = self.grad_fn if self.grad_fn is not None else grad_accumulator(self)
+        if node.hooks is None:
+            node.hooks = []
+        node.hooks.append(hook)
+        return _HookHandle(node, hook)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns self."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor: use detach() to get a tensor "
+                "without a graph."
+            )
+        if requires_grad:
+            _check_float(self.data.dtype, "requires_grad_")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    # -- in-place ------------------------------------------------------------------------
+
+    def _check_inplace(self, what: str) -> None:
+        if self.requires_grad and self.grad_fn is None and state.grad_enabled:
+            raise RuntimeError(
+                f"{what}: in-place operation on a leaf tensor that requires grad (shape "
+                f"{self.shape}). Its old value is needed to compute gradients. Update "
+                "parameters inside `with tg.no_grad():`, or write x = x + ... to make a new "
+                "tensor."
+            )
+
+    def _rebind(self, result: Tensor) -> Tensor:
+        """Make self take the place of ``result`` in the graph (a recorded in-place op)."""
+        self.data = result.data
+        self.grad_fn = result.grad_fn
+        self.requires_grad = result.requires_grad
+        self._version += 1
+        return self
+
+    def _inplace(self, fn, ufunc: str, other, symbol: str) -> Tensor:
+        self._check_inplace(symbol)
+        records = state.grad_enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if records:
+            return self._rebind(fn(self, other))
+        value = other.data if isinstance(other, Tensor) else other
+        getattr(namespace_of(self.data), ufunc)(self.data, value, out=self.data)
+        self._version += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(F.add, "add", other, "+=")
+
+    def __isub__(self, other):
+        return self._inplace(F.sub, "subtract", other, "-=")
+
+    def __imul__(self, other):
+        return self._inplace(F.mul, "multiply", other, "*=")
+
+    def __itruediv__(self, other):
+        return self._inplace(F.div, "true_divide", other, "/=")
+
+    def __setitem__(self, index, value) -> None:
+        self._check_inplace("x[index] = value")
+        records = state.grad_enabled and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+        if records:
+            self._rebind(F.setitem(self, index, value))
+            return
+        self.data[F._index(index)] = value.data if isinstance(value, Tensor) else value
+        self._version += 1
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (allowed on leaves under ``tg.no_grad()``)."""
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        """Fill with ``value`` in place (allowed on leaves under ``tg.no_grad()``)."""
+        self._check_inplace("fill_")
+        self.data[...] = value
+        self._version += 1
+        return self
+
+    # -- operators -----------------------------------------------------------------------
+
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):
+        return F.add(other, self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(other, self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, other):
+        return F.pow(self, other)
+
+    def __rpow__(self, other):
+        return F.pow(other, self)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return F.abs(self)
+
+    def __getitem__(self, index):
+        return F.getitem(self, index)
+
+    # Comparisons and logic: no gradient, boolean result.
+
+    def _compare(self, other, ufunc: str) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        return autograd._new_tensor(getattr(namespace_of(self.data), ufunc)(self.data, value),
+                                    None)
+
+    def __lt__(self, other):
+        return self._compare(other, "less")
+
+    def __le__(self, other):
+        return self._compare(other, "less_equal")
+
+    def __gt__(self, other):
+        return self._compare(other, "greater")
+
+    def __ge__(self, other):
+        return self._compare(other, "greater_equal")
+
+    def __eq__(self, other):  # type: ignore[override]
+        return self._compare(other, "equal")
+
+    def __ne__(self, other):  # type: ignore[override]
+        return self._compare(other, "not_equal")
+
+    def __and__(self, other):
+        return self._compare(other, "logical_and")
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return self._compare(other, "logical_or")
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._compare(other, "logical_xor")
+
+    def __invert__(self):
+        return autograd._new_tensor(namespace_of(self.data).logical_not(self.data), None)
+
+    __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
+
+    # -- ops as methods ------------------------------------------------------------------
+
+    def sum(self, axis=None, keepdims=False):
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return F.mean(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, correction=1):
+        return F.var(self, axis, keepdims, correction)
+
+    def max(self, axis=None, keepdims=False):
+        return F.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return F.min(self, axis, keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return F.logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis=-1):
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return F.log_softmax(self, axis)
+
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def transpose(self, *axes):
+        return F.transpose(self, *axes)
+
+    def swapaxes(self, axis1, axis2):
+        return F.swapaxes(self, axis1, axis2)
+
+    def flatten(self, start_axis=0, end_axis=-1):
+        return F.flatten(self, start_axis, end_axis)
+
+    def squeeze(self, axis=None):
+        return F.squeeze(self, axis)
+
+    def unsqueeze(self, axis):
+        return F.unsqueeze(self, axis)
+
+    def broadcast_to(self, *shape):
+        return F.broadcast_to(self, shape[0] if len(shape) == 1 else shape)
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def sqrt(self):
+        return F.sqrt(self)
+
+    def abs(self):
+        return F.abs(self)
+
+    def clip(self, min=None, max=None):  # noqa: A002
+        return F.clip(self, min, max)
+
+    def relu(self):
+        return F.relu(self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def matmul(self, other):
+        return F.matmul(self, other)
+
+    def pow(self, exponent):
+        return F.pow(self, exponent)
+
+    def astype(self, dtype):
+        return F.astype(self, dtype)
+
+    def all(self):
+        return bool(self.data.all())
+
+    def any(self):
+        return bool(self.data.any())
+
+    # -- Python protocols ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor of shape {self.shape} is ambiguous; use .any() or "
+                ".all(), or compare a single element."
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != _default_dtype:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.op_name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("node", "hook")
+
+    def __init__(self, node, hook) -> None:
+        self.node = node
+        self.hook = hook
+
+    def remove(self) -> None:
+        hooks = self.node.hooks
+        if hooks and self.hook in hooks:
+            hooks.remove(self.hook)
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
+    """Make a Tensor (a copy of ``data``).
+
+    NumPy arrays keep their dtype; Python numbers and lists become the default float dtype
+    (float32, see ``set_default_dtype``). ``requires_grad=True`` needs a floating dtype.
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+autograd.Tensor = Tensor
