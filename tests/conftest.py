@@ -1,0 +1,63 @@
+"""Shared fixtures.
+
+PyTorch (the parity oracle) and Graphviz's `dot` are optional on a developer's machine, where
+tests that need them are skipped. CI installs both (see .ci/run), so there a missing one is an
+error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+import tinygraph as tg
+
+IN_CI = bool(os.environ.get("CI"))
+
+settings.register_profile("tinygraph", max_examples=15, deadline=None, derandomize=True)
+settings.load_profile("tinygraph")
+
+
+def _unavailable(what: str):
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI (.ci/run installs it) but is missing.")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The torch module (CPU, float64 parity oracle); skipped locally when absent."""
+    try:
+        import torch as torch_module
+    except ImportError:
+        _unavailable("PyTorch (pip install torch==2.13.0)")
+    torch_module.set_num_threads(1)
+    return torch_module
+
+
+@pytest.fixture(scope="session")
+def dot():
+    """Path of Graphviz's `dot` program; skipped locally when absent."""
+    path = shutil.which("dot")
+    if path is None:
+        _unavailable("Graphviz `dot` (apt-get install graphviz)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolate_global_state():
+    """Each test starts with the default dtype, grad mode on and a fixed seed."""
+    tg.manual_seed(0)
+    previous = tg.get_default_dtype()
+    yield
+    tg.set_default_dtype(previous)
+    assert tg.is_grad_enabled(), "a test left grad mode disabled"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
