@@ -1,0 +1,72 @@
+"""Every example runs in its quick mode and prints what it promises, so none can rot.
+
+Each ``examples/*.py`` is run as a user would run it (``python examples/NAME.py --quick``) in
+a fresh process whose working directory is a temporary folder; examples that write files get
+``--out`` pointing there too. Expected output lines are listed below for the examples that
+exist; an example without an entry is still run and must exit 0.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+# Substrings each example's output must contain (stdout and stderr together).
+EXPECTED = {
+    "quickstart.py": ["epoch", "loss"],
+    "gradcheck.py": [
+        "gradcheck(Softplus)       -> True",
+        "raised GradcheckError",
+        "gradient mismatch for input 0",
+        "raise_exception=False) -> False",
+    ],
+    "higher_order.py": ["max |difference|", "minimum is at (1, 1): reached"],
+    "xor.py": ["predictions", "accuracy"],
+    "regression_elastic_net.py": ["near-zero weights", "with penalty", "without penalty"],
+    "digits.py": ["held-out accuracy", "wrote"],
+    "pytorch_style.py": ["epoch", "test accuracy"],
+}
+
+# Files an example must leave in its --out folder (glob patterns).
+EXPECTED_FILES = {
+    "digits.py": ["*.png", "*.npz"],
+}
+
+
+def _run(script: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    args = [sys.executable, str(script), "--quick"]
+    if '"--out"' in script.read_text():
+        args += ["--out", str(tmp_path / "out")]
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    return subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_in_quick_mode(script, tmp_path):
+    result = _run(script, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{script.name} exited {result.returncode}:\n{output}"
+    assert "Traceback" not in output, output
+    for expected in EXPECTED.get(script.name, []):
+        assert expected in output, f"{script.name}: {expected!r} missing from:\n{output}"
+    for pattern in EXPECTED_FILES.get(script.name, []):
+        assert list((tmp_path / "out").glob(pattern)), (
+            f"{script.name} wrote no {pattern} in --out:\n{output}")
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_says_what_it_teaches_and_takes_quick_and_epochs(script):
+    source = script.read_text()
+    docstring = ast.get_docstring(ast.parse(source))
+    assert docstring, f"{script.name} has no module docstring saying what it teaches"
+    assert '"--quick"' in source and '"--epochs"' in source, (
+        f"{script.name} must accept --quick and --epochs")
