@@ -1,0 +1,392 @@
+"""The one op table that drives the op tests (test_ops_*.py).
+
+Every differentiable op is one :class:`OpSpec`: the tinygraph callable, a NumPy reference, a
+PyTorch reference, how many array arguments it takes, where their values may be drawn from,
+the shapes and keyword arguments to try, and whether second derivatives are checked. From
+each entry the tests derive, for every (shapes, kwargs) case:
+
+- forward against the NumPy reference (test_ops_forward.py),
+- gradient against central finite differences, second derivative (test_ops_gradcheck.py),
+- forward, gradient and second derivative against PyTorch in float64 (test_ops_torch.py),
+- for ``broadcasting=True`` entries, hypothesis-drawn mutually broadcastable shapes
+  (test_ops_hypothesis.py).
+
+Adding an op is one entry appended to ``OPS`` (or ``OPS.append(...)`` next to the op's tests)::
+
+    OpSpec(
+        "softplus",
+        fn=lambda x: F.softplus(x),                 # tinygraph Tensors in, Tensor out
+        ref=lambda x: np.logaddexp(0, x),           # NumPy arrays in, array out
+        torch=lambda x: x.exp().log1p(),            # torch float64 tensors in (use _torch()
+        nargs=1,                                    #   for torch.* functions)
+        shapes=UNARY_SHAPES,                        # tuples: one shape per array argument
+        domains={0: (-3.0, 3.0)},                   # per-argument value range (default ±2)
+    )
+
+Keyword arguments (``kwargs``) are constants of the op (axis, keepdims, an index, a class-label
+array): a list of dicts, or a function of the case's shapes returning that list (for axes that
+depend on ndim). Each dict is passed to all three callables, so write the torch callable with
+the same keyword names. Every kwargs dict is tried with every shape case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import tinygraph as tg
+from tinygraph.ops import functions as F
+
+Shapes = tuple  # one shape (a tuple of ints) per array argument
+KwargsCases = Sequence[dict] | Callable[[Shapes], Sequence[dict]]
+
+DEFAULT_DOMAIN = (-2.0, 2.0)
+
+
+@dataclass
+class OpSpec:
+    """One op under test.
+
+    name: test id.
+    fn: the tinygraph function, ``fn(*tensors, **kwargs) -> Tensor``.
+    ref: NumPy reference, ``ref(*arrays, **kwargs) -> ndarray``.
+    torch: PyTorch reference on float64 torch tensors, ``torch(*tensors, **kwargs)``; None
+        when there is no PyTorch counterpart.
+    nargs: number of array (differentiable) arguments.
+    shapes: the shape cases, each a tuple of ``nargs`` shapes (``()`` is a 0-d tensor).
+    kwargs: keyword cases (list of dicts, or ``shapes -> list of dicts``); default ``[{}]``.
+    domains: ``{arg index: (low, high)}``: values are drawn uniformly from there (default
+        ``DEFAULT_DOMAIN``), away from poles, kinks and outside the op's domain.
+    second_order: also check second derivatives (gradgradcheck, torch double backward).
+    broadcasting: the op broadcasts its array arguments (hypothesis draws shapes for it).
+    """
+
+    name: str
+    fn: Callable
+    ref: Callable
+    torch: Callable | None
+    nargs: int
+    shapes: Sequence[Shapes]
+    kwargs: KwargsCases = field(default_factory=lambda: [{}])
+    domains: dict = field(default_factory=dict)
+    second_order: bool = True
+    broadcasting: bool = False
+
+    def domain(self, i: int) -> tuple:
+        return self.domains.get(i, DEFAULT_DOMAIN)
+
+    def kwargs_for(self, shapes: Shapes) -> Sequence[dict]:
+        return self.kwargs(shapes) if callable(self.kwargs) else self.kwargs
+
+    def __repr__(self) -> str:  # pytest ids and failure messages
+        return f"OpSpec({self.name})"
+
+
+def _torch():
+    """The torch module, imported lazily (torch is optional outside CI)."""
+    import torch
+
+    return torch
+
+
+def make_inputs(spec: OpSpec, shapes: Shapes, rng: np.random.Generator) -> list:
+    """float64 arrays for ``spec``'s arguments, drawn from their domains."""
+    arrays = []
+    for i, shape in enumerate(shapes):
+        low, high = spec.domain(i)
+        arrays.append(rng.uniform(low, high, size=shape).astype(np.float64))
+    return arrays
+
+
+def cases(specs: Sequence[OpSpec], second_order_only: bool = False) -> list:
+    """``pytest.param``-ready triples (spec, shapes, kwargs) with readable ids."""
+    import pytest
+
+    params = []
+    for spec in specs:
+        if second_order_only and not spec.second_order:
+            continue
+        for shapes in spec.shapes:
+            for k, kwargs in enumerate(spec.kwargs_for(shapes)):
+                shape_id = "-".join("x".join(map(str, s)) or "0d" for s in shapes)
+                params.append(pytest.param(spec, shapes, kwargs,
+                                           id=f"{spec.name}[{shape_id}]#{k}"))
+    return params
+
+
+def iter_cases(spec: OpSpec) -> Iterator[tuple]:
+    for shapes in spec.shapes:
+        for kwargs in spec.kwargs_for(shapes):
+            yield shapes, kwargs
+
+
+# -- shape cases ---------------------------------------------------------------------------
+
+UNARY_SHAPES = [((),), ((4,),), ((2, 3),), ((2, 1, 3),), ((0, 3),)]
+BINARY_SHAPES = [
+    ((), ()),
+    ((3,), ()),               # tensor with 0-d
+    ((), (3,)),               # 0-d with tensor
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),           # broadcast the second
+    ((3,), (2, 3)),           # broadcast the first
+    ((2, 1), (1, 3)),         # both ways
+    ((4, 1, 3), (2, 1)),
+    ((0, 3), (3,)),           # empty
+]
+REDUCE_SHAPES = [((),), ((5,),), ((2, 3),), ((2, 3, 4),)]
+
+
+def axes_for(shapes: Shapes) -> list:
+    """Reduction keywords: all axes, each axis (also negative), a tuple, with/without keepdims."""
+    ndim = len(shapes[0])
+    out = [{}, {"axis": None, "keepdims": True}]
+    for axis in range(-ndim, ndim):
+        out.append({"axis": axis, "keepdims": axis % 2 == 0})
+    if ndim >= 2:
+        out.append({"axis": (0, -1)})
+        out.append({"axis": (0, ndim - 1), "keepdims": True})
+    return out
+
+
+def one_axis_for(shapes: Shapes) -> list:
+    """softmax-style keywords: one axis, positive and negative."""
+    ndim = len(shapes[0])
+    return [{"axis": a} for a in range(-ndim, ndim)] or [{"axis": -1}]
+
+
+def _dims(x, axis):
+    """torch's ``dim`` for a tinygraph ``axis`` (None: every axis)."""
+    return tuple(range(x.ndim)) if axis is None else axis
+
+
+def _torch_reduce(method: str):
+    def reduce(x, axis=None, keepdims=False):
+        if x.ndim == 0:
+            return getattr(x, method)()
+        return getattr(x, method)(dim=_dims(x, axis), keepdim=keepdims)
+
+    return reduce
+
+
+def _torch_var(x, axis=None, keepdims=False):
+    return x.var(dim=_dims(x, axis) if x.ndim else None, keepdim=keepdims, correction=1)
+
+
+def _torch_index(index):
+    """A NumPy index with its arrays turned into torch tensors."""
+    torch = _torch()
+    parts = index if isinstance(index, tuple) else (index,)
+    converted = tuple(torch.as_tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
+    return converted if isinstance(index, tuple) else converted[0]
+
+
+def _np_setitem(x, v, index):
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+def _torch_setitem(x, v, index):
+    out = x.clone()
+    out[_torch_index(index)] = v
+    return out
+
+
+def _where_kwargs(shapes: Shapes) -> list:
+    shape = np.broadcast_shapes(*shapes)
+    pattern = (np.arange(int(np.prod(shape))) % 3 == 0).reshape(shape)
+    return [{"cond": pattern}, {"cond": np.array(True)}]
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    peak = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _np_softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_log_softmax(x, axis=-1):
+    return np.log(_np_softmax(x, axis))
+
+
+# Index cases for getitem on a (4, 5) tensor: basic, advanced with repeats, masks.
+GETITEM_INDICES = [
+    {"index": 1},
+    {"index": -1},
+    {"index": (1, 2)},
+    {"index": slice(1, 3)},
+    {"index": (slice(None), slice(None, None, 2))},
+    {"index": (slice(None, None, -1), 0)},
+    {"index": (None, 1)},
+    {"index": (Ellipsis, 2)},
+    {"index": (Ellipsis, None)},
+    {"index": np.array([0, 2, 2, 3, 0])},                  # repeated rows accumulate
+    {"index": (np.array([1, 1, 3]), np.array([0, 0, 4]))},  # repeated elements accumulate
+    {"index": (slice(None), np.array([4, 4, 1]))},
+    {"index": np.array([True, False, True, True])},
+    {"index": np.arange(20).reshape(4, 5) % 3 == 0},
+]
+
+SETITEM_CASES = [
+    (((4, 5), ()), {"index": (1, 2)}),
+    (((4, 5), (5,)), {"index": 2}),
+    (((4, 5), (4, 2)), {"index": (slice(None), slice(1, 3))}),
+    (((4, 5), (3, 5)), {"index": np.array([0, 2, 3])}),
+    (((4, 5), (1,)), {"index": np.arange(20).reshape(4, 5) % 3 == 0}),
+]
+
+
+OPS: list[OpSpec] = [
+    # -- arithmetic (broadcasting) -------------------------------------------------------
+    OpSpec("add", tg.add, np.add, lambda a, b: a + b, 2, BINARY_SHAPES, broadcasting=True),
+    OpSpec("sub", tg.sub, np.subtract, lambda a, b: a - b, 2, BINARY_SHAPES,
+           broadcasting=True),
+    OpSpec("mul", tg.mul, np.multiply, lambda a, b: a * b, 2, BINARY_SHAPES,
+           broadcasting=True),
+    OpSpec("div", tg.div, np.divide, lambda a, b: a / b, 2, BINARY_SHAPES,
+           domains={1: (0.5, 2.0)}, broadcasting=True),
+    OpSpec("pow", tg.pow, np.power, lambda a, b: a**b, 2, BINARY_SHAPES,
+           domains={0: (0.5, 2.0)}, broadcasting=True),
+    OpSpec("pow_scalar", lambda x, p: tg.pow(x, p), lambda x, p: np.power(x, p),
+           lambda x, p: x**p, 1, UNARY_SHAPES,
+           kwargs=[{"p": 2}, {"p": 3}, {"p": 0.5}, {"p": -1.5}, {"p": 0}, {"p": 1}],
+           domains={0: (0.5, 2.0)}),
+    OpSpec("pow_int_negative_base", lambda x, p: x**p, lambda x, p: np.power(x, p),
+           lambda x, p: x**p, 1, UNARY_SHAPES, kwargs=[{"p": 2}, {"p": 3}],
+           domains={0: (-2.0, -0.5)}),
+    OpSpec("rpow", lambda x, base: base**x, lambda x, base: np.power(base, x),
+           lambda x, base: base**x, 1, UNARY_SHAPES, kwargs=[{"base": 2.0}, {"base": 0.5}]),
+    OpSpec("neg", tg.neg, np.negative, lambda x: -x, 1, UNARY_SHAPES),
+    OpSpec("maximum", tg.maximum, np.maximum, lambda a, b: _torch().maximum(a, b), 2,
+           BINARY_SHAPES, broadcasting=True),
+    OpSpec("minimum", tg.minimum, np.minimum, lambda a, b: _torch().minimum(a, b), 2,
+           BINARY_SHAPES, broadcasting=True),
+    OpSpec("matmul", tg.matmul, np.matmul, lambda a, b: a @ b, 2, [
+        ((3,), (3,)),
+        ((2, 3), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3, 4)),
+        ((2, 2, 3), (3, 4)),
+        ((3,), (2, 3, 4)),
+        ((2, 3, 4), (4,)),
+        ((2, 1, 2, 3), (4, 3, 2)),   # batch axes broadcast both ways: (2, 4)
+        ((0, 3), (3, 2)),
+    ]),
+    # -- unary ---------------------------------------------------------------------------
+    OpSpec("exp", tg.exp, np.exp, lambda x: x.exp(), 1, UNARY_SHAPES),
+    OpSpec("log", tg.log, np.log, lambda x: x.log(), 1, UNARY_SHAPES,
+           domains={0: (0.1, 5.0)}),
+    OpSpec("sqrt", tg.sqrt, np.sqrt, lambda x: x.sqrt(), 1, UNARY_SHAPES,
+           domains={0: (0.1, 5.0)}),
+    OpSpec("abs", tg.abs, np.abs, lambda x: x.abs(), 1, UNARY_SHAPES),
+    OpSpec("clip", tg.clip, lambda x, min=None, max=None: np.clip(x, min, max),
+           lambda x, min=None, max=None: x.clamp(min, max), 1, UNARY_SHAPES,
+           kwargs=[{"min": -0.5, "max": 0.7}, {"min": -1.0}, {"max": 0.25}]),
+    OpSpec("relu", tg.relu, lambda x: np.maximum(x, 0), lambda x: x.relu(), 1, UNARY_SHAPES),
+    OpSpec("sigmoid", tg.sigmoid, lambda x: 1 / (1 + np.exp(-x)), lambda x: x.sigmoid(), 1,
+           UNARY_SHAPES, domains={0: (-6.0, 6.0)}),
+    OpSpec("tanh", tg.tanh, np.tanh, lambda x: x.tanh(), 1, UNARY_SHAPES),
+    OpSpec("astype", tg.astype, lambda x, dtype: x.astype(dtype),
+           lambda x, dtype: x.to(_torch().float64), 1, UNARY_SHAPES,
+           kwargs=[{"dtype": np.float64}]),
+    # -- reductions ----------------------------------------------------------------------
+    OpSpec("sum", tg.sum, np.sum, _torch_reduce("sum"), 1, REDUCE_SHAPES + [((0, 3),)],
+           kwargs=axes_for),
+    OpSpec("mean", tg.mean, np.mean, _torch_reduce("mean"), 1, REDUCE_SHAPES,
+           kwargs=axes_for),
+    OpSpec("var", tg.var, lambda x, axis=None, keepdims=False: np.var(
+        x, axis=axis, keepdims=keepdims, ddof=1), _torch_var, 1, [((5,),), ((3, 4),),
+                                                                  ((2, 3, 4),)],
+           kwargs=axes_for),
+    OpSpec("max", tg.max, np.max, _torch_reduce("amax"), 1, REDUCE_SHAPES, kwargs=axes_for),
+    OpSpec("min", tg.min, np.min, _torch_reduce("amin"), 1, REDUCE_SHAPES, kwargs=axes_for),
+    OpSpec("logsumexp", tg.logsumexp, _np_logsumexp,
+           lambda x, axis=None, keepdims=False: x.logsumexp(dim=_dims(x, axis),
+                                                            keepdim=keepdims),
+           1, REDUCE_SHAPES[1:], kwargs=axes_for, domains={0: (-4.0, 4.0)}),
+    OpSpec("softmax", tg.softmax, _np_softmax, lambda x, axis=-1: x.softmax(dim=axis), 1,
+           [((5,),), ((2, 3),), ((2, 3, 4),)], kwargs=one_axis_for, domains={0: (-4.0, 4.0)}),
+    OpSpec("log_softmax", tg.log_softmax, _np_log_softmax,
+           lambda x, axis=-1: x.log_softmax(dim=axis), 1, [((5,),), ((2, 3),), ((2, 3, 4),)],
+           kwargs=one_axis_for, domains={0: (-4.0, 4.0)}),
+    # -- shape ---------------------------------------------------------------------------
+    OpSpec("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
+           lambda x, shape: x.reshape(shape), 1, [((2, 3),)],
+           kwargs=[{"shape": (3, 2)}, {"shape": (6,)}, {"shape": (-1, 2)}, {"shape": (1, 6, 1)}]),
+    OpSpec("reshape_0d", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
+           lambda x, shape: x.reshape(shape), 1, [((),), ((1, 1),)],
+           kwargs=[{"shape": (1,)}, {"shape": ()}]),
+    OpSpec("transpose", lambda x, axes: tg.transpose(x, *axes),
+           lambda x, axes: np.transpose(x, axes or None),
+           lambda x, axes: x.permute(*axes) if axes else x.permute(*reversed(range(x.ndim))),
+           1, [((2, 3, 4),)],
+           kwargs=[{"axes": ()}, {"axes": (2, 0, 1)}, {"axes": (0, 2, 1)}, {"axes": (-1, 0, 1)}]),
+    OpSpec("T", lambda x: x.T, lambda x: x.T, lambda x: x.permute(*reversed(range(x.ndim))), 1,
+           [((2, 3),), ((4,),), ((2, 3, 4),)]),
+    OpSpec("swapaxes", tg.swapaxes, np.swapaxes, lambda x, axis1, axis2: x.transpose(
+        axis1, axis2), 1, [((2, 3, 4),)],
+           kwargs=[{"axis1": 0, "axis2": 2}, {"axis1": -1, "axis2": 1}, {"axis1": 1, "axis2": 1}]),
+    OpSpec("flatten", tg.flatten,
+           lambda x, start_axis=0, end_axis=-1: x.reshape(
+               x.shape[:start_axis % max(x.ndim, 1)] + (-1,)
+               + x.shape[end_axis % max(x.ndim, 1) + 1:]) if x.ndim else x.reshape(1),
+           lambda x, start_axis=0, end_axis=-1: x.flatten(start_axis, end_axis), 1,
+           [((2, 3, 4),)],
+           kwargs=[{}, {"start_axis": 1}, {"end_axis": 1}, {"start_axis": -2, "end_axis": -1}]),
+    OpSpec("flatten_0d", tg.flatten, lambda x: x.reshape(1), lambda x: x.flatten(), 1, [((),)]),
+    OpSpec("squeeze", tg.squeeze, lambda x, axis=None: np.squeeze(x, axis),
+           lambda x, axis=None: x.squeeze() if axis is None else x.squeeze(axis), 1,
+           [((1, 3, 1, 2),)], kwargs=[{}, {"axis": 0}, {"axis": -2}, {"axis": (0, 2)}]),
+    OpSpec("unsqueeze", tg.unsqueeze, np.expand_dims, lambda x, axis: x.unsqueeze(axis), 1,
+           [((),), ((2, 3),)], kwargs=[{"axis": 0}, {"axis": -1}]),
+    OpSpec("broadcast_to", tg.broadcast_to, np.broadcast_to,
+           lambda x, shape: x.broadcast_to(shape), 1, [((3,),), ((2, 1),), ((),)],
+           kwargs=lambda s: [{"shape": (4,) + tuple(n if n != 1 else 3 for n in s[0])},
+                             {"shape": (2, 2) + tuple(n if n != 1 else 3 for n in s[0])}]),
+    OpSpec("getitem", lambda x, index: x[index], lambda x, index: x[index],
+           lambda x, index: x[_torch_index(index)], 1, [((4, 5),)], kwargs=GETITEM_INDICES),
+    OpSpec("getitem_positive", lambda x: x[x > 0], lambda x: x[x > 0], lambda x: x[x > 0], 1,
+           [((4, 5),), ((6,),)]),
+    OpSpec("setitem", lambda x, v, index: F.setitem(x, index, v), _np_setitem, _torch_setitem,
+           2, [], kwargs=[]),  # cases below: the value's shape depends on the index
+    OpSpec("concatenate", lambda a, b, c, axis=0: tg.concatenate([a, b, c], axis=axis),
+           lambda a, b, c, axis=0: np.concatenate([a, b, c], axis=axis),
+           lambda a, b, c, axis=0: _torch().cat([a, b, c], dim=axis), 3,
+           [((2, 3), (1, 3), (4, 3)), ((2,), (0,), (3,))], kwargs=[{"axis": 0}]),
+    OpSpec("concatenate_last", lambda a, b, axis: tg.cat([a, b], axis=axis),
+           lambda a, b, axis: np.concatenate([a, b], axis=axis),
+           lambda a, b, axis: _torch().cat([a, b], dim=axis), 2, [((2, 3), (2, 1))],
+           kwargs=[{"axis": 1}, {"axis": -1}]),
+    OpSpec("stack", lambda a, b, axis=0: tg.stack([a, b], axis=axis),
+           lambda a, b, axis=0: np.stack([a, b], axis=axis),
+           lambda a, b, axis=0: _torch().stack([a, b], dim=axis), 2,
+           [((2, 3), (2, 3)), ((), ())],
+           kwargs=lambda s: [{"axis": a} for a in range(-len(s[0]) - 1, len(s[0]) + 1)]),
+    OpSpec("where", lambda a, b, cond: tg.where(cond, a, b),
+           lambda a, b, cond: np.where(cond, a, b),
+           lambda a, b, cond: _torch().where(_torch().as_tensor(cond), a, b), 2,
+           [((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), ()), ((2, 1), (1, 3))],
+           kwargs=_where_kwargs),
+]
+
+
+def _setitem_spec() -> OpSpec:
+    spec = next(s for s in OPS if s.name == "setitem")
+    spec.shapes = [shapes for shapes, _ in SETITEM_CASES]
+    by_shapes: dict = {}
+    for shapes, kwargs in SETITEM_CASES:
+        by_shapes.setdefault(shapes, []).append(kwargs)
+    spec.kwargs = lambda shapes: by_shapes[shapes]
+    return spec
+
+
+_setitem_spec()
+
+BY_NAME = {spec.name: spec for spec in OPS}
