@@ -278,7 +278,11 @@ class Op(Function):
         except (ValueError, TypeError, IndexError) as exc:
             raise _explain_forward_error(cls, exc, arrays) from exc
         if type(out) is not xp.array_type:
-            out = xp.asarray(out)
+            # 0-d results come back as NumPy scalars: save the array that becomes the output,
+            # or _origins would not see the saved output as OUTPUT (wrong double backward).
+            scalar, out = out, xp.asarray(out)
+            if node.saved:
+                node.saved = tuple(out if v is scalar else v for v in node.saved)
         if not (requires_grad and state.grad_enabled):
             return _new_tensor(out, None)
         _attach(node, inputs)
