@@ -64,6 +64,20 @@ def _setitem(array, index, value):
     return out
 
 
+def _broadcast_to(array, shape):
+    """``array`` broadcast to ``shape`` as a new writable array.
+
+    NumPy's own ``broadcast_to`` returns a read-only view but costs microseconds of Python per
+    call; reduction backwards call this on every step, and their results become gradients that
+    are later summed or stored, so a materialized array is both faster and safer here.
+    """
+    if array.shape == shape:
+        return array
+    out = numpy.empty(shape, dtype=array.dtype)
+    out[...] = array
+    return out
+
+
 def _make_namespace(module, name: str, **extras) -> types.SimpleNamespace:
     names = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
     names.update(extras)
@@ -74,6 +88,7 @@ numpy_namespace = _make_namespace(
     numpy,
     "tinygraph.backend.numpy",
     array_type=numpy.ndarray,
+    broadcast_to=_broadcast_to,
     scatter_add=_scatter_add,
     setitem=_setitem,
     unbroadcast=_unbroadcast,

@@ -59,6 +59,9 @@ def _check_float(dtype, what: str) -> None:
         )
 
 
+_SLOT_DEFAULTS = {"grad": None, "name": None, "_version": 0, "_accumulator": None}
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it.
 
@@ -71,6 +74,15 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version", "_accumulator",
                  "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
+
+    def __getattr__(self, attribute):
+        # Op outputs are built without storing the rarely read slots (see
+        # autograd.new_tensor); an unset slot lands here and reads as its default.
+        try:
+            return _SLOT_DEFAULTS[attribute]
+        except KeyError:
+            raise AttributeError(
+                f"'Tensor' object has no attribute '{attribute}'") from None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
         self.data = _to_array(data, dtype)
@@ -144,8 +156,12 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad(): this tensor does not require grad.")
-        if self.grad_fn is not None:
-            self.grad_fn.retained = weakref.ref(self)
+        node = self.grad_fn
+        if node is not None:
+            if node.hooks is None:
+                node.hooks = []
+            if not any(type(h) is autograd.RetainGrad for h in node.hooks):
+                node.hooks.append(autograd.RetainGrad(weakref.ref(self)))
 
     def register_hook(self, hook) -> _HookHandle:
         """Call ``hook(grad)`` with this tensor's summed gradient during backward.
@@ -485,4 +501,4 @@ def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = Non
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-autograd.Tensor = Tensor
+autograd.register_tensor_type(Tensor)

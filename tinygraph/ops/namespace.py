@@ -72,4 +72,4 @@ tensor_namespace = types.SimpleNamespace(
     logical_not=_constant("logical_not"),
 )
 
-autograd.tensor_namespace = tensor_namespace
+autograd.register_tensor_namespace(tensor_namespace)

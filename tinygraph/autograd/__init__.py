@@ -1,0 +1,76 @@
+"""The reverse-mode engine: recording ops (``function``), the backward pass (``engine``) and
+the thread-local grad/anomaly modes (``mode``).
+
+Op backwards are written once, against ``self.xp``. In a normal backward ``xp`` is the array
+namespace and gradients are raw arrays: fast, nothing recorded. With ``create_graph=True`` the
+engine swaps in the Tensor namespace and hands the backward Tensors, so the same lines record
+a new graph and gradients of gradients work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import engine, function
+from .engine import RetainGrad, backward, grad, register_tensor_namespace, run_backward
+from .function import (
+    OUTPUT,
+    AccumulateGrad,
+    Function,
+    Op,
+    grad_accumulator,
+    new_tensor,
+)
+from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, state
+
+Tensor: Any = None  # the Tensor class, once tinygraph.tensor has registered it
+
+_new_tensor = new_tensor
+
+
+def register_tensor_type(cls) -> None:
+    """Called by tinygraph.tensor: the engine builds Tensors without importing that module."""
+    global Tensor
+    Tensor = cls
+    function.register_tensor_type(cls)
+
+
+def toposort(roots) -> list:
+    """Nodes reachable from ``roots`` (Tensors or nodes), each after all of its inputs.
+
+    Iterative depth-first search with parents visited in argument order, so the order is
+    deterministic (viz and graph checks rely on it).
+    """
+    starts = []
+    for root in roots if isinstance(roots, (list, tuple)) else [roots]:
+        if Tensor is not None and isinstance(root, Tensor):
+            if root.grad_fn is not None:
+                starts.append(root.grad_fn)
+            elif root.requires_grad:
+                starts.append(grad_accumulator(root))
+        elif root is not None:
+            starts.append(root)
+    order = []
+    seen = set()
+    stack = [(node, False) for node in reversed(starts)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(node.parents):
+            if parent is not None and id(parent) not in seen:
+                stack.append((parent, False))
+    return order
+
+
+__all__ = [
+    "OUTPUT", "AccumulateGrad", "Function", "Op", "RetainGrad", "backward", "detect_anomaly",
+    "enable_grad", "engine", "function", "grad", "grad_accumulator", "is_grad_enabled",
+    "new_tensor", "no_grad", "register_tensor_namespace", "register_tensor_type",
+    "run_backward", "state", "toposort",
+]

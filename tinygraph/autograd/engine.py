@@ -1,0 +1,371 @@
+"""The backward pass: one sweep from the outputs to the leaves.
+
+Order. Nodes are numbered in creation order, and an op is always created after its inputs,
+so processing nodes from the highest number down visits every node after all of its
+consumers. A heap of the nodes that have received some gradient yields them in that order
+(Chainer's scheme): one pass, no recursion, no separate topological sort, so a chain of a
+million ops works. Leaves' sinks have no number; they run last.
+
+Gradients. ``pending`` maps a node to the sum of the gradients its consumers sent it; the
+entry is popped when the node runs. A node's ``backward`` returns gradients in its output's
+broadcast shape and the engine alone reduces each to its input's shape (``unbroadcast``).
+Unless ``retain_graph`` is set, a node drops its saved arrays as soon as it has run.
+
+Higher order. With ``create_graph=True`` the gradients are Tensors and each built-in op's
+backward runs on the Tensor namespace with its saved values re-attached to the graph, so the
+same formula that runs on arrays records a new graph.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from typing import Any
+
+from ..backend import namespace_of
+from ..errors import ShapeError
+from . import function
+from .function import OUTPUT, AccumulateGrad, freed_error, grad_accumulator, new_tensor
+from .mode import enable_grad, no_grad, state
+
+# The namespace op backwards see under create_graph, registered by tinygraph.ops.namespace.
+tensor_namespace: Any = None
+
+
+def register_tensor_namespace(namespace) -> None:
+    global tensor_namespace
+    tensor_namespace = namespace
+
+
+def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=None) -> None:
+    """Propagate ``seeds`` (one per root Tensor) back through the graph.
+
+    Without ``capture`` gradients accumulate into the leaves' ``.grad``; with ``capture`` (a
+    dict ``{id(node): None}``) the gradient reaching each of those nodes is stored there
+    instead and no ``.grad`` is touched (this is :func:`grad`).
+    """
+    pending: dict[int, Any] = {}
+    heap: list = []
+    sinks: list = []  # leaf sinks, in the order they first receive a gradient
+
+    def send(node, g) -> None:
+        key = id(node)
+        previous = pending.get(key)
+        if previous is not None:
+            pending[key] = previous + g
+            return
+        pending[key] = g
+        if type(node) is AccumulateGrad:
+            sinks.append(node)
+        else:
+            heappush(heap, (-node.seq, node))
+
+    for root, seed in zip(roots, seeds):
+        send(root.grad_fn if root.grad_fn is not None else grad_accumulator(root), seed)
+
+    check_finite = state.anomaly
+    fast = not create_graph
+    previous_mode = state.grad_enabled
+    state.grad_enabled = create_graph
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            grad = pending.pop(id(node))
+            if node.hooks is not None:
+                grad = _run_hooks(node.hooks, grad, create_graph)
+            if capture is not None and id(node) in capture:
+                capture[id(node)] = grad
+            if fast and node.array_io:
+                if node.saved is None:
+                    raise freed_error(node)
+                grads = node.backward(grad)
+            else:
+                grads = _call_backward(node, grad, create_graph)
+            if not retain_graph:
+                node.saved = None
+            if check_finite:
+                _check_finite(node, grads)
+            for parent, g in zip(node.parents, grads):
+                if parent is None or g is None:
+                    continue
+                if g.shape != parent.shape:
+                    g = _unbroadcast(node, g, parent.shape, create_graph)
+                key = id(parent)
+                previous = pending.get(key)
+                if previous is not None:
+                    pending[key] = previous + g
+                else:
+                    pending[key] = g
+                    if type(parent) is AccumulateGrad:
+                        sinks.append(parent)
+                    else:
+                        heappush(heap, (-parent.seq, parent))
+
+        handed_out: set[int] = set()  # arrays already given to a leaf's .grad in this pass
+        for sink in sinks:
+            grad = pending.pop(id(sink))
+            if sink.hooks is not None:
+                grad = _run_hooks(sink.hooks, grad, create_graph)
+            if capture is not None:
+                if id(sink) in capture:
+                    capture[id(sink)] = grad
+                continue
+            _accumulate(sink, grad, create_graph, handed_out)
+    finally:
+        state.grad_enabled = previous_mode
+
+
+def _call_backward(node, grad, create_graph: bool) -> tuple:
+    """Run a node's backward outside the fast path: user Functions, or under create_graph."""
+    saved = node.saved
+    if saved is None:
+        raise freed_error(node)
+    if not node.array_io:
+        grads = _backward_user_function(node, grad, create_graph)
+    else:
+        # Re-run the same formula on Tensors: swap in the Tensor namespace and the saved values
+        # re-attached to their graph positions, then restore the array versions.
+        xp = node.xp
+        node.xp = tensor_namespace
+        if saved:
+            node.saved = _unpack_saved(node, saved)
+        try:
+            grads = node.backward(grad)
+        finally:
+            node.xp = xp
+            node.saved = saved
+        grads = tuple(g if g is None or isinstance(g, function.Tensor)
+                      else new_tensor(xp.asarray(g), None) for g in grads)
+    if len(grads) != len(node.parents):
+        raise RuntimeError(
+            f"backward of '{node.op_name()}' returned {len(grads)} gradients, but its forward "
+            f"had {len(node.parents)} inputs: return one gradient (or None) per input."
+        )
+    return grads
+
+
+def _backward_user_function(node, grad, create_graph: bool) -> tuple:
+    """A ``tg.Function``'s backward sees and returns Tensors, recorded only under create_graph."""
+    Tensor = function.Tensor
+    if not isinstance(grad, Tensor):
+        grad = new_tensor(grad, None)
+    with enable_grad() if create_graph else no_grad():
+        grads = type(node).backward(node, grad)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if create_graph:
+        return tuple(g if g is None or isinstance(g, Tensor) else new_tensor(
+            namespace_of(g).asarray(g), None) for g in grads)
+    return tuple(None if g is None else g.data if isinstance(g, Tensor)
+                 else namespace_of(g).asarray(g) for g in grads)
+
+
+def _unpack_saved(node, saved) -> list:
+    """Saved arrays as Tensors that sit where their values came from in the graph."""
+    unpacked = []
+    for value, origin in zip(saved, node.origins):
+        if origin is None:
+            unpacked.append(value)  # a constant (mask, index): stays an array
+        elif origin == OUTPUT:
+            unpacked.append(new_tensor(value, node))
+        else:
+            parent = node.parents[origin]
+            if parent is None:
+                unpacked.append(value)  # an input that needs no gradient: a constant
+            elif type(parent) is AccumulateGrad:
+                leaf = parent.leaf_ref()
+                unpacked.append(leaf if leaf is not None else new_tensor(value, None))
+            else:
+                unpacked.append(new_tensor(value, parent))
+    return unpacked
+
+
+def _unbroadcast(node, grad, shape, create_graph: bool):
+    if shape is None:  # the leaf is gone: nowhere to send the gradient, keep it as is
+        return grad
+    xp = tensor_namespace if create_graph else node.xp
+    reduced = xp.unbroadcast(grad, shape)
+    if reduced.shape != shape:
+        raise ShapeError(
+            f"backward of '{node.op_name()}' produced a gradient of shape {tuple(grad.shape)} "
+            f"for an input of shape {shape}; a gradient must match its input's shape "
+            "(or broadcast to it)."
+        )
+    return reduced
+
+
+def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set) -> None:
+    """Add ``grad`` into the leaf's ``.grad`` (a new Tensor the first time)."""
+    leaf = sink.leaf_ref()
+    if leaf is None:
+        return
+    Tensor = function.Tensor
+    data = leaf.data
+    if create_graph:
+        if not isinstance(grad, Tensor):
+            grad = new_tensor(grad, None)
+        if grad.dtype != data.dtype:
+            grad = grad.astype(data.dtype)
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    if leaf.grad is None:
+        # Own the array before it becomes .grad: a broadcast view is read-only, and one array
+        # may reach two leaves (x + y hands both the same gradient).
+        if (type(grad) is not type(data) or grad.base is not None or grad.dtype != data.dtype
+                or id(grad) in handed_out or not grad.flags.writeable):
+            grad = namespace_of(data).array(grad, dtype=data.dtype, copy=True)
+        handed_out.add(id(grad))
+        leaf.grad = new_tensor(grad, None)
+        return
+    current = leaf.grad.data
+    if current.shape == grad.shape and current.flags.writeable:
+        current += grad
+    else:
+        leaf.grad.data = current + grad
+
+
+class RetainGrad:
+    """The hook ``retain_grad()`` installs: store the gradient on the (weakly held) tensor."""
+
+    __slots__ = ("tensor_ref",)
+
+    def __init__(self, tensor_ref) -> None:
+        self.tensor_ref = tensor_ref
+
+    def __call__(self, grad) -> None:
+        tensor = self.tensor_ref()
+        if tensor is None:
+            return
+        if grad.requires_grad:
+            value = grad
+        else:
+            value = new_tensor(namespace_of(grad.data).array(grad.data, copy=True), None)
+        tensor.grad = value if tensor.grad is None else tensor.grad + value
+
+
+def _run_hooks(hooks, grad, create_graph: bool):
+    """Call the hooks (retain_grad's last) on the gradient; each may replace it."""
+    Tensor = function.Tensor
+    as_tensor = grad if isinstance(grad, Tensor) else new_tensor(grad, None)
+    ordered = [h for h in hooks if type(h) is not RetainGrad]
+    ordered += [h for h in hooks if type(h) is RetainGrad]
+    for hook in ordered:
+        result = hook(as_tensor)
+        if result is not None:
+            as_tensor = result if isinstance(result, Tensor) else new_tensor(
+                namespace_of(result).asarray(result), None)
+    if create_graph or isinstance(grad, Tensor):
+        return as_tensor
+    return as_tensor.data
+
+
+def _check_finite(node, grads) -> None:
+    Tensor = function.Tensor
+    for index, g in enumerate(grads):
+        if g is None:
+            continue
+        data = g.data if isinstance(g, Tensor) else g
+        if not namespace_of(data).isfinite(data).all():
+            where = f" (created at {node.site})" if node.site else ""
+            raise RuntimeError(
+                f"detect_anomaly: the backward of '{node.op_name()}'{where} produced NaN or Inf "
+                f"in the gradient for its input {index} (shape {tuple(data.shape)}). Check the "
+                "values reaching this op: log or sqrt of 0 or a negative, division by 0, or an "
+                "overflow upstream."
+            )
+
+
+# ----------------------------------------------------------------------------------------
+# Public entry points
+
+
+def _as_list(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _seed(root, gradient, create_graph: bool, what: str):
+    """The starting gradient for ``root``: ones for a one-element output, else ``gradient``."""
+    Tensor = function.Tensor
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{what}: this tensor does not require grad, so there is no graph to differentiate. "
+            "Create the inputs with requires_grad=True (tg.tensor(x, requires_grad=True)) and "
+            "compute the output outside tg.no_grad()."
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"{what}: grad can be implicitly created only for one-element outputs, but this "
+                f"tensor has shape {tuple(root.shape)}. Reduce it first (y.sum().backward()) or "
+                "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
+            )
+        seed = namespace_of(root.data).ones_like(root.data)
+        return new_tensor(seed, None) if create_graph else seed
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(gradient, dtype=root.dtype)
+    if tuple(gradient.shape) != tuple(root.shape):
+        raise ShapeError(
+            f"{what}: gradient has shape {tuple(gradient.shape)} but the output has shape "
+            f"{tuple(root.shape)}; they must match."
+        )
+    if create_graph:
+        return gradient
+    return gradient.data.astype(root.data.dtype, copy=True)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    roots = _as_list(tensors)
+    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed(root, g, create_graph, "backward()") for root, g in zip(roots, grads)]
+    run_backward(roots, seeds, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned as a tuple of Tensors.
+
+    Leaves' ``.grad`` is left untouched. With ``create_graph=True`` the returned gradients are
+    themselves differentiable::
+
+        (g,) = tg.grad(y, x, create_graph=True)
+        (h,) = tg.grad(g.sum(), x)          # second derivative
+    """
+    Tensor = function.Tensor
+    roots = _as_list(outputs)
+    targets = _as_list(inputs)
+    grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(roots)
+    if len(grads) != len(roots):
+        raise ValueError(f"grad: got {len(grads)} grad_outputs for {len(roots)} outputs.")
+    if retain_graph is None:
+        retain_graph = create_graph
+    nodes = []
+    for i, t in enumerate(targets):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs[{i}] is a {type(t).__name__}, expected a Tensor.")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"grad: inputs[{i}] does not require grad; create it with requires_grad=True."
+            )
+        nodes.append(t.grad_fn if t.grad_fn is not None else grad_accumulator(t))
+    seeds = [_seed(root, g, create_graph, "grad()") for root, g in zip(roots, grads)]
+    capture = {id(node): None for node in nodes}
+    run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
+    results = []
+    for i, node in enumerate(nodes):
+        value = capture[id(node)]
+        if value is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: inputs[{i}] was not used to compute the outputs, so it has no "
+                    "gradient. Pass allow_unused=True to get None for it instead."
+                )
+            results.append(None)
+            continue
+        results.append(value if isinstance(value, Tensor) else new_tensor(value, None))
+    return tuple(results)

@@ -1,0 +1,320 @@
+"""Recording: how an op call becomes a graph node.
+
+Every differentiable operation is a subclass of :class:`Function`. ``SomeOp.apply(*inputs)``
+creates one instance of the class; that instance is both the op's context (what its backward
+needs: ``saved`` values, attributes such as ``axis``) and the graph node (``tensor.grad_fn``).
+A node points at its inputs' nodes through ``parents``: the ``grad_fn`` of a non-leaf input,
+the :class:`AccumulateGrad` sink of a leaf that requires grad, or ``None`` for a constant.
+Nodes are numbered in creation order (``seq``), so every node's consumers have larger
+numbers than the node itself: the engine relies on that to order the backward pass.
+Nothing is recorded when grad mode is off or no input requires grad.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from operator import is_
+from typing import Any
+
+from ..backend import _NAMESPACE_BY_TYPE, namespace_of
+from ..errors import ShapeError
+from .mode import no_grad, state, user_site
+
+# The Tensor class, registered by ``tinygraph.tensor`` (which imports this module: imports
+# flow autograd -> ops -> tensor, so the engine cannot import it).
+Tensor: Any = None
+
+OUTPUT = -1  # origin marker: a saved value that is the op's own output
+
+_next_seq = itertools.count().__next__
+_object_new = object.__new__
+
+
+def register_tensor_type(cls) -> None:
+    global Tensor
+    Tensor = cls
+
+
+def new_tensor(data, grad_fn):
+    """Build a Tensor without ``Tensor.__init__``'s validation (the hot path).
+
+    Only the attributes every reader needs are stored; ``grad``, ``name``, ``_version`` and
+    ``_accumulator`` fall back to their defaults through ``Tensor.__getattr__``.
+    """
+    t = _object_new(Tensor)
+    t.data = data
+    t.requires_grad = grad_fn is not None
+    t.grad_fn = grad_fn
+    return t
+
+
+class Function:
+    """Base of every differentiable operation, built-in or user-defined.
+
+    User-defined ops follow PyTorch::
+
+        class Cube(tg.Function):
+            @staticmethod
+            def forward(ctx, x):             # x is a Tensor; runs without recording
+                ctx.save_for_backward(x)
+                return x * x * x
+
+            @staticmethod
+            def backward(ctx, grad):         # grad is a Tensor
+                (x,) = ctx.saved_tensors
+                return 3 * x * x * grad      # one gradient (or None) per forward input
+
+        y = Cube.apply(x)
+
+    Built-in ops (:class:`Op`) use the same ``apply`` protocol, the same node and the same
+    engine; they only skip the Tensor wrapping and work on raw arrays, which keeps them cheap.
+    """
+
+    __slots__ = ("parents", "needs_grad", "saved", "origins", "xp", "seq", "shape", "dtype",
+                 "module", "site", "hooks", "__weakref__")
+
+    label = None  # display name; defaults to the class name
+    array_io = False  # Op sets True: forward/backward see raw arrays instead of Tensors
+
+    @classmethod
+    def op_name(cls) -> str:
+        return cls.label or cls.__name__
+
+    # -- the PyTorch ctx API used by user Functions --------------------------------------
+
+    def save_for_backward(self, *tensors) -> None:
+        self.saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.saved is None:
+            raise freed_error(self)
+        return self.saved
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(self.needs_grad)
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple(self.parents)
+
+    def name(self) -> str:
+        return self.op_name()
+
+    def __repr__(self) -> str:
+        return f"<{self.op_name()} node, output shape {getattr(self, 'shape', None)}>"
+
+    # -- recording -----------------------------------------------------------------------
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run ``forward(ctx, *inputs)`` without recording, then record one node if needed."""
+        node = _object_new(cls)
+        node.saved = ()
+        requires_grad = any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        with no_grad():
+            result = cls.forward(node, *inputs, **kwargs)
+        if isinstance(result, Tensor):
+            result = result.data
+        xp = namespace_of(result)
+        if type(result) is not xp.array_type:
+            result = xp.asarray(result)
+        node.xp = xp
+        if not (requires_grad and state.grad_enabled):
+            return new_tensor(result, None)
+        record(node, inputs, result)
+        node.origins = None
+        return new_tensor(result, node)
+
+
+class Op(Function):
+    """A built-in op: ``forward(self, *arrays)`` and ``backward(self, grad)`` on raw arrays.
+
+    ``forward`` receives raw arrays (Python scalars pass through unchanged, so NumPy's weak
+    scalar rules keep a float32 tensor float32); keyword arguments of ``apply`` are stored on
+    the node as attributes (declare them in ``__slots__``). It calls ``self.save(...)`` for what
+    the backward needs and returns the output array. ``backward`` returns one gradient per
+    input in the output's broadcast shape (or ``None`` where ``self.needs_grad`` is false);
+    the engine sums each down to its input's shape.
+
+    What may be saved: the op's inputs, its output, and constants the gradient does not flow
+    through (masks, indices). Under ``create_graph`` saved inputs and outputs come back as
+    Tensors attached to the graph; anything else comes back as a plain array.
+    """
+
+    __slots__ = ()
+    array_io = True
+
+    def save(self, *values) -> None:
+        self.saved = values
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        node = _object_new(cls)
+        arrays = []
+        requires_grad = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                if x.requires_grad:
+                    requires_grad = True
+            else:
+                arrays.append(x)
+        if attrs:
+            for name, value in attrs.items():
+                setattr(node, name, value)
+        xp = _NAMESPACE_BY_TYPE.get(type(arrays[0])) or namespace_of(*arrays)
+        node.xp = xp
+        node.saved = ()
+        try:
+            out = node.forward(*arrays)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise explain_forward_error(cls, exc, arrays) from exc
+        if type(out) is not xp.array_type:
+            # 0-d results come back as NumPy scalars: save the array that becomes the output,
+            # or _origins would not see the saved output as OUTPUT (wrong double backward).
+            scalar, out = out, xp.asarray(out)
+            if node.saved:
+                node.saved = tuple(out if v is scalar else v for v in node.saved)
+        t = _object_new(Tensor)
+        t.data = out
+        if not (requires_grad and state.grad_enabled):
+            t.requires_grad = False
+            t.grad_fn = None
+            return t
+        record(node, inputs, out)
+        saved = node.saved
+        if saved:
+            node.origins = _origins(saved, arrays, out)
+        t.requires_grad = True
+        t.grad_fn = node
+        return t
+
+
+def record(node, inputs, out) -> None:
+    """Fill in ``node``'s graph fields: its parents, its number, its output's description."""
+    parents = []
+    needs = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.requires_grad:
+            fn = x.grad_fn
+            parents.append(fn if fn is not None else grad_accumulator(x))
+            needs.append(True)
+        else:
+            parents.append(None)
+            needs.append(False)
+    node.parents = parents
+    node.needs_grad = needs
+    node.seq = _next_seq()
+    node.shape = out.shape
+    node.dtype = out.dtype
+    node.hooks = None
+    st = state
+    node.module = st.module
+    node.site = user_site() if st.anomaly else None
+
+
+class AccumulateGrad:
+    """The sink node of a leaf that requires grad: adds the gradient into ``leaf.grad``.
+
+    Cached on the leaf (``leaf._accumulator``) so every use of a leaf meets in one node and its
+    hooks see the summed gradient once. It holds the leaf weakly: the leaf owns the sink, not
+    the other way round, so no reference cycle keeps either alive.
+    """
+
+    __slots__ = ("leaf_ref", "hooks", "__weakref__")
+    parents = ()
+    needs_grad = ()
+    module = None
+    site = None
+    label = "AccumulateGrad"
+
+    def __init__(self, leaf) -> None:
+        self.leaf_ref = weakref.ref(leaf)
+        self.hooks = None
+
+    @property
+    def leaf(self):
+        return self.leaf_ref()
+
+    @property
+    def shape(self):
+        leaf = self.leaf_ref()
+        return None if leaf is None else leaf.data.shape
+
+    @classmethod
+    def op_name(cls) -> str:
+        return cls.label
+
+    def name(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad node for a leaf of shape {self.shape}>"
+
+
+def grad_accumulator(leaf) -> AccumulateGrad:
+    """The leaf's sink node, created on first use."""
+    acc = leaf._accumulator
+    if acc is None:
+        acc = leaf._accumulator = AccumulateGrad(leaf)
+    return acc
+
+
+_RANGES = [tuple(range(n)) for n in range(8)]
+
+
+def _origins(saved, arrays, out) -> tuple:
+    """For each saved value: the index of the input it is, OUTPUT, or None (a constant)."""
+    n = len(saved)
+    if n == len(arrays) and n < 8 and all(map(is_, saved, arrays)):
+        return _RANGES[n]  # the common case: an op saved exactly its inputs
+    origins = []
+    for value in saved:
+        if value is out:
+            origins.append(OUTPUT)
+            continue
+        for i, a in enumerate(arrays):
+            if value is a:
+                origins.append(i)
+                break
+        else:
+            origins.append(None)
+    return tuple(origins)
+
+
+def explain_forward_error(cls, exc, arrays):
+    """Turn NumPy's terse forward errors into one that names the op, the shapes and the fix."""
+    if getattr(exc, "_tinygraph", False):
+        return exc
+    message = str(exc)
+    if "broadcast" in message:
+        shapes = " and ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
+        err = ShapeError(
+            f"{cls.op_name()}: shapes {shapes} cannot be broadcast together. Broadcasting "
+            "aligns shapes from the right; each pair of axes must be equal or one of them 1. "
+            "Reshape or unsqueeze an operand (e.g. x.unsqueeze(-1)) so the axes line up."
+        )
+    else:
+        described = ", ".join(_describe(a) for a in arrays)
+        err = type(exc)(f"{cls.op_name()}: {message} (inputs: {described})")
+    err._tinygraph = True
+    return err
+
+
+def _describe(value) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return type(value).__name__
+    return f"{value.dtype} array of shape {tuple(shape)}"
+
+
+def freed_error(node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time: the values that "
+        f"'{node.op_name()}' saved for its gradient were freed by the first backward. "
+        "Pass retain_graph=True to the first backward() (or tg.grad) if you need to "
+        "backward through the same graph again."
+    )

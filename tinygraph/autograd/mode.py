@@ -1,0 +1,94 @@
+"""Thread-local recording state: grad mode, anomaly mode, and the Module being run."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+from typing import Callable
+
+
+class _State(threading.local):
+    grad_enabled = True
+    anomaly = False
+    module = None  # set by nn.Module.__call__ so that viz can group nodes by module
+
+
+state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default; see :class:`no_grad`)."""
+    return state.grad_enabled
+
+
+class _GradModeContext:
+    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+
+    enabled: bool
+
+    def __enter__(self):
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc_info):
+        state.grad_enabled = self._previous
+        return False
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator: ops inside record nothing (evaluation, updates).
+
+    >>> with tg.no_grad():
+    ...     y = model(x)        # y.requires_grad is False
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator: turn recording back on inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+class detect_anomaly:
+    """Context manager: every backward checks its gradients for NaN/Inf.
+
+    On the first non-finite gradient it raises ``RuntimeError`` naming the forward op whose
+    backward produced it and the line of user code that created that op (ops record their
+    creation site only while anomaly mode is on).
+    """
+
+    def __enter__(self):
+        self._previous = state.anomaly
+        state.anomaly = True
+        return self
+
+    def __exit__(self, *exc_info):
+        state.anomaly = self._previous
+        return False
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_site() -> str | None:
+    """'file:line in function' of the first frame outside tinygraph (anomaly mode only)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    code = frame.f_code
+    return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
