@@ -7,6 +7,7 @@
 """
 
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
+from . import optim  # noqa: F401 - `from tinygraph import optim`
 from .autograd import (
     Function,
     backward,
