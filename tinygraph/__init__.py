@@ -60,6 +60,7 @@ from .ops.functions import (
     where,
 )
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
 
 __version__ = "0.1.0"

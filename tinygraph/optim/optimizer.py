@@ -9,6 +9,7 @@ does the bookkeeping around it, the way ``torch.optim.Optimizer`` does.
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -86,7 +87,7 @@ class Optimizer:
         for name, value in self.defaults.items():
             group.setdefault(name, value)
         lr = group.get("lr")
-        if not isinstance(lr, (int, float)) or lr < 0:
+        if not isinstance(lr, numbers.Real) or lr < 0:
             raise ValueError(f"Invalid learning rate: {lr!r} (expected a number >= 0).")
         self.param_groups.append(group)
 
