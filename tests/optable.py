@@ -183,6 +183,18 @@ def _torch_index(index):
     return converted if isinstance(index, tuple) else converted[0]
 
 
+def _torch_getitem(x, index):
+    """x[index] in torch, which has no negative slice steps: flip those axes instead."""
+    parts = index if isinstance(index, tuple) else (index,)
+    flipped = tuple(i for i, p in enumerate(parts) if isinstance(p, slice) and p == slice(
+        None, None, -1))
+    if flipped:
+        x = x.flip(flipped)
+        parts = tuple(slice(None) if i in flipped else p for i, p in enumerate(parts))
+        index = parts
+    return x[_torch_index(index)]
+
+
 def _np_setitem(x, v, index):
     out = x.copy()
     out[index] = v
@@ -351,7 +363,7 @@ OPS: list[OpSpec] = [
            kwargs=lambda s: [{"shape": (4,) + tuple(n if n != 1 else 3 for n in s[0])},
                              {"shape": (2, 2) + tuple(n if n != 1 else 3 for n in s[0])}]),
     OpSpec("getitem", lambda x, index: x[index], lambda x, index: x[index],
-           lambda x, index: x[_torch_index(index)], 1, [((4, 5),)], kwargs=GETITEM_INDICES),
+           _torch_getitem, 1, [((4, 5),)], kwargs=GETITEM_INDICES),
     OpSpec("getitem_positive", lambda x: x[x > 0], lambda x: x[x > 0], lambda x: x[x > 0], 1,
            [((4, 5),), ((6,),)]),
     OpSpec("setitem", lambda x, v, index: F.setitem(x, index, v), _np_setitem, _torch_setitem,
