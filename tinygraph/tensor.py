@@ -255,54 +255,47 @@ class Tensor:
         return self
 
     # -- operators -----------------------------------------------------------------------
+    # Forward operators and methods whose signature matches are the public functions
+    # themselves (one call less per op); reflected forms swap their operands.
 
-    def __add__(self, other):
-        return F.add(self, other)
+    __add__ = F.add
 
     def __radd__(self, other):
         return F.add(other, self)
 
-    def __sub__(self, other):
-        return F.sub(self, other)
+    __sub__ = F.sub
 
     def __rsub__(self, other):
         return F.sub(other, self)
 
-    def __mul__(self, other):
-        return F.mul(self, other)
+    __mul__ = F.mul
 
     def __rmul__(self, other):
         return F.mul(other, self)
 
-    def __truediv__(self, other):
-        return F.div(self, other)
+    __truediv__ = F.div
 
     def __rtruediv__(self, other):
         return F.div(other, self)
 
-    def __pow__(self, other):
-        return F.pow(self, other)
+    __pow__ = F.pow
 
     def __rpow__(self, other):
         return F.pow(other, self)
 
-    def __matmul__(self, other):
-        return F.matmul(self, other)
+    __matmul__ = F.matmul
 
     def __rmatmul__(self, other):
         return F.matmul(other, self)
 
-    def __neg__(self):
-        return F.neg(self)
+    __neg__ = F.neg
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return F.abs(self)
+    __abs__ = F.abs
 
-    def __getitem__(self, index):
-        return F.getitem(self, index)
+    __getitem__ = F.getitem
 
     # Comparisons and logic: no gradient, boolean result.
 
@@ -349,83 +342,58 @@ class Tensor:
 
     # -- ops as methods ------------------------------------------------------------------
 
-    def sum(self, axis=None, keepdims=False):
-        return F.sum(self, axis, keepdims)
+    sum = F.sum
 
-    def mean(self, axis=None, keepdims=False):
-        return F.mean(self, axis, keepdims)
+    mean = F.mean
 
-    def var(self, axis=None, keepdims=False, correction=1):
-        return F.var(self, axis, keepdims, correction)
+    var = F.var
 
-    def max(self, axis=None, keepdims=False):
-        return F.max(self, axis, keepdims)
+    max = F.max
 
-    def min(self, axis=None, keepdims=False):
-        return F.min(self, axis, keepdims)
+    min = F.min
 
-    def logsumexp(self, axis=None, keepdims=False):
-        return F.logsumexp(self, axis, keepdims)
+    logsumexp = F.logsumexp
 
-    def softmax(self, axis=-1):
-        return F.softmax(self, axis)
+    softmax = F.softmax
 
-    def log_softmax(self, axis=-1):
-        return F.log_softmax(self, axis)
+    log_softmax = F.log_softmax
 
-    def reshape(self, *shape):
-        return F.reshape(self, *shape)
+    reshape = F.reshape
 
-    def transpose(self, *axes):
-        return F.transpose(self, *axes)
+    transpose = F.transpose
 
-    def swapaxes(self, axis1, axis2):
-        return F.swapaxes(self, axis1, axis2)
+    swapaxes = F.swapaxes
 
-    def flatten(self, start_axis=0, end_axis=-1):
-        return F.flatten(self, start_axis, end_axis)
+    flatten = F.flatten
 
-    def squeeze(self, axis=None):
-        return F.squeeze(self, axis)
+    squeeze = F.squeeze
 
-    def unsqueeze(self, axis):
-        return F.unsqueeze(self, axis)
+    unsqueeze = F.unsqueeze
 
     def broadcast_to(self, *shape):
         return F.broadcast_to(self, shape[0] if len(shape) == 1 else shape)
 
-    def exp(self):
-        return F.exp(self)
+    exp = F.exp
 
-    def log(self):
-        return F.log(self)
+    log = F.log
 
-    def sqrt(self):
-        return F.sqrt(self)
+    sqrt = F.sqrt
 
-    def abs(self):
-        return F.abs(self)
+    abs = F.abs
 
-    def clip(self, min=None, max=None):  # noqa: A002
-        return F.clip(self, min, max)
+    clip = F.clip
 
-    def relu(self):
-        return F.relu(self)
+    relu = F.relu
 
-    def sigmoid(self):
-        return F.sigmoid(self)
+    sigmoid = F.sigmoid
 
-    def tanh(self):
-        return F.tanh(self)
+    tanh = F.tanh
 
-    def matmul(self, other):
-        return F.matmul(self, other)
+    matmul = F.matmul
 
-    def pow(self, exponent):
-        return F.pow(self, exponent)
+    pow = F.pow
 
-    def astype(self, dtype):
-        return F.astype(self, dtype)
+    astype = F.astype
 
     def all(self):
         return bool(self.data.all())

@@ -180,8 +180,6 @@ def _unpack_saved(node, saved) -> list:
 
 
 def _unbroadcast(node, grad, shape, create_graph: bool):
-    if shape is None:  # the leaf is gone: nowhere to send the gradient, keep it as is
-        return grad
     xp = tensor_namespace if create_graph else node.xp
     reduced = xp.unbroadcast(grad, shape)
     if reduced.shape != shape:

@@ -71,8 +71,14 @@ class Function:
     engine; they only skip the Tensor wrapping and work on raw arrays, which keeps them cheap.
     """
 
+    # Fields every recorded node sets live in slots. The rarely set ones are class-level
+    # defaults that an instance overrides through its (lazily created) __dict__, so recording a
+    # node does not pay for storing them.
     __slots__ = ("parents", "needs_grad", "saved", "origins", "xp", "seq", "shape", "dtype",
-                 "module", "site", "hooks", "__weakref__")
+                 "__dict__", "__weakref__")
+    hooks = None  # gradient hooks (register_hook, retain_grad)
+    module = None  # the nn.Module whose forward recorded this node
+    site = None  # "file:line in function" of the user code that made it (anomaly mode)
 
     label = None  # display name; defaults to the class name
     array_io = False  # Op sets True: forward/backward see raw arrays instead of Tensors
@@ -94,7 +100,7 @@ class Function:
 
     @property
     def needs_input_grad(self) -> tuple:
-        return tuple(self.needs_grad)
+        return tuple(p is not None for p in self.needs_grad)
 
     @property
     def next_functions(self) -> tuple:
@@ -154,14 +160,19 @@ class Op(Function):
     def apply(cls, *inputs, **attrs):
         node = _object_new(cls)
         arrays = []
-        requires_grad = False
+        parents = []  # per input: its node, a leaf's sink, or None (no gradient needed)
+        recording = False
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
                 if x.requires_grad:
-                    requires_grad = True
+                    recording = True
+                    fn = x.grad_fn
+                    parents.append(fn if fn is not None else grad_accumulator(x))
+                    continue
             else:
                 arrays.append(x)
+            parents.append(None)
         if attrs:
             for name, value in attrs.items():
                 setattr(node, name, value)
@@ -180,11 +191,20 @@ class Op(Function):
                 node.saved = tuple(out if v is scalar else v for v in node.saved)
         t = _object_new(Tensor)
         t.data = out
-        if not (requires_grad and state.grad_enabled):
+        if not (recording and state.grad_enabled):
             t.requires_grad = False
             t.grad_fn = None
             return t
-        record(node, inputs, out)
+        # needs_grad[i] is truthy exactly when input i needs a gradient: it is the parents list
+        node.parents = node.needs_grad = parents
+        node.seq = _next_seq()
+        node.shape = out.shape
+        node.dtype = out.dtype
+        st = state
+        if st.module is not None:
+            node.module = st.module
+        if st.anomaly:
+            node.site = user_site()
         saved = node.saved
         if saved:
             node.origins = _origins(saved, arrays, out)
@@ -196,24 +216,21 @@ class Op(Function):
 def record(node, inputs, out) -> None:
     """Fill in ``node``'s graph fields: its parents, its number, its output's description."""
     parents = []
-    needs = []
     for x in inputs:
         if isinstance(x, Tensor) and x.requires_grad:
             fn = x.grad_fn
             parents.append(fn if fn is not None else grad_accumulator(x))
-            needs.append(True)
         else:
             parents.append(None)
-            needs.append(False)
-    node.parents = parents
-    node.needs_grad = needs
+    node.parents = node.needs_grad = parents
     node.seq = _next_seq()
     node.shape = out.shape
     node.dtype = out.dtype
-    node.hooks = None
     st = state
-    node.module = st.module
-    node.site = user_site() if st.anomaly else None
+    if st.module is not None:
+        node.module = st.module
+    if st.anomaly:
+        node.site = user_site()
 
 
 class AccumulateGrad:
@@ -224,7 +241,7 @@ class AccumulateGrad:
     the other way round, so no reference cycle keeps either alive.
     """
 
-    __slots__ = ("leaf_ref", "hooks", "__weakref__")
+    __slots__ = ("leaf_ref", "shape", "hooks", "__weakref__")
     parents = ()
     needs_grad = ()
     module = None
@@ -233,16 +250,12 @@ class AccumulateGrad:
 
     def __init__(self, leaf) -> None:
         self.leaf_ref = weakref.ref(leaf)
+        self.shape = leaf.data.shape  # refreshed at every recorded use (the data may change)
         self.hooks = None
 
     @property
     def leaf(self):
         return self.leaf_ref()
-
-    @property
-    def shape(self):
-        leaf = self.leaf_ref()
-        return None if leaf is None else leaf.data.shape
 
     @classmethod
     def op_name(cls) -> str:
@@ -260,6 +273,8 @@ def grad_accumulator(leaf) -> AccumulateGrad:
     acc = leaf._accumulator
     if acc is None:
         acc = leaf._accumulator = AccumulateGrad(leaf)
+    else:
+        acc.shape = leaf.data.shape
     return acc
 
 
