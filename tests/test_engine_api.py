@@ -1,0 +1,373 @@
+"""The engine's public entry points: tg.grad, grad modes, hooks, tg.Function, detect_anomaly."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import tinygraph as tg
+
+
+def leaf(values):
+    return tg.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+# -- tg.grad -------------------------------------------------------------------------------
+
+
+def test_grad_returns_a_tuple_of_tensors_and_leaves_dot_grad_untouched():
+    x, y = leaf([1.0, 2.0]), leaf([3.0])
+    result = tg.grad((x * y).sum(), [x, y])
+    assert isinstance(result, tuple) and len(result) == 2
+    assert all(isinstance(g, tg.Tensor) for g in result)
+    np.testing.assert_allclose(result[0].numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(result[1].numpy(), [3.0])
+    assert x.grad is None and y.grad is None
+
+
+def test_grad_of_single_input_is_a_one_tuple():
+    x = leaf(2.0)
+    (g,) = tg.grad(x * x, x)
+    assert g.item() == 4.0
+
+
+def test_grad_with_grad_outputs_tensor():
+    x = leaf([1.0, 2.0])
+    (g,) = tg.grad(x * x, x, grad_outputs=tg.tensor(np.array([1.0, -1.0])))
+    np.testing.assert_allclose(g.numpy(), [2.0, -4.0])
+
+
+def test_grad_for_unused_input_raises_unless_allow_unused():
+    x, unused = leaf([1.0]), leaf([2.0])
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        tg.grad((x * 2).sum(), [x, unused])
+    gx, gu = tg.grad((x * 2).sum(), [x, unused], allow_unused=True)
+    assert gu is None
+    np.testing.assert_allclose(gx.numpy(), [2.0])
+
+
+def test_grad_with_respect_to_an_intermediate():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    (gh,) = tg.grad((h * h).sum(), h)
+    np.testing.assert_allclose(gh.numpy(), 2 * h.numpy())
+
+
+def test_grad_frees_the_graph_unless_retained():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    tg.grad(y, x, retain_graph=True)
+    tg.grad(y, x)
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        tg.grad(y, x)
+
+
+def test_grad_of_grad_readme_example():
+    x = leaf([1.0, 2.0, 3.0])
+    (g,) = tg.grad((x**3).sum(), x, create_graph=True)
+    (h,) = tg.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), 6 * x.numpy())
+
+
+def test_hessian_vector_product():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = leaf([1.0, -1.0])
+    f = (x @ tg.tensor(a) @ x) * 0.5
+    (g,) = tg.grad(f, x, create_graph=True)
+    v = np.array([1.0, 2.0])
+    (hv,) = tg.grad((g * tg.tensor(v)).sum(), x)
+    np.testing.assert_allclose(hv.numpy(), a @ v)
+
+
+# -- grad modes ----------------------------------------------------------------------------
+
+
+def test_no_grad_context_records_nothing():
+    x = leaf([1.0])
+    with tg.no_grad():
+        assert not tg.is_grad_enabled()
+        y = x * 2
+    assert tg.is_grad_enabled()
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_no_grad_and_enable_grad_as_decorators():
+    x = leaf([1.0])
+
+    @tg.no_grad()
+    def frozen(t):
+        return t * 2, tg.is_grad_enabled()
+
+    @tg.enable_grad()
+    def recording(t):
+        return t * 2
+
+    y, enabled = frozen(x)
+    assert not enabled and not y.requires_grad
+    with tg.no_grad():
+        assert recording(x).requires_grad
+        assert not tg.is_grad_enabled()
+
+
+def test_modes_nest_and_restore_after_exceptions():
+    with tg.no_grad():
+        with tg.enable_grad():
+            assert tg.is_grad_enabled()
+        assert not tg.is_grad_enabled()
+        with pytest.raises(ValueError):
+            with tg.enable_grad():
+                raise ValueError
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    inside = threading.Event()
+    done = threading.Event()
+
+    def worker():
+        seen["worker_start"] = tg.is_grad_enabled()
+        with tg.no_grad():
+            inside.set()
+            done.wait(5)
+            seen["worker_inside"] = tg.is_grad_enabled()
+
+    thread = threading.Thread(target=worker)
+    with tg.no_grad():
+        thread.start()
+        inside.wait(5)
+        seen["main_while_worker_in_no_grad"] = None
+        with tg.enable_grad():
+            seen["main_enabled"] = tg.is_grad_enabled()
+        done.set()
+        thread.join()
+        seen["main_after"] = tg.is_grad_enabled()
+    assert seen["worker_start"] is True  # a new thread starts with grad enabled
+    assert seen["worker_inside"] is False
+    assert seen["main_enabled"] is True
+    assert seen["main_after"] is False
+
+
+def test_enable_grad_in_another_thread_does_not_leak():
+    results = []
+
+    def worker():
+        with tg.no_grad():
+            results.append(tg.is_grad_enabled())
+
+    with tg.enable_grad():
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        assert tg.is_grad_enabled()
+    assert results == [False]
+
+
+# -- hooks ---------------------------------------------------------------------------------
+
+
+def test_leaf_hook_runs_once_per_backward_with_the_summed_gradient():
+    x = leaf([1.0, 2.0])
+    calls = []
+    x.register_hook(lambda g: calls.append(g.numpy().copy()))
+    (x * 2 + x * 3).sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0], [5.0, 5.0])
+    (x * 1).sum().backward()
+    assert len(calls) == 2
+
+
+def test_hook_argument_is_a_tensor_and_its_return_replaces_the_gradient():
+    x = leaf([1.0, 2.0])
+    kinds = []
+
+    def double(g):
+        kinds.append(isinstance(g, tg.Tensor))
+        return g * 2
+
+    x.register_hook(double)
+    (x * 3).sum().backward()
+    assert kinds == [True]
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_hook_returning_none_keeps_the_gradient():
+    x = leaf([1.0])
+    x.register_hook(lambda g: None)
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0])
+
+
+def test_hook_on_intermediate_changes_what_flows_upstream():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    y.register_hook(lambda g: g * 0 + 1)
+    (y * 10).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+    assert y.grad is None
+
+
+def test_hooks_chain_in_registration_order():
+    x = leaf([1.0])
+    x.register_hook(lambda g: g + 1)
+    x.register_hook(lambda g: g * 10)
+    (x * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [20.0])
+
+
+def test_removed_hook_does_not_run():
+    x = leaf([1.0])
+    calls = []
+    handle = x.register_hook(lambda g: calls.append(1))
+    handle.remove()
+    (x * 2).sum().backward()
+    assert calls == []
+    np.testing.assert_allclose(x.grad.numpy(), [2.0])
+
+
+def test_hooks_run_under_tg_grad_too():
+    x = leaf([1.0])
+    x.register_hook(lambda g: g * 100)
+    (g,) = tg.grad((x * 2).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [200.0])
+    assert x.grad is None
+
+
+# -- tg.Function ---------------------------------------------------------------------------
+
+
+class Cube(tg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x * x * grad
+
+
+class MulAdd(tg.Function):
+    """(a * b + c), with c's gradient deliberately None when it needs none."""
+
+    @staticmethod
+    def forward(ctx, a, b, c):
+        ctx.save_for_backward(a, b)
+        return a * b + c
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a, grad
+
+
+def test_custom_function_forward_and_backward():
+    x = leaf([1.0, 2.0])
+    y = Cube.apply(x)
+    assert isinstance(y, tg.Tensor) and y.grad_fn is not None
+    np.testing.assert_allclose(y.numpy(), [1.0, 8.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+
+
+def test_custom_function_receives_tensors_in_forward_and_backward():
+    seen = {}
+
+    class Probe(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            seen["forward"] = type(x)
+            seen["recording"] = tg.is_grad_enabled()
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen["backward"] = type(grad)
+            return grad * 2
+
+    Probe.apply(leaf([1.0])).sum().backward()
+    assert seen == {"forward": tg.Tensor, "recording": False, "backward": tg.Tensor}
+
+
+def test_custom_function_with_several_inputs_and_constants():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    c = tg.tensor(np.array([0.5, 0.5]))
+    MulAdd.apply(a, b, c).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [3.0, 4.0])
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 2.0])
+    assert c.grad is None
+
+
+def test_custom_function_passes_gradcheck_and_gradgradcheck():
+    x = leaf([0.5, -1.5, 2.0])
+    assert tg.gradcheck(Cube.apply, x)
+    assert tg.gradgradcheck(Cube.apply, x)
+
+
+def test_double_backward_through_custom_function():
+    x = leaf([1.0, 2.0])
+    (g,) = tg.grad(Cube.apply(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [3.0, 12.0])
+    (h,) = tg.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [6.0, 12.0])
+
+
+def test_custom_function_saved_tensors_freed_after_backward():
+    x = leaf([1.0])
+    y = Cube.apply(x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+
+
+def test_custom_function_returning_wrong_number_of_gradients_raises():
+    class Bad(tg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(RuntimeError, match="Bad"):
+        Bad.apply(leaf([1.0]), leaf([2.0])).sum().backward()
+
+
+def test_custom_function_output_without_grad_inputs_has_no_graph():
+    y = Cube.apply(tg.tensor(np.array([2.0])))
+    assert y.grad_fn is None
+    np.testing.assert_allclose(y.numpy(), [8.0])
+
+
+# -- detect_anomaly ------------------------------------------------------------------------
+
+
+def test_detect_anomaly_names_the_forward_op_that_produced_nan():
+    x = leaf([0.0, 1.0])
+    with tg.detect_anomaly():
+        y = x.sqrt()  # d sqrt / dx at 0 is inf
+        with pytest.raises(RuntimeError, match="sqrt") as info:
+            y.sum().backward()
+    assert "test_engine_api.py" in str(info.value)
+
+
+def test_without_detect_anomaly_non_finite_gradients_pass_silently():
+    x = leaf([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        x.sqrt().sum().backward()
+    assert np.isinf(x.grad.numpy()[0])
+
+
+def test_detect_anomaly_restores_the_previous_mode():
+    x = leaf([0.0])
+    with tg.detect_anomaly():
+        pass
+    y = x.sqrt()
+    with np.errstate(divide="ignore"):
+        y.sum().backward()
+    assert np.isinf(x.grad.numpy()[0])
