@@ -84,7 +84,10 @@ def render(roots, path, format: str | None = None, **to_dot_kwargs) -> str:
     stem, extension = os.path.splitext(path)
     extension = extension[1:].lower()
     if format is None:
-        format = extension if extension in FORMATS else "svg"
+        if extension and extension not in FORMATS:
+            raise ValueError(f"render: cannot draw a .{extension} file; use one of "
+                             f"{', '.join('.' + f for f in FORMATS)} (or pass format=).")
+        format = extension or "svg"
     format = format.lower()
     if format not in FORMATS:
         raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {format!r}.")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import autograd
-from ..autograd import OUTPUT, AccumulateGrad, RetainGrad, toposort
+from ..autograd import OUTPUT, AccumulateGrad, RetainGrad, grad_accumulator, toposort
 from . import labels
 
 
@@ -106,8 +106,13 @@ def _retained_tensor(node):
     return None
 
 
+def _array(value):
+    """The ndarray behind a Tensor (an ndarray's own ``.data`` is a memoryview: not that)."""
+    return value.data if isinstance(value, autograd.Tensor) else value
+
+
 def _finite(array) -> bool:
-    array = getattr(array, "data", array)
+    array = _array(array)
     if isinstance(array, (int, float)):
         return bool(np.isfinite(array))
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "fc":
@@ -116,7 +121,7 @@ def _finite(array) -> bool:
 
 
 def _norm(array) -> float:
-    array = np.asarray(getattr(array, "data", array))
+    array = np.asarray(_array(array))
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sqrt(np.sum(np.abs(array.astype(np.float64)) ** 2)))
 
@@ -196,15 +201,16 @@ class _Builder:
         box.alarm = box.alarm or not finite
         if self.show_grad:
             box.grad_norm = _norm(grad) if finite else float("nan")
-            shape = f" {labels.shape_text(np.shape(grad.data))}" if self.show_shapes else ""
+            shape = f" {labels.shape_text(np.shape(_array(grad)))}" if self.show_shapes else ""
             box.lines.append(f"grad{shape} norm {labels.norm_text(box.grad_norm)}")
 
     def build(self) -> Graph:
         start = []
         for root in self.roots:
-            node = root.grad_fn if root.grad_fn is not None else root._accumulator
-            if node is not None:
-                start.append(node)
+            if root.grad_fn is not None:
+                start.append(root.grad_fn)
+            elif root.requires_grad:
+                start.append(grad_accumulator(root))
         order = toposort(start)
         if self.limit is not None and len(order) > self.limit:
             raise too_many_nodes(len(order), self.limit, collapsed=False)
@@ -299,7 +305,7 @@ class _Builder:
         parts = []
         for value, origin in zip(saved, origins):
             what = "out" if origin == OUTPUT else ("const" if origin is None else f"x{origin}")
-            shape = np.shape(getattr(value, "data", value))
+            shape = np.shape(_array(value))
             parts.append(f"{what} {labels.shape_text(shape)}")
         return "saved: " + ", ".join(parts)
 
@@ -311,8 +317,8 @@ class _Builder:
         box.alarm = not _finite(root.data)
         if root.grad_fn is not None:
             source = self.index[id(root.grad_fn)]
-        elif root._accumulator is not None:
-            source = self.index[id(root._accumulator)]
+        elif root.requires_grad:
+            source = self.index[id(grad_accumulator(root))]
         else:  # a constant: nothing recorded it, so it stands alone
             self.add(box)
             return
