@@ -6,9 +6,12 @@
     y.backward()            # x.grad == [2., 4.]
 """
 
+from . import (
+    nn,  # noqa: F401 - `from tinygraph import nn`
+    optim,  # noqa: F401 - `from tinygraph import optim`
+    viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
+)
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
-from . import optim  # noqa: F401 - `from tinygraph import optim`
-from . import viz  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 from .autograd import (
     Function,
     backward,

@@ -1,0 +1,282 @@
+"""The functional forms of every layer, activation, loss and penalty in ``tinygraph.nn``.
+
+All of them are compositions of graph ops (a few of them fused ops from
+``tinygraph.ops.nn``), so gradients, ``create_graph`` and graph pictures work through them.
+Losses reduce with the mean by default (``reduction="sum"`` and ``"none"`` as in PyTorch) and
+reject targets whose shape does not match, naming both shapes.
+
+>>> loss = F.cross_entropy(logits, labels)        # (N, C) logits, (N,) integer labels
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import random
+from ..autograd import no_grad
+from ..errors import ShapeError
+from ..ops import functions as ops
+from ..ops import nn as fused
+from ..tensor import Tensor
+
+__all__ = [
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "identity",
+    "dropout", "batch_norm", "flatten",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
+]
+
+# -- layers and activations -------------------------------------------------------------
+
+linear = fused.linear
+relu = ops.relu
+sigmoid = ops.sigmoid
+tanh = ops.tanh
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as PyTorch)."""
+    return ops.where(ops._data(x) > 0, x, ops.mul(x, negative_slope))
+
+
+def softmax(x, axis: int = -1, dim: int | None = None):
+    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's name)."""
+    return ops.softmax(x, axis if dim is None else dim)
+
+
+def log_softmax(x, axis: int = -1, dim: int | None = None):
+    """x - logsumexp(x) along ``axis``."""
+    return ops.log_softmax(x, axis if dim is None else dim)
+
+
+def identity(x):
+    return x
+
+
+def dropout(x, p: float = 0.5, training: bool = True):
+    """Inverted dropout: zero each element with probability ``p`` and scale the kept ones by
+    1 / (1 - p), so the expectation is unchanged; the identity when not training."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}.")
+    if not training or p == 0.0:
+        return x
+    data = ops._data(x)
+    dtype = data.dtype if data.dtype.kind == "f" else np.float64
+    if p == 1.0:
+        return ops.mul(x, np.zeros(data.shape, dtype))
+    keep = random.generator().random(data.shape) >= p
+    mask = keep.astype(dtype)
+    mask *= 1.0 / (1.0 - p)
+    return ops.mul(x, mask)
+
+
+def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
+    """Normalise each channel (axis 1 of (N, C) or (N, C, L)) and apply ``weight``, ``bias``.
+
+    Training: y = (x - mean) / sqrt(var + eps) with the batch mean and *biased* variance, and
+    the running statistics (Tensors, updated in place) move by ``momentum`` towards the batch
+    mean and the *unbiased* variance. Evaluation: the running statistics replace the batch's.
+    """
+    data = ops._data(x)
+    if data.ndim not in (2, 3):
+        raise ShapeError(
+            f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape {data.shape}."
+        )
+    channels = data.shape[1]
+    axes = (0,) if data.ndim == 2 else (0, 2)
+    param_shape = (channels,) if data.ndim == 2 else (channels, 1)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise ShapeError(
+                f"batch_norm: {name} has shape {tuple(t.shape)} but the input of shape "
+                f"{data.shape} has {channels} channels on axis 1."
+            )
+    if training:
+        count = data.size // channels
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input "
+                f"of shape {data.shape}. Use a larger batch, or call eval() for inference."
+            )
+        mean = ops.mean(x, axis=axes, keepdims=True)
+        var = ops.var(x, axis=axes, keepdims=True, correction=0)
+        x_hat = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(var, eps)))
+        if running_mean is not None:
+            with no_grad():
+                rm, rv = running_mean.data, running_var.data
+                rm *= 1 - momentum
+                rm += momentum * mean.data.reshape(channels)
+                rv *= 1 - momentum
+                rv += momentum * var.data.reshape(channels) * (count / (count - 1))
+                running_mean._version += 1
+                running_var._version += 1
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var.")
+        rm = running_mean.data.reshape(param_shape)
+        scale = 1.0 / np.sqrt(running_var.data.reshape(param_shape) + eps)
+        x_hat = ops.mul(ops.sub(x, rm.astype(data.dtype)), scale.astype(data.dtype))
+    if weight is not None:
+        x_hat = ops.mul(x_hat, weight if data.ndim == 2 else ops.reshape(weight, param_shape))
+    if bias is not None:
+        x_hat = ops.add(x_hat, bias if data.ndim == 2 else ops.reshape(bias, param_shape))
+    return x_hat
+
+
+def flatten(x, start_axis: int = 1, end_axis: int = -1):
+    """Merge axes ``start_axis..end_axis`` (by default all but the batch axis)."""
+    ndim = ops._ndim(x)
+    if ndim == 0 or not -ndim <= start_axis < ndim:
+        raise ShapeError(
+            f"flatten: start_axis {start_axis} is out of range for an input of shape "
+            f"{ops._shape(x)}; Flatten keeps the batch axis, so give it (N, ...) inputs."
+        )
+    return ops.flatten(x, start_axis, end_axis)
+
+
+# -- losses -----------------------------------------------------------------------------
+
+
+def _reduce(loss, reduction: str, op: str):
+    if reduction == "mean":
+        return ops.mean(loss)
+    if reduction == "sum":
+        return ops.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+
+
+def _target(input, target, op: str, same_shape: bool = True):
+    """The target as a constant array of the input's float dtype (or a Tensor needing grad)."""
+    in_data = ops._data(input)
+    if isinstance(target, Tensor) and target.requires_grad:
+        value = target
+        shape = target.shape
+    else:
+        value = np.asarray(ops._data(target))
+        if value.dtype != in_data.dtype and in_data.dtype.kind == "f":
+            value = value.astype(in_data.dtype)
+        shape = value.shape
+    if same_shape and tuple(shape) != tuple(in_data.shape):
+        hint = ""
+        if in_data.size == int(np.prod(shape)):
+            hint = f" Reshape the target to {tuple(in_data.shape)} (e.g. y.reshape(-1, 1))."
+        raise ShapeError(
+            f"{op}: the input has shape {tuple(in_data.shape)} but the target has shape "
+            f"{tuple(shape)}; they must be the same (no broadcasting, which would silently "
+            f"compare every prediction with every target).{hint}"
+        )
+    return value
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """mean((input - target) ** 2)."""
+    diff = ops.sub(input, _target(input, target, "mse_loss"))
+    return _reduce(ops.mul(diff, diff), reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """mean(|input - target|)."""
+    diff = ops.sub(input, _target(input, target, "l1_loss"))
+    return _reduce(ops.abs(diff), reduction, "l1_loss")
+
+
+def binary_cross_entropy(input, target, reduction: str = "mean"):
+    """mean(-(t log p + (1 - t) log(1 - p))) of probabilities ``input``; logs clamped at -100."""
+    loss = fused.binary_cross_entropy(input, _target(input, target, "binary_cross_entropy"))
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
+    """binary_cross_entropy(sigmoid(input), target), computed stably from the logits."""
+    t = _target(input, target, "binary_cross_entropy_with_logits")
+    return _reduce(fused.binary_cross_entropy_with_logits(input, t), reduction,
+                   "binary_cross_entropy_with_logits")
+
+
+def cross_entropy(input, target, reduction: str = "mean"):
+    """Softmax cross entropy of logits ``input`` (N, C) (or (C,), or (N, C, d...)).
+
+    ``target`` is either integer class labels of shape (N,) (or (N, d...)), or class
+    probabilities / one-hot rows with the same shape as ``input``:
+    loss_i = -sum_c t_ic log_softmax(input)_ic, averaged over the samples.
+    """
+    x_shape = ops._shape(input)
+    if len(x_shape) == 0:
+        raise ShapeError("cross_entropy: the input must have a class axis, got a 0-d tensor.")
+    t_data = ops._data(target)
+    t_shape = tuple(np.shape(t_data))
+    label_shape = x_shape[:1] + x_shape[2:] if len(x_shape) >= 2 else ()
+    is_probs = t_shape == x_shape and np.asarray(t_data).dtype.kind == "f"
+    if not is_probs and t_shape != label_shape:
+        raise ShapeError(
+            f"cross_entropy: logits of shape {x_shape} need integer class labels of shape "
+            f"{label_shape} or class probabilities of shape {x_shape}, but the target has shape "
+            f"{t_shape}."
+        )
+    classes = x_shape[1] if len(x_shape) >= 2 else x_shape[0]
+    # Bring the class axis last and the rest into one sample axis: (N, C).
+    x = input
+    if len(x_shape) > 2:
+        perm = (0,) + tuple(range(2, len(x_shape))) + (1,)
+        x = ops.transpose(x, perm)
+        if is_probs:
+            target = ops.transpose(target, perm) if isinstance(target, Tensor) else np.transpose(
+                t_data, perm)
+    x = ops.reshape(x, (-1, classes))
+    if is_probs:
+        t = _target(x, target, "cross_entropy", same_shape=False)
+        t = ops.reshape(t, (-1, classes)) if isinstance(t, Tensor) else t.reshape(-1, classes)
+    else:
+        t = _one_hot(np.asarray(t_data), classes, ops._data(x).dtype)
+    return _reduce(fused.softmax_cross_entropy(x, t), reduction, "cross_entropy")
+
+
+def _one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:
+    if labels.dtype.kind == "f":
+        if not np.all(labels == np.round(labels)):
+            raise ValueError(
+                "cross_entropy: float targets shaped like class labels must hold whole numbers; "
+                "for class probabilities give the target the logits' shape."
+            )
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind not in "iub":
+        raise TypeError(f"cross_entropy: class labels must be integers, got {labels.dtype}.")
+    flat = labels.reshape(-1)
+    if flat.size and (flat.min() < 0 or flat.max() >= classes):
+        raise IndexError(
+            f"cross_entropy: class labels must be in [0, {classes - 1}] for {classes} classes, "
+            f"got values from {flat.min()} to {flat.max()}."
+        )
+    out = np.zeros((flat.size, classes), dtype=dtype)
+    out[np.arange(flat.size), flat] = 1
+    return out
+
+
+# -- penalties --------------------------------------------------------------------------
+
+
+def l1_penalty(weight, l1_lambda: float = 1.0):
+    """l1_lambda * sum(|weight|), one graph node labelled ``l1_penalty``."""
+    return fused.l1_penalty(weight, l1_lambda)
+
+
+def l2_penalty(weight, l2_lambda: float = 1.0):
+    """l2_lambda * sum(weight ** 2), one graph node labelled ``l2_penalty`` (Keras convention:
+    no factor 1/2)."""
+    return fused.l2_penalty(weight, l2_lambda)
+
+
+def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
+    """l1_lambda * sum(|W|) + l2_lambda * sum(W ** 2); zero terms are left out of the graph."""
+    terms = []
+    if l1_lambda:
+        terms.append(l1_penalty(weight, l1_lambda))
+    if l2_lambda:
+        terms.append(l2_penalty(weight, l2_lambda))
+    if not terms:
+        return fused.l1_penalty(weight, 0.0)  # a zero that still names the weight
+    return terms[0] if len(terms) == 1 else ops.add(terms[0], terms[1])

@@ -1,0 +1,192 @@
+"""Layers with parameters or state: Linear, Dense, Dropout, BatchNorm1d, Flatten."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ops import functions as ops
+from ..tensor import get_default_dtype
+from . import functional as F
+from . import init
+from .activations import LeakyReLU, ReLU, get_activation
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, with ``weight`` of shape (out_features, in_features) as in
+    PyTorch and ``bias`` of shape (out_features,).
+
+    Init: Glorot uniform weight (``Dense`` uses He for ReLU layers), zero bias.
+
+    >>> layer = nn.Linear(3, 2)
+    >>> layer(tg.ones(5, 3)).shape
+    (5, 2)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self._build(in_features, out_features, bias)
+        self.reset_parameters()
+
+    def _build(self, in_features: int, out_features: int, bias: bool) -> None:
+        if int(in_features) < 1 or int(out_features) < 1:
+            raise ValueError(
+                f"{type(self).__name__}: sizes must be positive, got {in_features} inputs and "
+                f"{out_features} outputs."
+            )
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
+        self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
+
+    def reset_parameters(self) -> None:
+        init.glorot_uniform(self.weight)
+
+    def forward(self, x):
+        width = ops._shape(x)[-1:]
+        if width != (self.in_features,):
+            raise ShapeError(
+                f"{self!r}: expected input with {self.in_features} features on its last axis, "
+                f"got shape {ops._shape(x)}."
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Dense(Linear):
+    """Linear layer + activation + elastic-net penalty on the weight (never the bias).
+
+    ``activation`` is a name (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``,
+    ``"linear"``), an activation Module, or None. The weight starts He-initialised for ReLU
+    layers and Glorot otherwise. ``penalty()`` is
+    ``l1_lambda * sum(|W|) + l2_lambda * sum(W ** 2)``, summed by
+    ``Module.regularization_loss()`` and added to the loss by ``fit``/``train_step``.
+
+    >>> Dense(2, 4, activation="relu", l2_lambda=1e-3)
+    """
+
+    def __init__(self, input_size: int, output_size: int, activation=None,
+                 l1_lambda: float = 0.0, l2_lambda: float = 0.0, bias: bool = True) -> None:
+        if l1_lambda < 0 or l2_lambda < 0:
+            raise ValueError(
+                f"Dense: l1_lambda and l2_lambda must be >= 0, got {l1_lambda}, {l2_lambda}."
+            )
+        Module.__init__(self)  # not Linear.__init__: the init depends on the activation
+        self.activation = get_activation(activation)
+        self.l1_lambda = float(l1_lambda)
+        self.l2_lambda = float(l2_lambda)
+        self._build(input_size, output_size, bias)
+        self.reset_parameters()
+
+    @property
+    def input_size(self) -> int:
+        return self.in_features
+
+    @property
+    def output_size(self) -> int:
+        return self.out_features
+
+    def reset_parameters(self) -> None:
+        if isinstance(self.activation, (ReLU, LeakyReLU)):
+            init.he_uniform(self.weight)
+        else:
+            init.glorot_uniform(self.weight)
+
+    def forward(self, x):
+        return self.activation(super().forward(x))
+
+    def penalty(self):
+        if not (self.l1_lambda or self.l2_lambda):
+            return None
+        return F.elastic_net_penalty(self.weight, self.l1_lambda, self.l2_lambda)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_features}, {self.out_features}, activation={self.activation!r}"
+        if self.l1_lambda:
+            text += f", l1_lambda={self.l1_lambda}"
+        if self.l2_lambda:
+            text += f", l2_lambda={self.l2_lambda}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"Dense({self.extra_repr()})"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training, zero each element with probability ``p`` and scale the
+    rest by 1 / (1 - p); the identity in eval mode. Masks come from ``tg.manual_seed``'s
+    generator."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}.")
+        self.p = float(p)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation over axis 1 of (N, C) or (N, C, L) inputs, as ``torch.nn``.
+
+    Training: normalise with the batch mean and biased variance, then update
+    ``running_mean``/``running_var`` with ``momentum`` (the variance unbiased). Eval: normalise
+    with the running statistics. ``weight`` starts at ones, ``bias`` at zeros; eps 1e-5.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = float(momentum)
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.ones(self.num_features, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(self.num_features, dtype)) if affine else None
+        self.track_running_stats = track_running_stats
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
+
+    def forward(self, x):
+        shape = ops._shape(x)
+        if len(shape) < 2 or shape[1] != self.num_features:
+            raise ShapeError(
+                f"{self!r}: expected input of shape (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got shape {shape}."
+            )
+        use_batch = self.training or not self.track_running_stats
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+        if self.track_running_stats:
+            stats = (self.running_mean, self.running_var)
+        else:
+            stats = (None, None)  # always the batch statistics, nothing to update
+        return F.batch_norm(x, *stats, weight=self.weight, bias=self.bias, training=use_batch,
+                            momentum=self.momentum, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class Flatten(Module):
+    """Merge every axis after the batch axis: (N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+        super().__init__()
+        self.start_axis = start_axis
+        self.end_axis = end_axis
+
+    def forward(self, x):
+        return F.flatten(x, self.start_axis, self.end_axis)
+

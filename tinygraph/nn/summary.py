@@ -1,0 +1,66 @@
+"""The ``Sequential.summary()`` table: layer, output shape, parameter count, totals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import no_grad
+from .module import Module
+
+
+def _input_shape(model) -> tuple | None:
+    """One sample's shape, from the first layer that states its input width."""
+    for layer in model.layers:
+        for attr in ("in_features", "num_features"):
+            width = getattr(layer, attr, None)
+            if isinstance(width, int):
+                return (width,)
+    return None
+
+
+def _output_shapes(model, input_shape) -> list:
+    """Each layer's output shape for a batch of one zero sample ("?" where unknown)."""
+    unknown = ["?"] * len(model.layers)
+    if input_shape is None:
+        return unknown
+    modes = [(m, m.training) for m in model.modules()]
+    Module.train(model, False)  # BatchNorm cannot train on one sample; Dropout is off
+    shapes = []
+    try:
+        with no_grad():
+            x = np.zeros((1,) + tuple(input_shape), dtype=model._dtype())
+            for layer in model.layers:
+                x = layer(x)
+                shapes.append("(None, " + ", ".join(str(n) for n in x.shape[1:]) + ")"
+                              if x.ndim > 1 else "(None,)")
+    except Exception:  # a summary never fails because a shape could not be traced
+        shapes += unknown[len(shapes):]
+    finally:
+        for module, mode in modes:
+            module.__dict__["training"] = mode
+    return shapes
+
+
+def summary_table(model, input_shape=None) -> str:
+    layers = model.layers
+    shapes = _output_shapes(model, input_shape if input_shape is not None
+                            else _input_shape(model))
+    rows = []
+    for i, (layer, shape) in enumerate(zip(layers, shapes)):
+        count = sum(p.size for p in layer.parameters())
+        rows.append((f"{i} ({type(layer).__name__})", shape, f"{count:,}"))
+    header = ("Layer (type)", "Output Shape", "Param #")
+    widths = [max(len(r[k]) for r in rows + [header]) + 4 for k in range(3)]
+    width = sum(widths)
+
+    def line(cells) -> str:
+        return "".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    params = list(model.parameters())
+    total = sum(p.size for p in params)
+    trainable = sum(p.size for p in params if p.requires_grad)
+    out = [f'Model: "{type(model).__name__}"', "_" * width, line(header), "=" * width]
+    out += [line(r) for r in rows] or ["(no layers)"]
+    out += ["=" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+            f"Non-trainable params: {total - trainable:,}", "_" * width]
+    return "\n".join(out)

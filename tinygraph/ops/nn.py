@@ -1,0 +1,219 @@
+"""Fused neural-network ops: one graph node where a composition would be slower or less stable.
+
+- ``linear``: x @ W.T + b in one node (the hot op of every MLP).
+- ``softmax_cross_entropy``: log-softmax and the negative log-likelihood together, so the
+  gradient is the well-conditioned ``softmax(x) - t`` and no log of a rounded-to-0 probability
+  is ever taken.
+- ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits``: PyTorch's clamped and
+  stable formulas.
+- ``l1_penalty`` and ``l2_penalty``: regularization terms as named nodes (graph pictures show
+  ``l1_penalty(0.weight)``).
+
+Like every built-in op, each backward is written once against ``self.xp`` from the op's inputs
+(never from arrays computed in the forward), so ``create_graph=True`` gives second derivatives.
+The losses here are elementwise / per-sample; ``tinygraph.nn.functional`` adds the mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Op
+from ..errors import ShapeError
+
+
+class Linear(Op):
+    """y = x @ W.T + b;  dx = g @ W,  dW = g^T x (batch axes summed),  db = sum of g.
+
+    ``x`` has shape (..., in), ``W`` (out, in) as in PyTorch, ``b`` (out,) or absent.
+    """
+
+    __slots__ = ()
+    label = "linear"
+
+    def forward(self, x, w, b=None):
+        if x.shape[-1:] != w.shape[-1:]:
+            raise ShapeError(
+                f"linear: input of shape {tuple(x.shape)} has {x.shape[-1] if x.ndim else 0} "
+                f"features on its last axis, but the weight of shape {tuple(w.shape)} expects "
+                f"{w.shape[-1]}."
+            )
+        self.save(x, w)
+        y = x @ w.T
+        if b is not None:
+            y += b  # y is a fresh array: add the bias in place
+        return y
+
+    def backward(self, g):
+        x, w = self.saved
+        xp = self.xp
+        need = self.needs_grad
+        gx = xp.matmul(g, w) if need[0] else None
+        gw = None
+        if need[1]:
+            if g.ndim == 1:  # unbatched input: an outer product
+                gw = xp.reshape(g, (-1, 1)) * xp.reshape(x, (1, -1))
+            else:
+                g2 = xp.reshape(g, (-1, g.shape[-1]))
+                x2 = xp.reshape(x, (-1, x.shape[-1]))
+                gw = xp.matmul(xp.transpose(g2), x2)
+        if len(need) == 2:
+            return gx, gw
+        return gx, gw, (g if need[2] else None)  # the engine sums g down to b's shape
+
+
+class SoftmaxCrossEntropy(Op):
+    """loss_i = -sum_c t_ic * log_softmax(x)_ic;  dx = g_i * (softmax(x)_i * sum_c t_ic - t_i),
+    dt = -g_i * log_softmax(x)_i.
+
+    ``x`` (N, C) logits, ``t`` (N, C) target probabilities (a one-hot array for class labels);
+    the classes are on the last axis and the result has shape (N,). The backward rebuilds the
+    softmax from ``x`` minus its (constant) row maximum, so second derivatives are exact.
+    """
+
+    __slots__ = ("peak",)
+    label = "cross_entropy"
+
+    def forward(self, x, t):
+        xp = self.xp
+        peak = x.max(axis=-1, keepdims=True)
+        shifted = x - peak
+        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        self.peak = peak
+        self.save(x, t)
+        return -(t * log_probs).sum(axis=-1)
+
+    def backward(self, g):
+        x, t = self.saved
+        xp = self.xp
+        need_x, need_t = self.needs_grad
+        e = xp.exp(x - self.peak)
+        total = xp.sum(e, axis=-1, keepdims=True)
+        g = xp.expand_dims(g, -1)
+        gx = gt = None
+        if need_x:
+            gx = g * (e / total * xp.sum(t, axis=-1, keepdims=True) - t)
+        if need_t:
+            gt = -g * (x - self.peak - xp.log(total))
+        return gx, gt
+
+
+class BinaryCrossEntropy(Op):
+    """loss = -(t log p + (1 - t) log(1 - p)) with each log clamped at -100 (PyTorch);
+    dp = g (p - t) / max(p (1 - p), 1e-12),  dt = g (log(1 - p) - log p) (clamped logs)."""
+
+    __slots__ = ()
+    label = "binary_cross_entropy"
+
+    def forward(self, p, t):
+        xp = self.xp
+        if ((p < 0) | (p > 1)).any():
+            raise ValueError(
+                "binary_cross_entropy: the predictions must be probabilities in [0, 1], but "
+                f"they range over [{p.min()}, {p.max()}]. Apply a sigmoid first, or use "
+                "binary_cross_entropy_with_logits on the raw scores."
+            )
+        self.save(p, t)
+        with np.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log(1 - p), -100)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, g):
+        p, t = self.saved
+        xp = self.xp
+        need_p, need_t = self.needs_grad
+        gp = gt = None
+        if need_p:
+            gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12)
+        if need_t:
+            with np.errstate(divide="ignore"):
+                gt = g * (xp.maximum(xp.log(1 - p), -100) - xp.maximum(xp.log(p), -100))
+        return gp, gt
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """loss = max(x, 0) - x t + log(1 + exp(-|x|));  dx = g (sigmoid(x) - t),  dt = -g x.
+
+    The stable form of ``binary_cross_entropy(sigmoid(x), t)``: no exp overflows and no log of
+    a probability that rounded to 0 or 1.
+    """
+
+    __slots__ = ()
+    label = "binary_cross_entropy_with_logits"
+
+    def forward(self, x, t):
+        xp = self.xp
+        self.save(x, t)
+        return xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, g):
+        x, t = self.saved
+        xp = self.xp
+        need_x, need_t = self.needs_grad
+        # sigmoid(x) = (1 + tanh(x / 2)) / 2: stable, and in both array namespaces
+        gx = g * ((1 + xp.tanh(x * 0.5)) * 0.5 - t) if need_x else None
+        gt = -g * x if need_t else None
+        return gx, gt
+
+
+class L1Penalty(Op):
+    """y = lam * sum(|W|);  dW = g * lam * sign(W) (0 at 0, as abs)."""
+
+    __slots__ = ("lam",)
+    label = "l1_penalty"
+
+    def forward(self, w):
+        self.save(w)
+        return self.xp.abs(w).sum() * self.lam
+
+    def backward(self, g):
+        (w,) = self.saved
+        return (g * self.lam * self.xp.sign(w),)
+
+
+class L2Penalty(Op):
+    """y = lam * sum(W ** 2);  dW = g * 2 lam W."""
+
+    __slots__ = ("lam",)
+    label = "l2_penalty"
+
+    def forward(self, w):
+        self.save(w)
+        return (w * w).sum() * self.lam
+
+    def backward(self, g):
+        (w,) = self.saved
+        return (g * (2 * self.lam) * w,)
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias in one node; ``weight`` is (out_features, in_features)."""
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
+
+
+def softmax_cross_entropy(logits, target_probs):
+    """Per-row cross entropy -sum(t * log_softmax(logits), -1) of (N, C) logits and targets."""
+    return SoftmaxCrossEntropy.apply(logits, target_probs)
+
+
+def binary_cross_entropy(probs, target):
+    """Elementwise -(t log p + (1 - t) log(1 - p)), logs clamped at -100 like PyTorch."""
+    return BinaryCrossEntropy.apply(probs, target)
+
+
+def binary_cross_entropy_with_logits(logits, target):
+    """Elementwise binary cross entropy of sigmoid(logits) and target, computed stably."""
+    return BinaryCrossEntropyWithLogits.apply(logits, target)
+
+
+def l1_penalty(weight, lam: float = 1.0):
+    """lam * sum(|weight|) as one node labelled ``l1_penalty``."""
+    return L1Penalty.apply(weight, lam=float(lam))
+
+
+def l2_penalty(weight, lam: float = 1.0):
+    """lam * sum(weight ** 2) as one node labelled ``l2_penalty``."""
+    return L2Penalty.apply(weight, lam=float(lam))
