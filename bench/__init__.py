@@ -1,0 +1,11 @@
+"""tinygraph's benchmark suite: tinygraph against hand-written NumPy and PyTorch (issue 6).
+
+``python -m bench`` runs every workload (``--quick`` for a run under a minute) and writes a
+markdown report to ``bench/results/``. Each thread count runs in its own subprocess so that the
+BLAS/OpenMP thread pools of NumPy and PyTorch are pinned before either library is imported.
+
+Modules: ``timing`` (interleaved repeats, medians), ``frameworks`` (optional torch and
+tinygraph.nn), ``overhead`` / ``mlp`` / ``chain`` / ``memory`` / ``digits`` (one workload each),
+``worker`` (runs workloads in a pinned subprocess), ``report`` (tables and targets),
+``__main__`` (the command line).
+"""

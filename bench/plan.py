@@ -1,0 +1,34 @@
+"""What each mode runs: the tasks, their sizes and repeats, and the thread counts."""
+
+from __future__ import annotations
+
+MEMORY_CONTENDERS = ("numpy", "tinygraph (ops)", "tinygraph (loop)", "tinygraph (train_step)",
+                     "pytorch")
+
+
+def tasks(quick: bool) -> list[tuple[str, str, int, dict]]:
+    """``(key, task, threads, params)`` in the order they run."""
+    if quick:
+        overhead = {"blocks": 10, "iterations": 20, "repeats": 5}
+        mlp = {"batches": [(32, 30), (256, 8)], "repeats": 3}
+        chain = {"sizes": [(10_000, 3), (100_000, 1)]}
+        memory_steps = {"tinygraph": 20, "other": 10}
+        digits = {"epochs": 2, "repeats": 1, "quick": True}
+    else:
+        overhead = {"blocks": 10, "iterations": 100, "repeats": 9}
+        mlp = {"batches": [(32, 200), (256, 40)], "repeats": 7}
+        chain = {"sizes": [(10_000, 5), (1_000_000, 3)]}
+        memory_steps = {"tinygraph": 1000, "other": 200}
+        digits = {"epochs": 20, "repeats": 3, "quick": False}
+    planned = [
+        ("overhead", "overhead", 1, overhead),
+        ("mlp-1", "mlp", 1, mlp),
+        ("mlp-2", "mlp", 2, mlp),
+        ("chain", "chain", 1, chain),
+    ]
+    for name in MEMORY_CONTENDERS:
+        steps = memory_steps["tinygraph" if name.startswith("tinygraph") else "other"]
+        planned.append((f"memory:{name}", "memory", 1,
+                        {"name": name, "batch": 4096, "flat_steps": steps}))
+    planned.append(("digits", "digits", 1, digits))
+    return planned
