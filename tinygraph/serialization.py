@@ -97,6 +97,12 @@ def load(path: str | os.PathLike):
         raise _damaged(path, exc) from None
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, TypeError) as exc:
         raise _damaged(path, exc) from None
+    for name, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # NpzFile hands back other members as bytes
+            raise CheckpointError(
+                f"tg.load: {path!r} is a zip archive but not a checkpoint written by tg.save: "
+                f"its member {name!r} is not a NumPy array (.npy)."
+            )
     meta = arrays.pop(META, None)
     if meta is None:  # a plain .npz of arrays (np.savez): name -> array
         return arrays

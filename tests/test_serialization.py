@@ -1,0 +1,178 @@
+"""tg.save / tg.load: round trips, atomic replace, and clear errors on bad files."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinygraph as tg
+from tinygraph import serialization
+from tinygraph.serialization import CheckpointError
+
+
+@pytest.fixture
+def state():
+    rng = np.random.default_rng(0)
+    return {"0.weight": rng.standard_normal((3, 2)).astype(np.float32),
+            "0.bias": np.zeros(2, dtype=np.float32),
+            "1.running_mean": rng.standard_normal(4),
+            "steps": np.array(7, dtype=np.int64),
+            "mask": np.array([True, False])}
+
+
+def assert_same_arrays(a: dict, b: dict):
+    assert list(a) == list(b)
+    for k in a:
+        assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, k
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+# -- round trips -------------------------------------------------------------------------------
+
+
+def test_flat_state_dict_round_trips_with_dtypes_and_order(state, tmp_path):
+    tg.save(state, tmp_path / "model.npz")
+    assert_same_arrays(tg.load(tmp_path / "model.npz"), state)
+
+
+def test_the_file_is_a_plain_npz_that_numpy_reads_without_pickle(state, tmp_path):
+    tg.save(state, tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz", allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz["0.weight"], state["0.weight"])
+
+
+def test_plain_npz_files_from_numpy_load_as_dicts(state, tmp_path):
+    np.savez(tmp_path / "plain.npz", **state)
+    assert_same_arrays(tg.load(tmp_path / "plain.npz"), state)
+
+
+def test_tensors_are_saved_as_their_arrays(tmp_path):
+    w = tg.tensor(np.ones((2, 2)), requires_grad=True)
+    tg.save({"w": w}, str(tmp_path / "t.npz"))
+    loaded = tg.load(str(tmp_path / "t.npz"))["w"]
+    assert isinstance(loaded, np.ndarray) and loaded.dtype == np.float64
+
+
+def test_nested_checkpoints_keep_structure_int_keys_tuples_and_scalars(state, tmp_path):
+    checkpoint = {"model": state, "epoch": 3, "note": "best", "best": None, "lr": 1e-3,
+                  "betas": (0.9, 0.999), "history": [0.5, float("inf")],
+                  "optimizer": {"state": {0: {"step": 2, "exp_avg": np.ones(3)}}}}
+    tg.save(checkpoint, tmp_path / "ck.npz")
+    loaded = tg.load(tmp_path / "ck.npz")
+    assert_same_arrays(loaded["model"], state)
+    assert [loaded[k] for k in ("epoch", "note", "best", "lr")] == [3, "best", None, 1e-3]
+    assert loaded["betas"] == (0.9, 0.999) and loaded["history"] == [0.5, float("inf")]
+    assert list(loaded["optimizer"]["state"]) == [0]
+    np.testing.assert_array_equal(loaded["optimizer"]["state"][0]["exp_avg"], np.ones(3))
+
+
+def test_unsaveable_values_and_colliding_names_raise(tmp_path):
+    with pytest.raises(TypeError, match="cannot save a set"):
+        tg.save({"a": {1, 2}}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="Python objects"):
+        tg.save({"a": np.array([{}], dtype=object)}, tmp_path / "x.npz")
+    with pytest.raises(ValueError, match="'a.b'"):
+        tg.save({"a.b": np.ones(1), "a": {"b": np.ones(1)}}, tmp_path / "x.npz")
+    assert not os.listdir(tmp_path)
+
+
+# -- atomic replace ----------------------------------------------------------------------------
+
+
+def crash_mid_write(f, arrays):
+    f.write(b"PK\x03\x04 half a zip")
+    raise KeyboardInterrupt("power cut")
+
+
+def test_a_crash_mid_write_leaves_the_old_file_intact(state, tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    tg.save(state, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(serialization, "_write_npz", crash_mid_write)
+    with pytest.raises(KeyboardInterrupt):
+        tg.save({"other": np.zeros(1)}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]  # no temporary file left behind
+    assert_same_arrays(tg.load(path), state)
+
+
+def test_a_crash_on_first_save_creates_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(serialization, "_write_npz", crash_mid_write)
+    with pytest.raises(KeyboardInterrupt):
+        tg.save({"a": np.zeros(1)}, tmp_path / "new.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_replaces_an_existing_file_and_gives_it_normal_permissions(state, tmp_path):
+    path = tmp_path / "model.npz"
+    tg.save({"old": np.zeros(1)}, path)
+    tg.save(state, path)
+    assert list(tg.load(path)) == list(state)
+    assert os.stat(path).st_mode & 0o044  # readable by others, as open() would make it
+
+
+# -- damaged and foreign files -----------------------------------------------------------------
+
+
+def saved_bytes(state, tmp_path):
+    tg.save(state, tmp_path / "good.npz")
+    return (tmp_path / "good.npz").read_bytes()
+
+
+def load_error(path) -> str:
+    with pytest.raises(CheckpointError) as info:
+        tg.load(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert not isinstance(info.value.__cause__, Exception)  # no raw traceback chained
+    return message
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 0.9, 0.99])
+def test_truncated_files_raise_a_clear_error(state, tmp_path, fraction):
+    data = saved_bytes(state, tmp_path)
+    path = tmp_path / "cut.npz"
+    path.write_bytes(data[: int(len(data) * fraction)])
+    assert any(word in load_error(path) for word in ("empty", "damaged", "truncated"))
+
+
+def test_flipped_bytes_in_an_array_are_caught_by_the_checksum(state, tmp_path):
+    data = bytearray(saved_bytes(state, tmp_path))
+    offset = bytes(data).index(state["0.weight"].tobytes()[:8])
+    data[offset + 3] ^= 0xFF
+    path = tmp_path / "flipped.npz"
+    path.write_bytes(bytes(data))
+    assert "damaged" in load_error(path)
+
+
+def test_a_text_file_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("weights: 1 2 3\n")
+    assert "not a checkpoint" in load_error(path)
+
+
+def test_pickles_are_never_loaded(tmp_path):
+    np.savez(tmp_path / "objects.npz", a=np.array([{"x": 1}], dtype=object))
+    assert "pickled" in load_error(tmp_path / "objects.npz")
+    (tmp_path / "raw.pkl").write_bytes(pickle.dumps({"w": np.ones(2)}))
+    assert "not a checkpoint" in load_error(tmp_path / "raw.pkl")
+
+
+def test_other_foreign_files_raise_the_same_error(tmp_path):
+    np.save(tmp_path / "single.npy", np.ones(3))
+    load_error(tmp_path / "single.npy")
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as z:
+        z.writestr("readme.txt", "hello")
+    assert "not a NumPy array" in load_error(tmp_path / "other.zip")
+    np.savez(tmp_path / "meta.npz", __tinygraph__=np.array("{not json"), a=np.ones(1))
+    assert "structure" in load_error(tmp_path / "meta.npz")
+
+
+def test_errors_are_value_errors_and_a_missing_file_is_file_not_found(tmp_path):
+    assert issubclass(CheckpointError, ValueError) and issubclass(CheckpointError, OSError)
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        tg.load(tmp_path / "missing.npz")
