@@ -65,7 +65,8 @@ def example_seconds(quick: bool) -> tuple[float | None, str]:
     return seconds, "ok"
 
 
-def run(epochs: int = 20, repeats: int = 3, torch=None, quick: bool = False) -> dict:
+def run(epochs: int = 20, repeats: int = 3, torch=None, quick: bool = False,
+        example: bool = True) -> dict:
     names = list(mlp.contenders(mlp.init_weights(sizes=SIZES), torch))
     load()  # imports scikit-learn once, outside the timing (every contender pays it alike)
     accuracy = {}
@@ -77,6 +78,6 @@ def run(epochs: int = 20, repeats: int = 3, torch=None, quick: bool = False) -> 
         return measure
 
     results = interleaved({name: timed(name) for name in names}, repeats)
-    seconds, status = example_seconds(quick)
+    seconds, status = example_seconds(quick) if example else (None, "not run")
     return {"epochs": epochs, "accuracy": accuracy, "results": results,
             "example_seconds": seconds, "example_status": status, "example_quick": quick}
