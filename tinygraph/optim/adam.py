@@ -48,18 +48,22 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd = group["weight_decay"]
         state["step"] = t = state["step"] + 1
+        decay = 0.0
         if wd != 0 and self.decoupled:
-            p = p * (1 - lr * wd)  # decoupled weight decay
+            decay = lr * wd * p  # decoupled weight decay: p * (1 - lr * wd) before the step
         elif wd != 0:
             g = g + wd * p  # L2 penalty folded into the gradient
-        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
-        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
+        m, v = state["exp_avg"], state["exp_avg_sq"]  # updated in place, as torch does
+        m *= beta1
+        m += (1 - beta1) * g  # running mean of g
+        v *= beta2
+        v += (1 - beta2) * g * g  # running mean of g**2
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         # bias correction
         step_size = lr / (1 - beta1**t)
         denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
-        return p - step_size * m / denom
+        return decay + step_size * m / denom
 
 
 class AdamW(Adam):

@@ -1,9 +1,10 @@
 """The Optimizer base: parameter groups, lazily created per-parameter state, state_dict.
 
 A subclass states its hyper-parameters (validated with ``ValueError``), the initial state of
-one parameter (``init_state``) and one pure update rule (``update``): given the parameter's
-values, its gradient, its state dict and its group's options, return the new values. The base
-does the bookkeeping around it, the way ``torch.optim.Optimizer`` does.
+one parameter (``init_state``) and one update rule (``update``): given the parameter's values,
+its gradient, its state dict and its group's options, return the update ``u`` (the new value
+is ``p - u``). The base does the bookkeeping around it, the way ``torch.optim.Optimizer`` does,
+and applies ``p -= u`` in place.
 """
 
 from __future__ import annotations
@@ -154,8 +155,9 @@ class Optimizer:
                     state = self.state.get(p)
                     if state is None:  # the one place where state is created
                         state = self.state[p] = self.init_state(p.data, group)
-                    # the rule returns new arrays; the gradient's array may be shared
-                    p[...] = self.update(p.data, p.grad.data, state, group)
+                    # in place, so views of p.data stay valid; the rule never writes into
+                    # the gradient's array (it may be shared)
+                    p -= self.update(p.data, p.grad.data, state, group)
         return loss
 
     def init_state(self, param: np.ndarray, group: dict) -> dict:
@@ -163,7 +165,7 @@ class Optimizer:
         return {}
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict):
-        """The update rule: return the parameter's new values (subclasses override)."""
+        """The update rule: return ``u`` such that the new parameter is ``p - u``."""
         raise NotImplementedError
 
     # -- persistence -----------------------------------------------------------------------

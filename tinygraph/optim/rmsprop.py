@@ -47,12 +47,18 @@ class RMSprop(Optimizer):
         state["step"] += 1
         if wd != 0:
             g = g + wd * p  # L2 penalty folded into the gradient
-        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+        v = state["square_avg"]  # running averages are updated in place, as torch does
+        v *= alpha
+        v += (1 - alpha) * g * g
         if group["centered"]:  # subtract the squared running mean: a variance estimate
-            a = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+            a = state["grad_avg"]
+            a *= alpha
+            a += (1 - alpha) * g
             v = v - a * a
         denom = np.sqrt(v) + eps
         if mu > 0:
-            b = state["momentum_buffer"] = mu * state["momentum_buffer"] + g / denom
-            return p - lr * b
-        return p - lr * g / denom
+            b = state["momentum_buffer"]
+            b *= mu
+            b += g / denom
+            return lr * b
+        return lr * g / denom

@@ -39,10 +39,10 @@ class SGD(Optimizer):
             g = g + wd * p  # L2 penalty folded into the gradient
         if mu != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = g.copy()  # the first step starts the buffer at the gradient
-            else:
-                buf = mu * buf + (1 - group["dampening"]) * g
-            state["momentum_buffer"] = buf
+            if buf is None:  # the first step starts the buffer at the gradient
+                buf = state["momentum_buffer"] = g.copy()
+            else:  # in place, as torch does
+                buf *= mu
+                buf += (1 - group["dampening"]) * g
             g = g + mu * buf if group["nesterov"] else buf
-        return p - lr * g
+        return lr * g
