@@ -21,7 +21,10 @@ def state():
             "0.bias": np.zeros(2, dtype=np.float32),
             "1.running_mean": rng.standard_normal(4),
             "steps": np.array(7, dtype=np.int64),
-            "mask": np.array([True, False])}
+            "mask": np.array([True, False]),
+            "labels": np.array(["cat", "dog"]),
+            "transposed": np.arange(6.0).reshape(2, 3).T,
+            "empty": np.zeros((0, 3))}
 
 
 def assert_same_arrays(a: dict, b: dict):
@@ -48,6 +51,17 @@ def test_the_file_is_a_plain_npz_that_numpy_reads_without_pickle(state, tmp_path
 def test_plain_npz_files_from_numpy_load_as_dicts(state, tmp_path):
     np.savez(tmp_path / "plain.npz", **state)
     assert_same_arrays(tg.load(tmp_path / "plain.npz"), state)
+
+
+def test_any_key_works_even_numpy_savez_keyword_names(tmp_path):
+    state = {"file": np.ones(2), "allow_pickle": np.zeros(1), "a/b c": np.arange(3)}
+    tg.save(state, tmp_path / "keys.npz")
+    assert_same_arrays(tg.load(tmp_path / "keys.npz"), state)
+
+
+def test_saving_into_a_missing_directory_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        tg.save({"a": np.ones(1)}, tmp_path / "nowhere" / "x.npz")
 
 
 def test_tensors_are_saved_as_their_arrays(tmp_path):

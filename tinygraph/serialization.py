@@ -44,6 +44,8 @@ def save(obj, path: str | os.PathLike) -> None:
     tree = _encode(obj, [], arrays)
     arrays[META] = np.array(json.dumps({"format": FORMAT, "tree": tree}))
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"tg.save: the directory {directory!r} does not exist.")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
     try:
@@ -60,7 +62,12 @@ def save(obj, path: str | os.PathLike) -> None:
 
 
 def _write_npz(f, arrays: dict[str, np.ndarray]) -> None:
-    np.savez(f, **arrays)
+    """What ``np.savez`` writes, without its keyword arguments (a key named ``file`` or
+    ``allow_pickle`` would collide with them)."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def _umask() -> int:
