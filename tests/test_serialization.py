@@ -190,3 +190,38 @@ def test_errors_are_value_errors_and_a_missing_file_is_file_not_found(tmp_path):
     assert issubclass(CheckpointError, ValueError) and issubclass(CheckpointError, OSError)
     with pytest.raises(FileNotFoundError, match="missing.npz"):
         tg.load(tmp_path / "missing.npz")
+
+
+# -- with nn and optim -------------------------------------------------------------------------
+
+
+def test_a_model_and_optimizer_checkpoint_resumes_training_identically(tmp_path):
+    from tinygraph import nn, optim
+
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+
+    def make():
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        return model, optim.Adam(model.parameters(), lr=0.01)
+
+    def train(model, opt, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.mse_loss(model(tg.tensor(X)), tg.tensor(Y)).backward()
+            opt.step()
+
+    tg.set_default_dtype(np.float64)
+    model, opt = make()
+    train(model, opt, 3)
+    tg.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": 3},
+            tmp_path / "ck.npz")
+    train(model, opt, 3)
+
+    resumed, resumed_opt = make()
+    checkpoint = tg.load(tmp_path / "ck.npz")
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    train(resumed, resumed_opt, 3)
+    for (name, a), b in zip(model.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
