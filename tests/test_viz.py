@@ -194,10 +194,11 @@ def test_modules_become_nested_clusters_labelled_with_name_and_class():
     # nesting: 1.inner's cluster opens inside 1's, which opens inside the root's
     depth, depths = 0, {}
     for line in source.splitlines():
-        found = re.search(r"subgraph (cluster_\d+)", line)
-        if found:
+        if line.rstrip().endswith("{"):
             depth += 1
-            depths[found.group(1)] = depth
+            found = re.search(r"subgraph (cluster_\d+)", line)
+            if found:
+                depths[found.group(1)] = depth - 1  # the digraph itself is depth 1
         elif line.strip() == "}":
             depth -= 1
     assert [depths[name] for name, _ in labels] == [1, 2, 2, 3]

@@ -20,8 +20,9 @@ from __future__ import annotations
 import os
 import shutil
 
+from .collapse import collapse
 from .dot import build_digraph
-from .graph import collapse, read_graph, too_many_nodes
+from .graph import read_graph, too_many_nodes
 
 __all__ = ["DotNotFoundError", "draw", "render", "to_dot"]
 
@@ -38,10 +39,12 @@ class DotNotFoundError(RuntimeError):
 
 def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = False,
            rankdir: str = "TB", group_modules: bool = True, collapse_modules: bool = False,
-           show_grad: bool = False, max_nodes: int = 500, legend: bool = True):
+           show_grad: bool = False, max_nodes: int = 500, inputs=None, legend: bool = True):
     """A ``graphviz.Digraph`` of the graph that produced ``roots`` (a Tensor or a list).
 
     - ``params``: a Module (parameter and module names come from it) or a dict name -> Tensor.
+    - ``inputs``: names for constant inputs (data, targets), a dict name -> Tensor or a list
+      of Tensors named by their ``.name``; unnamed constants read ``input``.
     - ``show_shapes``: output shape and dtype on every box.
     - ``show_saved``: what each op saved for its backward (or that backward freed it).
     - ``rankdir``: ``"TB"`` (inputs on top), ``"LR"``, ``"BT"``, ``"RL"``.
@@ -58,7 +61,7 @@ def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = Fals
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"to_dot: rankdir must be one of TB, LR, BT, RL, got {rankdir!r}.")
     limit = None if collapse_modules else max_nodes
-    graph = read_graph(roots, params, show_shapes, show_saved, show_grad, limit)
+    graph = read_graph(roots, params, show_shapes, show_saved, show_grad, limit, inputs)
     if collapse_modules:
         graph = collapse(graph)
     if len(graph.boxes) > max_nodes:

@@ -149,6 +149,28 @@ def _cluster_tree(graph: Graph) -> tuple[list[int], list[_Cluster]]:
     return loose, top
 
 
+def _params_beside_their_op(sub, graph: Graph, members: list) -> None:
+    """Put a layer's parameters on the rank of the op that first uses them.
+
+    Left to itself, dot ranks a parameter one step above its op, which is the rank of the
+    previous layer's last op: consecutive layer frames then overlap in height and zigzag
+    across the page. Side by side with their op, layers stack top to bottom like the code.
+    """
+    inside = set(members)
+    beside: dict[int, list[int]] = {}
+    for i in members:
+        if graph.boxes[i].kind != "param":
+            continue
+        user = next((t for s, t in graph.edges if s == i), None)
+        if user is not None and user in inside:
+            beside.setdefault(user, []).append(i)
+    for user, params in beside.items():
+        with sub.subgraph() as same:
+            same.attr(rank="same")
+            for i in [params[0], user, *params[1:]]:  # the op between its parameters
+                same.node(f"n{i}")
+
+
 def build_digraph(graph: Graph, rankdir: str, group_modules: bool, show_grad: bool,
                   legend: bool):
     import graphviz
@@ -180,6 +202,7 @@ def build_digraph(graph: Graph, rankdir: str, group_modules: bool, show_grad: bo
                      fontsize="12", margin="10")
             for i in cluster.boxes:
                 emit_node(sub, i)
+            _params_beside_their_op(sub, graph, cluster.boxes)
             for child in cluster.children:
                 emit_cluster(sub, child, depth + 1)
 
@@ -189,6 +212,8 @@ def build_digraph(graph: Graph, rankdir: str, group_modules: bool, show_grad: bo
         dot.edge(f"n{source}", f"n{target}", **_edge_attrs(graph.boxes[source]))
     if legend:
         kinds = {box.kind for box in graph.boxes}
-        dot.node("legend", _legend(kinds, bool(top), show_grad), shape="plaintext",
-                 fontsize="9")
+        with dot.subgraph() as bottom:  # below the graph: the reader starts at the inputs
+            bottom.attr(rank="sink")
+            bottom.node("legend", _legend(kinds, bool(top), show_grad), shape="plaintext",
+                        fontsize="9")
     return dot

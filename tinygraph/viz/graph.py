@@ -81,6 +81,25 @@ class ModuleInfo:
             module = parent
 
 
+def input_names(inputs, params) -> dict[int, str]:
+    """id(array) -> name for constant inputs: ``inputs`` (a dict, or Tensors with a ``.name``)
+    and the buffers of a Module ``params`` (running statistics and the like).
+
+    Constants are not in the graph, only the arrays an op saved; a name is found by matching
+    the array itself, which is valid because the named Tensors are alive during the call.
+    """
+    names: dict[int, str] = {}
+    buffers = getattr(params, "named_buffers", None)
+    items = list(buffers()) if callable(buffers) else []
+    if isinstance(inputs, dict):
+        items += list(inputs.items())
+    elif inputs is not None:
+        items += [(t.name or f"input {i}", t) for i, t in enumerate(inputs)]
+    for name, tensor in items:
+        names.setdefault(id(_array(tensor)), str(name))
+    return names
+
+
 def param_names(params) -> dict[int, str]:
     """id(tensor) -> name from a Module (``named_parameters``), a dict, or a list of Tensors."""
     if params is None:
@@ -157,10 +176,12 @@ def _describe(value, show_shapes: bool) -> str:
 
 
 class _Builder:
-    def __init__(self, roots, params, show_shapes, show_saved, show_grad, limit) -> None:
+    def __init__(self, roots, params, inputs, show_shapes, show_saved, show_grad,
+                 limit) -> None:
         self.roots = roots
         self.limit = limit
         self.names = param_names(params)
+        self.input_names = input_names(inputs, params)
         self.modules = ModuleInfo(params)
         self.show_shapes = show_shapes
         self.show_saved = show_saved
@@ -287,7 +308,7 @@ class _Builder:
         title = "constant" if value is None else _describe(value, self.show_shapes)
         box = Box("const", title)
         if isinstance(value, np.ndarray) and value.ndim > 0:
-            box.title = "input"
+            box.title = self.input_names.get(id(value), "input")
             box.lines = [_describe(value, True)] if self.show_shapes else []
             box.alarm = not _finite(value)
         index = self.add(box)
@@ -326,7 +347,7 @@ class _Builder:
 
 
 def read_graph(roots, params=None, show_shapes=True, show_saved=False, show_grad=False,
-               limit=None) -> Graph:
+               limit=None, inputs=None) -> Graph:
     """Boxes and arrows of the graph that produced ``roots`` (a Tensor or a list of them).
 
     ``limit``: raise early (before building any box) when the graph has more nodes.
@@ -336,7 +357,7 @@ def read_graph(roots, params=None, show_shapes=True, show_saved=False, show_grad
     for i, root in enumerate(roots):
         if not isinstance(root, tensor_type):
             raise TypeError(f"viz: roots[{i}] is a {type(root).__name__}, expected a Tensor.")
-    return _Builder(roots, params, show_shapes, show_saved, show_grad, limit).build()
+    return _Builder(roots, params, inputs, show_shapes, show_saved, show_grad, limit).build()
 
 
 def too_many_nodes(count: int, limit: int, collapsed: bool) -> ValueError:
@@ -349,66 +370,3 @@ def too_many_nodes(count: int, limit: int, collapsed: bool) -> ValueError:
         f"viz: the graph has {count} nodes, more than max_nodes={limit}; a picture that big "
         f"is unreadable (and slow to lay out). To see it anyway, {hint}."
     )
-
-
-def collapse(graph: Graph) -> Graph:
-    """Replace everything inside each top-level module by one box listing what it holds."""
-    info = graph.modules
-    boxes: list[Box] = []
-    remap: dict[int, int] = {}
-    members: dict[int, list[Box]] = {}  # new index of a module box -> the boxes it replaced
-    by_module: dict[int, int] = {}  # id(top-level module) -> new index
-    for i, box in enumerate(graph.boxes):
-        module = box.module
-        if module is None or module is info.root:
-            remap[i] = len(boxes)
-            boxes.append(box)
-            continue
-        top = info.top_level(module)
-        j = by_module.get(id(top))
-        if j is None:
-            j = by_module[id(top)] = len(boxes)
-            boxes.append(Box("module", info.label(top), module=info.parent(top)))
-            members[j] = []
-        members[j].append(box)
-        remap[i] = j
-    edges = []
-    outputs: dict[int, list[str]] = {j: [] for j in members}
-    for source, target in graph.edges:
-        s, t = remap[source], remap[target]
-        if s == t:
-            continue
-        edges.append((s, t))
-        inner = graph.boxes[source]
-        if s in members and inner.kind == "op" and inner.shape not in outputs[s]:
-            outputs[s].append(inner.shape)
-    for j, inside in members.items():
-        _summarize(boxes[j], inside, outputs[j])
-    return Graph(boxes, _unique(edges), info)
-
-
-def _unique(edges: list) -> list:
-    out, seen = [], set()
-    for edge in edges:
-        if edge not in seen:
-            seen.add(edge)
-            out.append(edge)
-    return out
-
-
-def _summarize(box: Box, inside: list, outputs: list) -> None:
-    ops = []
-    for member in inside:
-        box.alarm = box.alarm or member.alarm
-        if member.kind == "param":
-            box.lines.append(f"{member.title} {member.shape}".strip())
-            if member.grad_norm is not None:
-                box.lines.append(f"  grad norm {labels.norm_text(member.grad_norm)}")
-        elif member.kind == "op" and member.title not in ops:
-            ops.append(member.title)
-    if ops:
-        shown = ", ".join(ops[:6]) + (", ..." if len(ops) > 6 else "")
-        box.lines.append(f"ops: {shown}")
-    for shape in outputs:
-        if shape:
-            box.lines.append(f"out {shape}")
