@@ -218,3 +218,14 @@ def test_step_returns_the_closure_loss_computed_with_grad_enabled():
         loss = opt.step(closure)
     assert loss.item() == pytest.approx((before**2).sum())
     np.testing.assert_allclose(x.data, before - 0.1 * 2 * before)
+
+
+def test_a_step_counts_as_an_in_place_change_of_the_parameter():
+    # as in torch: a graph recorded before the step cannot be differentiated after it
+    w = tg.tensor(np.ones(3), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = tg.ones_like(w)
+    loss = (w * w).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
