@@ -331,3 +331,19 @@ def test_draw_is_to_dot_and_graphviz_is_imported_only_when_drawing():
     code = "import sys, tinygraph; print('graphviz' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def test_inputs_names_constant_inputs_the_ops_saved():
+    loss, w, b = small_graph()
+    x = tg.tensor(np.ones((2, 3), np.float32), name="x")
+    loss = (x @ w).sum()
+    assert by_title(parse(tg.viz.to_dot(loss, inputs=[x]))[0], "x")
+    assert by_title(parse(tg.viz.to_dot(loss, inputs={"batch": x}))[0], "batch")
+    assert by_title(parse(tg.viz.to_dot(loss))[0], "input")
+
+
+def test_layer_parameters_share_the_rank_of_their_op():
+    model = Stack(Layer(3, 4), Layer(4, 2))
+    source = tg.viz.to_dot(model(tg.randn(5, 3)).sum(), params=model).source
+    assert source.count("rank=same") == 4  # per layer: weight beside matmul, bias beside add
+    assert "rank=sink" in source  # the legend goes under the graph
