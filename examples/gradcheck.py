@@ -79,7 +79,6 @@ def main(size: int = 6) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=6, help="number of elements to check")
-    parser.add_argument("--epochs", type=int, default=None, help="unused (no training here)")
     parser.add_argument("--quick", action="store_true", help="check fewer elements")
     args = parser.parse_args()
     main(3 if args.quick else args.size)
