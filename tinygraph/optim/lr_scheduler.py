@@ -15,6 +15,7 @@ numbers equal torch's to the last bit; the docstrings give the closed form they 
 from __future__ import annotations
 
 import math
+import numbers
 
 from .optimizer import Optimizer
 
@@ -76,7 +77,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        if not isinstance(step_size, int) or step_size <= 0:
+        if not isinstance(step_size, numbers.Integral) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}.")
         self.step_size = step_size
         self.gamma = gamma
