@@ -347,3 +347,21 @@ def test_layer_parameters_share_the_rank_of_their_op():
     source = tg.viz.to_dot(model(tg.randn(5, 3)).sum(), params=model).source
     assert source.count("rank=same") == 4  # per layer: weight beside matmul, bias beside add
     assert "rank=sink" in source  # the legend goes under the graph
+
+
+def test_custom_functions_are_drawn_with_their_class_name():
+    class Cube(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * g
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    nodes, _ = parse(tg.viz.to_dot(Cube.apply(x).sum(), show_saved=True))
+    (cube,) = by_title(nodes, "Cube")
+    assert "saved: value (2,)" in nodes[cube][0]

@@ -322,10 +322,17 @@ class _Builder:
             return "saved: freed by backward"
         if not saved:
             return "saved: nothing"
-        origins = getattr(node, "origins", None) or (None,) * len(saved)
+        origins = getattr(node, "origins", None)
+        if origins is None:  # a user Function: it saved Tensors of its choosing
+            origins = ("value",) * len(saved)
         parts = []
         for value, origin in zip(saved, origins):
-            what = "out" if origin == OUTPUT else ("const" if origin is None else f"x{origin}")
+            if origin == "value":
+                what = "value"
+            elif origin == OUTPUT:
+                what = "out"
+            else:
+                what = "const" if origin is None else f"x{origin}"
             shape = np.shape(_array(value))
             parts.append(f"{what} {labels.shape_text(shape)}")
         return "saved: " + ", ".join(parts)
