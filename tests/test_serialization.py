@@ -8,6 +8,9 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import tinygraph as tg
 from tinygraph import serialization
@@ -40,6 +43,25 @@ def assert_same_arrays(a: dict, b: dict):
 def test_flat_state_dict_round_trips_with_dtypes_and_order(state, tmp_path):
     tg.save(state, tmp_path / "model.npz")
     assert_same_arrays(tg.load(tmp_path / "model.npz"), state)
+
+
+ARRAYS = hnp.arrays(
+    dtype=st.sampled_from([np.float32, np.float64, np.int8, np.int64, np.bool_, np.complex64]),
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+)
+NAMES = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1,
+                max_size=12).filter(lambda k: k != "__tinygraph__")
+
+
+@given(state=st.dictionaries(NAMES, ARRAYS, max_size=5))
+def test_any_flat_dict_of_arrays_round_trips(state, tmp_path_factory):
+    path = tmp_path_factory.mktemp("hyp") / "state.npz"
+    tg.save(state, path)
+    loaded = tg.load(path)
+    assert list(loaded) == list(state)
+    for k in state:
+        assert loaded[k].dtype == state[k].dtype and loaded[k].shape == state[k].shape
+        np.testing.assert_array_equal(loaded[k], state[k])
 
 
 def test_the_file_is_a_plain_npz_that_numpy_reads_without_pickle(state, tmp_path):
@@ -89,6 +111,8 @@ def test_unsaveable_values_and_colliding_names_raise(tmp_path):
         tg.save({"a": {1, 2}}, tmp_path / "x.npz")
     with pytest.raises(TypeError, match="Python objects"):
         tg.save({"a": np.array([{}], dtype=object)}, tmp_path / "x.npz")
+    with pytest.raises(ValueError, match="NUL"):
+        tg.save({"a\x00b": np.ones(1)}, tmp_path / "x.npz")
     with pytest.raises(ValueError, match="'a.b'"):
         tg.save({"a.b": np.ones(1), "a": {"b": np.ones(1)}}, tmp_path / "x.npz")
     assert not os.listdir(tmp_path)

@@ -149,6 +149,9 @@ def _encode(obj, keys: list, arrays: dict):
             raise TypeError(f"tg.save: the array at {_name(keys)!r} holds Python objects; only "
                             "numeric, boolean and string arrays can be saved.")
         name = _name(keys)
+        if "\x00" in name:
+            raise ValueError(f"tg.save: the name {name!r} contains a NUL character, which a "
+                             "zip archive cannot store.")
         if name in arrays or name == META:
             raise ValueError(f"tg.save: two values would be stored under the name {name!r}; "
                              "rename a key (keys are joined with '.').")
