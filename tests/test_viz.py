@@ -105,7 +105,7 @@ def test_one_box_per_graph_node_and_the_right_edges():
     (nw,), (nb,) = by_title(nodes, "w"), by_title(nodes, "b")
     (matmul,), (add,), (relu,), (total,) = (by_title(nodes, op)
                                             for op in ("matmul", "add", "relu", "sum"))
-    (x,), (out,) = by_title(nodes, "input"), by_title(nodes, "output")
+    (x,), (out,) = by_title(nodes, "constant"), by_title(nodes, "output")
     assert sorted(edges) == sorted([(x, matmul), (nw, matmul), (matmul, add), (nb, add),
                                     (add, relu), (relu, total), (total, out)])
 
@@ -116,7 +116,7 @@ def test_labels_show_names_shapes_dtypes_and_the_output_value():
     labels = {title(label): label for label, _ in nodes.values()}
     assert "(3, 4) float32" in labels["w"]
     assert "(2, 4) float32" in labels["matmul"]
-    assert "(2, 3) float32" in labels["input"]
+    assert "(2, 3) float32" in labels["constant"]
     assert "= 12" in labels["output"] and "scalar float32" in labels["output"]
     hidden, _ = parse(tg.viz.to_dot(loss, show_shapes=False))
     assert not any("(3, 4)" in label for label, _ in hidden.values())
@@ -131,7 +131,7 @@ def test_parameter_names_come_from_params():
 def test_leaves_that_require_grad_look_different_from_constants():
     loss, w, b = small_graph()
     nodes, _ = parse(tg.viz.to_dot(loss))
-    (param,), (const,) = by_title(nodes, "w"), by_title(nodes, "input")
+    (param,), (const,) = by_title(nodes, "w"), by_title(nodes, "constant")
     assert "filled" in nodes[param][1] and "dashed" in nodes[const][1]
     assert nodes[param][1] != nodes[const][1]
 
@@ -339,7 +339,7 @@ def test_inputs_names_constant_inputs_the_ops_saved():
     loss = (x @ w).sum()
     assert by_title(parse(tg.viz.to_dot(loss, inputs=[x]))[0], "x")
     assert by_title(parse(tg.viz.to_dot(loss, inputs={"batch": x}))[0], "batch")
-    assert by_title(parse(tg.viz.to_dot(loss))[0], "input")
+    assert by_title(parse(tg.viz.to_dot(loss))[0], "constant")
 
 
 def test_layer_parameters_share_the_rank_of_their_op():

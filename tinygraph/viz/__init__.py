@@ -44,7 +44,7 @@ def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = Fals
 
     - ``params``: a Module (parameter and module names come from it) or a dict name -> Tensor.
     - ``inputs``: names for constant inputs (data, targets), a dict name -> Tensor or a list
-      of Tensors named by their ``.name``; unnamed constants read ``input``.
+      of Tensors named by their ``.name``; unnamed ones read ``constant``.
     - ``show_shapes``: output shape and dtype on every box.
     - ``show_saved``: what each op saved for its backward (or that backward freed it).
     - ``rankdir``: ``"TB"`` (inputs on top), ``"LR"``, ``"BT"``, ``"RL"``.

@@ -308,7 +308,7 @@ class _Builder:
         title = "constant" if value is None else _describe(value, self.show_shapes)
         box = Box("const", title)
         if isinstance(value, np.ndarray) and value.ndim > 0:
-            box.title = self.input_names.get(id(value), "input")
+            box.title = self.input_names.get(id(value), "constant")
             box.lines = [_describe(value, True)] if self.show_shapes else []
             box.alarm = not _finite(value)
         index = self.add(box)
