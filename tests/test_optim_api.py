@@ -194,6 +194,13 @@ def test_step_updates_data_in_place_and_never_writes_the_gradient(cls, options):
     np.testing.assert_array_equal(grad_array, [0.5, 0.25])
 
 
+def test_a_gradient_of_the_wrong_shape_is_named():
+    w = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    w.grad = tg.ones(3, 2)
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
+        optim.SGD([w]).step()
+
+
 def test_zero_grad_sets_gradients_to_none():
     params = make_params()
     opt = optim.SGD(params)

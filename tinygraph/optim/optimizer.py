@@ -152,6 +152,11 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
+                    if p.grad.shape != p.shape:
+                        raise ValueError(
+                            f"{type(self).__name__}.step(): a parameter of shape {p.shape} has "
+                            f"a gradient of shape {p.grad.shape}; they must match."
+                        )
                     state = self.state.get(p)
                     if state is None:  # the one place where state is created
                         state = self.state[p] = self.init_state(p.data, group)
