@@ -68,6 +68,8 @@ def main(size: int = 6) -> None:
         tg.gradcheck(BrokenSoftplus.apply, x)
     except tg.GradcheckError as err:
         print(f"gradcheck(BrokenSoftplus) raised GradcheckError:\n  {err}")
+        print("  (gradcheck compares v . J for a random vector v, not J itself, so a sum or a "
+              "mean\n  cannot hide a wrong element: the two values are that element's share.)")
     else:
         raise SystemExit("gradcheck missed the bug")
 
