@@ -68,8 +68,9 @@ def main(size: int = 6) -> None:
         tg.gradcheck(BrokenSoftplus.apply, x)
     except tg.GradcheckError as err:
         print(f"gradcheck(BrokenSoftplus) raised GradcheckError:\n  {err}")
-        print("  (gradcheck compares v . J for a random vector v, not J itself, so a sum or a "
-              "mean\n  cannot hide a wrong element: the two values are that element's share.)")
+        print("  (gradcheck differentiates v . f(x) for a random vector v, so no reduction can "
+              "hide\n  a wrong element; the two values are that element's entry of v . J, "
+              "computed both ways.)")
     else:
         raise SystemExit("gradcheck missed the bug")
 
