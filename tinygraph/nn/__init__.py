@@ -18,11 +18,11 @@ from .losses import (
     MSELoss,
     get_loss,
 )
-from .module import Module, Parameter
+from .module import Module, Parameter, StateDictError
 from .sequential import DivergenceError, History, NeuralNetwork, Sequential
 
 __all__ = [
-    "functional", "init", "Module", "Parameter",
+    "functional", "init", "Module", "Parameter", "StateDictError",
     "Linear", "Dense", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "MSELoss", "MSE", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss",

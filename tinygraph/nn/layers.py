@@ -63,7 +63,7 @@ class Dense(Linear):
 
     ``activation`` is a name (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"softmax"``,
     ``"linear"``), an activation Module, or None. The weight starts He-initialised for ReLU
-    layers and Glorot otherwise. ``penalty()`` is
+    layers (bias 0.01) and Glorot otherwise (bias 0). ``penalty()`` is
     ``l1_lambda * sum(|W|) + l2_lambda * sum(W ** 2)``, summed by
     ``Module.regularization_loss()`` and added to the loss by ``fit``/``train_step``.
 
@@ -94,6 +94,10 @@ class Dense(Linear):
     def reset_parameters(self) -> None:
         if isinstance(self.activation, (ReLU, LeakyReLU)):
             init.he_uniform(self.weight)
+            if self.bias is not None:
+                # A small positive bias keeps ReLU units alive at the start: with zero bias a
+                # narrow layer (the 2-unit XOR example) often starts, and stays, dead.
+                init.constant_(self.bias, 0.01)
         else:
             init.glorot_uniform(self.weight)
 

@@ -36,6 +36,15 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class StateDictError(KeyError, RuntimeError):
+    """``load_state_dict(strict=True)`` met missing or unexpected keys.
+
+    A ``KeyError`` (a key problem) and a ``RuntimeError`` (what PyTorch raises)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class Module:
     """Base class of layers and models: ``__call__`` runs ``forward``.
 
@@ -71,7 +80,7 @@ class Module:
             )
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
         if name in buffers and isinstance(value, Tensor) and not isinstance(value, Parameter):
-            buffers[name] = value  # re-assigning a buffer keeps it a buffer (PyTorch)
+            buffers[name] = d[name] = value  # re-assigning a buffer keeps it a buffer
             return
         for registry in (params, buffers, modules):
             registry.pop(name, None)
@@ -82,9 +91,13 @@ class Module:
             modules[name] = value
         else:
             object.__setattr__(self, name, value)
+            return
+        # Registered values are mirrored in the instance dict so that `self.weight` in a
+        # forward is a plain attribute lookup (no __getattr__ call on the hot path).
+        d[name] = value
 
     def __getattr__(self, name: str):
-        # Only called when normal lookup fails: look in the registries.
+        # Only called when normal lookup fails: entries registered without __setattr__.
         d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
             table = d.get(registry)
@@ -93,10 +106,12 @@ class Module:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
+        d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
-            table = self.__dict__[registry]
+            table = d[registry]
             if name in table:
                 del table[name]
+                d.pop(name, None)
                 return
         object.__delattr__(self, name)
 
@@ -107,8 +122,7 @@ class Module:
         d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
             d[registry].pop(name, None)
-        d.pop(name, None)
-        d["_buffers"][name] = value
+        d["_buffers"][name] = d[name] = value
 
     def register_parameter(self, name: str, value: Parameter | None) -> None:
         """Register ``value`` under ``name`` (same as assigning the attribute)."""
@@ -234,7 +248,8 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True) -> tuple[list, list]:
         """Copy values from ``state_dict`` into the parameters and buffers (never aliasing).
 
-        With ``strict`` a missing or unexpected key raises ``KeyError`` naming it; a shape
+        With ``strict`` a missing or unexpected key raises ``StateDictError`` (a ``KeyError``)
+        naming it; a shape
         mismatch always raises ``ShapeError`` naming the key and both shapes. Returns
         ``(missing_keys, unexpected_keys)``.
         """
@@ -252,7 +267,7 @@ class Module:
                 parts.append(f"missing keys {missing}")
             if unexpected:
                 parts.append(f"unexpected keys {unexpected}")
-            raise KeyError(
+            raise StateDictError(
                 f"load_state_dict for {type(self).__name__}: " + " and ".join(parts)
                 + f". The model has {list(targets)}; pass strict=False to load a partial "
                 "state."

@@ -170,13 +170,9 @@ class Sequential(Module):
             y = y.reshape(-1, 1)
         return loss_fn(out, y)
 
-    def _penalty(self):
-        total = None
-        for module in self.modules():
-            term = module.penalty()
-            if term is not None:
-                total = term if total is None else total + term
-        return total
+    def _penalized(self) -> list[Module]:
+        """The modules that define a penalty (looked up once per fit, not per step)."""
+        return [m for m in self.modules() if type(m).penalty is not Module.penalty]
 
     def train_step(self, X, Y, loss_fn=None, optimizer=None) -> float:
         """One update on the batch (X, Y): zero_grad, forward, loss + regularization_loss(),
@@ -191,13 +187,17 @@ class Sequential(Module):
             )
         if not optimizer.param_groups:
             optimizer.register_layers(self)
-        x = self._as_input(X)
-        y = self._as_target(Y, loss_fn)
+        x, y = self._as_input(X), self._as_target(Y, loss_fn)
+        return self._step(x, y, loss_fn, optimizer, self._penalized())
+
+    def _step(self, x, y, loss_fn, optimizer, penalized) -> float:
+        """train_step on prepared arrays (fit's inner loop)."""
         optimizer.zero_grad()
         loss = self._loss_value(self(x), y, loss_fn)
-        penalty = self._penalty()
-        if penalty is not None:
-            loss = loss + penalty
+        for module in penalized:
+            term = module.penalty()
+            if term is not None:
+                loss = loss + term
         value = loss.item()
         if not math.isfinite(value):
             err = DivergenceError(
@@ -242,13 +242,14 @@ class Sequential(Module):
         self.__dict__["history"] = history
         bar = _progress_bar(int(epochs), progress)
         write = bar.write if bar is not None else print
+        penalized = self._penalized()
         Module.train(self, True)
         try:
             for epoch in range(1, int(epochs) + 1):
                 total = 0.0
                 for xb, yb in _batches(x_all, y_all, batch_size, shuffle):
                     try:
-                        value = self.train_step(xb, yb, loss_fn, optimizer)
+                        value = self._step(xb, yb, loss_fn, optimizer, penalized)
                     except DivergenceError as exc:
                         err = DivergenceError(
                             f"fit: the loss became {exc.value} at epoch {epoch} (of {epochs}); "

@@ -48,10 +48,12 @@ class Linear(Op):
         x, w = self.saved
         xp = self.xp
         need = self.needs_grad
-        gx = xp.matmul(g, w) if need[0] else None
+        gx = g @ w if need[0] else None
         gw = None
         if need[1]:
-            if g.ndim == 1:  # unbatched input: an outer product
+            if g.ndim == 2:  # the common case: (N, out) and (N, in)
+                gw = g.T @ x
+            elif g.ndim == 1:  # unbatched input: an outer product
                 gw = xp.reshape(g, (-1, 1)) * xp.reshape(x, (1, -1))
             else:
                 g2 = xp.reshape(g, (-1, g.shape[-1]))
