@@ -14,6 +14,7 @@ import numpy as np
 from . import autograd
 from .ops import functions as F
 from .autograd import grad_accumulator, state
+from .autograd.function import note_mutation
 from .backend import namespace_of
 
 _default_dtype = np.dtype(np.float32)
@@ -219,6 +220,7 @@ class Tensor:
         value = other.data if isinstance(other, Tensor) else other
         getattr(namespace_of(self.data), ufunc)(self.data, value, out=self.data)
         self._version += 1
+        note_mutation(self, self.data)
         return self
 
     def __iadd__(self, other):
@@ -242,6 +244,7 @@ class Tensor:
             return
         self.data[F._index(index)] = value.data if isinstance(value, Tensor) else value
         self._version += 1
+        note_mutation(self, self.data)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (allowed on leaves under ``tg.no_grad()``)."""
@@ -252,6 +255,7 @@ class Tensor:
         self._check_inplace("fill_")
         self.data[...] = value
         self._version += 1
+        note_mutation(self, self.data)
         return self
 
     # -- operators -----------------------------------------------------------------------

@@ -64,11 +64,14 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
 
     check_finite = state.anomaly
     fast = not create_graph
+    last_mutation = function.last_mutation  # nodes recorded after it cannot be stale
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
         while heap:
             node = heappop(heap)[1]
+            if node.seq < last_mutation and node.saved:
+                function.check_saved_versions(node)
             grad = pending.pop(id(node))
             if node.hooks is not None:
                 grad = _run_hooks(node.hooks, grad, create_graph)

@@ -1,0 +1,133 @@
+"""In-place ops (SPEC "Autograd"): version counters, leaves that require grad, and a backward
+that needs a value changed after it was saved."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygraph as tg
+
+
+def leaf(values):
+    return tg.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+@pytest.mark.parametrize("update", [
+    lambda w: w.__iadd__(1.0),
+    lambda w: w.__isub__(1.0),
+    lambda w: w.__imul__(2.0),
+    lambda w: w.__itruediv__(2.0),
+    lambda w: w.__setitem__(0, 5.0),
+])
+def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad(update):
+    w = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="in-place|no_grad"):
+        update(w)
+    np.testing.assert_allclose(w.numpy(), [1.0, 2.0])
+
+
+def test_inplace_on_leaf_works_inside_no_grad_and_bumps_the_version():
+    w = leaf([1.0, 2.0])
+    data = w.data
+    version = w._version
+    with tg.no_grad():
+        w += 1.0
+        w *= 2.0
+        w -= tg.tensor(np.array([1.0, 1.0]))
+        w /= 2.0
+        w[1] = 0.0
+    assert w.data is data  # truly in place: optimizers rely on it
+    np.testing.assert_allclose(w.numpy(), [1.5, 0.0])
+    assert w._version == version + 5
+    assert w.is_leaf and w.requires_grad
+
+
+def test_inplace_on_tensor_without_grad_is_allowed_anywhere():
+    t = tg.tensor(np.array([1.0, 2.0]))
+    t += 1
+    t[0] = 10.0
+    np.testing.assert_allclose(t.numpy(), [10.0, 3.0])
+
+
+def test_backward_after_a_saved_input_was_modified_raises_naming_op_and_versions():
+    w = leaf([1.0, 2.0])
+    x = tg.tensor(np.array([3.0, 4.0]))
+    loss = (w * x).sum()  # mul saved w
+    with tg.no_grad():
+        w += 1.0
+    with pytest.raises(RuntimeError, match="mul") as info:
+        loss.backward()
+    message = str(info.value)
+    assert "version 1" in message and "version 0" in message
+
+
+def test_backward_after_a_saved_output_was_modified_raises():
+    x = leaf([0.5, 1.0])
+    y = x.exp()  # exp saves its output
+    loss = (y + 1).sum()  # add saves nothing: only exp holds y
+    with tg.no_grad():
+        y *= 3
+    with pytest.raises(RuntimeError, match="exp"):
+        loss.backward()
+
+
+def test_modifying_an_input_that_no_backward_needs_is_fine():
+    w = leaf([1.0, 2.0])
+    loss = (w + 1).sum()  # add saves nothing
+    with tg.no_grad():
+        w += 1.0
+    loss.backward()
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
+
+
+def test_update_between_backward_and_next_forward_is_fine():
+    """The training loop: forward, backward, in-place update, forward again."""
+    w = leaf([1.0, 2.0])
+    x = tg.tensor(np.array([3.0, 4.0]))
+    for _ in range(3):
+        w.grad = None
+        (w * w * x).sum().backward()
+        with tg.no_grad():
+            w -= 0.01 * w.grad
+    before = w.numpy() / (1 - 0.02 * x.numpy())  # undo the last step: w -= 0.01 * 2 w x
+    np.testing.assert_allclose(w.grad.numpy(), 2 * before * x.numpy(),
+                               rtol=1e-12)
+
+
+def test_recorded_inplace_on_non_leaf_keeps_gradients_correct():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    z = (y * y).sum()
+    y += 1  # recorded: y becomes a new node; z's saved values are the old y
+    (z + y.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([1.0, 2.0]) + 1)
+
+
+def test_setitem_modified_tensor_is_detected_too():
+    w = leaf([1.0, 2.0, 3.0])
+    loss = (w * w).sum()
+    with tg.no_grad():
+        w[0] = 0.0
+    with pytest.raises(RuntimeError, match="version"):
+        loss.backward()
+
+
+def test_custom_function_saved_tensor_modified_is_detected():
+    class Square(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    w = leaf([1.0, 2.0])
+    loss = Square.apply(w).sum()
+    with tg.no_grad():
+        w += 1
+    with pytest.raises(RuntimeError, match="Square"):
+        loss.backward()
