@@ -23,7 +23,7 @@ Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
 def main(epochs: int = 10000, print_every: int = 1000, seed: int = 0) -> float:
     tg.manual_seed(seed)
 
-    # --- the original example, unchanged ---------------------------------------------
+    # --- the original example; only the numbers 10000 and 100 became parameters ---------
     model = Sequential(); model.add(Dense(2, 4, activation="relu")); model.add(Dense(4, 2, activation="relu"))  # noqa: E501, E702
     model.add(Dense(2, 1, activation="sigmoid"))
     optimizer = SGD(learning_rate=0.1); optimizer.register_layers(model.layers)  # noqa: E702
