@@ -100,6 +100,10 @@ class SoftmaxCrossEntropy(Op):
         return gx, gt
 
 
+# PyTorch's floor on p (1 - p) in the BCE gradient: the float literal 1e-12f, also in float64.
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
 class BinaryCrossEntropy(Op):
     """loss = -(t log p + (1 - t) log(1 - p)) with each log clamped at -100 (PyTorch);
     dp = g (p - t) / max(p (1 - p), 1e-12),  dt = g (log(1 - p) - log p) (clamped logs)."""
@@ -127,7 +131,7 @@ class BinaryCrossEntropy(Op):
         need_p, need_t = self.needs_grad
         gp = gt = None
         if need_p:
-            gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12)
+            gp = g * (p - t) / xp.maximum(p * (1 - p), _BCE_EPSILON)
         if need_t:
             with np.errstate(divide="ignore"):
                 gt = g * (xp.maximum(xp.log(1 - p), -100) - xp.maximum(xp.log(p), -100))
