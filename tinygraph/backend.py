@@ -96,6 +96,10 @@ numpy_namespace = _make_namespace(
 
 _NAMESPACE_BY_TYPE: dict[type, types.SimpleNamespace] = {numpy.ndarray: numpy_namespace}
 
+# NumPy's scalar types (np.float64(2.0), np.int64(3), ...): ops treat them as the Python numbers
+# they stand for, so like a Python scalar they never promote a float32 tensor (PyTorch's rule).
+SCALAR_TYPES = frozenset(numpy.sctypeDict.values())
+
 
 def register_namespace(array_type: type, namespace) -> None:
     """Make ops running on ``array_type`` arrays use ``namespace`` (a NumPy-like API)."""

@@ -17,7 +17,7 @@ import weakref
 from operator import is_
 from typing import Any
 
-from ..backend import _NAMESPACE_BY_TYPE, namespace_of
+from ..backend import _NAMESPACE_BY_TYPE, SCALAR_TYPES, namespace_of
 from ..errors import ShapeError
 from .mode import no_grad, state, user_site
 
@@ -171,6 +171,8 @@ class Op(Function):
                     parents.append(fn if fn is not None else grad_accumulator(x))
                     continue
             else:
+                if type(x) in SCALAR_TYPES:
+                    x = x.item()  # np.float64(2.0) acts as 2.0: no float32 -> float64 promotion
                 arrays.append(x)
             parents.append(None)
         if attrs:
