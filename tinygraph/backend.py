@@ -50,10 +50,10 @@ def _unbroadcast(grad, shape):
         return grad
     extra = grad.ndim - len(shape)
     if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+        grad = numpy.add.reduce(grad, axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        grad = numpy.add.reduce(grad, axis=axes, keepdims=True)
     return grad
 
 
@@ -78,6 +78,19 @@ def _broadcast_to(array, shape):
     return out
 
 
+def _sum(x, axis=None, keepdims=False):
+    """``x.sum(axis, keepdims=...)`` straight through the ufunc (ndarray.sum adds a Python layer)."""
+    return numpy.add.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _max(x, axis=None, keepdims=False):
+    return numpy.maximum.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x, axis=None, keepdims=False):
+    return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
+
+
 def _make_namespace(module, name: str, **extras) -> types.SimpleNamespace:
     names = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
     names.update(extras)
@@ -89,6 +102,9 @@ numpy_namespace = _make_namespace(
     "tinygraph.backend.numpy",
     array_type=numpy.ndarray,
     broadcast_to=_broadcast_to,
+    sum=_sum,
+    max=_max,
+    min=_min,
     scatter_add=_scatter_add,
     setitem=_setitem,
     unbroadcast=_unbroadcast,

@@ -43,78 +43,80 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
     dict ``{id(node): None}``) the gradient reaching each of those nodes is stored there
     instead and no ``.grad`` is touched (this is :func:`grad`).
     """
-    pending: dict[int, Any] = {}
-    heap: list = []
+    pending: dict[int, Any] = {}  # id(node) -> sum of the gradients sent to it so far
+    heap: list = []  # (-seq, node) for every node that has received a gradient
     sinks: list = []  # leaf sinks, in the order they first receive a gradient
-
-    def send(node, g) -> None:
-        key = id(node)
-        previous = pending.get(key)
-        if previous is not None:
-            pending[key] = previous + g
-            return
-        pending[key] = g
-        if type(node) is AccumulateGrad:
-            sinks.append(node)
-        else:
-            heappush(heap, (-node.seq, node))
-
     for root, seed in zip(roots, seeds):
-        send(root.grad_fn if root.grad_fn is not None else grad_accumulator(root), seed)
+        node = root.grad_fn if root.grad_fn is not None else grad_accumulator(root)
+        key = id(node)
+        if key in pending:
+            pending[key] = pending[key] + seed
+        else:
+            pending[key] = seed
+            if type(node) is AccumulateGrad:
+                sinks.append(node)
+            else:
+                heappush(heap, (-node.seq, node))
 
-    check_finite = state.anomaly
-    fast = not create_graph
-    last_mutation = function.last_mutation  # nodes recorded after it cannot be stale
+    # Array backwards record nothing whatever the grad mode; only create_graph needs it on.
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     try:
-        while heap:
-            node = heappop(heap)[1]
-            if node.seq < last_mutation and node.saved:
-                function.check_saved_versions(node)
-            grad = pending.pop(id(node))
-            if node.hooks is not None:
-                grad = _run_hooks(node.hooks, grad, create_graph)
-            if capture is not None and id(node) in capture:
-                capture[id(node)] = grad
-            if fast and node.array_io:
-                if node.saved is None:
-                    raise freed_error(node)
-                grads = node.backward(grad)
-            else:
-                grads = _call_backward(node, grad, create_graph)
-            if not retain_graph:
-                node.saved = None
-            if check_finite:
-                _check_finite(node, grads)
-            for parent, g in zip(node.parents, grads):
-                if parent is None or g is None:
-                    continue
-                if g.shape != parent.shape:
-                    g = _unbroadcast(node, g, parent.shape, create_graph)
-                key = id(parent)
-                previous = pending.get(key)
-                if previous is not None:
-                    pending[key] = previous + g
-                else:
-                    pending[key] = g
-                    if type(parent) is AccumulateGrad:
-                        sinks.append(parent)
-                    else:
-                        heappush(heap, (-parent.seq, parent))
-
+        _sweep(heap, pending, sinks, retain_graph, create_graph, capture)
         handed_out: set[int] = set()  # arrays already given to a leaf's .grad in this pass
         for sink in sinks:
             grad = pending.pop(id(sink))
             if sink.hooks is not None:
                 grad = _run_hooks(sink.hooks, grad, create_graph)
-            if capture is not None:
-                if id(sink) in capture:
-                    capture[id(sink)] = grad
-                continue
-            _accumulate(sink, grad, create_graph, handed_out)
+            if capture is None:
+                _accumulate(sink, grad, create_graph, handed_out)
+            elif id(sink) in capture:
+                capture[id(sink)] = grad
     finally:
         state.grad_enabled = previous_mode
+
+
+def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
+    """Run every node's backward, highest creation number first."""
+    check_finite = state.anomaly
+    fast = not create_graph
+    pop_pending = pending.pop
+    get_pending = pending.get
+    last_mutation = function.last_mutation  # nodes recorded after it cannot be stale
+    while heap:
+        node = heappop(heap)[1]
+        if node.seq < last_mutation and node.saved:
+            function.check_saved_versions(node)
+        grad = pop_pending(id(node))
+        if node.hooks is not None:
+            grad = _run_hooks(node.hooks, grad, create_graph)
+        if capture is not None and id(node) in capture:
+            capture[id(node)] = grad
+        if fast and node.array_io:
+            if node.saved is None:
+                raise freed_error(node)
+            grads = node.backward(grad)
+        else:
+            grads = _call_backward(node, grad, create_graph)
+        if not retain_graph:
+            node.saved = None
+        if check_finite:
+            _check_finite(node, grads)
+        for parent, g in zip(node.parents, grads):
+            if parent is None or g is None:
+                continue
+            if g.shape != parent.shape:
+                g = _unbroadcast(node, g, parent.shape, create_graph)
+            key = id(parent)
+            previous = get_pending(key)
+            if previous is not None:
+                pending[key] = previous + g
+            else:
+                pending[key] = g
+                if type(parent) is AccumulateGrad:
+                    sinks.append(parent)
+                else:
+                    heappush(heap, (-parent.seq, parent))
 
 
 def _call_backward(node, grad, create_graph: bool) -> tuple:
@@ -158,8 +160,18 @@ def _backward_user_function(node, grad, create_graph: bool) -> tuple:
     if create_graph:
         return tuple(g if g is None or isinstance(g, Tensor) else new_tensor(
             namespace_of(g).asarray(g), None) for g in grads)
-    return tuple(None if g is None else g.data if isinstance(g, Tensor)
-                 else namespace_of(g).asarray(g) for g in grads)
+    # The arrays go on into the engine, which may hand them to a leaf's .grad and later add
+    # into them in place: copy any that alias an array the Function can still see.
+    seen = {id(t.data if isinstance(t, Tensor) else t) for t in (node.saved or ())}
+    seen.add(id(grad.data))
+    arrays = []
+    for g in grads:
+        if g is not None:
+            g = g.data if isinstance(g, Tensor) else namespace_of(g).asarray(g)
+            if id(g) in seen:
+                g = g.copy()
+        arrays.append(g)
+    return tuple(arrays)
 
 
 def _unpack_saved(node, saved) -> list:
@@ -201,6 +213,9 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
         return
     Tensor = function.Tensor
     data = leaf.data
+    if grad.shape != data.shape:  # the leaf's data was replaced since it was recorded
+        xp = tensor_namespace if create_graph else namespace_of(data)
+        grad = xp.unbroadcast(grad, data.shape)
     if create_graph:
         if not isinstance(grad, Tensor):
             grad = new_tensor(grad, None)
@@ -210,20 +225,20 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
         return
     if isinstance(grad, Tensor):
         grad = grad.data
-    if leaf.grad is None:
-        # Own the array before it becomes .grad: a broadcast view is read-only, and one array
-        # may reach two leaves (x + y hands both the same gradient).
-        if (type(grad) is not type(data) or grad.base is not None or grad.dtype != data.dtype
-                or id(grad) in handed_out or not grad.flags.writeable):
+    current = leaf.grad
+    if current is None:
+        # .grad must own its array (later backwards add into it in place). Copy a view, a
+        # read-only or foreign-dtype array, or one this pass already gave to another leaf
+        # (x + y hands both the same array); a fresh array from a backward is taken as is.
+        if (grad.base is not None or id(grad) in handed_out or grad.dtype != data.dtype
+                or type(grad) is not type(data) or not grad.flags.writeable):
             grad = namespace_of(data).array(grad, dtype=data.dtype, copy=True)
         handed_out.add(id(grad))
         leaf.grad = new_tensor(grad, None)
-        return
-    current = leaf.grad.data
-    if current.shape == grad.shape and current.flags.writeable:
-        current += grad
+    elif current.data.shape == grad.shape and current.data.flags.writeable:
+        current.data += grad
     else:
-        leaf.grad.data = current + grad
+        current.data = current.data + grad
 
 
 class RetainGrad:
@@ -303,7 +318,8 @@ def _seed(root, gradient, create_graph: bool, what: str):
                 f"tensor has shape {tuple(root.shape)}. Reduce it first (y.sum().backward()) or "
                 "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
             )
-        seed = namespace_of(root.data).ones_like(root.data)
+        data = root.data
+        seed = namespace_of(data).asarray(1, dtype=data.dtype).reshape(data.shape)
         return new_tensor(seed, None) if create_graph else seed
     if not isinstance(gradient, Tensor):
         gradient = Tensor(gradient, dtype=root.dtype)

@@ -168,7 +168,9 @@ class Op(Function):
                 if x.requires_grad:
                     recording = True
                     fn = x.grad_fn
-                    parents.append(fn if fn is not None else grad_accumulator(x))
+                    if fn is None:
+                        fn = x._accumulator or grad_accumulator(x)
+                    parents.append(fn)
                     continue
             else:
                 if type(x) in SCALAR_TYPES:
@@ -252,7 +254,7 @@ class AccumulateGrad:
 
     def __init__(self, leaf) -> None:
         self.leaf_ref = weakref.ref(leaf)
-        self.shape = leaf.data.shape  # refreshed at every recorded use (the data may change)
+        self.shape = leaf.data.shape  # if the leaf's data is replaced later, _accumulate adapts
         self.hooks = None
 
     @property
@@ -275,8 +277,6 @@ def grad_accumulator(leaf) -> AccumulateGrad:
     acc = leaf._accumulator
     if acc is None:
         acc = leaf._accumulator = AccumulateGrad(leaf)
-    else:
-        acc.shape = leaf.data.shape
     return acc
 
 

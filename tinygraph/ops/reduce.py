@@ -15,6 +15,8 @@ def normalize_axes(axis, ndim: int, op: str):
     """``None`` stays ``None``; an int or tuple becomes a sorted tuple of non-negative axes."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:
+        return (axis,)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     result = []
     for a in axes:
@@ -54,7 +56,7 @@ class Sum(_Reduction):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return x.sum(axis=self.axis, keepdims=self.keepdims)
+        return self.xp.sum(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g):
         return (self.xp.broadcast_to(self._expand(g), self.in_shape),)
@@ -69,7 +71,7 @@ class Mean(_Reduction):
     def forward(self, x):
         self.in_shape = x.shape
         # sum / n is what ndarray.mean computes, without its Python-level wrapper
-        return x.sum(axis=self.axis, keepdims=self.keepdims) / _count(x.shape, self.axis)
+        return self.xp.sum(x, axis=self.axis, keepdims=self.keepdims) / _count(x.shape, self.axis)
 
     def backward(self, g):
         count = _count(self.in_shape, self.axis)
@@ -109,7 +111,7 @@ class _Extremum(_Reduction):
         x, y = self.saved
         xp = self.xp
         hit = x == self._expand(y)
-        count = hit.sum(axis=self.axis, keepdims=True).astype(g.dtype)
+        count = xp.sum(hit, axis=self.axis, keepdims=True).astype(g.dtype)
         return (xp.where(hit, self._expand(g) / count, 0),)
 
 
@@ -120,7 +122,7 @@ class Max(_Extremum):
     label = "max"
 
     def reduce(self, x):
-        return x.max(axis=self.axis, keepdims=self.keepdims)
+        return self.xp.max(x, axis=self.axis, keepdims=self.keepdims)
 
 
 class Min(_Extremum):
@@ -130,7 +132,7 @@ class Min(_Extremum):
     label = "min"
 
     def reduce(self, x):
-        return x.min(axis=self.axis, keepdims=self.keepdims)
+        return self.xp.min(x, axis=self.axis, keepdims=self.keepdims)
 
 
 def _count(shape: tuple, axes) -> int:
@@ -149,14 +151,14 @@ class Softmax(Op):
 
     def forward(self, x):
         xp = self.xp
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
-        y = e / e.sum(axis=self.axis, keepdims=True)
+        e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
+        y = e / xp.sum(e, axis=self.axis, keepdims=True)
         self.save(y)
         return y
 
     def backward(self, g):
         (y,) = self.saved
-        return (y * (g - (g * y).sum(axis=self.axis, keepdims=True)),)
+        return (y * (g - self.xp.sum(g * y, axis=self.axis, keepdims=True)),)
 
 
 class LogSoftmax(Op):
@@ -167,14 +169,15 @@ class LogSoftmax(Op):
 
     def forward(self, x):
         xp = self.xp
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        shifted = x - xp.max(x, axis=self.axis, keepdims=True)
+        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
         self.save(y)
         return y
 
     def backward(self, g):
         (y,) = self.saved
-        return (g - self.xp.exp(y) * g.sum(axis=self.axis, keepdims=True),)
+        xp = self.xp
+        return (g - xp.exp(y) * xp.sum(g, axis=self.axis, keepdims=True),)
 
 
 class LogSumExp(_Reduction):
@@ -186,9 +189,9 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         xp = self.xp
         self.in_shape = x.shape
-        peak = x.max(axis=self.axis, keepdims=True)
+        peak = xp.max(x, axis=self.axis, keepdims=True)
         peak = xp.where(xp.isfinite(peak), peak, 0)  # all -inf (or inf) rows: no shift
-        y = xp.log(xp.exp(x - peak).sum(axis=self.axis, keepdims=True)) + peak
+        y = xp.log(xp.sum(xp.exp(x - peak), axis=self.axis, keepdims=True)) + peak
         if not self.keepdims:
             y = y.reshape(tuple(n for i, n in enumerate(y.shape)
                                 if self.axis is not None and i not in self.axis))
