@@ -252,7 +252,15 @@ def expand_dims(x, axis: int):
 
 def broadcast_to(x, shape):
     """View ``x`` with ``shape`` by NumPy broadcasting."""
-    return sh.BroadcastTo.apply(x, shape_out=_shape_arg((shape,), "broadcast_to"))
+    shape = _shape_arg((shape,), "broadcast_to")
+    try:
+        return sh.BroadcastTo.apply(x, shape_out=shape)
+    except ShapeError:  # the generic message only knows x's shape: name the target too
+        raise ShapeError(
+            f"broadcast_to: a tensor of shape {_shape(x)} cannot be broadcast to {shape}. "
+            "Broadcasting aligns shapes from the right; each axis of the tensor must equal the "
+            "target's or be 1."
+        ) from None
 
 
 def getitem(x, index):
@@ -306,4 +314,12 @@ def stack(tensors: Sequence, axis: int = 0):
 
 def where(cond, a, b):
     """Elementwise ``a if cond else b``; ``cond`` is a boolean Tensor or array (no gradient)."""
-    return sh.Where.apply(a, b, cond=_data(cond))
+    cond = _data(cond)
+    try:
+        return sh.Where.apply(a, b, cond=cond)
+    except ShapeError:  # the generic message omits cond, which is an attribute, not an input
+        raise ShapeError(
+            f"where: the condition (shape {_shape(cond)}) and the values (shapes {_shape(a)} "
+            f"and {_shape(b)}) cannot be broadcast together; each pair of axes, aligned from "
+            "the right, must be equal or 1."
+        ) from None
