@@ -5,16 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import no_grad
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dropout
 from .module import Module
+
+_SHAPE_KEEPING = (Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, Dropout)
 
 
 def _input_shape(model) -> tuple | None:
-    """One sample's shape, from the first layer that states its input width."""
+    """One sample's shape, from the first layer that states its input width (only through
+    layers that keep the shape: activations, Dropout)."""
     for layer in model.layers:
         for attr in ("in_features", "num_features"):
             width = getattr(layer, attr, None)
             if isinstance(width, int):
                 return (width,)
+        if not isinstance(layer, _SHAPE_KEEPING):
+            return None
     return None
 
 
