@@ -131,3 +131,25 @@ def test_custom_function_saved_tensor_modified_is_detected():
         w += 1
     with pytest.raises(RuntimeError, match="Square"):
         loss.backward()
+
+
+def test_accumulating_into_a_create_graph_gradient_is_an_inplace_change(torch):
+    """As in PyTorch: a later backward adds into .grad in place, so a graph that saved the
+    create_graph gradient can no longer be differentiated."""
+    x = leaf([1.0, 2.0])
+    (x**3).sum().backward(create_graph=True)
+    g = x.grad
+    penalty = (g * g).sum()
+    (x * 1).sum().backward()
+    assert x.grad is g
+    np.testing.assert_allclose(g.numpy(), 3 * np.array([1.0, 4.0]) + 1)
+    with pytest.raises(RuntimeError, match="version"):
+        tg.grad(penalty, x)
+
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    with pytest.warns(UserWarning):
+        (t**3).sum().backward(create_graph=True)
+    penalty_t = (t.grad * t.grad).sum()
+    (t * 1).sum().backward()
+    with pytest.raises(RuntimeError, match="version"):
+        torch.autograd.grad(penalty_t, t)

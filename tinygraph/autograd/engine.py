@@ -237,6 +237,9 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
         leaf.grad = new_tensor(grad, None)
     elif current.data.shape == grad.shape and current.data.flags.writeable:
         current.data += grad
+        if current.grad_fn is not None:  # a create_graph gradient: ops may have saved it
+            current._version += 1
+            function.note_mutation(current, current.data)
     else:
         current.data = current.data + grad
 
