@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,8 @@ WORKLOADS = ("overhead", "mlp", "chain", "memory", "digits")
 
 def run_worker(task: str, threads: int, params: dict) -> dict:
     env = pinned_env(threads)
-    env["MALLOC_MMAP_THRESHOLD_"] = "65536"  # see bench.memory: RSS follows live buffers
+    if task == "memory":  # see bench.memory: RSS then follows live buffers. Memory runs only:
+        env["MALLOC_MMAP_THRESHOLD_"] = "65536"  # fresh mappings fault in pages, slowing steps
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "bench.worker", "--threads", str(threads), "--task", task,
@@ -71,10 +73,15 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
     parser.add_argument("--note", default="", help="a line added to the report (the machine)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with process CPU time instead of wall clock (loaded machines)")
     args = parser.parse_args(argv)
     print(f"tinygraph bench ({'quick' if args.quick else 'full'}): "
           f"{', '.join(args.only)}", file=sys.stderr)
+    if args.cpu_time:
+        os.environ["BENCH_CLOCK"] = "cpu"  # inherited by the workers
     results = collect(args.quick, set(args.only), log=print)
+    results["meta"]["clock"] = "process CPU time" if args.cpu_time else "wall clock"
     results["meta"]["note"] = args.note
     text = report.render(results)
     print(text)

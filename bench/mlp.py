@@ -151,5 +151,10 @@ def run(batch: int, steps: int, repeats: int = 5, torch=None) -> dict:
     for model in models.values():  # warm-up: lazy state (gradients, caches) exists afterwards
         model.step(*batches[0])
     runs = {name: _timed(model, batches, steps) for name, model in models.items()}
-    return {"batch": batch, "steps": steps, "check": losses,
-            "results": interleaved(runs, repeats)}
+    results = interleaved(runs, repeats)
+    # Diverged training (inf/NaN, denormals) runs at a different speed: make sure it did not.
+    for name, model in models.items():
+        final = model.step(*batches[0])
+        if not np.isfinite(final):
+            raise AssertionError(f"mlp: {name} diverged during timing (loss {final})")
+    return {"batch": batch, "steps": steps, "check": losses, "results": results}

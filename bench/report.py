@@ -232,7 +232,8 @@ def header(meta: dict) -> list[str]:
              f"PyTorch {meta['torch']}; {meta['cpus']} CPUs ({meta['processor']}); "
              f"load average before {meta['load_before']}, after {meta.get('load_after')}; "
              f"{meta.get('seconds', 0):.0f} s in all. Every figure is the median of repeated "
-             "samples with (min–max); frameworks alternate sample by sample; float32."]
+             "samples with (min–max); frameworks alternate sample by sample; float32; timed by "
+             f"{meta.get('clock', 'wall clock')}."]
     if meta.get("note"):
         lines += ["", f"**Note:** {meta['note']}"]
     return lines + [""]
