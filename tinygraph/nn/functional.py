@@ -226,10 +226,13 @@ def cross_entropy(input, target, reduction: str = "mean"):
         if is_probs:
             target = ops.transpose(target, perm) if isinstance(target, Tensor) else np.transpose(
                 t_data, perm)
-    x = ops.reshape(x, (-1, classes))
+    if len(x_shape) != 2:
+        x = ops.reshape(x, (-1, classes))
     if is_probs:
         t = _target(x, target, "cross_entropy", same_shape=False)
-        t = ops.reshape(t, (-1, classes)) if isinstance(t, Tensor) else t.reshape(-1, classes)
+        if len(x_shape) != 2:
+            t = ops.reshape(t, (-1, classes)) if isinstance(t, Tensor) else t.reshape(-1,
+                                                                                      classes)
     else:
         t = _one_hot(np.asarray(t_data), classes, ops._data(x).dtype)
     return _reduce(fused.softmax_cross_entropy(x, t), reduction, "cross_entropy")
