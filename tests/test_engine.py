@@ -33,6 +33,9 @@ def test_backward_with_explicit_gradient_tensor_or_array():
     y = leaf([1.0, 2.0])
     (y * 3).backward(np.array([1.0, -1.0]))
     np.testing.assert_allclose(y.grad.numpy(), [3.0, -3.0])
+    z = leaf([1.0, 2.0])
+    (z * 3).backward([1.0, 2.0])  # a list is the gradient's data, not one per output
+    np.testing.assert_allclose(z.grad.numpy(), [3.0, 6.0])
 
 
 def test_backward_gradient_of_wrong_shape_raises():
