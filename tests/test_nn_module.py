@@ -226,3 +226,4 @@ def test_penalty_nodes_are_labelled_for_graph_pictures():
     reg = layer.regularization_loss()
     labels = sorted(p.op_name() for p in reg.grad_fn.parents)
     assert labels == ["l1_penalty", "l2_penalty"]
+    assert all(p.module is layer for p in reg.grad_fn.parents)  # grouped with their layer

@@ -224,7 +224,7 @@ class Module:
         """The sum of every layer's penalty, as a scalar Tensor in the graph (0 when none)."""
         total = None
         for module in self.modules():
-            term = module.penalty()
+            term = module_penalty(module)
             if term is not None:
                 total = term if total is None else total + term
         if total is None:
@@ -304,3 +304,15 @@ class Module:
             body = repr(module).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def module_penalty(module: Module):
+    """``module.penalty()`` recorded as the module's own ops (graph pictures group the
+    penalty node with its layer)."""
+    st = state
+    previous = st.module
+    st.module = module
+    try:
+        return module.penalty()
+    finally:
+        st.module = previous

@@ -21,7 +21,7 @@ from ..autograd import no_grad
 from ..errors import ShapeError
 from ..tensor import Tensor, get_default_dtype
 from .losses import BCELoss, BCEWithLogitsLoss, L1Loss, MSELoss, get_loss
-from .module import Module
+from .module import Module, module_penalty
 
 
 class DivergenceError(FloatingPointError, RuntimeError, ValueError):
@@ -195,7 +195,7 @@ class Sequential(Module):
         optimizer.zero_grad()
         loss = self._loss_value(self(x), y, loss_fn)
         for module in penalized:
-            term = module.penalty()
+            term = module_penalty(module)
             if term is not None:
                 loss = loss + term
         value = loss.item()
