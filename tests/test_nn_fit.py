@@ -185,9 +185,9 @@ def test_print_every_and_no_bar_without_a_terminal(capsys, rng):
 
 def test_progress_bar_only_on_a_terminal_and_never_with_progress_false(capsys, monkeypatch,
                                                                         rng):
-    from tinygraph.nn import sequential
+    from tinygraph.nn import training
 
-    monkeypatch.setattr(sequential, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(training, "stderr_is_tty", lambda: True)
     model = Sequential(Dense(2, 1))
     X, Y = rng.standard_normal((4, 2)), rng.standard_normal((4, 1))
     model.fit(X, Y, epochs=5)

@@ -19,7 +19,8 @@ from .losses import (
     get_loss,
 )
 from .module import Module, Parameter, StateDictError
-from .sequential import DivergenceError, History, NeuralNetwork, Sequential
+from .sequential import NeuralNetwork, Sequential
+from .training import DivergenceError, History
 
 __all__ = [
     "functional", "init", "Module", "Parameter", "StateDictError",

@@ -12,42 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 
 import numpy as np
 
-from .. import optim, random
+from .. import optim
 from ..autograd import no_grad
 from ..errors import ShapeError
 from ..tensor import Tensor, get_default_dtype
 from .losses import BCELoss, BCEWithLogitsLoss, L1Loss, MSELoss, get_loss
 from .module import Module, module_penalty
-
-
-class DivergenceError(FloatingPointError, RuntimeError, ValueError):
-    """The training loss became NaN or Inf (raised by ``fit``/``train_step``)."""
-
-
-class History(list):
-    """The mean training loss of each epoch (data loss plus regularization), with
-    ``.val_loss``: the validation loss after each epoch (empty without validation data)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.val_loss: list[float] = []
-
-    @property
-    def loss(self) -> list[float]:
-        return list(self)
-
-    @property
-    def history(self) -> dict:
-        """Keras' view: ``{"loss": [...], "val_loss": [...]}``."""
-        return {"loss": list(self), "val_loss": list(self.val_loss)}
-
-    def __repr__(self) -> str:
-        return f"History(loss={list(self)!r}, val_loss={self.val_loss!r})"
-
+from .training import DivergenceError, History, batches, check_lengths, progress_bar
 
 _FLOAT_TARGET_LOSSES = (MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss)
 _OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
@@ -230,24 +204,24 @@ class Sequential(Module):
         loss_fn = self._resolve_loss(loss)
         optimizer = self._resolve_optimizer(optimizer, learning_rate)
         x_all, y_all = self._as_input(X), self._as_target(Y, loss_fn)
-        n = _check_lengths(x_all, y_all, "fit")
+        n = check_lengths(x_all, y_all, "fit")
         if batch_size is None or batch_size >= n:
             batch_size = n
         elif int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size!r}.")
         if validation_data is not None:
             x_val, y_val = validation_data
-            _check_lengths(x_val, y_val, "fit (validation_data)")
+            check_lengths(x_val, y_val, "fit (validation_data)")
         history = History()
         self.__dict__["history"] = history
-        bar = _progress_bar(int(epochs), progress)
+        bar = progress_bar(int(epochs), progress)
         write = bar.write if bar is not None else print
         penalized = self._penalized()
         Module.train(self, True)
         try:
             for epoch in range(1, int(epochs) + 1):
                 total = 0.0
-                for xb, yb in _batches(x_all, y_all, batch_size, shuffle):
+                for xb, yb in batches(x_all, y_all, batch_size, shuffle):
                     try:
                         value = self._step(xb, yb, loss_fn, optimizer, penalized)
                     except DivergenceError as exc:
@@ -296,7 +270,7 @@ class Sequential(Module):
         else:
             loss_fn = self._loss if self._loss is not None else MSELoss()
         x, y = self._as_input(X), self._as_target(Y, loss_fn)
-        _check_lengths(x, y, "evaluate")
+        check_lengths(x, y, "evaluate")
         with self._inference():
             return float(self._loss_value(self(x), y, loss_fn).item())
 
@@ -350,46 +324,3 @@ class NeuralNetwork(Sequential):
         if Y is None:
             raise TypeError("NeuralNetwork.train(X, Y, ...): the targets Y are missing.")
         return self.fit(X, Y, epochs=epochs, optimizer=optimizer, **fit_kwargs)
-
-
-def _check_lengths(x, y, what: str) -> int:
-    nx = len(x) if np.ndim(x) else 1
-    ny = len(y) if np.ndim(y) else 1
-    if nx != ny:
-        raise ShapeError(
-            f"{what}: X has {nx} samples (shape {np.shape(x)}) but Y has {ny} (shape "
-            f"{np.shape(y)}); they must have the same first axis."
-        )
-    return nx
-
-
-def _batches(x, y, batch_size: int, shuffle: bool):
-    n = len(x)
-    if batch_size >= n:
-        yield x, y
-        return
-    order = random.generator().permutation(n) if shuffle else None
-    for start in range(0, n, batch_size):
-        if order is None:
-            yield x[start:start + batch_size], y[start:start + batch_size]
-        else:
-            index = order[start:start + batch_size]
-            yield x[index], y[index]
-
-
-def _progress_bar(epochs: int, progress):
-    """A tqdm bar over epochs when stderr is a terminal and progress is not False."""
-    if progress is False or epochs <= 1 or not _stderr_is_tty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # tqdm is a dependency, but a bar is never worth a crash
-        return None
-    return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
-
-
-def _stderr_is_tty() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
