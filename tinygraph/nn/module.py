@@ -198,8 +198,9 @@ class Module:
         """Training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"train(mode): mode must be a bool, got {type(mode).__name__}.")
-        for module in self.modules():
-            module.__dict__["training"] = bool(mode)
+        self.__dict__["training"] = bool(mode)
+        for child in self._modules.values():
+            child.train(bool(mode))  # through the children's own train(), as in PyTorch
         return self
 
     def eval(self) -> Module:
