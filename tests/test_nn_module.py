@@ -227,3 +227,14 @@ def test_penalty_nodes_are_labelled_for_graph_pictures():
     labels = sorted(p.op_name() for p in reg.grad_fn.parents)
     assert labels == ["l1_penalty", "l2_penalty"]
     assert all(p.module is layer for p in reg.grad_fn.parents)  # grouped with their layer
+
+
+def test_state_dict_survives_tg_save_and_load(tmp_path):
+    model = nn.Sequential(nn.Dense(2, 3, "relu"), nn.BatchNorm1d(3), nn.Dense(3, 1))
+    model(np.ones((4, 2)))  # move the running statistics
+    tg.save(model.state_dict(), tmp_path / "model.npz")
+    tg.manual_seed(9)
+    other = nn.Sequential(nn.Dense(2, 3, "relu"), nn.BatchNorm1d(3), nn.Dense(3, 1))
+    assert other.load_state_dict(tg.load(tmp_path / "model.npz")) == ([], [])
+    for (key, a), b in zip(model.state_dict().items(), other.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=key)
