@@ -371,3 +371,24 @@ def test_detect_anomaly_restores_the_previous_mode():
     with np.errstate(divide="ignore"):
         y.sum().backward()
     assert np.isinf(x.grad.numpy()[0])
+
+
+def test_gradient_a_hook_saw_or_returned_is_not_changed_by_later_accumulation():
+    """.grad adds in place on later backwards; like PyTorch, it must not own an array the
+    user still holds (a hook's argument or its returned replacement)."""
+    x = leaf([1.0, 2.0])
+    replacement = tg.tensor(np.array([1.0, 1.0]))
+    x.register_hook(lambda g: replacement)
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(replacement.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+    y = leaf([1.0, 2.0])
+    seen = []
+    h = y + 0
+    h.register_hook(seen.append)  # keeps the Tensor it is given
+    h.sum().backward()
+    (y * 1).sum().backward()
+    np.testing.assert_allclose(seen[0].numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])

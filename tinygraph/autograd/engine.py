@@ -274,9 +274,15 @@ def _run_hooks(hooks, grad, create_graph: bool):
         if result is not None:
             as_tensor = result if isinstance(result, Tensor) else new_tensor(
                 namespace_of(result).asarray(result), None)
-    if create_graph or isinstance(grad, Tensor):
+    if create_graph:
         return as_tensor
-    return as_tensor.data
+    data = as_tensor.data
+    if len(ordered) > sum(type(h) is RetainGrad for h in hooks):
+        # A user hook saw this array (and may keep it) or returned one the user owns; the
+        # gradient may end up in a .grad that later backwards add into in place: copy it,
+        # as PyTorch clones a gradient that is referenced elsewhere.
+        data = data.copy()
+    return new_tensor(data, None) if isinstance(grad, Tensor) else data
 
 
 def _check_finite(node, grads) -> None:
