@@ -92,12 +92,16 @@ def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
             grad = _run_hooks(node.hooks, grad, create_graph)
         if capture is not None and id(node) in capture:
             capture[id(node)] = grad
-        if fast and node.array_io:
-            if node.saved is None:
-                raise freed_error(node)
-            grads = node.backward(grad)
-        else:
-            grads = _call_backward(node, grad, create_graph)
+        try:  # free when nothing is raised
+            if fast and node.array_io:
+                if node.saved is None:
+                    raise freed_error(node)
+                grads = node.backward(grad)
+            else:
+                grads = _call_backward(node, grad, create_graph)
+        except Exception as exc:
+            _note_site(exc, node)
+            raise
         if not retain_graph:
             node.saved = None
         if check_finite:
@@ -117,6 +121,14 @@ def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
                     sinks.append(parent)
                 else:
                     heappush(heap, (-parent.seq, parent))
+
+
+def _note_site(exc: Exception, node) -> None:
+    """Under anomaly mode, say which op's backward failed and the line that created it."""
+    site = node.site
+    if site and site not in str(exc):
+        exc.add_note(f"The error was raised in the backward of '{node.op_name()}', created at "
+                     f"{site}.")
 
 
 def _call_backward(node, grad, create_graph: bool) -> tuple:
@@ -142,7 +154,8 @@ def _call_backward(node, grad, create_graph: bool) -> tuple:
                       else new_tensor(xp.asarray(g), None) for g in grads)
     if len(grads) != len(node.parents):
         raise RuntimeError(
-            f"backward of '{node.op_name()}' returned {len(grads)} gradients, but its forward "
+            f"backward of '{node.op_name()}'{function.created_at(node)} returned {len(grads)} "
+            "gradients, but its forward "
             f"had {len(node.parents)} inputs: return one gradient (or None) per input."
         )
     return grads
@@ -199,7 +212,8 @@ def _unbroadcast(node, grad, shape, create_graph: bool):
     reduced = xp.unbroadcast(grad, shape)
     if reduced.shape != shape:
         raise ShapeError(
-            f"backward of '{node.op_name()}' produced a gradient of shape {tuple(grad.shape)} "
+            f"backward of '{node.op_name()}'{function.created_at(node)} produced a gradient of "
+            f"shape {tuple(grad.shape)} "
             f"for an input of shape {shape}; a gradient must match its input's shape "
             "(or broadcast to it)."
         )
@@ -293,12 +307,15 @@ def _check_finite(node, grads) -> None:
         data = g.data if isinstance(g, Tensor) else g
         if not namespace_of(data).isfinite(data).all():
             where = f" (created at {node.site})" if node.site else ""
-            raise RuntimeError(
+            node.anomaly = True  # viz draws the node red
+            err = RuntimeError(
                 f"detect_anomaly: the backward of '{node.op_name()}'{where} produced NaN or Inf "
                 f"in the gradient for its input {index} (shape {tuple(data.shape)}). Check the "
                 "values reaching this op: log or sqrt of 0 or a negative, division by 0, or an "
                 "overflow upstream."
             )
+            err.node = node
+            raise err
 
 
 # ----------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class Function:
     hooks = None  # gradient hooks (register_hook, retain_grad)
     module = None  # the nn.Module whose forward recorded this node
     site = None  # "file:line in function" of the user code that made it (anomaly mode)
+    _debug_inputs = None  # its input values (anomaly mode, tg.debug.record_inputs)
 
     label = None  # display name; defaults to the class name
     array_io = False  # Op sets True: forward/backward see raw arrays instead of Tensors
@@ -207,8 +208,8 @@ class Op(Function):
         st = state
         if st.module is not None:
             node.module = st.module
-        if st.anomaly:
-            node.site = user_site()
+        if st.debug:
+            debug_record(node, arrays)
         saved = node.saved
         if saved:
             node.origins = _origins(saved, arrays, out)
@@ -233,8 +234,15 @@ def record(node, inputs, out) -> None:
     st = state
     if st.module is not None:
         node.module = st.module
-    if st.anomaly:
-        node.site = user_site()
+    if st.debug:
+        debug_record(node, [x.data if isinstance(x, Tensor) else x for x in inputs])
+
+
+def debug_record(node, inputs) -> None:
+    """Debug mode (``detect_anomaly``, ``tg.debug.record_inputs``): keep what a node was made
+    from, the line of user code (``site``) and its inputs (for ``tg.check_graph``)."""
+    node.site = user_site()
+    node._debug_inputs = tuple(inputs)
 
 
 class AccumulateGrad:
@@ -328,10 +336,17 @@ def _describe(value) -> str:
     return f"{value.dtype} array of shape {tuple(shape)}"
 
 
+def created_at(node) -> str:
+    """`` (created at file:line in fn)`` when the node recorded its site (anomaly mode)."""
+    site = getattr(node, "site", None)
+    return f" (created at {site})" if site else ""
+
+
 def freed_error(node) -> RuntimeError:
     return RuntimeError(
         f"Trying to backward through the graph a second time: the values that "
-        f"'{node.op_name()}' saved for its gradient were freed by the first backward. "
+        f"'{node.op_name()}'{created_at(node)} saved for its gradient were freed by the first "
+        "backward. "
         "Pass retain_graph=True to the first backward() (or tg.grad) if you need to "
         "backward through the same graph again."
     )
@@ -379,7 +394,8 @@ def check_saved_versions(node) -> None:
                 later = [version for stamp, version in entry[1] if stamp > node.seq]
                 if later:
                     raise RuntimeError(
-                        f"One of the values '{node.op_name()}' saved for its gradient (an "
+                        f"One of the values '{node.op_name()}'{created_at(node)} saved for "
+                        "its gradient (an "
                         f"array of shape {tuple(value.shape)}) was modified by an in-place "
                         f"operation after it was saved: its tensor is now at version "
                         f"{entry[1][-1][1]}; '{node.op_name()}' saved it at version "

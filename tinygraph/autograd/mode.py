@@ -11,7 +11,8 @@ from typing import Callable
 
 class _State(threading.local):
     grad_enabled = True
-    anomaly = False
+    anomaly = False  # backward checks gradients for NaN/Inf
+    debug = False  # nodes keep their creation site and inputs (anomaly mode, record_inputs)
     module = None  # set by nn.Module.__call__ so that viz can group nodes by module
 
 
@@ -66,17 +67,18 @@ class detect_anomaly:
     """Context manager: every backward checks its gradients for NaN/Inf.
 
     On the first non-finite gradient it raises ``RuntimeError`` naming the forward op whose
-    backward produced it and the line of user code that created that op (ops record their
-    creation site only while anomaly mode is on).
+    backward produced it and the line of user code that created that op. While it is on,
+    every recorded node keeps that line (``node.site``) and its input values, so errors
+    raised in backward name the line and ``tg.check_graph`` can check every node.
     """
 
     def __enter__(self):
-        self._previous = state.anomaly
-        state.anomaly = True
+        self._previous = (state.anomaly, state.debug)
+        state.anomaly = state.debug = True
         return self
 
     def __exit__(self, *exc_info):
-        state.anomaly = self._previous
+        state.anomaly, state.debug = self._previous
         return False
 
 
