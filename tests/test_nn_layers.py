@@ -217,3 +217,14 @@ def test_float32_layers_stay_float32():
                           nn.Dense(4, 2, "softmax"))
     out = model(np.ones((5, 3), dtype=np.float32))
     assert out.dtype == np.float32
+
+
+def test_initializers_given_a_shape_return_new_arrays():
+    w = nn.init.glorot_normal((300, 500))
+    assert isinstance(w, np.ndarray) and w.shape == (300, 500) and w.dtype == np.float64
+    np.testing.assert_allclose(w.var(), 2 / 800, rtol=0.05)
+    np.testing.assert_array_equal(nn.init.zeros_((2,)), [0.0, 0.0])
+
+
+def test_dense_accepts_an_activation_class():
+    assert isinstance(nn.Dense(2, 2, activation=nn.Tanh).activation, nn.Tanh)

@@ -160,3 +160,11 @@ def test_composed_losses_pass_gradcheck(rng):
     layer = nn.Dense(3, 2, "tanh", l1_lambda=0.1, l2_lambda=0.2)
     assert tg.gradcheck(lambda t: F.mse_loss(layer(t), np.zeros((4, 2)))
                         + layer.regularization_loss(), [x])
+
+
+def test_penalties_accept_a_list_or_a_module_and_skip_biases():
+    model = nn.Sequential(nn.Dense(2, 3), nn.Dense(3, 1))
+    weights = [model[0].weight, model[1].weight]
+    expected = sum(0.1 * np.abs(w.numpy()).sum() + 0.2 * (w.numpy() ** 2).sum() for w in weights)
+    np.testing.assert_allclose(F.elastic_net_penalty(weights, 0.1, 0.2).item(), expected)
+    np.testing.assert_allclose(F.elastic_net_penalty(model, 0.1, 0.2).item(), expected)

@@ -83,6 +83,8 @@ def get_activation(name) -> Module:
         return Identity()
     if isinstance(name, Module):
         return name
+    if isinstance(name, type) and issubclass(name, Module):
+        return name()
     if isinstance(name, str):
         key = name.strip().lower()
         if key == "leaky_relu":

@@ -262,15 +262,36 @@ def _one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:
 # -- penalties --------------------------------------------------------------------------
 
 
+def _weights(weight) -> list:
+    """The tensors a penalty applies to: one tensor, a list of them, or a Module's weights
+    (parameters named ``weight``, never biases)."""
+    if isinstance(weight, (list, tuple)):
+        return list(weight)
+    if hasattr(weight, "named_parameters"):
+        return [p for name, p in weight.named_parameters() if name.split(".")[-1] == "weight"]
+    return [weight]
+
+
+def _sum_terms(weight, make):
+    terms = [make(w) for w in _weights(weight)]
+    if not terms:
+        raise ValueError("penalty: no weights to regularize.")
+    total = terms[0]
+    for term in terms[1:]:
+        total = ops.add(total, term)
+    return total
+
+
 def l1_penalty(weight, l1_lambda: float = 1.0):
-    """l1_lambda * sum(|weight|), one graph node labelled ``l1_penalty``."""
-    return fused.l1_penalty(weight, l1_lambda)
+    """l1_lambda * sum(|weight|), one graph node labelled ``l1_penalty`` (per weight, when
+    given a list or a Module)."""
+    return _sum_terms(weight, lambda w: fused.l1_penalty(w, l1_lambda))
 
 
 def l2_penalty(weight, l2_lambda: float = 1.0):
     """l2_lambda * sum(weight ** 2), one graph node labelled ``l2_penalty`` (Keras convention:
     no factor 1/2)."""
-    return fused.l2_penalty(weight, l2_lambda)
+    return _sum_terms(weight, lambda w: fused.l2_penalty(w, l2_lambda))
 
 
 def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
@@ -281,5 +302,5 @@ def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
     if l2_lambda:
         terms.append(l2_penalty(weight, l2_lambda))
     if not terms:
-        return fused.l1_penalty(weight, 0.0)  # a zero that still names the weight
+        return l1_penalty(weight, 0.0)  # a zero that still names the weight
     return terms[0] if len(terms) == 1 else ops.add(terms[0], terms[1])
