@@ -89,6 +89,8 @@ def test_cross_entropy_with_probability_and_one_hot_targets_matches_torch(torch,
     b = nn.CrossEntropyLoss()(tg.tensor(logits), labels).item()
     np.testing.assert_allclose(a, b, rtol=1e-14)
     assert nn.CrossEntropyLoss()(tg.tensor(logits), tg.tensor(labels)).item() == b
+    int_one_hot = np.eye(3, dtype=np.int64)[labels]
+    assert nn.CrossEntropyLoss()(tg.tensor(logits), int_one_hot).item() == a
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
