@@ -36,9 +36,11 @@ def test_forward_without_grad_records_nothing(spec, shapes, kwargs, rng):
 def test_float32_inputs_stay_float32(spec, shapes, kwargs, rng):
     arrays = [a.astype(np.float32) for a in make_inputs(spec, shapes, rng)]
     kwargs = {k: (np.float32 if v is np.float64 else v) for k, v in kwargs.items()}
-    out = spec.fn(*[tg.tensor(a, requires_grad=True) for a in arrays], **kwargs)
+    inputs = [tg.tensor(a, requires_grad=True) for a in arrays]
+    out = spec.fn(*inputs, **kwargs)
     assert out.dtype == np.float32
-    if out.size:
-        out.sum().backward()
-    else:
-        out.backward(tg.zeros_like(out))
+    out.backward(tg.ones_like(out), retain_graph=True)
+    for x in inputs:
+        assert x.grad is None or x.grad.dtype == np.float32
+    (first,) = tg.grad(out, inputs[:1], grad_outputs=tg.ones_like(out), allow_unused=True)
+    assert first is None or first.dtype == np.float32

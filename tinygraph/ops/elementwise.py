@@ -8,6 +8,8 @@ PyTorch: ``abs'(0) = 0``, ``relu'(0) = 0``, clip passes the gradient at its boun
 
 from __future__ import annotations
 
+import math
+
 from ..autograd import Op
 
 
@@ -105,8 +107,12 @@ class Pow(Op):
             else:
                 ga = xp.where(b == 0, 0, g * b * a ** (b - 1))
         if need_b:
-            at_zero = (a == 0) & (b >= 0)
-            gb = xp.where(at_zero, 0, g * out * xp.log(xp.where(at_zero, 1, a)))
+            if isinstance(a, (int, float)) and a > 0:
+                # a constant base (2.0 ** x): a Python log keeps a float32 gradient float32
+                gb = g * out * math.log(a)
+            else:
+                at_zero = (a == 0) & (b >= 0)
+                gb = xp.where(at_zero, 0, g * out * xp.log(xp.where(at_zero, 1, a)))
         return ga, gb
 
 
