@@ -170,3 +170,13 @@ def test_penalties_accept_a_list_or_a_module_and_skip_biases():
     expected = sum(0.1 * np.abs(w.numpy()).sum() + 0.2 * (w.numpy() ** 2).sum() for w in weights)
     np.testing.assert_allclose(F.elastic_net_penalty(weights, 0.1, 0.2).item(), expected)
     np.testing.assert_allclose(F.elastic_net_penalty(model, 0.1, 0.2).item(), expected)
+
+
+def test_cross_entropy_without_reduction_keeps_the_label_shape(torch, rng):
+    logits, labels = rng.standard_normal((2, 3, 4)), rng.integers(0, 3, (2, 4))
+    ours = F.cross_entropy(logits, labels, reduction="none")
+    theirs = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels),
+                                               reduction="none")
+    assert ours.shape == (2, 4)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    assert F.cross_entropy(logits[0, :, 0], labels[0, 0], reduction="none").shape == ()

@@ -226,16 +226,19 @@ def cross_entropy(input, target, reduction: str = "mean"):
         if is_probs:
             target = ops.transpose(target, perm) if isinstance(target, Tensor) else np.transpose(
                 t_data, perm)
-    if len(x_shape) != 2:
+    flat = len(x_shape) != 2
+    if flat:
         x = ops.reshape(x, (-1, classes))
     if is_probs:
         t = _target(x, target, "cross_entropy", same_shape=False)
-        if len(x_shape) != 2:
-            t = ops.reshape(t, (-1, classes)) if isinstance(t, Tensor) else t.reshape(-1,
-                                                                                      classes)
+        if flat:
+            t = ops.reshape(t, (-1, classes))
     else:
         t = _one_hot(np.asarray(t_data), classes, ops._data(x).dtype)
-    return _reduce(fused.softmax_cross_entropy(x, t), reduction, "cross_entropy")
+    losses = fused.softmax_cross_entropy(x, t)
+    if flat and reduction == "none":
+        losses = ops.reshape(losses, label_shape)  # one loss per label, shaped like them
+    return _reduce(losses, reduction, "cross_entropy")
 
 
 def _one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:
