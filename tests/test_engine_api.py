@@ -111,6 +111,20 @@ def test_no_grad_and_enable_grad_as_decorators():
         assert not tg.is_grad_enabled()
 
 
+def test_grad_mode_decorators_work_without_parentheses_like_torch():
+    @tg.no_grad
+    def frozen():
+        return tg.is_grad_enabled()
+
+    @tg.enable_grad
+    def recording():
+        return tg.is_grad_enabled()
+
+    assert frozen() is False and frozen.__name__ == "frozen"
+    with tg.no_grad():
+        assert recording() is True
+
+
 def test_modes_nest_and_restore_after_exceptions():
     with tg.no_grad():
         with tg.enable_grad():

@@ -29,6 +29,10 @@ class _GradModeContext:
 
     enabled: bool
 
+    def __new__(cls, fn: Callable | None = None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)  # @tg.no_grad without parentheses, as torch
+
     def __enter__(self):
         self._previous = state.grad_enabled
         state.grad_enabled = self.enabled
