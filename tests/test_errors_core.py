@@ -136,3 +136,17 @@ def test_item_of_multi_element_tensor_names_shape():
 def test_clip_without_bounds():
     with pytest.raises(ValueError, match="clip"):
         tg.clip(t(2))
+
+
+def test_custom_function_gradient_of_wrong_shape_names_the_function():
+    class BadShape(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return tg.ones(5, dtype=np.float64)
+
+    with pytest.raises(ValueError, match=r"BadShape.*\(5,\).*\(3,\)"):
+        BadShape.apply(t(3, grad=True)).sum().backward()

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
+from hypothesis.extra.numpy import (
+    array_shapes,
+    arrays,
+    basic_indices,
+    integer_array_indices,
+    mutually_broadcastable_shapes,
+)
 from optable import OPS
 
 import tinygraph as tg
@@ -98,3 +104,34 @@ def test_reduction_over_drawn_axes_matches_gradcheck(spec, data):
     if spec.name in ("max", "min"):  # drawn floats may tie: finite differences do not apply
         return
     assert tg.gradcheck(lambda t: spec.fn(t, axis=axis, keepdims=keepdims), x)
+
+
+@given(data=st.data())
+def test_basic_indexing_forward_and_gradient(data):
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+    index = data.draw(basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    value = np.arange(float(np.prod(shape))).reshape(shape)
+    x = tg.tensor(value, requires_grad=True)
+    out = x[index]
+    np.testing.assert_array_equal(out.numpy(), value[index])
+    upstream = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(tg.tensor(upstream))
+    expected = np.zeros(shape)
+    expected[index] += upstream
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@given(data=st.data())
+def test_integer_array_indexing_accumulates_repeated_indices(data):
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+    index = data.draw(integer_array_indices(shape, result_shape=array_shapes(max_dims=2,
+                                                                             max_side=5)))
+    value = np.arange(float(np.prod(shape))).reshape(shape)
+    x = tg.tensor(value, requires_grad=True)
+    out = x[index]
+    np.testing.assert_array_equal(out.numpy(), value[index])
+    upstream = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(tg.tensor(upstream))
+    expected = np.zeros(shape)
+    np.add.at(expected, index, upstream)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
