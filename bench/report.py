@@ -59,12 +59,21 @@ def machine_info(quick: bool) -> dict:
 # -- formatting ----------------------------------------------------------------------------
 
 
+def num(x: float | None, digits: int = 3) -> str:
+    """Three significant digits; thousands separators instead of exponents."""
+    if x is None:
+        return "n/a"
+    if abs(x) >= 10 ** digits:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
 def fmt(summary: dict | None, digits: int = 3) -> str:
     """'median (min–max)' of a summary."""
     if summary is None:
         return "n/a"
     m, lo, hi = summary["median"], summary["min"], summary["max"]
-    return f"{m:.{digits}g} ({lo:.{digits}g}–{hi:.{digits}g})"
+    return f"{num(m, digits)} ({num(lo, digits)}–{num(hi, digits)})"
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -131,7 +140,7 @@ def mlp_section(sections: dict) -> list[str]:
             rows = []
             for name, phases in res.items():
                 ms = phases["ms_per_step"]["median"]
-                rows.append([name, fmt(phases["samples_per_s"]), f"{ms:.3g}",
+                rows.append([name, fmt(phases["samples_per_s"]), num(ms),
                              ratio(ms, np_), ratio(ms, pt)])
             out += [f"### batch {run['batch']}, {threads} thread{'s' if threads > 1 else ''}",
                     ""]
@@ -239,9 +248,61 @@ def header(meta: dict) -> list[str]:
     return lines + [""]
 
 
+def _value(section):
+    return None if section is None or "error" in section else section["value"]
+
+
+def summary_section(results: dict) -> list[str]:
+    """One line per workload, as the table of issue 6 (medians, 1 thread)."""
+    rows = []
+
+    def row(label, tg, np_, pt, digits=3, time_like=True):
+        cells = [num(x, digits) for x in (np_, pt, tg)]
+        if time_like:
+            ratios = [ratio(tg, np_), ratio(tg, pt)]
+        else:  # throughput: the step-time ratio is the inverse
+            ratios = [ratio(np_, tg), ratio(pt, tg)]
+        rows.append([label, *cells, *ratios])
+
+    v = _value(results.get("overhead"))
+    if v:
+        res = v["results"]
+        row("op overhead, fwd+bwd, 8x8, µs per op", _median(res, TG, "total"),
+            _median(res, NP, "total"), _median(res, PT, "total"))
+    for run in _value(results.get("mlp-1")) or []:
+        res = run["results"]
+        for name in ("tinygraph (ops)", "tinygraph (fit)"):
+            if name in res:
+                row(f"MLP batch {run['batch']}, samples/s, {name}",
+                    _median(res, name, "samples_per_s"), _median(res, NP, "samples_per_s"),
+                    _median(res, PT, "samples_per_s"), time_like=False)
+    for run in _value(results.get("chain")) or []:
+        res = run["results"]
+        row(f"chain of {run['links']:,} links, fwd+bwd+free, s", _median(res, TG, "total"),
+            _median(res, NP, "total"), _median(res, PT, "total"))
+    mem = {k.split(":", 1)[1]: _value(v) for k, v in results.items() if k.startswith("memory:")}
+    if mem:
+        def rss(name):
+            entry = mem.get(name) or {}
+            return entry.get("rss_mib")
+
+        for name in ("tinygraph (ops)", "tinygraph (loop)"):
+            if rss(name) is not None:
+                row(f"peak memory growth, batch 4096, MiB (RSS), {name}", rss(name),
+                    rss(NP), rss(PT))
+    if not rows:
+        return []
+    out = ["## Summary (1 thread; ratios are time or memory ratios, below 1 = tinygraph ahead)",
+           ""]
+    out += table(["workload", "NumPy by hand", "PyTorch", "tinygraph", "tg/NumPy",
+                  "tg/PyTorch"], rows)
+    return out + [""]
+
+
 def render(results: dict) -> str:
     lines = header(results["meta"])
     lines += ["## Targets (issue 6)", ""] + targets.lines(results) + [""]
+    lines += summary_section(results)
     lines += overhead_section(results.get("overhead"))
     lines += mlp_section(results)
     lines += chain_section(results.get("chain"))
