@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,18 @@ def test_example_says_what_it_teaches_and_takes_quick(script):
     assert '"--quick"' in source, f"{script.name} must accept --quick"
     if script.name in TRAINS:
         assert '"--epochs"' in source, f"{script.name} trains, so it must accept --epochs"
+
+
+def test_digits_default_run_reaches_95_percent(tmp_path):
+    """What `make demo` promises: at least 95% held-out accuracy, and every file it lists."""
+    script = ROOT / "examples" / "digits.py"
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "out")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    match = re.search(r"after \d+ epochs: .*held-out accuracy ([\d.]+)%", output)
+    assert match, output
+    assert float(match[1]) >= 95.0, output
+    listed = re.findall(r"^  (\S+)$", output.split("wrote:")[-1], re.M)
+    assert listed and all(Path(p).is_file() for p in listed), output
