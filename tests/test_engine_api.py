@@ -406,3 +406,27 @@ def test_gradient_a_hook_saw_or_returned_is_not_changed_by_later_accumulation():
     (y * 1).sum().backward()
     np.testing.assert_allclose(seen[0].numpy(), [1.0, 1.0])
     np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])
+
+
+def test_grad_of_non_scalar_output_without_grad_outputs_names_the_shape():
+    x = leaf([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(RuntimeError, match=r"\(4,\)"):
+        tg.grad(x * 2, x)
+    with pytest.raises(ValueError, match="grad_outputs"):
+        tg.grad([(x * 2).sum(), x.sum()], x, grad_outputs=[None])
+
+
+def test_grad_of_several_outputs_sums_their_gradients():
+    x = leaf([1.0, -2.0])
+    (g,) = tg.grad([(x * x).sum(), (x * 3).sum()], x)
+    np.testing.assert_allclose(g.numpy(), [5.0, -1.0])
+
+
+def test_setitem_into_a_constant_makes_it_part_of_the_graph():
+    w = leaf(2.0)
+    x = tg.zeros(3, dtype=np.float64)
+    x[0] = w * 2
+    x[2] = w
+    assert not x.is_leaf and x.requires_grad
+    (x * tg.tensor(np.array([1.0, 10.0, 100.0]))).sum().backward()
+    assert w.grad.item() == 102.0
