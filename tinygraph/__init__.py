@@ -7,6 +7,7 @@
 """
 
 from . import (
+    debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
     optim,  # noqa: F401 - `from tinygraph import optim`
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
@@ -21,6 +22,7 @@ from .autograd import (
     is_grad_enabled,
     no_grad,
 )
+from .debug import check_graph
 from .errors import GradcheckError, ShapeError
 from .factories import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import gradcheck, gradgradcheck
