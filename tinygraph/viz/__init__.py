@@ -39,7 +39,8 @@ class DotNotFoundError(RuntimeError):
 
 def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = False,
            rankdir: str = "TB", group_modules: bool = True, collapse_modules: bool = False,
-           show_grad: bool = False, max_nodes: int = 500, inputs=None, legend: bool = True):
+           show_grad: bool = False, max_nodes: int = 500, inputs=None, legend: bool = True,
+           show_sites: bool = False):
     """A ``graphviz.Digraph`` of the graph that produced ``roots`` (a Tensor or a list).
 
     - ``params``: a Module (parameter and module names come from it) or a dict name -> Tensor.
@@ -54,6 +55,8 @@ def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = Fals
       ``retain_grad()``) with their gradient's norm and shape, and colour their arrows by it.
     - ``max_nodes``: refuse graphs with more boxes, with advice (``collapse_modules=True``).
     - ``legend``: a small key explaining colours and shapes.
+    - ``show_sites``: label each op with the line of code that created it (``model.py:12``;
+      recorded under ``tg.detect_anomaly()``, where it is always the box's tooltip).
 
     >>> dot = tg.viz.to_dot(loss, params=model)
     >>> print(dot.source)            # DOT text; in Jupyter the object displays as a picture
@@ -61,7 +64,8 @@ def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = Fals
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"to_dot: rankdir must be one of TB, LR, BT, RL, got {rankdir!r}.")
     limit = None if collapse_modules else max_nodes
-    graph = read_graph(roots, params, show_shapes, show_saved, show_grad, limit, inputs)
+    graph = read_graph(roots, params, show_shapes, show_saved, show_grad, limit, inputs,
+                       show_sites)
     if collapse_modules:
         graph = collapse(graph)
     if len(graph.boxes) > max_nodes:

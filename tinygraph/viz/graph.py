@@ -177,8 +177,9 @@ def _describe(value, show_shapes: bool) -> str:
 
 class _Builder:
     def __init__(self, roots, params, inputs, show_shapes, show_saved, show_grad,
-                 limit) -> None:
+                 limit, show_sites=False) -> None:
         self.roots = roots
+        self.show_sites = show_sites
         self.limit = limit
         self.names = param_names(params)
         self.input_names = input_names(inputs, params)
@@ -270,12 +271,16 @@ class _Builder:
             box.title += f" → {retained.name}"
         if value is not None:
             box.alarm = not _finite(value)
+        if node.__dict__.get("anomaly"):  # detect_anomaly found NaN/Inf in its backward
+            box.alarm = True
         if retained is not None:
             self.grad_lines(box, retained.grad)
         if self.show_saved:
             box.lines.append(self.saved_line(node))
         if node.site:
             box.tooltip = f"created at {node.site}"
+            if self.show_sites:
+                box.lines.append("at " + labels.site_text(node.site))
         me = self.add(box)
         saved = getattr(node, "saved", None) or ()
         origins = getattr(node, "origins", None) or ()
@@ -354,7 +359,7 @@ class _Builder:
 
 
 def read_graph(roots, params=None, show_shapes=True, show_saved=False, show_grad=False,
-               limit=None, inputs=None) -> Graph:
+               limit=None, inputs=None, show_sites=False) -> Graph:
     """Boxes and arrows of the graph that produced ``roots`` (a Tensor or a list of them).
 
     ``limit``: raise early (before building any box) when the graph has more nodes.
@@ -364,7 +369,8 @@ def read_graph(roots, params=None, show_shapes=True, show_saved=False, show_grad
     for i, root in enumerate(roots):
         if not isinstance(root, tensor_type):
             raise TypeError(f"viz: roots[{i}] is a {type(root).__name__}, expected a Tensor.")
-    return _Builder(roots, params, inputs, show_shapes, show_saved, show_grad, limit).build()
+    return _Builder(roots, params, inputs, show_shapes, show_saved, show_grad, limit,
+                    show_sites).build()
 
 
 def too_many_nodes(count: int, limit: int, collapsed: bool) -> ValueError:

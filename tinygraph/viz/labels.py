@@ -10,7 +10,8 @@ import numpy as np
 
 # Attributes that are bookkeeping for the backward, or already visible elsewhere on the node
 # (the output shape is printed on every op, so reshape's target shape would repeat it).
-_HIDDEN = frozenset({"in_shape", "sizes", "dtype_in", "cond", "shape_out", "index"})
+_HIDDEN = frozenset({"in_shape", "sizes", "dtype_in", "cond", "shape_out", "index", "site",
+                     "anomaly"})
 # Attribute values that are the default and therefore not worth a line.
 _DEFAULTS = {"keepdims": False, "correction": 1}
 _MAX_TEXT = 40
@@ -139,3 +140,10 @@ def op_title(node) -> str:
     if index is not None:
         title += index_text(index)
     return title
+
+
+def site_text(site: str) -> str:
+    """``model.py:12 in forward`` from a node's full ``/path/to/model.py:12 in forward``."""
+    head, _, function = site.rpartition(" in ")
+    path, _, line = head.rpartition(":")
+    return f"{path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{line} in {function}"
