@@ -26,7 +26,56 @@ UNARY = {
     "transpose_twice": (lambda a: a.T.T, lambda a: a.T.T if a.ndim == 2 else a),
     "pow3": (lambda a: a**3, lambda a: a**3),
 }
+W = np.linspace(-1.0, 1.0, 16).reshape(4, 4)
+COLS, ROWS = np.array([0, 0, 2, 3]), np.array([2, 1, 1])
+
+
+def _b(a):
+    """Any pool value broadcast to (3, 4) (both libraries have broadcast_to)."""
+    return a.broadcast_to((3, 4))
+
+
+def _torch_setitem(a, b):
+    out = _b(a).clone()
+    out[0] = _b(b)[1]
+    return out
+
+
+def _tg_setitem(a, b):
+    out = _b(a) * 1.0
+    out[0] = _b(b)[1]
+    return out
+
+
+# shape-changing ops work on (3, 4) views of their operands and come back to (3, 4)
+SHAPED = {
+    "gather_cols": (lambda a: _b(a)[:, COLS], lambda a: _b(a)[:, COLS]),
+    "gather_rows": (lambda a: _b(a)[ROWS].sum(axis=0), lambda a: _b(a)[ROWS].sum(dim=0)),
+    "matmul": (lambda a: _b(a) @ tg.tensor(W), lambda a: _b(a) @ _torch().tensor(W)),
+    "cat": (lambda a: tg.cat([_b(a)[:, 2:], _b(a)[:, :2] * 2], axis=1),
+            lambda a: _torch().cat([_b(a)[:, 2:], _b(a)[:, :2] * 2], dim=1)),
+    "max_rows": (lambda a: _b(a).max(axis=1, keepdims=True),
+                 lambda a: _b(a).amax(dim=1, keepdim=True)),
+    "logsumexp": (lambda a: _b(a).logsumexp(axis=0, keepdims=True),
+                  lambda a: _b(a).logsumexp(dim=0, keepdim=True)),
+    "var": (lambda a: _b(a).var(axis=1, keepdims=True), lambda a: _b(a).var(dim=1, keepdim=True)),
+    "reshape": (lambda a: _b(a).reshape(4, 3).T.reshape(3, 4),
+                lambda a: _b(a).reshape(4, 3).T.reshape(3, 4)),
+    "clip": (lambda a: a.clip(-0.5, 0.5), lambda a: a.clamp(-0.5, 0.5)),
+}
+UNARY.update(SHAPED)
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
 BINARY = {
+    "setitem": (_tg_setitem, _torch_setitem),
+    "stack_mean": (lambda a, b: tg.stack([_b(a), _b(b)], axis=-1).mean(axis=-1),
+                   lambda a, b: _torch().stack([_b(a), _b(b)], dim=-1).mean(dim=-1)),
     "add": (lambda a, b: a + b, lambda a, b: a + b),
     "sub": (lambda a, b: a - b, lambda a, b: a - b),
     "mul": (lambda a, b: a * b, lambda a, b: a * b),
