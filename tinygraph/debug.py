@@ -1,24 +1,17 @@
 """Debugging gradients: check every node of a recorded graph against finite differences.
 
-``tg.gradcheck(fn, x)`` says whether a whole function's gradient is right; ``check_graph``
-says *which node* is wrong. Each node is checked in isolation: a fresh copy of it re-runs its
-op's forward on float64 copies of the node's inputs, its backward gives ``v . J`` for a random
-upstream gradient ``v``, and central finite differences of ``v . forward(x)`` give the same
-numbers independently::
+``tg.gradcheck`` says whether a whole function's gradient is right; ``check_graph`` says which
+node is wrong. Each node is checked alone: a fresh copy re-runs its op's forward on float64
+copies of the node's inputs, its backward gives ``v . J`` for a random upstream gradient ``v``,
+and central finite differences of ``v . forward(x)`` give the same numbers independently.
 
-    with tg.detect_anomaly():            # nodes keep their inputs and the line that made them
-        loss = loss_fn(model(x), y)
-    print(tg.check_graph(loss, params=model))
+Inputs: kept by every node under ``tg.detect_anomaly()`` or ``record_inputs()`` (otherwise
+recording stores nothing extra); else recovered from leaves, saved values and outputs
+re-computed from the inputs up. A node whose operand nothing kept is reported as skipped.
 
-Inputs. Under ``tg.detect_anomaly()`` or ``tg.debug.record_inputs()`` nodes keep their inputs
-(otherwise recording stores nothing extra, so training pays nothing). Without them, inputs are
-recovered from the graph: leaves, the values nodes saved for their backward, and outputs
-re-computed node by node from the inputs up; a node whose constant operand nothing kept is
-reported as skipped.
-
-Kinks. Where the one-sided differences disagree, and keep disagreeing by the same amount at
-twice the step, the op has a kink there (relu or abs at 0, a max tie, a clip bound): a backward
-whose value lies between them is reported "non-differentiable", not as a failure.
+Kinks: where the one-sided differences disagree by an amount that does not shrink with the
+step (relu or abs at 0, a max tie, a clip bound), a backward value between them is reported
+"non-differentiable", not as a failure.
 """
 
 from __future__ import annotations
@@ -29,18 +22,16 @@ import numpy as np
 
 from .autograd import OUTPUT, AccumulateGrad, toposort
 from .autograd.function import new_tensor
-from .autograd.mode import no_grad, state
+from .autograd.mode import no_grad, record_inputs
 from .backend import numpy_namespace
 from .errors import GradcheckError
-from .viz.graph import ModuleInfo, param_names
+from .viz.graph import ModuleInfo, _known_values, param_names
 
 __all__ = ["GraphCheckError", "GraphCheckReport", "NodeCheck", "check_graph", "record_inputs"]
 
 PASS, FAIL, NONDIFF, SKIP = "pass", "FAIL", "non-differentiable", "skipped"
 _MISSING = object()
 _NOT_COPIED = frozenset({"_debug_inputs", "site", "anomaly", "hooks"})
-_HINT = ("build the graph under tg.detect_anomaly() or tg.debug.record_inputs() so that every "
-         "node keeps its inputs")
 
 
 class GraphCheckError(GradcheckError):
@@ -50,20 +41,6 @@ class GraphCheckError(GradcheckError):
     def __init__(self, message: str, report: GraphCheckReport, row: NodeCheck) -> None:
         super().__init__(message)
         self.report, self.row = report, row
-
-
-class record_inputs:
-    """Context manager: nodes recorded inside keep their inputs and creation line, as under
-    ``tg.detect_anomaly()`` but without its NaN checks in backward."""
-
-    def __enter__(self):
-        self._previous = state.debug
-        state.debug = True
-        return self
-
-    def __exit__(self, *exc_info):
-        state.debug = self._previous
-        return False
 
 
 @dataclass
@@ -83,32 +60,21 @@ class NodeCheck:
     node: object = field(default=None, repr=False)
 
 
-class GraphCheckReport:
-    """One :class:`NodeCheck` per node (``.rows``); ``print`` it for a table. True when no
-    node failed, so ``assert tg.check_graph(loss)`` works."""
+class GraphCheckReport(list):
+    """A list of :class:`NodeCheck`, one per node, inputs first; ``print`` it for a table. True
+    when no node failed, so ``assert tg.check_graph(loss)`` works."""
 
-    def __init__(self, rows: list) -> None:
-        self.rows = rows
-
-    def with_status(self, status: str) -> list:
-        return [row for row in self.rows if row.status == status]
-
+    rows = property(lambda self: list(self))
     failures = property(lambda self: self.with_status(FAIL))
     nondifferentiable = property(lambda self: self.with_status(NONDIFF))
     skipped = property(lambda self: self.with_status(SKIP))
     ok = property(lambda self: not self.failures)
 
+    def with_status(self, status: str) -> list:
+        return [row for row in self if row.status == status]
+
     def __bool__(self) -> bool:
         return self.ok
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __getitem__(self, index):
-        return self.rows[index]
 
     def __repr__(self) -> str:
         return f"<GraphCheckReport: {self.summary()}>"
@@ -116,23 +82,24 @@ class GraphCheckReport:
     def summary(self) -> str:
         counts = [f"{len(self.with_status(s))} {s}" for s in (PASS, NONDIFF, FAIL, SKIP)
                   if self.with_status(s)]
-        return f"{len(self.rows)} nodes" + (": " + ", ".join(counts) if counts else "")
+        return f"{len(self)} nodes" + (": " + ", ".join(counts) if counts else "")
 
     def __str__(self) -> str:
         table = [("#", "op", "module", "inputs", "output", "worst error", "status")]
         table += [(str(r.index), r.op, r.module or "", "; ".join(r.inputs), _shape(r.output_shape),
-                   "-" if r.error is None else f"{r.error:.2g}", r.status) for r in self.rows]
+                   "-" if r.error is None else f"{r.error:.2g}", r.status) for r in self]
         widths = [max(len(line[k]) for line in table) for k in range(len(table[0]))]
         lines = [f"check_graph: {self.summary()}"]
         lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip()
                   for line in table]
-        notes = [r for r in self.rows if r.status != PASS]
+        notes = [r for r in self if r.status != PASS]
         lines += ["notes:"] if notes else []
         for r in notes:
             where = f" (created at {r.site})" if r.site else ""
             lines.append(f"  #{r.index} {r.op}{where}: {r.detail}")
         if any("not kept" in r.detail or "freed" in r.detail for r in notes):
-            lines.append(f"hint: {_HINT}.")
+            lines.append("hint: build the graph under tg.detect_anomaly() or "
+                         "tg.debug.record_inputs() so that every node keeps its inputs.")
         return "\n".join(lines)
 
 
@@ -312,19 +279,6 @@ def _gather(node, values) -> tuple:
     return xs
 
 
-def _known_outputs(nodes) -> dict:
-    """id(node) -> its output where a node saved it (its own OUTPUT, or a consumer's input)."""
-    known = {}
-    for node in nodes:
-        for value, origin in zip(getattr(node, "saved", None) or (),
-                                 getattr(node, "origins", None) or ()):
-            if origin == OUTPUT:
-                known[id(node)] = value
-            elif origin is not None and node.parents[origin] is not None:
-                known.setdefault(id(node.parents[origin]), value)
-    return known
-
-
 def _describe(parent, x, labels) -> str:
     shape = _shape(x.shape) if isinstance(x, np.ndarray) else None
     if parent is None:
@@ -369,19 +323,19 @@ def check_graph(root, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
     nodes = toposort(list(root) if isinstance(root, (list, tuple)) else [root])
     labels = {id(n): (names.get(id(n.leaf)) or n.leaf.name or "leaf") if n.leaf is not None
               else "a freed leaf" for n in nodes if type(n) is AccumulateGrad}
-    values = _known_outputs(nodes)  # id(node) -> its output (re-computed in float64 below)
-    report = GraphCheckReport([])
+    values = _known_values(nodes)  # id(node) -> its output (re-computed in float64 below)
+    report = GraphCheckReport()
     for node in nodes:
         if type(node) is AccumulateGrad:
             continue
         xs = _gather(node, values)
-        row = NodeCheck(len(report.rows), node.op_name(),
+        row = NodeCheck(len(report), node.op_name(),
                         [_describe(p, x, labels) for p, x in zip(node.parents, xs)],
                         node.shape, site=node.site, node=node,
                         params=[labels[id(p)] for p in node.parents
                                 if type(p) is AccumulateGrad],
                         module=None if node.module is None else modules.label(node.module))
-        report.rows.append(row)
+        report.append(row)
         missing = [i for i, x in enumerate(xs) if x is _MISSING]
         if missing:
             what = "freed by backward()" if node.saved is None else "not kept by the graph"

@@ -86,6 +86,21 @@ class detect_anomaly:
         return False
 
 
+class record_inputs:
+    """Context manager (``tg.debug.record_inputs()``): nodes recorded inside keep their inputs
+    and creation line for ``tg.check_graph``, as under ``detect_anomaly`` but without its NaN
+    checks in backward."""
+
+    def __enter__(self):
+        self._previous = state.debug
+        state.debug = True
+        return self
+
+    def __exit__(self, *exc_info):
+        state.debug = self._previous
+        return False
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
