@@ -8,6 +8,7 @@ import inspect
 
 import numpy as np
 import pytest
+from optable import OPS, cases, make_inputs
 
 import tinygraph as tg
 from tinygraph import nn
@@ -239,6 +240,23 @@ def test_many_ops_pass():
                  + z.sigmoid().mean(axis=0).sum() + (z * z + 1).sqrt().log().sum())
     report = tg.check_graph(total)
     assert all(r.status == "pass" for r in report), str(report)
+
+
+def test_every_op_of_the_op_table_passes_and_so_do_their_double_backward_graphs(rng):
+    checked = 0
+    for case in cases(OPS):
+        spec, shapes, kwargs = case.values
+        xs = [tg.tensor(a, requires_grad=True) for a in make_inputs(spec, shapes, rng)]
+        with tg.debug.record_inputs():
+            out = spec.fn(*xs, **kwargs)
+            out = (out * tg.tensor(rng.standard_normal(out.shape))).sum()
+            if spec.second_order:
+                grads = tg.grad(out, xs, create_graph=True, allow_unused=True)
+                out = out + sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
+        report = tg.check_graph(out, raise_exception=False)
+        assert all(row.status == "pass" for row in report), (case.id, str(report))
+        checked += len(report)
+    assert checked > 1000
 
 
 def test_names_come_from_params_dict_or_tensor_name():
