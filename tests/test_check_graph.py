@@ -170,7 +170,7 @@ def test_a_wrong_backward_at_a_kink_still_fails():
     assert report[0].status == "FAIL"
 
 
-def test_wrong_gradient_shape_or_count_fails_without_finite_differences():
+def test_wrong_gradient_shape_or_count_or_raising_backward_fails():
     class WrongShape(tg.Function):
         @staticmethod
         def forward(ctx, x):
@@ -189,7 +189,18 @@ def test_wrong_gradient_shape_or_count_fails_without_finite_differences():
         def backward(ctx, grad):
             return grad * 2, grad
 
+    class Raises(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise KeyError("oops")
+
     x = leaf(np.ones((3, 2)))
+    with pytest.raises(tg.GradcheckError, match="its backward raised KeyError"):
+        tg.check_graph(Raises.apply(x).sum())
     with pytest.raises(tg.GradcheckError, match="shape"):
         tg.check_graph(WrongShape.apply(x).sum())
     with pytest.raises(tg.GradcheckError, match="2 gradients for 1 inputs"):

@@ -203,6 +203,8 @@ def _check(rerun: _Rerun, xs, eps, atol, rtol, rng, max_elements) -> tuple:
         analytic = rerun.backward(ctx, v, xs)
     except _Wrong as exc:
         return FAIL, None, str(exc), out
+    except Exception as exc:  # noqa: BLE001 - a backward that raises is a failing backward
+        return FAIL, None, f"its backward raised {exc!r}", out
 
     def f() -> float:
         return float(np.vdot(v, rerun.forward(xs)[1]))
