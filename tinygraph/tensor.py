@@ -12,10 +12,11 @@ import weakref
 import numpy as np
 
 from . import autograd
-from .ops import functions as F
-from .autograd import grad_accumulator, state
+from .autograd import grad_accumulator
 from .autograd.function import note_mutation
+from .autograd.mode import per_thread
 from .backend import namespace_of
+from .ops import functions as F
 
 _default_dtype = np.dtype(np.float32)
 
@@ -195,7 +196,7 @@ class Tensor:
     # -- in-place ------------------------------------------------------------------------
 
     def _check_inplace(self, what: str) -> None:
-        if self.requires_grad and self.grad_fn is None and state.grad_enabled:
+        if self.requires_grad and self.grad_fn is None and per_thread.flags.grad_enabled:
             raise RuntimeError(
                 f"{what}: in-place operation on a leaf tensor that requires grad (shape "
                 f"{self.shape}). Its old value is needed to compute gradients. Update "
@@ -213,7 +214,7 @@ class Tensor:
 
     def _inplace(self, fn, ufunc: str, other, symbol: str) -> Tensor:
         self._check_inplace(symbol)
-        records = state.grad_enabled and (
+        records = per_thread.flags.grad_enabled and (
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if records:
             return self._rebind(fn(self, other))
@@ -237,7 +238,7 @@ class Tensor:
 
     def __setitem__(self, index, value) -> None:
         self._check_inplace("x[index] = value")
-        records = state.grad_enabled and (
+        records = per_thread.flags.grad_enabled and (
             self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
         if records:
             self._rebind(F.setitem(self, index, value))

@@ -18,6 +18,7 @@ same formula that runs on arrays records a new graph.
 
 from __future__ import annotations
 
+import gc
 from heapq import heappop, heappush
 from typing import Any
 
@@ -25,7 +26,7 @@ from ..backend import namespace_of
 from ..errors import ShapeError
 from . import function
 from .function import OUTPUT, AccumulateGrad, freed_error, grad_accumulator, new_tensor
-from .mode import enable_grad, no_grad, state
+from .mode import enable_grad, no_grad, per_thread
 
 # The namespace op backwards see under create_graph, registered by tinygraph.ops.namespace.
 tensor_namespace: Any = None
@@ -59,8 +60,14 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
                 heappush(heap, (-node.seq, node))
 
     # Array backwards record nothing whatever the grad mode; only create_graph needs it on.
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph
+    flags = per_thread.flags
+    previous_mode = flags.grad_enabled
+    flags.grad_enabled = create_graph
+    # The sweep allocates many short-lived containers (heap entries, gradient tuples) while
+    # the whole graph is alive; the cyclic collector would walk that graph over and over.
+    # Nothing here creates reference cycles, so it is paused until the sweep ends.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         _sweep(heap, pending, sinks, retain_graph, create_graph, capture)
         handed_out: set[int] = set()  # arrays already given to a leaf's .grad in this pass
@@ -73,12 +80,14 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
             elif id(sink) in capture:
                 capture[id(sink)] = grad
     finally:
-        state.grad_enabled = previous_mode
+        flags.grad_enabled = previous_mode
+        if collecting:
+            gc.enable()
 
 
 def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
     """Run every node's backward, highest creation number first."""
-    check_finite = state.anomaly
+    check_finite = per_thread.flags.anomaly
     fast = not create_graph
     pop_pending = pending.pop
     get_pending = pending.get

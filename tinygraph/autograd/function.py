@@ -19,7 +19,7 @@ from typing import Any
 
 from ..backend import _NAMESPACE_BY_TYPE, SCALAR_TYPES, namespace_of
 from ..errors import ShapeError
-from .mode import no_grad, state, user_site
+from .mode import no_grad, per_thread, user_site
 
 # The Tensor class, registered by ``tinygraph.tensor`` (which imports this module: imports
 # flow autograd -> ops -> tensor, so the engine cannot import it).
@@ -129,7 +129,7 @@ class Function:
         if type(result) is not xp.array_type:
             result = xp.asarray(result)
         node.xp = xp
-        if not (requires_grad and state.grad_enabled):
+        if not (requires_grad and per_thread.flags.grad_enabled):
             return new_tensor(result, None)
         record(node, inputs, result)
         node.origins = None
@@ -159,7 +159,7 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *inputs, **attrs):
-        node = _object_new(cls)
+        node = cls()  # built-in ops define no __init__; calling the class is the cheapest way
         arrays = []
         parents = []  # per input: its node, a leaf's sink, or None (no gradient needed)
         recording = False
@@ -196,7 +196,8 @@ class Op(Function):
                 node.saved = tuple(out if v is scalar else v for v in node.saved)
         t = _object_new(Tensor)
         t.data = out
-        if not (recording and state.grad_enabled):
+        flags = per_thread.flags
+        if not (recording and flags.grad_enabled):
             t.requires_grad = False
             t.grad_fn = None
             return t
@@ -205,10 +206,9 @@ class Op(Function):
         node.seq = _next_seq()
         node.shape = out.shape
         node.dtype = out.dtype
-        st = state
-        if st.module is not None:
-            node.module = st.module
-        if st.debug:
+        if flags.module is not None:
+            node.module = flags.module
+        if flags.debug:
             debug_record(node, arrays)
         saved = node.saved
         if saved:
@@ -231,7 +231,7 @@ def record(node, inputs, out) -> None:
     node.seq = _next_seq()
     node.shape = out.shape
     node.dtype = out.dtype
-    st = state
+    st = per_thread.flags
     if st.module is not None:
         node.module = st.module
     if st.debug:

@@ -6,22 +6,56 @@ import functools
 import os
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 
-class _State(threading.local):
-    grad_enabled = True
-    anomaly = False  # backward checks gradients for NaN/Inf
-    debug = False  # nodes keep their creation site and inputs (anomaly mode, record_inputs)
-    module = None  # set by nn.Module.__call__ so that viz can group nodes by module
+class Flags:
+    """One thread's recording switches (read once per op, so they live in slots)."""
+
+    __slots__ = ("grad_enabled", "anomaly", "debug", "module")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False  # backward checks gradients for NaN/Inf
+        self.debug = False  # nodes keep their creation site and inputs (anomaly, record_inputs)
+        self.module = None  # set by nn.Module.__call__ so that viz can group nodes by module
 
 
-state = _State()
+class _PerThread(threading.local):
+    def __init__(self) -> None:
+        self.flags = Flags()
+
+
+per_thread = _PerThread()
+
+
+def flags() -> Flags:
+    """The calling thread's switches: ``flags().grad_enabled``, ``.module``, ..."""
+    return per_thread.flags
+
+
+class _StateAccessor:
+    """``state.grad_enabled`` and friends read and write the calling thread's :class:`Flags`.
+
+    Hot paths read ``per_thread.flags`` once and then its slots: one thread-local lookup per
+    op instead of one per switch.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        return getattr(per_thread.flags, name)
+
+    def __setattr__(self, name, value) -> None:
+        setattr(per_thread.flags, name, value)
+
+
+state = _StateAccessor()
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default; see :class:`no_grad`)."""
-    return state.grad_enabled
+    return per_thread.flags.grad_enabled
 
 
 class _GradModeContext:
@@ -34,12 +68,13 @@ class _GradModeContext:
         return self if fn is None else self(fn)  # @tg.no_grad without parentheses, as torch
 
     def __enter__(self):
-        self._previous = state.grad_enabled
-        state.grad_enabled = self.enabled
+        self._flags = f = per_thread.flags
+        self._previous = f.grad_enabled
+        f.grad_enabled = self.enabled
         return self
 
     def __exit__(self, *exc_info):
-        state.grad_enabled = self._previous
+        self._flags.grad_enabled = self._previous
         return False
 
     def __call__(self, fn: Callable) -> Callable:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..autograd import _new_tensor, no_grad, state
+from ..autograd import _new_tensor, no_grad
+from ..autograd.mode import per_thread
 from ..errors import ShapeError
 from ..tensor import Tensor, get_default_dtype
 
@@ -131,7 +132,7 @@ class Module:
     # -- running -------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        st = state
+        st = per_thread.flags
         previous = st.module
         st.module = self  # graph nodes record the Module whose forward made them (viz)
         try:
@@ -310,7 +311,7 @@ class Module:
 def module_penalty(module: Module):
     """``module.penalty()`` recorded as the module's own ops (graph pictures group the
     penalty node with its layer)."""
-    st = state
+    st = per_thread.flags
     previous = st.module
     st.module = module
     try:
