@@ -192,8 +192,11 @@ class Op(Function):
             # 0-d results come back as NumPy scalars: save the array that becomes the output,
             # or _origins would not see the saved output as OUTPUT (wrong double backward).
             scalar, out = out, xp.asarray(out)
-            if node.saved:
-                node.saved = tuple(out if v is scalar else v for v in node.saved)
+            saved = node.saved
+            for i, value in enumerate(saved):
+                if value is scalar:
+                    node.saved = saved[:i] + (out,) + saved[i + 1:]
+                    break
         t = _object_new(Tensor)
         t.data = out
         flags = per_thread.flags
