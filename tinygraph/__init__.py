@@ -70,3 +70,15 @@ from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Function", "GradcheckError", "ShapeError", "Tensor", "abs", "add", "arange", "astype",
+    "backward", "broadcast_to", "cat", "check_graph", "clip", "concatenate", "debug",
+    "detect_anomaly", "div", "enable_grad", "exp", "eye", "flatten", "full", "get_default_dtype",
+    "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "load", "log", "log_softmax",
+    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg",
+    "nn", "no_grad", "ones", "ones_like", "optim", "pow", "rand", "randn", "relu", "reshape",
+    "save", "set_default_dtype", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
+    "swapaxes", "tanh", "tensor", "transpose", "unsqueeze", "var", "viz", "where", "zeros",
+    "zeros_like",
+]

@@ -79,7 +79,8 @@ def _broadcast_to(array, shape):
 
 
 def _sum(x, axis=None, keepdims=False):
-    """``x.sum(axis, keepdims=...)`` straight through the ufunc (ndarray.sum adds a Python layer)."""
+    """``x.sum(axis, keepdims=...)`` through the ufunc directly (ndarray.sum adds a Python
+    layer)."""
     return numpy.add.reduce(x, axis=axis, keepdims=keepdims)
 
 

@@ -6,7 +6,7 @@ Tensor methods and operators are one-line delegations to these functions.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .. import autograd
 from ..errors import ShapeError

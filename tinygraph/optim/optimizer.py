@@ -32,13 +32,22 @@ class Optimizer:
     in ``fit``). ``learning_rate=`` is accepted everywhere as an alias of ``lr=``.
     """
 
+    @property
+    def param_groups(self) -> list[dict]:
+        """The parameter groups: dicts with ``"params"``, ``"lr"`` and the other options."""
+        return self._param_groups
+
+    @param_groups.setter
+    def param_groups(self, groups: list[dict]) -> None:
+        self._param_groups = groups
+
     def __init__(self, params: Iterable | None = None, **defaults: Any) -> None:
         if "learning_rate" in defaults:
             learning_rate = defaults.pop("learning_rate")
             if learning_rate is not None:
                 defaults["lr"] = learning_rate
         self.defaults = defaults
-        self.param_groups: list[dict] = []
+        self._param_groups: list[dict] = []
         self.state: dict[Tensor, dict] = {}  # keyed by the parameter (Tensors hash by identity)
         if params is None:
             return
