@@ -75,17 +75,18 @@ def traced_growth(step) -> float:
 def flatness(step, steps: int, traced: bool) -> dict:
     if traced:
         tracemalloc.start()
+    # Preallocated: appending to a list would itself show up as a slow, steady growth.
+    samples = np.zeros(steps)
     try:
-        samples = []
-        for _ in range(steps):
+        for i in range(steps):
             step()
-            samples.append(tracemalloc.get_traced_memory()[0] if traced
-                           else _status_bytes("VmRSS"))
+            samples[i] = (tracemalloc.get_traced_memory()[0] if traced
+                          else _status_bytes("VmRSS"))
     finally:
         if traced:
             tracemalloc.stop()
     tenth = max(1, steps // 10)
-    growth = statistics.fmean(samples[-tenth:]) - statistics.fmean(samples[:tenth])
+    growth = float(samples[-tenth:].mean() - samples[:tenth].mean())
     slope = float(np.polyfit(np.arange(steps), samples, 1)[0]) if steps > 1 else 0.0
     return {"steps": steps, "method": "tracemalloc" if traced else "rss",
             "growth_mib": growth / MiB, "slope_kib_per_step": slope / 1024,
