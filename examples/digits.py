@@ -92,11 +92,13 @@ def plot_history(history, path: Path) -> None:
 def draw_graph(model, images, labels, out: Path) -> list:
     """Render one minibatch's forward and loss as SVG and PNG (the .dot source without `dot`)."""
     model.eval()
-    loss = nn.CrossEntropyLoss()(model(tg.tensor(images)), tg.tensor(labels))
+    x, y = tg.tensor(images, name="images"), tg.tensor(labels, name="labels")
+    loss = nn.CrossEntropyLoss()(model(x), y)
     paths = []
     for fmt in ("svg", "png"):
         try:
-            paths.append(Path(tg.viz.render(loss, out / f"digits_graph.{fmt}", params=model)))
+            path = tg.viz.render(loss, out / f"digits_graph.{fmt}", params=model, inputs=[x, y])
+            paths.append(Path(path))
         except tg.viz.DotNotFoundError as err:
             # render still wrote the DOT text; the error says how to install Graphviz.
             print(f"no graph pictures: {err}")
