@@ -92,6 +92,12 @@ def _min(x, axis=None, keepdims=False):
     return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
 
 
+def _attach(result, *sources):
+    """``result`` itself. (Under create_graph the Tensor namespace records it as depending on
+    ``sources`` with zero derivative, as PyTorch's mask-based backwards do.)"""
+    return result
+
+
 def _make_namespace(module, name: str, **extras) -> types.SimpleNamespace:
     names = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
     names.update(extras)
@@ -102,6 +108,7 @@ numpy_namespace = _make_namespace(
     numpy,
     "tinygraph.backend.numpy",
     array_type=numpy.ndarray,
+    attach=_attach,
     broadcast_to=_broadcast_to,
     sum=_sum,
     max=_max,

@@ -215,7 +215,8 @@ class Abs(Op):
 
     def backward(self, g):
         (x,) = self.saved
-        return (g * self.xp.sign(x),)
+        xp = self.xp
+        return (xp.attach(g * xp.sign(x), x),)
 
 
 class Clip(Op):
@@ -251,7 +252,8 @@ class ReLU(Op):
 
     def backward(self, g):
         (y,) = self.saved
-        return (self.xp.where(y > 0, g, 0),)
+        xp = self.xp
+        return (xp.attach(xp.where(y > 0, g, 0), y),)
 
 
 class Sigmoid(Op):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import types
 
+import numpy
+
 from .. import autograd
+from ..autograd import Op
 from ..backend import namespace_of
 from . import functions as F
 
@@ -24,6 +27,40 @@ def _constant(fn_name: str):
 
     constant.__name__ = fn_name
     return constant
+
+
+class Attach(Op):
+    """y = x, recorded as depending on ``sources`` with zero derivative: dx = g, dsources = 0.
+
+    The backwards of relu and abs are built from a mask or sign of their input, so under
+    create_graph their result would not depend on it and a second derivative would find the
+    input unused. PyTorch's relu and abs backwards are connected and give zeros (its clamp,
+    amax and maximum backwards are not); ``xp.attach`` makes ours match op for op.
+    """
+
+    __slots__ = ("like",)
+    label = "attach"
+
+    def forward(self, x, *sources):
+        self.like = [(s.shape, s.dtype) for s in sources]
+        return x
+
+    def backward(self, g):
+        xp = self.xp
+        return (g,) + tuple(xp.zeros(shape, dtype=dtype) for shape, dtype in self.like)
+
+
+def attach(result, *sources):
+    """``result``, made to depend with zero derivative on the Tensors among ``sources``."""
+    tensors = [s for s in sources if isinstance(s, autograd.Tensor) and s.requires_grad]
+    if not tensors:
+        return result
+    return Attach.apply(result, *tensors)
+
+
+def _zeros(shape, dtype=None):
+    data = namespace_of(numpy.empty(0)).zeros(shape, dtype=dtype)
+    return autograd.new_tensor(data, None)
 
 
 def unbroadcast(grad, shape: tuple):
@@ -65,6 +102,8 @@ tensor_namespace = types.SimpleNamespace(
     scatter_add=F.scatter_add,
     setitem=F.setitem,
     unbroadcast=unbroadcast,
+    attach=attach,
+    zeros=_zeros,
     sign=_constant("sign"),
     isfinite=_constant("isfinite"),
     zeros_like=_constant("zeros_like"),
