@@ -105,7 +105,8 @@ class Pow(Op):
             if isinstance(b, (int, float)):
                 ga = g * 0 if b == 0 else g * b * a ** (b - 1)
             else:
-                ga = xp.where(b == 0, 0, g * b * a ** (b - 1))
+                # a ** (b - 1) only where b != 0: 0 ** -1 would warn in the discarded branch
+                ga = xp.where(b == 0, 0, g * b * a ** xp.where(b == 0, 1, b - 1))
         if need_b:
             if isinstance(a, (int, float)) and a > 0:
                 # a constant base (2.0 ** x): a Python log keeps a float32 gradient float32
