@@ -60,6 +60,8 @@ def write(results: dict, text: str) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%MZ")
     mode = "quick" if results["meta"]["quick"] else "full"
+    if results["meta"].get("clock") == "process CPU time":
+        mode += "-cputime"
     path = RESULTS / f"results-{stamp}-{mode}.md"
     path.write_text(text)
     (RESULTS / f"results-{stamp}-{mode}.json").write_text(json.dumps(results, indent=1))
