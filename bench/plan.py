@@ -13,7 +13,7 @@ def tasks(quick: bool) -> list[tuple[str, str, int, dict]]:
         mlp = {"batches": [(32, 30), (256, 8)], "repeats": 3}
         mlp_2 = None  # 2 threads: full runs only (minutes, not seconds, on a loaded machine)
         chain = {"sizes": [(10_000, 3), (100_000, 1)]}
-        memory_steps = {"tinygraph": 20, "other": 10}
+        memory_steps = {"tinygraph": 10, "other": 5}
         digits = {"epochs": 2, "repeats": 1, "quick": True}
     else:
         overhead = {"blocks": 10, "iterations": 100, "repeats": 9}
