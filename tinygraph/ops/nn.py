@@ -39,7 +39,12 @@ class Linear(Op):
                 f"{w.shape[-1]}."
             )
         self.save(x, w)
-        y = x @ w.T
+        if x.ndim == 2 and x.shape[0] < 128:
+            # OpenBLAS multiplies by a transposed right operand slowly when x has few rows; the
+            # same product computed as (W x^T)^T takes its fast path (docs/performance.md).
+            y = (w @ x.T).T
+        else:
+            y = x @ w.T
         if b is not None:
             y += b  # y is a fresh array: add the bias in place
         return y
