@@ -252,7 +252,8 @@ def _one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:
     elif labels.dtype.kind not in "iub":
         raise TypeError(f"cross_entropy: class labels must be integers, got {labels.dtype}.")
     flat = labels.reshape(-1)
-    if flat.size and (flat.min() < 0 or flat.max() >= classes):
+    # ufunc.reduce directly: ndarray.min/max add a Python layer on this per-step path
+    if flat.size and (np.minimum.reduce(flat) < 0 or np.maximum.reduce(flat) >= classes):
         raise IndexError(
             f"cross_entropy: class labels must be in [0, {classes - 1}] for {classes} classes, "
             f"got values from {flat.min()} to {flat.max()}."

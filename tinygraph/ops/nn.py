@@ -83,12 +83,12 @@ class SoftmaxCrossEntropy(Op):
 
     def forward(self, x, t):
         xp = self.xp
-        peak = x.max(axis=-1, keepdims=True)
+        peak = xp.max(x, axis=-1, keepdims=True)
         shifted = x - peak
-        log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        log_probs = shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
         self.peak = peak
         self.save(x, t)
-        return -(t * log_probs).sum(axis=-1)
+        return -xp.sum(t * log_probs, axis=-1)
 
     def backward(self, g):
         x, t = self.saved
@@ -96,7 +96,7 @@ class SoftmaxCrossEntropy(Op):
         need_x, need_t = self.needs_grad
         e = xp.exp(x - self.peak)
         total = xp.sum(e, axis=-1, keepdims=True)
-        g = xp.expand_dims(g, -1)
+        g = g[..., None]
         gx = gt = None
         if need_x:
             gx = g * (e / total * xp.sum(t, axis=-1, keepdims=True) - t)
