@@ -13,8 +13,8 @@ import numpy as np
 
 from . import autograd
 from .autograd import grad_accumulator
-from .autograd.function import note_mutation
 from .autograd.mode import per_thread
+from .autograd.versions import note_mutation
 from .backend import namespace_of
 from .ops import functions as F
 

@@ -1,5 +1,6 @@
-"""The reverse-mode engine: recording ops (``function``), the backward pass (``engine``) and
-the thread-local grad/anomaly modes (``mode``).
+"""The reverse-mode engine: recording ops (``function``), the backward pass (``engine``), its
+public entry points (``api``: backward, grad), the in-place version check (``versions``) and the
+thread-local grad/anomaly modes (``mode``).
 
 Op backwards are written once, against ``self.xp``. In a normal backward ``xp`` is the array
 namespace and gradients are raw arrays: fast, nothing recorded. With ``create_graph=True`` the
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import engine, function
-from .engine import RetainGrad, backward, grad, register_tensor_namespace, run_backward
+from . import api, engine, function, versions
+from .api import backward, grad
+from .engine import RetainGrad, register_tensor_namespace, run_backward
 from .function import (
     OUTPUT,
     AccumulateGrad,
@@ -69,8 +71,8 @@ def toposort(roots) -> list:
 
 
 __all__ = [
-    "OUTPUT", "AccumulateGrad", "Function", "Op", "RetainGrad", "backward", "detect_anomaly",
-    "enable_grad", "engine", "function", "grad", "grad_accumulator", "is_grad_enabled",
-    "new_tensor", "no_grad", "register_tensor_namespace", "register_tensor_type",
-    "run_backward", "state", "toposort",
+    "OUTPUT", "AccumulateGrad", "Function", "Op", "RetainGrad", "api", "backward",
+    "detect_anomaly", "enable_grad", "engine", "function", "grad", "grad_accumulator",
+    "is_grad_enabled", "new_tensor", "no_grad", "register_tensor_namespace",
+    "register_tensor_type", "run_backward", "state", "toposort", "versions",
 ]

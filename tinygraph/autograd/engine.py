@@ -24,7 +24,7 @@ from typing import Any
 
 from ..backend import namespace_of
 from ..errors import ShapeError
-from . import function
+from . import function, versions
 from .function import OUTPUT, AccumulateGrad, freed_error, grad_accumulator, new_tensor
 from .mode import enable_grad, no_grad, per_thread
 
@@ -91,11 +91,11 @@ def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
     fast = not create_graph
     pop_pending = pending.pop
     get_pending = pending.get
-    last_mutation = function.last_mutation  # nodes recorded after it cannot be stale
+    last_mutation = versions.last_mutation  # nodes recorded after it cannot be stale
     while heap:
         node = heappop(heap)[1]
         if node.seq < last_mutation and node.saved:
-            function.check_saved_versions(node)
+            versions.check_saved_versions(node)
         grad = pop_pending(id(node))
         if node.hooks is not None:
             grad = _run_hooks(node.hooks, grad, create_graph)
@@ -262,7 +262,7 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
         current.data += grad
         if current.grad_fn is not None:  # a create_graph gradient: ops may have saved it
             current._version += 1
-            function.note_mutation(current, current.data)
+            versions.note_mutation(current, current.data)
     else:
         current.data = current.data + grad
 
@@ -325,99 +325,3 @@ def _check_finite(node, grads) -> None:
             )
             err.node = node
             raise err
-
-
-# ----------------------------------------------------------------------------------------
-# Public entry points
-
-
-def _as_list(value) -> list:
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
-def _seed(root, gradient, create_graph: bool, what: str):
-    """The starting gradient for ``root``: ones for a one-element output, else ``gradient``."""
-    Tensor = function.Tensor
-    if not root.requires_grad:
-        raise RuntimeError(
-            f"{what}: this tensor does not require grad, so there is no graph to differentiate. "
-            "Create the inputs with requires_grad=True (tg.tensor(x, requires_grad=True)) and "
-            "compute the output outside tg.no_grad()."
-        )
-    if gradient is None:
-        if root.data.size != 1:
-            raise RuntimeError(
-                f"{what}: grad can be implicitly created only for one-element outputs, but this "
-                f"tensor has shape {tuple(root.shape)}. Reduce it first (y.sum().backward()) or "
-                "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
-            )
-        data = root.data
-        seed = namespace_of(data).asarray(1, dtype=data.dtype).reshape(data.shape)
-        return new_tensor(seed, None) if create_graph else seed
-    if not isinstance(gradient, Tensor):
-        gradient = Tensor(gradient, dtype=root.dtype)
-    if tuple(gradient.shape) != tuple(root.shape):
-        raise ShapeError(
-            f"{what}: gradient has shape {tuple(gradient.shape)} but the output has shape "
-            f"{tuple(root.shape)}; they must match."
-        )
-    if create_graph:
-        return gradient
-    return gradient.data.astype(root.data.dtype, copy=True)
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    roots = _as_list(tensors)
-    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
-    if retain_graph is None:
-        retain_graph = create_graph
-    seeds = [_seed(root, g, create_graph, "backward()") for root, g in zip(roots, grads)]
-    run_backward(roots, seeds, retain_graph, create_graph)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False) -> tuple:
-    """Gradients of ``outputs`` with respect to ``inputs``, returned as a tuple of Tensors.
-
-    Leaves' ``.grad`` is left untouched. With ``create_graph=True`` the returned gradients are
-    themselves differentiable::
-
-        (g,) = tg.grad(y, x, create_graph=True)
-        (h,) = tg.grad(g.sum(), x)          # second derivative
-    """
-    Tensor = function.Tensor
-    roots = _as_list(outputs)
-    targets = _as_list(inputs)
-    grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(roots)
-    if len(grads) != len(roots):
-        raise ValueError(f"grad: got {len(grads)} grad_outputs for {len(roots)} outputs.")
-    if retain_graph is None:
-        retain_graph = create_graph
-    nodes = []
-    for i, t in enumerate(targets):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad: inputs[{i}] is a {type(t).__name__}, expected a Tensor.")
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"grad: inputs[{i}] does not require grad; create it with requires_grad=True."
-            )
-        nodes.append(t.grad_fn if t.grad_fn is not None else grad_accumulator(t))
-    seeds = [_seed(root, g, create_graph, "grad()") for root, g in zip(roots, grads)]
-    capture = {id(node): None for node in nodes}
-    run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
-    results = []
-    for i, node in enumerate(nodes):
-        value = capture[id(node)]
-        if value is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: inputs[{i}] was not used to compute the outputs, so it has no "
-                    "gradient. Pass allow_unused=True to get None for it instead."
-                )
-            results.append(None)
-            continue
-        results.append(value if isinstance(value, Tensor) else new_tensor(value, None))
-    return tuple(results)

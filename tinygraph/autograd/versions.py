@@ -1,0 +1,62 @@
+"""In-place changes of saved values: the version check of PyTorch, at no recording cost.
+
+A Tensor's in-place ops outside recording (under no_grad, or on tensors that need no
+gradient) change ``.data`` in place, which would silently corrupt any node that saved that
+array. Each such change is stamped with the node counter; in backward, a node older than a
+stamp on one of its saved arrays raises instead of computing a gradient from the new values.
+Recording pays nothing, and a training loop (whose graph is always newer than the last
+optimizer step) skips the check entirely.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from . import function
+from .function import created_at
+
+mutations: dict = {}  # id(array) -> (weak reference to it, [(stamp, tensor version after)])
+last_mutation = -1  # the newest stamp: nodes recorded after it need no check
+_KEPT_STAMPS = 16  # per array; enough to name the saved version in any realistic case
+
+
+def note_mutation(tensor, array) -> None:
+    """Stamp an in-place change of ``array`` (``tensor``'s data, or a view of it)."""
+    global last_mutation
+    stamp = last_mutation = function._next_seq()
+    while hasattr(array, "base"):  # the array and the arrays it is a view of
+        key = id(array)
+        entry = mutations.get(key)
+        if entry is None or entry[0]() is not array:
+            try:
+                ref = weakref.ref(array, lambda _, key=key: mutations.pop(key, None))
+            except TypeError:
+                return
+            entry = mutations[key] = (ref, [])
+        stamps = entry[1]
+        stamps.append((stamp, tensor._version))
+        if len(stamps) > _KEPT_STAMPS:
+            del stamps[0]
+        array = array.base
+
+
+def check_saved_versions(node) -> None:
+    """Raise if an array ``node`` saved was changed in place after the node was recorded."""
+    for value in node.saved:
+        if isinstance(value, function.Tensor):
+            value = value.data
+        while hasattr(value, "base"):
+            entry = mutations.get(id(value))
+            if entry is not None and entry[0]() is value:
+                later = [version for stamp, version in entry[1] if stamp > node.seq]
+                if later:
+                    raise RuntimeError(
+                        f"One of the values '{node.op_name()}'{created_at(node)} saved for "
+                        "its gradient (an "
+                        f"array of shape {tuple(value.shape)}) was modified by an in-place "
+                        f"operation after it was saved: its tensor is now at version "
+                        f"{entry[1][-1][1]}; '{node.op_name()}' saved it at version "
+                        f"{later[0] - 1}. Change it after backward(), or compute with a copy "
+                        "(x = x + 1 instead of x += 1)."
+                    )
+            value = value.base
