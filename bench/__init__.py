@@ -5,7 +5,9 @@ markdown report to ``bench/results/``. Each thread count runs in its own subproc
 BLAS/OpenMP thread pools of NumPy and PyTorch are pinned before either library is imported.
 
 Modules: ``timing`` (interleaved repeats, medians), ``frameworks`` (optional torch and
-tinygraph.nn), ``overhead`` / ``mlp`` / ``chain`` / ``memory`` / ``digits`` (one workload each),
-``worker`` (runs workloads in a pinned subprocess), ``report`` (tables and targets),
-``__main__`` (the command line).
+tinygraph.nn), ``overhead`` / ``mlp`` (+ ``mlp_tinygraph``, ``mlp_torch``) / ``chain`` /
+``memory`` / ``digits`` (one workload each), ``plan`` (sizes per mode), ``worker`` (runs a task
+in a pinned subprocess), ``report`` and ``targets`` (tables, met / not met), ``__main__`` (the
+command line). Diagnostics: ``python -m bench.profile`` (cProfile) and ``python -m
+bench.opcost`` (µs per op). docs/performance.md explains the methods and the results.
 """
