@@ -150,3 +150,12 @@ def test_custom_function_gradient_of_wrong_shape_names_the_function():
 
     with pytest.raises(ValueError, match=r"BadShape.*\(5,\).*\(3,\)"):
         BadShape.apply(t(3, grad=True)).sum().backward()
+
+
+def test_backward_twice_error_names_the_node_reached_without_blaming_its_saves():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True") as info:
+        y.backward()
+    assert "reached 'sum'" in str(info.value)

@@ -128,3 +128,21 @@ def test_gradcheck_tolerances_are_honoured():
     # Scale's 1% error on input 1 passes with rtol=2e-2 and fails with the default 1e-3
     assert tg.gradcheck(Scale.apply, [x, leaf([0.5, 0.5])], rtol=2e-2, atol=0)
     assert not tg.gradcheck(Scale.apply, [x, leaf([0.5, 0.5])], raise_exception=False)
+
+
+def test_mismatch_message_prints_plain_floats_and_says_what_they_are():
+    class Wrong(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    x = tg.tensor(np.array([0.5, 1.5]), requires_grad=True)
+    with pytest.raises(tg.GradcheckError) as info:
+        tg.gradcheck(Wrong.apply, x)
+    message = str(info.value)
+    assert "np.float64" not in message
+    assert "v . J" in message

@@ -261,3 +261,11 @@ def test_numpy_scalars_act_like_python_scalars_as_in_torch(torch):
             np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6)
     (x * np.float64(np.sqrt(2.0))).sum().backward()
     assert x.grad.dtype == np.float32
+
+
+def test_argmax_and_argmin_give_integer_index_tensors_without_gradient():
+    x = tg.tensor([[1.0, 5.0], [7.0, 2.0]], requires_grad=True)
+    assert x.argmax().item() == 2 and isinstance(x.argmax().data, np.ndarray)
+    np.testing.assert_array_equal(x.argmax(axis=1).numpy(), [1, 0])
+    np.testing.assert_array_equal(x.argmin(axis=0, keepdims=True).numpy(), [[0, 1]])
+    assert not x.argmax(axis=1).requires_grad

@@ -95,10 +95,11 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
             index = np.unravel_index(worst, data.shape) if data.shape else ()
             message = (
                 f"gradcheck: gradient mismatch for input {i} (shape {data.shape}) at element "
-                f"{tuple(int(k) for k in index)}: analytic {got[worst]!r}, numerical "
-                f"{numerical[worst]!r} (abs error {error[worst]:.3g}, allowed "
+                f"{tuple(int(k) for k in index)}: analytic {float(got[worst])!r}, numerical "
+                f"{float(numerical[worst])!r} (abs error {error[worst]:.3g}, allowed "
                 f"{atol + rtol * abs(numerical[worst]):.3g}); {int(bad.sum())} of {data.size} "
-                "elements differ."
+                "elements differ. (Both values are that element of v . J, the outputs' Jacobian "
+                "contracted with a random v, so a reduction cannot hide an error.)"
             )
             if raise_exception:
                 raise GradcheckError(message)

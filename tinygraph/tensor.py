@@ -400,6 +400,18 @@ class Tensor:
 
     astype = F.astype
 
+    def argmax(self, axis=None, keepdims=False) -> Tensor:
+        """Index of the largest value along ``axis`` (flattened when None); no gradient."""
+        xp = namespace_of(self.data)
+        return autograd._new_tensor(
+            xp.asarray(xp.argmax(self.data, axis=axis, keepdims=keepdims)), None)
+
+    def argmin(self, axis=None, keepdims=False) -> Tensor:
+        """Index of the smallest value along ``axis`` (flattened when None); no gradient."""
+        xp = namespace_of(self.data)
+        return autograd._new_tensor(
+            xp.asarray(xp.argmin(self.data, axis=axis, keepdims=keepdims)), None)
+
     def all(self):
         return bool(self.data.all())
 

@@ -347,9 +347,8 @@ def created_at(node) -> str:
 
 def freed_error(node) -> RuntimeError:
     return RuntimeError(
-        f"Trying to backward through the graph a second time: the values that "
-        f"'{node.op_name()}'{created_at(node)} saved for its gradient were freed by the first "
-        "backward. "
-        "Pass retain_graph=True to the first backward() (or tg.grad) if you need to "
-        "backward through the same graph again."
+        f"Trying to backward through the graph a second time (reached '{node.op_name()}'"
+        f"{created_at(node)} again): the first backward freed the values the graph's ops "
+        "saved for their gradients. Pass retain_graph=True to the first backward() (or "
+        "tg.grad) if you need to backward through the same graph again."
     )
