@@ -92,3 +92,9 @@ def test_length_mismatch_names_the_shapes():
 def test_bad_arguments_raise_value_error(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         DataLoader(*args, **kwargs)
+
+
+def test_data_module_is_reachable_from_the_package():
+    import tinygraph
+
+    assert tinygraph.data.DataLoader is DataLoader

@@ -7,6 +7,7 @@
 """
 
 from . import (
+    data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
     optim,  # noqa: F401 - `from tinygraph import optim`
@@ -73,7 +74,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function", "GradcheckError", "ShapeError", "Tensor", "abs", "add", "arange", "astype",
-    "backward", "broadcast_to", "cat", "check_graph", "clip", "concatenate", "debug",
+    "backward", "broadcast_to", "cat", "check_graph", "clip", "concatenate", "data", "debug",
     "detect_anomaly", "div", "enable_grad", "exp", "eye", "flatten", "full", "get_default_dtype",
     "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "load", "log", "log_softmax",
     "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg",
