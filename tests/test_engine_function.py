@@ -237,3 +237,22 @@ def test_gradient_a_hook_saw_or_returned_is_not_changed_by_later_accumulation():
     (y * 1).sum().backward()
     np.testing.assert_allclose(seen[0].numpy(), [1.0, 1.0])
     np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])
+
+
+def test_forward_can_read_needs_input_grad_as_in_pytorch():
+    seen = []
+
+    class Scale(tg.Function):
+        @staticmethod
+        def forward(ctx, x, factor):
+            seen.append(ctx.needs_input_grad)
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2.0, None
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    Scale.apply(x, tg.tensor([2.0, 2.0])).sum().backward()
+    assert seen == [(True, False)]
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])

@@ -121,6 +121,8 @@ class Function:
         node = _object_new(cls)
         node.saved = ()
         requires_grad = any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        # as in PyTorch, forward may already read ctx.needs_input_grad
+        node.parents = node.needs_grad = _parents_of(inputs)
         with no_grad():
             result = cls.forward(node, *inputs, **kwargs)
         if isinstance(result, Tensor):
@@ -221,8 +223,8 @@ class Op(Function):
         return t
 
 
-def record(node, inputs, out) -> None:
-    """Fill in ``node``'s graph fields: its parents, its number, its output's description."""
+def _parents_of(inputs) -> list:
+    """Per input: its node, a leaf's sink, or None (no gradient needed)."""
     parents = []
     for x in inputs:
         if isinstance(x, Tensor) and x.requires_grad:
@@ -230,7 +232,12 @@ def record(node, inputs, out) -> None:
             parents.append(fn if fn is not None else grad_accumulator(x))
         else:
             parents.append(None)
-    node.parents = node.needs_grad = parents
+    return parents
+
+
+def record(node, inputs, out) -> None:
+    """Fill in ``node``'s graph fields: its parents, its number, its output's description."""
+    node.parents = node.needs_grad = _parents_of(inputs)
     node.seq = _next_seq()
     node.shape = out.shape
     node.dtype = out.dtype
