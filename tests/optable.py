@@ -406,6 +406,30 @@ def _np_bce(p, t):
     return -(t * np.maximum(np.log(p), -100) + (1 - t) * np.maximum(np.log(1 - p), -100))
 
 
+def _labels_for(shapes: Shapes) -> list:
+    """Class labels for (N, C) logits (every class and repeats, as N allows), each reduction."""
+    n, classes = shapes[0]
+    labels = (np.arange(n) * 5 + 1) % classes  # mixed classes, with repeats when n > classes
+    return [{"labels": labels, "reduction": r} for r in ("mean", "sum", "none")]
+
+
+def _cross_entropy_labels(x, labels, reduction):
+    return tg_nn_ops.softmax_cross_entropy_labels(x, labels, reduction)
+
+
+def _torch_cross_entropy_labels(x, labels, reduction):
+    return _torch_f().cross_entropy(x, _torch().as_tensor(labels), reduction=reduction)
+
+
+def _np_cross_entropy_labels(x, labels, reduction):
+    losses = -_np_log_softmax_rows(x)[np.arange(len(labels)), labels]
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.mean() if len(losses) else np.float64(np.nan)  # PyTorch: nan, no warning
+
+
 NN_OPS = [
     OpSpec("linear", lambda x, w, b: tg_nn_ops.linear(x, w, b),
            lambda x, w, b: x @ w.T + b, lambda x, w, b: _torch_f().linear(x, w, b), 3,
@@ -424,6 +448,14 @@ NN_OPS = [
                                                       reduction="none"),
            1, [((4, 3),)], kwargs=[{"labels": np.array([0, 2, 1, 2])}],
            domains={0: (-4.0, 4.0)}),
+    OpSpec("softmax_cross_entropy_labels", _cross_entropy_labels, _np_cross_entropy_labels,
+           _torch_cross_entropy_labels, 1, [((4, 3),), ((1, 5),), ((6, 2),)],
+           kwargs=_labels_for, domains={0: (-4.0, 4.0)}),
+    # No samples: an empty gradient. (The mean, nan as in PyTorch, is tested in
+    # test_nn_losses.py: a nan loss fails check_graph here.)
+    OpSpec("softmax_cross_entropy_labels_no_samples", _cross_entropy_labels,
+           _np_cross_entropy_labels, _torch_cross_entropy_labels, 1, [((0, 3),)],
+           kwargs=lambda shapes: _labels_for(shapes)[1:]),
     OpSpec("binary_cross_entropy", tg_nn_ops.binary_cross_entropy, _np_bce,
            lambda p, t: _torch_f().binary_cross_entropy(p, t, reduction="none"), 2,
            [((4,), (4,)), ((2, 3), (2, 3))], domains={0: (0.2, 0.8), 1: (0.0, 1.0)}),

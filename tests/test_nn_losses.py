@@ -3,6 +3,8 @@ penalty functions, and gradients of composed losses against finite differences."
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -180,3 +182,66 @@ def test_cross_entropy_without_reduction_keeps_the_label_shape(torch, rng):
     assert ours.shape == (2, 4)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
     assert F.cross_entropy(logits[0, :, 0], labels[0, 0], reduction="none").shape == ()
+
+
+# -- cross entropy with integer labels: one fused node ------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(6, 4), (5,), (3, 4, 2)])
+def test_cross_entropy_with_labels_matches_torch_for_every_reduction(torch, rng, shape,
+                                                                      reduction):
+    logits = rng.standard_normal(shape) * 3
+    label_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    labels = rng.integers(0, shape[1] if len(shape) > 1 else shape[0], label_shape)
+    x, xt = tg.tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, labels, reduction=reduction)
+    expected = torch.nn.functional.cross_entropy(xt, torch.tensor(labels), reduction=reduction)
+    assert loss.shape == tuple(expected.shape)
+    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-12)
+    upstream = rng.standard_normal(loss.shape)
+    loss.backward(tg.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert tg.gradgradcheck(lambda t: F.cross_entropy(t, labels, reduction=reduction), [x])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_with_labels_is_one_node_reduction_included(rng, reduction):
+    x = tg.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 2, 1, 2]), reduction=reduction)
+    assert loss.grad_fn.op_name() == "cross_entropy"
+    # the labels are no input (no gradient), and no mean node follows
+    assert tuple(loss.grad_fn.parents) == (x._accumulator,)
+
+
+def test_cross_entropy_with_no_samples_follows_torch_without_warnings(torch):
+    logits = np.zeros((0, 3))
+    for reduction in ("mean", "sum", "none"):
+        x = tg.tensor(logits, requires_grad=True)
+        xt = torch.tensor(logits, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss = F.cross_entropy(x, np.zeros(0, dtype=np.int64), reduction=reduction)
+            loss.backward(tg.ones_like(loss))
+        expected = torch.nn.functional.cross_entropy(
+            xt, torch.zeros(0, dtype=torch.long), reduction=reduction)
+        np.testing.assert_array_equal(loss.numpy(), expected.detach().numpy())  # mean: nan
+        assert x.grad.shape == (0, 3)
+
+
+def test_cross_entropy_label_dtypes():
+    logits = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    x = tg.tensor(logits, requires_grad=True)
+    as_ints = F.cross_entropy(x, np.array([0, 1, 1, 2]))
+    assert as_ints.dtype == np.float32
+    as_ints.backward()
+    assert x.grad.dtype == np.float32
+    for labels in (np.array([0.0, 1.0, 1.0, 2.0]), np.array([0, 1, 1, 2], dtype=np.uint8),
+                   tg.tensor(np.array([0, 1, 1, 2]))):
+        assert F.cross_entropy(x, labels).item() == as_ints.item()
+    # booleans are the classes 0 and 1, never a mask
+    as_bools = F.cross_entropy(x, np.array([False, True, True, False]))
+    assert as_bools.item() == F.cross_entropy(x, np.array([0, 1, 1, 0])).item()
+    with pytest.raises(ValueError, match="reduction"):
+        F.cross_entropy(x, np.array([0, 1, 1, 2]), reduction="avg")

@@ -139,6 +139,9 @@ def flatten(x, start_axis: int = 1, end_axis: int = -1):
 # -- losses -----------------------------------------------------------------------------
 
 
+_REDUCTIONS = ("mean", "sum", "none")
+
+
 def _reduce(loss, reduction: str, op: str):
     if reduction == "mean":
         return ops.mean(loss)
@@ -202,8 +205,12 @@ def cross_entropy(input, target, reduction: str = "mean"):
 
     ``target`` is either integer class labels of shape (N,) (or (N, d...)), or class
     probabilities / one-hot rows with the same shape as ``input``:
-    loss_i = -sum_c t_ic log_softmax(input)_ic, averaged over the samples.
+    loss_i = -sum_c t_ic log_softmax(input)_ic, averaged over the samples. Labels take the
+    fast path: one node that picks each row's target entry by index, reduction included.
     """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(
+            f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
     x_shape = ops._shape(input)
     if len(x_shape) == 0:
         raise ShapeError("cross_entropy: the input must have a class axis, got a 0-d tensor.")
@@ -233,34 +240,34 @@ def cross_entropy(input, target, reduction: str = "mean"):
         t = _target(x, target, "cross_entropy", same_shape=False)
         if flat:
             t = ops.reshape(t, (-1, classes))
+        losses = _reduce(fused.softmax_cross_entropy(x, t), reduction, "cross_entropy")
     else:
-        t = _one_hot(np.asarray(t_data), classes, ops._data(x).dtype)
-    losses = fused.softmax_cross_entropy(x, t)
+        labels = _class_labels(np.asarray(t_data), classes)
+        losses = fused.softmax_cross_entropy_labels(x, labels, reduction)
     if flat and reduction == "none":
         losses = ops.reshape(losses, label_shape)  # one loss per label, shaped like them
-    return _reduce(losses, reduction, "cross_entropy")
+    return losses
 
 
-def _one_hot(labels: np.ndarray, classes: int, dtype) -> np.ndarray:
+def _class_labels(labels: np.ndarray, classes: int) -> np.ndarray:
+    """The labels as a flat index array, checked: whole numbers in [0, classes)."""
     if labels.dtype.kind == "f":
         if not np.all(labels == np.round(labels)):
             raise ValueError(
                 "cross_entropy: float targets shaped like class labels must hold whole numbers; "
                 "for class probabilities give the target the logits' shape."
             )
-        labels = labels.astype(np.int64)
     elif labels.dtype.kind not in "iub":
         raise TypeError(f"cross_entropy: class labels must be integers, got {labels.dtype}.")
-    flat = labels.reshape(-1)
+    # intp: an index (bools as 0 / 1, never as a mask), without a copy for int64 on 64 bits
+    flat = labels.reshape(-1).astype(np.intp, copy=False)
     # ufunc.reduce directly: ndarray.min/max add a Python layer on this per-step path
     if flat.size and (np.minimum.reduce(flat) < 0 or np.maximum.reduce(flat) >= classes):
         raise IndexError(
             f"cross_entropy: class labels must be in [0, {classes - 1}] for {classes} classes, "
             f"got values from {flat.min()} to {flat.max()}."
         )
-    out = np.zeros((flat.size, classes), dtype=dtype)
-    out[np.arange(flat.size), flat] = 1
-    return out
+    return flat
 
 
 # -- penalties --------------------------------------------------------------------------

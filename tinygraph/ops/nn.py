@@ -4,6 +4,8 @@
 - ``softmax_cross_entropy``: log-softmax and the negative log-likelihood together, so the
   gradient is the well-conditioned ``softmax(x) - t`` and no log of a rounded-to-0 probability
   is ever taken.
+- ``softmax_cross_entropy_labels``: the same for integer class labels, gathering each row's
+  target entry by index (no one-hot array) and with the mean or sum folded into the node.
 - ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits``: PyTorch's clamped and
   stable formulas.
 - ``l1_penalty`` and ``l2_penalty``: regularization terms as named nodes (graph pictures show
@@ -11,7 +13,8 @@
 
 Like every built-in op, each backward is written once against ``self.xp`` from the op's inputs
 (never from arrays computed in the forward), so ``create_graph=True`` gives second derivatives.
-The losses here are elementwise / per-sample; ``tinygraph.nn.functional`` adds the mean.
+The losses here are elementwise / per-sample, except the labels cross entropy, which reduces
+itself; ``tinygraph.nn.functional`` adds the mean to the others.
 """
 
 from __future__ import annotations
@@ -103,6 +106,55 @@ class SoftmaxCrossEntropy(Op):
         if need_t:
             gt = -g * (x - self.peak - xp.log(total))
         return gx, gt
+
+
+class SoftmaxCrossEntropyLabels(Op):
+    """loss_i = logsumexp(x_i) - x_i[labels_i], then the mean over the N rows (or the sum, or
+    none);  dx_i = g_i * (softmax(x)_i - onehot(labels_i)), with g_i = g / N for the mean.
+
+    ``x`` (N, C) logits; ``labels`` (N,) integer class indices in [0, C), a constant attribute
+    (never a graph input: labels get no gradient). The target log-probability is gathered with
+    one integer index ``(arange(N), labels)`` and the one-hot of the gradient is one scatter at
+    that index, so no (N, C) one-hot is built in the forward and the reduction is no extra
+    node. As in ``SoftmaxCrossEntropy`` the backward rebuilds the softmax from ``x`` minus its
+    (constant) row maximum, so second derivatives are exact.
+    """
+
+    __slots__ = ("labels", "reduction", "peak", "index")
+    label = "cross_entropy"
+
+    def forward(self, x):
+        xp = self.xp
+        labels = self.labels
+        n = labels.shape[0]
+        peak = xp.max(x, axis=-1, keepdims=True)
+        shifted = x - peak
+        self.index = (xp.arange(n), labels)  # the target entry of each row
+        picked = shifted[self.index]
+        losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - picked
+        self.peak = peak
+        self.save(x)
+        if self.reduction == "none":
+            return losses
+        total = xp.sum(losses)
+        if self.reduction == "sum":
+            return total
+        if n == 0:
+            return total * xp.nan  # the mean of no losses: nan, like PyTorch (without a warning)
+        return total / n
+
+    def backward(self, g):
+        (x,) = self.saved
+        xp = self.xp
+        index = self.index
+        e = xp.exp(x - self.peak)
+        probs = e / xp.sum(e, axis=-1, keepdims=True)
+        delta = xp.setitem(probs, index, probs[index] - 1)  # softmax - onehot: one scatter
+        if self.reduction == "none":
+            return (delta * g[:, None],)
+        if self.reduction == "mean":
+            g = g / max(index[0].shape[0], 1)  # no samples: a zero-size gradient, no 0 / 0
+        return (delta * g,)
 
 
 # PyTorch's floor on p (1 - p) in the BCE gradient: the float literal 1e-12f, also in float64.
@@ -208,6 +260,13 @@ def linear(x, weight, bias=None):
 def softmax_cross_entropy(logits, target_probs):
     """Per-row cross entropy -sum(t * log_softmax(logits), -1) of (N, C) logits and targets."""
     return SoftmaxCrossEntropy.apply(logits, target_probs)
+
+
+def softmax_cross_entropy_labels(logits, labels, reduction: str = "mean"):
+    """Cross entropy of (N, C) logits and (N,) integer labels, reduced ("mean", "sum" or
+    "none") in the same node. The labels must already be valid class indices (integers in
+    [0, C)): ``tinygraph.nn.functional.cross_entropy`` checks them and explains bad ones."""
+    return SoftmaxCrossEntropyLabels.apply(logits, labels=labels, reduction=reduction)
 
 
 def binary_cross_entropy(probs, target):
