@@ -236,3 +236,30 @@ def test_a_step_counts_as_an_in_place_change_of_the_parameter():
     before = w._version
     opt.step()
     assert w._version == before + 1
+
+
+@pytest.mark.parametrize("cls, options", OPTIMIZERS, ids=IDS)
+def test_backward_through_a_graph_recorded_before_the_step_raises(cls, options):
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * tg.tensor(np.array([3.0, 4.0]))).sum()  # mul saved w's array
+    opt = cls([w], **options)
+    w.grad = tg.ones_like(w)
+    opt.step()
+    with pytest.raises(RuntimeError, match="'mul'.*in-place"):
+        loss.backward()
+    opt.zero_grad()
+    (w * 2).sum().backward()  # a graph recorded after the step is fine
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0])
+
+
+def test_a_step_on_a_view_is_seen_by_graphs_that_saved_the_whole_array():
+    whole = tg.tensor(np.ones((2, 3)))
+    w = tg.tensor(np.zeros(3), requires_grad=True)
+    w.data = whole.data[0]  # w shares memory with row 0 of `whole`
+    x = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    loss = (x * whole).sum()  # mul saved whole's array
+    w.grad = tg.ones_like(w)
+    optim.SGD([w], lr=0.5).step()
+    np.testing.assert_array_equal(whole.data[0], [0.5, 0.5, 0.5])
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()

@@ -4,7 +4,7 @@ A subclass states its hyper-parameters (validated with ``ValueError``), the init
 one parameter (``init_state``) and one update rule (``update``): given the parameter's values,
 its gradient, its state dict and its group's options, return the update ``u`` (the new value
 is ``p - u``). The base does the bookkeeping around it, the way ``torch.optim.Optimizer`` does,
-and applies ``p -= u`` in place.
+and subtracts ``u`` from ``p.data`` in place, counting it as an in-place change of ``p``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..autograd.versions import note_mutation
 from ..tensor import Tensor
 
 
@@ -159,19 +160,27 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is None:
+                    grad = p.grad
+                    if grad is None:
                         continue
-                    if p.grad.shape != p.shape:
+                    data, g = p.data, grad.data
+                    if g.shape != data.shape:
                         raise ValueError(
-                            f"{type(self).__name__}.step(): a parameter of shape {p.shape} has "
-                            f"a gradient of shape {p.grad.shape}; they must match."
+                            f"{type(self).__name__}.step(): a parameter of shape {data.shape} "
+                            f"has a gradient of shape {g.shape}; they must match."
                         )
                     state = self.state.get(p)
                     if state is None:  # the one place where state is created
-                        state = self.state[p] = self.init_state(p.data, group)
-                    # in place, so views of p.data stay valid; the rule never writes into
-                    # the gradient's array (it may be shared)
-                    p -= self.update(p.data, p.grad.data, state, group)
+                        state = self.state[p] = self.init_state(data, group)
+                    # the rule never writes into the gradient's array (it may be shared)
+                    u = self.update(data, g, state, group)
+                    # The array's own in-place subtraction, not Tensor.__isub__ and its
+                    # per-call checks (a no-grad update of a leaf is always allowed): views of
+                    # p.data stay valid. Stamped as an in-place change of p, so a graph that
+                    # saved p before this step refuses its backward instead of using new values.
+                    data -= u
+                    p._version += 1
+                    note_mutation(p, data)
         return loss
 
     def init_state(self, param: np.ndarray, group: dict) -> dict:

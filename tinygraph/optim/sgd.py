@@ -42,7 +42,8 @@ class SGD(Optimizer):
             if buf is None:  # the first step starts the buffer at the gradient
                 buf = state["momentum_buffer"] = g.copy()
             else:  # in place, as torch does
+                dampening = group["dampening"]
                 buf *= mu
-                buf += (1 - group["dampening"]) * g
+                buf += g if dampening == 0 else (1 - dampening) * g  # no pass to scale by 1
             g = g + mu * buf if group["nesterov"] else buf
         return lr * g
