@@ -162,27 +162,47 @@ class Op(Function):
     @classmethod
     def apply(cls, *inputs, **attrs):
         node = cls()  # built-in ops define no __init__; calling the class is the cheapest way
-        arrays = []
-        parents = []  # per input: its node, a leaf's sink, or None (no gradient needed)
-        recording = False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                if x.requires_grad:
-                    recording = True
-                    fn = x.grad_fn
-                    if fn is None:
-                        fn = x._accumulator or grad_accumulator(x)
-                    parents.append(fn)
-                    continue
-            else:
-                if type(x) in SCALAR_TYPES:
-                    x = x.item()  # np.float64(2.0) acts as 2.0: no float32 -> float64 promotion
-                arrays.append(x)
-            parents.append(None)
         if attrs:
             for name, value in attrs.items():
                 setattr(node, name, value)
+        # Per input: its array, and its graph position (its node, a leaf's sink, or None when
+        # it needs no gradient). Unary and binary ops, nearly every op, are unrolled.
+        if len(inputs) == 2:
+            a, b = inputs
+            pa = pb = None
+            if isinstance(a, Tensor):
+                if a.requires_grad:
+                    pa = a.grad_fn
+                    if pa is None:
+                        pa = a._accumulator or grad_accumulator(a)
+                a = a.data
+            elif type(a) in SCALAR_TYPES:
+                a = a.item()  # np.float64(2.0) acts as 2.0: no float32 -> float64 promotion
+            if isinstance(b, Tensor):
+                if b.requires_grad:
+                    pb = b.grad_fn
+                    if pb is None:
+                        pb = b._accumulator or grad_accumulator(b)
+                b = b.data
+            elif type(b) in SCALAR_TYPES:
+                b = b.item()
+            arrays = (a, b)
+            parents = (pa, pb) if pa is not None or pb is not None else None
+        elif len(inputs) == 1:
+            (a,) = inputs
+            parents = None
+            if isinstance(a, Tensor):
+                if a.requires_grad:
+                    pa = a.grad_fn
+                    if pa is None:
+                        pa = a._accumulator or grad_accumulator(a)
+                    parents = (pa,)
+                a = a.data
+            elif type(a) in SCALAR_TYPES:
+                a = a.item()
+            arrays = (a,)
+        else:
+            arrays, parents = _unwrap(inputs)
         xp = _NAMESPACE_BY_TYPE.get(type(arrays[0])) or namespace_of(*arrays)
         node.xp = xp
         node.saved = ()
@@ -191,22 +211,14 @@ class Op(Function):
         except (ValueError, TypeError, IndexError) as exc:
             raise explain_forward_error(cls, exc, arrays) from exc
         if type(out) is not xp.array_type:
-            # 0-d results come back as NumPy scalars: save the array that becomes the output,
-            # or _origins would not see the saved output as OUTPUT (wrong double backward).
-            scalar, out = out, xp.asarray(out)
-            saved = node.saved
-            for i, value in enumerate(saved):
-                if value is scalar:
-                    node.saved = saved[:i] + (out,) + saved[i + 1:]
-                    break
+            out = _as_output_array(node, out, xp)
         t = _object_new(Tensor)
         t.data = out
-        flags = per_thread.flags
-        if not (recording and flags.grad_enabled):
+        if parents is None or not (flags := per_thread.flags).grad_enabled:
             t.requires_grad = False
             t.grad_fn = None
             return t
-        # needs_grad[i] is truthy exactly when input i needs a gradient: it is the parents list
+        # needs_grad[i] is truthy exactly when input i needs a gradient: it is the parents
         node.parents = node.needs_grad = parents
         node.seq = _next_seq()
         node.shape = out.shape
@@ -217,22 +229,66 @@ class Op(Function):
             debug_record(node, arrays)
         saved = node.saved
         if saved:
-            node.origins = _origins(saved, arrays, out)
+            # which saved value is which input or the output (read under create_graph);
+            # the two common cases inline: the op saved its inputs, or its output alone
+            if len(saved) == 1:
+                if saved[0] is out:
+                    node.origins = _OUTPUT_ONLY
+                else:
+                    node.origins = _origins(saved, arrays, out)
+            elif len(saved) == 2 == len(arrays) and saved[0] is arrays[0] and saved[1] is arrays[1]:
+                node.origins = _BOTH_INPUTS
+            else:
+                node.origins = _origins(saved, arrays, out)
         t.requires_grad = True
         t.grad_fn = node
         return t
 
 
-def _parents_of(inputs) -> list:
-    """Per input: its node, a leaf's sink, or None (no gradient needed)."""
+def _unwrap(inputs) -> tuple:
+    """Op.apply for any number of inputs: their arrays, and their graph positions (or None
+    when no input needs a gradient)."""
+    arrays = []
     parents = []
+    recording = False
     for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad:
-            fn = x.grad_fn
-            parents.append(fn if fn is not None else grad_accumulator(x))
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+            if x.requires_grad:
+                recording = True
+                fn = x.grad_fn
+                if fn is None:
+                    fn = x._accumulator or grad_accumulator(x)
+                parents.append(fn)
+                continue
         else:
-            parents.append(None)
-    return parents
+            if type(x) in SCALAR_TYPES:
+                x = x.item()
+            arrays.append(x)
+        parents.append(None)
+    return arrays, (tuple(parents) if recording else None)
+
+
+def _as_output_array(node, out, xp):
+    """0-d results come back as NumPy scalars: make them arrays, and save the array that
+    becomes the output, or _origins would not see the saved output as OUTPUT (wrong double
+    backward)."""
+    scalar, out = out, xp.asarray(out)
+    saved = node.saved
+    for i, value in enumerate(saved):
+        if value is scalar:
+            node.saved = saved[:i] + (out,) + saved[i + 1:]
+            break
+    return out
+
+
+def _parents_of(inputs) -> tuple:
+    """Per input: its node, a leaf's sink, or None (no gradient needed)."""
+    return tuple(
+        (x.grad_fn if x.grad_fn is not None else grad_accumulator(x))
+        if isinstance(x, Tensor) and x.requires_grad else None
+        for x in inputs
+    )
 
 
 def record(node, inputs, out) -> None:
@@ -299,6 +355,8 @@ def grad_accumulator(leaf) -> AccumulateGrad:
 
 
 _RANGES = [tuple(range(n)) for n in range(8)]
+_BOTH_INPUTS = _RANGES[2]
+_OUTPUT_ONLY = (OUTPUT,)
 
 
 def _origins(saved, arrays, out) -> tuple:
