@@ -115,7 +115,7 @@ def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
             node.saved = None
         if check_finite:
             _check_finite(node, grads)
-        for parent, g in zip(node.parents, grads):
+        for parent, g in zip(node, grads):  # a node is the list of its parents
             if parent is None or g is None:
                 continue
             if g.shape != parent.shape:
@@ -205,7 +205,7 @@ def _unpack_saved(node, saved) -> list:
         elif origin == OUTPUT:
             unpacked.append(new_tensor(value, node))
         else:
-            parent = node.parents[origin]
+            parent = node[origin]
             if parent is None:
                 unpacked.append(value)  # an input that needs no gradient: a constant
             elif type(parent) is AccumulateGrad:

@@ -29,6 +29,7 @@ OUTPUT = -1  # origin marker: a saved value that is the op's own output
 
 _next_seq = itertools.count().__next__
 _object_new = object.__new__
+_list_new = list.__new__
 
 
 def register_tensor_type(cls) -> None:
@@ -49,7 +50,7 @@ def new_tensor(data, grad_fn):
     return t
 
 
-class Function:
+class Function(list):
     """Base of every differentiable operation, built-in or user-defined.
 
     User-defined ops follow PyTorch::
@@ -69,20 +70,42 @@ class Function:
 
     Built-in ops (:class:`Op`) use the same ``apply`` protocol, the same node and the same
     engine; they only skip the Tensor wrapping and work on raw arrays, which keeps them cheap.
+
+    A node *is* the list of its parents (one entry per input: its node, a leaf's sink, or
+    None), read as ``node.parents``. Holding them in the node itself rather than in a separate
+    container makes one object per op for Python's cycle collector to walk, which in a graph of
+    a million ops is a large part of the recording time. Nodes compare and hash by identity.
     """
 
     # Fields every recorded node sets live in slots. The rarely set ones are class-level
     # defaults that an instance overrides through its (lazily created) __dict__, so recording a
     # node does not pay for storing them.
-    __slots__ = ("parents", "needs_grad", "saved", "origins", "xp", "seq", "shape", "dtype",
+    __slots__ = ("saved", "origins", "xp", "seq", "shape", "dtype", "module",
                  "__dict__", "__weakref__")
     hooks = None  # gradient hooks (register_hook, retain_grad)
-    module = None  # the nn.Module whose forward recorded this node
     site = None  # "file:line in function" of the user code that made it (anomaly mode)
     _debug_inputs = None  # its input values (anomaly mode, tg.debug.record_inputs)
 
     label = None  # display name; defaults to the class name
     array_io = False  # Op sets True: forward/backward see raw arrays instead of Tensors
+
+    # identity semantics, not a list's: a node equals only itself and is always true
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def parents(self) -> tuple:
+        """Per input: its node, a leaf's :class:`AccumulateGrad` sink, or None (a constant)."""
+        return tuple(self)
+
+    @property
+    def needs_grad(self) -> Function:
+        """Per input, truthy exactly when it needs a gradient (the parents themselves)."""
+        return self
 
     @classmethod
     def op_name(cls) -> str:
@@ -101,11 +124,11 @@ class Function:
 
     @property
     def needs_input_grad(self) -> tuple:
-        return tuple(p is not None for p in self.needs_grad)
+        return tuple(p is not None for p in self)
 
     @property
     def next_functions(self) -> tuple:
-        return tuple(self.parents)
+        return tuple(self)
 
     def name(self) -> str:
         return self.op_name()
@@ -118,11 +141,11 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run ``forward(ctx, *inputs)`` without recording, then record one node if needed."""
-        node = _object_new(cls)
+        node = _list_new(cls)
         node.saved = ()
         requires_grad = any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
         # as in PyTorch, forward may already read ctx.needs_input_grad
-        node.parents = node.needs_grad = _parents_of(inputs)
+        node += _parents_of(inputs)
         with no_grad():
             result = cls.forward(node, *inputs, **kwargs)
         if isinstance(result, Tensor):
@@ -218,13 +241,11 @@ class Op(Function):
             t.requires_grad = False
             t.grad_fn = None
             return t
-        # needs_grad[i] is truthy exactly when input i needs a gradient: it is the parents
-        node.parents = node.needs_grad = parents
+        node += parents
         node.seq = _next_seq()
         node.shape = out.shape
         node.dtype = out.dtype
-        if flags.module is not None:
-            node.module = flags.module
+        node.module = flags.module
         if flags.debug:
             debug_record(node, arrays)
         saved = node.saved
@@ -292,14 +313,13 @@ def _parents_of(inputs) -> tuple:
 
 
 def record(node, inputs, out) -> None:
-    """Fill in ``node``'s graph fields: its parents, its number, its output's description."""
-    node.parents = node.needs_grad = _parents_of(inputs)
+    """Fill in ``node``'s graph fields (its parents are already in it): its number, its
+    output's description, the running Module."""
     node.seq = _next_seq()
     node.shape = out.shape
     node.dtype = out.dtype
     st = per_thread.flags
-    if st.module is not None:
-        node.module = st.module
+    node.module = st.module
     if st.debug:
         debug_record(node, [x.data if isinstance(x, Tensor) else x for x in inputs])
 
