@@ -5,10 +5,10 @@ Op forwards and backwards never write ``numpy.exp``; they write ``self.xp.exp``,
 GPU array library with a NumPy-compatible API (CuPy, for example) can be added by registering
 one more namespace for its array type, without touching any op.
 
-A namespace is NumPy's public functions plus a few kernels NumPy spells awkwardly
-(``scatter_add``, ``setitem``, ``unbroadcast``), so op code reads the same on every backend. Under
-``create_graph=True`` the engine hands backwards the *Tensor* namespace instead (see
-``tinygraph.ops.namespace``), which offers the same names as recorded ops.
+A namespace is NumPy's public functions plus a few kernels NumPy spells awkwardly or slowly
+(``scatter_add``, ``setitem``, ``unbroadcast``, ``keep_where``), so op code reads the same on
+every backend. Under ``create_graph=True`` the engine hands backwards the *Tensor* namespace
+instead (see ``tinygraph.ops.namespace``), which offers the same names as recorded ops.
 """
 
 from __future__ import annotations
@@ -55,6 +55,28 @@ def _unbroadcast(grad, shape):
     if axes:
         grad = numpy.add.reduce(grad, axis=axes, keepdims=True)
     return grad
+
+
+# The unsigned integer type with the bits of a float type of each size.
+_BITS_OF_SIZE = {2: numpy.uint16, 4: numpy.uint32, 8: numpy.uint64}
+
+
+def _keep_where(cond, x):
+    """``where(cond, x, 0)``, bit for bit: ``x`` where the boolean ``cond`` holds, +0 elsewhere.
+
+    Gradient masks (ReLU's, clip's) are this. NumPy's ``where`` branches on every element,
+    and a ReLU's mask is as good as random, so half the branches mispredict: at 256x256 it
+    takes ten times as long as a multiply. Here ``x``'s bits are ANDed with all ones where
+    ``cond`` holds and all zeros elsewhere, without a branch, so kept values (NaN and inf
+    included) pass unchanged and the rest become +0, exactly as ``where`` gives them.
+    """
+    bits_type = _BITS_OF_SIZE.get(x.dtype.itemsize) if x.dtype.kind == "f" else None
+    if (bits_type is None or type(x) is not numpy.ndarray or type(cond) is not numpy.ndarray
+            or cond.dtype != numpy.bool_ or cond.shape != x.shape):
+        return numpy.where(cond, x, 0)
+    mask = cond.astype(bits_type)  # 0 or 1
+    numpy.negative(mask, out=mask)  # 0 or all ones (unsigned wrap-around)
+    return numpy.bitwise_and(x.view(bits_type), mask, out=mask).view(x.dtype)
 
 
 def _setitem(array, index, value):
@@ -110,6 +132,7 @@ numpy_namespace = _make_namespace(
     array_type=numpy.ndarray,
     attach=_attach,
     broadcast_to=_broadcast_to,
+    keep_where=_keep_where,
     sum=_sum,
     max=_max,
     min=_min,

@@ -234,9 +234,9 @@ class Clip(Op):
         (x,) = self.saved
         xp = self.xp
         if self.min is not None:
-            g = xp.where(x >= self.min, g, 0)
+            g = xp.keep_where(x >= self.min, g)
         if self.max is not None:
-            g = xp.where(x <= self.max, g, 0)
+            g = xp.keep_where(x <= self.max, g)
         return (g,)
 
 
@@ -254,7 +254,7 @@ class ReLU(Op):
     def backward(self, g):
         (y,) = self.saved
         xp = self.xp
-        return (xp.attach(xp.where(y > 0, g, 0), y),)
+        return (xp.attach(xp.keep_where(y > 0, g), y),)
 
 
 class Sigmoid(Op):

@@ -63,6 +63,11 @@ def _zeros(shape, dtype=None):
     return autograd.new_tensor(data, None)
 
 
+def keep_where(cond, x):
+    """``x`` where ``cond`` holds, 0 elsewhere (the recorded twin of backend.keep_where)."""
+    return F.where(cond, x, 0)
+
+
 def unbroadcast(grad, shape: tuple):
     """Sum a Tensor gradient down to ``shape`` (the recorded twin of backend.unbroadcast)."""
     if tuple(grad.shape) == tuple(shape):
@@ -88,6 +93,7 @@ tensor_namespace = types.SimpleNamespace(
     minimum=F.minimum,
     matmul=F.matmul,
     where=F.where,
+    keep_where=keep_where,
     sum=F.sum,
     max=F.max,
     min=F.min,
