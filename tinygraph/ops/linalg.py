@@ -39,6 +39,11 @@ class MatMul(Op):
                 ga = g[..., :, None] * b
             if need_b:
                 gb = xp.matmul(xp.swapaxes(a, -1, -2), g[..., :, None])[..., 0]
+        elif a.ndim == 2 and b.ndim == 2:  # the common case: .T is cheaper than swapaxes
+            if need_a:
+                ga = g @ b.T
+            if need_b:
+                gb = a.T @ g
         else:
             if need_a:
                 ga = xp.matmul(g, xp.swapaxes(b, -1, -2))
@@ -50,6 +55,8 @@ class MatMul(Op):
 def _check_matmul_shapes(a, b) -> None:
     a_shape = getattr(a, "shape", ())
     b_shape = getattr(b, "shape", ())
+    if len(a_shape) == 2 == len(b_shape) and a_shape[1] == b_shape[0]:
+        return  # the common case, valid
     if len(a_shape) == 0 or len(b_shape) == 0:
         raise ShapeError(
             f"matmul: both operands need at least one dimension, got shapes {tuple(a_shape)} "
