@@ -257,8 +257,8 @@ class Op(Function):
                     node.origins = _OUTPUT_ONLY
                 else:
                     node.origins = _origins(saved, arrays, out)
-            elif len(saved) == 2 == len(arrays) and saved[0] is arrays[0] and saved[1] is arrays[1]:
-                node.origins = _BOTH_INPUTS
+            elif len(saved) == 2 and saved[0] is arrays[0] and saved[1] is arrays[1]:
+                node.origins = _FIRST_TWO_INPUTS
             else:
                 node.origins = _origins(saved, arrays, out)
         t.requires_grad = True
@@ -375,7 +375,7 @@ def grad_accumulator(leaf) -> AccumulateGrad:
 
 
 _RANGES = [tuple(range(n)) for n in range(8)]
-_BOTH_INPUTS = _RANGES[2]
+_FIRST_TWO_INPUTS = _RANGES[2]
 _OUTPUT_ONLY = (OUTPUT,)
 
 

@@ -94,16 +94,16 @@ class Sequential(Module):
             return p.dtype
         return get_default_dtype()
 
-    def _as_input(self, X) -> np.ndarray:
+    def _as_input(self, X, dtype=None) -> np.ndarray:
         data = X.data if isinstance(X, Tensor) else np.asarray(X)
-        dtype = self._dtype()
+        dtype = self._dtype() if dtype is None else dtype
         if data.dtype != dtype and data.dtype.kind in "biuf":
             data = data.astype(dtype)
         return data
 
-    def _as_target(self, Y, loss_fn) -> np.ndarray:
+    def _as_target(self, Y, loss_fn, dtype=None) -> np.ndarray:
         data = Y.data if isinstance(Y, Tensor) else np.asarray(Y)
-        dtype = self._dtype()
+        dtype = self._dtype() if dtype is None else dtype
         if data.dtype.kind == "f" or isinstance(loss_fn, _FLOAT_TARGET_LOSSES):
             if data.dtype != dtype:
                 data = data.astype(dtype)
@@ -161,7 +161,8 @@ class Sequential(Module):
             )
         if not optimizer.param_groups:
             optimizer.register_layers(self)
-        x, y = self._as_input(X), self._as_target(Y, loss_fn)
+        dtype = self._dtype()
+        x, y = self._as_input(X, dtype), self._as_target(Y, loss_fn, dtype)
         return self._step(x, y, loss_fn, optimizer, self._penalized())
 
     def _step(self, x, y, loss_fn, optimizer, penalized) -> float:
