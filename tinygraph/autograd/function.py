@@ -257,7 +257,7 @@ class Op(Function):
                     node.origins = _OUTPUT_ONLY
                 else:
                     node.origins = _origins(saved, arrays, out)
-            elif len(saved) == 2 and saved[0] is arrays[0] and saved[1] is arrays[1]:
+            elif len(saved) == 2 <= len(arrays) and saved[0] is arrays[0] and saved[1] is arrays[1]:
                 node.origins = _FIRST_TWO_INPUTS
             else:
                 node.origins = _origins(saved, arrays, out)
