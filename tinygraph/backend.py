@@ -50,7 +50,9 @@ def _unbroadcast(grad, shape):
         return grad
     extra = grad.ndim - len(shape)
     if extra:
-        grad = numpy.add.reduce(grad, axis=tuple(range(extra)))
+        grad = numpy.add.reduce(grad, axis=0 if extra == 1 else tuple(range(extra)))
+        if grad.shape == shape:  # a bias: only leading axes were added
+            return grad
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
         grad = numpy.add.reduce(grad, axis=axes, keepdims=True)

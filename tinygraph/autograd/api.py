@@ -85,11 +85,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             )
         nodes.append(t.grad_fn if t.grad_fn is not None else grad_accumulator(t))
     seeds = [_seed(root, g, create_graph, "grad()") for root, g in zip(roots, grads)]
-    capture = {id(node): None for node in nodes}
+    capture = dict.fromkeys(nodes)
     run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
     results = []
     for i, node in enumerate(nodes):
-        value = capture[id(node)]
+        value = capture[node]
         if value is None:
             if not allow_unused:
                 raise RuntimeError(

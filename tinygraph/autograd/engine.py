@@ -41,19 +41,19 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
     """Propagate ``seeds`` (one per root Tensor) back through the graph.
 
     Without ``capture`` gradients accumulate into the leaves' ``.grad``; with ``capture`` (a
-    dict ``{id(node): None}``) the gradient reaching each of those nodes is stored there
+    dict ``{node: None}``) the gradient reaching each of those nodes is stored there
     instead and no ``.grad`` is touched (this is :func:`grad`).
     """
-    pending: dict[int, Any] = {}  # id(node) -> sum of the gradients sent to it so far
+    pending: dict[Any, Any] = {}  # node -> sum of the gradients sent to it so far (nodes hash
+    # by identity)
     heap: list = []  # (-seq, node) for every node that has received a gradient
     sinks: list = []  # leaf sinks, in the order they first receive a gradient
     for root, seed in zip(roots, seeds):
         node = root.grad_fn if root.grad_fn is not None else grad_accumulator(root)
-        key = id(node)
-        if key in pending:
-            pending[key] = pending[key] + seed
+        if node in pending:
+            pending[node] = pending[node] + seed
         else:
-            pending[key] = seed
+            pending[node] = seed
             if type(node) is AccumulateGrad:
                 sinks.append(node)
             else:
@@ -72,13 +72,13 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
         _sweep(heap, pending, sinks, retain_graph, create_graph, capture)
         handed_out: set[int] = set()  # arrays already given to a leaf's .grad in this pass
         for sink in sinks:
-            grad = pending.pop(id(sink))
+            grad = pending.pop(sink)
             if sink.hooks is not None:
                 grad = _run_hooks(sink.hooks, grad, create_graph)
             if capture is None:
                 _accumulate(sink, grad, create_graph, handed_out)
-            elif id(sink) in capture:
-                capture[id(sink)] = grad
+            elif sink in capture:
+                capture[sink] = grad
     finally:
         flags.grad_enabled = previous_mode
         if collecting:
@@ -96,11 +96,11 @@ def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
         node = heappop(heap)[1]
         if node.seq < last_mutation and node.saved:
             versions.check_saved_versions(node)
-        grad = pop_pending(id(node))
+        grad = pop_pending(node)
         if node.hooks is not None:
             grad = _run_hooks(node.hooks, grad, create_graph)
-        if capture is not None and id(node) in capture:
-            capture[id(node)] = grad
+        if capture is not None and node in capture:
+            capture[node] = grad
         try:  # free when nothing is raised
             if fast and node.array_io:
                 if node.saved is None:
@@ -120,12 +120,11 @@ def _sweep(heap, pending, sinks, retain_graph, create_graph, capture) -> None:
                 continue
             if g.shape != parent.shape:
                 g = _unbroadcast(node, g, parent.shape, create_graph)
-            key = id(parent)
-            previous = get_pending(key)
+            previous = get_pending(parent)
             if previous is not None:
-                pending[key] = previous + g
+                pending[parent] = previous + g
             else:
-                pending[key] = g
+                pending[parent] = g
                 if type(parent) is AccumulateGrad:
                     sinks.append(parent)
                 else:

@@ -89,13 +89,11 @@ class Function(list):
     label = None  # display name; defaults to the class name
     array_io = False  # Op sets True: forward/backward see raw arrays instead of Tensors
 
-    # identity semantics, not a list's: a node equals only itself and is always true
+    # identity semantics, not a list's: a node equals only itself. (It is true as a list is:
+    # a recorded node has at least one parent, and backwards test needs_grad[i] that way.)
     __eq__ = object.__eq__
     __ne__ = object.__ne__
     __hash__ = object.__hash__
-
-    def __bool__(self) -> bool:
-        return True
 
     @property
     def parents(self) -> tuple:
@@ -190,7 +188,8 @@ class Op(Function):
                 setattr(node, name, value)
         # Per input: its array, and its graph position (its node, a leaf's sink, or None when
         # it needs no gradient). Unary and binary ops, nearly every op, are unrolled.
-        if len(inputs) == 2:
+        n = len(inputs)
+        if n == 2:
             a, b = inputs
             pa = pb = None
             if isinstance(a, Tensor):
@@ -211,7 +210,7 @@ class Op(Function):
                 b = b.item()
             arrays = (a, b)
             parents = (pa, pb) if pa is not None or pb is not None else None
-        elif len(inputs) == 1:
+        elif n == 1:
             (a,) = inputs
             parents = None
             if isinstance(a, Tensor):
