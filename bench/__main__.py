@@ -1,8 +1,10 @@
 """``python -m bench [--quick] [--only WORKLOAD ...] [--note TEXT]``: run and report.
 
 Each task runs in a fresh subprocess with its thread count pinned (see ``bench.worker``); the
-results are printed as markdown and written to ``bench/results/results-<UTC date-time>.md``,
-``bench/results/latest.md`` and a JSON file beside them.
+results are printed as markdown and written to ``bench/results/results-<UTC date-time>.md``
+and a JSON file beside it; a full wall-clock run of every workload also becomes
+``bench/results/latest.md`` (the figures the docs cite), so a quick or partial run never
+replaces it.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def collect(quick: bool, only: set[str], log=print, single_thread: bool = False)
     return results
 
 
-def write(results: dict, text: str) -> Path:
+def write(results: dict, text: str, complete: bool) -> Path:
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%MZ")
     mode = "quick" if results["meta"]["quick"] else "full"
@@ -65,7 +67,8 @@ def write(results: dict, text: str) -> Path:
     path = RESULTS / f"results-{stamp}-{mode}.md"
     path.write_text(text)
     (RESULTS / f"results-{stamp}-{mode}.json").write_text(json.dumps(results, indent=1))
-    (RESULTS / "latest.md").write_text(text)
+    if complete and mode == "full":
+        (RESULTS / "latest.md").write_text(text)
     return path
 
 
@@ -89,7 +92,8 @@ def main(argv=None) -> int:
     text = report.render(results)
     print(text)
     if not args.no_write:
-        print(f"written to {write(results, text)}", file=sys.stderr)
+        complete = set(args.only) == set(WORKLOADS)
+        print(f"written to {write(results, text, complete)}", file=sys.stderr)
     return 0
 
 
