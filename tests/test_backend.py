@@ -16,7 +16,9 @@ FLOATS = [np.float16, np.float32, np.float64]
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), dtype=st.sampled_from(FLOATS))
 def test_keep_where_is_where_with_zero_bit_for_bit(data, dtype):
-    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=6))
+    # up to 2,048 elements: both sides of the size below which keep_where calls where itself
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=6)
+                      | st.sampled_from([(1024,), (32, 40), (2, 16, 64)]))
     # every float, NaN, infinities and -0.0 included: kept values must pass unchanged
     x = data.draw(hnp.arrays(dtype, shape, elements=st.floats(width=np.dtype(dtype).itemsize * 8)))
     cond = data.draw(hnp.arrays(np.bool_, shape))
@@ -27,8 +29,8 @@ def test_keep_where_is_where_with_zero_bit_for_bit(data, dtype):
 
 
 def test_keep_where_on_a_strided_view_does_not_touch_its_input():
-    base = np.arange(24, dtype=np.float32).reshape(4, 6) - 10
-    x = base[:, ::2].T  # non-contiguous
+    base = np.arange(4096, dtype=np.float32).reshape(32, 128) - 2000
+    x = base[:, ::2].T  # non-contiguous, 2,048 elements
     before = base.copy()
     got = xp.keep_where(x > 0, x)
     np.testing.assert_array_equal(got, np.where(x > 0, x, 0))

@@ -74,8 +74,8 @@ def _keep_where(cond, x):
     """
     bits_type = _BITS_OF_SIZE.get(x.dtype.itemsize) if x.dtype.kind == "f" else None
     if (bits_type is None or type(x) is not numpy.ndarray or type(cond) is not numpy.ndarray
-            or cond.dtype != numpy.bool_ or cond.shape != x.shape):
-        return numpy.where(cond, x, 0)
+            or cond.dtype != numpy.bool_ or cond.shape != x.shape or x.size < 1024):
+        return numpy.where(cond, x, 0)  # below about 1,000 elements where's one call is cheaper
     mask = cond.astype(bits_type)  # 0 or 1
     numpy.negative(mask, out=mask)  # 0 or all ones (unsigned wrap-around)
     return numpy.bitwise_and(x.view(bits_type), mask, out=mask).view(x.dtype)
