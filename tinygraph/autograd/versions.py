@@ -24,7 +24,8 @@ def note_mutation(tensor, array) -> None:
     """Stamp an in-place change of ``array`` (``tensor``'s data, or a view of it)."""
     global last_mutation
     stamp = last_mutation = function._next_seq()
-    while hasattr(array, "base"):  # the array and the arrays it is a view of
+    version = tensor._version
+    while array is not None:  # the array and the arrays it is a view of
         key = id(array)
         entry = mutations.get(key)
         if entry is None or entry[0]() is not array:
@@ -34,10 +35,10 @@ def note_mutation(tensor, array) -> None:
                 return
             entry = mutations[key] = (ref, [])
         stamps = entry[1]
-        stamps.append((stamp, tensor._version))
+        stamps.append((stamp, version))
         if len(stamps) > _KEPT_STAMPS:
             del stamps[0]
-        array = array.base
+        array = getattr(array, "base", None)
 
 
 def check_saved_versions(node) -> None:
@@ -45,7 +46,7 @@ def check_saved_versions(node) -> None:
     for value in node.saved:
         if isinstance(value, function.Tensor):
             value = value.data
-        while hasattr(value, "base"):
+        while value is not None:
             entry = mutations.get(id(value))
             if entry is not None and entry[0]() is value:
                 later = [version for stamp, version in entry[1] if stamp > node.seq]
@@ -59,4 +60,4 @@ def check_saved_versions(node) -> None:
                         f"{later[0] - 1}. Change it after backward(), or compute with a copy "
                         "(x = x + 1 instead of x += 1)."
                     )
-            value = value.base
+            value = getattr(value, "base", None)

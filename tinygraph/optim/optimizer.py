@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import enable_grad, no_grad
+from ..autograd import enable_grad
+from ..autograd.mode import per_thread
 from ..autograd.versions import note_mutation
 from ..tensor import Tensor
 
@@ -157,7 +158,12 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        # no_grad() by hand (the context manager's Python frames cost more than the update
+        # of a small parameter): the rule sees arrays, but a custom one may use Tensor ops.
+        flags = per_thread.flags
+        previous = flags.grad_enabled
+        flags.grad_enabled = False
+        try:
             for group in self.param_groups:
                 for p in group["params"]:
                     grad = p.grad
@@ -181,6 +187,8 @@ class Optimizer:
                     data -= u
                     p._version += 1
                     note_mutation(p, data)
+        finally:
+            flags.grad_enabled = previous
         return loss
 
     def init_state(self, param: np.ndarray, group: dict) -> dict:
