@@ -160,8 +160,16 @@ class Module:
                 stack.append((f"{name}.{child_name}" if name else child_name, child))
 
     def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
+        """This module and every descendant, in ``named_modules`` order (no names built)."""
+        stack = [self]
+        seen = set()
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
             yield module
+            stack.extend(reversed(module._modules.values()))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()
@@ -180,8 +188,13 @@ class Module:
                 yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self) -> Iterator[Parameter]:
-        for _, p in self.named_parameters():
-            yield p
+        """Every parameter, in ``named_parameters`` order, shared ones once (no names built)."""
+        seen = set()
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield p
 
     def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
         for module_name, module in self.named_modules():

@@ -90,8 +90,11 @@ class Sequential(Module):
     # -- data ----------------------------------------------------------------------------
 
     def _dtype(self) -> np.dtype:
-        for p in self.parameters():
-            return p.dtype
+        """The dtype of the first parameter (inputs are cast to it), else the default."""
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is not None:
+                    return p.data.dtype
         return get_default_dtype()
 
     def _as_input(self, X, dtype=None) -> np.ndarray:
