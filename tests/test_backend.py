@@ -44,6 +44,7 @@ def test_keep_where_on_a_strided_view_does_not_touch_its_input():
     (np.array([True, False]), np.array([1 + 2j, 3j])),  # complex
     (np.bool_(True), np.float64(-2.5)),  # NumPy scalars (0-d results of reductions)
     (np.bool_(False), np.float32(3.0)),
+    (np.array([True, False]), 2.5),  # a Python number
 ])
 def test_keep_where_falls_back_to_where_outside_the_bitwise_case(cond, x):
     got = xp.keep_where(cond, x)

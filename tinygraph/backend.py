@@ -72,10 +72,13 @@ def _keep_where(cond, x):
     ``cond`` holds and all zeros elsewhere, without a branch, so kept values (NaN and inf
     included) pass unchanged and the rest become +0, exactly as ``where`` gives them.
     """
-    bits_type = _BITS_OF_SIZE.get(x.dtype.itemsize) if x.dtype.kind == "f" else None
-    if (bits_type is None or type(x) is not numpy.ndarray or type(cond) is not numpy.ndarray
-            or cond.dtype != numpy.bool_ or cond.shape != x.shape or x.size < 1024):
-        return numpy.where(cond, x, 0)  # below about 1,000 elements where's one call is cheaper
+    # below about 1,000 elements where's one call is cheaper than the three calls here
+    bits_type = None
+    if (type(x) is numpy.ndarray and type(cond) is numpy.ndarray and x.size >= 1024
+            and x.dtype.kind == "f" and cond.dtype == numpy.bool_ and cond.shape == x.shape):
+        bits_type = _BITS_OF_SIZE.get(x.dtype.itemsize)
+    if bits_type is None:
+        return numpy.where(cond, x, 0)
     mask = cond.astype(bits_type)  # 0 or 1
     numpy.negative(mask, out=mask)  # 0 or all ones (unsigned wrap-around)
     return numpy.bitwise_and(x.view(bits_type), mask, out=mask).view(x.dtype)

@@ -250,7 +250,8 @@ class Op(Function):
         saved = node.saved
         if saved:
             # which saved value is which input or the output (read under create_graph);
-            # the two common cases inline: the op saved its inputs, or its output alone
+            # the two common cases inline: the op saved its output alone, or its first two
+            # inputs (Mul, MatMul, Linear with or without a bias)
             if len(saved) == 1:
                 if saved[0] is out:
                     node.origins = _OUTPUT_ONLY
