@@ -29,13 +29,8 @@ class Softplus(tg.Function):
         return grad * x.sigmoid()
 
 
-class BrokenSoftplus(tg.Function):
-    """The same forward with a plausible-looking but wrong backward (tanh for sigmoid)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.relu() + (1 + (-x.abs()).exp()).log()
+class BrokenSoftplus(Softplus):
+    """Softplus's forward with a plausible-looking but wrong backward (tanh for sigmoid)."""
 
     @staticmethod
     def backward(ctx, grad):
