@@ -11,6 +11,7 @@ import pytest
 import tinygraph as tg
 from tinygraph import nn
 from tinygraph.nn import functional as F
+from tinygraph.ops import nn as nn_ops
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +120,31 @@ def test_cross_entropy_bad_targets_are_explained():
         F.cross_entropy(logits, np.array([0, 1, 2, 3]))
     with pytest.raises(ValueError, match="whole numbers"):
         F.cross_entropy(logits, np.array([0.5, 1, 2, 0]))
+    with pytest.raises(TypeError, match="must be integers"):
+        F.cross_entropy(logits, np.array(["0", "1", "2", "0"]))
+
+
+@pytest.mark.parametrize(("dtype", "bad"), [
+    (np.int64, -1), (np.int64, 3), (np.int64, np.iinfo(np.int64).min), (np.int32, -7),
+    (np.int8, 100), (np.int8, -128), (np.uint8, 255), (np.uint64, np.iinfo(np.uint64).max),
+])
+def test_labels_outside_the_classes_raise_from_the_op_itself(dtype, bad):
+    # A negative label must not pick from the end of the row, as NumPy's indexing would.
+    labels = np.array([0, 2, bad, 0], dtype=dtype)
+    logits = tg.zeros(4, 3, requires_grad=True)
+    with pytest.raises(IndexError, match=rf"\[0, 2\] for 3 classes, got values from .*{bad}"):
+        nn_ops.softmax_cross_entropy_labels(logits, labels)
+    with pytest.raises(IndexError, match=r"\[0, 2\]"):
+        F.cross_entropy(logits, labels, reduction="none")
+
+
+def test_the_labels_op_rejects_labels_that_are_not_one_integer_per_row():
+    logits = tg.zeros(4, 3)
+    with pytest.raises(tg.ShapeError, match=r"\(4, 3\).*one class label per row.*\(3,\)"):
+        nn_ops.softmax_cross_entropy_labels(logits, np.array([0, 1, 2]))
+    for labels in (np.array([0.0, 1.0, 2.0, 0.0]), np.array([True, False, True, True])):
+        with pytest.raises(TypeError, match="must be integers"):
+            nn_ops.softmax_cross_entropy_labels(logits, labels)
 
 
 def test_reductions_and_unknown_names():

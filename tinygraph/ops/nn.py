@@ -118,6 +118,9 @@ class SoftmaxCrossEntropyLabels(Op):
     that index, so no (N, C) one-hot is built in the forward and the reduction is no extra
     node. As in ``SoftmaxCrossEntropy`` the backward rebuilds the softmax from ``x`` minus its
     (constant) row maximum, so second derivatives are exact.
+
+    The forward checks the labels with one reduction: read as unsigned integers, a negative
+    label is huge, so the largest one is at least C exactly when some label is outside [0, C).
     """
 
     __slots__ = ("labels", "reduction", "peak", "index")
@@ -126,11 +129,13 @@ class SoftmaxCrossEntropyLabels(Op):
     def forward(self, x):
         xp = self.xp
         labels = self.labels
+        _check_labels(xp, labels, x.shape)
         n = labels.shape[0]
         peak = xp.max(x, axis=-1, keepdims=True)
         shifted = x - peak
-        self.index = (xp.arange(n), labels)  # the target entry of each row
-        picked = shifted[self.index]
+        rows = xp.arange(n)
+        picked = shifted[rows, labels]
+        self.index = (rows, labels)  # the target entry of each row
         losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - picked
         self.peak = peak
         self.save(x)
@@ -155,6 +160,38 @@ class SoftmaxCrossEntropyLabels(Op):
         if self.reduction == "mean":
             g = g / max(index[0].shape[0], 1)  # no samples: a zero-size gradient, no 0 / 0
         return (delta * g,)
+
+
+# The type code of each integer dtype -> the unsigned type of the same size, which the labels'
+# bits are read as for their range check. (Keyed by the one-letter code: hashing a dtype costs
+# more than the whole lookup should.)
+_UNSIGNED_VIEW = {code: np.dtype(f"u{np.dtype(code).itemsize}")
+                  for code in np.typecodes["AllInteger"]}
+
+
+def _check_labels(xp, labels, x_shape) -> None:
+    """Raise unless ``labels`` holds one integer in [0, C) for each row of (N, C) logits."""
+    unsigned = _UNSIGNED_VIEW.get(labels.dtype.char)
+    if unsigned is None:
+        raise _marked(TypeError(
+            f"cross_entropy: class labels must be integers, got {labels.dtype}."))
+    if labels.shape != x_shape[:1] or len(x_shape) != 2:
+        raise _marked(ShapeError(
+            f"cross_entropy: logits of shape {tuple(x_shape)} need one class label per row, an "
+            f"array of shape {tuple(x_shape[:1])}; the labels have shape {tuple(labels.shape)}."
+        ))
+    classes = x_shape[1]
+    if labels.shape[0] and xp.max(labels.view(unsigned)) >= classes:
+        raise _marked(IndexError(
+            f"cross_entropy: class labels must be in [0, {classes - 1}] for {classes} classes, "
+            f"got values from {labels.min()} to {labels.max()}."
+        ))
+
+
+def _marked(exc: Exception) -> Exception:
+    """``exc``, marked as already explained (``Op.apply`` passes it on unchanged)."""
+    exc._tinygraph = True
+    return exc
 
 
 # PyTorch's floor on p (1 - p) in the BCE gradient: the float literal 1e-12f, also in float64.
@@ -264,8 +301,8 @@ def softmax_cross_entropy(logits, target_probs):
 
 def softmax_cross_entropy_labels(logits, labels, reduction: str = "mean"):
     """Cross entropy of (N, C) logits and (N,) integer labels, reduced ("mean", "sum" or
-    "none") in the same node. The labels must already be valid class indices (integers in
-    [0, C)): ``tinygraph.nn.functional.cross_entropy`` checks them and explains bad ones."""
+    "none") in the same node. Labels outside [0, C) raise ``IndexError``; other shapes of
+    labels (and float labels) are ``tinygraph.nn.functional.cross_entropy``'s to handle."""
     return SoftmaxCrossEntropyLabels.apply(logits, labels=labels, reduction=reduction)
 
 
