@@ -252,6 +252,22 @@ def test_backward_through_a_graph_recorded_before_the_step_raises(cls, options):
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0])
 
 
+def test_a_step_that_fails_part_way_still_counts_the_changes_it_made():
+    # the step stamps the parameters it updated in one go at the end, also when a later
+    # parameter raises: the first one has changed, and a graph that saved it must refuse
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (w * tg.tensor(np.array([3.0, 4.0]))).sum()
+    w.grad = tg.ones_like(w)
+    v.grad = tg.ones(3)  # a gradient of the wrong shape: the step raises at v
+    with pytest.raises(ValueError, match=r"shape \(2,\) has a gradient of shape \(3,\)"):
+        optim.SGD([w, v], lr=0.5).step()
+    np.testing.assert_array_equal(w.data, [0.5, 1.5])
+    np.testing.assert_array_equal(v.data, [1.0, 2.0])
+    with pytest.raises(RuntimeError, match="'mul'.*in-place"):
+        loss.backward()
+
+
 def test_a_step_on_a_view_is_seen_by_graphs_that_saved_the_whole_array():
     whole = tg.tensor(np.ones((2, 3)))
     w = tg.tensor(np.zeros(3), requires_grad=True)

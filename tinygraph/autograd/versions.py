@@ -11,11 +11,12 @@ optimizer step) skips the check entirely.
 from __future__ import annotations
 
 import weakref
+from collections import deque
 
 from . import function
 from .function import created_at
 
-mutations: dict = {}  # id(array) -> (weak reference to it, [(stamp, tensor version after)])
+mutations: dict = {}  # id(array) -> (weak reference to it, the latest (stamp, version after))
 last_mutation = -1  # the newest stamp: nodes recorded after it need no check
 _KEPT_STAMPS = 16  # per array; enough to name the saved version in any realistic case
 
@@ -23,9 +24,22 @@ _KEPT_STAMPS = 16  # per array; enough to name the saved version in any realisti
 def note_mutation(tensor, array) -> None:
     """Stamp an in-place change of ``array`` (``tensor``'s data, or a view of it)."""
     global last_mutation
-    stamp = last_mutation = function._next_seq()
-    version = tensor._version
-    while array is not None:  # the array and the arrays it is a view of
+    last_mutation = stamp = function._next_seq()
+    _stamp(array, stamp, tensor._version)
+
+
+def note_mutations(tensors) -> None:
+    """Stamp in-place changes of the ``.data`` of each of ``tensors``, all with one stamp (an
+    optimizer step updates every parameter at once)."""
+    global last_mutation
+    last_mutation = stamp = function._next_seq()
+    for tensor in tensors:
+        _stamp(tensor.data, stamp, tensor._version)
+
+
+def _stamp(array, stamp: int, version: int) -> None:
+    """Record ``(stamp, version)`` for ``array`` and for each array it is a view of."""
+    while array is not None:
         key = id(array)
         entry = mutations.get(key)
         if entry is None or entry[0]() is not array:
@@ -33,11 +47,8 @@ def note_mutation(tensor, array) -> None:
                 ref = weakref.ref(array, lambda _, key=key: mutations.pop(key, None))
             except TypeError:
                 return
-            entry = mutations[key] = (ref, [])
-        stamps = entry[1]
-        stamps.append((stamp, version))
-        if len(stamps) > _KEPT_STAMPS:
-            del stamps[0]
+            entry = mutations[key] = (ref, deque(maxlen=_KEPT_STAMPS))
+        entry[1].append((stamp, version))  # the oldest falls out
         array = getattr(array, "base", None)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..autograd import enable_grad
 from ..autograd.mode import per_thread
-from ..autograd.versions import note_mutation
+from ..autograd.versions import note_mutations
 from ..tensor import Tensor
 
 
@@ -163,8 +163,11 @@ class Optimizer:
         flags = per_thread.flags
         previous = flags.grad_enabled
         flags.grad_enabled = False
+        updated = []  # stamped together at the end, even when a later parameter raises
+        state_of = self.state
+        update = self.update
         try:
-            for group in self.param_groups:
+            for group in self._param_groups:
                 for p in group["params"]:
                     grad = p.grad
                     if grad is None:
@@ -175,20 +178,21 @@ class Optimizer:
                             f"{type(self).__name__}.step(): a parameter of shape {data.shape} "
                             f"has a gradient of shape {g.shape}; they must match."
                         )
-                    state = self.state.get(p)
+                    state = state_of.get(p)
                     if state is None:  # the one place where state is created
-                        state = self.state[p] = self.init_state(data, group)
-                    # the rule never writes into the gradient's array (it may be shared)
-                    u = self.update(data, g, state, group)
-                    # The array's own in-place subtraction, not Tensor.__isub__ and its
-                    # per-call checks (a no-grad update of a leaf is always allowed): views of
-                    # p.data stay valid. Stamped as an in-place change of p, so a graph that
-                    # saved p before this step refuses its backward instead of using new values.
-                    data -= u
+                        state = state_of[p] = self.init_state(data, group)
+                    # The rule never writes into the gradient's array (it may be shared). The
+                    # array's own in-place subtraction, not Tensor.__isub__ and its per-call
+                    # checks (a no-grad update of a leaf is always allowed): views of p.data
+                    # stay valid. Counted as an in-place change of p, so a graph that saved p
+                    # before this step refuses its backward instead of using new values.
+                    data -= update(data, g, state, group)
                     p._version += 1
-                    note_mutation(p, data)
+                    updated.append(p)
         finally:
             flags.grad_enabled = previous
+            if updated:
+                note_mutations(updated)
         return loss
 
     def init_state(self, param: np.ndarray, group: dict) -> dict:
