@@ -165,11 +165,14 @@ class Module:
         seen = set()
         while stack:
             module = stack.pop()
-            if id(module) in seen:
+            key = id(module)
+            if key in seen:
                 continue
-            seen.add(id(module))
+            seen.add(key)
             yield module
-            stack.extend(reversed(module._modules.values()))
+            children = module._modules
+            if children:
+                stack.extend(reversed(children.values()))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()

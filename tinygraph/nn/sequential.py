@@ -91,10 +91,14 @@ class Sequential(Module):
 
     def _dtype(self) -> np.dtype:
         """The dtype of the first parameter (inputs are cast to it), else the default."""
-        for module in self.modules():
-            for p in module._parameters.values():
-                if p is not None:
-                    return p.data.dtype
+        if not self._parameters:  # the usual case, read directly: the first layer's own
+            for layer in self._modules.values():
+                for p in layer._parameters.values():
+                    if p is not None:
+                        return p.data.dtype
+                break
+        for p in self.parameters():
+            return p.data.dtype
         return get_default_dtype()
 
     def _as_input(self, X, dtype=None) -> np.ndarray:
