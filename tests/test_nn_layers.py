@@ -209,6 +209,17 @@ def test_wrong_input_width_names_the_layer_expected_and_got():
         model(np.zeros((2, 4)))
     with pytest.raises(ValueError, match=r"Linear\(in_features=3.*\(6, 2\)"):
         nn.Linear(3, 1)(np.zeros((6, 2)))
+    for x in (np.zeros(()), np.zeros(2), tg.zeros(4, 1, 2)):  # no feature axis, or too short
+        with pytest.raises(ValueError, match=r"Linear\(in_features=3.*3 features.*got shape"):
+            nn.Linear(3, 1)(x)
+
+
+def test_a_weight_of_another_shape_assigned_later_is_checked_by_the_op():
+    layer = nn.Linear(3, 1)
+    layer.weight = nn.Parameter(np.ones((1, 2)))  # in_features still says 3
+    assert layer(np.ones((4, 2))).shape == (4, 1)
+    with pytest.raises(ValueError, match=r"linear: input of shape \(4, 3\).*weight of shape"):
+        layer(np.ones((4, 3)))
 
 
 def test_float32_layers_stay_float32():

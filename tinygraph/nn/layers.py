@@ -45,13 +45,15 @@ class Linear(Module):
         init.glorot_uniform(self.weight)
 
     def forward(self, x):
-        width = ops._shape(x)[-1:]
-        if width != (self.in_features,):
-            raise ShapeError(
-                f"{self!r}: expected input with {self.in_features} features on its last axis, "
-                f"got shape {ops._shape(x)}."
-            )
-        return F.linear(x, self.weight, self.bias)
+        try:
+            return F.linear(x, self.weight, self.bias)
+        except ShapeError:  # the op checks the widths; say it in the layer's terms
+            if ops._shape(x)[-1:] != (self.in_features,):
+                raise ShapeError(
+                    f"{self!r}: expected input with {self.in_features} features on its last "
+                    f"axis, got shape {ops._shape(x)}."
+                ) from None
+            raise
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
