@@ -51,3 +51,24 @@ def test_keep_where_falls_back_to_where_outside_the_bitwise_case(cond, x):
     want = np.where(cond, x, 0)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_unbroadcast_sums_exactly_the_axes_broadcasting_added(data):
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    # a shape that shape broadcasts to: leading axes added, some length-1 axes stretched
+    leading = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    stretched = tuple(data.draw(st.integers(1, 3)) if n == 1 else n for n in shape)
+    grad = data.draw(hnp.arrays(np.float64, leading + stretched,
+                                elements=st.floats(-10, 10, allow_nan=False)))
+    # the adjoint of broadcasting, by definition: <broadcast(x), grad> = <x, unbroadcast(grad)>
+    want = np.zeros(shape)
+    for index in np.ndindex(*shape):
+        one = np.zeros(shape)
+        one[index] = 1.0
+        want[index] = np.sum(np.broadcast_to(one, grad.shape) * grad)
+    got = xp.unbroadcast(grad, shape)
+    assert got.shape == shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert xp.unbroadcast(grad, grad.shape) is grad  # nothing to sum: the same array

@@ -13,6 +13,7 @@ instead (see ``tinygraph.ops.namespace``), which offers the same names as record
 
 from __future__ import annotations
 
+import functools
 import types
 
 import numpy
@@ -46,17 +47,28 @@ def _unbroadcast(grad, shape):
     Broadcasting copies an input along new leading axes and along axes of length 1, so its
     gradient sums over exactly those axes.
     """
-    if grad.shape == shape:
+    have = grad.shape
+    if have == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = numpy.add.reduce(grad, axis=0 if extra == 1 else tuple(range(extra)))
-        if grad.shape == shape:  # a bias: only leading axes were added
-            return grad
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = numpy.add.reduce(grad, axis=axes, keepdims=True)
+    leading, stretched = _broadcast_axes(have, shape)
+    if leading is not None:
+        grad = numpy.add.reduce(grad, axis=leading)
+    if stretched:
+        grad = numpy.add.reduce(grad, axis=stretched, keepdims=True)
     return grad
+
+
+@functools.lru_cache(maxsize=512)
+def _broadcast_axes(have: tuple, shape: tuple) -> tuple:
+    """Which axes of a ``have``-shaped gradient broadcasting made from an input of ``shape``:
+    the leading axes it added (an int, a tuple, or None), then the axes it stretched from
+    length 1 (a tuple). Remembered: a model meets the same few pairs of shapes every step."""
+    extra = len(have) - len(shape)
+    if extra < 0:  # not a broadcast of shape: nothing to sum (the engine reports the mismatch)
+        return None, ()
+    leading = None if extra == 0 else 0 if extra == 1 else tuple(range(extra))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and have[extra + i] != 1)
+    return leading, stretched
 
 
 # The unsigned integer type with the bits of a float type of each size.

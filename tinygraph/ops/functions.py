@@ -21,7 +21,7 @@ def _data(x):
 
 
 def _ndim(x) -> int:
-    return getattr(_data(x), "ndim", 0)
+    return getattr(x.data if isinstance(x, autograd.Tensor) else x, "ndim", 0)
 
 
 def _shape(x) -> tuple:

@@ -65,17 +65,19 @@ class Sum(_Reduction):
 class Mean(_Reduction):
     """y = mean(x, axis);  dx = g / n broadcast back, n the number of averaged elements."""
 
-    __slots__ = ()
+    __slots__ = ("count",)
     label = "mean"
 
     def forward(self, x):
         self.in_shape = x.shape
         # sum / n is what ndarray.mean computes, without its Python-level wrapper
-        return self.xp.sum(x, axis=self.axis, keepdims=self.keepdims) / _count(x.shape, self.axis)
+        total = self.xp.sum(x, axis=self.axis, keepdims=self.keepdims)
+        # n: each output element sums x.size / total.size inputs (counted when x is empty)
+        self.count = n = x.size // total.size if total.size else _count(x.shape, self.axis)
+        return total / n
 
     def backward(self, g):
-        count = _count(self.in_shape, self.axis)
-        return (self.xp.broadcast_to(self._expand(g) / max(count, 1), self.in_shape),)
+        return (self.xp.broadcast_to(self._expand(g) / max(self.count, 1), self.in_shape),)
 
 
 class Var(_Reduction):
