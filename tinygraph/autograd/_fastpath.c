@@ -1,0 +1,1131 @@
+/* The compiled fast path of the engine: Op.apply and the backward sweep, in C.
+ *
+ * This file is a transcription of two Python functions, and they stay the reference:
+ *
+ *   op_apply(cls, *inputs, **attrs)   is  Op.apply       (tinygraph/autograd/function.py)
+ *   sweep(heap, pending, sinks, ...)  is  engine._sweep  (tinygraph/autograd/engine.py)
+ *
+ * Read those first: every step here is the step of the same name there, in the same order,
+ * and every uncommon case (errors, anomaly mode, hooks, create_graph, user Functions, more
+ * than MAX_INPUTS inputs) calls the very Python helper the Python version calls. What C saves
+ * is the interpreter's cost of the bookkeeping itself: frames, argument tuples, attribute
+ * lookups by name (slots are read at their offsets), the heap's tuples. No array math happens
+ * here; arrays are only passed along, compared by shape and added with `+`, so the
+ * array-namespace seam is untouched.
+ *
+ * Built as an optional extension (setup.py); without it, or with TINYGRAPH_PURE_PYTHON=1 in
+ * the environment, the Python versions run. The test suite runs on both.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#define MAX_INPUTS 8 /* more inputs than this: Op.apply's Python version */
+
+/* -- what install() hands over --------------------------------------------------------- */
+
+static PyTypeObject *Tensor, *Function, *AccumulateGrad, *Flags;
+static PyObject *per_thread;          /* threading.local holding each thread's Flags */
+static PyObject *seq_counter;         /* the itertools.count behind function._next_seq */
+static PyObject *scalar_types;        /* backend.SCALAR_TYPES */
+static PyObject *namespace_by_type;   /* backend._NAMESPACE_BY_TYPE */
+static PyObject *versions;            /* the autograd.versions module */
+static PyObject *output_only, *first_two_inputs;  /* origins of the two common cases */
+/* Python helpers for everything off the hot path */
+static PyObject *python_apply, *namespace_of, *grad_accumulator, *explain_forward_error,
+    *as_output_array, *origins_of, *debug_record, *check_saved_versions, *run_hooks,
+    *call_backward, *note_site, *check_finite, *unbroadcast, *freed_error;
+
+/* slot offsets */
+static Py_ssize_t node_saved, node_origins, node_xp, node_seq, node_shape, node_dtype,
+    node_module;
+static Py_ssize_t tensor_data, tensor_requires_grad, tensor_grad_fn, tensor_accumulator;
+static Py_ssize_t flags_grad_enabled, flags_anomaly, flags_debug, flags_module;
+static Py_ssize_t sink_shape;
+
+static PyObject *s_forward, *s_backward, *s_shape, *s_dtype, *s_array_type, *s_item, *s_hooks,
+    *s_array_io, *s_saved, *s_seq, *s_flags, *s_last_mutation, *s_data, *s_requires_grad,
+    *s_grad_fn, *s_accumulator, *s_getattribute, *s_grad_enabled, *s_anomaly, *s_debug,
+    *s_module, *s_unbroadcast;
+static PyObject *empty_tuple;
+static int installed = 0;
+
+#define SLOT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+
+/* Store a new reference to value in a slot (steals nothing). */
+static inline void
+slot_store(PyObject *obj, Py_ssize_t offset, PyObject *value)
+{
+    PyObject *old = SLOT(obj, offset);
+    Py_INCREF(value);
+    SLOT(obj, offset) = value;
+    Py_XDECREF(old);
+}
+
+/* Store value in a slot, taking over the caller's reference. */
+static inline void
+slot_give(PyObject *obj, Py_ssize_t offset, PyObject *value)
+{
+    PyObject *old = SLOT(obj, offset);
+    SLOT(obj, offset) = value;
+    Py_XDECREF(old);
+}
+
+/* Read a slot as a new reference; an unset slot is read by name, so the class's own rules
+ * (Tensor.__getattr__'s defaults, AttributeError) apply. */
+static inline PyObject *
+slot_read(PyObject *obj, Py_ssize_t offset, PyObject *name)
+{
+    PyObject *value = SLOT(obj, offset);
+    if (value != NULL) {
+        return Py_NewRef(value);
+    }
+    return PyObject_GetAttr(obj, name);
+}
+
+/* The offset of the __slots__ member `name` of `type`. */
+static int
+slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset)
+{
+    PyObject *descr = PyDict_GetItemString(type->tp_dict, name);
+    if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        PyErr_Format(PyExc_TypeError, "_fastpath: %s.%s is not a slot", type->tp_name, name);
+        return -1;
+    }
+    PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != T_OBJECT_EX) {
+        PyErr_Format(PyExc_TypeError, "_fastpath: %s.%s is not an object slot", type->tp_name,
+                     name);
+        return -1;
+    }
+    *offset = member->offset;
+    return 0;
+}
+
+/* -- Tensors whose slots can be read at Tensor's offsets ---------------------------------- */
+
+/* Tensor itself, and subclasses (nn.Parameter) that override none of the attributes read
+ * here nor how attributes are looked up; found once per type and remembered. */
+#define KNOWN_TYPES 8
+static PyTypeObject *plain_tensor_types[KNOWN_TYPES];
+static int n_plain_tensor_types = 0;
+
+static int
+is_plain_tensor_type(PyTypeObject *type)
+{
+    if (type == Tensor) {
+        return 1;
+    }
+    for (int i = 0; i < n_plain_tensor_types; i++) {
+        if (plain_tensor_types[i] == type) {
+            return 1;
+        }
+    }
+    if (n_plain_tensor_types == KNOWN_TYPES || type->tp_getattro != Tensor->tp_getattro) {
+        return 0;
+    }
+    PyObject *names[] = {s_data, s_requires_grad, s_grad_fn, s_accumulator, s_getattribute};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (_PyType_Lookup(type, names[i]) != _PyType_Lookup(Tensor, names[i])) {
+            return 0;
+        }
+    }
+    Py_INCREF(type);
+    plain_tensor_types[n_plain_tensor_types++] = type;
+    return 1;
+}
+
+/* -- one thread's Flags ---------------------------------------------------------------- */
+
+static PyObject *
+thread_flags(void)
+{
+    return PyObject_GetAttr(per_thread, s_flags);
+}
+
+/* Read one of the Flags' slots (new reference). */
+static inline PyObject *
+flag(PyObject *flags, Py_ssize_t offset, PyObject *name)
+{
+    if (Py_IS_TYPE(flags, Flags)) {
+        return slot_read(flags, offset, name);
+    }
+    return PyObject_GetAttr(flags, name);
+}
+
+/* -- Op.apply ------------------------------------------------------------------------- */
+
+/* A new, empty node: calling the class, or its allocator directly when the class keeps
+ * list's own __new__ and __init__ (every built-in op), which is what the call would do. */
+static PyObject *
+new_node(PyObject *cls)
+{
+    if (PyType_Check(cls)) {
+        PyTypeObject *type = (PyTypeObject *)cls;
+        if (type->tp_new == PyList_Type.tp_new && type->tp_init == PyList_Type.tp_init) {
+            return type->tp_alloc(type, 0);
+        }
+    }
+    return PyObject_CallNoArgs(cls);
+}
+
+/* One input: its array (`.data`, or a NumPy scalar as the Python number it stands for) and
+ * its graph position (its node, a leaf's sink, or NULL for None). New references. */
+static int
+unwrap_input(PyObject *x, PyObject **array, PyObject **parent)
+{
+    *parent = NULL;
+    PyTypeObject *type = Py_TYPE(x);
+    if (type == Tensor || PyType_IsSubtype(type, Tensor)) {
+        int plain = is_plain_tensor_type(type);
+        PyObject *requires_grad = plain ? slot_read(x, tensor_requires_grad, s_requires_grad)
+                                        : PyObject_GetAttr(x, s_requires_grad);
+        if (requires_grad == NULL) {
+            return -1;
+        }
+        int wanted = PyObject_IsTrue(requires_grad);
+        Py_DECREF(requires_grad);
+        if (wanted < 0) {
+            return -1;
+        }
+        if (wanted) {
+            PyObject *p = plain ? slot_read(x, tensor_grad_fn, s_grad_fn)
+                                : PyObject_GetAttr(x, s_grad_fn);
+            if (p == NULL) {
+                return -1;
+            }
+            if (p == Py_None) {
+                Py_DECREF(p);
+                if (plain) {
+                    p = SLOT(x, tensor_accumulator); /* unset reads as None */
+                    Py_XINCREF(p);
+                }
+                else {
+                    p = PyObject_GetAttr(x, s_accumulator);
+                    if (p == NULL) {
+                        return -1;
+                    }
+                }
+                int missing = p == NULL || p == Py_None;
+                if (!missing) {
+                    missing = PyObject_Not(p);
+                    if (missing < 0) {
+                        Py_DECREF(p);
+                        return -1;
+                    }
+                }
+                if (missing) {
+                    Py_XDECREF(p);
+                    p = PyObject_CallOneArg(grad_accumulator, x);
+                    if (p == NULL) {
+                        return -1;
+                    }
+                }
+            }
+            *parent = p;
+        }
+        *array = plain ? slot_read(x, tensor_data, s_data) : PyObject_GetAttr(x, s_data);
+        if (*array == NULL) {
+            Py_CLEAR(*parent);
+            return -1;
+        }
+        return 0;
+    }
+    int scalar = PySet_Contains(scalar_types, (PyObject *)type);
+    if (scalar < 0) {
+        return -1;
+    }
+    if (scalar) {
+        *array = PyObject_CallMethodNoArgs(x, s_item);
+        return *array == NULL ? -1 : 0;
+    }
+    *array = Py_NewRef(x);
+    return 0;
+}
+
+/* `raise explain_forward_error(cls, exc, arrays) from exc`, with the error being handled. */
+static void
+explain_error(PyObject *cls, PyObject *arrays)
+{
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(exc, tb);
+    }
+    PyObject *err = PyObject_CallFunctionObjArgs(explain_forward_error, cls, exc, arrays, NULL);
+    if (err == NULL) {
+        Py_XDECREF(type);
+        Py_XDECREF(exc);
+        Py_XDECREF(tb);
+        return;
+    }
+    if (!PyExceptionInstance_Check(err)) {
+        Py_DECREF(err);
+        PyErr_Restore(type, exc, tb);
+        return;
+    }
+    if (err != exc) { /* raising while exc is handled makes it the context */
+        PyException_SetContext(err, Py_NewRef(exc));
+    }
+    PyException_SetCause(err, exc); /* takes the reference; sets __suppress_context__ */
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(err)), err, NULL);
+}
+
+/* node.origins, worked out as Op.apply does: the two common cases inline, the rest by
+ * function._origins. 0 on success. */
+static int
+set_origins(PyObject *node, PyObject *saved, PyObject *arrays, PyObject *out)
+{
+    PyObject *origins = NULL;
+    if (PyTuple_CheckExact(saved)) {
+        Py_ssize_t n = PyTuple_GET_SIZE(saved);
+        if (n == 1 && PyTuple_GET_ITEM(saved, 0) == out) {
+            origins = Py_NewRef(output_only);
+        }
+        else if (n == 2 && PyTuple_GET_SIZE(arrays) >= 2
+                 && PyTuple_GET_ITEM(saved, 0) == PyTuple_GET_ITEM(arrays, 0)
+                 && PyTuple_GET_ITEM(saved, 1) == PyTuple_GET_ITEM(arrays, 1)) {
+            origins = Py_NewRef(first_two_inputs);
+        }
+    }
+    if (origins == NULL) {
+        origins = PyObject_CallFunctionObjArgs(origins_of, saved, arrays, out, NULL);
+        if (origins == NULL) {
+            return -1;
+        }
+    }
+    slot_give(node, node_origins, origins);
+    return 0;
+}
+
+static PyObject *
+op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (!installed || nargs < 2 || nargs - 1 > MAX_INPUTS) {
+        if (nargs < 1 || !installed) {
+            PyErr_SetString(PyExc_TypeError, "_fastpath.op_apply(cls, *inputs, **attrs)");
+            return NULL;
+        }
+        return PyObject_Vectorcall(python_apply, args, nargsf, kwnames);
+    }
+    PyObject *cls = args[0];
+    PyObject *const *inputs = args + 1;
+    Py_ssize_t n = nargs - 1;
+
+    PyObject *node = new_node(cls);
+    if (node == NULL) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(node, Function)) { /* its slots are written at their offsets */
+        PyErr_Format(PyExc_TypeError, "_fastpath.op_apply: %R did not make a graph node", cls);
+        Py_DECREF(node);
+        return NULL;
+    }
+    PyObject *arrays = NULL, *parents[MAX_INPUTS] = {NULL}, *xp = NULL, *out = NULL,
+             *t = NULL, *flags = NULL;
+    int recording = 0;
+
+    if (kwnames != NULL) { /* keyword attributes (axis, keepdims, ...) live on the node */
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
+            if (PyObject_SetAttr(node, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) {
+                goto fail;
+            }
+        }
+    }
+
+    /* Per input: its array, and its graph position (None when it needs no gradient). */
+    arrays = PyTuple_New(n);
+    if (arrays == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *array;
+        if (unwrap_input(inputs[i], &array, &parents[i]) < 0) {
+            goto fail;
+        }
+        PyTuple_SET_ITEM(arrays, i, array);
+        recording |= parents[i] != NULL;
+    }
+
+    xp = PyDict_GetItemWithError(namespace_by_type, (PyObject *)Py_TYPE(PyTuple_GET_ITEM(arrays, 0)));
+    if (xp != NULL) {
+        Py_INCREF(xp);
+    }
+    else if (PyErr_Occurred()) {
+        goto fail;
+    }
+    else {
+        xp = PyObject_Call(namespace_of, arrays, NULL);
+        if (xp == NULL) {
+            goto fail;
+        }
+    }
+    slot_store(node, node_xp, xp);
+    slot_store(node, node_saved, empty_tuple);
+
+    {
+        PyObject *stack[1 + 1 + MAX_INPUTS]; /* one spare slot in front: ARGUMENTS_OFFSET */
+        stack[1] = node;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            stack[2 + i] = PyTuple_GET_ITEM(arrays, i);
+        }
+        out = PyObject_VectorcallMethod(s_forward, stack + 1,
+                                        (size_t)(n + 1) | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    if (out == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_TypeError)
+            || PyErr_ExceptionMatches(PyExc_IndexError)) {
+            explain_error(cls, arrays);
+        }
+        goto fail;
+    }
+    {
+        PyObject *array_type = PyObject_GetAttr(xp, s_array_type);
+        if (array_type == NULL) {
+            goto fail;
+        }
+        int is_array = (PyObject *)Py_TYPE(out) == array_type;
+        Py_DECREF(array_type);
+        if (!is_array) {
+            PyObject *fixed = PyObject_CallFunctionObjArgs(as_output_array, node, out, xp, NULL);
+            if (fixed == NULL) {
+                goto fail;
+            }
+            Py_SETREF(out, fixed);
+        }
+    }
+
+    t = Tensor->tp_alloc(Tensor, 0);
+    if (t == NULL) {
+        goto fail;
+    }
+    slot_store(t, tensor_data, out);
+    int enabled = 0;
+    if (recording) {
+        flags = thread_flags();
+        if (flags == NULL) {
+            goto fail;
+        }
+        PyObject *grad_enabled = flag(flags, flags_grad_enabled, s_grad_enabled);
+        if (grad_enabled == NULL) {
+            goto fail;
+        }
+        enabled = PyObject_IsTrue(grad_enabled);
+        Py_DECREF(grad_enabled);
+        if (enabled < 0) {
+            goto fail;
+        }
+    }
+    if (!enabled) {
+        slot_store(t, tensor_requires_grad, Py_False);
+        slot_store(t, tensor_grad_fn, Py_None);
+        goto done;
+    }
+
+    /* Recording: the node becomes the list of its parents, numbered and described. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyList_Append(node, parents[i] != NULL ? parents[i] : Py_None) < 0) {
+            goto fail;
+        }
+    }
+    {
+        PyObject *seq = Py_TYPE(seq_counter)->tp_iternext(seq_counter);
+        if (seq == NULL) {
+            goto fail;
+        }
+        slot_give(node, node_seq, seq);
+        PyObject *shape = PyObject_GetAttr(out, s_shape);
+        if (shape == NULL) {
+            goto fail;
+        }
+        slot_give(node, node_shape, shape);
+        PyObject *dtype = PyObject_GetAttr(out, s_dtype);
+        if (dtype == NULL) {
+            goto fail;
+        }
+        slot_give(node, node_dtype, dtype);
+        PyObject *running = flag(flags, flags_module, s_module);
+        if (running == NULL) {
+            goto fail;
+        }
+        slot_give(node, node_module, running);
+        PyObject *debug = flag(flags, flags_debug, s_debug);
+        if (debug == NULL) {
+            goto fail;
+        }
+        int debugging = PyObject_IsTrue(debug);
+        Py_DECREF(debug);
+        if (debugging < 0) {
+            goto fail;
+        }
+        if (debugging) {
+            PyObject *r = PyObject_CallFunctionObjArgs(debug_record, node, arrays, NULL);
+            if (r == NULL) {
+                goto fail;
+            }
+            Py_DECREF(r);
+        }
+    }
+    {
+        PyObject *saved = slot_read(node, node_saved, s_saved);
+        if (saved == NULL) {
+            goto fail;
+        }
+        int nonempty = PyObject_IsTrue(saved);
+        if (nonempty > 0) {
+            nonempty = set_origins(node, saved, arrays, out) < 0 ? -1 : 1;
+        }
+        Py_DECREF(saved);
+        if (nonempty < 0) {
+            goto fail;
+        }
+    }
+    slot_store(t, tensor_requires_grad, Py_True);
+    slot_store(t, tensor_grad_fn, node);
+
+done:
+    Py_DECREF(node);
+    Py_DECREF(arrays);
+    Py_DECREF(xp);
+    Py_DECREF(out);
+    Py_XDECREF(flags);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_XDECREF(parents[i]);
+    }
+    return t;
+
+fail:
+    Py_DECREF(node);
+    Py_XDECREF(arrays);
+    Py_XDECREF(xp);
+    Py_XDECREF(out);
+    Py_XDECREF(t);
+    Py_XDECREF(flags);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_XDECREF(parents[i]);
+    }
+    return NULL;
+}
+
+/* Op.save(self, *values): self.saved = values. A method of Function's instances (the type is
+ * checked by the method descriptor that wraps it), so the slot's offset is valid. */
+static PyObject *
+op_save(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *values = PyTuple_New(nargs);
+    if (values == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        PyTuple_SET_ITEM(values, i, Py_NewRef(args[i]));
+    }
+    slot_give(self, node_saved, values);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef save_def = {
+    "save", (PyCFunction)(void (*)(void))op_save, METH_FASTCALL,
+    "save(*values): keep what the backward needs in self.saved (Op.save, compiled).",
+};
+
+/* -- the backward sweep --------------------------------------------------------------- */
+
+/* A max-heap of nodes by creation number: engine._sweep's heapq of (-seq, node). */
+typedef struct {
+    long long seq;
+    PyObject *node; /* strong reference */
+} Entry;
+
+typedef struct {
+    Entry *items;
+    Py_ssize_t size, capacity;
+} Heap;
+
+static int
+heap_push(Heap *heap, long long seq, PyObject *node)
+{
+    if (heap->size == heap->capacity) {
+        Py_ssize_t capacity = heap->capacity ? 2 * heap->capacity : 64;
+        Entry *items = PyMem_Realloc(heap->items, (size_t)capacity * sizeof(Entry));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        heap->items = items;
+        heap->capacity = capacity;
+    }
+    Py_ssize_t i = heap->size++;
+    while (i > 0) {
+        Py_ssize_t up = (i - 1) / 2;
+        if (heap->items[up].seq >= seq) {
+            break;
+        }
+        heap->items[i] = heap->items[up];
+        i = up;
+    }
+    heap->items[i].seq = seq;
+    heap->items[i].node = Py_NewRef(node);
+    return 0;
+}
+
+/* The node with the highest number (the caller owns the reference), and its number. */
+static PyObject *
+heap_pop(Heap *heap, long long *seq)
+{
+    Entry top = heap->items[0];
+    Entry last = heap->items[--heap->size];
+    Py_ssize_t i = 0, n = heap->size;
+    for (;;) {
+        Py_ssize_t child = 2 * i + 1;
+        if (child >= n) {
+            break;
+        }
+        if (child + 1 < n && heap->items[child + 1].seq > heap->items[child].seq) {
+            child++;
+        }
+        if (heap->items[child].seq <= last.seq) {
+            break;
+        }
+        heap->items[i] = heap->items[child];
+        i = child;
+    }
+    if (n > 0) {
+        heap->items[i] = last;
+    }
+    *seq = top.seq;
+    return top.node;
+}
+
+static void
+heap_clear(Heap *heap)
+{
+    for (Py_ssize_t i = 0; i < heap->size; i++) {
+        Py_DECREF(heap->items[i].node);
+    }
+    PyMem_Free(heap->items);
+}
+
+/* A node's creation number, -1 with an error set on failure. Only graph nodes go on the
+ * heap: their slots are read at their offsets. */
+static long long
+seq_of(PyObject *node)
+{
+    if (!PyObject_TypeCheck(node, Function)) {
+        PyErr_Format(PyExc_TypeError, "backward: %R is not a graph node", node);
+        return -1;
+    }
+    PyObject *seq = slot_read(node, node_seq, s_seq);
+    if (seq == NULL) {
+        return -1;
+    }
+    long long value = PyLong_AsLongLong(seq);
+    Py_DECREF(seq);
+    return value == -1 && PyErr_Occurred() ? -1 : value;
+}
+
+/* The shape a gradient for `parent` must have: its output's (or its leaf's) shape. */
+static PyObject *
+shape_of(PyObject *parent)
+{
+    if (Py_IS_TYPE(parent, AccumulateGrad)) {
+        return slot_read(parent, sink_shape, s_shape);
+    }
+    if (PyObject_TypeCheck(parent, Function)) {
+        return slot_read(parent, node_shape, s_shape);
+    }
+    return PyObject_GetAttr(parent, s_shape);
+}
+
+/* The `except Exception as exc: _note_site(exc, node); raise` around a node's backward. */
+static void
+note_failure(PyObject *node)
+{
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+        return;
+    }
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(exc, tb);
+    }
+    PyObject *r = PyObject_CallFunctionObjArgs(note_site, exc, node, NULL);
+    if (r == NULL) { /* the helper failed: its error, in the context of the first one */
+        PyObject *type2, *exc2, *tb2;
+        PyErr_Fetch(&type2, &exc2, &tb2);
+        PyErr_NormalizeException(&type2, &exc2, &tb2);
+        PyException_SetContext(exc2, Py_NewRef(exc));
+        Py_XDECREF(type);
+        Py_XDECREF(exc);
+        Py_XDECREF(tb);
+        PyErr_Restore(type2, exc2, tb2);
+        return;
+    }
+    Py_DECREF(r);
+    PyErr_Restore(type, exc, tb);
+}
+
+/* Run one node's backward (the fast path for built-in ops on arrays, else the Python
+ * engine's _call_backward). */
+static PyObject *
+node_backward(PyObject *node, PyObject *grad, int fast, PyObject *create_graph)
+{
+    if (fast) {
+        PyObject *array_io = PyObject_GetAttr(node, s_array_io);
+        if (array_io == NULL) {
+            return NULL;
+        }
+        int arrays = PyObject_IsTrue(array_io);
+        Py_DECREF(array_io);
+        if (arrays < 0) {
+            return NULL;
+        }
+        if (arrays) {
+            PyObject *saved = slot_read(node, node_saved, s_saved);
+            if (saved == NULL) {
+                return NULL;
+            }
+            Py_DECREF(saved);
+            if (saved == Py_None) {
+                PyObject *err = PyObject_CallOneArg(freed_error, node);
+                if (err != NULL) {
+                    PyErr_SetObject((PyObject *)Py_TYPE(err), err);
+                    Py_DECREF(err);
+                }
+                return NULL;
+            }
+            PyObject *stack[3] = {NULL, node, grad};
+            return PyObject_VectorcallMethod(s_backward, stack + 1,
+                                             2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        }
+    }
+    return PyObject_CallFunctionObjArgs(call_backward, node, grad, create_graph, NULL);
+}
+
+/* engine._unbroadcast: g summed down to shape. On arrays, the namespace's unbroadcast is
+ * called directly; the Python helper runs under create_graph, and to explain a mismatch. */
+static PyObject *
+sum_to_shape(PyObject *node, PyObject *g, PyObject *shape, int fast, PyObject *create_graph)
+{
+    PyObject *xp = fast ? SLOT(node, node_xp) : NULL;
+    if (xp != NULL) {
+        PyObject *args[4] = {NULL, xp, g, shape};
+        PyObject *reduced = PyObject_VectorcallMethod(s_unbroadcast, args + 1,
+                                                      3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        if (reduced == NULL) {
+            return NULL;
+        }
+        PyObject *reduced_shape = PyObject_GetAttr(reduced, s_shape);
+        int fits = reduced_shape == NULL ? -1 : PyObject_RichCompareBool(reduced_shape, shape,
+                                                                         Py_EQ);
+        Py_XDECREF(reduced_shape);
+        if (fits != 0) {
+            if (fits < 0) {
+                Py_CLEAR(reduced);
+            }
+            return reduced;
+        }
+        Py_DECREF(reduced);
+    }
+    return PyObject_CallFunctionObjArgs(unbroadcast, node, g, shape, create_graph, NULL);
+}
+
+/* Send gradient g (a new reference, consumed) to parent: sum it into pending, or make the
+ * parent pending (a sink, or a node on the heap). */
+static int
+deliver(PyObject *node, PyObject *parent, PyObject *g, PyObject *pending, PyObject *sinks,
+        Heap *heap, int fast, PyObject *create_graph)
+{
+    PyObject *g_shape = PyObject_GetAttr(g, s_shape);
+    PyObject *shape = g_shape != NULL ? shape_of(parent) : NULL;
+    if (shape == NULL) {
+        Py_XDECREF(g_shape);
+        Py_DECREF(g);
+        return -1;
+    }
+    int differs = PyObject_RichCompareBool(g_shape, shape, Py_NE);
+    Py_DECREF(g_shape);
+    if (differs > 0) {
+        Py_SETREF(g, sum_to_shape(node, g, shape, fast, create_graph));
+    }
+    Py_DECREF(shape);
+    if (differs < 0 || g == NULL) {
+        Py_XDECREF(g);
+        return -1;
+    }
+    PyObject *previous = PyDict_GetItemWithError(pending, parent);
+    int status;
+    if (previous != NULL) {
+        PyObject *sum = PyNumber_Add(previous, g);
+        status = sum == NULL ? -1 : PyDict_SetItem(pending, parent, sum);
+        Py_XDECREF(sum);
+    }
+    else if (PyErr_Occurred()) {
+        status = -1;
+    }
+    else {
+        status = PyDict_SetItem(pending, parent, g);
+        if (status == 0) {
+            if (Py_IS_TYPE(parent, AccumulateGrad)) {
+                status = PyList_Append(sinks, parent);
+            }
+            else {
+                long long seq = seq_of(parent);
+                status = seq == -1 && PyErr_Occurred() ? -1 : heap_push(heap, seq, parent);
+            }
+        }
+    }
+    Py_DECREF(g);
+    return status;
+}
+
+/* Run every node's backward, highest creation number first: engine._sweep. */
+static PyObject *
+sweep(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!installed || nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_fastpath.sweep(heap, pending, sinks, retain_graph, create_graph, "
+                        "capture)");
+        return NULL;
+    }
+    PyObject *heap_list = args[0], *pending = args[1], *sinks = args[2];
+    PyObject *capture = args[5], *create_graph = args[4];
+    int retain_graph = PyObject_IsTrue(args[3]);
+    int fast = PyObject_Not(create_graph);
+    if (retain_graph < 0 || fast < 0 || !PyList_Check(heap_list) || !PyDict_Check(pending)
+        || !PyList_Check(sinks)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "_fastpath.sweep: heap, pending, sinks must be "
+                                             "a list, a dict and a list");
+        }
+        return NULL;
+    }
+    Heap heap = {NULL, 0, 0};
+    PyObject *node = NULL, *grad = NULL, *grads = NULL;
+    long long last_mutation;
+    int checking_finite;
+    {
+        PyObject *flags = thread_flags();
+        PyObject *anomaly = flags != NULL ? flag(flags, flags_anomaly, s_anomaly) : NULL;
+        Py_XDECREF(flags);
+        if (anomaly == NULL) {
+            return NULL;
+        }
+        checking_finite = PyObject_IsTrue(anomaly);
+        Py_DECREF(anomaly);
+        PyObject *last = PyObject_GetAttr(versions, s_last_mutation);
+        if (checking_finite < 0 || last == NULL) {
+            Py_XDECREF(last);
+            return NULL;
+        }
+        last_mutation = PyLong_AsLongLong(last); /* nodes recorded after it cannot be stale */
+        Py_DECREF(last);
+        if (last_mutation == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    /* the heap so far: run_backward's (-seq, node) entries for the roots */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(heap_list); i++) {
+        PyObject *entry = PyList_GET_ITEM(heap_list, i);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2) {
+            PyErr_SetString(PyExc_TypeError, "_fastpath.sweep: heap entries are (-seq, node)");
+            goto fail;
+        }
+        long long seq = seq_of(PyTuple_GET_ITEM(entry, 1));
+        if ((seq == -1 && PyErr_Occurred())
+            || heap_push(&heap, seq, PyTuple_GET_ITEM(entry, 1)) < 0) {
+            goto fail;
+        }
+    }
+    if (PyList_SetSlice(heap_list, 0, PyList_GET_SIZE(heap_list), NULL) < 0) {
+        goto fail;
+    }
+
+    while (heap.size > 0) {
+        long long seq;
+        node = heap_pop(&heap, &seq);
+        {
+            PyObject *saved = slot_read(node, node_saved, s_saved);
+            if (saved == NULL) {
+                goto fail;
+            }
+            int check = seq < last_mutation ? PyObject_IsTrue(saved) : 0;
+            Py_DECREF(saved);
+            if (check < 0) {
+                goto fail;
+            }
+            if (check) {
+                PyObject *r = PyObject_CallOneArg(check_saved_versions, node);
+                if (r == NULL) {
+                    goto fail;
+                }
+                Py_DECREF(r);
+            }
+        }
+        grad = PyDict_GetItemWithError(pending, node);
+        if (grad == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, node);
+            }
+            goto fail;
+        }
+        Py_INCREF(grad);
+        if (PyDict_DelItem(pending, node) < 0) {
+            goto fail;
+        }
+        {
+            PyObject *hooks = PyObject_GetAttr(node, s_hooks);
+            if (hooks == NULL) {
+                goto fail;
+            }
+            if (hooks != Py_None) {
+                PyObject *hooked = PyObject_CallFunctionObjArgs(run_hooks, hooks, grad,
+                                                                create_graph, NULL);
+                Py_DECREF(hooks);
+                if (hooked == NULL) {
+                    goto fail;
+                }
+                Py_SETREF(grad, hooked);
+            }
+            else {
+                Py_DECREF(hooks);
+            }
+        }
+        if (capture != Py_None) {
+            int wanted = PySequence_Contains(capture, node);
+            if (wanted < 0 || (wanted && PyObject_SetItem(capture, node, grad) < 0)) {
+                goto fail;
+            }
+        }
+        grads = node_backward(node, grad, fast, create_graph);
+        if (grads == NULL) {
+            note_failure(node);
+            goto fail;
+        }
+        if (!retain_graph) {
+            slot_store(node, node_saved, Py_None);
+        }
+        if (checking_finite) {
+            PyObject *r = PyObject_CallFunctionObjArgs(check_finite, node, grads, NULL);
+            if (r == NULL) {
+                goto fail;
+            }
+            Py_DECREF(r);
+        }
+        /* zip(node, grads): a node is the list of its parents */
+        PyObject *sequence = PySequence_Fast(grads, "a backward must return a tuple of "
+                                                    "gradients");
+        if (sequence == NULL) {
+            goto fail;
+        }
+        Py_SETREF(grads, sequence);
+        Py_ssize_t n = PyList_GET_SIZE(node);
+        if (PySequence_Fast_GET_SIZE(grads) < n) {
+            n = PySequence_Fast_GET_SIZE(grads);
+        }
+        for (Py_ssize_t i = 0; i < n && i < PyList_GET_SIZE(node); i++) {
+            PyObject *parent = PyList_GET_ITEM(node, i);
+            PyObject *g = PySequence_Fast_GET_ITEM(grads, i);
+            if (parent == Py_None || g == Py_None) {
+                continue;
+            }
+            Py_INCREF(parent);
+            int status = deliver(node, parent, Py_NewRef(g), pending, sinks, &heap, fast,
+                                 create_graph);
+            Py_DECREF(parent);
+            if (status < 0) {
+                goto fail;
+            }
+        }
+        Py_CLEAR(grads);
+        Py_CLEAR(grad);
+        Py_CLEAR(node);
+    }
+    heap_clear(&heap);
+    Py_RETURN_NONE;
+
+fail:
+    Py_XDECREF(grads);
+    Py_XDECREF(grad);
+    Py_XDECREF(node);
+    heap_clear(&heap);
+    return NULL;
+}
+
+/* -- installation --------------------------------------------------------------------- */
+
+static int
+take(PyObject *helpers, const char *name, PyObject **target)
+{
+    PyObject *value = PyDict_GetItemString(helpers, name);
+    if (value == NULL) {
+        PyErr_Format(PyExc_KeyError, "_fastpath.install: missing %s", name);
+        return -1;
+    }
+    Py_XSETREF(*target, Py_NewRef(value));
+    return 0;
+}
+
+static int
+take_type(PyObject *helpers, const char *name, PyTypeObject **target)
+{
+    PyObject *value = NULL;
+    if (take(helpers, name, &value) < 0) {
+        return -1;
+    }
+    if (!PyType_Check(value)) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "_fastpath.install: %s must be a class", name);
+        return -1;
+    }
+    Py_XSETREF(*target, (PyTypeObject *)value);
+    return 0;
+}
+
+static PyObject *
+install(PyObject *Py_UNUSED(module), PyObject *helpers)
+{
+    if (!PyDict_Check(helpers)) {
+        PyErr_SetString(PyExc_TypeError, "_fastpath.install(helpers: dict)");
+        return NULL;
+    }
+    installed = 0;
+    if (take_type(helpers, "Tensor", &Tensor) < 0
+        || take_type(helpers, "Function", &Function) < 0
+        || take_type(helpers, "AccumulateGrad", &AccumulateGrad) < 0
+        || take_type(helpers, "Flags", &Flags) < 0
+        || take(helpers, "per_thread", &per_thread) < 0
+        || take(helpers, "seq_counter", &seq_counter) < 0
+        || take(helpers, "SCALAR_TYPES", &scalar_types) < 0
+        || take(helpers, "NAMESPACE_BY_TYPE", &namespace_by_type) < 0
+        || take(helpers, "versions", &versions) < 0
+        || take(helpers, "OUTPUT_ONLY", &output_only) < 0
+        || take(helpers, "FIRST_TWO_INPUTS", &first_two_inputs) < 0
+        || take(helpers, "python_apply", &python_apply) < 0
+        || take(helpers, "namespace_of", &namespace_of) < 0
+        || take(helpers, "grad_accumulator", &grad_accumulator) < 0
+        || take(helpers, "explain_forward_error", &explain_forward_error) < 0
+        || take(helpers, "as_output_array", &as_output_array) < 0
+        || take(helpers, "origins", &origins_of) < 0
+        || take(helpers, "debug_record", &debug_record) < 0
+        || take(helpers, "check_saved_versions", &check_saved_versions) < 0
+        || take(helpers, "run_hooks", &run_hooks) < 0
+        || take(helpers, "call_backward", &call_backward) < 0
+        || take(helpers, "note_site", &note_site) < 0
+        || take(helpers, "check_finite", &check_finite) < 0
+        || take(helpers, "unbroadcast", &unbroadcast) < 0
+        || take(helpers, "freed_error", &freed_error) < 0) {
+        return NULL;
+    }
+    if (!PyAnySet_Check(scalar_types) || !PyDict_Check(namespace_by_type)
+        || Py_TYPE(seq_counter)->tp_iternext == NULL || !PyTuple_CheckExact(output_only)
+        || !PyTuple_CheckExact(first_two_inputs)
+        || !PyType_IsSubtype(Function, &PyList_Type)) {
+        PyErr_SetString(PyExc_TypeError, "_fastpath.install: unexpected helper types");
+        return NULL;
+    }
+    if (slot_offset(Function, "saved", &node_saved) < 0
+        || slot_offset(Function, "origins", &node_origins) < 0
+        || slot_offset(Function, "xp", &node_xp) < 0
+        || slot_offset(Function, "seq", &node_seq) < 0
+        || slot_offset(Function, "shape", &node_shape) < 0
+        || slot_offset(Function, "dtype", &node_dtype) < 0
+        || slot_offset(Function, "module", &node_module) < 0
+        || slot_offset(Tensor, "data", &tensor_data) < 0
+        || slot_offset(Tensor, "requires_grad", &tensor_requires_grad) < 0
+        || slot_offset(Tensor, "grad_fn", &tensor_grad_fn) < 0
+        || slot_offset(Tensor, "_accumulator", &tensor_accumulator) < 0
+        || slot_offset(Flags, "grad_enabled", &flags_grad_enabled) < 0
+        || slot_offset(Flags, "anomaly", &flags_anomaly) < 0
+        || slot_offset(Flags, "debug", &flags_debug) < 0
+        || slot_offset(Flags, "module", &flags_module) < 0
+        || slot_offset(AccumulateGrad, "shape", &sink_shape) < 0) {
+        return NULL;
+    }
+    for (int i = 0; i < n_plain_tensor_types; i++) {
+        Py_CLEAR(plain_tensor_types[i]);
+    }
+    n_plain_tensor_types = 0;
+    installed = 1;
+    Py_RETURN_NONE;
+}
+
+/* save_method(cls): Op.save as a method of cls (a subclass of Function). */
+static PyObject *
+save_method(PyObject *Py_UNUSED(module), PyObject *cls)
+{
+    if (!installed || !PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, Function)) {
+        PyErr_SetString(PyExc_TypeError, "_fastpath.save_method(cls): cls must be a Function "
+                                         "class, after install()");
+        return NULL;
+    }
+    return PyDescr_NewMethod((PyTypeObject *)cls, &save_def);
+}
+
+static PyMethodDef methods[] = {
+    {"install", (PyCFunction)install, METH_O,
+     "install(helpers): the classes, state and Python helpers the fast path uses."},
+    {"op_apply", (PyCFunction)(void (*)(void))op_apply, METH_FASTCALL | METH_KEYWORDS,
+     "op_apply(cls, *inputs, **attrs): Op.apply, compiled."},
+    {"save_method", (PyCFunction)save_method, METH_O,
+     "save_method(cls): Op.save, compiled, as a method of cls."},
+    {"sweep", (PyCFunction)(void (*)(void))sweep, METH_FASTCALL,
+     "sweep(heap, pending, sinks, retain_graph, create_graph, capture): engine._sweep, "
+     "compiled."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    "_fastpath",
+    "The compiled fast path of Op.apply and the backward sweep (see _fastpath.c).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__fastpath(void)
+{
+#define INTERN(var, text)                                                                   \
+    if ((var = PyUnicode_InternFromString(text)) == NULL) {                                 \
+        return NULL;                                                                        \
+    }
+    INTERN(s_forward, "forward");
+    INTERN(s_backward, "backward");
+    INTERN(s_shape, "shape");
+    INTERN(s_dtype, "dtype");
+    INTERN(s_array_type, "array_type");
+    INTERN(s_item, "item");
+    INTERN(s_hooks, "hooks");
+    INTERN(s_array_io, "array_io");
+    INTERN(s_saved, "saved");
+    INTERN(s_seq, "seq");
+    INTERN(s_flags, "flags");
+    INTERN(s_last_mutation, "last_mutation");
+    INTERN(s_data, "data");
+    INTERN(s_requires_grad, "requires_grad");
+    INTERN(s_grad_fn, "grad_fn");
+    INTERN(s_accumulator, "_accumulator");
+    INTERN(s_getattribute, "__getattribute__");
+    INTERN(s_grad_enabled, "grad_enabled");
+    INTERN(s_anomaly, "anomaly");
+    INTERN(s_debug, "debug");
+    INTERN(s_module, "module");
+    INTERN(s_unbroadcast, "unbroadcast");
+#undef INTERN
+    empty_tuple = PyTuple_New(0);
+    if (empty_tuple == NULL) {
+        return NULL;
+    }
+    return PyModule_Create(&module_def);
+}
