@@ -10,7 +10,9 @@ trivially; the reference counting tests check whichever engine runs.
 
 from __future__ import annotations
 
+import ast
 import gc
+import inspect
 import os
 import sys
 
@@ -24,6 +26,7 @@ from test_engine_fuzz import _run, programs
 import tinygraph as tg
 from tinygraph.autograd import Op, engine, fastpath, toposort
 from tinygraph.ops import elementwise as ew
+from tinygraph.ops import functions as F
 
 PURE = os.environ.get("TINYGRAPH_PURE_PYTHON", "") not in ("", "0")
 
@@ -267,3 +270,52 @@ def test_recording_and_backward_leave_no_references_behind():
     for _ in range(50):
         step()
     assert counts() == before
+
+
+MARKED = {name: f for name, f in vars(F).items() if getattr(f, "applies", None) is not None}
+
+
+def test_functions_marked_as_only_applying_their_op_do_just_that():
+    # the compiled twins on Tensor skip these functions, so each body must be exactly
+    # `return <op>.apply(<its parameters, in order>)`
+    assert {"add", "mul", "matmul", "tanh", "relu", "exp"} <= set(MARKED)
+    for name, function in MARKED.items():
+        tree = ast.parse(inspect.getsource(function).lstrip())
+        (definition,) = tree.body
+        params = [a.arg for a in definition.args.args]
+        body = definition.body[1:] if isinstance(definition.body[0].value, ast.Constant) else \
+            definition.body
+        (statement,) = body
+        call = statement.value
+        assert isinstance(statement, ast.Return) and call.func.attr == "apply", name
+        assert [a.id for a in call.args] == params and not call.keywords, name
+        assert ast.unparse(call.func.value).split(".")[-1] == function.applies.__name__, name
+
+
+# Tensor's operators and methods that are marked functions (compiled twins when built)
+TWINS = {attr: getattr(value, "__wrapped__", value) for attr, value in vars(tg.Tensor).items()
+         if getattr(getattr(value, "__wrapped__", value), "applies", None) is not None}
+
+
+def test_tensor_operators_and_methods_are_the_marked_functions():
+    assert {"__add__", "__mul__", "__matmul__", "__neg__", "tanh", "exp", "relu"} <= set(TWINS)
+    assert set(TWINS.values()) <= set(MARKED.values())
+
+
+@pytest.mark.parametrize("attr", sorted(TWINS))
+def test_tensor_methods_that_only_apply_an_op_call_it_directly(attr):
+    function, method = TWINS[attr], vars(tg.Tensor)[attr]
+    assert _is_compiled_twin(method) is fastpath.ENABLED
+    x = tg.tensor(np.linspace(0.5, 2.0, 4).reshape(2, 2), requires_grad=True)
+    args = [x] * function.__code__.co_argcount
+    got, want = method(*args), function(*args)
+    assert type(got.grad_fn) is type(want.grad_fn) is function.applies
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    bound = getattr(x, attr)  # binds to the tensor like a function
+    np.testing.assert_array_equal(bound(*args[1:]).numpy(), want.numpy())
+    if len(args) == 2:  # keywords go to the Python function
+        np.testing.assert_array_equal(method(x, b=x).numpy(), want.numpy())
+
+
+def _is_compiled_twin(value) -> bool:
+    return type(value).__name__ == "OpFunction"

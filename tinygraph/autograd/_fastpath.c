@@ -1,9 +1,12 @@
-/* The compiled fast path of the engine: Op.apply and the backward sweep, in C.
+/* The compiled fast path of the engine: Op.apply, Op.save and the backward sweep, in C.
  *
- * This file is a transcription of two Python functions, and they stay the reference:
+ * This file is a transcription of Python functions, and they stay the reference:
  *
  *   op_apply(cls, *inputs, **attrs)   is  Op.apply       (tinygraph/autograd/function.py)
+ *   save(self, *values)               is  Op.save        (same file)
  *   sweep(heap, pending, sinks, ...)  is  engine._sweep  (tinygraph/autograd/engine.py)
+ *   OpFunction                        is  a public op function whose whole body is
+ *                                         `return op.apply(...)`  (tinygraph/ops/functions.py)
  *
  * Read those first: every step here is the step of the same name there, in the same order,
  * and every uncommon case (errors, anomaly mode, hooks, create_graph, user Functions, more
@@ -14,7 +17,8 @@
  * array-namespace seam is untouched.
  *
  * Built as an optional extension (setup.py); without it, or with TINYGRAPH_PURE_PYTHON=1 in
- * the environment, the Python versions run. The test suite runs on both.
+ * the environment, the Python versions run (tinygraph/autograd/fastpath.py is the switch).
+ * The test suite runs on both, and tests/test_fastpath.py compares them in one process.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -47,7 +51,7 @@ static Py_ssize_t sink_shape;
 static PyObject *s_forward, *s_backward, *s_shape, *s_dtype, *s_array_type, *s_item, *s_hooks,
     *s_array_io, *s_saved, *s_seq, *s_flags, *s_last_mutation, *s_data, *s_requires_grad,
     *s_grad_fn, *s_accumulator, *s_getattribute, *s_grad_enabled, *s_anomaly, *s_debug,
-    *s_module, *s_unbroadcast;
+    *s_module, *s_unbroadcast, *s_flags_key;
 static PyObject *empty_tuple;
 static int installed = 0;
 
@@ -138,10 +142,34 @@ is_plain_tensor_type(PyTypeObject *type)
 
 /* -- one thread's Flags ---------------------------------------------------------------- */
 
+/* per_thread.flags (new reference). A threading.local lookup costs hundreds of
+ * instructions, so each thread's Flags is also kept in the thread's own state dict, next to
+ * the per_thread object it was read from (a thread's Flags is created once, never replaced). */
 static PyObject *
 thread_flags(void)
 {
-    return PyObject_GetAttr(per_thread, s_flags);
+    PyObject *cache = PyThreadState_GetDict(); /* borrowed; NULL without a thread state */
+    if (cache != NULL) {
+        PyObject *entry = PyDict_GetItemWithError(cache, s_flags_key);
+        if (entry != NULL && PyTuple_CheckExact(entry) && PyTuple_GET_SIZE(entry) == 2
+            && PyTuple_GET_ITEM(entry, 0) == per_thread) {
+            return Py_NewRef(PyTuple_GET_ITEM(entry, 1));
+        }
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    PyObject *flags = PyObject_GetAttr(per_thread, s_flags);
+    if (flags != NULL && cache != NULL) {
+        PyObject *entry = PyTuple_Pack(2, per_thread, flags);
+        if (entry == NULL || PyDict_SetItem(cache, s_flags_key, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_DECREF(flags);
+            return NULL;
+        }
+        Py_DECREF(entry);
+    }
+    return flags;
 }
 
 /* Read one of the Flags' slots (new reference). */
@@ -155,6 +183,24 @@ flag(PyObject *flags, Py_ssize_t offset, PyObject *name)
 }
 
 /* -- Op.apply ------------------------------------------------------------------------- */
+
+/* xp.array_type (borrowed), remembered for the namespace met last: a namespace's array type
+ * never changes, and a program uses one namespace. */
+static PyObject *last_namespace, *last_array_type;
+
+static PyObject *
+namespace_array_type(PyObject *xp)
+{
+    if (xp != last_namespace) {
+        PyObject *array_type = PyObject_GetAttr(xp, s_array_type);
+        if (array_type == NULL) {
+            return NULL;
+        }
+        Py_XSETREF(last_array_type, array_type);
+        Py_XSETREF(last_namespace, Py_NewRef(xp));
+    }
+    return last_array_type;
+}
 
 /* A new, empty node: calling the class, or its allocator directly when the class keeps
  * list's own __new__ and __init__ (every built-in op), which is what the call would do. */
@@ -385,13 +431,11 @@ op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyOb
         goto fail;
     }
     {
-        PyObject *array_type = PyObject_GetAttr(xp, s_array_type);
+        PyObject *array_type = namespace_array_type(xp);
         if (array_type == NULL) {
             goto fail;
         }
-        int is_array = (PyObject *)Py_TYPE(out) == array_type;
-        Py_DECREF(array_type);
-        if (!is_array) {
+        if ((PyObject *)Py_TYPE(out) != array_type) {
             PyObject *fixed = PyObject_CallFunctionObjArgs(as_output_array, node, out, xp, NULL);
             if (fixed == NULL) {
                 goto fail;
@@ -532,6 +576,144 @@ static PyMethodDef save_def = {
     "save", (PyCFunction)(void (*)(void))op_save, METH_FASTCALL,
     "save(*values): keep what the backward needs in self.saved (Op.save, compiled).",
 };
+
+/* -- Tensor's operators and methods ---------------------------------------------------- */
+
+/* A compiled twin of a public op function whose whole body is `return op.apply(*args)`
+ * (functions marked with `_applies(op)` in tinygraph/ops/functions.py): it calls op_apply
+ * directly, without the Python frame. It binds to a Tensor as a method does, and any call it
+ * does not expect (keywords, another number of arguments) goes to the Python function. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *op;       /* the Op class */
+    PyObject *function; /* the Python function it stands for */
+    Py_ssize_t nargs;   /* that function's number of positional parameters */
+    vectorcallfunc vectorcall;
+} OpFunction;
+
+static PyObject *
+op_function_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    OpFunction *f = (OpFunction *)self;
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (kwnames != NULL || n != f->nargs || n < 1 || n > MAX_INPUTS) {
+        return PyObject_Vectorcall(f->function, args, nargsf, kwnames);
+    }
+    PyObject *stack[1 + MAX_INPUTS];
+    stack[0] = f->op;
+    memcpy(stack + 1, args, (size_t)n * sizeof(PyObject *));
+    return op_apply(NULL, stack, (size_t)(n + 1), NULL);
+}
+
+static PyObject *
+op_function_bind(PyObject *self, PyObject *obj, PyObject *Py_UNUSED(type))
+{
+    if (obj == NULL || obj == Py_None) {
+        return Py_NewRef(self);
+    }
+    return PyMethod_New(self, obj);
+}
+
+/* Everything else (__doc__, __name__, __wrapped__, ...) is the Python function's. */
+static PyObject *
+op_function_getattr(PyObject *self, PyObject *name)
+{
+    PyObject *value = PyObject_GenericGetAttr(self, name);
+    if (value != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        return value;
+    }
+    PyErr_Clear();
+    return PyObject_GetAttr(((OpFunction *)self)->function, name);
+}
+
+static PyObject *
+op_function_repr(PyObject *self)
+{
+    return PyUnicode_FromFormat("<compiled %R>", ((OpFunction *)self)->function);
+}
+
+static int
+op_function_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(((OpFunction *)self)->op);
+    Py_VISIT(((OpFunction *)self)->function);
+    return 0;
+}
+
+static int
+op_function_clear(PyObject *self)
+{
+    Py_CLEAR(((OpFunction *)self)->op);
+    Py_CLEAR(((OpFunction *)self)->function);
+    return 0;
+}
+
+static void
+op_function_dealloc(PyObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    op_function_clear(self);
+    PyObject_GC_Del(self);
+}
+
+static PyObject *
+op_function_wrapped(PyObject *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(((OpFunction *)self)->function);
+}
+
+static PyObject *
+op_function_doc(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyObject_GetAttrString(((OpFunction *)self)->function, "__doc__");
+}
+
+static PyGetSetDef op_function_getset[] = {
+    {"__wrapped__", op_function_wrapped, NULL, "the Python function", NULL},
+    {"__doc__", op_function_doc, NULL, "the Python function's", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject OpFunctionType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tinygraph.autograd._fastpath.OpFunction",
+    .tp_basicsize = sizeof(OpFunction),
+    .tp_dealloc = op_function_dealloc,
+    .tp_vectorcall_offset = offsetof(OpFunction, vectorcall),
+    .tp_repr = op_function_repr,
+    .tp_call = PyVectorcall_Call,
+    .tp_getattro = op_function_getattr,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL
+                | Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_traverse = op_function_traverse,
+    .tp_clear = op_function_clear,
+    .tp_getset = op_function_getset,
+    .tp_descr_get = op_function_bind,
+};
+
+/* op_function(op, function): the compiled twin of function, a Python function whose body
+ * is `return op.apply(<its positional parameters, in order>)`. */
+static PyObject *
+op_function(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!installed || nargs != 2 || !PyType_Check(args[0])
+        || !PyType_IsSubtype((PyTypeObject *)args[0], Function) || !PyFunction_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "_fastpath.op_function(op, function): an Op class and "
+                                         "a Python function, after install()");
+        return NULL;
+    }
+    PyCodeObject *code = (PyCodeObject *)PyFunction_GetCode(args[1]);
+    OpFunction *f = PyObject_GC_New(OpFunction, &OpFunctionType);
+    if (f == NULL) {
+        return NULL;
+    }
+    f->op = Py_NewRef(args[0]);
+    f->function = Py_NewRef(args[1]);
+    f->nargs = code->co_argcount;
+    f->vectorcall = op_function_call;
+    PyObject_GC_Track(f);
+    return (PyObject *)f;
+}
 
 /* -- the backward sweep --------------------------------------------------------------- */
 
@@ -1073,6 +1255,8 @@ static PyMethodDef methods[] = {
      "install(helpers): the classes, state and Python helpers the fast path uses."},
     {"op_apply", (PyCFunction)(void (*)(void))op_apply, METH_FASTCALL | METH_KEYWORDS,
      "op_apply(cls, *inputs, **attrs): Op.apply, compiled."},
+    {"op_function", (PyCFunction)(void (*)(void))op_function, METH_FASTCALL,
+     "op_function(op, function): a compiled twin of a function that only calls op.apply."},
     {"save_method", (PyCFunction)save_method, METH_O,
      "save_method(cls): Op.save, compiled, as a method of cls."},
     {"sweep", (PyCFunction)(void (*)(void))sweep, METH_FASTCALL,
@@ -1122,9 +1306,10 @@ PyInit__fastpath(void)
     INTERN(s_debug, "debug");
     INTERN(s_module, "module");
     INTERN(s_unbroadcast, "unbroadcast");
+    INTERN(s_flags_key, "tinygraph.autograd._fastpath: this thread's Flags");
 #undef INTERN
     empty_tuple = PyTuple_New(0);
-    if (empty_tuple == NULL) {
+    if (empty_tuple == NULL || PyType_Ready(&OpFunctionType) < 0) {
         return NULL;
     }
     return PyModule_Create(&module_def);

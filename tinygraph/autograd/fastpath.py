@@ -1,15 +1,18 @@
 """The switch between the compiled fast path and the pure-Python engine.
 
-Two functions run for every op: ``Op.apply`` (recording, ``function.py``) and ``_sweep`` (the
-backward pass, ``engine.py``). Their Python versions are the reference: they are what the
-docs describe and what a reader should read. ``_fastpath.c`` is a line-by-line transcription
-of both into C, built when tinygraph is installed (``setup.py``; optional: without a C
-compiler the build goes on without it). When it is there, :func:`install` puts it in place
-of the two Python functions; everything else, every op's forward and backward included,
-stays Python, and every uncommon case the C code meets calls the same Python helper.
+Every op runs through ``Op.apply`` and ``Op.save`` (recording, ``function.py``) and, in the
+backward pass, through ``_sweep`` (``engine.py``). Their Python versions are the reference:
+they are what the docs describe and what a reader should read. ``_fastpath.c`` transcribes
+them into C, step for step, and is built when tinygraph is installed (``setup.py``; optional:
+without a C compiler the build goes on without it). When it is there, :func:`install` puts
+the compiled versions in their place, and gives Tensor's operators and methods that only
+call an op's ``apply`` (``x * y``, ``x.tanh()``: functions marked ``_applies`` in
+``ops/functions.py``) a compiled twin that calls it directly. Everything else, every op's
+forward and backward included, stays Python, and every uncommon case the C code meets (errors,
+hooks, anomaly mode, create_graph, user Functions) calls the same Python helper.
 
 Set ``TINYGRAPH_PURE_PYTHON=1`` in the environment before importing tinygraph to run the
-Python versions (the test suite runs once each way). ``ENABLED`` tells which one runs.
+Python versions (``make test`` runs the suite once each way). ``ENABLED`` tells which runs.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 
 ENABLED = False  # True once the compiled fast path is installed
 _python_versions: dict = {}  # what install() replaced: name -> the Python function
+_tensor_methods: dict = {}  # Tensor attributes install() replaced: name -> the Python function
 
 
 def _compiled_module():
@@ -33,7 +37,8 @@ def _compiled_module():
 
 
 def install() -> bool:
-    """Swap the compiled ``Op.apply`` and sweep in (once the Tensor class is registered)."""
+    """Swap the compiled ``Op.apply``, ``Op.save``, sweep and Tensor methods in (once the
+    Tensor class is registered)."""
     global ENABLED
     compiled = _compiled_module()
     if compiled is None:
@@ -74,25 +79,38 @@ def install() -> bool:
     op.apply = classmethod(compiled.op_apply)
     op.save = compiled.save_method(op)
     engine._sweep = compiled.sweep
+    # Tensor's operators and methods that only call an op's apply (marked by functions.py's
+    # _applies) call the compiled apply directly.
+    tensor = function.Tensor
+    for name, value in list(vars(tensor).items()):
+        op_class = getattr(value, "applies", None)
+        if op_class is not None:
+            _tensor_methods[name] = value
+            setattr(tensor, name, compiled.op_function(op_class, value))
     ENABLED = True
     return True
 
 
 @contextlib.contextmanager
 def python_engine():
-    """Run the pure-Python ``Op.apply``, ``Op.save`` and sweep inside the block, whatever
-    is installed (the tests compare the two on the same programs). Not thread-safe: it swaps
-    the functions for every thread."""
+    """Run the pure-Python ``Op.apply``, ``Op.save``, sweep and Tensor methods inside the
+    block, whatever is installed (the tests compare the two on the same programs). Not
+    thread-safe: it swaps the functions for every thread."""
     from . import engine, function
 
     if not _python_versions:  # nothing compiled is installed: Python already runs
         yield
         return
-    op = function.Op
+    op, tensor = function.Op, function.Tensor
     compiled = op.__dict__["apply"], op.__dict__["save"], engine._sweep
+    compiled_methods = {name: vars(tensor)[name] for name in _tensor_methods}
     op.apply, op.save = _python_versions["apply"], _python_versions["save"]
     engine._sweep = _python_versions["sweep"]
+    for name, method in _tensor_methods.items():
+        setattr(tensor, name, method)
     try:
         yield
     finally:
         op.apply, op.save, engine._sweep = compiled
+        for name, method in compiled_methods.items():
+            setattr(tensor, name, method)
