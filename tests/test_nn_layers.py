@@ -239,3 +239,19 @@ def test_initializers_given_a_shape_return_new_arrays():
 
 def test_dense_accepts_an_activation_class():
     assert isinstance(nn.Dense(2, 2, activation=nn.Tanh).activation, nn.Tanh)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_linear_gives_an_input_gradient_in_the_inputs_memory_order(order):
+    # Small batches come out of Linear F-ordered ((W x^T)^T); the input gradient follows its
+    # input's order so the elementwise backwards between layers see one layout.
+    rng = np.random.default_rng(0)
+    x_values = np.asarray(rng.standard_normal((6, 4)), order=order)
+    w = tg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    x = tg.tensor(x_values, requires_grad=True)
+    assert x.data.flags[f"{order}_CONTIGUOUS"]
+    g = rng.standard_normal((6, 3))
+    (nn.functional.linear(x, w) * tg.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), g @ w.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), g.T @ x_values, rtol=1e-12)
+    assert x.grad.data.flags[f"{order}_CONTIGUOUS"]

@@ -577,6 +577,31 @@ static PyMethodDef save_def = {
     "save(*values): keep what the backward needs in self.saved (Op.save, compiled).",
 };
 
+/* Function.needs_grad: the node itself (its parents, truthy where an input wants a
+ * gradient), without a Python call. */
+static PyObject *
+node_itself(PyObject *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(self);
+}
+
+static PyGetSetDef needs_grad_def = {
+    "needs_grad", node_itself, NULL,
+    "Per input, truthy exactly when it needs a gradient (the parents themselves).", NULL,
+};
+
+/* needs_grad_property(cls): Function.needs_grad, compiled, for cls (a Function class). */
+static PyObject *
+needs_grad_property(PyObject *Py_UNUSED(module), PyObject *cls)
+{
+    if (!installed || !PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, Function)) {
+        PyErr_SetString(PyExc_TypeError, "_fastpath.needs_grad_property(cls): a Function "
+                                         "class, after install()");
+        return NULL;
+    }
+    return PyDescr_NewGetSet((PyTypeObject *)cls, &needs_grad_def);
+}
+
 /* -- Tensor's operators and methods ---------------------------------------------------- */
 
 /* A compiled twin of a public op function whose whole body is `return op.apply(*args)`
@@ -792,6 +817,29 @@ heap_clear(Heap *heap)
     PyMem_Free(heap->items);
 }
 
+/* node.<name> for an attribute that lives on the class (hooks, array_io) and that a node
+ * overrides only through its __dict__: looked up the way Python does it for a plain class
+ * attribute, without the generic machinery. New reference. */
+static PyObject *
+class_attribute(PyObject *node, PyObject *name)
+{
+    PyObject *value = _PyType_Lookup(Py_TYPE(node), name); /* borrowed */
+    if (value == NULL || Py_TYPE(value)->tp_descr_get != NULL) {
+        return PyObject_GetAttr(node, name); /* a descriptor, or not found: the long way */
+    }
+    PyObject **dict = _PyObject_GetDictPtr(node);
+    if (dict != NULL && *dict != NULL) {
+        PyObject *own = PyDict_GetItemWithError(*dict, name);
+        if (own != NULL) {
+            return Py_NewRef(own);
+        }
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    return Py_NewRef(value);
+}
+
 /* A node's creation number, -1 with an error set on failure. Only graph nodes go on the
  * heap: their slots are read at their offsets. */
 static long long
@@ -858,7 +906,7 @@ static PyObject *
 node_backward(PyObject *node, PyObject *grad, int fast, PyObject *create_graph)
 {
     if (fast) {
-        PyObject *array_io = PyObject_GetAttr(node, s_array_io);
+        PyObject *array_io = class_attribute(node, s_array_io);
         if (array_io == NULL) {
             return NULL;
         }
@@ -1062,7 +1110,7 @@ sweep(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             goto fail;
         }
         {
-            PyObject *hooks = PyObject_GetAttr(node, s_hooks);
+            PyObject *hooks = class_attribute(node, s_hooks);
             if (hooks == NULL) {
                 goto fail;
             }
@@ -1257,6 +1305,8 @@ static PyMethodDef methods[] = {
      "op_apply(cls, *inputs, **attrs): Op.apply, compiled."},
     {"op_function", (PyCFunction)(void (*)(void))op_function, METH_FASTCALL,
      "op_function(op, function): a compiled twin of a function that only calls op.apply."},
+    {"needs_grad_property", (PyCFunction)needs_grad_property, METH_O,
+     "needs_grad_property(cls): Function.needs_grad, compiled, for cls."},
     {"save_method", (PyCFunction)save_method, METH_O,
      "save_method(cls): Op.save, compiled, as a method of cls."},
     {"sweep", (PyCFunction)(void (*)(void))sweep, METH_FASTCALL,

@@ -33,7 +33,9 @@ def _seed(root, gradient, create_graph: bool, what: str):
                 "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
             )
         data = root.data
-        seed = namespace_of(data).asarray(1, dtype=data.dtype).reshape(data.shape)
+        seed = namespace_of(data).asarray(1, dtype=data.dtype)
+        if data.shape:  # (1,), (1, 1), ...: the root's own shape
+            seed = seed.reshape(data.shape)
         return new_tensor(seed, None) if create_graph else seed
     if not isinstance(gradient, Tensor):
         gradient = Tensor(gradient, dtype=root.dtype)
@@ -50,10 +52,13 @@ def _seed(root, gradient, create_graph: bool, what: str):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
     roots = _as_list(tensors)
-    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = [_seed(root, g, create_graph, "backward()") for root, g in zip(roots, grads)]
+    if grad_tensors is None and len(roots) == 1:  # loss.backward(): no list to build
+        seeds = [_seed(roots[0], None, create_graph, "backward()")]
+    else:
+        grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
+        seeds = [_seed(root, g, create_graph, "backward()") for root, g in zip(roots, grads)]
     run_backward(roots, seeds, retain_graph, create_graph)
 
 

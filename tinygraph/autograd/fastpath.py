@@ -78,6 +78,7 @@ def install() -> bool:
     _python_versions.update(apply=python_apply, save=op.__dict__["save"], sweep=engine._sweep)
     op.apply = classmethod(compiled.op_apply)
     op.save = compiled.save_method(op)
+    function.Function.needs_grad = compiled.needs_grad_property(function.Function)
     engine._sweep = compiled.sweep
     # Tensor's operators and methods that only call an op's apply (marked by functions.py's
     # _applies) call the compiled apply directly.

@@ -56,8 +56,16 @@ class Linear(Op):
         x, w = self.saved
         xp = self.xp
         need = self.needs_grad
-        gx = g @ w if need[0] else None
-        gw = None
+        gx = gw = None
+        if need[0]:
+            flags = getattr(x, "flags", None)  # arrays only: under create_graph x is a Tensor
+            if flags is not None and flags.f_contiguous and not flags.c_contiguous:
+                # x is the F-ordered output of the forward's (W x^T)^T: give its gradient the
+                # same order, so the elementwise backwards upstream (ReLU's) see one layout
+                # (mixed C and F orders take twice as long); the product costs the same
+                gx = (w.T @ g.T).T
+            else:
+                gx = g @ w
         if need[1]:
             if g.ndim == 2:  # the common case: (N, out) and (N, in)
                 gw = g.T @ x
