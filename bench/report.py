@@ -52,8 +52,15 @@ def machine_info(quick: bool) -> dict:
         "processor": platform.processor() or platform.machine(),
         "load_before": load_average(),
         "commit": _commit(),
+        "engine": _engine(),
         **_versions(),
     }
+
+
+def _engine() -> str:
+    from tinygraph.autograd import fastpath
+
+    return "compiled fast path" if fastpath.ENABLED else "pure Python (fast path not built)"
 
 
 # -- formatting ----------------------------------------------------------------------------
@@ -117,6 +124,14 @@ def overhead_section(section: dict | None) -> list[str]:
                      fmt(res.get(PT, {}).get(phase)), ratio(tg, np_), ratio(tg, pt)])
     out += table(["phase", "tinygraph", "NumPy (by hand)", "PyTorch", "tg/NumPy", "tg/PyTorch"],
                  rows)
+    pure = res.get("tinygraph (pure Python)")
+    if pure is not None:
+        tg_python, pt = _median(res, "tinygraph (pure Python)", "total"), _median(res, PT, "total")
+        out += ["", f"The same program on tinygraph's pure-Python engine (what the compiled fast "
+                f"path replaces; `TINYGRAPH_PURE_PYTHON=1`): forward {fmt(pure['fwd'])}, "
+                f"backward {fmt(pure['bwd'])}, forward+backward {fmt(pure['total'])} µs per op, "
+                f"{ratio(tg_python, _median(res, NP, 'total'))} NumPy, {ratio(tg_python, pt)} "
+                "PyTorch."]
     out += ["", f"{v['ops']} ops per program ({v['blocks']} blocks of matmul, add, tanh, mul, "
             f"relu, mean, sub, exp; then sum), {v['iterations']} programs per sample, "
             f"{res[TG]['total']['n']} samples. First-step losses: "
@@ -238,7 +253,8 @@ def header(meta: dict) -> list[str]:
     mode = "quick" if meta["quick"] else "full"
     lines = [f"# tinygraph benchmarks ({mode} run, {meta['date']})", "",
              f"Commit {meta['commit']}; Python {meta['python']}, NumPy {meta['numpy']}, "
-             f"PyTorch {meta['torch']}; {meta['cpus']} CPUs ({meta['processor']}); "
+             f"PyTorch {meta['torch']}; tinygraph's {meta.get('engine', 'engine')}; "
+             f"{meta['cpus']} CPUs ({meta['processor']}); "
              f"load average before {meta['load_before']}, after {meta.get('load_after')}; "
              f"{meta.get('seconds', 0):.0f} s in all. Every figure is the median of repeated "
              "samples with (min–max); frameworks alternate sample by sample; float32; timed by "

@@ -121,6 +121,8 @@ class Sequential(Module):
             if self._loss is None:
                 self.__dict__["_loss"] = MSELoss()
             return self._loss
+        if loss is self.__dict__.get("_loss"):  # the loss of the previous step, as it was
+            return loss
         loss_fn = get_loss(loss)
         self.__dict__["_loss"] = loss_fn
         return loss_fn
