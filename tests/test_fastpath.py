@@ -319,3 +319,27 @@ def test_tensor_methods_that_only_apply_an_op_call_it_directly(attr):
 
 def _is_compiled_twin(value) -> bool:
     return type(value).__name__ == "OpFunction"
+
+
+def test_recording_leaves_one_tracked_object_per_op_at_once():
+    # Compiled, a saved tuple of arrays is untracked and a shape tuple shared as soon as they
+    # exist, which the collector would otherwise do (or not) at its next pass; the Python
+    # engine leaves that to the collector, so there each op starts with three tracked objects.
+    x = tg.tensor(np.ones(4), requires_grad=True)
+    a = tg.tensor(np.ones(4), requires_grad=True)
+    y = x * a  # the first op of a shape: its shape tuple is the one shared
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        for _ in range(1000):
+            y = y * a + 1.0
+        grown = len(gc.get_objects()) - before
+    finally:
+        if enabled:
+            gc.enable()
+    per_op = 1 if fastpath.ENABLED else 3
+    assert grown <= 2000 * per_op + 10
+    if fastpath.ENABLED:
+        assert y.grad_fn.shape is y.grad_fn[0].shape  # one tuple for every node of shape (4,)

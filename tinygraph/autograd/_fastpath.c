@@ -107,6 +107,26 @@ slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset)
     return 0;
 }
 
+/* Stop the cycle collector from tracking a tuple that holds no object it tracks (arrays, numbers):
+ * such a tuple cannot be part of a reference cycle, and the collector would find that out
+ * itself at its next pass and untrack it (CPython's _PyTuple_MaybeUntrack). Doing it at once
+ * keeps every recorded op at one tracked object, its node, so the collector runs less often
+ * and walks less while a deep graph is recorded. */
+static void
+untrack_if_atomic(PyObject *tuple)
+{
+    if (!PyTuple_CheckExact(tuple) || !PyObject_GC_IsTracked(tuple)) {
+        return;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        PyObject *item = PyTuple_GET_ITEM(tuple, i);
+        if (PyObject_IS_GC(item) && (!PyTuple_CheckExact(item) || PyObject_GC_IsTracked(item))) {
+            return;
+        }
+    }
+    PyObject_GC_UnTrack(tuple);
+}
+
 /* -- Tensors whose slots can be read at Tensor's offsets ---------------------------------- */
 
 /* Tensor itself, and subclasses (nn.Parameter) that override none of the attributes read
@@ -348,6 +368,35 @@ set_origins(PyObject *node, PyObject *saved, PyObject *arrays, PyObject *out)
     return 0;
 }
 
+/* One tuple object per distinct output shape (a new reference to it; consumes shape): a
+ * graph of a million nodes of one shape then holds one shape tuple, not a million, which the
+ * cycle collector would otherwise visit on every pass. Bounded: cleared past 4096 shapes. */
+static PyObject *shape_cache;
+
+static PyObject *
+shared_shape(PyObject *shape)
+{
+    if (!PyTuple_CheckExact(shape)) {
+        return shape;
+    }
+    if (shape_cache == NULL || PyDict_GET_SIZE(shape_cache) > 4096) {
+        Py_XSETREF(shape_cache, PyDict_New());
+        if (shape_cache == NULL) {
+            PyErr_Clear();
+            return shape;
+        }
+    }
+    PyObject *shared = PyDict_SetDefault(shape_cache, shape, shape); /* borrowed */
+    if (shared == NULL) {
+        PyErr_Clear(); /* an unhashable entry: keep this one */
+        return shape;
+    }
+    untrack_if_atomic(shared);
+    Py_INCREF(shared);
+    Py_DECREF(shape);
+    return shared;
+}
+
 static PyObject *
 op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -487,6 +536,7 @@ op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyOb
         if (shape == NULL) {
             goto fail;
         }
+        Py_SETREF(shape, shared_shape(shape));
         slot_give(node, node_shape, shape);
         PyObject *dtype = PyObject_GetAttr(out, s_dtype);
         if (dtype == NULL) {
@@ -568,6 +618,7 @@ op_save(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (Py_ssize_t i = 0; i < nargs; i++) {
         PyTuple_SET_ITEM(values, i, Py_NewRef(args[i]));
     }
+    untrack_if_atomic(values);
     slot_give(self, node_saved, values);
     Py_RETURN_NONE;
 }
