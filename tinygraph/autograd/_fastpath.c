@@ -371,13 +371,24 @@ set_origins(PyObject *node, PyObject *saved, PyObject *arrays, PyObject *out)
 /* One tuple object per distinct output shape (a new reference to it; consumes shape): a
  * graph of a million nodes of one shape then holds one shape tuple, not a million, which the
  * cycle collector would otherwise visit on every pass. Bounded: cleared past 4096 shapes. */
-static PyObject *shape_cache;
+static PyObject *shape_cache, *last_shape;
 
 static PyObject *
 shared_shape(PyObject *shape)
 {
     if (!PyTuple_CheckExact(shape)) {
         return shape;
+    }
+    if (last_shape != NULL && PyTuple_GET_SIZE(shape) == PyTuple_GET_SIZE(last_shape)) {
+        /* the shape of the op before, most of the time: no hashing */
+        int same = PyObject_RichCompareBool(shape, last_shape, Py_EQ);
+        if (same > 0) {
+            Py_DECREF(shape);
+            return Py_NewRef(last_shape);
+        }
+        if (same < 0) {
+            PyErr_Clear();
+        }
     }
     if (shape_cache == NULL || PyDict_GET_SIZE(shape_cache) > 4096) {
         Py_XSETREF(shape_cache, PyDict_New());
@@ -392,6 +403,7 @@ shared_shape(PyObject *shape)
         return shape;
     }
     untrack_if_atomic(shared);
+    Py_XSETREF(last_shape, Py_NewRef(shared));
     Py_INCREF(shared);
     Py_DECREF(shape);
     return shared;

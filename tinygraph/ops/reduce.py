@@ -73,11 +73,12 @@ class Mean(_Reduction):
         # sum / n is what ndarray.mean computes, without its Python-level wrapper
         total = self.xp.sum(x, axis=self.axis, keepdims=self.keepdims)
         # n: each output element sums x.size / total.size inputs (counted when x is empty)
-        self.count = n = x.size // total.size if total.size else _count(x.shape, self.axis)
+        n = x.size // total.size if total.size else _count(x.shape, self.axis)
+        self.count = n or 1  # the backward's divisor (a mean of nothing has no gradient)
         return total / n
 
     def backward(self, g):
-        return (self.xp.broadcast_to(self._expand(g) / max(self.count, 1), self.in_shape),)
+        return (self.xp.broadcast_to(self._expand(g) / self.count, self.in_shape),)
 
 
 class Var(_Reduction):
