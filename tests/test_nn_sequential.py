@@ -136,3 +136,20 @@ def test_fit_casts_inputs_to_the_parameter_dtype():
     model = Sequential(Dense(2, 1))
     history = model.fit(np.ones((3, 2), dtype=np.float64), np.ones((3, 1), dtype=int))
     assert model[0].weight.dtype == np.float32 and isinstance(history[0], float)
+
+
+def test_train_step_adds_each_penalty_once_in_flat_nested_and_repeated_stacks():
+    # train_step looks the penalized layers up without walking a flat stack: it must find what
+    # the general walk (regularization_loss) finds, a repeated layer once, nested ones too
+    shared = Dense(2, 2, l2_lambda=0.5)
+    flat = Sequential(Dense(2, 2, l1_lambda=0.1), nn.ReLU(), shared, shared)
+    nested = Sequential(Sequential(Dense(2, 2, l2_lambda=0.3)), shared)
+    plain = Sequential(nn.Linear(2, 2), nn.ReLU())
+    X = np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32)
+    Y = np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    for model, count in ((flat, 2), (nested, 2), (plain, 0)):
+        walked = [m for m in model.modules() if type(m).penalty is not nn.Module.penalty]
+        assert model._penalized() == walked and len(walked) == count
+        expected = model.evaluate(X, Y) + model.regularization_loss().item()
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.0)
+        assert model.train_step(X, Y, "mse", optimizer) == pytest.approx(expected, rel=1e-6)

@@ -33,8 +33,15 @@ def note_mutations(tensors) -> None:
     optimizer step updates every parameter at once)."""
     global last_mutation
     last_mutation = stamp = function._next_seq()
+    lookup = mutations.get
     for tensor in tensors:
-        _stamp(tensor.data, stamp, tensor._version)
+        array = tensor.data
+        entry = lookup(id(array))
+        if entry is not None and array.base is None and entry[0]() is array:
+            # the usual case, a parameter stamped by the previous step: _stamp's first round
+            entry[1].append((stamp, tensor._version))
+        else:
+            _stamp(array, stamp, tensor._version)
 
 
 def _stamp(array, stamp: int, version: int) -> None:

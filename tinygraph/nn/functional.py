@@ -211,6 +211,11 @@ def cross_entropy(input, target, reduction: str = "mean"):
     if reduction not in _REDUCTIONS:
         raise ValueError(
             f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
+    labels = target.data if type(target) is Tensor else target
+    if (type(input) is Tensor and type(labels) is np.ndarray and labels.dtype == np.intp
+            and input.data.ndim == 2 and labels.shape == input.data.shape[:1]):
+        # the usual case, (N, C) logits and (N,) index labels: straight to the fused op
+        return fused.softmax_cross_entropy_labels(input, labels, reduction)
     x_shape = ops._shape(input)
     if len(x_shape) == 0:
         raise ShapeError("cross_entropy: the input must have a class axis, got a 0-d tensor.")

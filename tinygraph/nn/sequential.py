@@ -154,8 +154,17 @@ class Sequential(Module):
         return loss_fn(out, y)
 
     def _penalized(self) -> list[Module]:
-        """The modules that define a penalty (looked up once per fit, not per step)."""
-        return [m for m in self.modules() if type(m).penalty is not Module.penalty]
+        """The modules that define a penalty (looked up once per fit; train_step, every step)."""
+        inherited = Module.penalty
+        layers = self._modules.values()
+        for layer in layers:
+            if layer._modules:  # nested containers: the general walk
+                return [m for m in self.modules() if type(m).penalty is not inherited]
+        found = []  # the usual flat stack: no walk
+        for m in (self, *layers):
+            if type(m).penalty is not inherited and m not in found:  # a layer listed twice
+                found.append(m)  # counts once
+        return found
 
     def train_step(self, X, Y, loss_fn=None, optimizer=None) -> float:
         """One update on the batch (X, Y): zero_grad, forward, loss + regularization_loss(),
