@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad
-from ..backend import namespace_of
 from ..autograd.mode import per_thread
 from ..autograd.versions import note_mutations
+from ..backend import namespace_of
 from ..tensor import Tensor
 
 
