@@ -653,13 +653,23 @@ static PyGetSetDef needs_grad_def = {
     "Per input, truthy exactly when it needs a gradient (the parents themselves).", NULL,
 };
 
+/* 1 when cls is a Function class and install() has run; else a TypeError naming `caller`. */
+static int
+check_function_class(PyObject *cls, const char *caller)
+{
+    if (!installed || !PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, Function)) {
+        PyErr_Format(PyExc_TypeError, "_fastpath.%s(cls): cls must be a Function class, after "
+                                      "install()", caller);
+        return 0;
+    }
+    return 1;
+}
+
 /* needs_grad_property(cls): Function.needs_grad, compiled, for cls (a Function class). */
 static PyObject *
 needs_grad_property(PyObject *Py_UNUSED(module), PyObject *cls)
 {
-    if (!installed || !PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, Function)) {
-        PyErr_SetString(PyExc_TypeError, "_fastpath.needs_grad_property(cls): a Function "
-                                         "class, after install()");
+    if (!check_function_class(cls, "needs_grad_property")) {
         return NULL;
     }
     return PyDescr_NewGetSet((PyTypeObject *)cls, &needs_grad_def);
@@ -1353,9 +1363,7 @@ install(PyObject *Py_UNUSED(module), PyObject *helpers)
 static PyObject *
 save_method(PyObject *Py_UNUSED(module), PyObject *cls)
 {
-    if (!installed || !PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, Function)) {
-        PyErr_SetString(PyExc_TypeError, "_fastpath.save_method(cls): cls must be a Function "
-                                         "class, after install()");
+    if (!check_function_class(cls, "save_method")) {
         return NULL;
     }
     return PyDescr_NewMethod((PyTypeObject *)cls, &save_def);
