@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from test_engine_fuzz import _run, programs
 
 import tinygraph as tg
-from tinygraph.autograd import Op, engine, fastpath, toposort
+from tinygraph.autograd import Function, Op, engine, fastpath, toposort
 from tinygraph.ops import elementwise as ew
 from tinygraph.ops import functions as F
 
@@ -52,7 +52,9 @@ def test_the_engine_the_environment_asks_for_is_running():
     with fastpath.python_engine():
         assert not _is_compiled(Op.__dict__["apply"].__func__)
         assert not _is_compiled(engine._sweep)
+        assert type(Function.__dict__["needs_grad"]) is property
     assert _is_compiled(Op.__dict__["apply"].__func__)
+    assert type(Function.__dict__["needs_grad"]).__name__ == "getset_descriptor"
 
 
 def _describe_graph(out) -> list:

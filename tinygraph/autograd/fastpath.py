@@ -75,7 +75,8 @@ def install() -> bool:
         "unbroadcast": engine._unbroadcast,
         "freed_error": function.freed_error,
     })
-    _python_versions.update(apply=python_apply, save=op.__dict__["save"], sweep=engine._sweep)
+    _python_versions.update(apply=python_apply, save=op.__dict__["save"], sweep=engine._sweep,
+                            needs_grad=function.Function.__dict__["needs_grad"])
     op.apply = classmethod(compiled.op_apply)
     op.save = compiled.save_method(op)
     function.Function.needs_grad = compiled.needs_grad_property(function.Function)
@@ -94,24 +95,27 @@ def install() -> bool:
 
 @contextlib.contextmanager
 def python_engine():
-    """Run the pure-Python ``Op.apply``, ``Op.save``, sweep and Tensor methods inside the
-    block, whatever is installed (the tests compare the two on the same programs). Not
-    thread-safe: it swaps the functions for every thread."""
+    """Run the pure-Python ``Op.apply``, ``Op.save``, ``needs_grad``, sweep and Tensor
+    methods inside the block, whatever is installed (the tests compare the two on the same
+    programs). Not thread-safe: it swaps the functions for every thread."""
     from . import engine, function
 
     if not _python_versions:  # nothing compiled is installed: Python already runs
         yield
         return
-    op, tensor = function.Op, function.Tensor
+    op, tensor, node = function.Op, function.Tensor, function.Function
     compiled = op.__dict__["apply"], op.__dict__["save"], engine._sweep
+    compiled_needs_grad = node.__dict__["needs_grad"]
     compiled_methods = {name: vars(tensor)[name] for name in _tensor_methods}
     op.apply, op.save = _python_versions["apply"], _python_versions["save"]
     engine._sweep = _python_versions["sweep"]
+    node.needs_grad = _python_versions["needs_grad"]
     for name, method in _tensor_methods.items():
         setattr(tensor, name, method)
     try:
         yield
     finally:
         op.apply, op.save, engine._sweep = compiled
+        node.needs_grad = compiled_needs_grad
         for name, method in compiled_methods.items():
             setattr(tensor, name, method)
