@@ -48,7 +48,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd = group["weight_decay"]
         state["step"] = t = state["step"] + 1
-        decay = 0.0
+        decay = None
         if wd != 0 and self.decoupled:
             decay = lr * wd * p  # decoupled weight decay: p * (1 - lr * wd) before the step
         elif wd != 0:
@@ -63,7 +63,8 @@ class Adam(Optimizer):
         # bias correction
         step_size = lr / (1 - beta1**t)
         denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
-        return decay + step_size * m / denom
+        step = step_size * m / denom
+        return step if decay is None else decay + step  # no pass adding 0 without decay
 
 
 class AdamW(Adam):
