@@ -19,7 +19,6 @@ import numpy as np
 from ..autograd import enable_grad
 from ..autograd.mode import per_thread
 from ..autograd.versions import note_mutations
-from ..backend import namespace_of
 from ..tensor import Tensor
 
 
@@ -252,29 +251,6 @@ class Optimizer:
             options = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} params, {options}")
         return "\n".join(lines + [")"])
-
-
-_SCALARS: dict = {}  # (Python float, dtype code) -> read-only 0-d array of that value
-
-
-def scalar_like(value, array):
-    """``value`` as a 0-d array of ``array``'s dtype, when it is a Python float.
-
-    ``lr * grad`` gives the same numbers either way (a Python float is cast to the array's
-    dtype first), but NumPy converts a Python float on every call and a 0-d array of the right
-    dtype not at all: the multiply of a small parameter's update takes a third less time.
-    """
-    if type(value) is not float:
-        return value
-    key = (value, array.dtype.char)
-    scalar = _SCALARS.get(key)
-    if scalar is None:
-        if len(_SCALARS) >= 256:  # learning-rate schedules make new values every step
-            _SCALARS.clear()
-        scalar = namespace_of(array).asarray(value, dtype=array.dtype)
-        scalar.flags.writeable = False
-        _SCALARS[key] = scalar
-    return scalar
 
 
 def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:

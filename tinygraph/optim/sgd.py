@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .optimizer import Optimizer, scalar_like
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -46,4 +46,4 @@ class SGD(Optimizer):
                 buf *= mu
                 buf += g if dampening == 0 else (1 - dampening) * g  # no pass to scale by 1
             g = g + mu * buf if group["nesterov"] else buf
-        return scalar_like(lr, g) * g
+        return lr * g
