@@ -160,6 +160,7 @@ class Tensor:
             raise RuntimeError("retain_grad(): this tensor does not require grad.")
         node = self.grad_fn
         if node is not None:
+            autograd.function.track(node)  # the hook holds this tensor weakly, but it is a hook
             if node.hooks is None:
                 node.hooks = []
             if not any(type(h) is autograd.RetainGrad for h in node.hooks):
@@ -176,6 +177,7 @@ class Tensor:
                 "register_hook(): cannot register a hook on a tensor that does not require grad."
             )
         node = self.grad_fn if self.grad_fn is not None else grad_accumulator(self)
+        autograd.function.track(node)  # the hook may hold this tensor: a cycle to collect
         if node.hooks is None:
             node.hooks = []
         node.hooks.append(hook)

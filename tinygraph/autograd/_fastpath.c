@@ -46,7 +46,7 @@ static Py_ssize_t node_saved, node_origins, node_xp, node_seq, node_shape, node_
     node_module;
 static Py_ssize_t tensor_data, tensor_requires_grad, tensor_grad_fn, tensor_accumulator;
 static Py_ssize_t flags_grad_enabled, flags_anomaly, flags_debug, flags_module;
-static Py_ssize_t sink_shape;
+static Py_ssize_t sink_shape, sink_hooks;
 
 static PyObject *s_forward, *s_backward, *s_shape, *s_dtype, *s_array_type, *s_item, *s_hooks,
     *s_array_io, *s_saved, *s_seq, *s_flags, *s_last_mutation, *s_data, *s_requires_grad,
@@ -409,6 +409,45 @@ shared_shape(PyObject *shape)
     return shared;
 }
 
+/* -- nodes the cycle collector need not see ------------------------------------------------
+ *
+ * A recorded graph is a DAG of nodes, and while it is recorded CPython's cycle collector walks
+ * every node again and again (its full collections visit every tracked object): on a deep
+ * graph that is half the time of the forward. A node can only be part of a reference cycle if
+ * something it holds leads back to it. A node recorded here holds its parents (older nodes and
+ * leaves' sinks), its saved arrays and its attributes (arrays, numbers, shapes: an Op's
+ * attributes are values, never Tensors). So nothing leads back unless
+ *   - a parent is a node the collector still tracks (it may be on a cycle: see below), or a
+ *     leaf's sink with hooks (a hook may hold a Tensor of this very graph);
+ *   - the node belongs to a Module (`node.module`, which user code may point anywhere), or
+ *     anomaly mode keeps its inputs and site.
+ * Otherwise the node is untracked at once: reference counting alone frees it, as it frees the
+ * graph now. Hooks registered on a node later make it tracked again (`track`, called by
+ * Tensor.register_hook and retain_grad). What stays out of the collector's sight is a cycle
+ * made by a hook registered on a tensor *after* tensors computed from it were recorded, that
+ * holds one of those tensors: like PyTorch's graph, which the collector never sees, such a
+ * graph lives until the process ends (docs/internals.md, section 6). */
+
+static int
+may_lead_back(PyObject *parent)
+{
+    if (Py_IS_TYPE(parent, AccumulateGrad)) {
+        PyObject *hooks = SLOT(parent, sink_hooks);
+        return hooks != NULL && hooks != Py_None;
+    }
+    return PyObject_GC_IsTracked(parent);
+}
+
+/* track(node): let the cycle collector see node again (a hook now holds a user object). */
+static PyObject *
+track(PyObject *Py_UNUSED(module), PyObject *node)
+{
+    if (PyObject_IS_GC(node) && !PyObject_GC_IsTracked(node)) {
+        PyObject_GC_Track(node);
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -559,6 +598,7 @@ op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyOb
         if (running == NULL) {
             goto fail;
         }
+        int graph_only = running == Py_None;
         slot_give(node, node_module, running);
         PyObject *debug = flag(flags, flags_debug, s_debug);
         if (debug == NULL) {
@@ -575,6 +615,13 @@ op_apply(PyObject *Py_UNUSED(module), PyObject *const *args, size_t nargsf, PyOb
                 goto fail;
             }
             Py_DECREF(r);
+            graph_only = 0;
+        }
+        for (Py_ssize_t i = 0; i < n && graph_only; i++) {
+            graph_only = parents[i] == NULL || !may_lead_back(parents[i]);
+        }
+        if (graph_only) {
+            PyObject_GC_UnTrack(node);
         }
     }
     {
@@ -1348,7 +1395,8 @@ install(PyObject *Py_UNUSED(module), PyObject *helpers)
         || slot_offset(Flags, "anomaly", &flags_anomaly) < 0
         || slot_offset(Flags, "debug", &flags_debug) < 0
         || slot_offset(Flags, "module", &flags_module) < 0
-        || slot_offset(AccumulateGrad, "shape", &sink_shape) < 0) {
+        || slot_offset(AccumulateGrad, "shape", &sink_shape) < 0
+        || slot_offset(AccumulateGrad, "hooks", &sink_hooks) < 0) {
         return NULL;
     }
     for (int i = 0; i < n_plain_tensor_types; i++) {
@@ -1380,6 +1428,8 @@ static PyMethodDef methods[] = {
      "needs_grad_property(cls): Function.needs_grad, compiled, for cls."},
     {"save_method", (PyCFunction)save_method, METH_O,
      "save_method(cls): Op.save, compiled, as a method of cls."},
+    {"track", (PyCFunction)track, METH_O,
+     "track(node): let the cycle collector see a node that op_apply left untracked."},
     {"sweep", (PyCFunction)(void (*)(void))sweep, METH_FASTCALL,
      "sweep(heap, pending, sinks, retain_graph, create_graph, capture): engine._sweep, "
      "compiled."},

@@ -80,6 +80,9 @@ def install() -> bool:
     op.apply = classmethod(compiled.op_apply)
     op.save = compiled.save_method(op)
     function.Function.needs_grad = compiled.needs_grad_property(function.Function)
+    # Compiled nodes may be untracked by the cycle collector; track() is what undoes that, so
+    # it stays in place under python_engine() (nodes recorded before the block need it).
+    function.track = compiled.track
     engine._sweep = compiled.sweep
     # Tensor's operators and methods that only call an op's apply (marked by functions.py's
     # _applies) call the compiled apply directly.

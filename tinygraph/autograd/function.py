@@ -171,7 +171,9 @@ class Op(Function):
 
     What may be saved: the op's inputs, its output, and constants the gradient does not flow
     through (masks, indices). Under ``create_graph`` saved inputs and outputs come back as
-    Tensors attached to the graph; anything else comes back as a plain array.
+    Tensors attached to the graph; anything else comes back as a plain array. Attributes hold
+    values (arrays, numbers, shapes, dtypes), never Tensors: the compiled ``apply`` relies on
+    it to keep the cycle collector off the graph (see :func:`track`).
     """
 
     __slots__ = ()
@@ -322,6 +324,16 @@ def record(node, inputs, out) -> None:
     node.module = st.module
     if st.debug:
         debug_record(node, [x.data if isinstance(x, Tensor) else x for x in inputs])
+
+
+def track(node) -> None:
+    """Make sure the cycle collector sees ``node``: call it before storing on a node anything
+    that may lead back to it (a hook).
+
+    The compiled ``Op.apply`` leaves a node untracked when nothing it holds can lead back to it
+    (``_fastpath.c`` says when), so that a deep graph does not make every collection walk it;
+    the Python engine tracks every node, so here there is nothing to do.
+    """
 
 
 def debug_record(node, inputs) -> None:
