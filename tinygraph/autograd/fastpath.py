@@ -9,7 +9,9 @@ the compiled versions in their place, and gives Tensor's operators and methods t
 call an op's ``apply`` (``x * y``, ``x.tanh()``: functions marked ``_applies`` in
 ``ops/functions.py``) a compiled twin that calls it directly. Everything else, every op's
 forward and backward included, stays Python, and every uncommon case the C code meets (errors,
-hooks, anomaly mode, create_graph, user Functions) calls the same Python helper.
+hooks, anomaly mode, create_graph, user Functions) calls the same Python helper. One thing
+only the compiled apply does: it leaves a node that cannot sit on a reference cycle untracked
+by the cycle collector (``_fastpath.c`` says when; ``function.track`` undoes it for a hook).
 
 Set ``TINYGRAPH_PURE_PYTHON=1`` in the environment before importing tinygraph to run the
 Python versions (``make test`` runs the suite once each way). ``ENABLED`` tells which runs.
