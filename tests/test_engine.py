@@ -196,7 +196,8 @@ def test_a_recorded_op_leaves_one_object_for_the_cycle_collector():
     for _ in range(1000):
         y = y * a + 1.0
     gc.collect()
-    assert len(gc.get_objects()) - before <= 2000 + 10  # 2,000 ops, one object each
+    assert len(gc.get_objects()) - before <= 2000 + 10  # 2,000 ops, one object each at most
+    # (compiled, none: tests/test_fastpath.py)
 
 
 def _collected(make) -> bool:
