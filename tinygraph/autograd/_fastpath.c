@@ -110,8 +110,8 @@ slot_offset(PyTypeObject *type, const char *name, Py_ssize_t *offset)
 /* Stop the cycle collector from tracking a tuple that holds no object it tracks (arrays, numbers):
  * such a tuple cannot be part of a reference cycle, and the collector would find that out
  * itself at its next pass and untrack it (CPython's _PyTuple_MaybeUntrack). Doing it at once
- * keeps every recorded op at one tracked object, its node, so the collector runs less often
- * and walks less while a deep graph is recorded. */
+ * leaves a recorded op at most one tracked object, its node (and none when op_apply untracks
+ * the node too), so the collector runs less often and walks less while a graph is recorded. */
 static void
 untrack_if_atomic(PyObject *tuple)
 {
