@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from test_engine_fuzz import _run, programs
 
 import tinygraph as tg
-from tinygraph.autograd import Function, Op, engine, fastpath, toposort
+from tinygraph.autograd import Function, Op, engine, fastpath, function, toposort
 from tinygraph.ops import elementwise as ew
 from tinygraph.ops import functions as F
 
@@ -206,6 +206,40 @@ def test_ops_with_any_number_of_inputs_and_an_init_of_their_own(n):
     (total.sum() + _Scaled.apply(xs[0]).sum()).backward()
     assert [x.grad is None for x in xs] == [i % 2 == 1 for i in range(n)]
     np.testing.assert_array_equal(xs[0].grad.numpy(), [4.0, 4.0])
+
+
+class _SavesAPattern(Op):
+    """x * y, saving the values its ``pattern`` names: x, y, the output or a constant."""
+
+    __slots__ = ("pattern",)
+
+    def forward(self, x, y):
+        out = x * y
+        values = {"x": x, "y": y, "out": out, "constant": np.ones(3)}
+        self.save(*(values[name] for name in self.pattern))
+        return out
+
+    def backward(self, g):
+        return g, g
+
+
+@pytest.mark.parametrize("pattern", [
+    (), ("x",), ("y",), ("out",), ("x", "y"), ("y", "x"), ("x", "x"), ("x", "constant"),
+    ("out", "y", "constant", "x", "out"), ("constant",) * 9,
+])
+def test_origins_of_saved_values_are_the_same_on_both_engines(pattern):
+    def origins():
+        x = tg.tensor(np.arange(3.0), requires_grad=True)
+        y = tg.tensor(np.ones(3), requires_grad=True)
+        node = _SavesAPattern.apply(x, y, pattern=pattern).grad_fn
+        return getattr(node, "origins", ())  # nothing saved: no origins either
+
+    compiled = origins()
+    with fastpath.python_engine():
+        python = origins()
+    assert compiled == python
+    names = {"x": 0, "y": 1, "out": function.OUTPUT, "constant": None}
+    assert python == tuple(names[name] for name in pattern)
 
 
 def test_numpy_scalars_act_as_python_numbers_and_attributes_land_on_the_node():

@@ -341,8 +341,43 @@ explain_error(PyObject *cls, PyObject *arrays)
     PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(err)), err, NULL);
 }
 
-/* node.origins, worked out as Op.apply does: the two common cases inline, the rest by
- * function._origins. 0 on success. */
+/* The origins of saved values as function._origins gives them (each the index of the input
+ * it is, OUTPUT, or None), as a new tuple; NULL when saved is exactly the inputs, which
+ * function._origins answers with a shared tuple. */
+static PyObject *
+origins_tuple(PyObject *saved, PyObject *arrays, PyObject *out)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(saved), n_inputs = PyTuple_GET_SIZE(arrays);
+    int all_inputs = n == n_inputs;
+    for (Py_ssize_t i = 0; all_inputs && i < n; i++) {
+        all_inputs = PyTuple_GET_ITEM(saved, i) == PyTuple_GET_ITEM(arrays, i);
+    }
+    if (all_inputs) {
+        return NULL;
+    }
+    PyObject *origins = PyTuple_New(n);
+    if (origins == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyTuple_GET_ITEM(saved, i), *origin = Py_None;
+        if (value == out) {
+            origin = PyTuple_GET_ITEM(output_only, 0);  /* OUTPUT */
+        }
+        for (Py_ssize_t j = 0; origin == Py_None && j < n_inputs; j++) {
+            if (value == PyTuple_GET_ITEM(arrays, j)) {
+                origin = PyLong_FromSsize_t(j);  /* a small int: cached, never fails */
+                Py_DECREF(origin);
+            }
+        }
+        PyTuple_SET_ITEM(origins, i, Py_NewRef(origin));
+    }
+    untrack_if_atomic(origins);
+    return origins;
+}
+
+/* node.origins, worked out as Op.apply does: the common cases inline, the case of a node
+ * that saved exactly its inputs by function._origins (its tuples are shared). 0 on success. */
 static int
 set_origins(PyObject *node, PyObject *saved, PyObject *arrays, PyObject *out)
 {
@@ -356,6 +391,12 @@ set_origins(PyObject *node, PyObject *saved, PyObject *arrays, PyObject *out)
                  && PyTuple_GET_ITEM(saved, 0) == PyTuple_GET_ITEM(arrays, 0)
                  && PyTuple_GET_ITEM(saved, 1) == PyTuple_GET_ITEM(arrays, 1)) {
             origins = Py_NewRef(first_two_inputs);
+        }
+        else {
+            origins = origins_tuple(saved, arrays, out);
+            if (origins == NULL && PyErr_Occurred()) {
+                return -1;
+            }
         }
     }
     if (origins == NULL) {

@@ -77,7 +77,12 @@ class Linear(Op):
                 gw = xp.matmul(xp.transpose(g2), x2)
         if len(need) == 2:
             return gx, gw
-        return gx, gw, (g if need[2] else None)  # the engine sums g down to b's shape
+        gb = None
+        if need[2]:
+            # summed here in the common case (cheaper than the engine's general sum to b's
+            # shape, which does the other cases)
+            gb = xp.sum(g, axis=0) if g.ndim == 2 else g
+        return gx, gw, gb
 
 
 class SoftmaxCrossEntropy(Op):
@@ -117,15 +122,16 @@ class SoftmaxCrossEntropy(Op):
 
 
 class SoftmaxCrossEntropyLabels(Op):
-    """loss_i = logsumexp(x_i) - x_i[labels_i], then the mean over the N rows (or the sum, or
+    """loss_i = -log_softmax(x)_i[labels_i], then the mean over the N rows (or the sum, or
     none);  dx_i = g_i * (softmax(x)_i - onehot(labels_i)), with g_i = g / N for the mean.
 
     ``x`` (N, C) logits; ``labels`` (N,) integer class indices in [0, C), a constant attribute
     (never a graph input: labels get no gradient). The target log-probability is gathered with
     one integer index ``(arange(N), labels)`` and the one-hot of the gradient is one scatter at
     that index, so no (N, C) one-hot is built in the forward and the reduction is no extra
-    node. As in ``SoftmaxCrossEntropy`` the backward rebuilds the softmax from ``x`` minus its
-    (constant) row maximum, so second derivatives are exact.
+    node. The backward takes the softmax as ``exp`` of the forward's saved log-softmax (as
+    PyTorch does); under ``create_graph`` it rebuilds it from ``x`` minus its (constant) row
+    maximum instead, so second derivatives are exact.
 
     The forward checks the labels with one reduction: read as unsigned integers, a negative
     label is huge, so the largest one is at least C exactly when some label is outside [0, C).
@@ -141,28 +147,30 @@ class SoftmaxCrossEntropyLabels(Op):
         n = labels.shape[0]
         peak = xp.max(x, axis=-1, keepdims=True)
         shifted = x - peak
-        rows = xp.arange(n)
-        picked = shifted[rows, labels]
-        self.index = (rows, labels)  # the target entry of each row
-        losses = xp.log(xp.sum(xp.exp(shifted), axis=-1)) - picked
+        log_probs = shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
+        self.index = index = (xp.arange(n), labels)  # the target entry of each row
+        picked = log_probs[index]
         self.peak = peak
-        self.save(x)
+        self.save(x, log_probs)
         if self.reduction == "none":
-            return losses
-        total = xp.sum(losses)
+            return -picked
         if self.reduction == "sum":
-            return total
+            return -xp.sum(picked)
         if n == 0:
-            return total * xp.nan  # the mean of no losses: nan, like PyTorch (without a warning)
-        return total / n
+            return xp.sum(picked) * xp.nan  # the mean of no losses: nan, like PyTorch
+        return xp.sum(picked) / -n
 
     def backward(self, g):
-        (x,) = self.saved
+        x, log_probs = self.saved
         xp = self.xp
         index = self.index
-        e = xp.exp(x - self.peak)
-        probs = e / xp.sum(e, axis=-1, keepdims=True)
-        delta = xp.setitem(probs, index, probs[index] - 1)  # softmax - onehot: one scatter
+        if type(x) is type(log_probs):  # arrays: the forward's log-softmax is the exact one
+            delta = xp.exp(log_probs)
+            delta[index] -= 1  # softmax - onehot, in the fresh array: one scatter
+        else:  # create_graph: from x, so that the softmax is differentiated too
+            e = xp.exp(x - self.peak)
+            probs = e / xp.sum(e, axis=-1, keepdims=True)
+            delta = xp.setitem(probs, index, probs[index] - 1)
         if self.reduction == "none":
             return (delta * g[:, None],)
         if self.reduction == "mean":
