@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from test_engine_fuzz import _run, programs
 
 import tinygraph as tg
-from tinygraph.autograd import Function, Op, engine, fastpath, function, toposort
+from tinygraph.autograd import Function, Op, engine, fastpath, toposort
+from tinygraph.autograd.function import OUTPUT
 from tinygraph.ops import elementwise as ew
 from tinygraph.ops import functions as F
 
@@ -238,7 +239,7 @@ def test_origins_of_saved_values_are_the_same_on_both_engines(pattern):
     with fastpath.python_engine():
         python = origins()
     assert compiled == python
-    names = {"x": 0, "y": 1, "out": function.OUTPUT, "constant": None}
+    names = {"x": 0, "y": 1, "out": OUTPUT, "constant": None}
     assert python == tuple(names[name] for name in pattern)
 
 
