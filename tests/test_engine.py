@@ -70,6 +70,38 @@ def test_accumulated_grad_is_not_aliased_with_other_leaves_or_upstream():
     np.testing.assert_allclose(upstream.numpy(), [1.0, 1.0])
 
 
+class _HandsBack(tg.autograd.Op):
+    """The identity, whose backward returns exactly the array in ``gradient``."""
+
+    __slots__ = ("gradient",)
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return (self.gradient,)
+
+
+def _read_only(values):
+    values.flags.writeable = False
+    return values
+
+
+@pytest.mark.parametrize("kind, gradient", [
+    ("fresh", np.full(3, 2.0, np.float32)),
+    ("read-only", _read_only(np.full(3, 2.0, np.float32))),
+    ("view", np.full(6, 2.0, np.float32)[::2]),
+    ("other dtype", np.full(3, 2.0)),
+])
+def test_a_leaf_grad_owns_a_writable_array_of_the_leafs_dtype(kind, gradient):
+    x = tg.tensor(np.zeros(3, np.float32), requires_grad=True)
+    _HandsBack.apply(x, gradient=gradient).sum().backward()
+    grad = x.grad.data
+    assert grad.dtype == np.float32 and grad.flags.writeable and grad.base is None
+    assert (grad is gradient) == (kind == "fresh")  # a backward's own new array is taken as is
+    np.testing.assert_array_equal(grad, [2.0, 2.0, 2.0])
+
+
 def test_broadcast_leaf_gets_a_writable_grad_of_its_own_shape():
     b = leaf([1.0, 2.0, 3.0])
     (b + np.zeros((4, 3))).sum().backward()

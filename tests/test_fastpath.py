@@ -41,7 +41,7 @@ def test_the_engine_the_environment_asks_for_is_running():
     if PURE:
         assert not fastpath.ENABLED
         assert not _is_compiled(apply) and not _is_compiled(save)
-        assert not _is_compiled(engine._sweep)
+        assert not _is_compiled(engine._sweep) and not _is_compiled(engine._fill_leaves)
         return
     if not fastpath.ENABLED:
         message = ("the compiled fast path is not built (pip install -e . needs a C compiler); "
@@ -50,9 +50,10 @@ def test_the_engine_the_environment_asks_for_is_running():
             pytest.fail(message)
         pytest.skip(message)
     assert _is_compiled(apply) and _is_compiled(save) and _is_compiled(engine._sweep)
+    assert _is_compiled(engine._fill_leaves)
     with fastpath.python_engine():
         assert not _is_compiled(Op.__dict__["apply"].__func__)
-        assert not _is_compiled(engine._sweep)
+        assert not _is_compiled(engine._sweep) and not _is_compiled(engine._fill_leaves)
         assert type(Function.__dict__["needs_grad"]) is property
     assert _is_compiled(Op.__dict__["apply"].__func__)
     assert type(Function.__dict__["needs_grad"]).__name__ == "getset_descriptor"

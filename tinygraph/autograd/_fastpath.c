@@ -5,6 +5,7 @@
  *   op_apply(cls, *inputs, **attrs)   is  Op.apply       (tinygraph/autograd/function.py)
  *   save(self, *values)               is  Op.save        (same file)
  *   sweep(heap, pending, sinks, ...)  is  engine._sweep  (tinygraph/autograd/engine.py)
+ *   fill_leaves(sinks, pending, ...)  is  engine._fill_leaves  (same file)
  *   OpFunction                        is  a public op function whose whole body is
  *                                         `return op.apply(...)`  (tinygraph/ops/functions.py)
  *
@@ -39,19 +40,19 @@ static PyObject *output_only, *first_two_inputs;  /* origins of the two common c
 /* Python helpers for everything off the hot path */
 static PyObject *python_apply, *namespace_of, *grad_accumulator, *explain_forward_error,
     *as_output_array, *origins_of, *debug_record, *check_saved_versions, *run_hooks,
-    *call_backward, *note_site, *check_finite, *unbroadcast, *freed_error;
+    *call_backward, *note_site, *check_finite, *unbroadcast, *freed_error, *accumulate;
 
 /* slot offsets */
 static Py_ssize_t node_saved, node_origins, node_xp, node_seq, node_shape, node_dtype,
     node_module;
 static Py_ssize_t tensor_data, tensor_requires_grad, tensor_grad_fn, tensor_accumulator;
 static Py_ssize_t flags_grad_enabled, flags_anomaly, flags_debug, flags_module;
-static Py_ssize_t sink_shape, sink_hooks;
+static Py_ssize_t sink_shape, sink_hooks, sink_leaf_ref, tensor_grad;
 
 static PyObject *s_forward, *s_backward, *s_shape, *s_dtype, *s_array_type, *s_item, *s_hooks,
     *s_array_io, *s_saved, *s_seq, *s_flags, *s_last_mutation, *s_data, *s_requires_grad,
     *s_grad_fn, *s_accumulator, *s_getattribute, *s_grad_enabled, *s_anomaly, *s_debug,
-    *s_module, *s_unbroadcast, *s_flags_key;
+    *s_module, *s_unbroadcast, *s_flags_key, *s_grad, *s_base, *s_writeable;
 static PyObject *empty_tuple;
 static int installed = 0;
 
@@ -1349,6 +1350,164 @@ fail:
     return NULL;
 }
 
+/* -- the leaves' gradients ------------------------------------------------------------- */
+
+/* 1 when obj.name is value (by identity), 0 when it is not, -1 on error. */
+static int
+attribute_is(PyObject *obj, PyObject *name, PyObject *value)
+{
+    PyObject *attribute = PyObject_GetAttr(obj, name);
+    if (attribute == NULL) {
+        return -1;
+    }
+    Py_DECREF(attribute);
+    return attribute == value;
+}
+
+/* engine._accumulate's usual case, done here: a live leaf of a plain Tensor type with no
+ * .grad yet, handed an array that can become its .grad as is (its own array type, dtype and
+ * shape, not a view, writable, not given to another leaf in this pass). 1 when done, 0 when
+ * _accumulate must do it, -1 on error. */
+static int
+accumulate_fresh(PyObject *sink, PyObject *grad, PyObject *handed_out)
+{
+    PyObject *ref = SLOT(sink, sink_leaf_ref);
+    if (ref == NULL || !PyWeakref_CheckRefExact(ref)) {
+        return 0;
+    }
+    PyObject *leaf = PyWeakref_GetObject(ref); /* borrowed; None once the leaf is gone */
+    PyTypeObject *type = Py_TYPE(leaf);
+    if (!is_plain_tensor_type(type) || type->tp_setattro != Tensor->tp_setattro
+        || _PyType_Lookup(type, s_grad) != _PyType_Lookup(Tensor, s_grad)) {
+        return 0;
+    }
+    PyObject *current = SLOT(leaf, tensor_grad), *data = SLOT(leaf, tensor_data);
+    if ((current != NULL && current != Py_None) || data == NULL
+        || Py_TYPE(grad) != Py_TYPE(data)) {
+        return 0;
+    }
+    Py_INCREF(leaf);
+    Py_INCREF(data);
+    int ok = attribute_is(grad, s_base, Py_None);
+    if (ok == 1) {
+        PyObject *dtype = PyObject_GetAttr(data, s_dtype);
+        ok = dtype == NULL ? -1 : attribute_is(grad, s_dtype, dtype);
+        Py_XDECREF(dtype);
+    }
+    if (ok == 1) {
+        PyObject *shape = PyObject_GetAttr(data, s_shape);
+        PyObject *grad_shape = shape == NULL ? NULL : PyObject_GetAttr(grad, s_shape);
+        ok = grad_shape == NULL ? -1 : PyObject_RichCompareBool(grad_shape, shape, Py_EQ);
+        Py_XDECREF(shape);
+        Py_XDECREF(grad_shape);
+    }
+    if (ok == 1) {
+        PyObject *flags = PyObject_GetAttr(grad, s_flags);
+        ok = flags == NULL ? -1 : attribute_is(flags, s_writeable, Py_True);
+        Py_XDECREF(flags);
+    }
+    PyObject *key = NULL;
+    if (ok == 1) {
+        key = PyLong_FromVoidPtr(grad); /* id(grad) */
+        ok = key == NULL ? -1 : PySet_Contains(handed_out, key);
+        ok = ok < 0 ? -1 : !ok;
+    }
+    if (ok == 1 && PySet_Add(handed_out, key) < 0) {
+        ok = -1;
+    }
+    Py_XDECREF(key);
+    Py_DECREF(data);
+    PyObject *t = ok == 1 ? Tensor->tp_alloc(Tensor, 0) : NULL; /* new_tensor(grad, None) */
+    if (t != NULL) {
+        slot_store(t, tensor_data, grad);
+        slot_store(t, tensor_requires_grad, Py_False);
+        slot_store(t, tensor_grad_fn, Py_None);
+        slot_give(leaf, tensor_grad, t);
+    }
+    else if (ok == 1) {
+        ok = -1;
+    }
+    Py_DECREF(leaf);
+    return ok;
+}
+
+/* Give each leaf's sink the gradient summed for it: engine._fill_leaves. */
+static PyObject *
+fill_leaves(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!installed || nargs != 4 || !PyList_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_fastpath.fill_leaves(sinks: list, pending: dict, create_graph, "
+                        "capture)");
+        return NULL;
+    }
+    PyObject *sinks = args[0], *pending = args[1], *create_graph = args[2], *capture = args[3];
+    int fast = PyObject_Not(create_graph);
+    PyObject *handed_out = fast < 0 ? NULL : PySet_New(NULL); /* ids of arrays given out */
+    if (handed_out == NULL) {
+        return NULL;
+    }
+    PyObject *sink = NULL, *grad = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(sinks); i++) {
+        sink = Py_NewRef(PyList_GET_ITEM(sinks, i));
+        grad = PyDict_GetItemWithError(pending, sink);
+        if (grad == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sink);
+            }
+            goto fail;
+        }
+        Py_INCREF(grad);
+        if (PyDict_DelItem(pending, sink) < 0) {
+            goto fail;
+        }
+        PyObject *hooks = slot_read(sink, sink_hooks, s_hooks);
+        if (hooks == NULL) {
+            goto fail;
+        }
+        if (hooks != Py_None) {
+            PyObject *hooked = PyObject_CallFunctionObjArgs(run_hooks, hooks, grad, create_graph,
+                                                            NULL);
+            Py_DECREF(hooks);
+            if (hooked == NULL) {
+                goto fail;
+            }
+            Py_SETREF(grad, hooked);
+        }
+        else {
+            Py_DECREF(hooks);
+        }
+        if (capture == Py_None) {
+            int done = fast ? accumulate_fresh(sink, grad, handed_out) : 0;
+            if (done == 0) {
+                PyObject *r = PyObject_CallFunctionObjArgs(accumulate, sink, grad, create_graph,
+                                                           handed_out, NULL);
+                done = r == NULL ? -1 : 1;
+                Py_XDECREF(r);
+            }
+            if (done < 0) {
+                goto fail;
+            }
+        }
+        else {
+            int wanted = PySequence_Contains(capture, sink);
+            if (wanted < 0 || (wanted && PyObject_SetItem(capture, sink, grad) < 0)) {
+                goto fail;
+            }
+        }
+        Py_CLEAR(grad);
+        Py_CLEAR(sink);
+    }
+    Py_DECREF(handed_out);
+    Py_RETURN_NONE;
+
+fail:
+    Py_XDECREF(grad);
+    Py_XDECREF(sink);
+    Py_DECREF(handed_out);
+    return NULL;
+}
+
 /* -- installation --------------------------------------------------------------------- */
 
 static int
@@ -1407,6 +1566,7 @@ install(PyObject *Py_UNUSED(module), PyObject *helpers)
         || take(helpers, "debug_record", &debug_record) < 0
         || take(helpers, "check_saved_versions", &check_saved_versions) < 0
         || take(helpers, "run_hooks", &run_hooks) < 0
+        || take(helpers, "accumulate", &accumulate) < 0
         || take(helpers, "call_backward", &call_backward) < 0
         || take(helpers, "note_site", &note_site) < 0
         || take(helpers, "check_finite", &check_finite) < 0
@@ -1437,7 +1597,9 @@ install(PyObject *Py_UNUSED(module), PyObject *helpers)
         || slot_offset(Flags, "debug", &flags_debug) < 0
         || slot_offset(Flags, "module", &flags_module) < 0
         || slot_offset(AccumulateGrad, "shape", &sink_shape) < 0
-        || slot_offset(AccumulateGrad, "hooks", &sink_hooks) < 0) {
+        || slot_offset(AccumulateGrad, "hooks", &sink_hooks) < 0
+        || slot_offset(AccumulateGrad, "leaf_ref", &sink_leaf_ref) < 0
+        || slot_offset(Tensor, "grad", &tensor_grad) < 0) {
         return NULL;
     }
     for (int i = 0; i < n_plain_tensor_types; i++) {
@@ -1474,6 +1636,8 @@ static PyMethodDef methods[] = {
     {"sweep", (PyCFunction)(void (*)(void))sweep, METH_FASTCALL,
      "sweep(heap, pending, sinks, retain_graph, create_graph, capture): engine._sweep, "
      "compiled."},
+    {"fill_leaves", (PyCFunction)(void (*)(void))fill_leaves, METH_FASTCALL,
+     "fill_leaves(sinks, pending, create_graph, capture): engine._fill_leaves, compiled."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1518,6 +1682,9 @@ PyInit__fastpath(void)
     INTERN(s_debug, "debug");
     INTERN(s_module, "module");
     INTERN(s_unbroadcast, "unbroadcast");
+    INTERN(s_grad, "grad");
+    INTERN(s_base, "base");
+    INTERN(s_writeable, "writeable");
     INTERN(s_flags_key, "tinygraph.autograd._fastpath: this thread's Flags");
 #undef INTERN
     empty_tuple = PyTuple_New(0);

@@ -70,15 +70,7 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
     gc.disable()
     try:
         _sweep(heap, pending, sinks, retain_graph, create_graph, capture)
-        handed_out: set[int] = set()  # arrays already given to a leaf's .grad in this pass
-        for sink in sinks:
-            grad = pending.pop(sink)
-            if sink.hooks is not None:
-                grad = _run_hooks(sink.hooks, grad, create_graph)
-            if capture is None:
-                _accumulate(sink, grad, create_graph, handed_out)
-            elif sink in capture:
-                capture[sink] = grad
+        _fill_leaves(sinks, pending, create_graph, capture)
     finally:
         flags.grad_enabled = previous_mode
         if collecting:
@@ -213,6 +205,20 @@ def _unpack_saved(node, saved) -> list:
             else:
                 unpacked.append(new_tensor(value, parent))
     return unpacked
+
+
+def _fill_leaves(sinks, pending, create_graph: bool, capture) -> None:
+    """Give each leaf's sink the gradient summed for it: its hooks run, then it goes into the
+    leaf's ``.grad`` (or into ``capture``)."""
+    handed_out: set[int] = set()  # arrays already given to a leaf's .grad in this pass
+    for sink in sinks:
+        grad = pending.pop(sink)
+        if sink.hooks is not None:
+            grad = _run_hooks(sink.hooks, grad, create_graph)
+        if capture is None:
+            _accumulate(sink, grad, create_graph, handed_out)
+        elif sink in capture:
+            capture[sink] = grad
 
 
 def _unbroadcast(node, grad, shape, create_graph: bool):
