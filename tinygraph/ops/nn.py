@@ -35,19 +35,20 @@ class Linear(Op):
     label = "linear"
 
     def forward(self, x, w, b=None):
-        if x.shape[-1:] != w.shape[-1:]:
+        self.save(x, w)
+        try:  # the product checks that the widths agree; no check of our own on the hot path
+            if x.ndim == 2 and x.shape[0] < 128:
+                # OpenBLAS multiplies by a transposed right operand slowly when x has few rows;
+                # the same product as (W x^T)^T takes its fast path (docs/performance.md).
+                y = (w @ x.T).T
+            else:
+                y = x @ w.T
+        except ValueError:
             raise ShapeError(
                 f"linear: input of shape {tuple(x.shape)} has {x.shape[-1] if x.ndim else 0} "
                 f"features on its last axis, but the weight of shape {tuple(w.shape)} expects "
                 f"{w.shape[-1]}."
-            )
-        self.save(x, w)
-        if x.ndim == 2 and x.shape[0] < 128:
-            # OpenBLAS multiplies by a transposed right operand slowly when x has few rows; the
-            # same product computed as (W x^T)^T takes its fast path (docs/performance.md).
-            y = (w @ x.T).T
-        else:
-            y = x @ w.T
+            ) from None
         if b is not None:
             y += b  # y is a fresh array: add the bias in place
         return y
