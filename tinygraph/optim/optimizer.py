@@ -168,6 +168,7 @@ class Optimizer:
         update = self.update
         try:
             for group in self._param_groups:
+                rate = self._plain_rate(group)
                 for p in group["params"]:
                     grad = p.grad
                     if grad is None:
@@ -186,7 +187,10 @@ class Optimizer:
                     # checks (a no-grad update of a leaf is always allowed): views of p.data
                     # stay valid. Counted as an in-place change of p, so a graph that saved p
                     # before this step refuses its backward instead of using new values.
-                    data -= update(data, g, state, group)
+                    if rate is None:
+                        data -= update(data, g, state, group)
+                    else:  # the rule is u = rate * g: no call per parameter
+                        data -= rate * g
                     p._version += 1
                     updated.append(p)
         finally:
@@ -202,6 +206,12 @@ class Optimizer:
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict):
         """The update rule: return ``u`` such that the new parameter is ``p - u``."""
         raise NotImplementedError
+
+    def _plain_rate(self, group: dict):
+        """``r`` when ``update`` returns exactly ``r * grad`` for every parameter of ``group``
+        (and keeps no state), so that ``step`` can apply it without a call per parameter;
+        None otherwise (the default: always call ``update``)."""
+        return None
 
     # -- persistence -----------------------------------------------------------------------
 

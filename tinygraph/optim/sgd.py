@@ -33,6 +33,12 @@ class SGD(Optimizer):
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
                          nesterov=nesterov, weight_decay=weight_decay)
 
+    def _plain_rate(self, group):
+        # no momentum, no weight decay: update() below returns lr * g
+        if group["momentum"] == 0 and group["weight_decay"] == 0:
+            return group["lr"]
+        return None
+
     def update(self, p, g, state, group):
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
         if wd != 0:
