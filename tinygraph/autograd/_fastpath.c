@@ -1176,6 +1176,31 @@ deliver(PyObject *node, PyObject *parent, PyObject *g, PyObject *pending, PyObje
     return status;
 }
 
+/* pending.pop(key), passed through run_hooks(hooks, grad, create_graph) unless hooks is None:
+ * the gradient a node or a leaf's sink is about to use (a new reference), or NULL. Takes over
+ * the reference to hooks (NULL: reading them failed). */
+static PyObject *
+pop_gradient(PyObject *pending, PyObject *key, PyObject *hooks, PyObject *create_graph)
+{
+    PyObject *grad = hooks == NULL ? NULL : PyDict_GetItemWithError(pending, key);
+    if (grad == NULL) {
+        if (hooks != NULL && !PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, key);
+        }
+        Py_XDECREF(hooks);
+        return NULL;
+    }
+    Py_INCREF(grad);
+    if (PyDict_DelItem(pending, key) < 0) {
+        Py_CLEAR(grad);
+    }
+    else if (hooks != Py_None) {
+        Py_SETREF(grad, PyObject_CallFunctionObjArgs(run_hooks, hooks, grad, create_graph, NULL));
+    }
+    Py_DECREF(hooks);
+    return grad;
+}
+
 /* Run every node's backward, highest creation number first: engine._sweep. */
 static PyObject *
 sweep(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -1260,34 +1285,9 @@ sweep(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                 Py_DECREF(r);
             }
         }
-        grad = PyDict_GetItemWithError(pending, node);
+        grad = pop_gradient(pending, node, class_attribute(node, s_hooks), create_graph);
         if (grad == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, node);
-            }
             goto fail;
-        }
-        Py_INCREF(grad);
-        if (PyDict_DelItem(pending, node) < 0) {
-            goto fail;
-        }
-        {
-            PyObject *hooks = class_attribute(node, s_hooks);
-            if (hooks == NULL) {
-                goto fail;
-            }
-            if (hooks != Py_None) {
-                PyObject *hooked = PyObject_CallFunctionObjArgs(run_hooks, hooks, grad,
-                                                                create_graph, NULL);
-                Py_DECREF(hooks);
-                if (hooked == NULL) {
-                    goto fail;
-                }
-                Py_SETREF(grad, hooked);
-            }
-            else {
-                Py_DECREF(hooks);
-            }
         }
         if (capture != Py_None) {
             int wanted = PySequence_Contains(capture, node);
@@ -1450,32 +1450,9 @@ fill_leaves(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     PyObject *sink = NULL, *grad = NULL;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(sinks); i++) {
         sink = Py_NewRef(PyList_GET_ITEM(sinks, i));
-        grad = PyDict_GetItemWithError(pending, sink);
+        grad = pop_gradient(pending, sink, slot_read(sink, sink_hooks, s_hooks), create_graph);
         if (grad == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, sink);
-            }
             goto fail;
-        }
-        Py_INCREF(grad);
-        if (PyDict_DelItem(pending, sink) < 0) {
-            goto fail;
-        }
-        PyObject *hooks = slot_read(sink, sink_hooks, s_hooks);
-        if (hooks == NULL) {
-            goto fail;
-        }
-        if (hooks != Py_None) {
-            PyObject *hooked = PyObject_CallFunctionObjArgs(run_hooks, hooks, grad, create_graph,
-                                                            NULL);
-            Py_DECREF(hooks);
-            if (hooked == NULL) {
-                goto fail;
-            }
-            Py_SETREF(grad, hooked);
-        }
-        else {
-            Py_DECREF(hooks);
         }
         if (capture == Py_None) {
             int done = fast ? accumulate_fresh(sink, grad, handed_out) : 0;
