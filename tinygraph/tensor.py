@@ -132,7 +132,7 @@ class Tensor:
         A one-element tensor is seeded with 1; any other shape needs ``gradient`` (same shape).
         The graph's saved values are freed afterwards unless ``retain_graph=True``.
         """
-        autograd.backward([self], [gradient], retain_graph, create_graph)  # a list is data
+        autograd.api.backward_one(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""

@@ -33,7 +33,9 @@ def _seed(root, gradient, create_graph: bool, what: str):
                 "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
             )
         data = root.data
-        seed = namespace_of(data).asarray(1, dtype=data.dtype)
+        node = root.grad_fn  # an op's node knows its namespace; a leaf's array is asked
+        xp = node.xp if isinstance(node, function.Op) else namespace_of(data)
+        seed = xp.asarray(1, dtype=data.dtype)
         if data.shape:  # (1,), (1, 1), ...: the root's own shape
             seed = seed.reshape(data.shape)
         return new_tensor(seed, None) if create_graph else seed
@@ -54,12 +56,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) 
     roots = _as_list(tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    if grad_tensors is None and len(roots) == 1:  # loss.backward(): no list to build
-        seeds = [_seed(roots[0], None, create_graph, "backward()")]
-    else:
-        grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
-        seeds = [_seed(root, g, create_graph, "backward()") for root, g in zip(roots, grads)]
+    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
+    seeds = [_seed(root, g, create_graph, "backward()") for root, g in zip(roots, grads)]
     run_backward(roots, seeds, retain_graph, create_graph)
+
+
+def backward_one(root, gradient=None, retain_graph=None, create_graph=False) -> None:
+    """``backward`` of one output, as ``Tensor.backward`` calls it: no lists to unpack."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    seed = _seed(root, gradient, create_graph, "backward()")
+    run_backward([root], [seed], retain_graph, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
