@@ -252,6 +252,20 @@ def test_backward_through_a_graph_recorded_before_the_step_raises(cls, options):
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0])
 
 
+@pytest.mark.parametrize("cls, options", OPTIMIZERS, ids=IDS)
+def test_a_graph_recorded_between_two_steps_refuses_its_backward_after_the_second(
+        cls, options):
+    # the second step finds the parameter's stamps already kept: the quick path of the stamp
+    w = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = cls([w], **options)
+    w.grad = tg.ones_like(w)
+    opt.step()
+    loss = (w * tg.tensor(np.array([3.0, 4.0]))).sum()  # mul saved w's array, at version 1
+    opt.step()
+    with pytest.raises(RuntimeError, match="'mul'.*in-place.*version 2.*version 1"):
+        loss.backward()
+
+
 def test_a_step_that_fails_part_way_still_counts_the_changes_it_made():
     # the step stamps the parameters it updated in one go at the end, also when a later
     # parameter raises: the first one has changed, and a graph that saved it must refuse
