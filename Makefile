@@ -7,36 +7,26 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup test demo bench lint clean
 
-# The compiled fast path (tinygraph/autograd/_fastpath.c) is rebuilt when its source changes.
-FASTPATH := $(VENV)/.fastpath-built
-
 $(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev,examples]"
-	touch $(STAMP) $(FASTPATH)
+	touch $(STAMP)
 
-$(FASTPATH): $(STAMP) tinygraph/autograd/_fastpath.c
-	$(PY) -m pip install -q --no-deps -e .
-	touch $(FASTPATH)
+setup: $(STAMP)
 
-setup: $(FASTPATH)
-
-# The whole suite twice: with the compiled fast path, then with the pure-Python engine it
-# transcribes (both must behave the same).
-test: $(FASTPATH)
+test: $(STAMP)
 	$(PY) -m pytest
-	TINYGRAPH_PURE_PYTHON=1 $(PY) -m pytest
 
 # The digits classifier end to end: accuracy, then weights, curves and graph pictures in out/.
-demo: $(FASTPATH)
+demo: $(STAMP)
 	$(PY) examples/digits.py --out out
 
-bench: $(FASTPATH)
+bench: $(STAMP)
 	$(PY) -m bench
 
-lint: $(FASTPATH)
+lint: $(STAMP)
 	$(PY) -m ruff check tinygraph tests examples bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info out tinygraph/autograd/_fastpath*.so
+	rm -rf $(VENV) build *.egg-info out

@@ -42,7 +42,7 @@ def tinygraph_chain(v: dict, links: int) -> tuple[dict, np.ndarray]:
     t2 = clock()
     del y
     t3 = clock()
-    return _phases(t0, t1, t2, t3), a.grad.data
+    return _phases(t0, t1, t2, t3), a.grad.numpy()
 
 
 def torch_chain(torch, v: dict, links: int) -> tuple[dict, np.ndarray]:

@@ -36,7 +36,7 @@ class OpsMLP:
         loss.backward()
         for W, b in self.params:
             for p in (W, b):
-                p.data -= self.lr * p.grad.data
+                p.data -= self.lr * p.grad
                 p.grad = None
         return float(loss.item())
 
@@ -47,7 +47,7 @@ class OpsMLP:
                 h = h @ W + b
                 if i < len(self.params) - 1:
                     h = h.relu()
-        return h.data
+        return h.numpy()
 
 
 def build_sequential(nn, weights):
@@ -61,7 +61,7 @@ def build_sequential(nn, weights):
     linears = [layer for layer in layers if isinstance(layer, nn.Linear)]
     for layer, (W, b) in zip(linears, weights):
         # Linear may store its weight (out, in) like torch or (in, out): copy either way.
-        target = layer.weight.data
+        target = layer.weight.numpy()
         target[...] = W if target.shape == W.shape else W.T
         layer.bias.data[...] = b
     return model
@@ -92,7 +92,7 @@ class LoopMLP:
 
     def logits(self, X) -> np.ndarray:
         with self.tg.no_grad():
-            return self.model(self.tg.tensor(X)).data
+            return self.model(self.tg.tensor(X)).numpy()
 
 
 class TrainStepMLP:

@@ -59,7 +59,7 @@ def tinygraph_impl(w: dict, blocks: int):
 
     def backward(loss):
         loss.backward()
-        grads = tuple(p.grad.data for p in params)
+        grads = tuple(p.grad.numpy() for p in params)
         for p in params:
             p.grad = None
         return grads
@@ -137,32 +137,8 @@ def numpy_impl(w: dict, blocks: int):
     return forward, backward, lambda result: float(result[0])
 
 
-def python_engine_impl(w: dict, blocks: int):
-    """tinygraph's program on its pure-Python engine (what the compiled fast path replaces)."""
-    from tinygraph.autograd import fastpath
-
-    forward, backward, value = tinygraph_impl(w, blocks)
-
-    def python_forward():
-        with fastpath.python_engine():
-            return forward()
-
-    def python_backward(loss):
-        with fastpath.python_engine():
-            return backward(loss)
-
-    return python_forward, python_backward, value
-
-
-PURE_PYTHON = "tinygraph (pure Python)"
-
-
 def implementations(w: dict, blocks: int, torch=None) -> dict:
-    from tinygraph.autograd import fastpath
-
     impls = {"tinygraph": tinygraph_impl(w, blocks), "numpy": numpy_impl(w, blocks)}
-    if fastpath.ENABLED:  # otherwise "tinygraph" is the pure-Python engine already
-        impls[PURE_PYTHON] = python_engine_impl(w, blocks)
     if torch is not None:
         impls["pytorch"] = torch_impl(torch, w, blocks)
     return impls

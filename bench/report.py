@@ -58,9 +58,7 @@ def machine_info(quick: bool) -> dict:
 
 
 def _engine() -> str:
-    from tinygraph.autograd import fastpath
-
-    return "compiled fast path" if fastpath.ENABLED else "pure Python (fast path not built)"
+    return "pure Python"
 
 
 # -- formatting ----------------------------------------------------------------------------

@@ -6,16 +6,13 @@ from __future__ import annotations
 import pytest
 
 from bench import chain, digits, memory, mlp, overhead, report
-from tinygraph.autograd import fastpath
 
 SMALL_MLP = (12, 8, 6, 5)
 
 
 def test_overhead_frameworks_agree_on_loss_and_gradients(torch):
     losses = overhead.check(blocks=2, torch=torch)
-    # the pure-Python engine runs beside the compiled one when that is built
-    python_engine = {overhead.PURE_PYTHON} if fastpath.ENABLED else set()
-    assert set(losses) == {"tinygraph", "numpy", "pytorch"} | python_engine
+    assert set(losses) == {"tinygraph", "numpy", "pytorch"}
 
 
 def test_mlp_first_steps_agree_across_contenders(torch):

@@ -21,8 +21,8 @@ def test_batches_are_tuples_of_tensors_in_order_without_shuffle():
     assert [len(b) for b in batches] == [2, 2, 2]
     assert all(isinstance(t, tg.Tensor) for b in batches for t in b)
     assert [xb.shape for xb, _ in batches] == [(2, 2), (2, 2), (1, 2)]
-    np.testing.assert_array_equal(np.concatenate([xb.data for xb, _ in batches]), X)
-    np.testing.assert_array_equal(np.concatenate([yb.data for _, yb in batches]), y)
+    np.testing.assert_array_equal(np.concatenate([xb.numpy() for xb, _ in batches]), X)
+    np.testing.assert_array_equal(np.concatenate([yb.numpy() for _, yb in batches]), y)
     assert batches[0][1].dtype == y.dtype and batches[0][0].dtype == np.float64
 
 
@@ -31,7 +31,7 @@ def test_every_sample_once_per_epoch_and_len_counts_batches(n, batch_size, drop_
     ids = np.arange(n)
     loader = DataLoader(ids, batch_size=batch_size, shuffle=True, drop_last=drop_last)
     for _epoch in range(2):
-        seen = [b.data for (b,) in loader]
+        seen = [b.numpy() for (b,) in loader]
         assert len(seen) == len(loader)
         assert all(len(b) == batch_size for b in seen[:-1])
         flat = np.concatenate(seen) if seen else np.array([], dtype=int)
@@ -47,15 +47,15 @@ def test_rows_stay_paired_across_arrays_when_shuffled():
     X = rows(10)
     y = X[:, 0] * 10
     for xb, yb in DataLoader(X, y, batch_size=3, shuffle=True):
-        np.testing.assert_array_equal(xb.data[:, 0] * 10, yb.data)
+        np.testing.assert_array_equal(xb.numpy()[:, 0] * 10, yb.numpy())
 
 
 def test_shuffling_is_reproducible_with_manual_seed_and_differs_between_epochs():
     loader = DataLoader(np.arange(50), batch_size=50, shuffle=True)
     tg.manual_seed(7)
-    first, second = (b.data.copy() for (b,) in [next(iter(loader)), next(iter(loader))])
+    first, second = (b.numpy().copy() for (b,) in [next(iter(loader)), next(iter(loader))])
     tg.manual_seed(7)
-    again = next(iter(loader))[0].data
+    again = next(iter(loader))[0].numpy()
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, second)
 
@@ -75,7 +75,7 @@ def test_accepts_tensors_and_lists_and_batches_do_not_alias_the_input():
     (xb, yb), = DataLoader(X, [1.0, 2.0, 3.0, 4.0], batch_size=4)
     assert not xb.requires_grad and yb.dtype == tg.get_default_dtype()
     xb.data[...] = -1
-    np.testing.assert_array_equal(X.data, rows(4))
+    np.testing.assert_array_equal(X.numpy(), rows(4))
 
 
 def test_length_mismatch_names_the_shapes():

@@ -96,7 +96,7 @@ def _read_only(values):
 def test_a_leaf_grad_owns_a_writable_array_of_the_leafs_dtype(kind, gradient):
     x = tg.tensor(np.zeros(3, np.float32), requires_grad=True)
     _HandsBack.apply(x, gradient=gradient).sum().backward()
-    grad = x.grad.data
+    grad = x.grad.numpy()
     assert grad.dtype == np.float32 and grad.flags.writeable and grad.base is None
     assert (grad is gradient) == (kind == "fresh")  # a backward's own new array is taken as is
     np.testing.assert_array_equal(grad, [2.0, 2.0, 2.0])
@@ -229,7 +229,6 @@ def test_a_recorded_op_leaves_one_object_for_the_cycle_collector():
         y = y * a + 1.0
     gc.collect()
     assert len(gc.get_objects()) - before <= 2000 + 10  # 2,000 ops, one object each at most
-    # (compiled, none: tests/test_fastpath.py)
 
 
 def _collected(make) -> bool:
@@ -244,12 +243,12 @@ def test_reference_cycles_through_the_graph_are_collected():
 
     def hook_holding_its_own_tensor():
         y = x * 2.0
-        y.register_hook(lambda g: g * y.data)
+        y.register_hook(lambda g: g * y.numpy())
         return y
 
     def leaf_hook_holding_a_tensor_below_it():
         w = leaf(np.ones(3))
-        w.register_hook(lambda g: g + below.data)  # registered before `below` is recorded
+        w.register_hook(lambda g: g + below.numpy())  # registered before `below` is recorded
         below = (w * 2.0 + 1.0).exp()
         return below
 

@@ -249,9 +249,9 @@ def test_linear_gives_an_input_gradient_in_the_inputs_memory_order(order):
     x_values = np.asarray(rng.standard_normal((6, 4)), order=order)
     w = tg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
     x = tg.tensor(x_values, requires_grad=True)
-    assert x.data.flags[f"{order}_CONTIGUOUS"]
+    assert x.numpy().flags[f"{order}_CONTIGUOUS"]
     g = rng.standard_normal((6, 3))
     (nn.functional.linear(x, w) * tg.tensor(g)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), g @ w.numpy(), rtol=1e-12)
     np.testing.assert_allclose(w.grad.numpy(), g.T @ x_values, rtol=1e-12)
-    assert x.grad.data.flags[f"{order}_CONTIGUOUS"]
+    assert x.grad.numpy().flags[f"{order}_CONTIGUOUS"]

@@ -53,7 +53,7 @@ def test_reassignment_replaces_and_plain_values_unregister():
     m = Affine()
     m.scale = nn.Parameter(np.full(3, 2.0))
     assert [n for n, _ in m.named_parameters()] == ["shift", "scale"]
-    assert m.scale.data[0] == 2.0
+    assert m.scale.numpy()[0] == 2.0
     m.scale = None
     assert m.scale is None and [n for n, _ in m.named_parameters()] == ["shift"]
     del m.shift
@@ -141,7 +141,7 @@ def test_state_dict_maps_dotted_names_to_array_copies():
                         "1.running_var", "1.num_batches_tracked", "2.weight", "2.bias"]
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     sd["0.weight"][...] = 123.0
-    assert not np.any(model[0].weight.data == 123.0)
+    assert not np.any(model[0].weight.numpy() == 123.0)
 
 
 def test_load_state_dict_round_trip_copies_never_aliases():
@@ -151,10 +151,10 @@ def test_load_state_dict_round_trip_copies_never_aliases():
     sd = source.state_dict()
     assert target.load_state_dict(sd) == ([], [])
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
-    np.testing.assert_array_equal(target(x).data, source(x).data)
+    np.testing.assert_array_equal(target(x).numpy(), source(x).numpy())
     sd["0.weight"][...] = 0.0
     source[0].weight.data[...] = 7.0
-    assert not np.any(target[0].weight.data == 0.0) and not np.any(target[0].weight.data == 7)
+    assert not np.any(target[0].weight.numpy() == 0.0) and not np.any(target[0].weight.numpy() == 7)
 
 
 def test_load_state_dict_accepts_tensors_and_keeps_the_parameter_objects():
@@ -162,7 +162,7 @@ def test_load_state_dict_accepts_tensors_and_keeps_the_parameter_objects():
     weight = model.weight
     model.load_state_dict({"weight": tg.ones(2, 2), "bias": np.zeros(2)})
     assert model.weight is weight
-    np.testing.assert_array_equal(weight.data, np.ones((2, 2)))
+    np.testing.assert_array_equal(weight.numpy(), np.ones((2, 2)))
 
 
 def test_strict_load_names_missing_and_unexpected_keys():
@@ -186,7 +186,7 @@ def test_non_strict_load_ignores_missing_and_unexpected_keys():
     missing, unexpected = model.load_state_dict(
         {"weight": np.full((3, 2), 5.0), "other": np.zeros(4)}, strict=False)
     assert missing == ["bias"] and unexpected == ["other"]
-    np.testing.assert_array_equal(model.weight.data, np.full((3, 2), 5.0))
+    np.testing.assert_array_equal(model.weight.numpy(), np.full((3, 2), 5.0))
 
 
 def test_state_dict_loads_into_torch_and_back(torch):
@@ -205,7 +205,7 @@ def test_regularization_loss_sums_every_layer_penalty_on_weights_only():
     tg.set_default_dtype(np.float64)
     model = nn.Sequential(nn.Dense(3, 4, "relu", l1_lambda=0.1), nn.Dense(4, 2, l2_lambda=0.5),
                           nn.Dense(2, 1))
-    w0, w1 = model[0].weight.data, model[1].weight.data
+    w0, w1 = model[0].weight.numpy(), model[1].weight.numpy()
     expected = 0.1 * np.abs(w0).sum() + 0.5 * (w1**2).sum()
     reg = model.regularization_loss()
     assert isinstance(reg, tg.Tensor)

@@ -172,7 +172,7 @@ def tg_trajectory(name, options, X, Y, start, steps):
         opt.zero_grad()
         mlp_loss(tg, tg.tensor(X), tg.tensor(Y), *params).backward()
         opt.step()
-        path.append([p.data.copy() for p in params])
+        path.append([p.numpy().copy() for p in params])
     return path
 
 
@@ -214,7 +214,7 @@ def test_param_groups_with_their_own_lr_match_torch(torch, rng):
             mlp_loss(lib, lib.tensor(X), lib.tensor(Y), *ps).backward()
             o.step()
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])

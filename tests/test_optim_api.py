@@ -49,14 +49,14 @@ def test_state_dict_round_trip_mid_training_continues_identically(cls, options, 
     opt = cls(params, **options)
     train(opt, params, 5)
     tg.save(opt.state_dict(), tmp_path / "opt.npz")
-    copies = [tg.tensor(p.data, requires_grad=True) for p in params]
+    copies = [tg.tensor(p.numpy(), requires_grad=True) for p in params]
     resumed = cls(copies, lr=123.0)  # hyper-parameters come back from the state dict
     resumed.load_state_dict(tg.load(tmp_path / "opt.npz"))
     assert resumed.param_groups[0]["lr"] == options["lr"]
     train(opt, params, 5)
     train(resumed, copies, 5)
     for p, q in zip(params, copies):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
 def test_state_dict_is_a_snapshot_keyed_by_position():
@@ -76,10 +76,10 @@ def test_state_is_created_lazily_and_only_for_parameters_with_a_gradient():
     opt = optim.Adam([a, b])
     assert opt.state == {}
     (a * a).sum().backward()
-    before = b.data.copy()
+    before = b.numpy().copy()
     opt.step()
     assert set(opt.state) == {a} and opt.state[a]["step"] == 1
-    np.testing.assert_array_equal(b.data, before)  # b.grad is None: skipped
+    np.testing.assert_array_equal(b.numpy(), before)  # b.grad is None: skipped
 
 
 def test_load_state_dict_rejects_a_mismatched_optimizer():
@@ -105,10 +105,10 @@ def test_param_groups_take_missing_options_from_the_defaults():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
     assert all(g["momentum"] == 0.9 for g in opt.param_groups)
     a.grad, b.grad = tg.ones_like(a), tg.ones_like(b)
-    a0, b0 = a.data.copy(), b.data.copy()
+    a0, b0 = a.numpy().copy(), b.numpy().copy()
     opt.step()
-    np.testing.assert_allclose(a.data, a0 - 0.1)
-    np.testing.assert_allclose(b.data, b0 - 0.5)
+    np.testing.assert_allclose(a.numpy(), a0 - 0.1)
+    np.testing.assert_allclose(b.numpy(), b0 - 0.5)
 
 
 def test_learning_rate_is_an_alias_of_lr():
@@ -185,12 +185,12 @@ def test_step_updates_data_in_place_and_never_writes_the_gradient(cls, options):
     p = tg.tensor(np.array([1.0, -2.0]), requires_grad=True)
     shared = np.array([0.5, 0.25])
     p.grad = tg.tensor(shared)
-    grad_array, data_array = p.grad.data, p.data
+    grad_array, data_array = p.grad.numpy(), p.numpy()
     opt = cls([p], weight_decay=0.1, **options)
     opt.step()
     opt.step()
-    assert p.data is data_array and not np.array_equal(p.data, [1.0, -2.0])
-    assert p.grad.data is grad_array
+    assert p.numpy() is data_array and not np.array_equal(p.numpy(), [1.0, -2.0])
+    assert p.grad.numpy() is grad_array
     np.testing.assert_array_equal(grad_array, [0.5, 0.25])
 
 
@@ -220,11 +220,11 @@ def test_step_returns_the_closure_loss_computed_with_grad_enabled():
         loss.backward()
         return loss
 
-    before = x.data.copy()
+    before = x.numpy().copy()
     with tg.no_grad():
         loss = opt.step(closure)
     assert loss.item() == pytest.approx((before**2).sum())
-    np.testing.assert_allclose(x.data, before - 0.1 * 2 * before)
+    np.testing.assert_allclose(x.numpy(), before - 0.1 * 2 * before)
 
 
 def test_a_step_counts_as_an_in_place_change_of_the_parameter():
@@ -276,8 +276,8 @@ def test_a_step_that_fails_part_way_still_counts_the_changes_it_made():
     v.grad = tg.ones(3)  # a gradient of the wrong shape: the step raises at v
     with pytest.raises(ValueError, match=r"shape \(2,\) has a gradient of shape \(3,\)"):
         optim.SGD([w, v], lr=0.5).step()
-    np.testing.assert_array_equal(w.data, [0.5, 1.5])
-    np.testing.assert_array_equal(v.data, [1.0, 2.0])
+    np.testing.assert_array_equal(w.numpy(), [0.5, 1.5])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
     with pytest.raises(RuntimeError, match="'mul'.*in-place"):
         loss.backward()
 
@@ -285,11 +285,11 @@ def test_a_step_that_fails_part_way_still_counts_the_changes_it_made():
 def test_a_step_on_a_view_is_seen_by_graphs_that_saved_the_whole_array():
     whole = tg.tensor(np.ones((2, 3)))
     w = tg.tensor(np.zeros(3), requires_grad=True)
-    w.data = whole.data[0]  # w shares memory with row 0 of `whole`
+    w.data = whole.numpy()[0]  # w shares memory with row 0 of `whole`
     x = tg.tensor(np.ones((2, 3)), requires_grad=True)
     loss = (x * whole).sum()  # mul saved whole's array
     w.grad = tg.ones_like(w)
     optim.SGD([w], lr=0.5).step()
-    np.testing.assert_array_equal(whole.data[0], [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(whole.numpy()[0], [0.5, 0.5, 0.5])
     with pytest.raises(RuntimeError, match="in-place"):
         loss.backward()

@@ -61,7 +61,7 @@ def test_tensor_copies_its_input_array():
 
 def test_attributes():
     t = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="w")
-    assert isinstance(t.data, np.ndarray)
+    assert isinstance(t.numpy(), np.ndarray)
     assert t.grad is None and t.requires_grad and t.is_leaf and t.grad_fn is None
     assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and t.dtype == np.float64
     assert t.name == "w"
@@ -265,7 +265,30 @@ def test_numpy_scalars_act_like_python_scalars_as_in_torch(torch):
 
 def test_argmax_and_argmin_give_integer_index_tensors_without_gradient():
     x = tg.tensor([[1.0, 5.0], [7.0, 2.0]], requires_grad=True)
-    assert x.argmax().item() == 2 and isinstance(x.argmax().data, np.ndarray)
+    assert x.argmax().item() == 2 and isinstance(x.argmax().numpy(), np.ndarray)
     np.testing.assert_array_equal(x.argmax(axis=1).numpy(), [1, 0])
     np.testing.assert_array_equal(x.argmin(axis=0, keepdims=True).numpy(), [[0, 1]])
     assert not x.argmax(axis=1).requires_grad
+
+
+def test_data_is_a_detached_tensor_sharing_the_storage():
+    p = tg.tensor([1.0, 2.0], requires_grad=True)
+    storage = p.numpy()
+    d = p.data
+    assert isinstance(d, tg.Tensor) and not d.requires_grad and d.grad_fn is None
+    assert d.numpy() is storage  # no copy
+    (p * p).sum().backward()
+    p.data -= 0.5 * p.grad  # the PyTorch / micrograd update idiom
+    assert p.numpy() is storage  # updated in place, not rebound to a Tensor
+    np.testing.assert_array_equal(storage, [0.0, 0.0])
+    assert p.requires_grad and p.is_leaf
+
+
+def test_assigning_data_replaces_the_values_and_refuses_another_shape():
+    p = tg.tensor([1.0, 2.0], requires_grad=True)
+    p.data = tg.tensor([3.0, 4.0], dtype=np.float64)
+    np.testing.assert_array_equal(p.numpy(), [3.0, 4.0])
+    p.data = np.array([5.0, 6.0])
+    np.testing.assert_array_equal(p.numpy(), [5.0, 6.0])
+    with pytest.raises(tg.ShapeError, match=r"x.data = value: value has shape \(3,\)"):
+        p.data = np.zeros(3)

@@ -7,7 +7,7 @@
 """
 
 from . import (
-    data,  # noqa: F401 - tg.data.DataLoader
+    data,  # noqa: F401 - tg._data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
     optim,  # noqa: F401 - `from tinygraph import optim`

@@ -62,9 +62,9 @@ class DataLoader:
 
 def _as_array(a, i: int) -> np.ndarray:
     if isinstance(a, Tensor):
-        a = a.data
+        a = a._data
     elif not isinstance(a, np.ndarray):
-        a = tensor(a).data  # lists and numbers follow tg.tensor's dtype rules
+        a = tensor(a)._data  # lists and numbers follow tg.tensor's dtype rules
     if a.ndim == 0:
         raise ValueError(f"DataLoader: array {i} is a scalar (shape ()); each array needs a "
                          "first axis of samples.")

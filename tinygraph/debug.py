@@ -149,7 +149,7 @@ class _Rerun:
         args = [new_tensor(x, None) if isinstance(x, np.ndarray) else x for x in xs]
         with no_grad():
             out = self.cls.forward(ctx, *args)
-        return ctx, np.asarray(getattr(out, "data", out))
+        return ctx, np.asarray(getattr(out, "_data", out))
 
     def backward(self, ctx, v, xs) -> list:
         """Per input: ``v . J`` in the input's shape, or None where no gradient flows."""
@@ -166,7 +166,7 @@ class _Rerun:
             if parent is None:
                 result.append(None)
                 continue
-            g = np.zeros(np.shape(x)) if g is None else np.asarray(getattr(g, "data", g), float)
+            g = np.zeros(np.shape(x)) if g is None else np.asarray(getattr(g, "_data", g), float)
             if g.shape != np.shape(x):
                 try:
                     g = numpy_namespace.unbroadcast(g, np.shape(x))
@@ -275,7 +275,7 @@ def _gather(node, values) -> tuple:
     for i, parent in enumerate(node.parents):
         if xs[i] is _MISSING and type(parent) is AccumulateGrad:
             leaf = parent.leaf_ref()
-            xs[i] = _MISSING if leaf is None else leaf.data
+            xs[i] = _MISSING if leaf is None else leaf._data
         elif xs[i] is _MISSING and parent is not None:
             xs[i] = values.get(id(parent), _MISSING)
     return xs

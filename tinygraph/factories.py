@@ -41,13 +41,13 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
 
 def zeros_like(t, dtype=None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and, unless given, the dtype) of ``t``."""
-    data = t.data if isinstance(t, Tensor) else np.asarray(t)
+    data = t._data if isinstance(t, Tensor) else np.asarray(t)
     return _make(np.zeros(data.shape, dtype or data.dtype), requires_grad, "zeros_like")
 
 
 def ones_like(t, dtype=None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and, unless given, the dtype) of ``t``."""
-    data = t.data if isinstance(t, Tensor) else np.asarray(t)
+    data = t._data if isinstance(t, Tensor) else np.asarray(t)
     return _make(np.ones(data.shape, dtype or data.dtype), requires_grad, "ones_like")
 
 

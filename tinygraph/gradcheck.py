@@ -33,7 +33,7 @@ def _outputs(fn, inputs) -> tuple:
 
 
 def _contract(outputs, vs) -> float:
-    return float(sum(np.vdot(v, out.data) for v, out in zip(vs, outputs)))
+    return float(sum(np.vdot(v, out._data) for v, out in zip(vs, outputs)))
 
 
 def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -70,10 +70,10 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
                               grad_outputs=[Tensor(vs[k]) for k in differentiable],
                               allow_unused=True)
         for i, g in zip(checked, grads):
-            analytic[i] = np.zeros(inputs[i].shape) if g is None else g.data
+            analytic[i] = np.zeros(inputs[i].shape) if g is None else g._data
 
     for i in checked:
-        data = inputs[i].data
+        data = inputs[i]._data
         flat = data.reshape(-1)  # a view: perturbing it perturbs the input in place
         if flat.base is None and data.size:
             raise ValueError("gradcheck: inputs must be contiguous arrays.")

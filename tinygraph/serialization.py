@@ -141,7 +141,7 @@ def _damaged(path: str, exc: Exception) -> CheckpointError:
 
 def _encode(obj, keys: list, arrays: dict):
     if isinstance(obj, Tensor):
-        obj = obj.data
+        obj = obj._data
     if isinstance(obj, np.generic) and not obj.dtype.hasobject:
         obj = obj.item()  # NumPy scalars (e.g. a float64 lr) are stored as Python numbers
     if isinstance(obj, np.ndarray):

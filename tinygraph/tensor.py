@@ -1,6 +1,6 @@
 """The Tensor: an array plus the record of how it was computed.
 
-A Tensor holds its values in ``.data`` (a NumPy array) and, when it was produced by ops on
+A Tensor holds its values in ``._data`` (a NumPy array) and, when it was produced by ops on
 inputs that require grad, the node of the op that made it (``.grad_fn``). Every operator and
 method here is a one-line delegation to a function of ``tinygraph.ops``.
 """
@@ -16,6 +16,7 @@ from .autograd import grad_accumulator
 from .autograd.mode import per_thread
 from .autograd.versions import note_mutation
 from .backend import namespace_of
+from .errors import ShapeError
 from .ops import functions as F
 
 _default_dtype = np.dtype(np.float32)
@@ -38,7 +39,7 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data, dtype):
     """The array a new Tensor holds: a copy; NumPy data keeps its dtype, Python data is float."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
         return np.array(data, dtype=dtype, copy=True)
     array = np.array(data, dtype=dtype)
@@ -73,7 +74,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version", "_accumulator",
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_accumulator",
                  "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
 
@@ -87,9 +88,9 @@ class Tensor:
                 f"'Tensor' object has no attribute '{attribute}'") from None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         if requires_grad:
-            _check_float(self.data.dtype, "tensor")
+            _check_float(self._data.dtype, "tensor")
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
@@ -100,20 +101,40 @@ class Tensor:
     # -- attributes ----------------------------------------------------------------------
 
     @property
+    def data(self) -> Tensor:
+        """The values as a new tensor outside the graph that shares them (PyTorch's ``.data``):
+        ``p.data -= lr * p.grad`` and ``w.data.uniform_(-a, a)`` change ``p`` and ``w`` in
+        place. The array itself is ``x.numpy()``."""
+        return autograd._new_tensor(self._data, None)
+
+    @data.setter
+    def data(self, value) -> None:
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array is self._data:  # `p.data -= u` assigns back the tensor it changed in place
+            return
+        if array.shape != self._data.shape:
+            raise ShapeError(
+                f"x.data = value: value has shape {tuple(array.shape)} but the tensor has shape "
+                f"{tuple(self._data.shape)}; assign values of the tensor's own shape."
+            )
+        self._data = array
+        self._version += 1
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def is_leaf(self) -> bool:
@@ -136,23 +157,23 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
-        return autograd._new_tensor(self.data, None)
+        return autograd._new_tensor(self._data, None)
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def item(self):
         """The single value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number; this "
                 f"one has shape {self.shape}. Index or reduce it first."
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
@@ -160,7 +181,6 @@ class Tensor:
             raise RuntimeError("retain_grad(): this tensor does not require grad.")
         node = self.grad_fn
         if node is not None:
-            autograd.function.track(node)  # the hook holds this tensor weakly, but it is a hook
             if node.hooks is None:
                 node.hooks = []
             if not any(type(h) is autograd.RetainGrad for h in node.hooks):
@@ -177,7 +197,6 @@ class Tensor:
                 "register_hook(): cannot register a hook on a tensor that does not require grad."
             )
         node = self.grad_fn if self.grad_fn is not None else grad_accumulator(self)
-        autograd.function.track(node)  # the hook may hold this tensor: a cycle to collect
         if node.hooks is None:
             node.hooks = []
         node.hooks.append(hook)
@@ -191,7 +210,7 @@ class Tensor:
                 "without a graph."
             )
         if requires_grad:
-            _check_float(self.data.dtype, "requires_grad_")
+            _check_float(self._data.dtype, "requires_grad_")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -208,7 +227,7 @@ class Tensor:
 
     def _rebind(self, result: Tensor) -> Tensor:
         """Make self take the place of ``result`` in the graph (a recorded in-place op)."""
-        self.data = result.data
+        self._data = result._data
         self.grad_fn = result.grad_fn
         self.requires_grad = result.requires_grad
         self._version += 1
@@ -220,10 +239,10 @@ class Tensor:
             self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if records:
             return self._rebind(fn(self, other))
-        value = other.data if isinstance(other, Tensor) else other
-        getattr(namespace_of(self.data), ufunc)(self.data, value, out=self.data)
+        value = other._data if isinstance(other, Tensor) else other
+        getattr(namespace_of(self._data), ufunc)(self._data, value, out=self._data)
         self._version += 1
-        note_mutation(self, self.data)
+        note_mutation(self, self._data)
         return self
 
     def __iadd__(self, other):
@@ -245,9 +264,9 @@ class Tensor:
         if records:
             self._rebind(F.setitem(self, index, value))
             return
-        self.data[F._index(index)] = value.data if isinstance(value, Tensor) else value
+        self._data[F._index(index)] = value._data if isinstance(value, Tensor) else value
         self._version += 1
-        note_mutation(self, self.data)
+        note_mutation(self, self._data)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (allowed on leaves under ``tg.no_grad()``)."""
@@ -256,9 +275,9 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         """Fill with ``value`` in place (allowed on leaves under ``tg.no_grad()``)."""
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._data[...] = value
         self._version += 1
-        note_mutation(self, self.data)
+        note_mutation(self, self._data)
         return self
 
     # -- operators -----------------------------------------------------------------------
@@ -307,8 +326,8 @@ class Tensor:
     # Comparisons and logic: no gradient, boolean result.
 
     def _compare(self, other, ufunc: str) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
-        return autograd._new_tensor(getattr(namespace_of(self.data), ufunc)(self.data, value),
+        value = other._data if isinstance(other, Tensor) else other
+        return autograd._new_tensor(getattr(namespace_of(self._data), ufunc)(self._data, value),
                                     None)
 
     def __lt__(self, other):
@@ -343,7 +362,7 @@ class Tensor:
         return self._compare(other, "logical_xor")
 
     def __invert__(self):
-        return autograd._new_tensor(namespace_of(self.data).logical_not(self.data), None)
+        return autograd._new_tensor(namespace_of(self._data).logical_not(self._data), None)
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
 
@@ -404,40 +423,40 @@ class Tensor:
 
     def argmax(self, axis=None, keepdims=False) -> Tensor:
         """Index of the largest value along ``axis`` (flattened when None); no gradient."""
-        xp = namespace_of(self.data)
+        xp = namespace_of(self._data)
         return autograd._new_tensor(
-            xp.asarray(xp.argmax(self.data, axis=axis, keepdims=keepdims)), None)
+            xp.asarray(xp.argmax(self._data, axis=axis, keepdims=keepdims)), None)
 
     def argmin(self, axis=None, keepdims=False) -> Tensor:
         """Index of the smallest value along ``axis`` (flattened when None); no gradient."""
-        xp = namespace_of(self.data)
+        xp = namespace_of(self._data)
         return autograd._new_tensor(
-            xp.asarray(xp.argmin(self.data, axis=axis, keepdims=keepdims)), None)
+            xp.asarray(xp.argmin(self._data, axis=axis, keepdims=keepdims)), None)
 
     def all(self):
-        return bool(self.data.all())
+        return bool(self._data.all())
 
     def any(self):
-        return bool(self.data.any())
+        return bool(self._data.any())
 
     # -- Python protocols ----------------------------------------------------------------
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"The truth value of a tensor of shape {self.shape} is ambiguous; use .any() or "
                 ".all(), or compare a single element."
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -446,15 +465,15 @@ class Tensor:
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype != _default_dtype:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != _default_dtype:
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.op_name()}>")
         elif self.requires_grad:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api, engine, fastpath, function, versions
+from . import api, engine, function, versions
 from .api import backward, grad
 from .engine import RetainGrad, register_tensor_namespace, run_backward
 from .function import (
@@ -35,7 +35,6 @@ def register_tensor_type(cls) -> None:
     global Tensor
     Tensor = cls
     function.register_tensor_type(cls)
-    fastpath.install()
 
 
 def toposort(roots) -> list:
@@ -73,7 +72,7 @@ def toposort(roots) -> list:
 
 __all__ = [
     "OUTPUT", "AccumulateGrad", "Function", "Op", "RetainGrad", "api", "backward",
-    "detect_anomaly", "enable_grad", "engine", "fastpath", "function", "grad", "grad_accumulator",
+    "detect_anomaly", "enable_grad", "engine", "function", "grad", "grad_accumulator",
     "is_grad_enabled", "new_tensor", "no_grad", "register_tensor_namespace",
     "register_tensor_type", "run_backward", "state", "toposort", "versions",
 ]

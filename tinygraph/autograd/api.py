@@ -26,13 +26,13 @@ def _seed(root, gradient, create_graph: bool, what: str):
             "compute the output outside tg.no_grad()."
         )
     if gradient is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"{what}: grad can be implicitly created only for one-element outputs, but this "
                 f"tensor has shape {tuple(root.shape)}. Reduce it first (y.sum().backward()) or "
                 "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
             )
-        data = root.data
+        data = root._data
         node = root.grad_fn  # an op's node knows its namespace; a leaf's array is asked
         xp = node.xp if isinstance(node, function.Op) else namespace_of(data)
         seed = xp.asarray(1, dtype=data.dtype)
@@ -48,7 +48,7 @@ def _seed(root, gradient, create_graph: bool, what: str):
         )
     if create_graph:
         return gradient
-    return gradient.data.astype(root.data.dtype, copy=True)
+    return gradient._data.astype(root._data.dtype, copy=True)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:

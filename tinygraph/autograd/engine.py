@@ -175,12 +175,12 @@ def _backward_user_function(node, grad, create_graph: bool) -> tuple:
             namespace_of(g).asarray(g), None) for g in grads)
     # The arrays go on into the engine, which may hand them to a leaf's .grad and later add
     # into them in place: copy any that alias an array the Function can still see.
-    seen = {id(t.data if isinstance(t, Tensor) else t) for t in (node.saved or ())}
-    seen.add(id(grad.data))
+    seen = {id(t._data if isinstance(t, Tensor) else t) for t in (node.saved or ())}
+    seen.add(id(grad._data))
     arrays = []
     for g in grads:
         if g is not None:
-            g = g.data if isinstance(g, Tensor) else namespace_of(g).asarray(g)
+            g = g._data if isinstance(g, Tensor) else namespace_of(g).asarray(g)
             if id(g) in seen:
                 g = g.copy()
         arrays.append(g)
@@ -240,7 +240,7 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
     if leaf is None:
         return
     Tensor = function.Tensor
-    data = leaf.data
+    data = leaf._data
     if grad.shape != data.shape:  # the leaf's data was replaced since it was recorded
         xp = tensor_namespace if create_graph else namespace_of(data)
         grad = xp.unbroadcast(grad, data.shape)
@@ -252,7 +252,7 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
     if isinstance(grad, Tensor):
-        grad = grad.data
+        grad = grad._data
     current = leaf.grad
     if current is None:
         # .grad must own its array (later backwards add into it in place). Copy a view, a
@@ -263,13 +263,13 @@ def _accumulate(sink: AccumulateGrad, grad, create_graph: bool, handed_out: set)
             grad = namespace_of(data).array(grad, dtype=data.dtype, copy=True)
         handed_out.add(id(grad))
         leaf.grad = new_tensor(grad, None)
-    elif current.data.shape == grad.shape and current.data.flags.writeable:
-        current.data += grad
+    elif current._data.shape == grad.shape and current._data.flags.writeable:
+        current._data += grad
         if current.grad_fn is not None:  # a create_graph gradient: ops may have saved it
             current._version += 1
-            versions.note_mutation(current, current.data)
+            versions.note_mutation(current, current._data)
     else:
-        current.data = current.data + grad
+        current._data = current._data + grad
 
 
 class RetainGrad:
@@ -287,7 +287,7 @@ class RetainGrad:
         if grad.requires_grad:
             value = grad
         else:
-            value = new_tensor(namespace_of(grad.data).array(grad.data, copy=True), None)
+            value = new_tensor(namespace_of(grad._data).array(grad._data, copy=True), None)
         tensor.grad = value if tensor.grad is None else tensor.grad + value
 
 
@@ -304,7 +304,7 @@ def _run_hooks(hooks, grad, create_graph: bool):
                 namespace_of(result).asarray(result), None)
     if create_graph:
         return as_tensor
-    data = as_tensor.data
+    data = as_tensor._data
     if len(ordered) > sum(type(h) is RetainGrad for h in hooks):
         # A user hook saw this array (and may keep it) or returned one the user owns; the
         # gradient may end up in a .grad that later backwards add into in place: copy it,
@@ -318,7 +318,7 @@ def _check_finite(node, grads) -> None:
     for index, g in enumerate(grads):
         if g is None:
             continue
-        data = g.data if isinstance(g, Tensor) else g
+        data = g._data if isinstance(g, Tensor) else g
         if not namespace_of(data).isfinite(data).all():
             where = f" (created at {node.site})" if node.site else ""
             node.anomaly = True  # viz draws the node red

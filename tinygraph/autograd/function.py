@@ -44,7 +44,7 @@ def new_tensor(data, grad_fn):
     ``_accumulator`` fall back to their defaults through ``Tensor.__getattr__``.
     """
     t = _object_new(Tensor)
-    t.data = data
+    t._data = data
     t.requires_grad = grad_fn is not None
     t.grad_fn = grad_fn
     return t
@@ -147,7 +147,7 @@ class Function(list):
         with no_grad():
             result = cls.forward(node, *inputs, **kwargs)
         if isinstance(result, Tensor):
-            result = result.data
+            result = result._data
         xp = namespace_of(result)
         if type(result) is not xp.array_type:
             result = xp.asarray(result)
@@ -172,8 +172,7 @@ class Op(Function):
     What may be saved: the op's inputs, its output, and constants the gradient does not flow
     through (masks, indices). Under ``create_graph`` saved inputs and outputs come back as
     Tensors attached to the graph; anything else comes back as a plain array. Attributes hold
-    values (arrays, numbers, shapes, dtypes), never Tensors: the compiled ``apply`` relies on
-    it to keep the cycle collector off the graph (see :func:`track`).
+    values (arrays, numbers, shapes, dtypes), never Tensors.
     """
 
     __slots__ = ()
@@ -199,7 +198,7 @@ class Op(Function):
                     pa = a.grad_fn
                     if pa is None:
                         pa = a._accumulator or grad_accumulator(a)
-                a = a.data
+                a = a._data
             elif type(a) in SCALAR_TYPES:
                 a = a.item()  # np.float64(2.0) acts as 2.0: no float32 -> float64 promotion
             if isinstance(b, Tensor):
@@ -207,7 +206,7 @@ class Op(Function):
                     pb = b.grad_fn
                     if pb is None:
                         pb = b._accumulator or grad_accumulator(b)
-                b = b.data
+                b = b._data
             elif type(b) in SCALAR_TYPES:
                 b = b.item()
             arrays = (a, b)
@@ -221,7 +220,7 @@ class Op(Function):
                     if pa is None:
                         pa = a._accumulator or grad_accumulator(a)
                     parents = (pa,)
-                a = a.data
+                a = a._data
             elif type(a) in SCALAR_TYPES:
                 a = a.item()
             arrays = (a,)
@@ -237,7 +236,7 @@ class Op(Function):
         if type(out) is not xp.array_type:
             out = _as_output_array(node, out, xp)
         t = _object_new(Tensor)
-        t.data = out
+        t._data = out
         if parents is None or not (flags := per_thread.flags).grad_enabled:
             t.requires_grad = False
             t.grad_fn = None
@@ -276,7 +275,7 @@ def _unwrap(inputs) -> tuple:
     recording = False
     for x in inputs:
         if isinstance(x, Tensor):
-            arrays.append(x.data)
+            arrays.append(x._data)
             if x.requires_grad:
                 recording = True
                 fn = x.grad_fn
@@ -323,17 +322,7 @@ def record(node, inputs, out) -> None:
     st = per_thread.flags
     node.module = st.module
     if st.debug:
-        debug_record(node, [x.data if isinstance(x, Tensor) else x for x in inputs])
-
-
-def track(node) -> None:
-    """Make sure the cycle collector sees ``node``: call it before storing on a node anything
-    that may lead back to it (a hook).
-
-    The compiled ``Op.apply`` leaves a node untracked when nothing it holds can lead back to it
-    (``_fastpath.c`` says when), so that a deep graph does not make every collection walk it;
-    the Python engine tracks every node, so here there is nothing to do.
-    """
+        debug_record(node, [x._data if isinstance(x, Tensor) else x for x in inputs])
 
 
 def debug_record(node, inputs) -> None:
@@ -360,7 +349,7 @@ class AccumulateGrad:
 
     def __init__(self, leaf) -> None:
         self.leaf_ref = weakref.ref(leaf)
-        self.shape = leaf.data.shape  # if the leaf's data is replaced later, _accumulate adapts
+        self.shape = leaf._data.shape  # if the leaf's data is replaced later, _accumulate adapts
         self.hooks = None
 
     @property

@@ -1,7 +1,7 @@
 """In-place changes of saved values: the version check of PyTorch, at no recording cost.
 
 A Tensor's in-place ops outside recording (under no_grad, or on tensors that need no
-gradient) change ``.data`` in place, which would silently corrupt any node that saved that
+gradient) change ``._data`` in place, which would silently corrupt any node that saved that
 array. Each such change is stamped with the node counter; in backward, a node older than a
 stamp on one of its saved arrays raises instead of computing a gradient from the new values.
 Recording pays nothing, and a training loop (whose graph is always newer than the last
@@ -29,13 +29,13 @@ def note_mutation(tensor, array) -> None:
 
 
 def note_mutations(tensors) -> None:
-    """Stamp in-place changes of the ``.data`` of each of ``tensors``, all with one stamp (an
+    """Stamp in-place changes of the ``._data`` of each of ``tensors``, all with one stamp (an
     optimizer step updates every parameter at once)."""
     global last_mutation
     last_mutation = stamp = function._next_seq()
     lookup = mutations.get
     for tensor in tensors:
-        array = tensor.data
+        array = tensor._data
         entry = lookup(id(array))
         if entry is not None and array.base is None and entry[0]() is array:
             # the usual case, a parameter stamped by the previous step: _stamp's first round
@@ -63,7 +63,7 @@ def check_saved_versions(node) -> None:
     """Raise if an array ``node`` saved was changed in place after the node was recorded."""
     for value in node.saved:
         if isinstance(value, function.Tensor):
-            value = value.data
+            value = value._data
         while value is not None:
             entry = mutations.get(id(value))
             if entry is not None and entry[0]() is value:

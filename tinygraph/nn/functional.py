@@ -105,18 +105,18 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
         x_hat = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(var, eps)))
         if running_mean is not None:
             with no_grad():
-                rm, rv = running_mean.data, running_var.data
+                rm, rv = running_mean._data, running_var._data
                 rm *= 1 - momentum
-                rm += momentum * mean.data.reshape(channels)
+                rm += momentum * mean._data.reshape(channels)
                 rv *= 1 - momentum
-                rv += momentum * var.data.reshape(channels) * (count / (count - 1))
+                rv += momentum * var._data.reshape(channels) * (count / (count - 1))
                 running_mean._version += 1
                 running_var._version += 1
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var.")
-        rm = running_mean.data.reshape(param_shape)
-        scale = 1.0 / np.sqrt(running_var.data.reshape(param_shape) + eps)
+        rm = running_mean._data.reshape(param_shape)
+        scale = 1.0 / np.sqrt(running_var._data.reshape(param_shape) + eps)
         x_hat = ops.mul(ops.sub(x, rm.astype(data.dtype)), scale.astype(data.dtype))
     if weight is not None:
         x_hat = ops.mul(x_hat, weight if data.ndim == 2 else ops.reshape(weight, param_shape))
@@ -211,9 +211,9 @@ def cross_entropy(input, target, reduction: str = "mean"):
     if reduction not in _REDUCTIONS:
         raise ValueError(
             f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
-    labels = target.data if type(target) is Tensor else target
+    labels = target._data if type(target) is Tensor else target
     if (type(input) is Tensor and type(labels) is np.ndarray and labels.dtype == np.intp
-            and input.data.ndim == 2 and labels.shape == input.data.shape[:1]):
+            and input._data.ndim == 2 and labels.shape == input._data.shape[:1]):
         # the usual case, (N, C) logits and (N,) index labels: straight to the fused op
         return fused.softmax_cross_entropy_labels(input, labels, reduction)
     x_shape = ops._shape(input)

@@ -42,7 +42,7 @@ def _fill(tensor, sample):
     if not isinstance(tensor, Tensor):  # a shape: a new array
         return np.asarray(sample, dtype=get_default_dtype())
     with no_grad():
-        tensor.data[...] = sample
+        tensor._data[...] = sample
         tensor._version += 1
     return tensor
 

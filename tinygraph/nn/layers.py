@@ -173,7 +173,7 @@ class BatchNorm1d(Module):
             )
         use_batch = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
         if self.track_running_stats:
             stats = (self.running_mean, self.running_var)
         else:

@@ -230,7 +230,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     # -- regularization ------------------------------------------------------------------
 
@@ -260,7 +260,7 @@ class Module:
                 for name, value in table.items():
                     if value is not None:
                         key = f"{module_name}.{name}" if module_name else name
-                        out[key] = value.data.copy()
+                        out[key] = value._data.copy()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True) -> tuple[list, list]:
@@ -294,18 +294,18 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if value.shape != target.data.shape:
+            value = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if value.shape != target._data.shape:
                 raise ShapeError(
                     f"load_state_dict for {type(self).__name__}: size mismatch for {key!r}: "
                     f"the checkpoint has shape {tuple(value.shape)}, the model has shape "
-                    f"{tuple(target.data.shape)}."
+                    f"{tuple(target._data.shape)}."
                 )
         with no_grad():
             for key, target in targets.items():
                 if key in state_dict:
                     value = state_dict[key]
-                    target.data[...] = value.data if isinstance(value, Tensor) else value
+                    target._data[...] = value._data if isinstance(value, Tensor) else value
                     target._version += 1
         return missing, unexpected
 

@@ -95,21 +95,21 @@ class Sequential(Module):
             for layer in self._modules.values():
                 for p in layer._parameters.values():
                     if p is not None:
-                        return p.data.dtype
+                        return p._data.dtype
                 break
         for p in self.parameters():
-            return p.data.dtype
+            return p._data.dtype
         return get_default_dtype()
 
     def _as_input(self, X, dtype=None) -> np.ndarray:
-        data = X.data if isinstance(X, Tensor) else np.asarray(X)
+        data = X._data if isinstance(X, Tensor) else np.asarray(X)
         dtype = self._dtype() if dtype is None else dtype
         if data.dtype != dtype and data.dtype.kind in "biuf":
             data = data.astype(dtype)
         return data
 
     def _as_target(self, Y, loss_fn, dtype=None) -> np.ndarray:
-        data = Y.data if isinstance(Y, Tensor) else np.asarray(Y)
+        data = Y._data if isinstance(Y, Tensor) else np.asarray(Y)
         dtype = self._dtype() if dtype is None else dtype
         if data.dtype.kind == "f" or isinstance(loss_fn, _FLOAT_TARGET_LOSSES):
             if data.dtype != dtype:
@@ -297,11 +297,11 @@ class Sequential(Module):
         """The model's output for X as an ndarray (eval mode, no graph recorded)."""
         with self._inference():
             out = self(self._as_input(X))
-        return out.data if isinstance(out, Tensor) else np.asarray(out)
+        return out._data if isinstance(out, Tensor) else np.asarray(out)
 
     def binary_classify(self, predictions, threshold: float = 0.5) -> np.ndarray:
         """1 where ``predictions > threshold`` else 0, as ints shaped like the input."""
-        data = predictions.data if isinstance(predictions, Tensor) else np.asarray(predictions)
+        data = predictions._data if isinstance(predictions, Tensor) else np.asarray(predictions)
         return (data > threshold).astype(int)
 
     def summary(self, input_shape: tuple | None = None) -> str:

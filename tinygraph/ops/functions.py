@@ -17,11 +17,11 @@ from . import shape as sh
 
 
 def _data(x):
-    return x.data if isinstance(x, autograd.Tensor) else x
+    return x._data if isinstance(x, autograd.Tensor) else x
 
 
 def _ndim(x) -> int:
-    return getattr(x.data if isinstance(x, autograd.Tensor) else x, "ndim", 0)
+    return getattr(x._data if isinstance(x, autograd.Tensor) else x, "ndim", 0)
 
 
 def _shape(x) -> tuple:
@@ -38,72 +38,49 @@ def _shape_arg(shape, op: str) -> tuple:
         raise TypeError(f"{op}: shape must be ints or a tuple of ints, got {shape!r}") from None
 
 
-def _applies(op):
-    """Mark a function whose whole body is ``return op.apply(<its parameters, in order>)``.
-
-    Tensor's operators and methods are these functions. Where the compiled fast path is built,
-    Tensor gets a compiled twin of each marked one that calls ``op.apply`` itself, one Python
-    call less per op (``tinygraph.autograd.fastpath``); the function stays what it is.
-    """
-    def mark(function):
-        function.applies = op
-        return function
-
-    return mark
-
-
 # -- arithmetic --------------------------------------------------------------------------
 
 
-@_applies(ew.Add)
 def add(a, b):
     """a + b (broadcasting)."""
     return ew.Add.apply(a, b)
 
 
-@_applies(ew.Sub)
 def sub(a, b):
     """a - b (broadcasting)."""
     return ew.Sub.apply(a, b)
 
 
-@_applies(ew.Mul)
 def mul(a, b):
     """a * b (broadcasting)."""
     return ew.Mul.apply(a, b)
 
 
-@_applies(ew.Div)
 def div(a, b):
     """a / b (true division, broadcasting)."""
     return ew.Div.apply(a, b)
 
 
-@_applies(ew.Pow)
 def pow(a, b):  # noqa: A001 - the NumPy/PyTorch name
     """a ** b (broadcasting)."""
     return ew.Pow.apply(a, b)
 
 
-@_applies(ew.Neg)
 def neg(x):
     """-x."""
     return ew.Neg.apply(x)
 
 
-@_applies(ew.Maximum)
 def maximum(a, b):
     """Elementwise maximum; ties split the gradient evenly."""
     return ew.Maximum.apply(a, b)
 
 
-@_applies(ew.Minimum)
 def minimum(a, b):
     """Elementwise minimum; ties split the gradient evenly."""
     return ew.Minimum.apply(a, b)
 
 
-@_applies(linalg.MatMul)
 def matmul(a, b):
     """Matrix product with NumPy's rules: 1-D operands and batched broadcasting."""
     return linalg.MatMul.apply(a, b)
@@ -112,25 +89,21 @@ def matmul(a, b):
 # -- unary -------------------------------------------------------------------------------
 
 
-@_applies(ew.Exp)
 def exp(x):
     """e ** x."""
     return ew.Exp.apply(x)
 
 
-@_applies(ew.Log)
 def log(x):
     """Natural logarithm."""
     return ew.Log.apply(x)
 
 
-@_applies(ew.Sqrt)
 def sqrt(x):
     """Square root."""
     return ew.Sqrt.apply(x)
 
 
-@_applies(ew.Abs)
 def abs(x):  # noqa: A001
     """|x| (gradient 0 at 0)."""
     return ew.Abs.apply(x)
@@ -143,19 +116,16 @@ def clip(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     return ew.Clip.apply(x, min=_data(min), max=_data(max))
 
 
-@_applies(ew.ReLU)
 def relu(x):
     """max(x, 0)."""
     return ew.ReLU.apply(x)
 
 
-@_applies(ew.Sigmoid)
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed stably."""
     return ew.Sigmoid.apply(x)
 
 
-@_applies(ew.Tanh)
 def tanh(x):
     """Hyperbolic tangent."""
     return ew.Tanh.apply(x)
@@ -317,7 +287,7 @@ def _index(index):
 
 def _index_part(part):
     if isinstance(part, autograd.Tensor):
-        return part.data
+        return part._data
     if isinstance(part, list):
         import numpy
 

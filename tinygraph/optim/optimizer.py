@@ -4,7 +4,7 @@ A subclass states its hyper-parameters (validated with ``ValueError``), the init
 one parameter (``init_state``) and one update rule (``update``): given the parameter's values,
 its gradient, its state dict and its group's options, return the update ``u`` (the new value
 is ``p - u``). The base does the bookkeeping around it, the way ``torch.optim.Optimizer`` does,
-and subtracts ``u`` from ``p.data`` in place, counting it as an in-place change of ``p``.
+and subtracts ``u`` from ``p._data`` in place, counting it as an in-place change of ``p``.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class Optimizer:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor(np.zeros_like(p.grad.data))
+                p.grad = Tensor(np.zeros_like(p.grad._data))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
@@ -173,7 +173,7 @@ class Optimizer:
                     grad = p.grad
                     if grad is None:
                         continue
-                    data, g = p.data, grad.data
+                    data, g = p._data, grad._data
                     if g.shape != data.shape:
                         raise ValueError(
                             f"{type(self).__name__}.step(): a parameter of shape {data.shape} "
@@ -184,7 +184,7 @@ class Optimizer:
                         state = state_of[p] = self.init_state(data, group)
                     # The rule never writes into the gradient's array (it may be shared). The
                     # array's own in-place subtraction, not Tensor.__isub__ and its per-call
-                    # checks (a no-grad update of a leaf is always allowed): views of p.data
+                    # checks (a no-grad update of a leaf is always allowed): views of p._data
                     # stay valid. Counted as an in-place change of p, so a graph that saved p
                     # before this step refuses its backward instead of using new values.
                     if rate is None:
@@ -268,7 +268,7 @@ def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:
     state = {}
     for k, v in saved.items():
         if isinstance(v, Tensor):
-            v = v.data
+            v = v._data
         if isinstance(v, np.ndarray) and (v.ndim > 0 or param.ndim == 0):
             if v.shape != param.shape:
                 raise ValueError(

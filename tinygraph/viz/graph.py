@@ -126,8 +126,8 @@ def _retained_tensor(node):
 
 
 def _array(value):
-    """The ndarray behind a Tensor (an ndarray's own ``.data`` is a memoryview: not that)."""
-    return value.data if isinstance(value, autograd.Tensor) else value
+    """The ndarray behind a Tensor (not an ndarray's own ``.data``, a memoryview)."""
+    return value._data if isinstance(value, autograd.Tensor) else value
 
 
 def _finite(array) -> bool:
@@ -253,7 +253,7 @@ class _Builder:
         box = Box("param", name, self.shape_line(leaf.shape, leaf.dtype))
         box.shape = _shape_dtype(leaf.shape, leaf.dtype)
         box.module = self.owner.get(id(leaf))
-        box.alarm = not _finite(leaf.data)
+        box.alarm = not _finite(leaf._data)
         self.grad_lines(box, leaf.grad)
         box.tooltip = f"{name}: leaf tensor that requires grad"
         return self.add(box)
@@ -345,9 +345,9 @@ class _Builder:
     def output_box(self, root, number: int) -> None:
         title = root.name or ("output" if len(self.roots) == 1 else f"output {number}")
         box = Box("output", title, self.shape_line(root.shape, root.dtype))
-        if root.data.size == 1:
-            box.lines.insert(0, f"= {labels.number_text(root.data.reshape(()))}")
-        box.alarm = not _finite(root.data)
+        if root._data.size == 1:
+            box.lines.insert(0, f"= {labels.number_text(root._data.reshape(()))}")
+        box.alarm = not _finite(root._data)
         if root.grad_fn is not None:
             source = self.index[id(root.grad_fn)]
         elif root.requires_grad:
