@@ -312,14 +312,14 @@ def test_record_inputs_restores_the_mode_and_records_nothing_outside():
     from tinygraph.autograd.mode import state
 
     w = leaf([1.0])
-    assert (w * 2).grad_fn._debug_inputs is None and (w * 2).grad_fn.site is None
+    assert (w * 2).grad_fn.debug_inputs is None and (w * 2).grad_fn.site is None
     with tg.debug.record_inputs():
         with tg.detect_anomaly():
             pass
         assert state.debug and not state.anomaly
         node = (w * 2).grad_fn
     assert not state.debug
-    assert node._debug_inputs[1] == 2.0 and "test_check_graph.py" in node.site
+    assert node.debug_inputs[1] == 2.0 and "test_check_graph.py" in node.site
 
 
 def test_leaf_root_gives_an_empty_report():

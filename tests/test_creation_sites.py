@@ -121,7 +121,7 @@ def test_outside_anomaly_mode_nothing_is_recorded_and_errors_carry_no_site():
     x = leaf([0.0, 1.0])
     y = x.sqrt()
     node = y.grad_fn
-    assert node.site is None and node._debug_inputs is None and "site" not in node.__dict__
+    assert node.site is None and node.debug_inputs is None and "site" not in node.__dict__
     assert not state.debug and not state.anomaly
     y.sum().backward()
     with pytest.raises(RuntimeError) as info:

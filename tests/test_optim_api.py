@@ -194,11 +194,10 @@ def test_step_updates_data_in_place_and_never_writes_the_gradient(cls, options):
     np.testing.assert_array_equal(grad_array, [0.5, 0.25])
 
 
-def test_a_gradient_of_the_wrong_shape_is_named():
+def test_a_gradient_of_the_wrong_shape_is_refused_where_it_is_assigned():
     w = tg.tensor(np.ones((2, 3)), requires_grad=True)
-    w.grad = tg.ones(3, 2)
-    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
-        optim.SGD([w]).step()
+    with pytest.raises(RuntimeError, match=r"x.grad = value: .*\(3, 2\).*\(2, 3\)"):
+        w.grad = tg.ones(3, 2)
 
 
 def test_zero_grad_sets_gradients_to_none():
@@ -273,7 +272,7 @@ def test_a_step_that_fails_part_way_still_counts_the_changes_it_made():
     v = tg.tensor(np.array([1.0, 2.0]), requires_grad=True)
     loss = (w * tg.tensor(np.array([3.0, 4.0]))).sum()
     w.grad = tg.ones_like(w)
-    v.grad = tg.ones(3)  # a gradient of the wrong shape: the step raises at v
+    v._grad = tg.ones(3)  # a wrong gradient, past the .grad setter's check: the step raises
     with pytest.raises(ValueError, match=r"shape \(2,\) has a gradient of shape \(3,\)"):
         optim.SGD([w, v], lr=0.5).step()
     np.testing.assert_array_equal(w.numpy(), [0.5, 1.5])

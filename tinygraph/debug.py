@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .autograd import OUTPUT, AccumulateGrad, toposort
-from .autograd.function import new_tensor
 from .autograd.mode import no_grad, record_inputs
+from .autograd.node import new_tensor
 from .backend import numpy_namespace
 from .errors import GradcheckError
 from .viz.graph import ModuleInfo, _known_values, param_names
@@ -31,7 +31,7 @@ __all__ = ["GraphCheckError", "GraphCheckReport", "NodeCheck", "check_graph", "r
 
 PASS, FAIL, NONDIFF, SKIP = "pass", "FAIL", "non-differentiable", "skipped"
 _MISSING = object()
-_NOT_COPIED = frozenset({"_debug_inputs", "site", "anomaly", "hooks"})
+_NOT_COPIED = frozenset({"debug_inputs", "site", "anomaly", "hooks", "outputs"})
 
 
 class GraphCheckError(GradcheckError):
@@ -135,11 +135,11 @@ class _Rerun:
                 self.attrs[name] = np.dtype(np.float64)
 
     def forward(self, xs) -> tuple:
-        ctx = list.__new__(self.cls)
+        ctx = self.cls.__new__(self.cls)
         for name, value in self.attrs.items():
             setattr(ctx, name, value)
-        ctx += self.node.parents
-        ctx.saved, ctx.xp = (), numpy_namespace
+        ctx.parents = self.node.parents
+        ctx.saved, ctx.origins, ctx.xp = (), None, numpy_namespace
         if self.cls.array_io:
             out = ctx.forward(*xs)
             if not isinstance(out, np.ndarray):  # a 0-d result, as Op.apply fixes it up
@@ -266,16 +266,15 @@ def _element(j: int, shape) -> tuple:
 def _gather(node, values) -> tuple:
     """(the node's inputs, _MISSING where unknown): recorded, saved, a leaf, or recomputed."""
     n = len(node.parents)
-    if node._debug_inputs is not None and len(node._debug_inputs) == n:
-        return list(node._debug_inputs)
+    if node.debug_inputs is not None and len(node.debug_inputs) == n:
+        return list(node.debug_inputs)
     xs = [_MISSING] * n
     for value, origin in zip(node.saved or (), getattr(node, "origins", None) or ()):
         if origin is not None and origin != OUTPUT and origin < n:
             xs[origin] = value
     for i, parent in enumerate(node.parents):
         if xs[i] is _MISSING and type(parent) is AccumulateGrad:
-            leaf = parent.leaf_ref()
-            xs[i] = _MISSING if leaf is None else leaf._data
+            xs[i] = parent.leaf._data
         elif xs[i] is _MISSING and parent is not None:
             xs[i] = values.get(id(parent), _MISSING)
     return xs

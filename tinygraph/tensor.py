@@ -12,7 +12,6 @@ import weakref
 import numpy as np
 
 from . import autograd
-from .autograd import grad_accumulator
 from .autograd.mode import per_thread
 from .autograd.versions import note_mutation
 from .backend import namespace_of
@@ -62,7 +61,7 @@ def _check_float(dtype, what: str) -> None:
         )
 
 
-_SLOT_DEFAULTS = {"grad": None, "name": None, "_version": 0, "_accumulator": None}
+_SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None}
 
 
 class Tensor:
@@ -74,8 +73,8 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "name", "_version", "_accumulator",
-                 "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "name", "_version",
+                 "_accumulator", "_hooks", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
 
     def __getattr__(self, attribute):
@@ -91,12 +90,13 @@ class Tensor:
         self._data = _to_array(data, dtype)
         if requires_grad:
             _check_float(self._data.dtype, "tensor")
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self.name = name
         self._version = 0
         self._accumulator = None
+        self._hooks = None
 
     # -- attributes ----------------------------------------------------------------------
 
@@ -119,6 +119,27 @@ class Tensor:
             )
         self._data = array
         self._version += 1
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward() (a Tensor of this tensor's shape), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"x.grad = value: assigned grad must be a Tensor or None, got "
+                    f"{type(value).__name__}; wrap it, e.g. x.grad = tg.tensor(value)."
+                )
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"x.grad = value: assigned grad has shape {tuple(value.shape)} and dtype "
+                    f"{value.dtype}, but the tensor has shape {tuple(self.shape)} and dtype "
+                    f"{self.dtype}; a gradient must match its tensor."
+                )
+        self._grad = value
 
     @property
     def shape(self) -> tuple:
@@ -189,18 +210,23 @@ class Tensor:
     def register_hook(self, hook) -> _HookHandle:
         """Call ``hook(grad)`` with this tensor's summed gradient during backward.
 
-        A hook may return a Tensor that replaces the gradient; returning None keeps it.
-        Returns a handle whose ``remove()`` unregisters the hook.
+        A hook may return a Tensor of the same shape and dtype that replaces the gradient;
+        returning None keeps it. Returns a handle whose ``remove()`` unregisters the hook.
         """
         if not self.requires_grad:
             raise RuntimeError(
                 "register_hook(): cannot register a hook on a tensor that does not require grad."
             )
-        node = self.grad_fn if self.grad_fn is not None else grad_accumulator(self)
-        if node.hooks is None:
-            node.hooks = []
-        node.hooks.append(hook)
-        return _HookHandle(node, hook)
+        if self.grad_fn is not None:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        else:  # a leaf's hooks stay with the leaf; its sink (one per graph) reads them
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -486,16 +512,15 @@ class Tensor:
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
 
-    __slots__ = ("node", "hook")
+    __slots__ = ("hooks", "hook")
 
-    def __init__(self, node, hook) -> None:
-        self.node = node
+    def __init__(self, hooks: list, hook) -> None:
+        self.hooks = hooks
         self.hook = hook
 
     def remove(self) -> None:
-        hooks = self.node.hooks
-        if hooks and self.hook in hooks:
-            hooks.remove(self.hook)
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:

@@ -1,5 +1,6 @@
-"""The reverse-mode engine: recording ops (``function``), the backward pass (``engine``), its
-public entry points (``api``: backward, grad), the in-place version check (``versions``) and the
+"""The reverse-mode engine: the graph's nodes (``node``), recording op calls (``function``), the
+backward pass (``engine``) and what a gradient is during it (``modes``), the public entry
+points (``api``: backward, grad), the in-place version check (``versions``) and the
 thread-local grad/anomaly modes (``mode``).
 
 Op backwards are written once, against ``self.xp``. In a normal backward ``xp`` is the array
@@ -12,18 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api, engine, function, versions
+from . import api, engine, function, modes, node, versions
 from .api import backward, grad
-from .engine import RetainGrad, register_tensor_namespace, run_backward
-from .function import (
-    OUTPUT,
-    AccumulateGrad,
-    Function,
-    Op,
-    grad_accumulator,
-    new_tensor,
-)
+from .engine import run_backward
+from .function import Function, Op, unwrap
 from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, state
+from .modes import RetainGrad, register_tensor_namespace
+from .node import OUTPUT, AccumulateGrad, Node, grad_accumulator, new_tensor
 
 Tensor: Any = None  # the Tensor class, once tinygraph.tensor has registered it
 
@@ -34,7 +30,7 @@ def register_tensor_type(cls) -> None:
     """Called by tinygraph.tensor: the engine builds Tensors without importing that module."""
     global Tensor
     Tensor = cls
-    function.register_tensor_type(cls)
+    node.register_tensor_type(cls)
 
 
 def toposort(roots) -> list:
@@ -54,25 +50,25 @@ def toposort(roots) -> list:
             starts.append(root)
     order = []
     seen = set()
-    stack = [(node, False) for node in reversed(starts)]
+    stack = [(n, False) for n in reversed(starts)]
     while stack:
-        node, expanded = stack.pop()
+        current, expanded = stack.pop()
         if expanded:
-            order.append(node)
+            order.append(current)
             continue
-        if id(node) in seen:
+        if id(current) in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(node.parents):
+        seen.add(id(current))
+        stack.append((current, True))
+        for parent in reversed(current.parents):
             if parent is not None and id(parent) not in seen:
                 stack.append((parent, False))
     return order
 
 
 __all__ = [
-    "OUTPUT", "AccumulateGrad", "Function", "Op", "RetainGrad", "api", "backward",
+    "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "api", "backward",
     "detect_anomaly", "enable_grad", "engine", "function", "grad", "grad_accumulator",
-    "is_grad_enabled", "new_tensor", "no_grad", "register_tensor_namespace",
-    "register_tensor_type", "run_backward", "state", "toposort", "versions",
+    "is_grad_enabled", "modes", "new_tensor", "no_grad", "node", "register_tensor_namespace",
+    "register_tensor_type", "run_backward", "state", "toposort", "unwrap", "versions",
 ]

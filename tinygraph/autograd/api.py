@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..backend import namespace_of
 from ..errors import ShapeError
-from . import function
+from . import node as _node
 from .engine import run_backward
-from .function import grad_accumulator, new_tensor
+from .node import grad_accumulator, new_tensor
 
 
 def _as_list(value) -> list:
@@ -16,9 +16,21 @@ def _as_list(value) -> list:
     return [value]
 
 
+def _roots(outputs, what: str) -> list:
+    """The outputs to differentiate, each checked to be a Tensor."""
+    roots = _as_list(outputs)
+    for i, root in enumerate(roots):
+        if not isinstance(root, _node.Tensor):
+            raise TypeError(
+                f"{what}: outputs[{i}] is a {type(root).__name__}, expected a Tensor computed "
+                "from the inputs (e.g. loss = (w * x).sum())."
+            )
+    return roots
+
+
 def _seed(root, gradient, create_graph: bool, what: str):
     """The starting gradient for ``root``: ones for a one-element output, else ``gradient``."""
-    Tensor = function.Tensor
+    Tensor = _node.Tensor
     if not root.requires_grad:
         raise RuntimeError(
             f"{what}: this tensor does not require grad, so there is no graph to differentiate. "
@@ -33,8 +45,7 @@ def _seed(root, gradient, create_graph: bool, what: str):
                 "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
             )
         data = root._data
-        node = root.grad_fn  # an op's node knows its namespace; a leaf's array is asked
-        xp = node.xp if isinstance(node, function.Op) else namespace_of(data)
+        xp = namespace_of(data)
         seed = xp.asarray(1, dtype=data.dtype)
         if data.shape:  # (1,), (1, 1), ...: the root's own shape
             seed = seed.reshape(data.shape)
@@ -53,7 +64,7 @@ def _seed(root, gradient, create_graph: bool, what: str):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
-    roots = _as_list(tensors)
+    roots = _roots(tensors, "backward()")
     if retain_graph is None:
         retain_graph = create_graph
     grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
@@ -79,8 +90,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         (g,) = tg.grad(y, x, create_graph=True)
         (h,) = tg.grad(g.sum(), x)          # second derivative
     """
-    Tensor = function.Tensor
-    roots = _as_list(outputs)
+    Tensor = _node.Tensor
+    roots = _roots(outputs, "grad()")
     targets = _as_list(inputs)
     grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(roots)
     if len(grads) != len(roots):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import weakref
 from collections import deque
 
-from . import function
-from .function import created_at
+from . import node as _node
+from .node import created_at, next_seq
 
 mutations: dict = {}  # id(array) -> (weak reference to it, the latest (stamp, version after))
 last_mutation = -1  # the newest stamp: nodes recorded after it need no check
@@ -24,7 +24,7 @@ _KEPT_STAMPS = 16  # per array; enough to name the saved version in any realisti
 def note_mutation(tensor, array) -> None:
     """Stamp an in-place change of ``array`` (``tensor``'s data, or a view of it)."""
     global last_mutation
-    last_mutation = stamp = function._next_seq()
+    last_mutation = stamp = next_seq()
     _stamp(array, stamp, tensor._version)
 
 
@@ -32,7 +32,7 @@ def note_mutations(tensors) -> None:
     """Stamp in-place changes of the ``._data`` of each of ``tensors``, all with one stamp (an
     optimizer step updates every parameter at once)."""
     global last_mutation
-    last_mutation = stamp = function._next_seq()
+    last_mutation = stamp = next_seq()
     lookup = mutations.get
     for tensor in tensors:
         array = tensor._data
@@ -62,7 +62,7 @@ def _stamp(array, stamp: int, version: int) -> None:
 def check_saved_versions(node) -> None:
     """Raise if an array ``node`` saved was changed in place after the node was recorded."""
     for value in node.saved:
-        if isinstance(value, function.Tensor):
+        if isinstance(value, _node.Tensor):
             value = value._data
         while value is not None:
             entry = mutations.get(id(value))
