@@ -344,23 +344,23 @@ OPS: list[OpSpec] = [
            kwargs=[{"axes": ()}, {"axes": (2, 0, 1)}, {"axes": (0, 2, 1)}, {"axes": (-1, 0, 1)}]),
     OpSpec("T", lambda x: x.T, lambda x: x.T, lambda x: x.permute(*reversed(range(x.ndim))), 1,
            [((2, 3),), ((4,),), ((2, 3, 4),)]),
-    OpSpec("swapaxes", tg.swapaxes, np.swapaxes, lambda x, axis1, axis2: x.transpose(
-        axis1, axis2), 1, [((2, 3, 4),)],
-           kwargs=[{"axis1": 0, "axis2": 2}, {"axis1": -1, "axis2": 1}, {"axis1": 1, "axis2": 1}]),
+    OpSpec("swapaxes", lambda x, dims: tg.swapaxes(x, *dims),
+           lambda x, dims: np.swapaxes(x, *dims), lambda x, dims: x.swapaxes(*dims), 1,
+           [((2, 3, 4),)], kwargs=[{"dims": (0, 2)}, {"dims": (-1, 1)}, {"dims": (1, 1)}]),
     OpSpec("flatten", tg.flatten,
-           lambda x, start_axis=0, end_axis=-1: x.reshape(
-               x.shape[:start_axis % max(x.ndim, 1)] + (-1,)
-               + x.shape[end_axis % max(x.ndim, 1) + 1:]) if x.ndim else x.reshape(1),
-           lambda x, start_axis=0, end_axis=-1: x.flatten(start_axis, end_axis), 1,
+           lambda x, start_dim=0, end_dim=-1: x.reshape(
+               x.shape[:start_dim % max(x.ndim, 1)] + (-1,)
+               + x.shape[end_dim % max(x.ndim, 1) + 1:]) if x.ndim else x.reshape(1),
+           lambda x, start_dim=0, end_dim=-1: x.flatten(start_dim, end_dim), 1,
            [((2, 3, 4),)],
-           kwargs=[{}, {"start_axis": 1}, {"end_axis": 1}, {"start_axis": -2, "end_axis": -1}]),
+           kwargs=[{}, {"start_dim": 1}, {"end_dim": 1}, {"start_dim": -2, "end_dim": -1}]),
     OpSpec("flatten_0d", tg.flatten, lambda x: x.reshape(1), lambda x: x.flatten(), 1, [((),)]),
     OpSpec("squeeze", tg.squeeze, lambda x, axis=None: np.squeeze(x, axis),
            lambda x, axis=None: x.squeeze() if axis is None else x.squeeze(axis), 1,
            [((1, 3, 1, 2),)], kwargs=[{}, {"axis": 0}, {"axis": -2}, {"axis": (0, 2)}]),
     OpSpec("unsqueeze", tg.unsqueeze, np.expand_dims, lambda x, axis: x.unsqueeze(axis), 1,
            [((),), ((2, 3),)], kwargs=[{"axis": 0}, {"axis": -1}]),
-    OpSpec("broadcast_to", tg.broadcast_to, np.broadcast_to,
+    OpSpec("broadcast_to", lambda x, shape: tg.broadcast_to(x, shape), np.broadcast_to,
            lambda x, shape: x.broadcast_to(shape), 1, [((3,),), ((2, 1),), ((),)],
            kwargs=lambda s: [{"shape": (4,) + tuple(n if n != 1 else 3 for n in s[0])},
                              {"shape": (2, 2) + tuple(n if n != 1 else 3 for n in s[0])}]),

@@ -7,13 +7,14 @@ import numpy as np
 
 from . import random
 from .autograd import _new_tensor
-from .ops.functions import _shape_arg
-from .tensor import Tensor, _check_float, get_default_dtype
+from .creation import check_float, get_default_dtype
+from .ops.args import size_args
+from .tensor import Tensor
 
 
 def _make(array: np.ndarray, requires_grad: bool, what: str) -> Tensor:
     if requires_grad:
-        _check_float(array.dtype, what)
+        check_float(array.dtype, what)
     t = _new_tensor(array, None)  # the array is fresh: no copy needed
     t.requires_grad = bool(requires_grad)
     return t
@@ -25,17 +26,17 @@ def _dtype(dtype):
 
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
-    return _make(np.zeros(_shape_arg(shape, "zeros"), _dtype(dtype)), requires_grad, "zeros")
+    return _make(np.zeros(size_args(shape, "zeros"), _dtype(dtype)), requires_grad, "zeros")
 
 
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _make(np.ones(_shape_arg(shape, "ones"), _dtype(dtype)), requires_grad, "ones")
+    return _make(np.ones(size_args(shape, "ones"), _dtype(dtype)), requires_grad, "ones")
 
 
 def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``."""
-    shape = _shape_arg((shape,) if isinstance(shape, int) else tuple(shape), "full")
+    shape = size_args((shape,) if isinstance(shape, int) else tuple(shape), "full")
     return _make(np.full(shape, fill_value, _dtype(dtype)), requires_grad, "full")
 
 
@@ -69,11 +70,11 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
 
 def randn(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the library's seeded generator."""
-    sample = random.generator().standard_normal(_shape_arg(shape, "randn"))
+    sample = random.generator().standard_normal(size_args(shape, "randn"))
     return _make(sample.astype(_dtype(dtype)), requires_grad, "randn")
 
 
 def rand(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the library's seeded generator."""
-    sample = random.generator().random(_shape_arg(shape, "rand"))
+    sample = random.generator().random(size_args(shape, "rand"))
     return _make(sample.astype(_dtype(dtype)), requires_grad, "rand")

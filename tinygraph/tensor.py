@@ -12,59 +12,18 @@ import weakref
 import numpy as np
 
 from . import autograd
-from .autograd.mode import per_thread
-from .autograd.versions import note_mutation
+from .autograd.node import new_tensor
 from .backend import namespace_of
+from .creation import check_float, get_default_dtype, to_array
 from .errors import ShapeError
-from .ops import functions as F
-
-_default_dtype = np.dtype(np.float32)
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the dtype Python scalars, lists and factories produce (float32 unless changed)."""
-    global _default_dtype
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dtype}.")
-    _default_dtype = dtype
-
-
-def get_default_dtype() -> np.dtype:
-    """The dtype Python scalars, lists and factories produce."""
-    return _default_dtype
-
-
-def _to_array(data, dtype):
-    """The array a new Tensor holds: a copy; NumPy data keeps its dtype, Python data is float."""
-    if isinstance(data, Tensor):
-        data = data._data
-    if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data, dtype=dtype, copy=True)
-    array = np.array(data, dtype=dtype)
-    if dtype is None and array.dtype.kind in "iuf":
-        array = array.astype(_default_dtype)
-    elif dtype is None and array.dtype.kind not in "bc":
-        raise TypeError(
-            f"tensor: cannot make a tensor from {type(data).__name__} data (NumPy gave dtype "
-            f"{array.dtype}); pass numbers, nested lists of numbers, or a NumPy array."
-        )
-    return array
-
-
-def _check_float(dtype, what: str) -> None:
-    if np.dtype(dtype).kind not in "fc":
-        raise TypeError(
-            f"{what}: only floating-point tensors can require gradients, but the dtype is "
-            f"{np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=np.float32, "
-            "requires_grad=True)."
-        )
-
+from .inplace import InPlace
+from .ops import registry
+from .ops.shape import getitem
 
 _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None}
 
 
-class Tensor:
+class Tensor(InPlace):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -75,7 +34,6 @@ class Tensor:
 
     __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "name", "_version",
                  "_accumulator", "_hooks", "__weakref__")
-    __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
 
     def __getattr__(self, attribute):
         # Op outputs are built without storing the rarely read slots (see
@@ -87,9 +45,9 @@ class Tensor:
                 f"'Tensor' object has no attribute '{attribute}'") from None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
-        self._data = _to_array(data, dtype)
+        self._data = to_array(data._data if isinstance(data, Tensor) else data, dtype)
         if requires_grad:
-            _check_float(self._data.dtype, "tensor")
+            check_float(self._data.dtype, "tensor")
         self._grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
@@ -105,7 +63,7 @@ class Tensor:
         """The values as a new tensor outside the graph that shares them (PyTorch's ``.data``):
         ``p.data -= lr * p.grad`` and ``w.data.uniform_(-a, a)`` change ``p`` and ``w`` in
         place. The array itself is ``x.numpy()``."""
-        return autograd._new_tensor(self._data, None)
+        return new_tensor(self._data, None)
 
     @data.setter
     def data(self, value) -> None:
@@ -163,7 +121,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return F.transpose(self)
+        return registry.functions["transpose"](self)
 
     # -- autograd ------------------------------------------------------------------------
 
@@ -178,7 +136,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
-        return autograd._new_tensor(self._data, None)
+        return new_tensor(self._data, None)
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -236,124 +194,49 @@ class Tensor:
                 "without a graph."
             )
         if requires_grad:
-            _check_float(self._data.dtype, "requires_grad_")
+            check_float(self._data.dtype, "requires_grad_")
         self.requires_grad = bool(requires_grad)
         return self
 
-    # -- in-place ------------------------------------------------------------------------
-
-    def _check_inplace(self, what: str) -> None:
-        if self.requires_grad and self.grad_fn is None and per_thread.flags.grad_enabled:
-            raise RuntimeError(
-                f"{what}: in-place operation on a leaf tensor that requires grad (shape "
-                f"{self.shape}). Its old value is needed to compute gradients. Update "
-                "parameters inside `with tg.no_grad():`, or write x = x + ... to make a new "
-                "tensor."
-            )
-
-    def _rebind(self, result: Tensor) -> Tensor:
-        """Make self take the place of ``result`` in the graph (a recorded in-place op)."""
-        self._data = result._data
-        self.grad_fn = result.grad_fn
-        self.requires_grad = result.requires_grad
-        self._version += 1
-        return self
-
-    def _inplace(self, fn, ufunc: str, other, symbol: str) -> Tensor:
-        self._check_inplace(symbol)
-        records = per_thread.flags.grad_enabled and (
-            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
-        if records:
-            return self._rebind(fn(self, other))
-        value = other._data if isinstance(other, Tensor) else other
-        getattr(namespace_of(self._data), ufunc)(self._data, value, out=self._data)
-        self._version += 1
-        note_mutation(self, self._data)
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(F.add, "add", other, "+=")
-
-    def __isub__(self, other):
-        return self._inplace(F.sub, "subtract", other, "-=")
-
-    def __imul__(self, other):
-        return self._inplace(F.mul, "multiply", other, "*=")
-
-    def __itruediv__(self, other):
-        return self._inplace(F.div, "true_divide", other, "/=")
-
-    def __setitem__(self, index, value) -> None:
-        self._check_inplace("x[index] = value")
-        records = per_thread.flags.grad_enabled and (
-            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
-        if records:
-            self._rebind(F.setitem(self, index, value))
-            return
-        self._data[F._index(index)] = value._data if isinstance(value, Tensor) else value
-        self._version += 1
-        note_mutation(self, self._data)
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (allowed on leaves under ``tg.no_grad()``)."""
-        return self.fill_(0)
-
-    def fill_(self, value) -> Tensor:
-        """Fill with ``value`` in place (allowed on leaves under ``tg.no_grad()``)."""
-        self._check_inplace("fill_")
-        self._data[...] = value
-        self._version += 1
-        note_mutation(self, self._data)
-        return self
-
     # -- operators -----------------------------------------------------------------------
-    # Forward operators and methods whose signature matches are the public functions
-    # themselves (one call less per op); reflected forms swap their operands.
+    # The public functions themselves (ops/registry.py); reflected forms swap the operands.
 
-    __add__ = F.add
+    __add__ = registry.functions["add"]
+    __sub__ = registry.functions["sub"]
+    __mul__ = registry.functions["mul"]
+    __truediv__ = registry.functions["div"]
+    __pow__ = registry.functions["pow"]
+    __matmul__ = registry.functions["matmul"]
+    __neg__ = registry.functions["neg"]
+    __abs__ = registry.functions["abs"]
+    __getitem__ = getitem
 
     def __radd__(self, other):
-        return F.add(other, self)
-
-    __sub__ = F.sub
+        return registry.functions["add"](other, self)
 
     def __rsub__(self, other):
-        return F.sub(other, self)
-
-    __mul__ = F.mul
+        return registry.functions["sub"](other, self)
 
     def __rmul__(self, other):
-        return F.mul(other, self)
-
-    __truediv__ = F.div
+        return registry.functions["mul"](other, self)
 
     def __rtruediv__(self, other):
-        return F.div(other, self)
-
-    __pow__ = F.pow
+        return registry.functions["div"](other, self)
 
     def __rpow__(self, other):
-        return F.pow(other, self)
-
-    __matmul__ = F.matmul
+        return registry.functions["pow"](other, self)
 
     def __rmatmul__(self, other):
-        return F.matmul(other, self)
-
-    __neg__ = F.neg
+        return registry.functions["matmul"](other, self)
 
     def __pos__(self):
         return self
-
-    __abs__ = F.abs
-
-    __getitem__ = F.getitem
 
     # Comparisons and logic: no gradient, boolean result.
 
     def _compare(self, other, ufunc: str) -> Tensor:
         value = other._data if isinstance(other, Tensor) else other
-        return autograd._new_tensor(getattr(namespace_of(self._data), ufunc)(self._data, value),
+        return new_tensor(getattr(namespace_of(self._data), ufunc)(self._data, value),
                                     None)
 
     def __lt__(self, other):
@@ -388,75 +271,22 @@ class Tensor:
         return self._compare(other, "logical_xor")
 
     def __invert__(self):
-        return autograd._new_tensor(namespace_of(self._data).logical_not(self._data), None)
+        return new_tensor(namespace_of(self._data).logical_not(self._data), None)
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
 
-    # -- ops as methods ------------------------------------------------------------------
-
-    sum = F.sum
-
-    mean = F.mean
-
-    var = F.var
-
-    max = F.max
-
-    min = F.min
-
-    logsumexp = F.logsumexp
-
-    softmax = F.softmax
-
-    log_softmax = F.log_softmax
-
-    reshape = F.reshape
-
-    transpose = F.transpose
-
-    swapaxes = F.swapaxes
-
-    flatten = F.flatten
-
-    squeeze = F.squeeze
-
-    unsqueeze = F.unsqueeze
-
-    def broadcast_to(self, *shape):
-        return F.broadcast_to(self, shape[0] if len(shape) == 1 else shape)
-
-    exp = F.exp
-
-    log = F.log
-
-    sqrt = F.sqrt
-
-    abs = F.abs
-
-    clip = F.clip
-
-    relu = F.relu
-
-    sigmoid = F.sigmoid
-
-    tanh = F.tanh
-
-    matmul = F.matmul
-
-    pow = F.pow
-
-    astype = F.astype
+    # -- ops without a gradient -----------------------------------------------------------
 
     def argmax(self, axis=None, keepdims=False) -> Tensor:
         """Index of the largest value along ``axis`` (flattened when None); no gradient."""
         xp = namespace_of(self._data)
-        return autograd._new_tensor(
+        return new_tensor(
             xp.asarray(xp.argmax(self._data, axis=axis, keepdims=keepdims)), None)
 
     def argmin(self, axis=None, keepdims=False) -> Tensor:
         """Index of the smallest value along ``axis`` (flattened when None); no gradient."""
         xp = namespace_of(self._data)
-        return autograd._new_tensor(
+        return new_tensor(
             xp.asarray(xp.argmin(self._data, axis=axis, keepdims=keepdims)), None)
 
     def all(self):
@@ -490,6 +320,31 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy ufuncs on Tensors: ``np.exp(x)`` is ``tg.exp(x)`` (recorded) where tinygraph has
+        the op; otherwise the values are computed, and refused when that would silently drop
+        the gradient of an input that requires grad. ``out=`` arrays receive values only."""
+        function = registry.ufuncs.get(ufunc.__name__)
+        if function is not None and method == "__call__" and not kwargs:
+            return function(*inputs)
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in out)
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        results = result if isinstance(result, tuple) else (result,)
+        tracked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+        if tracked and any(np.asarray(r).dtype.kind == "f" for r in results):
+            raise TypeError(
+                f"np.{ufunc.__name__}: tinygraph has no differentiable op for this NumPy "
+                "function, and an input requires grad, so the result would silently lose its "
+                "gradient. Use tinygraph's ops, or pass x.detach() to compute values only."
+            )
+        wrapped = tuple(new_tensor(np.asarray(r), None) for r in results)
+        return wrapped if isinstance(result, tuple) else wrapped[0]
+
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
@@ -498,7 +353,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self._data.dtype != _default_dtype:
+        if self._data.dtype != get_default_dtype():
             extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.op_name()}>")
@@ -531,5 +386,10 @@ def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = Non
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
+
+# The methods every public op declares (ops/registry.py): x.exp(), x.sum(dim), ...
+for _name, _function in registry.methods.items():
+    if _name not in vars(Tensor):
+        setattr(Tensor, _name, _function)
 
 autograd.register_tensor_type(Tensor)

@@ -1,4 +1,22 @@
-"""The op library: op classes by theme (elementwise, reduce, shape, linalg), the public
-functions that apply them, and the Tensor namespace used under ``create_graph``."""
+"""The op library: op classes by theme, each declared public with ``@public``
+(``registry.py``), and the Tensor namespace backwards use under ``create_graph``.
 
-from . import namespace  # noqa: F401 - registers the Tensor namespace with the engine
+``tinygraph.ops.<name>`` is the public function of that name (``tinygraph.ops.exp``).
+"""
+
+from . import (  # noqa: F401 - they declare the ops
+    elementwise,
+    linalg,
+    namespace,  # noqa: F401 - registers the Tensor namespace with the engine
+    nn,
+    reduce,
+    registry,
+    shape,
+)
+
+
+def __getattr__(name: str):
+    try:
+        return registry.functions[name]
+    except KeyError:
+        raise AttributeError(f"module 'tinygraph.ops' has no attribute {name!r}") from None

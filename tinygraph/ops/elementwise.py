@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 
 from ..autograd import Op
+from .args import data
+from .registry import public
 
 
+@public("add", ufunc="add")
 class Add(Op):
     """out = a + b;  da = g, db = g."""
 
@@ -26,6 +29,7 @@ class Add(Op):
         return g, g
 
 
+@public("sub", "subtract", ufunc="subtract")
 class Sub(Op):
     """out = a - b;  da = g, db = -g."""
 
@@ -39,6 +43,7 @@ class Sub(Op):
         return g, (-g if self.needs_grad[1] else None)
 
 
+@public("neg", "negative", ufunc="negative")
 class Neg(Op):
     """out = -x;  dx = -g."""
 
@@ -52,6 +57,7 @@ class Neg(Op):
         return (-g,)
 
 
+@public("mul", "multiply", ufunc="multiply")
 class Mul(Op):
     """out = a * b;  da = g * b, db = g * a."""
 
@@ -68,6 +74,7 @@ class Mul(Op):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
+@public("div", "divide", "true_divide", ufunc="divide")
 class Div(Op):
     """out = a / b;  da = g / b, db = -g * a / b**2."""
 
@@ -84,6 +91,7 @@ class Div(Op):
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
 
+@public("pow", ufunc="power")
 class Pow(Op):
     """out = a ** b;  da = g * b * a**(b-1) (0 where b == 0),  db = g * out * log(a)
     (0 where a == 0 and b >= 0, as in PyTorch)."""
@@ -117,6 +125,7 @@ class Pow(Op):
         return ga, gb
 
 
+@public("maximum", ufunc="maximum")
 class Maximum(Op):
     """out = max(a, b);  the gradient goes to the larger input, split in half on ties."""
 
@@ -137,6 +146,7 @@ class Maximum(Op):
         return ga, gb
 
 
+@public("minimum", ufunc="minimum")
 class Minimum(Op):
     """out = min(a, b);  the gradient goes to the smaller input, split in half on ties."""
 
@@ -157,6 +167,7 @@ class Minimum(Op):
         return ga, gb
 
 
+@public("exp", ufunc="exp")
 class Exp(Op):
     """y = exp(x);  dx = g * y."""
 
@@ -173,6 +184,7 @@ class Exp(Op):
         return (g * y,)
 
 
+@public("log", ufunc="log")
 class Log(Op):
     """y = log(x);  dx = g / x."""
 
@@ -188,6 +200,7 @@ class Log(Op):
         return (g / x,)
 
 
+@public("sqrt", ufunc="sqrt")
 class Sqrt(Op):
     """y = sqrt(x);  dx = g / (2 y)."""
 
@@ -204,6 +217,7 @@ class Sqrt(Op):
         return (g / (2 * y),)
 
 
+@public("abs", "absolute", ufunc="absolute")
 class Abs(Op):
     """y = |x|;  dx = g * sign(x) (0 at x == 0)."""
 
@@ -220,11 +234,18 @@ class Abs(Op):
         return (xp.attach(g * xp.sign(x), x),)
 
 
+@public("clip", "clamp")
 class Clip(Op):
     """y = min(max(x, min), max);  dx = g where min <= x <= max, else 0."""
 
     __slots__ = ("min", "max")
     label = "clip"
+
+    @staticmethod
+    def arguments(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        if min is None and max is None:
+            raise ValueError("clamp (clip): give at least one of min and max.")
+        return (input,), {"min": data(min), "max": data(max)}
 
     def forward(self, x):
         self.save(x)
@@ -240,6 +261,7 @@ class Clip(Op):
         return (g,)
 
 
+@public("relu")
 class ReLU(Op):
     """y = max(x, 0);  dx = g where y > 0, else 0."""
 
@@ -257,6 +279,7 @@ class ReLU(Op):
         return (xp.attach(xp.keep_where(y > 0, g), y),)
 
 
+@public("sigmoid")
 class Sigmoid(Op):
     """y = 1 / (1 + exp(-x));  dx = g * y * (1 - y).
 
@@ -278,6 +301,7 @@ class Sigmoid(Op):
         return (g * y * (1 - y),)
 
 
+@public("tanh", ufunc="tanh")
 class Tanh(Op):
     """y = tanh(x);  dx = g * (1 - y**2)."""
 
@@ -294,11 +318,16 @@ class Tanh(Op):
         return (g * (1 - y * y),)
 
 
+@public("astype")
 class Cast(Op):
     """y = x converted to ``dtype``;  dx = g converted back to x's dtype."""
 
     __slots__ = ("dtype_in", "dtype_out")
     label = "astype"
+
+    @staticmethod
+    def arguments(input, dtype):
+        return (input,), {"dtype_out": dtype}
 
     def forward(self, x):
         self.dtype_in = x.dtype

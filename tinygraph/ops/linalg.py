@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ..autograd import Op
 from ..errors import ShapeError
+from .registry import public
 
 
+@public("matmul", ufunc="matmul")
 class MatMul(Op):
     """y = a @ b;  da = g @ b^T,  db = a^T @ g (batch axes are summed away by the engine).
 

@@ -1,29 +1,31 @@
 """The Tensor namespace: what op backwards see as ``self.xp`` under ``create_graph=True``.
 
 It offers the names op backwards use from the array namespace (``xp.exp``, ``xp.where``,
-``xp.scatter_add``, ...), implemented as recorded ops on Tensors, so one gradient formula serves
-both the fast array backward and the recorded backward that higher derivatives need.
+``xp.sum(g, axis=0)``, ...), implemented as recorded ops on Tensors, so one gradient formula
+serves both the fast array backward and the recorded backward that higher derivatives need.
+Every public op (``registry.functions``) is in it under its own name; the few kernels the
+array namespace adds to NumPy (``unbroadcast``, ``keep_where``, ``scatter_add``, ...) have
+recorded twins here.
 """
 
 from __future__ import annotations
-
-import types
 
 import numpy
 
 from .. import autograd
 from ..autograd import Op
 from ..backend import namespace_of
-from . import functions as F
+from . import registry, shape
+from .args import data
 
 
 def _constant(fn_name: str):
     """A function with zero derivative (sign, isfinite, ...): computed on the raw arrays."""
 
     def constant(x, *args, **kwargs):
-        data = F._data(x)
-        return autograd._new_tensor(getattr(namespace_of(data), fn_name)(data, *args, **kwargs),
-                                    None)
+        array = data(x)
+        return autograd.new_tensor(getattr(namespace_of(array), fn_name)(array, *args, **kwargs),
+                                   None)
 
     constant.__name__ = fn_name
     return constant
@@ -65,7 +67,7 @@ def _zeros(shape, dtype=None):
 
 def keep_where(cond, x):
     """``x`` where ``cond`` holds, 0 elsewhere (the recorded twin of backend.keep_where)."""
-    return F.where(cond, x, 0)
+    return registry.functions["where"](cond, x, 0)
 
 
 def unbroadcast(grad, shape: tuple):
@@ -74,49 +76,43 @@ def unbroadcast(grad, shape: tuple):
         return grad
     extra = grad.ndim - len(shape)
     if extra:
-        grad = F.sum(grad, axis=tuple(range(extra)))
+        grad = registry.functions["sum"](grad, tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
-        grad = F.sum(grad, axis=axes, keepdims=True)
+        grad = registry.functions["sum"](grad, axes, True)
     return grad
 
 
-tensor_namespace = types.SimpleNamespace(
-    __name__="tinygraph.tensor_namespace",
-    exp=F.exp,
-    log=F.log,
-    sqrt=F.sqrt,
-    abs=F.abs,
-    tanh=F.tanh,
-    clip=F.clip,
-    maximum=F.maximum,
-    minimum=F.minimum,
-    matmul=F.matmul,
-    where=F.where,
-    keep_where=keep_where,
-    sum=F.sum,
-    max=F.max,
-    min=F.min,
-    mean=F.mean,
-    reshape=F.reshape,
-    transpose=F.transpose,
-    swapaxes=F.swapaxes,
-    broadcast_to=F.broadcast_to,
-    expand_dims=F.unsqueeze,
-    concatenate=F.concatenate,
-    stack=F.stack,
-    scatter_add=F.scatter_add,
-    setitem=F.setitem,
-    unbroadcast=unbroadcast,
-    attach=attach,
-    zeros=_zeros,
-    sign=_constant("sign"),
-    isfinite=_constant("isfinite"),
-    zeros_like=_constant("zeros_like"),
-    ones_like=_constant("ones_like"),
-    logical_and=_constant("logical_and"),
-    logical_or=_constant("logical_or"),
-    logical_not=_constant("logical_not"),
-)
+class TensorNamespace:
+    """``xp`` for a recorded backward: the public ops by name, and recorded twins of the array
+    namespace's own kernels."""
+
+    __name__ = "tinygraph.tensor_namespace"
+    keep_where = staticmethod(keep_where)
+    unbroadcast = staticmethod(unbroadcast)
+    attach = staticmethod(attach)
+    zeros = staticmethod(_zeros)
+    scatter_add = staticmethod(shape.scatter_into)
+    setitem = staticmethod(shape.setitem)
+    sign = staticmethod(_constant("sign"))
+    isfinite = staticmethod(_constant("isfinite"))
+    zeros_like = staticmethod(_constant("zeros_like"))
+    ones_like = staticmethod(_constant("ones_like"))
+    logical_and = staticmethod(_constant("logical_and"))
+    logical_or = staticmethod(_constant("logical_or"))
+    logical_not = staticmethod(_constant("logical_not"))
+
+    def __getattr__(self, name: str):
+        try:
+            return registry.functions[name]
+        except KeyError:
+            raise AttributeError(
+                f"the Tensor namespace has no {name!r}: a backward that runs under "
+                "create_graph=True may only use public ops (tinygraph.ops.registry) and the "
+                "kernels listed in TensorNamespace"
+            ) from None
+
+
+tensor_namespace = TensorNamespace()
 
 autograd.register_tensor_namespace(tensor_namespace)

@@ -8,38 +8,17 @@ receives that element's gradient, scaled as the formula says.
 from __future__ import annotations
 
 from ..autograd import Op
-from ..errors import ShapeError
-
-
-def normalize_axes(axis, ndim: int, op: str):
-    """``None`` stays ``None``; an int or tuple becomes a sorted tuple of non-negative axes."""
-    if axis is None:
-        return None
-    if type(axis) is int and 0 <= axis < ndim:
-        return (axis,)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    result = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ShapeError(
-                f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions "
-                f"(valid: {-ndim} to {ndim - 1})."
-            )
-        result.append(a % ndim if ndim else 0)
-    if len(set(result)) != len(result):
-        raise ShapeError(f"{op}: axis {axis} repeats an axis.")
-    return tuple(sorted(result))
-
-
-def keepdims_shape(shape: tuple, axes) -> tuple:
-    """``shape`` with the reduced ``axes`` (None = all) kept as length 1."""
-    if axes is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+from .args import dims, keepdims_shape, ndim, one_dim
+from .registry import public
 
 
 class _Reduction(Op):
     __slots__ = ("axis", "keepdims", "in_shape")
+
+    @classmethod
+    def reduce_arguments(cls, input, dim, keepdim) -> tuple:
+        """The inputs and attributes of a reduction over ``dim`` (None: every axis)."""
+        return (input,), {"axis": dims(dim, ndim(input), cls.label), "keepdims": keepdim}
 
     def _expand(self, g):
         """The output gradient with reduced axes restored as length 1 (broadcastable)."""
@@ -48,11 +27,16 @@ class _Reduction(Op):
         return g
 
 
+@public("sum")
 class Sum(_Reduction):
     """y = sum(x, axis);  dx = g broadcast back over the summed axes."""
 
     __slots__ = ()
     label = "sum"
+
+    @staticmethod
+    def arguments(input, dim=None, keepdim=False):
+        return Sum.reduce_arguments(input, dim, keepdim)
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -62,11 +46,16 @@ class Sum(_Reduction):
         return (self.xp.broadcast_to(self._expand(g), self.in_shape),)
 
 
+@public("mean")
 class Mean(_Reduction):
     """y = mean(x, axis);  dx = g / n broadcast back, n the number of averaged elements."""
 
     __slots__ = ("count",)
     label = "mean"
+
+    @staticmethod
+    def arguments(input, dim=None, keepdim=False):
+        return Mean.reduce_arguments(input, dim, keepdim)
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -81,11 +70,17 @@ class Mean(_Reduction):
         return (self.xp.broadcast_to(self._expand(g) / self.count, self.in_shape),)
 
 
+@public("var")
 class Var(_Reduction):
     """y = sum((x - mean)**2) / (n - correction);  dx = g * 2 (x - mean) / (n - correction)."""
 
     __slots__ = ("correction",)
     label = "var"
+
+    @staticmethod
+    def arguments(input, dim=None, keepdim=False, correction=1):
+        inputs, attributes = Var.reduce_arguments(input, dim, keepdim)
+        return inputs, {**attributes, "correction": correction}
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -118,21 +113,31 @@ class _Extremum(_Reduction):
         return (xp.where(hit, self._expand(g) / count, 0),)
 
 
+@public("amax", "max")
 class Max(_Extremum):
     """y = max(x, axis);  dx = g at the maximal elements (split among ties), 0 elsewhere."""
 
     __slots__ = ()
     label = "max"
 
+    @staticmethod
+    def arguments(input, dim=None, keepdim=False):
+        return Max.reduce_arguments(input, dim, keepdim)
+
     def reduce(self, x):
         return self.xp.max(x, axis=self.axis, keepdims=self.keepdims)
 
 
+@public("amin", "min")
 class Min(_Extremum):
     """y = min(x, axis);  dx = g at the minimal elements (split among ties), 0 elsewhere."""
 
     __slots__ = ()
     label = "min"
+
+    @staticmethod
+    def arguments(input, dim=None, keepdim=False):
+        return Min.reduce_arguments(input, dim, keepdim)
 
     def reduce(self, x):
         return self.xp.min(x, axis=self.axis, keepdims=self.keepdims)
@@ -146,11 +151,16 @@ def _count(shape: tuple, axes) -> int:
     return count
 
 
+@public("softmax")
 class Softmax(Op):
     """y = exp(x - logsumexp(x));  dx = y * (g - sum(g * y)) along ``axis``."""
 
     __slots__ = ("axis",)
     label = "softmax"
+
+    @staticmethod
+    def arguments(input, dim=-1):
+        return (input,), {"axis": one_dim(dim, ndim(input), "softmax")}
 
     def forward(self, x):
         xp = self.xp
@@ -164,11 +174,16 @@ class Softmax(Op):
         return (y * (g - self.xp.sum(g * y, axis=self.axis, keepdims=True)),)
 
 
+@public("log_softmax")
 class LogSoftmax(Op):
     """y = x - logsumexp(x);  dx = g - exp(y) * sum(g) along ``axis``."""
 
     __slots__ = ("axis",)
     label = "log_softmax"
+
+    @staticmethod
+    def arguments(input, dim=-1):
+        return (input,), {"axis": one_dim(dim, ndim(input), "log_softmax")}
 
     def forward(self, x):
         xp = self.xp
@@ -183,11 +198,16 @@ class LogSoftmax(Op):
         return (g - xp.exp(y) * xp.sum(g, axis=self.axis, keepdims=True),)
 
 
+@public("logsumexp")
 class LogSumExp(_Reduction):
     """y = log(sum(exp(x), axis));  dx = g * exp(x - y) (softmax of x)."""
 
     __slots__ = ()
     label = "logsumexp"
+
+    @staticmethod
+    def arguments(input, dim=None, keepdim=False):
+        return LogSumExp.reduce_arguments(input, dim, keepdim)
 
     def forward(self, x):
         xp = self.xp

@@ -8,14 +8,24 @@ split it between the joined inputs.
 
 from __future__ import annotations
 
+from numpy import broadcast_shapes as np_broadcast_shapes
+
 from ..autograd import Op
+from ..errors import ShapeError
+from .args import data, dims, index, ndim, shape, size_args
+from .registry import public
 
 
+@public("reshape")
 class Reshape(Op):
     """y = x with a new shape (same elements in C order);  dx = g reshaped to x's shape."""
 
     __slots__ = ("shape_out", "in_shape")
     label = "reshape"
+
+    @staticmethod
+    def arguments(input, *shape):
+        return (input,), {"shape_out": size_args(shape, "reshape", infer=True)}
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -25,25 +35,55 @@ class Reshape(Op):
         return (g.reshape(self.in_shape),)
 
 
+@public("squeeze")
 class Squeeze(Reshape):
     """y = x without the given length-1 axes;  dx = g reshaped back."""
 
     __slots__ = ()
     label = "squeeze"
 
+    @staticmethod
+    def arguments(input, dim=None):
+        old = shape(input)
+        axes = dims(dim, len(old), "squeeze")
+        kept = tuple(n for i, n in enumerate(old) if n != 1 or (axes is not None and i not in axes))
+        return (input,), {"shape_out": kept}
 
+
+@public("unsqueeze", "expand_dims")
 class Unsqueeze(Reshape):
     """y = x with a new length-1 axis;  dx = g reshaped back."""
 
     __slots__ = ()
     label = "unsqueeze"
 
+    @staticmethod
+    def arguments(input, dim):
+        old = shape(input)
+        if not -len(old) - 1 <= dim <= len(old):
+            raise ShapeError(f"unsqueeze: dim {dim} is out of range for a result with "
+                             f"{len(old) + 1} dimensions (valid: {-len(old) - 1} to {len(old)}).")
+        dim %= len(old) + 1
+        return (input,), {"shape_out": old[:dim] + (1,) + old[dim:]}
 
+
+@public("flatten")
 class Flatten(Reshape):
     """y = x with a range of axes merged into one;  dx = g reshaped back."""
 
     __slots__ = ()
     label = "flatten"
+
+    @staticmethod
+    def arguments(input, start_dim=0, end_dim=-1):
+        old = shape(input)
+        if not old:
+            return (input,), {"shape_out": (1,)}
+        start, end = start_dim % len(old), end_dim % len(old)
+        merged = 1
+        for n in old[start:end + 1]:
+            merged *= n
+        return (input,), {"shape_out": old[:start] + (merged,) + old[end + 1:]}
 
 
 class Transpose(Op):
@@ -62,11 +102,26 @@ class Transpose(Op):
         return (g.transpose(tuple(inverse)),)
 
 
+@public("broadcast_to")
 class BroadcastTo(Op):
     """y = x broadcast to ``shape_out``;  dx = g summed over the broadcast axes (by the engine)."""
 
     __slots__ = ("shape_out",)
     label = "broadcast_to"
+
+    @staticmethod
+    def arguments(input, *size):
+        target = size_args(size, "broadcast_to")
+        try:
+            data_shape = shape(input)
+            np_broadcast_shapes(data_shape, target)
+        except ValueError:
+            raise ShapeError(
+                f"broadcast_to: a tensor of shape {data_shape} cannot be broadcast to {target}. "
+                "Broadcasting aligns shapes from the right; each axis of the tensor must equal "
+                "the target's or be 1."
+            ) from None
+        return (input,), {"shape_out": target}
 
     def forward(self, x):
         return self.xp.broadcast_to(x, self.shape_out)
@@ -118,11 +173,18 @@ class SetItem(Op):
         return gx, gv
 
 
+@public("cat", "concat", "concatenate", method=False)
 class Concatenate(Op):
     """y = inputs joined along ``axis``;  each input gets its slice of g."""
 
     __slots__ = ("axis", "sizes")
     label = "concatenate"
+
+    @staticmethod
+    def arguments(tensors, dim=0):
+        if len(tensors) == 0:
+            raise ValueError("cat: expected a non-empty list of Tensors.")
+        return tuple(tensors), {"axis": dim}
 
     def forward(self, *xs):
         y = self.xp.concatenate(xs, axis=self.axis)
@@ -140,11 +202,18 @@ class Concatenate(Op):
         return tuple(grads)
 
 
+@public("stack", method=False)
 class Stack(Op):
     """y = inputs stacked along a new ``axis``;  input i gets g[..., i, ...]."""
 
     __slots__ = ("axis",)
     label = "stack"
+
+    @staticmethod
+    def arguments(tensors, dim=0):
+        if len(tensors) == 0:
+            raise ValueError("stack: expected a non-empty list of Tensors.")
+        return tuple(tensors), {"axis": dim}
 
     def forward(self, *xs):
         y = self.xp.stack(xs, axis=self.axis)
@@ -156,11 +225,25 @@ class Stack(Op):
         return tuple(g[lead + (i,)] if need else None for i, need in enumerate(self.needs_grad))
 
 
+@public("where", method=False)
 class Where(Op):
     """y = a where cond else b;  da = g where cond, db = g where not cond."""
 
     __slots__ = ("cond",)
     label = "where"
+
+    @staticmethod
+    def arguments(condition, input, other):
+        condition = data(condition)
+        try:
+            np_broadcast_shapes(shape(condition), shape(input), shape(other))
+        except ValueError:
+            raise ShapeError(
+                f"where: the condition (shape {shape(condition)}) and the values (shapes "
+                f"{shape(input)} and {shape(other)}) cannot be broadcast together; each pair of "
+                "axes, aligned from the right, must be equal or 1."
+            ) from None
+        return (input, other), {"cond": condition}
 
     def forward(self, a, b):
         return self.xp.where(self.cond, a, b)
@@ -171,3 +254,54 @@ class Where(Op):
         ga = xp.where(self.cond, g, 0) if need_a else None
         gb = xp.where(self.cond, 0, g) if need_b else None
         return ga, gb
+
+
+@public("transpose")
+def transpose(input, *dims):
+    """Swap two dims (PyTorch: ``x.transpose(0, 1)``); with no dims reverse them all, and with
+    one sequence or more than two dims permute them (NumPy's ``transpose``)."""
+    n = ndim(input)
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
+    if not dims:
+        axes = tuple(reversed(range(n)))
+    elif len(dims) == 2:
+        axes = list(range(n))
+        a, b = (_axis(d, n, "transpose") for d in dims)
+        axes[a], axes[b] = axes[b], axes[a]
+        axes = tuple(axes)
+    else:
+        axes = tuple(_axis(d, n, "transpose") for d in dims)
+        if sorted(axes) != list(range(n)):
+            raise ShapeError(
+                f"transpose: {dims} is not a permutation of the {n} dims of a tensor of shape "
+                f"{shape(input)}; give two dims to swap, or every dim once."
+            )
+    return Transpose.apply(input, axes=axes)
+
+
+@public("swapaxes", "swapdims")
+def swapaxes(input, axis0: int, axis1: int):
+    """Exchange two dims (PyTorch's ``swapaxes``; ``transpose(input, axis0, axis1)``)."""
+    return transpose(input, axis0, axis1)
+
+
+def _axis(d: int, n: int, op: str) -> int:
+    if not -max(n, 1) <= d < max(n, 1):
+        raise ShapeError(f"{op}: dim {d} is out of range for a tensor with {n} dimensions.")
+    return d % n if n else 0
+
+
+def getitem(input, idx):
+    """x[idx] with ints, slices, None, ..., integer arrays and boolean masks."""
+    return GetItem.apply(input, index=index(idx))
+
+
+def scatter_into(input, idx, shape_out):
+    """zeros(shape_out) with ``input`` added at ``idx`` (repeated indices accumulate)."""
+    return ScatterAdd.apply(input, index=index(idx), shape_out=tuple(shape_out))
+
+
+def setitem(input, idx, value):
+    """A copy of input with ``input[idx] = value``, differentiable in both."""
+    return SetItem.apply(input, value, index=index(idx))

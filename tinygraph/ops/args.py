@@ -1,0 +1,90 @@
+"""Argument handling shared by the public ops: dims, shapes, indices, raw values."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .. import autograd
+from ..errors import ShapeError
+
+
+def data(x):
+    """The array behind a Tensor; anything else as it is."""
+    return x._data if isinstance(x, autograd.Tensor) else x
+
+
+def ndim(x) -> int:
+    return getattr(data(x), "ndim", 0)
+
+
+def shape(x) -> tuple:
+    return tuple(getattr(data(x), "shape", ()))
+
+
+def dims(dim, ndim: int, op: str):
+    """A reduction's ``dim`` (None, an int or a sequence) as None or a sorted tuple of
+    non-negative axes; out-of-range or repeated axes raise naming the op."""
+    if dim is None:
+        return None
+    if type(dim) is int and 0 <= dim < ndim:
+        return (dim,)
+    axes = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    result = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ShapeError(
+                f"{op}: dim {a} is out of range for a tensor with {ndim} dimensions "
+                f"(valid: {-ndim} to {ndim - 1})."
+            )
+        result.append(int(a) % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ShapeError(f"{op}: dim {dim} repeats an axis.")
+    return tuple(sorted(result))
+
+
+def one_dim(dim: int, ndim: int, op: str) -> int:
+    """A single ``dim`` (softmax, cat, ...) as a non-negative axis."""
+    (axis,) = dims(dim, ndim, op)
+    return axis
+
+
+def keepdims_shape(shape: tuple, axes) -> tuple:
+    """``shape`` with the reduced ``axes`` (None = all) kept as length 1."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def size_args(sizes, op: str, infer: bool = False) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` alike, as a tuple of non-negative ints (with ``infer``, one
+    -1 is allowed: reshape's inferred size). A float or a negative size raises: 2.5 rows is a
+    mistake, not 2."""
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+        sizes = sizes[0]
+    try:
+        result = tuple(operator.index(n) for n in sizes)
+    except TypeError:
+        raise TypeError(
+            f"{op}: sizes must be integers, got {sizes!r} (a float is not rounded: pass int(n))."
+        ) from None
+    low = -1 if infer else 0
+    if any(n < low for n in result):
+        raise ValueError(f"{op}: sizes must be non-negative, got {result}.")
+    return result
+
+
+def index(idx):
+    """An index with Tensors and lists inside replaced by arrays (NumPy's own index types)."""
+    if isinstance(idx, tuple):
+        return tuple(_index_part(part) for part in idx)
+    return _index_part(idx)
+
+
+def _index_part(part):
+    if isinstance(part, autograd.Tensor):
+        return part._data
+    if isinstance(part, list):
+        return np.asarray(part)
+    return part

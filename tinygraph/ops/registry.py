@@ -1,0 +1,127 @@
+"""Declaring an op once.
+
+An op is its class (forward, backward, both formulas in the docstring) and one ``@public``
+line on it. From that line come the public function ``tg.<name>``, the Tensor method
+``x.<name>(...)``, the NumPy ufunc that runs it (``np.exp(x)`` is ``tg.exp(x)``) and its entry
+in the Tensor namespace that backwards use under ``create_graph``::
+
+    @public("sin", ufunc="sin")
+    class Sin(Op):
+        \"\"\"y = sin(x);  dx = g * cos(x).\"\"\"
+
+        def forward(self, x):
+            self.save(x)
+            return self.xp.sin(x)
+
+        def backward(self, g):
+            (x,) = self.saved
+            return (g * self.xp.cos(x),)
+
+An op with arguments besides its tensor inputs states PyTorch's signature in a static method
+``arguments`` that returns the inputs and the op's attributes::
+
+    @public("sum")
+    class Sum(Reduction):
+        @staticmethod
+        def arguments(input, dim=None, keepdim=False):
+            return (input,), {"axis": dims(input, dim), "keepdims": keepdim}
+
+A public operation that is not one op (several nodes, or a choice between ops by argument, as
+``max``) is a function with the same ``@public`` line. NumPy's keyword spellings are accepted
+wherever PyTorch's are, as PyTorch itself accepts them: ``axis`` for ``dim``, ``keepdims`` for
+``keepdim``, ``x``/``a`` for ``input``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+
+declared: dict[str, object] = {}  # first name -> the op class or function declared public
+functions: dict[str, Callable] = {}  # tg.<name>, for every name
+methods: dict[str, Callable] = {}  # Tensor.<name>
+ufuncs: dict[str, Callable] = {}  # NumPy ufunc name -> the function that runs it
+
+# NumPy's keyword -> PyTorch's (PyTorch's argument parser accepts the same ones)
+ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input", "x1": "input",
+           "x2": "other"}
+
+
+def public(*names: str, method: bool = True, ufunc: str | None = None):
+    """Make the decorated op class or function ``tg.<name>`` for each of ``names`` (and the
+    Tensor method of that name unless ``method=False``); ``ufunc``: the NumPy ufunc it is."""
+
+    def declare(target):
+        function = function_of(target, names[0]) if isinstance(target, type) else target
+        function = with_numpy_keywords(function)
+        declared[names[0]] = target
+        for name in names:
+            functions[name] = function
+            if method:
+                methods[name] = function
+        if ufunc is not None:
+            ufuncs[ufunc] = function
+        return target
+
+    return declare
+
+
+def function_of(op, name: str) -> Callable:
+    """The public function of an op class: ``op.apply`` behind PyTorch's signature."""
+    apply = op.apply
+    parse = op.__dict__.get("arguments")
+    if parse is None:
+        def function(*inputs):
+            return apply(*inputs)
+
+        function.__signature__ = _tensor_signature(op)
+    else:
+        parse = parse.__func__
+
+        def function(*args, **kwargs):
+            inputs, attributes = parse(*args, **kwargs)
+            return apply(*inputs, **attributes)
+
+        function.__signature__ = inspect.signature(parse)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = op.__doc__
+    function.op = op
+    return function
+
+
+def _tensor_signature(op) -> inspect.Signature:
+    """``(input)``, ``(input, other)`` or ``(*tensors)``: the forward's array parameters."""
+    forward = inspect.signature(op.forward)
+    kinds = [p.kind for p in forward.parameters.values()]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return inspect.Signature([inspect.Parameter("tensors", inspect.Parameter.VAR_POSITIONAL)])
+    names = ["input", "other", "third"][:len(kinds)]
+    return inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                              for n in names])
+
+
+def with_numpy_keywords(function: Callable) -> Callable:
+    """``function`` accepting NumPy's keyword names for PyTorch's, where it has any of those
+    parameters (no wrapper otherwise: unary and binary ops cost nothing extra)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return function
+    renames = {numpy: torch for numpy, torch in ALIASES.items()
+               if torch in parameters and numpy not in parameters}
+    if not renames or all(torch in ("input", "other") for torch in renames.values()):
+        return function
+
+    @functools.wraps(function)
+    def accepting_numpy_keywords(*args, **kwargs):
+        if kwargs:
+            for numpy, torch in renames.items():
+                if numpy in kwargs:
+                    if torch in kwargs:
+                        raise TypeError(f"{function.__name__}() got both {torch!r} and its "
+                                        f"NumPy spelling {numpy!r}; give one.")
+                    kwargs[torch] = kwargs.pop(numpy)
+        return function(*args, **kwargs)
+
+    return accepting_numpy_keywords
