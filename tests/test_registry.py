@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from optable import OPS
 
 import tinygraph as tg
-from optable import OPS
 from tinygraph.ops import registry
 from tinygraph.ops.namespace import tensor_namespace
 
