@@ -35,30 +35,6 @@ def test_sgd_plain_step_is_x_minus_lr_grad():
     assert run_on_half_square(optim.SGD, 2, lr=0.1) == pytest.approx([0.9, 0.81])
 
 
-class _SGDByItsRule(optim.SGD):
-    """SGD that calls ``update`` for every parameter (no plain-rate shortcut)."""
-
-    def _plain_rate(self, group):
-        return None
-
-
-@pytest.mark.parametrize("options", [{}, {"momentum": 0.9}, {"weight_decay": 0.1}])
-def test_sgd_without_state_skips_the_rule_call_and_steps_the_same(options, rng):
-    values = rng.standard_normal((3, 4)).astype(np.float32)
-    paths = []
-    for cls in (optim.SGD, _SGDByItsRule):
-        x = tg.tensor(values, requires_grad=True)
-        opt = cls([x], lr=0.3, **options)
-        for _ in range(3):
-            opt.zero_grad()
-            (x * x * x).sum().backward()
-            opt.step()
-        paths.append(x.numpy())
-    np.testing.assert_array_equal(paths[0], paths[1])  # bit for bit
-    probe = optim.SGD([x], lr=0.3, **options)
-    assert probe._plain_rate(probe.param_groups[0]) == (None if options else 0.3)
-
-
 def test_sgd_momentum_buffer_starts_at_the_gradient():
     # b1 = g1 = 1;             x1 = 1 - 0.1 * 1     = 0.9
     # b2 = 0.9 * 1 + 0.9 = 1.8; x2 = 0.9 - 0.1 * 1.8 = 0.72
