@@ -103,7 +103,7 @@ def missing_name(module_name: str, namespace: dict):
         message = f"module {module_name!r} has no attribute {name!r}"
         if name.startswith("__"):
             raise AttributeError(message)
-        public = [n for n in namespace if not n.startswith("_")]
+        public = list(namespace.get("__all__") or (n for n in namespace if n[:1] != "_"))
         if name in torch_names:
             message += (f": PyTorch's {torch_spelling}.{name} is not implemented in tinygraph. "
                         f"What {module_name} has: {', '.join(sorted(public, key=str.lower))}.")

@@ -60,7 +60,7 @@ class Module:
         if isinstance(value, (Parameter, Module)):
             kind = "parameters" if isinstance(value, Parameter) else "modules"
             self._check_initialized(f"assign {kind[:-1]} {name!r}")
-            self._forget(name)
+            self._forget(name, keep=f"_{kind}")
             self._store(f"_{kind}", name, value)
         elif name in d.get("_parameters", ()):
             self._store("_parameters", name, self._none_or_raise(value, name, "parameter",
@@ -107,10 +107,13 @@ class Module:
         self.__dict__[registry][name] = value
         self.__dict__[name] = value  # the mirror read by plain attribute lookup
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: str | None = None) -> None:
+        """Unregister ``name`` (except from the registry ``keep``: replacing an entry there
+        keeps its place in the order, as in PyTorch)."""
         d = self.__dict__
         for registry in _REGISTRIES:
-            d[registry].pop(name, None)
+            if registry != keep:
+                d[registry].pop(name, None)
         d["_non_persistent_buffers_set"].discard(name)
         d.pop(name, None)
 
@@ -138,7 +141,7 @@ class Module:
         """
         self._check_new_name(name, "buffer", "_buffers")
         value = _as_buffer(tensor, name)
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         self._store("_buffers", name, value)
         if not persistent:
             self._non_persistent_buffers_set.add(name)
@@ -149,7 +152,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign {type(param).__name__!r} object to parameter "
                             f"{name!r} (nn.Parameter or None required).")
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         self._store("_parameters", name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -157,7 +160,7 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass.")
         self._check_new_name(name, "module", "_modules")
-        self._forget(name)
+        self._forget(name, keep="_modules")
         self._store("_modules", name, module)
 
     register_module = add_module
