@@ -109,6 +109,13 @@ def test_rmsprop_momentum_accumulates_scaled_steps():
     assert path == pytest.approx([0.9, 0.9 - 0.01 * (5 + 0.9 / math.sqrt(0.018))], rel=1e-7)
 
 
+def test_adagrad_divides_by_the_root_of_the_summed_squares():
+    # s1 = 1: x1 = 1 - 0.1 * 1 / 1 = 0.9
+    # s2 = 1 + 0.81: x2 = 0.9 - 0.1 / (1 + 1 * 0.5) * 0.9 / sqrt(1.81)  (lr_decay 0.5)
+    path = run_on_half_square(optim.Adagrad, 2, lr=0.1, lr_decay=0.5)
+    assert path == pytest.approx([0.9, 0.9 - 0.1 / 1.5 * 0.9 / math.sqrt(1.81)], rel=1e-9)
+
+
 # -- trajectories against torch.optim ----------------------------------------------------------
 
 CONFIGS = [
@@ -126,6 +133,7 @@ CONFIGS = [
     ("RMSprop", dict()),
     ("RMSprop", dict(lr=0.005, alpha=0.9, eps=1e-6, momentum=0.9)),
     ("RMSprop", dict(lr=0.005, momentum=0.5, weight_decay=0.1, centered=True)),
+    ("Adagrad", dict(lr=0.05, lr_decay=0.01, weight_decay=0.1)),
 ]
 
 
@@ -193,7 +201,7 @@ def test_param_groups_with_their_own_lr_match_torch(torch, rng):
         np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
 def test_float32_parameters_stay_float32(name):
     x = tg.tensor(np.array([1.0, -2.0], dtype=np.float32), requires_grad=True)
     opt = getattr(optim, name)([x], lr=0.01)
