@@ -132,7 +132,52 @@ class ModuleList(Module):
         return "ModuleList(\n  " + "\n  ".join(entries) + "\n)"
 
 
-class ModuleDict(Module):
+class _DictMethods:
+    """The dict protocol of ModuleDict and ParameterDict over ``_order()`` (their keys, in
+    order) and ``__getitem__``/``__setitem__``/``__delitem__``."""
+
+    def __len__(self) -> int:
+        return len(self._order())
+
+    def __iter__(self):
+        return iter(self._order())
+
+    def __contains__(self, key) -> bool:
+        return key in self._order()
+
+    def keys(self):
+        return self._order().keys()
+
+    def items(self):
+        return ((key, self[key]) for key in self._order())
+
+    def values(self):
+        return (self[key] for key in self._order())
+
+    def get(self, key: str, default=None):
+        return self[key] if key in self else default
+
+    def pop(self, key: str):
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        for key in list(self._order()):
+            del self[key]
+
+    def update(self, entries) -> None:
+        """Add or replace entries from a mapping or an iterable of ``(key, value)`` pairs."""
+        name = f"{type(self).__name__}.update"
+        pairs = entries.items() if isinstance(entries, Mapping) else _iterable(name, entries)
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"{name}: element {i} should be a (key, value) pair, got "
+                                 f"{pair!r}.")
+            self[pair[0]] = pair[1]
+
+
+class ModuleDict(_DictMethods, Module):
     """An ordered dict of Modules, registered under their keys.
 
     >>> heads = nn.ModuleDict({"mean": nn.Linear(8, 1), "scale": nn.Linear(8, 1)})
@@ -144,6 +189,9 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
+    def _order(self) -> dict:
+        return self._modules
+
     def __getitem__(self, key: str) -> Module:
         return self._modules[key]
 
@@ -151,45 +199,9 @@ class ModuleDict(Module):
         self.add_module(key, _check_module("ModuleDict", module))
 
     def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-        self.__dict__.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key) -> bool:
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def clear(self) -> None:
-        for key in list(self._modules):
-            del self[key]
-
-    def pop(self, key: str) -> Module:
-        module = self._modules[key]
-        del self[key]
-        return module
-
-    def update(self, modules) -> None:
-        """Add or replace entries from a mapping or an iterable of ``(key, module)`` pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else _iterable(
-            "ModuleDict.update", modules)
-        for i, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(f"ModuleDict.update: element {i} should be a (key, module) "
-                                 f"pair, got {pair!r}.")
-            self[pair[0]] = pair[1]
+        if key not in self._modules:
+            raise KeyError(key)
+        self._forget(key)
 
 
 class ParameterList(Module):
@@ -237,7 +249,7 @@ class ParameterList(Module):
         return "\n".join(f"  ({i}): {_describe(value)}" for i, value in enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictMethods, Module):
     """An ordered dict of Parameters, registered under their keys (plain Tensors are made
     Parameters, as in PyTorch).
 
@@ -249,6 +261,9 @@ class ParameterDict(Module):
         self.__dict__["_keys"] = {}  # insertion order of the keys
         if parameters is not None:
             self.update(parameters)
+
+    def _order(self) -> dict:
+        return self._keys
 
     def __getitem__(self, key: str):
         if key not in self._keys:
@@ -264,46 +279,6 @@ class ParameterDict(Module):
     def __delitem__(self, key: str) -> None:
         del self._keys[key]
         delattr(self, key)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self):
-        return iter(self._keys)
-
-    def __contains__(self, key) -> bool:
-        return key in self._keys
-
-    def keys(self):
-        return self._keys.keys()
-
-    def items(self):
-        return ((key, self[key]) for key in self._keys)
-
-    def values(self):
-        return (self[key] for key in self._keys)
-
-    def get(self, key: str, default=None):
-        return self[key] if key in self else default
-
-    def pop(self, key: str):
-        value = self[key]
-        del self[key]
-        return value
-
-    def clear(self) -> None:
-        for key in list(self._keys):
-            del self[key]
-
-    def update(self, parameters) -> None:
-        """Add or replace entries from a mapping or an iterable of ``(key, value)`` pairs."""
-        pairs = parameters.items() if isinstance(parameters, Mapping) else _iterable(
-            "ParameterDict.update", parameters)
-        for i, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(f"ParameterDict.update: element {i} should be a (key, "
-                                 f"parameter) pair, got {pair!r}.")
-            self[pair[0]] = pair[1]
 
     def extra_repr(self) -> str:
         return "\n".join(f"  ({key}): {_describe(value)}" for key, value in self.items())

@@ -26,13 +26,13 @@ from ..names import did_you_mean, missing_module_attribute
 from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, get_default_dtype, tensor
 from . import state
+from .casting import check_device, target_dtype
 from .parameter import Parameter
 from .state import IncompatibleKeys, StateDictError
 
 __all__ = ["Module", "Parameter", "StateDictError", "IncompatibleKeys", "module_penalty"]
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
-_DEVICE_WORDS = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "ipu", "mtia", "vulkan")
 
 
 class Module:
@@ -302,7 +302,7 @@ class Module:
         ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or keywords
         ``device=``/``dtype=``, as in PyTorch. The device must be the CPU.
         """
-        dtype = _target_dtype(type(self).__name__, *args, **kwargs)
+        dtype = target_dtype(type(self).__name__, *args, **kwargs)
         if dtype is not None:
             self._cast_floats(dtype)
         return self
@@ -321,7 +321,7 @@ class Module:
         return self
 
     def cuda(self, device=None) -> Module:
-        _check_device(type(self).__name__, "cuda")
+        check_device(type(self).__name__, "cuda")
         return self
 
     def _cast_floats(self, dtype: np.dtype) -> Module:
@@ -406,48 +406,3 @@ def _as_buffer(value, name: str):
         return tensor(value)  # a copy that keeps the array's dtype
     raise TypeError(f"cannot assign {type(value).__name__!r} object to buffer {name!r} (a "
                     "Tensor, an ndarray or None required).")
-
-
-def _check_device(owner: str, device) -> None:
-    kind = str(getattr(device, "type", device)).split(":")[0]
-    if kind != "cpu":
-        raise RuntimeError(
-            f"{owner}.to({str(device)!r}): tinygraph runs on the CPU only. To run the model "
-            "elsewhere, export it with tg.onnx.export(model, example_input, 'model.onnx') "
-            "(ONNX Runtime runs it on GPUs), or save its weights with tg.save("
-            "model.state_dict(), 'model.safetensors') and load them into the same model "
-            "written with torch.nn."
-        )
-
-
-def _target_dtype(owner: str, *args, device=None, dtype=None, non_blocking=False, **unknown):
-    """Parse ``Module.to``'s arguments: the dtype to cast to (or None); devices are checked."""
-    if unknown:
-        raise TypeError(f"{owner}.to() got unexpected keyword arguments {sorted(unknown)}.")
-    if len(args) > 2:
-        raise TypeError(f"{owner}.to() takes at most a device and a dtype, got {args!r}.")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            dtype = arg.dtype
-        elif _is_device(arg):
-            device = arg
-        else:
-            dtype = arg
-    if device is not None:
-        _check_device(owner, device)
-    if dtype is None:
-        return None
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{owner}.to({dtype!r}): not a dtype or a device.") from None
-    if dtype.kind != "f":
-        raise TypeError(f"{owner}.to() only accepts floating point dtypes, but got desired "
-                        f"dtype={dtype}.")
-    return dtype
-
-
-def _is_device(arg) -> bool:
-    if isinstance(arg, str):
-        return arg.split(":")[0] in _DEVICE_WORDS
-    return hasattr(arg, "type") and not isinstance(arg, (type, np.dtype))
