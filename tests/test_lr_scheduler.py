@@ -78,25 +78,130 @@ def test_bad_arguments_raise():
         lr_scheduler.ExponentialLR(optim.SGD(), gamma=0.9)
 
 
+def _halve(epoch):
+    return 0.5 ** (epoch // 4)
+
+
 SCHEDULES = [
     ("StepLR", dict(step_size=3, gamma=0.5)),
     ("StepLR", dict(step_size=1)),
+    ("MultiStepLR", dict(milestones=[3, 7, 7, 20], gamma=0.5)),
     ("ExponentialLR", dict(gamma=0.93)),
     ("CosineAnnealingLR", dict(T_max=10)),
     ("CosineAnnealingLR", dict(T_max=7, eta_min=0.01)),
+    ("LambdaLR", dict(lr_lambda=_halve)),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.9, total_iters=12)),
+    ("OneCycleLR", dict(max_lr=[1.0, 0.5], total_steps=60)),
+    ("OneCycleLR", dict(max_lr=0.3, epochs=6, steps_per_epoch=10, anneal_strategy="linear",
+                        three_phase=True, pct_start=0.25, div_factor=10.0)),
 ]
+
+
+def momentum_of(optimizer):
+    return [g["betas"][0] if "betas" in g else g["momentum"] for g in optimizer.param_groups]
+
+
+def torch_sequence(torch, name, options, epochs, opt_name="SGD", metrics=None):
+    params = [{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in (0.1, 0.03)]
+    topt = getattr(torch.optim, opt_name)(params, lr=0.1)
+    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **options)
+    lrs, momenta = [tsched.get_last_lr()], []
+    for epoch in range(epochs):
+        topt.step()
+        tsched.step() if metrics is None else tsched.step(metrics[epoch])
+        lrs.append(tsched.get_last_lr())
+        momenta.append(momentum_of(topt))
+    return lrs, momenta
 
 
 @pytest.mark.parametrize("name, options", SCHEDULES,
                          ids=[f"{n}-{'-'.join(map(str, o.values()))}" for n, o in SCHEDULES])
-def test_sequence_matches_torch(torch, name, options):
-    ours = sequence(getattr(lr_scheduler, name)(sgd(0.1, 0.03), **options), 40)
-    params = [{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in (0.1, 0.03)]
-    topt = torch.optim.SGD(params, lr=0.1)
-    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **options)
-    theirs = [tsched.get_last_lr()]
-    for _ in range(40):
-        topt.step()
-        tsched.step()
-        theirs.append(tsched.get_last_lr())
-    np.testing.assert_allclose(np.array(ours), np.array(theirs), rtol=1e-13, atol=0)
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+def test_sequence_matches_torch(torch, name, options, opt_name):
+    lrs = (0.1, 0.03)
+    params = [{"params": [tg.tensor([1.0], requires_grad=True)], "lr": lr} for lr in lrs]
+    opt = getattr(optim, opt_name)(params, lr=0.1)
+    scheduler = getattr(lr_scheduler, name)(opt, **options)
+    ours, momenta = [scheduler.get_last_lr()], []
+    for _ in range(60):
+        opt.step()
+        scheduler.step()
+        ours.append(scheduler.get_last_lr())
+        momenta.append(momentum_of(opt))
+    theirs, their_momenta = torch_sequence(torch, name, options, 60, opt_name)
+    assert ours == theirs  # bit for bit: the same chainable formulas in the same order
+    assert momenta == their_momenta  # OneCycleLR cycles momentum / beta1
+
+
+def test_reduce_on_plateau_matches_torch(torch):
+    metrics = [*np.linspace(1, 0.5, 10), *[0.5] * 30, *np.linspace(0.5, 0.2, 10), *[0.3] * 50]
+    for options in (dict(factor=0.5, patience=3, cooldown=2, min_lr=[0.01, 0.02]),
+                    dict(mode="max", threshold_mode="abs", threshold=0.01, patience=0)):
+        scheduler = lr_scheduler.ReduceLROnPlateau(sgd(0.1, 0.03), **options)
+        ours = [scheduler.get_last_lr()]
+        for metric in metrics:
+            scheduler.step(tg.tensor(metric))  # a one-element tensor works as a number
+            ours.append(scheduler.get_last_lr())
+        theirs, _ = torch_sequence(torch, "ReduceLROnPlateau", options, len(metrics),
+                                   metrics=metrics)
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("name, options", [
+    ("StepLR", dict(step_size=3, gamma=0.5)), ("MultiStepLR", dict(milestones=[2, 5])),
+    ("ExponentialLR", dict(gamma=0.9)), ("CosineAnnealingLR", dict(T_max=5)),
+    ("LinearLR", dict(total_iters=4))])
+def test_step_with_an_epoch_uses_the_closed_form_as_torch(torch, name, options):
+    scheduler = getattr(lr_scheduler, name)(sgd(0.1), **options)
+    params = [{"params": [torch.zeros(1, requires_grad=True)], "lr": 0.1}]
+    tsched = getattr(torch.optim.lr_scheduler, name)(torch.optim.SGD(params), **options)
+    for epoch in (3, 7, 1):
+        with pytest.warns(UserWarning, match="deprecated"):
+            scheduler.step(epoch)
+        with pytest.warns(UserWarning):
+            tsched.step(epoch)
+        assert scheduler.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-15)
+
+
+class Warmup:
+    """A callable object: its attributes are saved in LambdaLR's state_dict, as torch's."""
+
+    def __init__(self, length):
+        self.length = length
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.length)
+
+
+def test_lambda_lr_state_dict_keeps_callable_objects_state_and_drops_functions():
+    scheduler = lr_scheduler.LambdaLR(sgd(1.0, 0.5), [Warmup(4), _halve])
+    sequence(scheduler, 2)
+    state = scheduler.state_dict()
+    assert state["lr_lambdas"] == [{"length": 4}, None] and "optimizer" not in state
+    resumed = lr_scheduler.LambdaLR(sgd(1.0, 0.5), [Warmup(9), _halve])
+    resumed.load_state_dict(state)
+    assert resumed.lr_lambdas[0].length == 4 and resumed.last_epoch == 2
+
+
+def test_one_cycle_and_lambda_arguments_are_checked():
+    with pytest.raises(ValueError, match="total_steps"):
+        lr_scheduler.OneCycleLR(sgd(), max_lr=1.0)
+    with pytest.raises(ValueError, match="positive integer epochs"):
+        lr_scheduler.OneCycleLR(sgd(), max_lr=1.0, epochs=0, steps_per_epoch=3)
+    with pytest.raises(ValueError, match="one value per parameter group"):
+        lr_scheduler.OneCycleLR(sgd(1.0, 0.5), max_lr=[1.0], total_steps=5)
+    with pytest.raises(ValueError, match="momentum or betas"):
+        lr_scheduler.OneCycleLR(optim.Adagrad([tg.tensor([1.0], requires_grad=True)]),
+                                max_lr=1.0, total_steps=5)
+    scheduler = lr_scheduler.OneCycleLR(sgd(), max_lr=1.0, total_steps=2)
+    scheduler.step()
+    scheduler.step()
+    with pytest.raises(ValueError, match="tried to step 3 times"):
+        scheduler.step()
+    with pytest.raises(TypeError, match="function"):
+        lr_scheduler.LambdaLR(sgd(), lr_lambda=0.5)
+    with pytest.raises(ValueError, match="factor should be < 1.0"):
+        lr_scheduler.ReduceLROnPlateau(sgd(), factor=1.5)
+    with pytest.raises(AttributeError, match="torch.optim.lr_scheduler.CyclicLR is not"):
+        _ = lr_scheduler.CyclicLR

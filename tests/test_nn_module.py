@@ -51,8 +51,8 @@ def test_parameters_and_modules_register_in_assignment_order():
 
 def test_reassignment_replaces_and_plain_values_unregister():
     m = Affine()
-    m.scale = nn.Parameter(np.full(3, 2.0))
-    assert [n for n, _ in m.named_parameters()] == ["shift", "scale"]
+    m.scale = nn.Parameter(np.full(3, 2.0))  # replaced in place, as in torch
+    assert [n for n, _ in m.named_parameters()] == ["scale", "shift"]
     assert m.scale.numpy()[0] == 2.0
     m.scale = None
     assert m.scale is None and [n for n, _ in m.named_parameters()] == ["shift"]

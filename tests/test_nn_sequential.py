@@ -8,7 +8,7 @@ import pytest
 
 import tinygraph as tg
 from tinygraph import nn
-from tinygraph.nn import Dense, NeuralNetwork, Sequential
+from tinygraph.nn import Dense, NeuralNetwork, Sequential, trainer
 
 
 def test_layers_add_len_and_indexing():
@@ -139,8 +139,8 @@ def test_fit_casts_inputs_to_the_parameter_dtype():
 
 
 def test_train_step_adds_each_penalty_once_in_flat_nested_and_repeated_stacks():
-    # train_step looks the penalized layers up without walking a flat stack: it must find what
-    # the general walk (regularization_loss) finds, a repeated layer once, nested ones too
+    # train_step looks the penalized layers up once: it must find what regularization_loss
+    # finds, a repeated layer once, nested ones too
     shared = Dense(2, 2, l2_lambda=0.5)
     flat = Sequential(Dense(2, 2, l1_lambda=0.1), nn.ReLU(), shared, shared)
     nested = Sequential(Sequential(Dense(2, 2, l2_lambda=0.3)), shared)
@@ -149,7 +149,7 @@ def test_train_step_adds_each_penalty_once_in_flat_nested_and_repeated_stacks():
     Y = np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
     for model, count in ((flat, 2), (nested, 2), (plain, 0)):
         walked = [m for m in model.modules() if type(m).penalty is not nn.Module.penalty]
-        assert model._penalized() == walked and len(walked) == count
+        assert trainer.penalized(model) == walked and len(walked) == count
         expected = model.evaluate(X, Y) + model.regularization_loss().item()
         optimizer = tg.optim.SGD(model.parameters(), lr=0.0)
         assert model.train_step(X, Y, "mse", optimizer) == pytest.approx(expected, rel=1e-6)

@@ -35,30 +35,6 @@ def test_sgd_plain_step_is_x_minus_lr_grad():
     assert run_on_half_square(optim.SGD, 2, lr=0.1) == pytest.approx([0.9, 0.81])
 
 
-class _SGDByItsRule(optim.SGD):
-    """SGD that calls ``update`` for every parameter (no plain-rate shortcut)."""
-
-    def _plain_rate(self, group):
-        return None
-
-
-@pytest.mark.parametrize("options", [{}, {"momentum": 0.9}, {"weight_decay": 0.1}])
-def test_sgd_without_state_skips_the_rule_call_and_steps_the_same(options, rng):
-    values = rng.standard_normal((3, 4)).astype(np.float32)
-    paths = []
-    for cls in (optim.SGD, _SGDByItsRule):
-        x = tg.tensor(values, requires_grad=True)
-        opt = cls([x], lr=0.3, **options)
-        for _ in range(3):
-            opt.zero_grad()
-            (x * x * x).sum().backward()
-            opt.step()
-        paths.append(x.numpy())
-    np.testing.assert_array_equal(paths[0], paths[1])  # bit for bit
-    probe = optim.SGD([x], lr=0.3, **options)
-    assert probe._plain_rate(probe.param_groups[0]) == (None if options else 0.3)
-
-
 def test_sgd_momentum_buffer_starts_at_the_gradient():
     # b1 = g1 = 1;             x1 = 1 - 0.1 * 1     = 0.9
     # b2 = 0.9 * 1 + 0.9 = 1.8; x2 = 0.9 - 0.1 * 1.8 = 0.72
@@ -133,6 +109,13 @@ def test_rmsprop_momentum_accumulates_scaled_steps():
     assert path == pytest.approx([0.9, 0.9 - 0.01 * (5 + 0.9 / math.sqrt(0.018))], rel=1e-7)
 
 
+def test_adagrad_divides_by_the_root_of_the_summed_squares():
+    # s1 = 1: x1 = 1 - 0.1 * 1 / 1 = 0.9
+    # s2 = 1 + 0.81: x2 = 0.9 - 0.1 / (1 + 1 * 0.5) * 0.9 / sqrt(1.81)  (lr_decay 0.5)
+    path = run_on_half_square(optim.Adagrad, 2, lr=0.1, lr_decay=0.5)
+    assert path == pytest.approx([0.9, 0.9 - 0.1 / 1.5 * 0.9 / math.sqrt(1.81)], rel=1e-9)
+
+
 # -- trajectories against torch.optim ----------------------------------------------------------
 
 CONFIGS = [
@@ -150,6 +133,7 @@ CONFIGS = [
     ("RMSprop", dict()),
     ("RMSprop", dict(lr=0.005, alpha=0.9, eps=1e-6, momentum=0.9)),
     ("RMSprop", dict(lr=0.005, momentum=0.5, weight_decay=0.1, centered=True)),
+    ("Adagrad", dict(lr=0.05, lr_decay=0.01, weight_decay=0.1)),
 ]
 
 
@@ -217,7 +201,7 @@ def test_param_groups_with_their_own_lr_match_torch(torch, rng):
         np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
 def test_float32_parameters_stay_float32(name):
     x = tg.tensor(np.array([1.0, -2.0], dtype=np.float32), requires_grad=True)
     opt = getattr(optim, name)([x], lr=0.01)

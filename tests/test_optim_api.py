@@ -13,6 +13,7 @@ OPTIMIZERS = [
     (optim.Adam, dict(lr=0.05, amsgrad=True)),
     (optim.AdamW, dict(lr=0.05)),
     (optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
+    (optim.Adagrad, dict(lr=0.1, lr_decay=0.01)),
 ]
 IDS = [cls.__name__ for cls, _ in OPTIMIZERS]
 

@@ -11,6 +11,7 @@ from . import (
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
     optim,  # noqa: F401 - `from tinygraph import optim`
+    utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine

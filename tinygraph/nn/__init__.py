@@ -1,13 +1,17 @@
-"""Neural-network building blocks on the graph: Module, layers, activations, losses,
-regularization, initializers, and the Sequential / NeuralNetwork training loop.
+"""Neural-network building blocks on the graph, with ``torch.nn``'s names: Module and
+Parameter, containers, layers, activations, losses, ``init``, ``functional``, ``utils``; and
+the seeds' Keras-style layer (``Dense``, ``Sequential.fit``, ``NeuralNetwork``).
 
 >>> from tinygraph import nn
+>>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
 >>> model = nn.Sequential(nn.Dense(2, 8, activation="relu"), nn.Dense(8, 1, "sigmoid"))
 >>> history = model.fit(X, Y, epochs=200, learning_rate=0.1)
 """
 
-from . import functional, init
+from ..names import missing_name
+from . import functional, init, utils
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -18,14 +22,18 @@ from .losses import (
     MSELoss,
     get_loss,
 )
-from .module import Module, Parameter, StateDictError
+from .module import Module, Parameter
 from .sequential import NeuralNetwork, Sequential
+from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "StateDictError",
+    "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
+    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Dense", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "MSELoss", "MSE", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss",
-    "Sequential", "NeuralNetwork", "History", "DivergenceError",
+    "NeuralNetwork", "History", "DivergenceError",
 ]
+
+__getattr__ = missing_name(__name__, globals())

@@ -46,13 +46,13 @@ class Softmax(Module):
 
     def __init__(self, axis: int = -1, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis if dim is None else dim
+        self.axis = self.dim = axis if dim is None else dim
 
     def forward(self, x):
         return F.softmax(x, self.axis)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.axis}"
 
 
 class Identity(Module):

@@ -166,7 +166,8 @@ def _target(input, target, op: str, same_shape: bool = True):
     if same_shape and tuple(shape) != tuple(in_data.shape):
         hint = ""
         if in_data.size == int(np.prod(shape)):
-            hint = f" Reshape the target to {tuple(in_data.shape)} (e.g. y.reshape(-1, 1))."
+            dims = ", ".join(str(n) for n in in_data.shape)
+            hint = f" Reshape the target to the input's shape: target.reshape({dims})."
         raise ShapeError(
             f"{op}: the input has shape {tuple(in_data.shape)} but the target has shape "
             f"{tuple(shape)}; they must be the same (no broadcasting, which would silently "
@@ -187,9 +188,29 @@ def l1_loss(input, target, reduction: str = "mean"):
     return _reduce(ops.abs(diff), reduction, "l1_loss")
 
 
+def _check_probabilities(values, what: str, op: str) -> None:
+    """Refuse values outside [0, 1] (NaN included), as PyTorch does."""
+    values = np.asarray(ops._data(values))
+    if not np.all((values >= 0) & (values <= 1)):
+        bad = values[~((values >= 0) & (values <= 1))].reshape(-1)[0]
+        raise ValueError(
+            f"{op}: all elements of {what} should be between 0 and 1 (in [0, 1]), found "
+            f"{bad}. "
+            + ("Targets are probabilities or 0/1 labels." if what == "target" else
+               "The input is probabilities: apply a sigmoid first, or use "
+               "binary_cross_entropy_with_logits on the raw scores.")
+        )
+
+
 def binary_cross_entropy(input, target, reduction: str = "mean"):
-    """mean(-(t log p + (1 - t) log(1 - p))) of probabilities ``input``; logs clamped at -100."""
-    loss = fused.binary_cross_entropy(input, _target(input, target, "binary_cross_entropy"))
+    """mean(-(t log p + (1 - t) log(1 - p))) of probabilities ``input``; logs clamped at -100.
+
+    ``input`` and ``target`` must lie in [0, 1] (anything else raises, as in PyTorch)."""
+    op = "binary_cross_entropy"
+    t = _target(input, target, op)
+    _check_probabilities(input, "input", op)
+    _check_probabilities(t, "target", op)
+    loss = fused.binary_cross_entropy(input, t)
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 

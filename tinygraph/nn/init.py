@@ -1,31 +1,181 @@
-"""Weight initializers, drawn from the library's seeded generator (``tg.manual_seed``).
+"""Weight initializers with ``torch.nn.init``'s names, signatures, fans and gains.
 
-Each fills a Tensor in place and returns it (PyTorch's ``nn.init`` style); given a shape
-instead, it returns a new array of the default dtype. For a weight of shape
-(out_features, in_features), ``fan_in = in_features`` and ``fan_out = out_features``
-(PyTorch's layout, the one ``Linear`` uses).
+Each fills a Tensor in place (under no-grad, so parameters can be initialised) and returns it.
+Draws come from the library's seeded generator (``tg.manual_seed``) or from ``generator=`` (a
+``numpy.random.Generator``); being NumPy's, they are not PyTorch's numbers, but they follow the
+same distributions and bounds.
 
-- He (Kaiming), for ReLU layers: variance ``2 / fan_in``.
-  Uniform on ``[-a, a]`` with ``a = sqrt(6 / fan_in)``, or normal with ``std = sqrt(2 / fan_in)``.
-- Glorot (Xavier), otherwise: variance ``2 / (fan_in + fan_out)``.
-  Uniform with ``a = sqrt(6 / (fan_in + fan_out))``, or normal with that variance.
+For a weight of shape (out_features, in_features, *kernel): ``fan_in = in_features * prod(kernel)``
+and ``fan_out = out_features * prod(kernel)``.
+
+- Xavier (Glorot): ``std = gain * sqrt(2 / (fan_in + fan_out))``; uniform on
+  ``[-sqrt(3) std, sqrt(3) std]`` or normal.
+- Kaiming (He): ``std = gain / sqrt(fan)``, ``fan`` chosen by ``mode``; the default
+  (``a=0``, ``nonlinearity="leaky_relu"``) has gain sqrt(2): variance ``2 / fan_in``.
+
+The seeds' ``he_uniform``, ``he_normal``, ``glorot_uniform`` and ``glorot_normal`` (used by
+``Dense``) also accept a shape and then return a new array of the default dtype.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 
 import numpy as np
 
 from .. import random
 from ..autograd import no_grad
+from ..names import missing_name
 from ..tensor import Tensor, get_default_dtype
+from .parameter import overwrite
 
 __all__ = [
-    "he_uniform", "he_normal", "glorot_uniform", "glorot_normal",
-    "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_",
-    "uniform_", "normal_", "zeros_", "ones_", "constant_", "fans",
+    "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+    "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "fans",
 ]
+
+_LINEAR_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for ``nonlinearity``: 1 for linear/conv/sigmoid, 5/3 for tanh,
+    sqrt(2) for relu, sqrt(2 / (1 + slope**2)) for leaky_relu (slope ``param``, default
+    0.01), 3/4 for selu."""
+    if nonlinearity in _LINEAR_GAIN:
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, numbers.Real) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number.")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; valid ones are "
+                     f"{', '.join(_LINEAR_GAIN)}, tanh, relu, leaky_relu, selu.")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(f"Fan in and fan out can not be computed for a tensor with fewer than 2 "
+                         f"dimensions (shape {shape}).")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode!r} not supported, please use one of fan_in, fan_out.")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill(tensor: Tensor, values, what: str) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init.{what}: expected a Tensor to fill in place, got "
+                        f"{type(tensor).__name__}.")
+    with no_grad():
+        return overwrite(tensor, values)
+
+
+def _draw(generator):
+    return random.generator() if generator is None else generator
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fill with draws from U(a, b)."""
+    return _fill(tensor, _draw(generator).uniform(a, b, tensor.shape), "uniform_")
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fill with draws from N(mean, std**2)."""
+    return _fill(tensor, _draw(generator).normal(mean, std, tensor.shape), "normal_")
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, val, "constant_")
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 0, "zeros_")
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 1, "ones_")
+
+
+def _empty(tensor: Tensor) -> bool:
+    if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    """U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015); ``a`` is the leaky_relu slope."""
+    if _empty(tensor):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+    """N(0, std**2) with std = gain / sqrt(fan)."""
+    if _empty(tensor):
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013): the Q of the QR
+    decomposition of a normal draw, its signs fixed by R's diagonal so the draw is uniform.
+    Tensors of more than 2 dimensions are flattened to (shape[0], rest)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}.")
+    if tensor._data.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor._data.size // rows
+    flat = _draw(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape), "orthogonal_")
+
+
+# -- the seeds' initializers (Dense) -----------------------------------------------------
 
 
 def fans(shape: tuple) -> tuple[int, int]:
@@ -38,71 +188,45 @@ def fans(shape: tuple) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _fill(tensor, sample):
-    if not isinstance(tensor, Tensor):  # a shape: a new array
-        return np.asarray(sample, dtype=get_default_dtype())
-    with no_grad():
-        tensor._data[...] = sample
-        tensor._version += 1
-    return tensor
+def _sample(target, low_or_mean: float, scale: float, uniform: bool):
+    """Fill the Tensor ``target``, or return a new array when ``target`` is a shape."""
+    shape = _shape_of(target)
+    draw = random.generator()
+    values = (draw.uniform(-scale, scale, shape) if uniform
+              else draw.normal(low_or_mean, scale, shape))
+    if not isinstance(target, Tensor):
+        return np.asarray(values, dtype=get_default_dtype())
+    return _fill(target, values, "init")
 
 
-def _shape(tensor) -> tuple:
-    if isinstance(tensor, Tensor):
-        return tensor.shape
-    return (tensor,) if isinstance(tensor, int) else tuple(tensor)
-
-
-def uniform_(tensor: Tensor, low: float = 0.0, high: float = 1.0) -> Tensor:
-    """Fill with draws from U(low, high)."""
-    return _fill(tensor, random.generator().uniform(low, high, _shape(tensor)))
-
-
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with draws from N(mean, std**2)."""
-    return _fill(tensor, random.generator().normal(mean, std, _shape(tensor)))
-
-
-def zeros_(tensor: Tensor) -> Tensor:
-    return _fill(tensor, np.zeros(_shape(tensor)))
-
-
-def ones_(tensor: Tensor) -> Tensor:
-    return _fill(tensor, np.ones(_shape(tensor)))
-
-
-def constant_(tensor: Tensor, value: float) -> Tensor:
-    return _fill(tensor, np.full(_shape(tensor), value))
-
-
-def he_uniform(tensor: Tensor) -> Tensor:
+def he_uniform(tensor):
     """He uniform: U(-a, a), a = sqrt(6 / fan_in), so the variance is 2 / fan_in."""
-    fan_in, _ = fans(_shape(tensor))
-    bound = math.sqrt(6.0 / fan_in)
-    return uniform_(tensor, -bound, bound)
+    fan_in, _ = fans(_shape_of(tensor))
+    return _sample(tensor, 0.0, math.sqrt(6.0 / fan_in), uniform=True)
 
 
-def he_normal(tensor: Tensor) -> Tensor:
+def he_normal(tensor):
     """He normal: N(0, 2 / fan_in)."""
-    fan_in, _ = fans(_shape(tensor))
-    return normal_(tensor, 0.0, math.sqrt(2.0 / fan_in))
+    fan_in, _ = fans(_shape_of(tensor))
+    return _sample(tensor, 0.0, math.sqrt(2.0 / fan_in), uniform=False)
 
 
-def glorot_uniform(tensor: Tensor) -> Tensor:
+def glorot_uniform(tensor):
     """Glorot uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)); variance 2 / (in + out)."""
-    fan_in, fan_out = fans(_shape(tensor))
-    bound = math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    fan_in, fan_out = fans(_shape_of(tensor))
+    return _sample(tensor, 0.0, math.sqrt(6.0 / (fan_in + fan_out)), uniform=True)
 
 
-def glorot_normal(tensor: Tensor) -> Tensor:
+def glorot_normal(tensor):
     """Glorot normal: N(0, 2 / (fan_in + fan_out))."""
-    fan_in, fan_out = fans(_shape(tensor))
-    return normal_(tensor, 0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+    fan_in, fan_out = fans(_shape_of(tensor))
+    return _sample(tensor, 0.0, math.sqrt(2.0 / (fan_in + fan_out)), uniform=False)
 
 
-# PyTorch's names (for the ReLU gain the defaults agree: variance 2 / fan_in).
-kaiming_uniform_ = he_uniform
-kaiming_normal_ = he_normal
-xavier_uniform_ = glorot_uniform
-xavier_normal_ = glorot_normal
+def _shape_of(target) -> tuple:
+    if isinstance(target, Tensor):
+        return tuple(target.shape)
+    return (target,) if isinstance(target, int) else tuple(target)
+
+
+__getattr__ = missing_name(__name__, globals())

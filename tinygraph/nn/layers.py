@@ -13,6 +13,19 @@ from .activations import LeakyReLU, ReLU, get_activation
 from .module import Module, Parameter
 
 
+def size_argument(value, name: str, owner: str, minimum: int = 0) -> int:
+    """A layer's size argument as an int: whole numbers only (an int or a NumPy integer), at
+    least ``minimum``; anything else raises naming the layer and the argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        hint = f" (int({value!r}) if you meant {int(value)})" if isinstance(
+            value, (float, np.floating)) and np.isfinite(value) and value == int(value) else ""
+        raise TypeError(f"{owner}: {name} must be an integer, got {value!r} of type "
+                        f"{type(value).__name__}{hint}.")
+    if value < minimum:
+        raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}.")
+    return int(value)
+
+
 class Linear(Module):
     """y = x @ weight.T + bias, with ``weight`` of shape (out_features, in_features) as in
     PyTorch and ``bias`` of shape (out_features,).
@@ -29,14 +42,11 @@ class Linear(Module):
         self._build(in_features, out_features, bias)
         self.reset_parameters()
 
-    def _build(self, in_features: int, out_features: int, bias: bool) -> None:
-        if int(in_features) < 1 or int(out_features) < 1:
-            raise ValueError(
-                f"{type(self).__name__}: sizes must be positive, got {in_features} inputs and "
-                f"{out_features} outputs."
-            )
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+    def _build(self, in_features: int, out_features: int, bias: bool,
+               names: tuple = ("in_features", "out_features")) -> None:
+        owner = type(self).__name__
+        self.in_features = size_argument(in_features, names[0], owner, minimum=1)
+        self.out_features = size_argument(out_features, names[1], owner, minimum=1)
         dtype = get_default_dtype()
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
@@ -82,7 +92,7 @@ class Dense(Linear):
         self.activation = get_activation(activation)
         self.l1_lambda = float(l1_lambda)
         self.l2_lambda = float(l2_lambda)
-        self._build(input_size, output_size, bias)
+        self._build(input_size, output_size, bias, names=("input_size", "output_size"))
         self.reset_parameters()
 
     @property
@@ -128,17 +138,18 @@ class Dropout(Module):
     rest by 1 / (1 - p); the identity in eval mode. Masks come from ``tg.manual_seed``'s
     generator."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}.")
         self.p = float(p)
+        self.inplace = inplace  # accepted for PyTorch code; the output is always a new tensor
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class BatchNorm1d(Module):
@@ -152,7 +163,7 @@ class BatchNorm1d(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True) -> None:
         super().__init__()
-        self.num_features = int(num_features)
+        self.num_features = size_argument(num_features, "num_features", "BatchNorm1d", minimum=1)
         self.eps = float(eps)
         self.momentum = float(momentum)
         dtype = get_default_dtype()
@@ -186,13 +197,16 @@ class BatchNorm1d(Module):
 
 
 class Flatten(Module):
-    """Merge every axis after the batch axis: (N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+    """Merge axes ``start_dim..end_dim``; by default every axis after the batch axis:
+    (N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_axis = start_axis
-        self.end_axis = end_axis
+        self.start_dim = start_dim
+        self.end_dim = end_dim
 
     def forward(self, x):
-        return F.flatten(x, self.start_axis, self.end_axis)
+        return F.flatten(x, self.start_dim, self.end_dim)
 
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,222 +1,282 @@
-"""Module and Parameter: the containers every layer and model is built from.
+"""Module: the base of every layer and model, with PyTorch's contract.
 
-A :class:`Module` registers the :class:`Parameter`\\ s, buffers and sub-Modules assigned to its
-attributes (PyTorch's contract), so ``parameters()``, ``state_dict()``, ``train()`` and
-``regularization_loss()`` find them without any hand-kept lists.
+A :class:`Module` registers the :class:`Parameter`\\ s, sub-Modules and buffers assigned to its
+attributes, so ``parameters()``, ``state_dict()``, ``train()``, ``to()`` and
+``regularization_loss()`` find them without any hand-kept lists::
+
+    class Affine(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(tg.ones(3))
+            self.register_buffer("calls", tg.zeros(()))
+
+        def forward(self, x):
+            return x * self.scale
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 
 import numpy as np
 
-from ..autograd import _new_tensor, no_grad
+from ..autograd import _new_tensor
 from ..autograd.mode import per_thread
-from ..errors import ShapeError
-from ..tensor import Tensor, get_default_dtype
+from ..names import did_you_mean, missing_module_attribute
+from ..optim.optimizer import zero_grads
+from ..tensor import Tensor, get_default_dtype, tensor
+from . import state
+from .casting import check_device, target_dtype
+from .parameter import Parameter
+from .state import IncompatibleKeys, StateDictError
 
+__all__ = ["Module", "Parameter", "StateDictError", "IncompatibleKeys", "module_penalty"]
 
-class Parameter(Tensor):
-    """A Tensor that is a learnable leaf (``requires_grad=True``); Modules register it.
-
-    >>> w = nn.Parameter(np.zeros((3, 2)))
-    >>> w.requires_grad, w.is_leaf
-    (True, True)
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data, requires_grad: bool = True, dtype=None, name: str | None = None):
-        if dtype is None and not isinstance(data, (np.ndarray, Tensor)):
-            dtype = get_default_dtype()
-        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-
-class StateDictError(KeyError, RuntimeError):
-    """``load_state_dict(strict=True)`` met missing or unexpected keys.
-
-    A ``KeyError`` (a key problem) and a ``RuntimeError`` (what PyTorch raises)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
 
 
 class Module:
-    """Base class of layers and models: ``__call__`` runs ``forward``.
+    """Base class of layers and models: ``module(x)`` runs ``forward(x)``.
 
-    Subclasses call ``super().__init__()`` first, then assign Parameters and sub-Modules as
-    attributes::
-
-        class Affine(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.scale = nn.Parameter(np.ones(3))
-
-            def forward(self, x):
-                return x * self.scale
+    Subclasses call ``super().__init__()`` first, then assign Parameters, Modules and
+    buffers (``register_buffer``) as attributes. Registered values also live in the
+    instance ``__dict__``, so reading ``self.weight`` in a forward is a plain attribute lookup.
     """
 
     training: bool
 
     def __init__(self) -> None:
         d = self.__dict__
-        d["_parameters"] = OrderedDict()
-        d["_buffers"] = OrderedDict()
-        d["_modules"] = OrderedDict()
         d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
 
     # -- registration --------------------------------------------------------------------
 
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
-        if "_parameters" not in d:
-            raise AttributeError(
-                f"cannot assign {name!r} before Module.__init__() has run: call "
-                f"super().__init__() first in {type(self).__name__}.__init__."
-            )
-        params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
-        if name in buffers and isinstance(value, Tensor) and not isinstance(value, Parameter):
-            buffers[name] = d[name] = value  # re-assigning a buffer keeps it a buffer
-            return
-        for registry in (params, buffers, modules):
-            registry.pop(name, None)
-        d.pop(name, None)
-        if isinstance(value, Parameter):
-            params[name] = value
-        elif isinstance(value, Module):
-            modules[name] = value
+        if isinstance(value, (Parameter, Module)):
+            kind = "parameters" if isinstance(value, Parameter) else "modules"
+            self._check_initialized(f"assign {kind[:-1]} {name!r}")
+            self._forget(name, keep=f"_{kind}")
+            self._store(f"_{kind}", name, value)
+        elif name in d.get("_parameters", ()):
+            self._store("_parameters", name, self._none_or_raise(value, name, "parameter",
+                                                                 "nn.Parameter"))
+        elif name in d.get("_modules", ()):
+            self._store("_modules", name, self._none_or_raise(value, name, "child module",
+                                                              "nn.Module"))
+        elif name in d.get("_buffers", ()):
+            self._store("_buffers", name, _as_buffer(value, name))
         else:
             object.__setattr__(self, name, value)
-            return
-        # Registered values are mirrored in the instance dict so that `self.weight` in a
-        # forward is a plain attribute lookup (no __getattr__ call on the hot path).
-        d[name] = value
 
     def __getattr__(self, name: str):
-        # Only called when normal lookup fails: entries registered without __setattr__.
+        # Called only when normal lookup fails: entries put into a registry directly.
         d = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
+        for registry in _REGISTRIES:
             table = d.get(registry)
             if table is not None and name in table:
                 return table[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise missing_module_attribute(self, name)
 
     def __delattr__(self, name: str) -> None:
-        d = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
-            table = d[registry]
-            if name in table:
-                del table[name]
-                d.pop(name, None)
-                return
-        object.__delattr__(self, name)
+        if any(name in self.__dict__.get(registry, ()) for registry in _REGISTRIES):
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, value) -> None:
-        """Register non-learnable state (running statistics) saved in ``state_dict``."""
-        if not isinstance(value, Tensor):
-            value = _new_tensor(np.asarray(value), None)
-        d = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
-            d[registry].pop(name, None)
-        d["_buffers"][name] = d[name] = value
+    def __dir__(self):
+        names = set(super().__dir__())
+        for registry in _REGISTRIES:
+            names.update(self.__dict__.get(registry, ()))
+        return sorted(names)
 
-    def register_parameter(self, name: str, value: Parameter | None) -> None:
-        """Register ``value`` under ``name`` (same as assigning the attribute)."""
-        setattr(self, name, value)
+    def _check_initialized(self, what: str) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot {what} before Module.__init__() has run: call super().__init__() "
+                f"first in {type(self).__name__}.__init__."
+            )
+
+    def _store(self, registry: str, name: str, value) -> None:
+        self.__dict__[registry][name] = value
+        self.__dict__[name] = value  # the mirror read by plain attribute lookup
+
+    def _forget(self, name: str, keep: str | None = None) -> None:
+        """Unregister ``name`` (except from the registry ``keep``: replacing an entry there
+        keeps its place in the order, as in PyTorch)."""
+        d = self.__dict__
+        for registry in _REGISTRIES:
+            if registry != keep:
+                d[registry].pop(name, None)
+        d["_non_persistent_buffers_set"].discard(name)
+        d.pop(name, None)
+
+    def _none_or_raise(self, value, name: str, kind: str, expected: str):
+        if value is not None:
+            raise TypeError(f"cannot assign {type(value).__name__!r} as {kind} {name!r} of "
+                            f"{type(self).__name__} ({expected} or None expected).")
+        return None
+
+    def _check_new_name(self, name, kind: str, registry: str) -> None:
+        self._check_initialized(f"register {kind} {name!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}.")
+        if "." in name or name == "":
+            raise KeyError(f"{kind} name {name!r} can't be empty or contain '.'")
+        if name not in self.__dict__[registry] and (
+                name in self.__dict__ or hasattr(type(self), name)):
+            raise KeyError(f"attribute {name!r} already exists in {type(self).__name__}")
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Register non-learnable state (running statistics, counters) under ``name``.
+
+        Buffers follow ``to()``/``double()`` and, unless ``persistent=False``, are saved in
+        ``state_dict``. ``tensor`` is a Tensor (an ndarray is made one) or None.
+        """
+        self._check_new_name(name, "buffer", "_buffers")
+        value = _as_buffer(tensor, name)
+        self._forget(name, keep="_buffers")
+        self._store("_buffers", name, value)
+        if not persistent:
+            self._non_persistent_buffers_set.add(name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (a Parameter or None) under ``name``."""
+        self._check_new_name(name, "parameter", "_parameters")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign {type(param).__name__!r} object to parameter "
+                            f"{name!r} (nn.Parameter or None required).")
+        self._forget(name, keep="_parameters")
+        self._store("_parameters", name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (a Module or None) as the child ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass.")
+        self._check_new_name(name, "module", "_modules")
+        self._forget(name, keep="_modules")
+        self._store("_modules", name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The descendant at the dotted path ``target`` (``""`` is this module)."""
+        module = self
+        for item in target.split(".") if target else ():
+            child = module._modules.get(item)
+            if not isinstance(child, Module):
+                raise AttributeError(f"{type(module).__name__} has no submodule {item!r} (in "
+                                     f"{target!r})." + did_you_mean(item, module._modules))
+            module = child
+        return module
 
     # -- running -------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        st = per_thread.flags
-        previous = st.module
-        st.module = self  # graph nodes record the Module whose forward made them (viz)
+        flags = per_thread.flags
+        previous = flags.module
+        flags.module = self  # graph nodes record the Module whose forward made them (viz)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            st.module = previous
+            flags.module = previous
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward().")
 
     # -- traversal -----------------------------------------------------------------------
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """``(dotted name, module)`` for this module (name ``""``) and every descendant."""
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """``(dotted name, module)`` for this module (named ``prefix``) and every descendant,
+        depth first; a module reachable twice is listed once unless ``remove_duplicate=False``.
+        """
+        memo = set() if memo is None else memo
         stack = [(prefix, self)]
-        seen = set()
-        while stack:
+        while stack:  # iterative, in the order of PyTorch's recursion
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if module in memo:
+                    continue
+                memo.add(module)
             yield name, module
-            children = list(module._modules.items())
-            for child_name, child in reversed(children):
-                stack.append((f"{name}.{child_name}" if name else child_name, child))
+            children = [(f"{name}.{key}" if name else key, child)
+                        for key, child in module._modules.items() if child is not None]
+            stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
-        """This module and every descendant, in ``named_modules`` order (no names built)."""
-        stack = [self]
-        seen = set()
-        while stack:
-            module = stack.pop()
-            key = id(module)
-            if key in seen:
-                continue
-            seen.add(key)
+        """This module and every descendant, each once."""
+        for _, module in self.named_modules():
             yield module
-            children = module._modules
-            if children:
-                stack.extend(reversed(children.values()))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        yield from self._modules.items()
+        """``(name, child)`` of the direct children, each child once."""
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and child not in seen:
+                seen.add(child)
+                yield name, child
 
     def children(self) -> Iterator[Module]:
-        yield from self._modules.values()
+        for _, child in self.named_children():
+            yield child
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)``, e.g. ``("0.weight", ...)``; shared ones once."""
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool):
         seen = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, p in module._parameters.items():
-                if p is None or id(p) in seen:
+        owners = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                  if recurse else [(prefix, self)])
+        for owner_name, owner in owners:
+            for name, value in owner.__dict__[registry].items():
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
-                seen.add(id(p))
-                yield (f"{module_name}.{name}" if module_name else name), p
+                seen.add(id(value))
+                yield (f"{owner_name}.{name}" if owner_name else name), value
 
-    def parameters(self) -> Iterator[Parameter]:
-        """Every parameter, in ``named_parameters`` order, shared ones once (no names built)."""
-        seen = set()
-        for module in self.modules():
-            for p in module._parameters.values():
-                if p is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    yield p
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)``, e.g. ``("0.weight", ...)``; shared ones once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
-        for module_name, module in self.named_modules():
-            for name, b in module._buffers.items():
-                if b is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), b
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter, in ``named_parameters`` order, shared ones once."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
 
-    def buffers(self) -> Iterator[Tensor]:
-        for _, b in self.named_buffers():
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)``, persistent or not."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every child (recursively), then on self; returns self.
+
+        >>> model.apply(lambda m: nn.init.zeros_(m.bias) if isinstance(m, nn.Linear) else None)
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     # -- modes and gradients -------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
         if not isinstance(mode, (bool, np.bool_)):
-            raise TypeError(f"train(mode): mode must be a bool, got {type(mode).__name__}.")
+            raise ValueError(f"train(mode): training mode is expected to be a bool, got "
+                             f"{type(mode).__name__}.")
         self.__dict__["training"] = bool(mode)
-        for child in self._modules.values():
+        for child in self.children():
             child.train(bool(mode))  # through the children's own train(), as in PyTorch
         return self
 
@@ -225,12 +285,53 @@ class Module:
         return Module.train(self, False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's ``.grad`` (to None, or to zeros)."""
+        """Clear every parameter's ``.grad`` (to None, or to zeros in place)."""
+        zero_grads(self.parameters(), set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turn gradient tracking of every parameter on or off (freezing); returns self."""
         for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad._data[...] = 0
+            p.requires_grad_(requires_grad)
+        return self
+
+    # -- dtype and device ----------------------------------------------------------------
+
+    def to(self, *args, **kwargs) -> Module:
+        """Cast floating-point parameters and buffers (and gradients) in place; returns self.
+
+        ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or keywords
+        ``device=``/``dtype=``, as in PyTorch. The device must be the CPU.
+        """
+        dtype = target_dtype(type(self).__name__, *args, **kwargs)
+        if dtype is not None:
+            self._cast_floats(dtype)
+        return self
+
+    def float(self) -> Module:
+        return self._cast_floats(np.dtype(np.float32))
+
+    def double(self) -> Module:
+        return self._cast_floats(np.dtype(np.float64))
+
+    def half(self) -> Module:
+        return self._cast_floats(np.dtype(np.float16))
+
+    def cpu(self) -> Module:
+        """The CPU is the only device: returns self."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        check_device(type(self).__name__, "cuda")
+        return self
+
+    def _cast_floats(self, dtype: np.dtype) -> Module:
+        tensors = [*self.parameters(), *self.buffers()]
+        for t in tensors:
+            if t.dtype.kind == "f" and t.dtype != dtype:
+                t.data = t._data.astype(dtype)  # the same Tensor objects, new storage
+                if t.grad is not None:
+                    t.grad.data = t.grad._data.astype(dtype)
+        return self
 
     # -- regularization ------------------------------------------------------------------
 
@@ -252,85 +353,56 @@ class Module:
 
     # -- state ---------------------------------------------------------------------------
 
-    def state_dict(self) -> OrderedDict:
-        """``name -> ndarray`` (copies) of every parameter and buffer, dotted names."""
-        out = OrderedDict()
-        for module_name, module in self.named_modules():
-            for table in (module._parameters, module._buffers):
-                for name, value in table.items():
-                    if value is not None:
-                        key = f"{module_name}.{name}" if module_name else name
-                        out[key] = value._data.copy()
-        return out
+    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
+        """``name -> ndarray`` (copies) of every parameter and persistent buffer, with
+        PyTorch's keys (``0.weight``, ``1.running_mean``, ``1.num_batches_tracked``)."""
+        return state.state_dict(self, destination, prefix, keep_vars)
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> tuple[list, list]:
-        """Copy values from ``state_dict`` into the parameters and buffers (never aliasing).
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values (Tensors or arrays) into the parameters and buffers, all or nothing.
 
-        With ``strict`` a missing or unexpected key raises ``StateDictError`` (a ``KeyError``)
-        naming it; a shape
-        mismatch always raises ``ShapeError`` naming the key and both shapes. Returns
-        ``(missing_keys, unexpected_keys)``.
+        With ``strict`` a missing or unexpected key raises ``StateDictError`` (a ``KeyError``
+        and a ``RuntimeError``) naming them; a shape mismatch raises ``ShapeError`` naming the
+        key and both shapes; non-numeric data raises ``TypeError`` naming the key. When it
+        raises, nothing has changed. Returns ``(missing_keys, unexpected_keys)``.
         """
-        targets = OrderedDict()
-        for module_name, module in self.named_modules():
-            for table in (module._parameters, module._buffers):
-                for name, value in table.items():
-                    if value is not None:
-                        targets[f"{module_name}.{name}" if module_name else name] = value
-        missing = [k for k in targets if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in targets]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing keys {missing}")
-            if unexpected:
-                parts.append(f"unexpected keys {unexpected}")
-            raise StateDictError(
-                f"load_state_dict for {type(self).__name__}: " + " and ".join(parts)
-                + f". The model has {list(targets)}; pass strict=False to load a partial "
-                "state."
-            )
-        for key, target in targets.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            value = value._data if isinstance(value, Tensor) else np.asarray(value)
-            if value.shape != target._data.shape:
-                raise ShapeError(
-                    f"load_state_dict for {type(self).__name__}: size mismatch for {key!r}: "
-                    f"the checkpoint has shape {tuple(value.shape)}, the model has shape "
-                    f"{tuple(target._data.shape)}."
-                )
-        with no_grad():
-            for key, target in targets.items():
-                if key in state_dict:
-                    value = state_dict[key]
-                    target._data[...] = value._data if isinstance(value, Tensor) else value
-                    target._version += 1
-        return missing, unexpected
+        return state.load_state_dict(self, state_dict, strict)
 
     # -- display -------------------------------------------------------------------------
 
     def extra_repr(self) -> str:
+        """The text inside this module's parentheses in ``repr`` (layers override)."""
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__}({self.extra_repr()}"]
-        if not self._modules:
-            return lines[0] + ")"
-        for name, module in self._modules.items():
-            body = repr(module).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        return "\n".join(lines) + "\n)"
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                    for name, module in self._modules.items()]
+        name = type(self).__name__
+        if not lines and not children:
+            return f"{name}()"
+        if len(lines) == 1 and not children:
+            return f"{name}({lines[0]})"
+        return f"{name}(\n  " + "\n  ".join(lines + children) + "\n)"
 
 
 def module_penalty(module: Module):
     """``module.penalty()`` recorded as the module's own ops (graph pictures group the
     penalty node with its layer)."""
-    st = per_thread.flags
-    previous = st.module
-    st.module = module
+    flags = per_thread.flags
+    previous = flags.module
+    flags.module = module
     try:
         return module.penalty()
     finally:
-        st.module = previous
+        flags.module = previous
+
+
+def _as_buffer(value, name: str):
+    if value is None or isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return tensor(value)  # a copy that keeps the array's dtype
+    raise TypeError(f"cannot assign {type(value).__name__!r} object to buffer {name!r} (a "
+                    "Tensor, an ndarray or None required).")

@@ -1,13 +1,19 @@
-"""Optimizers and learning-rate schedules, with ``torch.optim``'s update rules.
+"""Optimizers and learning-rate schedules, with ``torch.optim``'s names, defaults and update
+rules.
 
 >>> from tinygraph import optim
 >>> opt = optim.Adam(model.parameters(), lr=1e-3)
+>>> scheduler = optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
 """
 
+from ..names import missing_name
 from . import lr_scheduler
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+
+__getattr__ = missing_name(__name__, globals())

@@ -1,10 +1,12 @@
-"""Adam (Kingma & Ba 2014, with AMSGrad) and AdamW (Loshchilov & Hutter 2017)."""
+"""Adam (Kingma & Ba 2014, with AMSGrad from Reddi et al. 2018) and AdamW (Loshchilov &
+Hutter 2017)."""
 
 from __future__ import annotations
 
-import numpy as np
+import numbers
 
-from .optimizer import Optimizer
+from ..backend import namespace_of
+from .optimizer import Optimizer, lerp_, non_negative
 
 
 class Adam(Optimizer):
@@ -24,47 +26,49 @@ class Adam(Optimizer):
 
     def __init__(self, params=None, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
-                 *, learning_rate: float | None = None) -> None:
-        lr = lr if learning_rate is None else learning_rate
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
+        super().__init__(params, lr=lr if learning_rate is None else learning_rate,
+                         betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)
+
+    def check(self, options: dict) -> None:
+        name = type(self).__name__
+        non_negative(name, options, "lr", "eps", "weight_decay")
+        betas = options["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}.")
         for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, lr=lr, betas=tuple(betas), eps=eps,
-                         weight_decay=weight_decay, amsgrad=amsgrad)
+            if not isinstance(beta, numbers.Real) or not 0.0 <= beta < 1.0:
+                raise ValueError(f"{name}: Invalid beta parameter at index {i}: {beta!r} (betas "
+                                 "must lie in [0, 1)).")
+        options["betas"] = tuple(betas)
 
     def init_state(self, p, group):
-        state = {"step": 0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+        xp = namespace_of(p)
+        state = {"step": 0, "exp_avg": xp.zeros_like(p), "exp_avg_sq": xp.zeros_like(p)}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(p)
+            state["max_exp_avg_sq"] = xp.zeros_like(p)
         return state
 
     def update(self, p, g, state, group):
+        xp = namespace_of(p)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        wd = group["weight_decay"]
+        weight_decay = group["weight_decay"]
         state["step"] = t = state["step"] + 1
-        decay = None
-        if wd != 0 and self.decoupled:
-            decay = lr * wd * p  # decoupled weight decay: p * (1 - lr * wd) before the step
-        elif wd != 0:
-            g = g + wd * p  # L2 penalty folded into the gradient
-        m, v = state["exp_avg"], state["exp_avg_sq"]  # updated in place, as torch does
-        m *= beta1
-        m += (1 - beta1) * g  # running mean of g
+        if weight_decay != 0 and self.decoupled:
+            p *= 1 - lr * weight_decay  # AdamW: shrink the weights before the step
+        elif weight_decay != 0:
+            g = g + weight_decay * p  # L2 penalty folded into the gradient
+        m, v = state["exp_avg"], state["exp_avg_sq"]  # running means of g and g**2
+        lerp_(m, g, 1 - beta1)
         v *= beta2
-        v += (1 - beta2) * g * g  # running mean of g**2
+        v += (1 - beta2) * g * g
         if group["amsgrad"]:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # bias correction
+            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        # bias correction: the running means start at zero
         step_size = lr / (1 - beta1**t)
-        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
-        step = step_size * m / denom
-        return step if decay is None else decay + step  # no pass adding 0 without decay
+        denom = xp.sqrt(v) / (1 - beta2**t) ** 0.5 + eps
+        p += (-step_size * m) / denom
 
 
 class AdamW(Adam):
@@ -75,6 +79,6 @@ class AdamW(Adam):
 
     def __init__(self, params=None, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
-                 *, learning_rate: float | None = None) -> None:
+                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, learning_rate=learning_rate)
+                         amsgrad=amsgrad, maximize=maximize, learning_rate=learning_rate)

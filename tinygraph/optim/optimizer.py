@@ -1,24 +1,28 @@
 """The Optimizer base: parameter groups, lazily created per-parameter state, state_dict.
 
-A subclass states its hyper-parameters (validated with ``ValueError``), the initial state of
-one parameter (``init_state``) and one update rule (``update``): given the parameter's values,
-its gradient, its state dict and its group's options, return the update ``u`` (the new value
-is ``p - u``). The base does the bookkeeping around it, the way ``torch.optim.Optimizer`` does,
-and subtracts ``u`` from ``p._data`` in place, counting it as an in-place change of ``p``.
+A subclass states its hyper-parameters and checks them (``check``: run on the defaults at
+construction and on every group added later), the initial state of one parameter
+(``init_state``) and one update rule (``update``): given the parameter's array, its gradient's
+array, its state dict and its group's options, it changes the parameter's array in place,
+with the formulas and order of operations of ``torch.optim``'s single-tensor code. The base
+does the bookkeeping around it, as ``torch.optim.Optimizer`` does.
+
+A PyTorch-style subclass that overrides ``step()`` itself works too: ``param_groups``,
+``state`` (a ``defaultdict(dict)`` keyed by parameter) and ``defaults`` are PyTorch's.
 """
 
 from __future__ import annotations
 
 import copy
-import numbers
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from ..autograd import enable_grad
-from ..autograd.mode import per_thread
+from ..autograd import enable_grad, no_grad
 from ..autograd.versions import note_mutations
+from ..backend import namespace_of
 from ..tensor import Tensor
 
 
@@ -28,10 +32,11 @@ class Optimizer:
     >>> opt = optim.SGD(model.parameters(), lr=0.1)
     >>> opt.zero_grad(); loss.backward(); opt.step()
 
-    ``params`` is an iterable of leaf Tensors or of param-group dicts (``{"params": [...],
-    "lr": ...}``; options a group leaves out come from the defaults). With ``params=None`` the
-    optimizer starts empty and gets its parameters from ``register_layers`` (or from the model,
-    in ``fit``). ``learning_rate=`` is accepted everywhere as an alias of ``lr=``.
+    ``params`` is an iterable of leaf Tensors, of ``(name, tensor)`` pairs
+    (``model.named_parameters()``), or of param-group dicts (``{"params": [...], "lr": ...}``;
+    options a group leaves out come from the defaults). With ``params=None`` the optimizer
+    starts empty and gets its parameters from ``register_layers`` (or from the model, in
+    ``fit``). ``learning_rate=`` is accepted everywhere as an alias of ``lr=``.
     """
 
     @property
@@ -43,21 +48,23 @@ class Optimizer:
     def param_groups(self, groups: list[dict]) -> None:
         self._param_groups = groups
 
-    def __init__(self, params: Iterable | None = None, **defaults: Any) -> None:
-        if "learning_rate" in defaults:
-            learning_rate = defaults.pop("learning_rate")
-            if learning_rate is not None:
-                defaults["lr"] = learning_rate
+    def __init__(self, params: Iterable | None = None, defaults: dict | None = None,
+                 **options: Any) -> None:
+        defaults = {**(defaults or {}), **options}
+        learning_rate = defaults.pop("learning_rate", None)
+        if learning_rate is not None:
+            defaults["lr"] = learning_rate
+        self.check(defaults)
         self.defaults = defaults
-        self._param_groups: list[dict] = []
-        self.state: dict[Tensor, dict] = {}  # keyed by the parameter (Tensors hash by identity)
+        self.param_groups: list[dict] = []
+        self.state: defaultdict = defaultdict(dict)  # parameter -> its state (by identity)
         if params is None:
             return
-        if isinstance(params, Tensor) or isinstance(params, dict) or hasattr(params, "parameters"):
+        if isinstance(params, (Tensor, dict, set)) or hasattr(params, "parameters"):
             raise TypeError(
                 f"{type(self).__name__}: params should be an iterable of Tensors or of "
-                f"param-group dicts, got {type(params).__name__}. Pass model.parameters() or "
-                "[tensor]."
+                f"param-group dicts, in a fixed order, got {type(params).__name__}. Pass "
+                "model.parameters() or [tensor]."
             )
         params = list(params)
         if not params:
@@ -66,10 +73,14 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def check(self, options: dict) -> None:
+        """Raise ``ValueError`` for hyper-parameters out of range (subclasses override)."""
+
     # -- parameters ------------------------------------------------------------------------
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own options (missing ones from the defaults)."""
+        name = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"add_param_group: expected a dict, got {type(param_group).__name__}.")
         group = dict(param_group)
@@ -78,29 +89,30 @@ class Optimizer:
         params = group.get("params")
         if params is None:
             raise ValueError("add_param_group: the group has no 'params' entry.")
+        if isinstance(params, set):
+            raise TypeError("optimizer parameters need to be in an ordered collection (a set's "
+                            "order changes between runs): use a list.")
         params = [params] if isinstance(params, Tensor) else list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):
+            group["param_names"] = [n for n, _ in params]  # model.named_parameters()
+            params = [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"{type(self).__name__} can only optimize Tensors, got {type(p).__name__}."
-                )
+                raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}.")
             if not p.is_leaf:
                 raise ValueError(
-                    f"{type(self).__name__} can't optimize a non-leaf Tensor (shape {p.shape}); "
-                    "optimize the leaf it was computed from, or detach() it first."
+                    f"{name} can't optimize a non-leaf Tensor (shape {p.shape}); optimize the "
+                    "leaf it was computed from, or detach() it first."
                 )
-        ids = [id(p) for p in params]
-        if len(set(ids)) != len(ids):
+        if len({id(p) for p in params}) != len(params):
             raise ValueError("add_param_group: a parameter appears twice in the group.")
         taken = {id(p) for g in self.param_groups for p in g["params"]}
-        if taken.intersection(ids):
+        if taken.intersection(id(p) for p in params):
             raise ValueError("add_param_group: some parameters appear in more than one group.")
         group["params"] = params
-        for name, value in self.defaults.items():
-            group.setdefault(name, value)
-        lr = group.get("lr")
-        if not isinstance(lr, numbers.Real) or lr < 0:
-            raise ValueError(f"Invalid learning rate: {lr!r} (expected a number >= 0).")
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self.check(group)
         self.param_groups.append(group)
 
     def register_layers(self, layers) -> Optimizer:
@@ -140,12 +152,8 @@ class Optimizer:
     # -- the step --------------------------------------------------------------------------
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients (set ``.grad`` to None, PyTorch's default)."""
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad = Tensor(np.zeros_like(p.grad._data))
+        """Forget the gradients (``.grad = None``, PyTorch's default; or zero them in place)."""
+        zero_grads(self.parameters(), set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
@@ -158,60 +166,41 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        # no_grad() by hand (the context manager's Python frames cost more than the update
-        # of a small parameter): the rule sees arrays, but a custom one may use Tensor ops.
-        flags = per_thread.flags
-        previous = flags.grad_enabled
-        flags.grad_enabled = False
         updated = []  # stamped together at the end, even when a later parameter raises
-        state_of = self.state
-        update = self.update
         try:
-            for group in self._param_groups:
-                rate = self._plain_rate(group)
-                for p in group["params"]:
-                    grad = p.grad
-                    if grad is None:
-                        continue
-                    data, g = p._data, grad._data
-                    if g.shape != data.shape:
-                        raise ValueError(
-                            f"{type(self).__name__}.step(): a parameter of shape {data.shape} "
-                            f"has a gradient of shape {g.shape}; they must match."
-                        )
-                    state = state_of.get(p)
-                    if state is None:  # the one place where state is created
-                        state = state_of[p] = self.init_state(data, group)
-                    # The rule never writes into the gradient's array (it may be shared). The
-                    # array's own in-place subtraction, not Tensor.__isub__ and its per-call
-                    # checks (a no-grad update of a leaf is always allowed): views of p._data
-                    # stay valid. Counted as an in-place change of p, so a graph that saved p
-                    # before this step refuses its backward instead of using new values.
-                    if rate is None:
-                        data -= update(data, g, state, group)
-                    else:  # the rule is u = rate * g: no call per parameter
-                        data -= rate * g
-                    p._version += 1
-                    updated.append(p)
+            with no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            self._update_one(p, group)
+                            updated.append(p)
         finally:
-            flags.grad_enabled = previous
             if updated:
-                note_mutations(updated)
+                note_mutations(updated)  # graphs that saved these arrays must refuse
         return loss
+
+    def _update_one(self, p: Tensor, group: dict) -> None:
+        data, grad = p._data, p.grad._data
+        if grad.shape != data.shape:
+            raise ValueError(f"{type(self).__name__}.step(): a parameter of shape {data.shape} "
+                             f"has a gradient of shape {grad.shape}; they must match.")
+        if group.get("maximize", False):
+            grad = -grad
+        state = self.state[p]
+        if not state:  # the one place where state is created
+            state.update(self.init_state(data, group))
+        # The rule changes p's array in place (views of it stay valid) and never writes
+        # into the gradient's array, which may be shared.
+        self.update(data, grad, state, group)
+        p._version += 1
 
     def init_state(self, param: np.ndarray, group: dict) -> dict:
         """The state of one parameter before its first update (subclasses override)."""
         return {}
 
-    def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict):
-        """The update rule: return ``u`` such that the new parameter is ``p - u``."""
-        raise NotImplementedError
-
-    def _plain_rate(self, group: dict):
-        """``r`` when ``update`` returns exactly ``r * grad`` for every parameter of ``group``
-        (and keeps no state), so that ``step`` can apply it without a call per parameter;
-        None otherwise (the default: always call ``update``)."""
-        return None
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """The update rule: change ``param`` in place (subclasses override)."""
+        raise NotImplementedError(f"{type(self).__name__} must define update() or step().")
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -224,11 +213,13 @@ class Optimizer:
         index = {id(p): i for i, p in enumerate(self.parameters())}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
-        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if id(p) in index}
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items()
+                 if id(p) in index and s}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore hyper-parameters and per-parameter state saved by ``state_dict()``."""
+        """Restore hyper-parameters and per-parameter state saved by ``state_dict()``; checks
+        everything first, so a state dict that does not fit changes nothing."""
         name = type(self).__name__
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
@@ -245,7 +236,7 @@ class Optimizer:
         params = {}  # saved index -> parameter
         for saved, group in zip(groups, self.param_groups):
             params.update(zip(saved["params"], group["params"]))
-        state = {}
+        state = defaultdict(dict)
         for key, saved_state in state_dict["state"].items():
             p = params.get(int(key))
             if p is None:
@@ -258,9 +249,44 @@ class Optimizer:
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
-            options = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
-            lines.append(f"  group {i}: {len(group['params'])} params, {options}")
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
         return "\n".join(lines + [")"])
+
+
+def zero_grads(params, set_to_none: bool = True) -> None:
+    """``.grad = None`` for each of ``params``, or (``set_to_none=False``) zero it in place,
+    detached from any graph a ``create_graph`` backward made it part of."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad = p.grad.detach()
+            with no_grad():
+                p.grad.zero_()
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start += weight * (end - start)`` in place, rounded as torch's ``lerp_``: from the
+    nearer end, so a weight near 1 loses no precision. (Adam's and RMSprop's running means.)"""
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+    return start
+
+
+def non_negative(optimizer: str, options: dict, *names: str) -> None:
+    """PyTorch's checks: each of ``names`` must be a number >= 0."""
+    for name in names:
+        value = options[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
+                value >= 0):
+            raise ValueError(f"{optimizer}: Invalid {name} value: {value!r} (it must be a "
+                             "number >= 0).")
 
 
 def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:
@@ -275,6 +301,6 @@ def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:
                     f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
                     f"{v.shape}, but the parameter has shape {param.shape}."
                 )
-            v = v.astype(param.dtype, copy=True)
+            v = namespace_of(param._data).asarray(v, dtype=param.dtype).copy()
         state[k] = copy.deepcopy(v)
     return state

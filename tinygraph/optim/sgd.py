@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, non_negative
 
 
 class SGD(Optimizer):
@@ -18,38 +18,30 @@ class SGD(Optimizer):
     >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     """
 
-    def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.0,
-                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
-                 *, learning_rate: float | None = None) -> None:
-        lr = lr if learning_rate is None else learning_rate
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
-                         nesterov=nesterov, weight_decay=weight_decay)
+    def __init__(self, params=None, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
+        super().__init__(params, lr=lr if learning_rate is None else learning_rate,
+                         momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                         nesterov=nesterov, maximize=maximize)
 
-    def _plain_rate(self, group):
-        # no momentum, no weight decay: update() below returns lr * g
-        if group["momentum"] == 0 and group["weight_decay"] == 0:
-            return group["lr"]
-        return None
+    def check(self, options: dict) -> None:
+        non_negative("SGD", options, "lr", "momentum", "weight_decay")
+        if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening "
+                             f"(got momentum={options['momentum']}, "
+                             f"dampening={options['dampening']}).")
 
     def update(self, p, g, state, group):
-        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if wd != 0:
-            g = g + wd * p  # L2 penalty folded into the gradient
-        if mu != 0:
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        if weight_decay != 0:
+            g = g + weight_decay * p  # L2 penalty folded into the gradient
+        if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:  # the first step starts the buffer at the gradient
                 buf = state["momentum_buffer"] = g.copy()
-            else:  # in place, as torch does
-                dampening = group["dampening"]
-                buf *= mu
-                buf += g if dampening == 0 else (1 - dampening) * g  # no pass to scale by 1
-            g = g + mu * buf if group["nesterov"] else buf
-        return lr * g
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * g
+            g = g + momentum * buf if group["nesterov"] else buf
+        p -= group["lr"] * g

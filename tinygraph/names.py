@@ -1,0 +1,114 @@
+"""Helpful ``AttributeError``\\ s: the closest existing name, and a plain statement when the name
+is PyTorch's but tinygraph does not have it.
+
+    >>> nn.Linear(2, 3).wieght
+    AttributeError: 'Linear' object has no attribute 'wieght'. Did you mean 'weight'?
+    >>> nn.LSTM
+    AttributeError: module 'tinygraph.nn' has no attribute 'LSTM': PyTorch's nn.LSTM is not
+    implemented in tinygraph. ...
+
+Modules of the package end with ``__getattr__ = missing_name(__name__, globals())``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+# Module methods PyTorch has and tinygraph does not (hooks, devices, compilation, sharing).
+TORCH_MODULE_ONLY = frozenset("""
+    bfloat16 call_super_init compile dump_patches get_extra_state ipu mtia register_backward_hook
+    register_forward_hook register_forward_pre_hook register_full_backward_hook
+    register_full_backward_pre_hook register_load_state_dict_post_hook
+    register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook
+    set_extra_state set_submodule share_memory to_empty type xpu
+""".split())
+
+# Public names of torch.nn, torch.optim, torch.optim.lr_scheduler, torch.nn.init,
+# torch.nn.utils and torch.utils.data (PyTorch 2.13) that tinygraph may lack.
+TORCH_NAMES = {
+    "tinygraph.nn": """
+        AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss
+        AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AlphaDropout AvgPool1d AvgPool2d
+        AvgPool3d BatchNorm2d BatchNorm3d Bilinear Buffer CELU CTCLoss ChannelShuffle
+        CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d ConstantPad3d
+        Container Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d
+        CosineEmbeddingLoss CosineSimilarity CrossMapLRN2d DataParallel Dropout1d Dropout2d
+        Dropout3d ELU Embedding EmbeddingBag FeatureAlphaDropout Fold FractionalMaxPool2d
+        FractionalMaxPool3d GELU GLU GRU GRUCell GaussianNLLLoss GroupNorm Hardshrink Hardsigmoid
+        Hardswish Hardtanh HingeEmbeddingLoss HuberLoss InstanceNorm1d InstanceNorm2d
+        InstanceNorm3d KLDivLoss LPPool1d LPPool2d LPPool3d LSTM LSTMCell LayerNorm
+        LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d
+        LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d
+        LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear LocalResponseNorm LogSigmoid LogSoftmax
+        MarginRankingLoss MaxPool1d MaxPool2d MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d Mish
+        MultiLabelMarginLoss MultiLabelSoftMarginLoss MultiMarginLoss MultiheadAttention NLLLoss
+        PReLU PairwiseDistance PixelShuffle PixelUnshuffle PoissonNLLLoss RMSNorm RNN RNNBase
+        RNNCell RNNCellBase RReLU ReLU6 ReflectionPad1d ReflectionPad2d ReflectionPad3d
+        ReplicationPad1d ReplicationPad2d ReplicationPad3d SELU SiLU SmoothL1Loss SoftMarginLoss
+        Softmax2d Softmin Softplus Softshrink Softsign SyncBatchNorm Tanhshrink Threshold
+        Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder
+        TransformerEncoderLayer TripletMarginLoss TripletMarginWithDistanceLoss Unflatten Unfold
+        Upsample UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d
+        parallel qat quantizable quantized""",
+    "tinygraph.nn.init": "dirac_ eye_ sparse_ trunc_normal_",
+    "tinygraph.nn.utils": """convert_conv2d_weight_memory_format fuse_conv_bn_eval
+        fuse_linear_bn_eval parametrizations parametrize remove_spectral_norm
+        remove_weight_norm rnn skip_init spectral_norm stateless weight_norm""",
+    "tinygraph.optim": "ASGD Adadelta Adafactor Adamax LBFGS Muon NAdam RAdam Rprop SparseAdam",
+    "tinygraph.optim.lr_scheduler": """ChainedScheduler ConstantLR CosineAnnealingWarmRestarts
+        CyclicLR MultiplicativeLR PolynomialLR SequentialLR""",
+    "tinygraph.utils.data": """BatchSampler ChainDataset ConcatDataset DistributedSampler
+        IterableDataset RandomSampler Sampler SequentialSampler StackDataset SubsetRandomSampler
+        WeightedRandomSampler get_worker_info""",
+}
+
+
+def closest(name: str, candidates) -> str | None:
+    """The candidate most like ``name`` (spelling, or the same letters in another case)."""
+    candidates = [c for c in candidates if isinstance(c, str)]
+    folded = {c.lower(): c for c in candidates}
+    if name.lower() in folded:
+        return folded[name.lower()]
+    matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
+    return matches[0] if matches else None
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """`` Did you mean 'x'?`` for the closest candidate, or an empty string."""
+    match = closest(name, candidates)
+    return f" Did you mean {match!r}?" if match is not None and match != name else ""
+
+
+def missing_module_attribute(module, name: str) -> AttributeError:
+    """The error for ``module.name`` on an nn.Module that has no such attribute."""
+    cls = type(module).__name__
+    message = f"{cls!r} object has no attribute {name!r}."
+    if name in TORCH_MODULE_ONLY:
+        return AttributeError(
+            f"{message} PyTorch's Module.{name} is not implemented in tinygraph (no hooks, "
+            "devices other than the CPU, or compilation)."
+        )
+    names = set(dir(type(module))) | set(module.__dict__)
+    for registry in ("_parameters", "_buffers", "_modules"):
+        names |= set(module.__dict__.get(registry, ()))
+    return AttributeError(message + did_you_mean(name, [n for n in names if n[:1] != "_"]))
+
+
+def missing_name(module_name: str, namespace: dict):
+    """A module-level ``__getattr__`` for ``module_name`` that explains a missing name."""
+    torch_names = frozenset(TORCH_NAMES.get(module_name, "").split())
+    torch_spelling = module_name.replace("tinygraph", "torch", 1)
+
+    def __getattr__(name: str):  # noqa: N807 - the module hook's required name
+        message = f"module {module_name!r} has no attribute {name!r}"
+        if name.startswith("__"):
+            raise AttributeError(message)
+        public = list(namespace.get("__all__") or (n for n in namespace if n[:1] != "_"))
+        if name in torch_names:
+            message += (f": PyTorch's {torch_spelling}.{name} is not implemented in tinygraph. "
+                        f"What {module_name} has: {', '.join(sorted(public, key=str.lower))}.")
+        else:
+            message += "." + did_you_mean(name, public)
+        raise AttributeError(message)
+
+    return __getattr__

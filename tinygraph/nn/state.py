@@ -1,0 +1,109 @@
+"""``Module.state_dict`` and ``load_state_dict``: PyTorch's keys, all-or-nothing loading.
+
+Keys are dotted paths (``0.weight``, ``1.running_mean``): parameters, then persistent buffers,
+module by module, a module shared by two parents under both of its names, as in PyTorch.
+Values are NumPy copies (``keep_vars=True`` gives the Tensors themselves).
+
+Loading first checks every entry (keys, shapes, numeric dtypes) and only then writes, so a
+checkpoint that does not fit leaves the model exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import NamedTuple
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..errors import ShapeError
+from ..tensor import Tensor
+from .parameter import overwrite
+
+
+class StateDictError(KeyError, RuntimeError):
+    """``load_state_dict(strict=True)`` met missing or unexpected keys.
+
+    A ``KeyError`` (a key problem) and a ``RuntimeError`` (what PyTorch raises)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns: the keys it did not find, and the ones it did not use."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+
+def entries(module, prefix: str = ""):
+    """``(key, tensor)`` of every parameter and persistent buffer that is not None."""
+    for path, owner in module.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
+        start = f"{path}." if path else ""
+        for name, value in owner._parameters.items():
+            if value is not None:
+                yield start + name, value
+        skip = owner._non_persistent_buffers_set
+        for name, value in owner._buffers.items():
+            if value is not None and name not in skip:
+                yield start + name, value
+
+
+def state_dict(module, destination=None, prefix: str = "", keep_vars: bool = False):
+    """``name -> ndarray`` (a copy; the Tensor itself with ``keep_vars``)."""
+    out = OrderedDict() if destination is None else destination
+    for key, value in entries(module, prefix):
+        out[key] = value if keep_vars else value._data.copy()
+    return out
+
+
+def load_state_dict(module, source, strict: bool = True) -> IncompatibleKeys:
+    """Copy ``source``'s values into the parameters and buffers (never aliasing them)."""
+    owner = f"load_state_dict for {type(module).__name__}"
+    if not hasattr(source, "keys") or not hasattr(source, "__getitem__"):
+        raise TypeError(f"{owner}: expected a dict (name -> Tensor or array), got "
+                        f"{type(source).__name__}.")
+    targets = OrderedDict(entries(module))
+    missing = [key for key in targets if key not in source]
+    unexpected = [key for key in source.keys() if key not in targets]
+    if strict and (missing or unexpected):
+        parts = []
+        if missing:
+            parts.append(f"missing keys {missing}")
+        if unexpected:
+            parts.append(f"unexpected keys {unexpected}")
+        raise StateDictError(
+            f"{owner}: " + " and ".join(parts) + f". The model has {list(targets)}; pass "
+            "strict=False to load a partial state. Nothing was loaded."
+        )
+    values = {key: _checked(owner, key, source[key], target)
+              for key, target in targets.items() if key in source}
+    with no_grad():  # every entry is valid: now write them all
+        for key, value in values.items():
+            overwrite(targets[key], value)  # cast to the model's dtype, as torch's copy_
+    return IncompatibleKeys(missing, unexpected)
+
+
+def _checked(owner: str, key: str, value, target: Tensor) -> np.ndarray:
+    """``value`` as an array that fits ``target``, or an error naming ``key``."""
+    if isinstance(value, Tensor):
+        value = value._data
+    elif not isinstance(value, np.ndarray):
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{owner}: the value of {key!r} is not an array ({exc}).") from None
+    if value.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{owner}: {key!r} holds {value.dtype} data, but parameters and buffers hold "
+            "numbers; the checkpoint entry is damaged or belongs to something else. Nothing "
+            "was loaded."
+        )
+    if value.shape != target.shape:
+        raise ShapeError(
+            f"{owner}: size mismatch for {key!r}: the checkpoint has shape "
+            f"{tuple(value.shape)}, the model has shape {tuple(target.shape)}. Nothing was "
+            "loaded."
+        )
+    return value

@@ -1,0 +1,28 @@
+"""Learning-rate schedules with ``torch.optim.lr_scheduler``'s names, signatures and sequences.
+
+    scheduler = optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+    for epoch in range(100):
+        train_one_epoch()          # ... optimizer.step() inside
+        scheduler.step()
+
+``base.py`` holds the base class, ``schedules.py`` the epoch schedules, ``one_cycle.py`` the
+per-batch 1cycle policy and ``plateau.py`` the metric-driven ReduceLROnPlateau.
+"""
+
+from ...names import missing_name
+from .base import LRScheduler
+from .one_cycle import OneCycleLR
+from .plateau import ReduceLROnPlateau
+from .schedules import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiStepLR,
+    StepLR,
+)
+
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+           "LambdaLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau"]
+
+__getattr__ = missing_name(__name__, globals())

@@ -1,0 +1,102 @@
+"""LRScheduler: the base of the epoch-driven schedules.
+
+Like PyTorch, most schedules rescale the *current* ``group["lr"]`` at each step (the
+"chainable" form), so their numbers equal torch's to the last bit; their docstrings give the
+closed form they follow, which ``step(epoch)`` uses.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..optimizer import Optimizer
+
+
+def check_optimizer(scheduler, optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(scheduler).__name__}: expected an Optimizer, got "
+                        f"{type(optimizer).__name__}.")
+    if not optimizer.param_groups:
+        raise ValueError(f"{type(scheduler).__name__}: the optimizer has no parameter groups "
+                         "yet; give it its parameters first (e.g. register_layers).")
+
+
+def per_group(name: str, optimizer: Optimizer, value) -> list:
+    """``value`` once per parameter group (a list or tuple must already have one per group)."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"{name} must have one value per parameter group: got "
+                             f"{len(value)} values for {groups} groups.")
+        return list(value)
+    return [value] * groups
+
+
+class LRScheduler:
+    """Base: remembers each group's ``initial_lr`` (``base_lrs``) and sets ``group["lr"]`` on
+    every ``step()``; ``get_last_lr()`` reads what the last step set.
+
+    Create it after the optimizer and call ``step()`` once per epoch (or per batch, for
+    ``OneCycleLR``), after ``optimizer.step()``::
+
+        scheduler = optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+        for epoch in range(100):
+            train_one_epoch()
+            scheduler.step()
+    """
+
+    _is_initial = False  # True during the constructor's step
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        check_optimizer(self, optimizer)
+        for i, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                               "resuming a scheduler with last_epoch >= 0: load the "
+                               "optimizer's state_dict first.")
+        self.optimizer = optimizer
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()  # epoch 0: sets the starting learning rates
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list[float]:
+        """The learning rates for ``self.last_epoch`` (subclasses override)."""
+        raise NotImplementedError
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set every group's learning rate. (``epoch=`` jumps to that
+        epoch with the closed form; deprecated in PyTorch, kept for old code.)"""
+        self._step_count += 1
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated (as in "
+                          "PyTorch); call step() once per epoch.", UserWarning, stacklevel=2)
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            values = closed_form() if closed_form is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = self._current()
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()``, one per group."""
+        return list(self._last_lr)
+
+    def _current(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        """Everything but the optimizer (as PyTorch)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update(state_dict)

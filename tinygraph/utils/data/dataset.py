@@ -1,0 +1,119 @@
+"""Map-style datasets, as ``torch.utils.data``: Dataset, TensorDataset, Subset, random_split."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from itertools import accumulate
+
+import numpy as np
+
+from ... import random
+from ...tensor import Tensor, tensor
+
+
+class Dataset:
+    """A map-style dataset: subclasses define ``__getitem__(index)`` (one sample) and
+    ``__len__``. Any object with those two works with ``DataLoader`` (a list, too).
+
+    >>> class Squares(Dataset):
+    ...     def __len__(self): return 10
+    ...     def __getitem__(self, i): return float(i), float(i * i)
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__}: subclasses of Dataset should "
+                                  "implement __getitem__.")
+
+
+class TensorDataset(Dataset):
+    """Samples are rows: ``dataset[i]`` is ``(t[i] for t in tensors)`` as a tuple.
+
+    >>> dataset = TensorDataset(tg.randn(100, 3), tg.randn(100, 1))
+    >>> x, y = dataset[0]
+    """
+
+    def __init__(self, *tensors) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: give at least one tensor, e.g. TensorDataset(X, Y).")
+        tensors = tuple(t if isinstance(t, Tensor) else tensor(t) for t in tensors)
+        for i, t in enumerate(tensors):
+            if t.ndim == 0:
+                raise ValueError(f"TensorDataset: tensor {i} is a scalar (shape ()); each needs "
+                                 "a first axis of samples.")
+        if len({t.shape[0] for t in tensors}) != 1:
+            shapes = ", ".join(f"tensor {i}: {tuple(t.shape)}" for i, t in enumerate(tensors))
+            raise ValueError(f"TensorDataset: size mismatch between tensors: they must have the "
+                             f"same length along the first axis (one sample per row), got "
+                             f"{shapes}.")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order.
+
+    >>> first_ten = Subset(dataset, range(10))
+    """
+
+    def __init__(self, dataset, indices) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def _lengths(lengths, n: int) -> list[int]:
+    """Whole lengths summing to ``n``: given as ints, or as fractions of ``n`` that sum to 1
+    (the remainder of the rounding goes one by one to the first subsets, as in PyTorch)."""
+    lengths = list(lengths)
+    total = sum(lengths)
+    if all(isinstance(k, numbers.Integral) for k in lengths):
+        if any(k < 0 for k in lengths):
+            raise ValueError(f"random_split: lengths must not be negative, got {lengths}.")
+    elif math.isclose(total, 1) and total <= 1:
+        for i, fraction in enumerate(lengths):
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1: "
+                                 f"{fraction}.")
+        counts = [math.floor(n * fraction) for fraction in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        for i, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(f"random_split: length of split at index {i} is 0. This might "
+                              "result in an empty dataset.", stacklevel=3)
+        return counts
+    if sum(lengths) != n:
+        raise ValueError(f"random_split: sum of input lengths ({sum(lengths)}, from {lengths}) "
+                         f"does not equal the length of the input dataset ({n}). Give whole "
+                         "lengths that sum to it, or fractions that sum to 1.")
+    return [int(k) for k in lengths]
+
+
+def random_split(dataset, lengths, generator=None) -> list[Subset]:
+    """Split ``dataset`` into non-overlapping random Subsets of the given ``lengths`` (whole
+    numbers summing to ``len(dataset)``, or fractions summing to 1).
+
+    The order is drawn from ``generator`` (a ``numpy.random.Generator``), by default the
+    library's, so ``tg.manual_seed(n)`` makes it reproducible.
+
+    >>> train, val = random_split(dataset, [0.8, 0.2])
+    """
+    counts = _lengths(lengths, len(dataset))
+    draw = random.generator() if generator is None else generator
+    order = [int(i) for i in np.asarray(draw.permutation(sum(counts)))]
+    return [Subset(dataset, order[end - count:end])
+            for end, count in zip(accumulate(counts), counts)]
