@@ -87,7 +87,7 @@ def _require_onnx():
     except ImportError as exc:
         raise ImportError(
             "tg.onnx.export needs the onnx package, an optional extra of tinygraph: "
-            "pip install 'tinygraph[onnx]' (or pip install onnx)."
+            "pip install 'tinygraph[onnx]' (or pip install onnx).", name="onnx"
         ) from exc
     return onnx
 
