@@ -151,6 +151,9 @@ def test_bad_args_and_outputs_are_refused(tmp_path, onnx):
         tg.onnx.export(lambda x: x, 3.0, tmp_path / "fn.onnx")
     with pytest.raises(TypeError, match="output 0 is a ndarray"):
         tg.onnx.export(lambda x: x.numpy(), tg.randn(2), tmp_path / "fn.onnx")
+    with pytest.raises(TypeError, match="a list, tuple or dict holding Tensors"):
+        tg.onnx.export(lambda xs: xs[0] + xs[1], ([tg.randn(2), tg.randn(2)],),
+                       tmp_path / "fn.onnx")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         tg.onnx.export(lambda x: x + 1, tg.randn(2), tmp_path / "missing" / "fn.onnx")
 

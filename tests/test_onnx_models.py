@@ -149,7 +149,7 @@ DEPENDS_ON_INPUTS = {
     "mask_from_values": (lambda x: x[x > 0], 1, "'getitem'"),
     "python_number": (lambda x: x - x[0, 0].item(), 1, "'sub'"),
     "argmax_output": (lambda x: tg.tensor(x.numpy().argmax(1)), 1, "an output computed without"),
-    "batch_size": (lambda x: x.sum(0) / x.shape[0], 1, "'div'.* or the size of a dynamic axis"),
+    "batch_size": (lambda x: x.sum(0) / x.shape[0], 1, "'div'.* or the sizes of their dynamic"),
     "labels_input": (lambda x, y: F.cross_entropy(x, y), 2, "'cross_entropy'"),
 }
 

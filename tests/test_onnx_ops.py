@@ -23,7 +23,7 @@ NOT_EXPORTABLE = {
     # x[x > 0]: the mask comes from a comparison, which tinygraph does not record, so the
     # graph holds it as a constant of this input; the export's second run (shuffled inputs)
     # sees it change and refuses rather than freeze it.
-    "getitem_positive": "uses a value computed from the inputs",
+    "getitem_positive": "changed when the inputs. values changed",
 }
 
 
@@ -75,6 +75,7 @@ EXTRA = {
     "setitem_slice": (lambda x, v: F.setitem(x, (slice(None), slice(1, None, 2)), v),
                       [(4, 5), (2,)]),
     "getitem_negative_array": (lambda x: x[np.array([-1, 0])], [(4, 5)]),
+    "clip_array_bounds": (lambda x: tg.clip(x, np.array([-0.5, 0.0, 0.2]), 0.7), [(2, 3)]),
 }
 
 

@@ -40,7 +40,8 @@ def export(model_or_fn, args, path, input_names=None, output_names=None, dynamic
     (``output_0``...). ``dynamic_axes`` marks axes free to change size, as
     ``{"x": {0: "batch"}}`` or ``{"x": [0]}``. Parameters become initializers under their
     ``state_dict`` names. The model is left as it was: parameters, gradients and each
-    module's training mode. ``path`` may also be a binary file object.
+    module's training mode. ``path`` may also be a binary file object. The forward runs twice
+    (the second time on changed inputs, see the module docstring).
 
     Raises ``UnsupportedOpError`` naming an op without an ONNX mapping (a ``tg.Function``),
     and ``ExportError`` when the graph depends on the inputs' values in a way ONNX cannot

@@ -175,9 +175,9 @@ def first_difference(a: GraphBuilder, b: GraphBuilder):
     forward (None when the builds are the same)."""
     for node_a, node_b in zip(a.nodes, b.nodes):
         if node_a != node_b:
-            return a.made_by.get(node_a.output[0]) or "the graph's structure"
+            return a.made_by.get(node_a.output[0]) or "an output"
     if len(a.nodes) != len(b.nodes) or a.initializers.keys() != b.initializers.keys():
-        return "the graph's structure"
+        return "the sequence of ops the forward records"
     for name, array in a.initializers.items():
         other = b.initializers[name]
         if array is not other and not _same(array, other):

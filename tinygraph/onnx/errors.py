@@ -34,12 +34,13 @@ def depends_on_inputs(culprit, grew: bool) -> ExportError:
     """The error for a graph that differs between two runs on different inputs: ``culprit``
     is the first op whose ONNX nodes or constants differ (or a description)."""
     what = culprit if isinstance(culprit, str) else describe(culprit)
-    sizes = " or the size of a dynamic axis" if grew else ""
+    changes = "values or the sizes of their dynamic axes" if grew else "values"
     return ExportError(
-        f"tg.onnx.export: {what} uses a value computed from the inputs' values{sizes} outside "
-        "the recorded graph: a comparison such as x > 0 (a mask, F.leaky_relu's condition), "
-        "indices or a Python number read from a tensor (.item(), .shape of a dynamic axis), "
-        "or a branch on a value. The exported model would keep this run's value and be wrong "
-        "on other inputs. Compute it with tinygraph ops on Tensors (tg.maximum, tg.where "
-        "with a constant condition, ...), or make that axis static."
+        f"tg.onnx.export: {what} changed when the inputs' {changes} changed: it uses "
+        "something computed from them outside the recorded graph, such as a comparison "
+        "(x > 0: a mask, F.leaky_relu's condition), a number read from a tensor (.item(), "
+        "the .shape of a dynamic axis) or a branch on a value. The exported model would keep "
+        "this run's value and be wrong on other inputs. Compute it with tinygraph ops on "
+        "Tensors (tg.maximum, tg.where with a constant condition, ...), or make that axis "
+        "static."
     )

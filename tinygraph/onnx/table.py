@@ -22,8 +22,9 @@ from ..ops.namespace import Attach
 from . import indexing
 
 
-def same_type(onnx_op: str):
-    """An elementwise ONNX op applied to the inputs in the output's dtype (Add, Mul, Max...)."""
+def elementwise(onnx_op: str):
+    """One ONNX op of the same name applied to the inputs in the output's dtype (Add, Exp,
+    MatMul...)."""
 
     def mapping(g, node, *xs):
         return g.op(onnx_op, *(g.cast(x, node.dtype) for x in xs))
@@ -54,8 +55,13 @@ def along_axis(onnx_op: str):
 
 
 def clip(g, node, x):
-    bounds = [g.const(b, node.dtype) if b is not None else "" for b in (node.min, node.max)]
-    return g.op("Clip", x, *bounds)
+    """Max with the lower bound, then Min with the upper (ONNX's Clip takes only scalars;
+    tinygraph's bounds may be arrays, broadcast as in np.clip)."""
+    if node.min is not None:
+        x = g.op("Max", x, g.const(node.min, node.dtype))
+    if node.max is not None:
+        x = g.op("Min", x, g.const(node.max, node.dtype))
+    return x
 
 
 def cast(g, node, x):
@@ -173,24 +179,24 @@ def penalty(term: str):
 
 MAPPINGS = {
     # elementwise
-    ew.Add: same_type("Add"),
-    ew.Sub: same_type("Sub"),
-    ew.Mul: same_type("Mul"),
-    ew.Div: same_type("Div"),
-    ew.Pow: same_type("Pow"),
-    ew.Maximum: same_type("Max"),
-    ew.Minimum: same_type("Min"),
-    ew.Neg: same_type("Neg"),
-    ew.Exp: same_type("Exp"),
-    ew.Log: same_type("Log"),
-    ew.Sqrt: same_type("Sqrt"),
-    ew.Abs: same_type("Abs"),
-    ew.ReLU: same_type("Relu"),
-    ew.Sigmoid: same_type("Sigmoid"),
-    ew.Tanh: same_type("Tanh"),
+    ew.Add: elementwise("Add"),
+    ew.Sub: elementwise("Sub"),
+    ew.Mul: elementwise("Mul"),
+    ew.Div: elementwise("Div"),
+    ew.Pow: elementwise("Pow"),
+    ew.Maximum: elementwise("Max"),
+    ew.Minimum: elementwise("Min"),
+    ew.Neg: elementwise("Neg"),
+    ew.Exp: elementwise("Exp"),
+    ew.Log: elementwise("Log"),
+    ew.Sqrt: elementwise("Sqrt"),
+    ew.Abs: elementwise("Abs"),
+    ew.ReLU: elementwise("Relu"),
+    ew.Sigmoid: elementwise("Sigmoid"),
+    ew.Tanh: elementwise("Tanh"),
     ew.Clip: clip,
     ew.Cast: cast,
-    linalg.MatMul: same_type("MatMul"),
+    linalg.MatMul: elementwise("MatMul"),
     # reductions and the softmax family
     red.Sum: reduction("ReduceSum"),
     red.Mean: reduction("ReduceMean"),

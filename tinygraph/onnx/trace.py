@@ -57,8 +57,21 @@ def split_args(args) -> tuple[list, dict]:
 
 def input_values(args: list, kwargs: dict) -> list:
     """The arrays (Tensors and ndarrays) among the arguments: the graph's inputs, in order."""
-    values = [a for a in [*args, *kwargs.values()] if isinstance(a, (Tensor, np.ndarray))]
-    return [v._data if isinstance(v, Tensor) else v for v in values]
+    values = [*args, *kwargs.values()]
+    for value in values:
+        if isinstance(value, (list, tuple, dict)) and _holds_arrays(value):
+            raise TypeError(
+                "tg.onnx.export: an argument is a list, tuple or dict holding Tensors; each "
+                "graph input must be an argument of its own (the Tensors inside would be "
+                "frozen into the model as constants)."
+            )
+    return [v._data if isinstance(v, Tensor) else v for v in values if _is_array(v)]
+
+
+def _holds_arrays(value) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    return any(_is_array(v) or isinstance(v, (list, tuple, dict)) and _holds_arrays(v)
+               for v in items)
 
 
 def run(model_or_fn, args: list, kwargs: dict, arrays: list) -> Trace:
@@ -113,14 +126,14 @@ def _eval_mode(model_or_fn):
             module.train(training)  # whose own flags are set after it
 
 
-
 def perturbed(arrays: list, dynamic: dict, rng: np.random.Generator) -> list:
     """The inputs with their elements shuffled, and each dynamic axis one longer.
 
     A second trace on these must record the same ONNX graph: a constant that changed was
     computed from the inputs' values (a comparison such as ``x > 0``, a branch on a value) or
     from the size of a dynamic axis, and would be frozen into the exported model. Shuffling
-    keeps every value in its domain (positive stays positive, labels stay in range).
+    keeps every value in its domain (positive stays positive, labels stay in range). What a
+    shuffle leaves unchanged goes unseen: a branch on ``x.sum()``, or inputs of equal values.
     """
     result = []
     for i, array in enumerate(arrays):
