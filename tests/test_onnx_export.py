@@ -4,6 +4,7 @@ model left exactly as it was."""
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 
 import numpy as np
@@ -176,3 +177,10 @@ def test_without_onnx_the_error_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'tinygraph\[onnx\]'"):
         tg.onnx.export(lambda x: x, tg.randn(2), tmp_path / "fn.onnx")
+
+
+def test_importing_tinygraph_does_not_import_onnx():
+    code = "import sys, tinygraph; assert tinygraph.onnx.export; print('onnx' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
