@@ -1,8 +1,8 @@
 """Shared fixtures.
 
-PyTorch (the parity oracle) and Graphviz's `dot` are optional on a developer's machine, where
-tests that need them are skipped. CI installs both (see .ci/run), so there a missing one is an
-error, never a silent skip.
+PyTorch (the parity oracle), Graphviz's `dot`, onnx and ONNX Runtime are optional on a
+developer's machine, where tests that need them are skipped. CI installs them all (see
+.ci/run), so there a missing one is an error, never a silent skip.
 """
 
 from __future__ import annotations
@@ -37,6 +37,27 @@ def torch():
         _unavailable("PyTorch (pip install torch==2.13.0)")
     torch_module.set_num_threads(1)
     return torch_module
+
+
+@pytest.fixture(scope="session")
+def onnx():
+    """The onnx package (tg.onnx.export's optional extra); skipped locally when absent."""
+    try:
+        import onnx as onnx_module
+    except ImportError:
+        _unavailable("onnx (pip install 'tinygraph[onnx]')")
+    return onnx_module
+
+
+@pytest.fixture(scope="session")
+def onnxruntime(onnx):
+    """ONNX Runtime, which runs the exported models in the tests; skipped locally when absent."""
+    try:
+        import onnxruntime as ort_module
+    except ImportError:
+        _unavailable("onnxruntime (pip install onnxruntime)")
+    ort_module.set_default_logger_severity(3)  # errors only: no warnings on stderr
+    return ort_module
 
 
 @pytest.fixture(scope="session")

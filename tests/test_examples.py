@@ -35,14 +35,24 @@ EXPECTED = {
     "digits.py": ["held-out accuracy", "wrote"],
     "pytorch_style.py": ["epoch", "test accuracy"],
     "visualize.py": ["mlp_forward"],
+    "export.py": ["exported in", "initializers: 0.weight, 0.bias, 3.weight, 3.bias",
+                  "max |difference| from tinygraph", "same predicted digit for 100%"],
 }
 
 # Examples that train a model: they accept --epochs.
-TRAINS = {"quickstart.py", "xor.py", "regression_elastic_net.py", "digits.py", "pytorch_style.py"}
+TRAINS = {"quickstart.py", "xor.py", "regression_elastic_net.py", "digits.py", "pytorch_style.py",
+          "export.py"}
 
 # Files an example must leave in its --out folder (glob patterns).
 EXPECTED_FILES = {
     "digits.py": ["*.png", "*.npz"],
+    "export.py": ["digits.onnx"],
+}
+
+# Optional packages an example needs: the conftest fixture of that name (skips locally when
+# the package is absent, fails in CI).
+NEEDS = {
+    "export.py": ["onnxruntime"],
 }
 
 
@@ -56,7 +66,9 @@ def _run(script: Path, tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs_in_quick_mode(script, tmp_path):
+def test_example_runs_in_quick_mode(script, tmp_path, request):
+    for fixture in NEEDS.get(script.name, []):
+        request.getfixturevalue(fixture)
     result = _run(script, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"{script.name} exited {result.returncode}:\n{output}"

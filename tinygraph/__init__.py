@@ -10,6 +10,7 @@ from . import (
     data,  # noqa: F401 - tg._data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
+    onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
     optim,  # noqa: F401 - `from tinygraph import optim`
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
