@@ -15,7 +15,7 @@ from optable import OPS, cases, make_inputs
 import tinygraph as tg
 from tinygraph.autograd import Op, toposort
 from tinygraph.onnx.table import MAPPINGS
-from tinygraph.ops import functions as F
+from tinygraph.ops import shape as F
 from tinygraph.ops.namespace import attach
 
 # Op-table entries that cannot be exported, and why: the export must refuse them by name.
@@ -67,7 +67,7 @@ def test_every_op_table_op_has_a_mapping_or_is_listed_as_not_exportable(spec, rn
 # Ops outside the op table (the engine's create_graph helpers) and index cases it lacks:
 # (function, input shapes).
 EXTRA = {
-    "scatter_add": (lambda x: F.scatter_add(x, (np.array([0, 2, 0]), slice(1, 3)), (4, 3)),
+    "scatter_add": (lambda x: F.scatter_into(x, (np.array([0, 2, 0]), slice(1, 3)), (4, 3)),
                     [(3, 2)]),
     "attach": (lambda x, y: attach(x * 2, y), [(2, 3), (4,)]),
     "setitem_repeated_rows": (lambda x, v: F.setitem(x, np.array([0, 2, 0]), v),

@@ -50,7 +50,7 @@ class GraphBuilder:
             mapping = MAPPINGS.get(type(node))
             if mapping is None:
                 raise unsupported(node)
-            if node._debug_inputs is None:
+            if node.debug_inputs is None:
                 raise ExportError(
                     f"tg.onnx.export: the op '{node.op_name()}' was recorded before the "
                     "export called the forward (a Tensor computed outside it and captured), "
@@ -79,7 +79,7 @@ class GraphBuilder:
             return self._leaf(parent.leaf)
         if parent is not None:
             return self._outputs[id(parent)]
-        return self._constant(node._debug_inputs[i])
+        return self._constant(node.debug_inputs[i])
 
     def _leaf(self, tensor) -> str:
         name = self._leaves.get(id(tensor))
@@ -145,7 +145,7 @@ class GraphBuilder:
 
     def input_shape(self, node, i: int) -> tuple:
         """The shape input ``i`` of ``node`` had in the trace."""
-        return np.shape(node._debug_inputs[i])
+        return np.shape(node.debug_inputs[i])
 
     # -- the model ----------------------------------------------------------------------------
 

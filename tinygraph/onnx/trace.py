@@ -8,7 +8,7 @@ its storage and requires grad: every op that depends on it is recorded, and wher
 an op, the parent is its sink, whose ``leaf`` is that very Tensor. Parameters enter the same
 way through their own sinks. Constants (Python numbers, arrays, buffers, frozen parameters,
 integer inputs) are read from the values each node keeps under ``tg.debug.record_inputs()``
-(``node._debug_inputs``) and recognised, where they are named, by the identity of their array.
+(``node.debug_inputs``) and recognised, where they are named, by the identity of their array.
 
 Nothing here changes the model: the forward runs in eval mode and every module gets its own
 training flag back; no backward runs, so no ``.grad`` is touched.
