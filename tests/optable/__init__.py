@@ -1,0 +1,22 @@
+"""The one op table that drives the op tests (test_ops_*.py), one module per family of ops.
+
+See spec.py for what an entry (:class:`OpSpec`) says and how the tests use it. Adding an op is
+one entry appended to the ``OPS`` list of its family's module here.
+"""
+
+from __future__ import annotations
+
+from . import elementwise, nn, reduce, shape
+from .spec import (  # noqa: F401 - the helpers tests use
+    BINARY_SHAPES,
+    DEFAULT_DOMAIN,
+    REDUCE_SHAPES,
+    UNARY_SHAPES,
+    OpSpec,
+    cases,
+    iter_cases,
+    make_inputs,
+)
+
+OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *shape.OPS, *nn.OPS]
+BY_NAME = {spec.name: spec for spec in OPS}
