@@ -25,6 +25,11 @@ from tinygraph.serialization import CheckpointError
 
 @pytest.fixture
 def state():
+    return sample_state()
+
+
+def sample_state() -> dict:
+    """A state dict with every kind of array a checkpoint meets."""
     rng = np.random.default_rng(0)
     return {"0.weight": rng.standard_normal((3, 2)).astype(np.float32),
             "0.bias": np.zeros(2, dtype=np.float32),
