@@ -127,9 +127,8 @@ def _note_site(exc: Exception, node) -> None:
     """Under anomaly mode, say which op's backward failed and the line that created it."""
     site = node.site
     if site and site not in str(exc):
-        note = f"The error was raised in the backward of '{node.op_name()}', created at {site}."
-        # What exc.add_note does (Python 3.11+); 3.10 keeps the note but does not print it.
-        exc.__notes__ = [*getattr(exc, "__notes__", ()), note]
+        exc.add_note(f"The error was raised in the backward of '{node.op_name()}', created at "
+                     f"{site}.")
 
 
 def _call_backward(node, grad, create_graph: bool) -> tuple:
