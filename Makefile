@@ -1,7 +1,10 @@
 # `make test` and `make demo` set themselves up on a fresh machine: a .venv in the checkout with
-# an editable install, redone only when the packaging files change.
+# an editable install, redone only when the packaging files change. Another interpreter gets its
+# own venv: `make test PYTHON=python3.12 VENV=.venv-3.12` (what .ci/run does for each Python);
+# PYTEST_ARGS passes options to pytest (`make test PYTEST_ARGS="-m 'not torch'"`).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+PYTEST_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
@@ -16,7 +19,7 @@ $(STAMP): setup.cfg setup.py pyproject.toml
 setup: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The digits classifier end to end: accuracy, then weights, curves and graph pictures in out/.
 demo: $(STAMP)
@@ -29,4 +32,4 @@ lint: $(STAMP)
 	$(PY) -m ruff check tinygraph tests examples bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info out
+	rm -rf $(VENV) .venv-3.* build *.egg-info out

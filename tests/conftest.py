@@ -2,7 +2,9 @@
 
 PyTorch (the parity oracle), Graphviz's `dot`, onnx and ONNX Runtime are optional on a
 developer's machine, where tests that need them are skipped. CI installs them all (see
-.ci/run), so there a missing one is an error, never a silent skip.
+.ci/run), so there a missing one is an error, never a silent skip; on the Pythons with no CPU
+build of torch, CI deselects the tests marked `torch` explicitly (`-m "not torch"`, counted by
+pytest as deselected).
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ def _unavailable(what: str):
     if IN_CI:
         pytest.fail(f"{what} is required in CI (.ci/run installs it) but is missing.")
     pytest.skip(f"{what} is not installed")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that take the `torch` fixture `torch`, so that `-m "not torch"` leaves
+    out exactly the PyTorch-parity tests (and says how many): .ci/run does so on the Pythons
+    that have no CPU build of torch 2.13.0 to install."""
+    for item in items:
+        if "torch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.torch)
 
 
 @pytest.fixture(scope="session")

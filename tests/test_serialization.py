@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
+import signal
+import struct
+import subprocess
+import sys
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -19,6 +25,11 @@ from tinygraph.serialization import CheckpointError
 
 @pytest.fixture
 def state():
+    return sample_state()
+
+
+def sample_state() -> dict:
+    """A state dict with every kind of array a checkpoint meets."""
     rng = np.random.default_rng(0)
     return {"0.weight": rng.standard_normal((3, 2)).astype(np.float32),
             "0.bias": np.zeros(2, dtype=np.float32),
@@ -130,7 +141,7 @@ def test_a_crash_mid_write_leaves_the_old_file_intact(state, tmp_path, monkeypat
     path = tmp_path / "model.npz"
     tg.save(state, path)
     before = path.read_bytes()
-    monkeypatch.setattr(serialization, "_write_npz", crash_mid_write)
+    monkeypatch.setattr(serialization.npz, "write", crash_mid_write)
     with pytest.raises(KeyboardInterrupt):
         tg.save({"other": np.zeros(1)}, path)
     assert path.read_bytes() == before
@@ -139,10 +150,66 @@ def test_a_crash_mid_write_leaves_the_old_file_intact(state, tmp_path, monkeypat
 
 
 def test_a_crash_on_first_save_creates_no_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(serialization, "_write_npz", crash_mid_write)
+    monkeypatch.setattr(serialization.npz, "write", crash_mid_write)
     with pytest.raises(KeyboardInterrupt):
         tg.save({"a": np.zeros(1)}, tmp_path / "new.npz")
     assert os.listdir(tmp_path) == []
+
+
+KILLED_SAVE = """
+import os, signal, sys
+import numpy as np
+import tinygraph as tg
+from tinygraph import serialization
+
+def killed_mid_write(f, arrays):
+    f.write(b"PK\\x03\\x04 half a zip")
+    f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+serialization.npz.write = killed_mid_write
+tg.save({"w": np.ones(1000)}, sys.argv[1])
+"""
+
+
+def leftovers(directory) -> list[str]:
+    return [name for name in os.listdir(directory) if name.endswith(".tmp")]
+
+
+def test_a_killed_save_leaves_one_temp_file_and_the_next_save_removes_it(state, tmp_path):
+    path = tmp_path / "model.npz"
+    tg.save(state, path)
+    for _ in range(2):  # the second killed save removes the first one's leftover
+        done = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(path)])
+        assert done.returncode == -signal.SIGKILL
+        assert len(leftovers(tmp_path)) == 1
+    assert_same_arrays(tg.load(path), state)  # the old file is intact
+    tg.save(state, path)
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_the_next_save_removes_a_leftover_of_the_same_target_only(tmp_path):
+    crashed = [".model.npz.0123abcd.tmp", ".model.npz.bak.0123abcd.tmp", ".other.0123abcd.tmp",
+               "model.npz.0123abcd.tmp"]  # only the first is a leftover of model.npz
+    for name in crashed:
+        (tmp_path / name).write_bytes(b"PK\x03\x04 half a zip")
+    tg.save({"a": np.ones(1)}, tmp_path / "model.npz")
+    assert sorted(os.listdir(tmp_path)) == sorted(crashed[1:] + ["model.npz"])
+
+
+def test_a_save_in_progress_keeps_its_temp_file_while_another_save_runs(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    write = serialization.npz.write
+
+    def write_while_another_save_runs(f, arrays):
+        monkeypatch.setattr(serialization.npz, "write", write)
+        tg.save({"second": np.ones(1)}, path)  # finds this save's temp file, locked: kept
+        write(f, arrays)
+
+    monkeypatch.setattr(serialization.npz, "write", write_while_another_save_runs)
+    tg.save({"first": np.zeros(1)}, path)
+    assert list(tg.load(path)) == ["first"]  # the save that finished last wins
+    assert os.listdir(tmp_path) == ["model.npz"]
 
 
 def test_save_replaces_an_existing_file_and_gives_it_normal_permissions(state, tmp_path):
@@ -208,6 +275,102 @@ def test_other_foreign_files_raise_the_same_error(tmp_path):
     assert "not a NumPy array" in load_error(tmp_path / "other.zip")
     np.savez(tmp_path / "meta.npz", __tinygraph__=np.array("{not json"), a=np.ones(1))
     assert "structure" in load_error(tmp_path / "meta.npz")
+
+
+# -- hostile files: nothing large is allocated before the sizes are checked ---------------------
+
+
+def npy_header(shape: tuple, dtype=np.uint8) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                 "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
+def zip_declaring(path, payload: bytes, declared: int, compression=zipfile.ZIP_DEFLATED):
+    """A one-member .npz holding ``payload`` whose zip directory says it expands to
+    ``declared`` bytes (as a zip bomb's does, truthfully or not)."""
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        archive.writestr("a.npy", payload)
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 24, declared)  # uncompressed size, central directory
+    struct.pack_into("<I", data, 22, declared)  # and in the member's local header
+    path.write_bytes(bytes(data))
+
+
+def refused_without_allocating(path) -> str:
+    tracemalloc.start()
+    try:
+        message = load_error(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2**20, f"load allocated {peak / 2**20:.0f} MB before refusing"
+    return message
+
+
+def test_a_3_mb_npz_declaring_3_gb_is_refused_before_anything_is_expanded(tmp_path):
+    declared = 3 * 2**30
+    header = npy_header((declared - len(npy_header((declared,))),))
+    noise = np.random.default_rng(0).bytes(3 * 2**20)  # incompressible: the file is 3 MB
+    path = tmp_path / "bomb.npz"
+    zip_declaring(path, header + noise, declared)
+    assert 3 * 2**20 < path.stat().st_size < 4 * 2**20
+    message = refused_without_allocating(path)
+    assert "3,072.0 MB" in message and "decompression bomb" in message
+
+
+def test_an_npy_header_declaring_more_than_its_member_holds_is_refused(tmp_path):
+    path = tmp_path / "liar.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.npy", npy_header((10**9,), np.float64) + bytes(80))
+    message = refused_without_allocating(path)
+    assert "'a.npy'" in message and "(1000000000,)" in message and "float64" in message
+
+
+def test_a_stored_member_declaring_more_bytes_than_it_stores_is_refused(tmp_path):
+    path = tmp_path / "stored.npz"
+    zip_declaring(path, npy_header((8,)) + bytes(8), 3 * 2**30, zipfile.ZIP_STORED)
+    assert "stored uncompressed" in refused_without_allocating(path)
+
+
+def test_compressed_npz_files_of_plausible_size_still_load(tmp_path):
+    state = {"zeros": np.zeros((1000, 100)), "w": np.random.default_rng(0).random((50, 4))}
+    np.savez_compressed(tmp_path / "small.npz", **state)  # zeros: about 1000x smaller
+    assert_same_arrays(tg.load(tmp_path / "small.npz"), state)
+
+
+@pytest.mark.parametrize("depth", [serialization.errors.MAX_DEPTH + 1, 100_000])
+def test_a_structure_entry_nested_too_deep_is_refused_clearly(tmp_path, depth):
+    tree = "[" * depth + "]" * depth
+    meta = f'{{"format": "tinygraph-checkpoint/1", "tree": {tree}}}'
+    np.savez(tmp_path / "deep.npz", __tinygraph__=np.array(meta))
+    assert "nests more than 100" in load_error(tmp_path / "deep.npz")
+
+
+def test_structure_up_to_the_depth_limit_round_trips_and_deeper_is_refused_on_save(tmp_path):
+    deepest = leaf = {}
+    for _ in range(serialization.errors.MAX_DEPTH - 1):
+        leaf["x"] = leaf = {}
+    leaf["w"] = np.ones(2)
+    tg.save(deepest, tmp_path / "deep.npz")
+    loaded = tg.load(tmp_path / "deep.npz")
+    for _ in range(serialization.errors.MAX_DEPTH - 1):
+        loaded = loaded["x"]
+    np.testing.assert_array_equal(loaded["w"], np.ones(2))
+    leaf["x"] = {}
+    with pytest.raises(ValueError, match="nests more than 100"):
+        tg.save(deepest, tmp_path / "deeper.npz")
+
+
+def test_saving_a_list_that_contains_itself_is_refused_clearly(tmp_path):
+    loop = [np.ones(1)]
+    loop.append(loop)
+    with pytest.raises(ValueError, match="contain itself"):
+        tg.save({"loop": loop}, tmp_path / "loop.npz")
+    assert os.listdir(tmp_path) == []
 
 
 def test_errors_are_value_errors_and_a_missing_file_is_file_not_found(tmp_path):

@@ -1,0 +1,80 @@
+"""``tg.save`` / ``tg.load``: checkpoints as ``.npz`` (the default) or ``.safetensors`` files,
+never pickle.
+
+``.npz``: a Module's ``state_dict()`` (name -> array) is stored as one entry per name, so
+``np.load`` reads the file too. Nested checkpoints work as well: dicts (str or int keys),
+lists, tuples, numbers, strings, booleans and None, such as an optimizer's ``state_dict()`` or
+``{"model": ..., "optimizer": ..., "epoch": 3}`` (see ``structure.py``). Tensors are saved as
+their arrays and load as NumPy arrays, like ``state_dict()`` values.
+
+``.safetensors`` (chosen by the extension; needs ``pip install tinygraph[safetensors]``): a
+flat name -> tensor map, the format PyTorch and Hugging Face load; see ``safetensors_file.py``.
+
+Both are written atomically (``atomic.py``): a crash leaves the previous file intact and no
+temporary file outlives the next save. Both are read without ever running code from the file,
+and a damaged, foreign or hostile file raises :class:`CheckpointError` before anything large
+is allocated (``npz.py`` checks every declared size against the file first).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import npz, safetensors_file, structure
+from .atomic import write_atomically
+from .errors import CheckpointError
+
+__all__ = ["CheckpointError", "load", "save"]
+
+
+def save(obj, path: str | os.PathLike) -> None:
+    """Write ``obj`` (a ``state_dict()``, or a dict nesting several) to ``path`` atomically.
+
+    The format follows the extension: ``.safetensors`` for a flat ``state_dict()`` that
+    PyTorch loads with ``safetensors.torch.load_file``; anything else is ``.npz``, which also
+    holds nested checkpoints (an optimizer's ``state_dict()``, epochs, strings).
+
+    >>> tg.save(model.state_dict(), "model.npz")
+    >>> model.load_state_dict(tg.load("model.npz"))
+    >>> tg.save(model.state_dict(), "model.safetensors")   # pip install tinygraph[safetensors]
+    """
+    path = os.fspath(path)
+    if _is_safetensors(path):
+        data = safetensors_file.encode(obj)
+        write_atomically(path, lambda f: f.write(data))
+        return
+    text, arrays = structure.encode(obj)
+    arrays[structure.META] = np.array(text)
+    write_atomically(path, lambda f: npz.write(f, arrays))
+
+
+def load(path: str | os.PathLike):
+    """Read a checkpoint written by ``save``, any pickle-free ``.npz`` of arrays, or (by the
+    extension) any ``.safetensors`` file; arrays come back as NumPy arrays.
+
+    A damaged, truncated, foreign or hostile file raises :class:`CheckpointError` naming the
+    path and what is wrong with it.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"tg.load: no such file: {path!r}")
+    if _is_safetensors(path):
+        return safetensors_file.read(path)
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"PK\x03\x04":  # every .npz is a zip archive
+        what = "is empty" if not magic else f"starts with {magic!r}, not a zip header"
+        raise CheckpointError(
+            f"tg.load: {path!r} is not a checkpoint written by tg.save: the file {what}."
+        )
+    arrays = npz.read(path)
+    meta = arrays.pop(structure.META, None)
+    if meta is None:  # a plain .npz of arrays (np.savez): name -> array
+        return arrays
+    return structure.decode(str(meta), arrays, path)
+
+
+def _is_safetensors(path: str) -> bool:
+    return path.lower().endswith(".safetensors")
