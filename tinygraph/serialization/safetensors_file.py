@@ -75,13 +75,22 @@ def read(path: str) -> dict[str, np.ndarray]:
     package = _package("tg.load")
     try:
         with package.safe_open(path, framework="np") as f:
-            return {name: f.get_tensor(name) for name in f.keys()}  # copies, not the mmap
+            arrays = {name: f.get_tensor(name) for name in f.keys()}  # copies, not the mmap
     except TypeError as exc:
         if "bfloat16" not in str(exc):
             raise damaged(path, exc, "a .safetensors file") from None
-        raise CheckpointError(
-            f"tg.load: {path!r} holds bfloat16 tensors, which NumPy (and so tinygraph) has no "
-            "dtype for; convert them in PyTorch first (state_dict values .float())."
-        ) from None
+        raise _bfloat16(path) from None
     except (package.SafetensorError, ValueError, OSError) as exc:
         raise damaged(path, exc, "a .safetensors file") from None
+    # With ml_dtypes imported (onnx imports it) NumPy reads bfloat16 as a dtype of its own,
+    # which no op of tinygraph computes with: refused the same way.
+    if any(a.dtype.kind not in "biuf" for a in arrays.values()):
+        raise _bfloat16(path)
+    return arrays
+
+
+def _bfloat16(path: str) -> CheckpointError:
+    return CheckpointError(
+        f"tg.load: {path!r} holds bfloat16 tensors, which NumPy (and so tinygraph) has no "
+        "dtype for; convert them in PyTorch first (state_dict values .float())."
+    )
