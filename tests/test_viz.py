@@ -6,6 +6,7 @@ because the emitter writes one statement per line with ids ``n0, n1, ...``.
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -380,26 +381,32 @@ def test_custom_functions_are_drawn_with_their_class_name():
     assert "saved: value (2,)" in nodes[cube][0]
 
 
-def legend_lines(source: str) -> list[str]:
-    """The legend's lines of keys (the text of each inner table row)."""
+def legend_lines(source: str) -> list[list[str]]:
+    """The legend's lines, each the list of its texts (swatch cells are blank)."""
     legend = re.search(r"legend \[label=<(.*)> fontsize", source).group(1)
-    rows = re.findall(r"<TABLE BORDER=\"0\" CELLSPACING=\"1\"[^>]*><TR>(.*?)</TR></TABLE>", legend)
-    return [re.sub(r"<[^>]+>", "|", row) for row in rows]
+    lines = []
+    for row in re.findall(r"<TR>(.*?)</TR>", legend):
+        cells = re.findall(r"<TD[^>]*>(.*?)</TD>", row)
+        texts = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+        lines.append([text for text in texts if text])
+    return lines
 
 
 def test_the_legend_is_a_few_short_lines_covering_what_is_drawn():
     loss, w, b = small_graph()
     lines = legend_lines(tg.viz.to_dot(loss).source)
-    keys = [k.strip() for line in lines for k in line.split("|") if k.strip()]
-    assert keys == ["parameter", "input (no grad)", "op: output shape", "output", "NaN/Inf",
-                    "→", "data flow"]  # the grey arrows explained too
-    assert len(lines) == 2 and all(line.count("  ") <= 5 for line in lines)
+    assert lines == [["parameter", "input (no grad)", "op: output shape", "output", "NaN/Inf",
+                      "→", "data flow"]]  # one line; the grey arrows explained too
     model = Stack(Layer(3, 4), Layer(4, 2))
     out = model(tg.randn(5, 3)).sum()
     out.backward()
     lines = legend_lines(tg.viz.to_dot(out, params=model, show_grad=True).source)
-    assert "module frame (name: class)" in lines[0] + lines[1]
-    assert "arrow colour = gradient norm" in lines[-1] and "not kept" in lines[-1]
+    assert lines[0] == ["parameter", "input (no grad)", "op: output shape", "output",
+                        "module frame", "NaN/Inf"]
+    assert lines[1] == ["arrow colour = gradient norm:"]
+    assert lines[2][1::2] == ["< 1e-6 vanishing", "< 1e-3 small", "< 10 healthy", "< 1e3 large",
+                              "exploding", "not kept"]
+    assert all(len(line) <= 12 for line in lines)  # at most six keys a line
     assert "legend" not in tg.viz.to_dot(loss, legend=False).source
 
 
@@ -412,3 +419,16 @@ def test_each_label_line_is_its_own_table_row():
     assert "<BR/>" not in source
     assert re.search(r"<TR><TD><B>binary_cross_entropy</B></TD></TR>"
                      r"<TR><TD><FONT POINT-SIZE=\"9\">\(8, 1\) float32</FONT></TD></TR>", source)
+
+
+def test_inputs_after_backward_say_that_backward_freed_them():
+    x = tg.tensor(np.ones((2, 3), np.float32), name="x")
+    w = tg.randn(3, 2, requires_grad=True)
+    loss = (x @ w).sum()
+    loss.backward()  # frees the arrays the ops saved: x's is gone from the graph
+    nodes, _ = parse(tg.viz.to_dot(loss))
+    (box,) = by_title(nodes, "input")
+    assert "freed by backward" in nodes[box][0] and "retain_graph=True" in nodes[box][1]
+    loss = (x @ w).sum()
+    loss.backward(retain_graph=True)
+    assert by_title(parse(tg.viz.to_dot(loss))[0], "x")

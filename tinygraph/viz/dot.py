@@ -41,7 +41,7 @@ GRAD_BANDS = [
     (1e-3, "#4a78d4", "< 1e-3 small"),
     (1e1, "#2e9e44", "< 10 healthy"),
     (1e3, "#f08c00", "< 1e3 large"),
-    (math.inf, "#8b0000", "≥ 1e3 exploding"),
+    (math.inf, "#8b0000", "exploding"),
 ]
 
 # The legend's swatches, in reading order: kind -> text (only the kinds in the picture).
@@ -134,29 +134,38 @@ def _arrow(color: str, text: str) -> str:
 
 
 def _legend(kinds: set, frames: bool, show_grad: bool) -> str:
-    """A key in a few short lines: the box kinds in this picture, module frames, what red and
-    the arrows' colours mean."""
-    row = []
+    """A key in a few short lines of at most six entries, on a grid (a swatch column and a
+    text column per entry): the box kinds in this picture, module frames, what red means and
+    what the arrows' colours mean."""
+    keys = []
     for kind, text in LEGEND:
         if kind in kinds:
             style = STYLES[kind]
-            row.append(_swatch(style["fillcolor"], style["color"], text))
+            keys.append(_swatch(style["fillcolor"], style["color"], text))
     if frames:
-        row.append(_swatch(FRAME["fills"][0], FRAME["color"], "module frame (name: class)"))
-    row.append(_swatch(ALARM["fillcolor"], ALARM["color"], "NaN/Inf"))
+        keys.append(_swatch(FRAME["fills"][0], FRAME["color"], "module frame"))
+    keys.append(_swatch(ALARM["fillcolor"], ALARM["color"], "NaN/Inf"))
+    grads = []
     if show_grad:
-        arrows = [_arrow(color, text) for _, color, text in GRAD_BANDS]
-        title = '<TD ALIGN="LEFT"><B>arrow colour = gradient norm:</B> </TD>'
-        extra = [[title, *arrows, _arrow(EDGE_COLOR, "not kept")]]
+        grads = [_arrow(color, text) for _, color, text in GRAD_BANDS]
+        grads.append(_arrow(EDGE_COLOR, "not kept"))
     else:
-        row.append(_arrow(EDGE_COLOR, "data flow"))
-        extra = []
-    # at most five keys a line, so the legend is not wider than a small graph
-    rows = [row[i:i + 5] for i in range(0, len(row), 5)] + extra
-    # one inner table per line, so the two lines need not have the same number of cells
-    lines = "".join(f'<TR><TD><TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1"><TR>'
-                    f'{"".join(cells)}</TR></TABLE></TD></TR>' for cells in rows)
-    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{lines}</TABLE>>'
+        keys.append(_arrow(EDGE_COLOR, "data flow"))
+    lines_needed = -(-len(keys) // 6)
+    width = 6 if show_grad else -(-len(keys) // lines_needed)  # lines of even length
+    rows = [keys[i:i + width] for i in range(0, len(keys), width)]
+    lines = [_grid_row(row, width) for row in rows]
+    if grads:
+        lines.append(f'<TR><TD COLSPAN="{2 * width}" ALIGN="LEFT">'
+                     "<B>arrow colour = gradient norm:</B></TD></TR>")
+        lines.append(_grid_row(grads, width))
+    return f'<<TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">{"".join(lines)}</TABLE>>'
+
+
+def _grid_row(cells: list, width: int) -> str:
+    missing = 2 * (width - len(cells))  # an empty cell spans what a short line lacks
+    pad = f'<TD COLSPAN="{missing}"></TD>' if missing else ""
+    return f"<TR>{''.join(cells)}{pad}</TR>"
 
 
 class _Cluster:

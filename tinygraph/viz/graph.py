@@ -198,6 +198,8 @@ class _Builder:
         for i, parent in enumerate(node.parents):
             if parent is not None:
                 self.edges.append((self.index[id(parent)], me))
+            elif getattr(node, "saved", ()) is None:  # backward freed what the op kept
+                self.edges.append((self.freed_input_box(), me))
             else:
                 self.edges.append((self.constant_box(constant_operand(node, i)), me))
         for attribute, array in _attribute_arrays(node):
@@ -237,6 +239,12 @@ class _Builder:
         box.tooltip = f"{name or default}: input (no gradient)"
         index = self.constants[id(value)] = self.add(box)
         return index
+
+    def freed_input_box(self) -> int:
+        box = Box("const", "input", ["freed by backward"])
+        box.tooltip = ("backward() freed what this op kept of this operand: draw before "
+                       "backward(), or call backward(retain_graph=True), to see it")
+        return self.add(box)
 
     def saved_line(self, node) -> str:
         saved = getattr(node, "saved", ())
