@@ -180,3 +180,15 @@ def test_collapsed_layer_labels_its_two_outputs():
     assert "out penalty: scalar float32" in dot.source
     second = titles(dot.source)["1: Dense"]  # one output: no label needed
     assert re.findall(rf"^\s*{second} -> n\d+$", dot.source, re.M)
+
+
+def test_without_frames_each_layer_keeps_bias_left_and_weight_right_above_its_op():
+    model, loss, x, y = mlp_loss()
+    source = tg.viz.to_dot(loss, params=model, group_modules=False).source
+    named = {m.group(1): m.group(2) for m in NODE.finditer(source)}
+    for layer in ("0", "1"):
+        (op,) = {t for s, t in re.findall(r"^\s*(n\d+) -> (n\d+)", source, re.M)
+                 if named[s] == f"{layer}.weight" and named[t] == "linear"}
+        into = [named[s] for s in re.findall(rf"^\s*(n\d+) -> {op}\b", source, re.M)]
+        assert into[0] == f"{layer}.bias" and into[-1] == f"{layer}.weight"
+        assert re.search(rf"^\s*{op} \[ordering=in\]", source, re.M)  # dot keeps that order

@@ -229,6 +229,24 @@ def _params_beside_their_op(sub, graph: Graph, members: list, flipped: set) -> N
         flipped.add((params[0], user))
 
 
+def _params_in_order(dot, graph: Graph) -> list:
+    """Without frames, parameters sit above their op: a layer's bias on the left, its weight
+    on the right, as in the framed picture. The op's arrows are written in that order and the
+    op is told to keep it (``ordering=in``); left to itself, dot flips some layers."""
+    sources: dict[int, list[int]] = {}
+    for source, target in graph.edges:
+        sources.setdefault(target, []).append(source)
+    edges = []
+    for target, inputs in sources.items():
+        params = [i for i in inputs if graph.boxes[i].kind == "param"]
+        if params:
+            others = [i for i in inputs if graph.boxes[i].kind != "param"]
+            inputs = [*params[1:], *others, params[0]]
+            dot.node(f"n{target}", ordering="in")
+        edges += [(source, target) for source in inputs]
+    return edges
+
+
 def build_digraph(graph: Graph, rankdir: str, group_modules: bool, show_grad: bool,
                   legend: bool):
     import graphviz
@@ -268,7 +286,8 @@ def build_digraph(graph: Graph, rankdir: str, group_modules: bool, show_grad: bo
 
     for cluster in top:
         emit_cluster(dot, cluster, 0)
-    for source, target in graph.edges:
+    edges = graph.edges if group_modules else _params_in_order(dot, graph)
+    for source, target in edges:
         attrs = _edge_attrs(graph.boxes[source])
         label = graph.edge_labels.get((source, target))
         if label:
