@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo bench lint clean
+.PHONY: setup test test-all demo docs-images bench lint clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,18 +18,30 @@ $(STAMP): setup.cfg setup.py pyproject.toml
 
 setup: $(STAMP)
 
+# The suite. Tests that need PyTorch (the parity oracle) or Graphviz's `dot` are skipped when
+# those are missing, and the run ends with a line saying how many and why.
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite with the PyTorch parity tests: installs the oracle (the CPU build of 2.13.0;
+# another version would pull gigabytes of CUDA wheels) into the .venv first.
+test-all: $(STAMP)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pytest
 
 # The digits classifier end to end: accuracy, then weights, curves and graph pictures in out/.
 demo: $(STAMP)
 	$(PY) examples/digits.py --out out
 
+# Every picture in README.md and docs/, redrawn by running the code block shown next to it.
+docs-images: $(STAMP)
+	$(PY) docs/make_images.py
+
 bench: $(STAMP)
 	$(PY) -m bench
 
 lint: $(STAMP)
-	$(PY) -m ruff check tinygraph tests examples bench
+	$(PY) -m ruff check tinygraph tests examples bench docs
 
 clean:
 	rm -rf $(VENV) .venv-3.* build *.egg-info out

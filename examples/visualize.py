@@ -1,7 +1,8 @@
 """Draw the computation graph of a small network, four ways, and read it like a map.
 
 Teaches: what the graph a forward pass records looks like (ops, their output shapes, the
-parameters by name, where the data and the targets come in), how ``nn`` modules group it
+parameters by name, where the data and the targets come in, named by their own ``name=``),
+how ``nn`` modules group it
 (one frame per layer, the activation nested inside), where the loss and the elastic-net
 penalties join it, how ``backward()``'s gradients can be read on the same picture (arrow colour
 = gradient norm, so vanishing or exploding gradients show at a glance), and how to keep a big
@@ -45,11 +46,13 @@ def build(batch: int = 8):
     prediction.retain_grad()  # keep its gradient too, so the picture can show it
     loss = nn.BCELoss()(prediction, y) + model.regularization_loss()
     loss.name = "loss"
-    return model, loss, [x, y, prediction]  # keep them alive: the graph holds them weakly
+    # The graph keeps the arrays of x and y, not the tensors; while they are alive the
+    # picture finds them and shows their names (and prediction's retained gradient).
+    return model, loss, [x, y, prediction]
 
 
 def main(out: str = "out", quick: bool = False) -> list[str]:
-    model, loss, data = build()
+    model, loss, _tensors = build()  # held until drawn: the picture names x and y
     formats = ["png"] if quick else ["png", "svg"]
     pictures = [
         ("mlp_forward", dict(group_modules=False)),
@@ -64,8 +67,7 @@ def main(out: str = "out", quick: bool = False) -> list[str]:
         for fmt in formats:
             path = os.path.join(out, f"{name}.{fmt}")
             try:
-                written.append(tg.viz.render(loss, path, params=model, inputs=data[:2],
-                                              **options))
+                written.append(tg.viz.render(loss, path, params=model, **options))
             except tg.viz.DotNotFoundError as err:
                 print(err)
                 return written

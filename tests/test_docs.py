@@ -1,71 +1,98 @@
-"""Every ```python block in README.md and docs/*.md runs, so the docs cannot drift from the code.
+"""Every ```python block in README.md and docs/*.md runs on its own, prints what it claims, and
+draws the pictures shown after it, so the docs cannot drift from the code.
 
-The blocks of one file run in order in one shared namespace (a later block may use names an
-earlier one defined), in a temporary working directory. A block whose info string says
-``python no-run`` is skipped: use it only for code that cannot run here (so far the README's
-safetensors lines, until ``tg.save`` writes ``.safetensors``).
-Tracebacks point at the Markdown file and line.
+Each block runs alone, in a fresh namespace and a temporary working directory, as a reader
+pasting just that block would run it (README blocks also in a fresh interpreter, and typed
+line by line into an interactive prompt). A line ending in ``# -> text`` claims that the
+block prints ``text``. A picture after a block must be drawn by it from exactly the DOT text
+kept beside the picture (``docs/images/NAME.dot``, written by ``make docs-images``). A block
+whose info string says ``python no-run`` is skipped (none so far). Tracebacks point at the
+Markdown file and line.
 """
 
 from __future__ import annotations
 
 import code
+import importlib.util
 import os
-import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-import tinygraph as tg
-
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```\s*$", re.S | re.M)
+_spec = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
+docs = sys.modules["make_images"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(docs)
+
+BLOCKS = [block for path in docs.DOCS for block in docs.blocks(path)]
+README = [block for block in BLOCKS if block.path.name == "README.md"]
 
 
-def python_blocks(path: Path) -> list[tuple[int, str]]:
-    """(first line number, source) of each runnable ```python block of a Markdown file."""
-    text = path.read_text()
-    blocks = []
-    for match in FENCE.finditer(text):
-        words = match["info"].split()
-        if not words or words[0] not in ("python", "py") or "no-run" in words:
-            continue
-        line = text.count("\n", 0, match.start("body")) + 1
-        blocks.append((line, match["body"]))
-    return blocks
+def claims(block) -> list[str]:
+    """The texts a block says it prints: what follows ``# -> `` at the end of a line."""
+    return [line.split("# -> ", 1)[1].strip() for line in block.source.splitlines()
+            if "# -> " in line]
 
 
-@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_python_blocks_run(path, tmp_path, monkeypatch, request):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.parametrize("block", BLOCKS, ids=str)
+def test_each_block_runs_on_its_own_and_draws_its_pictures(block, tmp_path, monkeypatch,
+                                                            request):
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    namespace = {"__name__": "__doc_snippet__"}
-    for line, body in python_blocks(path):
-        # Pad with blank lines so line numbers in a traceback are the Markdown file's.
-        compiled = compile("\n" * (line - 1) + body, str(path), "exec")
-        try:
-            exec(compiled, namespace)  # noqa: S102 - running the docs is the point
-        except tg.viz.DotNotFoundError:
-            request.getfixturevalue("dot")  # skips where Graphviz is absent (fails in CI)
-            raise
-        except ImportError as exc:
-            if exc.name in ("onnx", "onnxruntime"):  # "Taking a model out"
-                request.getfixturevalue(exc.name)  # skips where it is absent (fails in CI)
-            raise
+    try:
+        result = docs.run(block, tmp_path, draw=shutil.which("dot") is not None)
+    except ImportError as exc:  # "Taking a model out" needs the optional tools
+        if exc.name in ("onnx", "onnxruntime"):
+            request.getfixturevalue("onnxruntime")  # skips where it is absent (fails in CI)
+        if exc.name == "torch":
+            request.getfixturevalue("torch")
+        raise
+    for text in claims(block):
+        assert text in result.output, f"{block} claims to print {text!r}; it printed:\n" \
+                                      f"{result.output}"
+    for picture in block.pictures:
+        shown = picture.relative_to(ROOT)
+        assert picture.is_file(), f"{shown} is missing: run `make docs-images`"
+        assert picture.name in result.drawn, f"{block} does not draw {shown}"
+        kept = picture.with_suffix(".dot").read_text(encoding="utf-8")
+        assert result.drawn[picture.name] == kept, (
+            f"{shown} is no longer what the code above it draws: run `make docs-images`")
+
+
+def test_every_picture_in_docs_images_is_shown_and_drawn_by_a_block():
+    shown = {picture for block in BLOCKS for picture in block.pictures}
+    kept = set((ROOT / "docs" / "images").glob("*.png"))
+    assert kept <= shown, f"pictures no page shows (delete them): {sorted(kept - shown)}"
+    dots = {p.with_suffix(".png") for p in (ROOT / "docs" / "images").glob("*.dot")}
+    assert dots == kept, "each picture keeps the DOT text it was drawn from (make docs-images)"
 
 
 def test_docs_have_python_blocks():
-    assert python_blocks(ROOT / "README.md"), "README.md lost its quickstart"
+    assert README, "README.md lost its quickstart"
+    assert claims(README[0]), "the quickstart says what it prints"
 
 
-def test_readme_quickstart_pastes_into_a_python_prompt():
-    """The first README block, typed line by line into the interactive interpreter, works.
+@pytest.mark.parametrize("block", README, ids=str)
+def test_readme_block_runs_in_a_fresh_interpreter(block, tmp_path):
+    """As a new user runs it: `python` started anywhere, the block pasted in whole."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, "-"], input=block.source, cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{block} fails on its own:\n{result.stderr}"
+    for text in claims(block):
+        assert text in result.stdout
 
-    A REPL ends an indented block at the first blank line, so code that runs as a script can
-    still fail when pasted; this catches that.
+
+@pytest.mark.parametrize("block", README, ids=str)
+def test_readme_block_pastes_into_a_python_prompt(block, tmp_path, monkeypatch, capsys):
+    """Typed line by line into the interactive interpreter, the block works too.
+
+    A prompt ends an indented block at the first blank line, so code that runs as a script
+    can still fail when pasted; this catches that.
     """
-    (_, body), *_ = python_blocks(ROOT / "README.md")
+    monkeypatch.chdir(tmp_path)
     errors = []
 
     class Console(code.InteractiveConsole):
@@ -78,11 +105,7 @@ def test_readme_quickstart_pastes_into_a_python_prompt():
             super().showsyntaxerror(filename, **kwargs)
 
     console = Console()
-    cwd = os.getcwd()
-    try:
-        for source_line in body.splitlines():
-            console.push(source_line)
-        console.push("")
-    finally:
-        os.chdir(cwd)
-    assert not errors, f"the README quickstart fails when pasted into a prompt: {errors}"
+    for source_line in block.source.splitlines():
+        console.push(source_line)
+    console.push("")
+    assert not errors, f"{block} fails when pasted into a prompt:\n{capsys.readouterr().err}"

@@ -153,3 +153,23 @@ def test_train_step_adds_each_penalty_once_in_flat_nested_and_repeated_stacks():
         expected = model.evaluate(X, Y) + model.regularization_loss().item()
         optimizer = tg.optim.SGD(model.parameters(), lr=0.0)
         assert model.train_step(X, Y, "mse", optimizer) == pytest.approx(expected, rel=1e-6)
+
+
+def test_summary_is_shown_once_at_a_prompt_and_in_a_notebook(capsys):
+    """summary() prints the table and returns it; echoing the returned value must not show
+    the table a second time (Python's >>> prompt echoes repr(value); Jupyter and IPython
+    call _ipython_display_ instead when an object has one)."""
+    import code
+
+    model = Sequential(Dense(4, 8, "relu"), Dense(8, 1))
+    console = code.InteractiveConsole({"model": model})
+    console.push("model.summary()")  # as typed at >>>: print, then the echo of the result
+    shown = capsys.readouterr().out
+    assert shown.count("Total params: 49") == 1
+    assert shown.rstrip().endswith(
+        "<summary of Sequential: 2 layers, 49 parameters; print() or str() for the table>")
+    text = model.summary()
+    capsys.readouterr()
+    assert text._ipython_display_() is None and capsys.readouterr().out == ""
+    assert isinstance(text, str) and text == str(text) and "Total params: 49" in text
+    assert text.splitlines()[0] == 'Model: "Sequential"' and type(text + "") is str

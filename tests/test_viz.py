@@ -6,6 +6,7 @@ because the emitter writes one statement per line with ids ``n0, n1, ...``.
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -100,12 +101,13 @@ def test_one_box_per_graph_node_and_the_right_edges():
     loss, w, b = small_graph()
     nodes, edges = parse(tg.viz.to_dot(loss, legend=False))
     assert len(toposort([loss])) == 6  # w, matmul, b, add, relu, sum
-    # the 6 graph nodes + the constant input x + the output box
+    # the 6 graph nodes + the input x + the output box
     assert len(nodes) == 8
     (nw,), (nb,) = by_title(nodes, "w"), by_title(nodes, "b")
     (matmul,), (add,), (relu,), (total,) = (by_title(nodes, op)
                                             for op in ("matmul", "add", "relu", "sum"))
-    (x,), (out,) = by_title(nodes, "constant"), by_title(nodes, "output")
+    # x went out of scope with small_graph(): its array is drawn, as an unnamed input
+    (x,), (out,) = by_title(nodes, "input"), by_title(nodes, "output")
     assert sorted(edges) == sorted([(x, matmul), (nw, matmul), (matmul, add), (nb, add),
                                     (add, relu), (relu, total), (total, out)])
 
@@ -116,7 +118,7 @@ def test_labels_show_names_shapes_dtypes_and_the_output_value():
     labels = {title(label): label for label, _ in nodes.values()}
     assert "(3, 4) float32" in labels["w"]
     assert "(2, 4) float32" in labels["matmul"]
-    assert "(2, 3) float32" in labels["constant"]
+    assert "(2, 3) float32" in labels["input"]
     assert "= 12" in labels["output"] and "scalar float32" in labels["output"]
     hidden, _ = parse(tg.viz.to_dot(loss, show_shapes=False))
     assert not any("(3, 4)" in label for label, _ in hidden.values())
@@ -131,7 +133,7 @@ def test_parameter_names_come_from_params():
 def test_leaves_that_require_grad_look_different_from_constants():
     loss, w, b = small_graph()
     nodes, _ = parse(tg.viz.to_dot(loss))
-    (param,), (const,) = by_title(nodes, "w"), by_title(nodes, "constant")
+    (param,), (const,) = by_title(nodes, "w"), by_title(nodes, "input")
     assert "filled" in nodes[param][1] and "dashed" in nodes[const][1]
     assert nodes[param][1] != nodes[const][1]
 
@@ -241,7 +243,7 @@ def test_show_grad_annotates_parameters_and_retained_tensors_and_colours_edges()
     assert f"grad (3, 4) norm {np.linalg.norm(w.grad.numpy()):.2e}" in nodes[nw][0]
     assert "grad (2, 4) norm" in nodes[relu][0]
     assert re.search(rf"{nw} -> n\d+ \[color=\"#2e9e44\"", dot.source)  # healthy: green
-    assert "gradient norm" in dot.source  # the legend explains the colours
+    assert "arrow colour = gradient norm" in dot.source  # the legend explains the colours
     assert "grad" not in parse(tg.viz.to_dot(loss))[0][nw][0]
 
 
@@ -333,13 +335,25 @@ def test_draw_is_to_dot_and_graphviz_is_imported_only_when_drawing():
     assert result.stdout.strip() == "False"
 
 
-def test_inputs_names_constant_inputs_the_ops_saved():
+def test_inputs_are_named_by_inputs_else_by_their_own_name():
     loss, w, b = small_graph()
     x = tg.tensor(np.ones((2, 3), np.float32), name="x")
     loss = (x @ w).sum()
     assert by_title(parse(tg.viz.to_dot(loss, inputs=[x]))[0], "x")
     assert by_title(parse(tg.viz.to_dot(loss, inputs={"batch": x}))[0], "batch")
-    assert by_title(parse(tg.viz.to_dot(loss))[0], "constant")
+    assert by_title(parse(tg.viz.to_dot(loss))[0], "x")  # the tensor's own name=
+    unnamed = tg.tensor(np.ones((2, 3), np.float32))
+    nodes, _ = parse(tg.viz.to_dot((unnamed @ w).sum()))
+    (box,) = by_title(nodes, "input")  # an input, not a "constant"
+    assert "(2, 3) float32" in nodes[box][0] and "dashed" in nodes[box][1]
+
+
+def test_an_input_the_user_no_longer_holds_is_still_drawn_as_an_input():
+    w = tg.randn(3, 2, requires_grad=True)
+    loss = (tg.tensor(np.ones((4, 3), np.float32), name="temporary") @ w).sum()
+    nodes, _ = parse(tg.viz.to_dot(loss))
+    (box,) = by_title(nodes, "input")  # its Tensor (and name) is gone, its array is not
+    assert "(4, 3) float32" in nodes[box][0]
 
 
 def test_layer_parameters_share_the_rank_of_their_op():
@@ -365,3 +379,56 @@ def test_custom_functions_are_drawn_with_their_class_name():
     nodes, _ = parse(tg.viz.to_dot(Cube.apply(x).sum(), show_saved=True))
     (cube,) = by_title(nodes, "Cube")
     assert "saved: value (2,)" in nodes[cube][0]
+
+
+def legend_lines(source: str) -> list[list[str]]:
+    """The legend's lines, each the list of its texts (swatch cells are blank)."""
+    legend = re.search(r"legend \[label=<(.*)> fontsize", source).group(1)
+    lines = []
+    for row in re.findall(r"<TR>(.*?)</TR>", legend):
+        cells = re.findall(r"<TD[^>]*>(.*?)</TD>", row)
+        texts = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+        lines.append([text for text in texts if text])
+    return lines
+
+
+def test_the_legend_is_a_few_short_lines_covering_what_is_drawn():
+    loss, w, b = small_graph()
+    lines = legend_lines(tg.viz.to_dot(loss).source)
+    assert lines == [["parameter", "input (no grad)", "op: output shape", "output", "NaN/Inf",
+                      "→", "data flow"]]  # one line; the grey arrows explained too
+    model = Stack(Layer(3, 4), Layer(4, 2))
+    out = model(tg.randn(5, 3)).sum()
+    out.backward()
+    lines = legend_lines(tg.viz.to_dot(out, params=model, show_grad=True).source)
+    assert lines[0] == ["parameter", "input (no grad)", "op: output shape", "output",
+                        "module frame", "NaN/Inf"]
+    assert lines[1] == ["arrow colour = gradient norm:"]
+    assert lines[2][1::2] == ["< 1e-6 vanishing", "< 1e-3 small", "< 10 healthy", "< 1e3 large",
+                              "exploding", "not kept"]
+    assert all(len(line) <= 12 for line in lines)  # at most six keys a line
+    assert "legend" not in tg.viz.to_dot(loss, legend=False).source
+
+
+def test_each_label_line_is_its_own_table_row():
+    """Rows, not <BR/> lines: a title's underscores (binary_cross_entropy) got overdrawn by
+    the next line at the default font size."""
+    p = tg.tensor(np.full((8, 1), 0.5, np.float32), requires_grad=True)
+    loss = tg.nn.functional.binary_cross_entropy(p, tg.zeros(8, 1))
+    source = tg.viz.to_dot(loss).source
+    assert "<BR/>" not in source
+    assert re.search(r"<TR><TD><B>binary_cross_entropy</B></TD></TR>"
+                     r"<TR><TD><FONT POINT-SIZE=\"9\">\(8, 1\) float32</FONT></TD></TR>", source)
+
+
+def test_inputs_after_backward_say_that_backward_freed_them():
+    x = tg.tensor(np.ones((2, 3), np.float32), name="x")
+    w = tg.randn(3, 2, requires_grad=True)
+    loss = (x @ w).sum()
+    loss.backward()  # frees the arrays the ops saved: x's is gone from the graph
+    nodes, _ = parse(tg.viz.to_dot(loss))
+    (box,) = by_title(nodes, "input")
+    assert "freed by backward" in nodes[box][0] and "retain_graph=True" in nodes[box][1]
+    loss = (x @ w).sum()
+    loss.backward(retain_graph=True)
+    assert by_title(parse(tg.viz.to_dot(loss))[0], "x")

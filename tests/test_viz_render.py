@@ -61,3 +61,36 @@ def test_without_dot_the_source_is_written_and_the_error_says_how_to_install(
     source = (tmp_path / "graph.dot").read_text()
     assert source.startswith("digraph") and "weight" in source
     assert not (tmp_path / "graph.png").exists()
+
+
+HOSTILE_NAMES = ["esc\x1b[31m", "nul\x00byte", "form\x0cfeed", "\t", "new\nline",
+                 'quote" <b>&amp; back\\', "lone \ud800 surrogate", "trailing\\"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
+def test_any_name_renders_with_dot(dot, tmp_path, name):
+    """Control characters, quotes, markup and backslashes in any name the user chose (a
+    parameter, an input, a retained tensor, the output, a module) still make a valid picture."""
+    x = tg.tensor(np.ones((2, 3), np.float32), name=name)
+    w = tg.tensor(np.full((3, 2), 0.1, np.float32), requires_grad=True, name=name)
+    h = (x @ w).tanh()
+    h.retain_grad()
+    h.name = name
+    loss = h.sum()
+    loss.name = name
+    loss.backward(retain_graph=True)
+    for fmt in ("svg", "png"):
+        path = tg.viz.render(loss, tmp_path / f"graph.{fmt}", params={name: w},
+                             inputs={name: x}, show_grad=True)
+        assert open(path, "rb").read(4) in (b"<?xm", b"\x89PNG")
+    text = " ".join(t.text or "" for t in ET.parse(tmp_path / "graph.svg").getroot().iter())
+    assert tg.viz.dot.printable(name) in text  # drawn as visible escapes, e.g. esc\x1b[31m
+
+
+def test_printable_writes_what_graphviz_cannot_take_as_python_escapes():
+    from tinygraph.viz.dot import printable
+
+    assert printable("esc\x1b[31m") == "esc\\x1b[31m"
+    assert printable("\t") == "\\t" and printable("\x00\x0c") == "\\x00\\x0c"
+    assert printable("\ud800") == "\\ud800"
+    assert printable("0.weight → x_1 ünïcode") == "0.weight → x_1 ünïcode"  # unchanged

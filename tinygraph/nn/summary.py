@@ -1,4 +1,12 @@
-"""The ``Sequential.summary()`` table: layer, output shape, parameter count, totals."""
+"""The ``Sequential.summary()`` table: layer, output shape, parameter count, totals.
+
+``summary()`` prints the table and also returns it as a string (Keras prints it and returns
+None; the seeds' API returns it). A plain string returned from the last line of a notebook
+cell, or typed at a Python prompt, is then displayed a second time, quoted and with ``\n``
+escapes. The table therefore comes back as a :class:`SummaryText`: a ``str`` in every way
+(compare it, slice it, write it to a file, ``print`` it) except how an interactive prompt
+echoes it: Jupyter and IPython show nothing more, the plain ``>>>`` prompt one short line.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +56,25 @@ def _output_shapes(model, input_shape) -> list:
     return shapes
 
 
-def summary_table(model, input_shape=None) -> str:
+class SummaryText(str):
+    """A summary table that an interactive prompt does not display a second time."""
+
+    def __new__(cls, text: str, model_name: str = "", layers: int = 0, params: int = 0):
+        self = super().__new__(cls, text)
+        self.model_name, self.layers, self.params = model_name, layers, params
+        return self
+
+    def __repr__(self) -> str:
+        # what the >>> prompt echoes after summary() printed the table: a reminder, not a copy
+        return (f"<summary of {self.model_name}: {self.layers} layers, {self.params:,} "
+                "parameters; print() or str() for the table>")
+
+    def _ipython_display_(self) -> None:
+        """Jupyter/IPython call this instead of showing the value: the table is already
+        printed above it, so there is nothing more to show."""
+
+
+def summary_table(model, input_shape=None) -> SummaryText:
     layers = model.layers
     shapes = _output_shapes(model, input_shape if input_shape is not None
                             else _input_shape(model))
@@ -70,4 +96,4 @@ def summary_table(model, input_shape=None) -> str:
     out += [line(r) for r in rows] or ["(no layers)"]
     out += ["=" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
             f"Non-trainable params: {total - trainable:,}", "_" * width]
-    return "\n".join(out)
+    return SummaryText("\n".join(out), type(model).__name__, len(layers), total)

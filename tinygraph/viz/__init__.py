@@ -7,12 +7,18 @@
     tg.viz.render(loss, "mlp-grads.png", params=model, show_grad=True)
 
 What is drawn: one box per op (name, the attributes that matter, output shape and dtype), one
-per leaf that requires grad (filled blue, named from ``params``: ``0.weight``), dashed grey
-boxes for inputs and constants, and the output. Ops recorded inside an ``nn.Module``'s forward
-sit in a frame labelled ``name: Class`` (nested modules nest). Anything holding NaN/Inf is red.
+per leaf that requires grad (filled blue, named from ``params`` or the module that holds it:
+``0.weight``), dashed grey boxes for inputs (named by their own ``name=``) and constants, and
+the output. Ops recorded inside an ``nn.Module``'s forward sit in a frame labelled
+``name: Class`` (nested modules nest); a module that recorded no op (``Dropout`` in eval
+mode) is a dotted note in its place. Anything holding NaN/Inf is red.
 
 Nothing here runs while a model computes: the picture is read afterwards from the graph the
 engine recorded anyway, so a program that never draws pays nothing for this module.
+
+The modules: ``reading`` (names, modules and live values around a graph), ``graph`` (the
+graph as boxes and arrows), ``frames`` (penalty sums and modules without ops), ``collapse``
+(one box per module), ``labels`` (text), ``dot`` (Graphviz styles, clusters, the legend).
 """
 
 from __future__ import annotations
@@ -44,8 +50,11 @@ def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = Fals
     """A ``graphviz.Digraph`` of the graph that produced ``roots`` (a Tensor or a list).
 
     - ``params``: a Module (parameter and module names come from it) or a dict name -> Tensor.
-    - ``inputs``: names for constant inputs (data, targets), a dict name -> Tensor or a list
-      of Tensors named by their ``.name``; unnamed ones read ``constant``.
+      Without it, parameters are named from the modules that ran the graph's ops
+      (``weight`` inside a ``Dense`` frame), or by their own ``name=``.
+    - ``inputs``: names for inputs (data, targets), a dict name -> Tensor or a list of
+      Tensors named by their ``.name``. Without it, an input still alive is named by its own
+      ``name=``; an unnamed one reads ``input``.
     - ``show_shapes``: output shape and dtype on every box.
     - ``show_saved``: what each op saved for its backward (or that backward freed it).
     - ``rankdir``: ``"TB"`` (inputs on top), ``"LR"``, ``"BT"``, ``"RL"``.
@@ -54,7 +63,7 @@ def to_dot(roots, params=None, show_shapes: bool = True, show_saved: bool = Fals
     - ``show_grad``: after ``backward()``, label parameters (and tensors that called
       ``retain_grad()``) with their gradient's norm and shape, and colour their arrows by it.
     - ``max_nodes``: refuse graphs with more boxes, with advice (``collapse_modules=True``).
-    - ``legend``: a small key explaining colours and shapes.
+    - ``legend``: a compact key (a few lines under the graph) for colours, boxes and arrows.
     - ``show_sites``: label each op with the line of code that created it (``model.py:12``;
       recorded under ``tg.detect_anomaly()``, where it is always the box's tooltip).
 

@@ -2,8 +2,8 @@
 
 Everything is read after the fact from what the engine already keeps: ``grad_fn`` nodes,
 their ``parents``, the ``AccumulateGrad`` sink of each leaf, ``node.module`` and the arrays a
-node saved for its backward. Nothing is added to the recording path, so a program that never
-draws pays nothing.
+node saved for its backward (the helpers that read those are in ``reading.py``). Nothing is
+added to the recording path, so a program that never draws pays nothing.
 
 Boxes come out in the engine's deterministic topological order (inputs before their users,
 arguments in order), which is what makes the DOT text and its node ids stable.
@@ -11,127 +11,31 @@ arguments in order), which is what makes the DOT text and its node ids stable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .. import autograd
-from ..autograd import OUTPUT, AccumulateGrad, RetainGrad, grad_accumulator, toposort
+from ..autograd import AccumulateGrad, grad_accumulator, toposort
 from . import labels
+from .boxes import Box, Graph
+from .frames import frame_penalty_sums, note_modules_without_ops
+from .reading import (
+    ModuleInfo,
+    array_of,
+    constant_operand,
+    input_names,
+    known_values,
+    live_tensors_holding,
+    param_names,
+    retained_tensor,
+)
 
-
-@dataclass
-class Box:
-    """One drawn node. ``kind``: op, param (a leaf that requires grad), const, output, module."""
-
-    kind: str
-    title: str
-    lines: list = field(default_factory=list)
-    shape: str = ""  # "(4, 8) float32": the value's shape and dtype (also among ``lines``)
-    module: object = None  # the nn Module whose cluster holds this box
-    alarm: bool = False  # its value or gradient holds NaN/Inf
-    grad_norm: float | None = None  # the norm of the gradient leaving this box (show_grad)
-    tooltip: str = ""
-
-
-@dataclass
-class Graph:
-    boxes: list
-    edges: list  # (source box index, target box index)
-    modules: ModuleInfo
-
-
-class ModuleInfo:
-    """Names and nesting of the modules of ``params`` (when it is a Module)."""
-
-    def __init__(self, params) -> None:
-        self.names: dict[int, str] = {}
-        self.by_name: dict[str, object] = {}
-        self.root = None
-        named = getattr(params, "named_modules", None)
-        if callable(named):
-            self.root = params
-            for name, module in named():
-                self.names.setdefault(id(module), name)
-                self.by_name.setdefault(name, module)
-
-    def name(self, module) -> str | None:
-        return self.names.get(id(module))
-
-    def parent(self, module):
-        """The enclosing module (None at the top), from the dotted names of ``params``."""
-        name = self.name(module)
-        if name is None or module is self.root:
-            return None
-        if "." in name:
-            return self.by_name.get(name.rsplit(".", 1)[0])
-        return self.root
-
-    def label(self, module) -> str:
-        cls = type(module).__name__
-        name = self.name(module)
-        return f"{name}: {cls}" if name else cls
-
-    def top_level(self, module):
-        """The child of the root module that contains ``module`` (itself when unknown)."""
-        while True:
-            parent = self.parent(module)
-            if parent is None or parent is self.root:
-                return module
-            module = parent
-
-
-def input_names(inputs, params) -> dict[int, str]:
-    """id(array) -> name for constant inputs: ``inputs`` (a dict, or Tensors with a ``.name``)
-    and the buffers of a Module ``params`` (running statistics and the like).
-
-    Constants are not in the graph, only the arrays an op saved; a name is found by matching
-    the array itself, which is valid because the named Tensors are alive during the call.
-    """
-    names: dict[int, str] = {}
-    buffers = getattr(params, "named_buffers", None)
-    items = list(buffers()) if callable(buffers) else []
-    if isinstance(inputs, dict):
-        items += list(inputs.items())
-    elif inputs is not None:
-        items += [(t.name or f"input {i}", t) for i, t in enumerate(inputs)]
-    for name, tensor in items:
-        names.setdefault(id(_array(tensor)), str(name))
-    return names
-
-
-def param_names(params) -> dict[int, str]:
-    """id(tensor) -> name from a Module (``named_parameters``), a dict, or a list of Tensors."""
-    if params is None:
-        return {}
-    named = getattr(params, "named_parameters", None)
-    if callable(named):
-        items = named()
-    elif isinstance(params, dict):
-        items = params.items()
-    else:
-        items = ((getattr(t, "name", None) or f"param{i}", t) for i, t in enumerate(params))
-    names: dict[int, str] = {}
-    for name, tensor in items:
-        names.setdefault(id(tensor), str(name))
-    return names
-
-
-def _retained_tensor(node):
-    """The tensor that called ``retain_grad()`` on this node's output, if it is still alive."""
-    for hook in getattr(node, "hooks", None) or ():
-        if type(hook) is RetainGrad:
-            return hook.tensor_ref()
-    return None
-
-
-def _array(value):
-    """The ndarray behind a Tensor (not an ndarray's own ``.data``, a memoryview)."""
-    return value._data if isinstance(value, autograd.Tensor) else value
+# Kept under their old names for tinygraph.debug, which reads graphs the same way.
+_known_values = known_values
+__all__ = ["Box", "Graph", "ModuleInfo", "param_names", "read_graph", "too_many_nodes"]
 
 
 def _finite(array) -> bool:
-    array = _array(array)
+    array = array_of(array)
     if isinstance(array, (int, float)):
         return bool(np.isfinite(array))
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "fc":
@@ -140,70 +44,47 @@ def _finite(array) -> bool:
 
 
 def _norm(array) -> float:
-    array = np.asarray(_array(array))
+    array = np.asarray(array_of(array))
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sqrt(np.sum(np.abs(array.astype(np.float64)) ** 2)))
-
-
-def _known_values(order) -> dict[int, object]:
-    """Output values still reachable through what each node saved (until backward frees it)."""
-    values: dict[int, object] = {}
-    for node in order:
-        saved = getattr(node, "saved", None)
-        origins = getattr(node, "origins", None)
-        if not saved or origins is None:
-            continue
-        for value, origin in zip(saved, origins):
-            if origin == OUTPUT:
-                values[id(node)] = value
-            elif origin is not None:
-                parent = node.parents[origin]
-                if parent is not None and type(parent) is not AccumulateGrad:
-                    values.setdefault(id(parent), value)
-    return values
 
 
 def _shape_dtype(shape, dtype) -> str:
     return f"{labels.shape_text(shape)} {labels.dtype_text(dtype)}".strip()
 
 
-def _describe(value, show_shapes: bool) -> str:
-    if isinstance(value, (bool, int, float, np.number)) or np.ndim(value) == 0:
-        return labels.number_text(np.asarray(value))
-    if not show_shapes:
-        return "constant"
-    return f"{labels.shape_text(value.shape)} {labels.dtype_text(value.dtype)}"
+def _is_array(value) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim > 0
+
+
+def _attribute_arrays(node) -> list[tuple[str, np.ndarray]]:
+    """(name, array) of the op's array attributes: class labels, weights, masks, ..."""
+    found = []
+    for name in labels.attribute_names(node):
+        value = getattr(node, name, None)
+        if _is_array(value):
+            found.append((name, value))
+    return found
 
 
 class _Builder:
     def __init__(self, roots, params, inputs, show_shapes, show_saved, show_grad,
                  limit, show_sites=False) -> None:
         self.roots = roots
+        self.params = params
         self.show_sites = show_sites
         self.limit = limit
-        self.names = param_names(params)
         self.input_names = input_names(inputs, params)
-        self.modules = ModuleInfo(params)
         self.show_shapes = show_shapes
         self.show_saved = show_saved
         self.show_grad = show_grad
         self.boxes: list[Box] = []
         self.edges: list[tuple[int, int]] = []
         self.index: dict[int, int] = {}  # id(graph node) -> box index
-        self.constants: dict[int, int] = {}  # id(saved constant array) -> box index
-        self.owner = self._parameter_owners(params)
-
-    def _parameter_owners(self, params) -> dict[int, object]:
-        """id(parameter) -> the module that holds it, so parameters sit in their layer's box."""
-        owners: dict[int, object] = {}
-        for tid, name in self.names.items():
-            if "." in name:
-                module = self.modules.by_name.get(name.rsplit(".", 1)[0])
-            else:
-                module = self.modules.root
-            if module is not None:
-                owners[tid] = module
-        return owners
+        self.constants: dict[int, int] = {}  # id(input array) -> box index
+        self.modules: ModuleInfo | None = None
+        self.names: dict[int, str] = {}
+        self.holders: dict[int, object] = {}  # id(input array) -> the live Tensor holding it
 
     def add(self, box: Box) -> int:
         self.boxes.append(box)
@@ -223,8 +104,10 @@ class _Builder:
         box.alarm = box.alarm or not finite
         if self.show_grad:
             box.grad_norm = _norm(grad) if finite else float("nan")
-            shape = f" {labels.shape_text(np.shape(_array(grad)))}" if self.show_shapes else ""
+            shape = f" {labels.shape_text(np.shape(array_of(grad)))}" if self.show_shapes else ""
             box.lines.append(f"grad{shape} norm {labels.norm_text(box.grad_norm)}")
+
+    # -- reading the graph -------------------------------------------------------------
 
     def build(self) -> Graph:
         start = []
@@ -236,7 +119,11 @@ class _Builder:
         order = toposort(start)
         if self.limit is not None and len(order) > self.limit:
             raise too_many_nodes(len(order), self.limit, collapsed=False)
-        values = _known_values(order)
+        seen = {id(n.module): n.module for n in order if n.module is not None}
+        self.modules = ModuleInfo(self.params, seen.values())
+        self.names = {**self.modules.param_names, **param_names(self.params)}
+        self.holders = live_tensors_holding(self._input_arrays(order))
+        values = known_values(order)
         for node in order:
             if type(node) is AccumulateGrad:
                 self.index[id(node)] = self.leaf_box(node.leaf)
@@ -244,7 +131,31 @@ class _Builder:
                 self.index[id(node)] = self.op_box(node, values.get(id(node)))
         for number, root in enumerate(self.roots):
             self.output_box(root, number)
-        return Graph(self.boxes, self.edges, self.modules)
+        graph = Graph(self.boxes, self.edges, self.modules)
+        frame_penalty_sums(graph)
+        note_modules_without_ops(graph)
+        return graph
+
+    def _input_arrays(self, order) -> list:
+        """Arrays fed to ops without needing a gradient, whose Tensors may carry a name."""
+        arrays = []
+        for node in order:
+            if type(node) is AccumulateGrad:
+                continue
+            for i, parent in enumerate(node.parents):
+                value = constant_operand(node, i) if parent is None else None
+                if _is_array(value) and id(value) not in self.input_names:
+                    arrays.append(value)
+            arrays += [a for _, a in _attribute_arrays(node) if id(a) not in self.input_names]
+        return arrays
+
+    def input_name(self, array) -> str | None:
+        """``inputs=`` / buffer name, else the ``name=`` of the live Tensor holding it."""
+        name = self.input_names.get(id(array))
+        if name is None:
+            holder = self.holders.get(id(array))
+            name = holder.name if holder is not None else None
+        return name
 
     def leaf_box(self, leaf) -> int:
         if leaf is None:  # the leaf was garbage-collected; its sink is all that is left
@@ -252,21 +163,23 @@ class _Builder:
         name = self.names.get(id(leaf)) or leaf.name or "leaf"
         box = Box("param", name, self.shape_line(leaf.shape, leaf.dtype))
         box.shape = _shape_dtype(leaf.shape, leaf.dtype)
-        box.module = self.owner.get(id(leaf))
+        box.module = self.modules.param_owner.get(id(leaf))
         box.alarm = not _finite(leaf._data)
         self.grad_lines(box, leaf.grad)
-        box.tooltip = f"{name}: leaf tensor that requires grad"
+        what = "parameter" if id(leaf) in self.names else "leaf tensor that requires grad"
+        box.tooltip = f"{name}: {what}"
         return self.add(box)
 
     def op_box(self, node, value) -> int:
         title = labels.op_title(node)
-        if title.endswith("_penalty"):
-            title += "(" + ", ".join(self.parent_names(node)) + ")"
         box = Box("op", title, labels.op_attributes(node))
+        if title.endswith("_penalty"):
+            box.title += "(" + ", ".join(self.parent_names(node)) + ")"
+            box.penalty = True
         box.module = node.module
         box.lines += self.shape_line(node.shape, node.dtype)
         box.shape = _shape_dtype(node.shape, node.dtype)
-        retained = _retained_tensor(node)
+        retained = retained_tensor(node)
         if retained is not None and retained.name:
             box.title += f" → {retained.name}"
         if value is not None:
@@ -282,17 +195,17 @@ class _Builder:
             if self.show_sites:
                 box.lines.append("at " + labels.site_text(node.site))
         me = self.add(box)
-        saved = getattr(node, "saved", None) or ()
-        origins = getattr(node, "origins", None) or ()
         for i, parent in enumerate(node.parents):
             if parent is not None:
                 self.edges.append((self.index[id(parent)], me))
-                continue
-            constant = None
-            for value_i, origin in zip(saved, origins):
-                if origin == i:
-                    constant = value_i
-            self.edges.append((self.constant_box(constant), me))
+            elif getattr(node, "saved", ()) is None:  # backward freed what the op kept
+                self.edges.append((self.freed_input_box(), me))
+            else:
+                self.edges.append((self.constant_box(constant_operand(node, i)), me))
+        for attribute, array in _attribute_arrays(node):
+            # an attribute array is drawn when the user passed it in (labels, weights)
+            if id(array) in self.input_names or id(array) in self.holders:
+                self.edges.append((self.constant_box(array, attribute), me))
         return me
 
     def parent_names(self, node) -> list[str]:
@@ -305,21 +218,33 @@ class _Builder:
                 names.append(parent.op_name())
         return names
 
-    def constant_box(self, value) -> int:
-        if isinstance(value, np.ndarray) and value.ndim > 0:
-            known = self.constants.get(id(value))
-            if known is not None:
-                return known  # one array fed to several ops is one input, drawn once
-        title = "constant" if value is None else _describe(value, self.show_shapes)
-        box = Box("const", title)
-        if isinstance(value, np.ndarray) and value.ndim > 0:
-            box.title = self.input_names.get(id(value), "constant")
-            box.lines = [_describe(value, True)] if self.show_shapes else []
-            box.alarm = not _finite(value)
-        index = self.add(box)
-        if isinstance(value, np.ndarray) and value.ndim > 0:
-            self.constants[id(value)] = index
+    def constant_box(self, value, default: str = "input") -> int:
+        """An operand that needs no gradient: an input array (named when its name is known,
+        drawn once however many ops use it), a number, or "constant" when the op kept
+        nothing of it."""
+        if not _is_array(value):
+            title = "constant" if value is None else labels.number_text(np.asarray(value))
+            box = Box("const", title)
+            box.tooltip = ("a value that needs no gradient; the op did not keep it"
+                           if value is None else "a constant")
+            return self.add(box)
+        known = self.constants.get(id(value))
+        if known is not None:
+            return known  # one array fed to several ops is one input, drawn once
+        name = self.input_name(value)
+        box = Box("const", name or default)
+        box.lines = [_shape_dtype(value.shape, value.dtype)] if self.show_shapes else []
+        box.shape = _shape_dtype(value.shape, value.dtype)
+        box.alarm = not _finite(value)
+        box.tooltip = f"{name or default}: input (no gradient)"
+        index = self.constants[id(value)] = self.add(box)
         return index
+
+    def freed_input_box(self) -> int:
+        box = Box("const", "input", ["freed by backward"])
+        box.tooltip = ("backward() freed what this op kept of this operand: draw before "
+                       "backward(), or call backward(retain_graph=True), to see it")
+        return self.add(box)
 
     def saved_line(self, node) -> str:
         saved = getattr(node, "saved", ())
@@ -334,11 +259,11 @@ class _Builder:
         for value, origin in zip(saved, origins):
             if origin == "value":
                 what = "value"
-            elif origin == OUTPUT:
+            elif origin == autograd.OUTPUT:
                 what = "out"
             else:
                 what = "const" if origin is None else f"x{origin}"
-            shape = np.shape(_array(value))
+            shape = np.shape(array_of(value))
             parts.append(f"{what} {labels.shape_text(shape)}")
         return "saved: " + ", ".join(parts)
 

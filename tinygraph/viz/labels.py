@@ -99,7 +99,7 @@ def value_text(value) -> str | None:
     return None
 
 
-def _attribute_names(node) -> list[str]:
+def attribute_names(node) -> list[str]:
     """Slots declared by the op's own classes (base first), then public instance attributes."""
     names: list[str] = []
     for cls in reversed(type(node).__mro__):
@@ -115,7 +115,7 @@ def _attribute_names(node) -> list[str]:
 def op_attributes(node) -> list[str]:
     """``axis=1``, ``keepdims``, ``min=0`` ...: the attributes that change what the op does."""
     parts = []
-    for name in _attribute_names(node):
+    for name in attribute_names(node):
         if name in _HIDDEN or name.startswith("_") or name == "__weakref__":
             continue
         try:
@@ -133,12 +133,18 @@ def op_attributes(node) -> list[str]:
     return parts
 
 
+# Ops whose index expression is what they do, so it belongs in the title (``getitem[0, 2:6]``).
+# Other ops may keep an index as bookkeeping (cross_entropy's row/label pairs): not shown.
+_INDEXING_OPS = frozenset({"getitem", "setitem", "scatter_add"})
+
+
 def op_title(node) -> str:
     """The op's name, with its index expression for indexing ops."""
     title = node.op_name()
-    index = getattr(node, "index", None) if "index" in _attribute_names(node) else None
-    if index is not None:
-        title += index_text(index)
+    if title in _INDEXING_OPS and "index" in attribute_names(node):
+        index = getattr(node, "index", None)
+        if index is not None:
+            title += index_text(index)
     return title
 
 
