@@ -22,14 +22,21 @@ from .autograd import (
     detect_anomaly,
     enable_grad,
     grad,
+    gradcheck,
+    gradgradcheck,
+    inference_mode,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
 )
 from .creation import get_default_dtype, set_default_dtype
 from .debug import check_graph
 from .errors import GradcheckError, ShapeError
 from .factories import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
-from .gradcheck import gradcheck, gradgradcheck
 from .ops import registry as _registry
 from .random import manual_seed
 from .serialization import load, save
@@ -46,5 +53,9 @@ __all__ = [
     "gradcheck", "gradgradcheck", "is_grad_enabled", "load", "manual_seed", "nn", "no_grad",
     "ones", "ones_like", "optim", "rand", "randn", "save", "set_default_dtype", "tensor", "viz",
     "zeros", "zeros_like",
+]
+__all__ += [  # tg.autograd's names, top-level as in torch
+    "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+    "is_inference_mode_enabled", "set_detect_anomaly", "set_grad_enabled",
 ]
 __all__ += sorted(_registry.functions)

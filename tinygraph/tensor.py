@@ -126,13 +126,14 @@ class Tensor(InPlace):
     # -- autograd ------------------------------------------------------------------------
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
         A one-element tensor is seeded with 1; any other shape needs ``gradient`` (same shape).
         The graph's saved values are freed afterwards unless ``retain_graph=True``.
+        ``inputs=[w, ...]``: accumulate into those tensors' ``.grad`` only.
         """
-        autograd.api.backward_one(self, gradient, retain_graph, create_graph)
+        autograd.api.backward_one(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""

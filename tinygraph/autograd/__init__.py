@@ -1,7 +1,9 @@
-"""The reverse-mode engine: the graph's nodes (``node``), recording op calls (``function``), the
-backward pass (``engine``) and what a gradient is during it (``modes``), the public entry
-points (``api``: backward, grad), the in-place version check (``versions``) and the
-thread-local grad/anomaly modes (``mode``).
+"""The reverse-mode engine, and ``tg.autograd`` as ``torch.autograd``: the graph's nodes
+(``node``), recording op calls (``function``), the backward pass (``engine``) and what a
+gradient is during it (``modes``), the public entry points (``api``: backward, grad), the
+in-place version check (``versions``), the thread-local grad/inference/anomaly modes
+(``mode``), finite-difference checks (``gradcheck``) and Jacobians, Hessians and their
+products (``functional``).
 
 Op backwards are written once, against ``self.xp``. In a normal backward ``xp`` is the array
 namespace and gradients are raw arrays: fast, nothing recorded. With ``create_graph=True`` the
@@ -13,11 +15,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api, engine, function, modes, node, versions
+from . import api, engine, function, functional, modes, node, versions
 from .api import backward, grad
 from .engine import run_backward
 from .function import Function, Op, unwrap
-from .mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, state
+from .gradcheck import gradcheck, gradgradcheck
+from .mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+    state,
+)
 from .modes import RetainGrad, register_tensor_namespace
 from .node import OUTPUT, AccumulateGrad, Node, grad_accumulator, new_tensor
 
@@ -68,7 +83,10 @@ def toposort(roots) -> list:
 
 __all__ = [
     "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "api", "backward",
-    "detect_anomaly", "enable_grad", "engine", "function", "grad", "grad_accumulator",
-    "is_grad_enabled", "modes", "new_tensor", "no_grad", "node", "register_tensor_namespace",
-    "register_tensor_type", "run_backward", "state", "toposort", "unwrap", "versions",
+    "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad",
+    "grad_accumulator", "gradcheck", "gradgradcheck", "inference_mode",
+    "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
+    "is_inference_mode_enabled", "modes", "new_tensor", "no_grad", "node",
+    "register_tensor_namespace", "register_tensor_type", "run_backward", "set_detect_anomaly",
+    "set_grad_enabled", "state", "toposort", "unwrap", "versions",
 ]

@@ -10,11 +10,13 @@ off or no input requires grad.
 
 from __future__ import annotations
 
+import inspect
 from operator import is_
 
 from ..backend import _NAMESPACE_BY_TYPE, SCALAR_TYPES, namespace_of
 from ..errors import ShapeError
 from . import node as _node
+from . import versions
 from .mode import no_grad, per_thread, user_site
 from .node import OUTPUT, Node, grad_accumulator, new_tensor, next_seq
 
@@ -80,22 +82,44 @@ class Function(Node):
 
     __slots__ = ()
 
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("a Function subclass defines a static forward(ctx, *args).")
+
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output) -> None:
+        """PyTorch 2's other style: ``forward(*args)`` without ctx, and this (static) method,
+        called after it with the arguments and what forward returned, fills in the ctx."""
+        raise NotImplementedError("setup_context is not defined for this Function.")
+
     @classmethod
-    def apply(cls, *args):
-        """Run ``forward(ctx, *args)`` without recording, then record one node if needed."""
+    def apply(cls, *args, **kwargs):
+        """Run ``forward(ctx, *args)`` without recording, then record one node if needed.
+
+        Keyword arguments go to ``forward`` and get no gradient; with ``setup_context``
+        they are bound to ``forward``'s parameters first, as PyTorch does."""
+        new_style = cls.setup_context is not Function.setup_context
+        if new_style:
+            args, kwargs = _bind(cls.forward, args, kwargs)
         node = cls.__new__(cls)
         arrays, parents = unwrap(args)
         node.parents = parents or (None,) * len(args)  # ctx.needs_input_grad, read in forward
         node.saved = ()
         node.origins = None
         with no_grad():
-            result = cls.forward(node, *args)
+            if new_style:
+                result = cls.forward(*args, **kwargs)
+                cls.setup_context(node, args, result)
+            else:
+                result = cls.forward(node, *args, **kwargs)
         several = type(result) is tuple
         results = result if several else (result,)
         datas = [_output_array(cls, k, r) for k, r in enumerate(results)]
         first = next((d for d in datas if d is not None), None)
         node.xp = namespace_of(first)
         recording = parents is not None and first is not None and per_thread.flags.grad_enabled
+        if node.dirty:
+            _check_dirty(cls, node, args, results, recording)
         if recording:
             record(node, parents, arrays, first)
             if several:  # each output reaches the node through a selector (node.Output)
@@ -107,12 +131,53 @@ class Function(Node):
         for k, (r, d) in enumerate(zip(results, datas)):
             if d is None:  # a non-Tensor output (a count, a string) passes through
                 outputs.append(r)
+            elif id(r) in node.dirty:  # an input changed in place: it becomes the output
+                if recording:
+                    r.grad_fn = node.output_node(OUTPUT - k)
+                    r.requires_grad = True
+                outputs.append(r)
             elif (not recording or d.dtype.kind not in "fc"
                   or id(r) in node.non_differentiable):
                 outputs.append(new_tensor(d, None))
             else:
                 outputs.append(new_tensor(d, node.output_node(OUTPUT - k)))
         return tuple(outputs) if several else outputs[0]
+
+
+def _bind(forward, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """``setup_context`` style: arguments bound to ``forward``'s parameters, defaults filled
+    in, so that ``inputs`` (and the gradient slots) are the same however it was called."""
+    bound = inspect.signature(forward).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
+
+
+def _check_dirty(cls, node, args, results, recording: bool) -> None:
+    """``ctx.mark_dirty``: the inputs forward changed in place must be among its outputs; a
+    leaf that requires grad may not be one while recording (its gradient is taken at its old
+    value). Each one is stamped as changed before the node is numbered, so older nodes that
+    saved it refuse their backward and this one does not."""
+    Tensor = _node.Tensor
+    inputs = {id(a): a for a in args if isinstance(a, Tensor)}
+    returned = {id(r) for r in results}
+    for key in node.dirty:
+        if key not in returned:
+            raise RuntimeError(
+                f"{cls.__name__}.forward marked an input dirty (ctx.mark_dirty) but did not "
+                "return it: an input changed in place must be returned as an output."
+            )
+        tensor = inputs.get(key)
+        if tensor is None:
+            continue  # not an input: an ordinary output
+        if recording and tensor.requires_grad and tensor.grad_fn is None:
+            raise RuntimeError(
+                f"{cls.__name__}: ctx.mark_dirty on a leaf tensor that requires grad (shape "
+                f"{tuple(tensor.shape)}): a leaf cannot be changed in place while recording. "
+                "Pass a copy (x.clone()), or call it under tg.no_grad()."
+            )
+        tensor._version += 1
+        versions.note_mutation(tensor, tensor._data)
+    node.dirty = frozenset(key for key in node.dirty if key in inputs)
 
 
 def _output_array(cls, k: int, result):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import namespace_of
+from ..backend import _NAMESPACE_BY_TYPE, namespace_of
 from . import node as _node
 from . import versions
 from .mode import enable_grad, no_grad
@@ -173,7 +173,13 @@ def _user_backward(node, grad, recorded: bool) -> tuple:
             "input."
         )
     out = []
-    for g, parent in zip(result, node.parents):
+    for i, (g, parent) in enumerate(zip(result, node.parents)):
+        if g is not None and not isinstance(g, Tensor) and type(g) not in _NAMESPACE_BY_TYPE:
+            raise TypeError(
+                f"backward of '{node.op_name()}'{created_at(node)} returned a "
+                f"{type(g).__name__} as the gradient for its input {i}; return a Tensor of "
+                "that input's shape (or None), e.g. `return grad * 2`."
+            )
         if g is None or parent is None:
             out.append(None)
         elif recorded:

@@ -68,6 +68,7 @@ class Node:
     array_io = False  # built-in ops: forward/backward see raw arrays instead of Tensors
     materialize_grads = True  # a user Function's missing output gradients arrive as zeros
     non_differentiable = frozenset()  # ids of outputs marked non-differentiable
+    dirty = frozenset()  # ids of inputs a user Function changed in place (mark_dirty)
 
     @property
     def needs_grad(self) -> tuple:
@@ -113,6 +114,11 @@ class Node:
 
     def mark_non_differentiable(self, *tensors) -> None:
         self.non_differentiable = {id(t) for t in tensors}
+
+    def mark_dirty(self, *tensors) -> None:
+        """Forward changed these inputs in place and returns them: they take the outputs'
+        place in the graph (as PyTorch's in-place Functions)."""
+        self.dirty = frozenset(id(t) for t in tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
         self.materialize_grads = bool(value)
