@@ -146,3 +146,93 @@ def test_mismatch_message_prints_plain_floats_and_says_what_they_are():
     message = str(info.value)
     assert "np.float64" not in message
     assert "v . J" in message
+
+
+# -- PyTorch's signature: fast_mode, keywords, where it lives --------------------------------
+
+
+def test_gradcheck_is_tg_autograd_gradcheck_and_its_module_holds_gradcheckerror():
+    from tinygraph.autograd.gradcheck import GradcheckError
+
+    assert tg.autograd.gradcheck is tg.gradcheck
+    assert tg.autograd.gradgradcheck is tg.gradgradcheck
+    assert GradcheckError is tg.GradcheckError
+
+
+def test_fast_mode_passes_correct_ops_and_catches_a_wrong_backward():
+    x = leaf(np.random.default_rng(1).random((3, 4)))
+    assert tg.gradcheck(lambda t: (t * t).tanh().sum(1), x, fast_mode=True)
+    assert tg.gradgradcheck(lambda t: (t * t).tanh(), x, fast_mode=True)
+    with pytest.raises(tg.GradcheckError, match=r"fast_mode.*input 0.*analytic.*numerical"):
+        tg.gradcheck(WrongSquare.apply, leaf([[1.0, 2.0], [3.0, 4.0]]), fast_mode=True)
+    with pytest.raises(tg.GradcheckError):
+        tg.gradgradcheck(WrongSecondDerivative.apply, leaf([0.5, -1.5]), fast_mode=True)
+
+
+def test_torch_keywords_are_accepted_and_forward_ad_is_refused():
+    x = leaf([0.5, 1.5])
+    assert tg.gradcheck(lambda t: t.exp(), x, nondet_tol=1e-10, check_undefined_grad=False,
+                        check_batched_grad=True, check_grad_dtypes=True, masked=False)
+    assert tg.gradgradcheck(lambda t: t.exp(), x, gen_non_contig_grad_outputs=True,
+                            nondet_tol=0.0, check_batched_grad=False)
+    # nothing to check: True, as PyTorch
+    assert tg.gradcheck(WrongSquare.apply, leaf([[1.0, 2.0], [3.0, 4.0]]),
+                        check_backward_ad=False)
+    assert tg.gradgradcheck(WrongSecondDerivative.apply, x, check_rev_over_rev=False)
+    with pytest.raises(NotImplementedError, match="forward-mode"):
+        tg.gradcheck(lambda t: t.exp(), x, check_forward_ad=True)
+    with pytest.raises(NotImplementedError, match="check_fwd_over_rev"):
+        tg.gradgradcheck(lambda t: t.exp(), x, check_fwd_over_rev=True)
+
+
+def test_check_grad_dtypes_catches_a_gradient_of_another_dtype():
+    class Float32Grad(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g * 2).astype(np.float32)
+
+    x = leaf([1.0, 2.0])
+    assert tg.gradcheck(Float32Grad.apply, x, atol=1e-4)  # values are right
+    with pytest.raises(tg.GradcheckError, match="float32"):
+        tg.gradcheck(Float32Grad.apply, x, check_grad_dtypes=True)
+
+
+def test_gradcheck_perturbs_a_non_contiguous_input_in_place_and_restores_it():
+    array = np.arange(6.0).reshape(2, 3).T  # strided
+    x = tg.tensor(array, requires_grad=True)
+    x._data = array  # keep the strided view itself
+    before = array.copy()
+    assert tg.gradcheck(lambda t: (t * t).sum(1), x)
+    assert tg.gradcheck(lambda t: (t * t).sum(1), x, fast_mode=True)
+    np.testing.assert_array_equal(array, before)
+
+
+def test_gradcheck_agrees_with_torch_on_right_and_wrong_gradients(torch):
+    values = np.array([[0.3, -0.7], [1.1, 0.2]])
+    for fast in (False, True):
+        for fn in (WrongSquare, None):
+            ours = tg.gradcheck(fn.apply if fn else (lambda t: (t * t).sum()),
+                                leaf(values), raise_exception=False, fast_mode=fast)
+
+            class TorchWrong(torch.autograd.Function):
+                @staticmethod
+                def forward(ctx, x):
+                    ctx.save_for_backward(x)
+                    return x * x
+
+                @staticmethod
+                def backward(ctx, grad):
+                    (x,) = ctx.saved_tensors
+                    factor = torch.full(x.shape, 2.0, dtype=x.dtype)
+                    factor[1, 0] = 3.0
+                    return grad * x * factor
+
+            theirs = torch.autograd.gradcheck(
+                TorchWrong.apply if fn else (lambda t: (t * t).sum()),
+                torch.tensor(values, requires_grad=True), raise_exception=False,
+                fast_mode=fast)
+            assert ours == theirs == (fn is None)
