@@ -167,3 +167,13 @@ def test_detect_anomaly_without_check_nan_keeps_lines_but_lets_nan_through():
     with tg.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match="NaN or Inf"):
             (x.sqrt() * 0).sum().backward()
+
+
+def test_turning_anomaly_mode_off_stops_keeping_lines_unless_record_inputs_asked():
+    tg.autograd.set_detect_anomaly(True)
+    tg.autograd.set_detect_anomaly(False)
+    assert (leaf() * 2).grad_fn.site is None
+    with tg.debug.record_inputs():
+        with tg.autograd.set_detect_anomaly(False):
+            assert (leaf() * 2).grad_fn.site is not None
+    assert (leaf() * 2).grad_fn.site is None

@@ -34,8 +34,10 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
 
     Without ``capture`` gradients accumulate into the leaves' ``.grad``; with ``capture`` (a
     dict ``{node: None}``) the gradient reaching each of those nodes is stored there instead
-    and no ``.grad`` is touched (this is ``tg.grad``).
+    and no ``.grad`` is touched (this is ``tg.grad``). Then, as in PyTorch, only the nodes on a
+    path to a captured node run: other branches cost nothing and their hooks do not fire.
     """
+    needed = None if capture is None else _needed(roots, capture)
     mode = RecordedBackward() if create_graph else ArrayBackward()
     pending: dict[Any, Any] = {}  # node -> sum of the gradients sent to it so far
     heap: list = []  # (-seq, node) for every node that has received a gradient
@@ -51,9 +53,11 @@ def run_backward(roots, seeds, retain_graph: bool, create_graph: bool, capture=N
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _sweep(heap, pending, sinks, retain_graph, mode, capture)
+        _sweep(heap, pending, sinks, retain_graph, mode, capture, needed)
         for sink in sinks:
             grad = pending.pop(sink)
+            if capture is not None and sink not in capture:
+                continue  # a leaf that is itself an output, not asked for
             if sink.hooks:
                 grad = mode.run_hooks(sink.hooks, grad)
             if capture is None:
@@ -79,18 +83,27 @@ def _send(node, grad, pending: dict, heap: list, sinks: list) -> None:
         heappush(heap, (-node.seq, node))
 
 
-def _sweep(heap, pending, sinks, retain_graph, mode, capture) -> None:
-    """Run every node's backward, highest creation number first."""
+def _sweep(heap, pending, sinks, retain_graph, mode, capture, needed) -> None:
+    """Run every node's backward, highest creation number first (with ``capture``, only the
+    nodes ``needed`` names)."""
     check_finite = per_thread.flags.anomaly
+    receive, run = needed or (None, None)
     while heap:
         node = heappop(heap)[1]
-        if node.seq < versions.last_mutation and node.saved:
-            versions.check_saved_versions(node)  # something changed in place since
         grad = pending.pop(node)
+        runs = True
+        if receive is not None:
+            if id(node) not in receive:
+                continue  # an output that leads to no captured node
+            runs = id(node) in run  # False: captured, and nothing further down is asked for
+        if runs and node.seq < versions.last_mutation and node.saved:
+            versions.check_saved_versions(node)  # something changed in place since
         if node.hooks:
             grad = mode.run_hooks(node.hooks, grad)
         if capture is not None and node in capture:
             capture[node] = grad
+        if not runs:
+            continue
         try:
             grads = mode.backward(node, grad)
         except Exception as exc:
@@ -101,11 +114,39 @@ def _sweep(heap, pending, sinks, retain_graph, mode, capture) -> None:
         if check_finite:
             mode.check_finite(node, grads)
         for i, (parent, g) in enumerate(zip(node.parents, grads)):
-            if parent is None or g is None:
+            if parent is None or g is None or (receive is not None and id(parent) not in receive):
                 continue
             if g.shape != parent.shape:
                 g = _unbroadcast(mode, node, i, g, parent.shape)
             _send(parent, g, pending, heap, sinks)
+
+
+def _needed(roots, capture) -> tuple[set, set]:
+    """For a backward with ``capture``: the ids of the nodes whose gradient leads to a captured
+    node (``receive``), and of those among them whose backward must run to send it there
+    (``run``). Every node reachable from the roots is visited once, then in creation order,
+    so that a node's inputs are decided before the node itself (sinks have no number: first).
+    """
+    reachable = {}
+    stack = [root.grad_fn or grad_accumulator(root) for root in roots]
+    while stack:
+        node = stack.pop()
+        if id(node) not in reachable:
+            reachable[id(node)] = node
+            stack.extend(p for p in node.parents if p is not None and id(p) not in reachable)
+    receive: set = set()
+    run: set = set()
+    for node in sorted(reachable.values(), key=_creation_order):
+        if any(id(p) in receive for p in node.parents if p is not None):
+            run.add(id(node))
+            receive.add(id(node))
+        elif node in capture:
+            receive.add(id(node))
+    return receive, run
+
+
+def _creation_order(node) -> int:
+    return -1 if type(node) is AccumulateGrad else node.seq
 
 
 def _unbroadcast(mode, node, i: int, grad, shape: tuple):

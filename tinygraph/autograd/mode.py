@@ -293,13 +293,13 @@ class set_detect_anomaly:
 
 
 def _set_anomaly(mode: bool, check_nan: bool) -> tuple:
-    """Switch anomaly mode; returns what to restore. Lines are kept while it is on (``debug``),
-    and also while ``record_inputs`` asked for them."""
+    """Switch anomaly mode; returns what to restore. Lines are kept while it is on (``debug``);
+    turning it off keeps them only if they were kept for ``record_inputs`` alone."""
     f = per_thread.flags
     previous = (f.anomaly_mode, f.anomaly, f.debug)
     f.anomaly_mode = mode
     f.anomaly = check_nan
-    f.debug = mode or previous[2]
+    f.debug = mode or (f.debug and not previous[0])
     return previous
 
 
