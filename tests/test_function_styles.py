@@ -190,3 +190,47 @@ def test_a_gradient_that_broadcasts_is_summed_to_the_input_as_torch(torch):
         x = leaf(lib, [1.0, 2.0])
         wrong(lib, lambda lib, g: lib.tensor(np.ones((3, 2)))).apply(x).sum().backward()
         np.testing.assert_array_equal(np.asarray(x.grad.tolist()), [3.0, 3.0])
+
+
+def ctx_trace(lib) -> list:
+    """What a Function sees of mark_non_differentiable, set_materialize_grads and
+    needs_input_grad, step by step."""
+    seen = []
+
+    class SortIndex(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            index = lib.tensor(np.argsort(x.detach().numpy()).astype(np.float64))
+            ctx.mark_non_differentiable(index)
+            return x * 2, index
+
+        @staticmethod
+        def backward(ctx, g, g_index):  # the index's gradient arrives as zeros
+            seen.append(("index grad", g_index.tolist()))
+            return g * 2
+
+    class Lazy(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.set_materialize_grads(False)
+            seen.append(("needs", tuple(ctx.needs_input_grad)))
+            return x * k, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            seen.append(("missing", ga is None, gb is None))
+            return (gb * 3 if ga is None else ga * 2), None
+
+    x = leaf(lib, [3.0, 1.0, 2.0])
+    values, index = SortIndex.apply(x)
+    seen.append(("requires grad", values.requires_grad, index.requires_grad))
+    values.sum().backward()
+    Lazy.apply(x, 2.0)[1].sum().backward()
+    seen.append(("grad", x.grad.tolist()))
+    return seen
+
+
+def test_the_ctx_flags_behave_as_torch(torch):
+    assert ctx_trace(tg) == ctx_trace(torch) == [
+        ("requires grad", True, False), ("index grad", [0.0, 0.0, 0.0]),
+        ("needs", (True, False)), ("missing", True, False), ("grad", [5.0, 5.0, 5.0])]
