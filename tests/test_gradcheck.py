@@ -26,9 +26,13 @@ class WrongSquare(tg.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        factor = np.full(x.shape, 2.0)
-        factor[1, 0] = 3.0
-        return grad * x * tg.tensor(factor)
+        return grad * x * tg.tensor(wrong_factor(x.shape))
+
+
+def wrong_factor(shape):
+    factor = np.full(shape, 2.0)
+    factor[1, 0] = 3.0
+    return factor
 
 
 class WrongSecondDerivative(tg.Function):
@@ -218,18 +222,13 @@ def test_gradcheck_agrees_with_torch_on_right_and_wrong_gradients(torch):
             ours = tg.gradcheck(fn.apply if fn else (lambda t: (t * t).sum()),
                                 leaf(values), raise_exception=False, fast_mode=fast)
 
-            class TorchWrong(torch.autograd.Function):
-                @staticmethod
-                def forward(ctx, x):
-                    ctx.save_for_backward(x)
-                    return x * x
+            class TorchWrong(torch.autograd.Function):  # WrongSquare, run by PyTorch
+                forward = staticmethod(WrongSquare.forward)
 
                 @staticmethod
                 def backward(ctx, grad):
                     (x,) = ctx.saved_tensors
-                    factor = torch.full(x.shape, 2.0, dtype=x.dtype)
-                    factor[1, 0] = 3.0
-                    return grad * x * factor
+                    return grad * x * torch.tensor(wrong_factor(x.shape))
 
             theirs = torch.autograd.gradcheck(
                 TorchWrong.apply if fn else (lambda t: (t * t).sum()),

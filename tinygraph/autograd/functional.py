@@ -202,22 +202,30 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             _shaped(_done(result, create_graph), outputs_tuple))
 
 
+def _gradient_of_scalar(func, inputs, v, create_graph: bool, strict: bool, fn: str):
+    """What vhp and hvp share: the checked inputs and v, func's one scalar output, and its
+    gradient recorded with create_graph."""
+    inputs_tuple, xs = _tensors(inputs, "inputs", fn)
+    xs = _fresh(xs, create_graph, True, fn)
+    vs = _vectors(v, xs, inputs_tuple, create_graph, fn, "input")
+    outputs_tuple, outs = _outputs(func, xs, strict, fn)
+    _single(outs, outputs_tuple, fn)
+    jac = _grads(outs, xs, create_graph=True)
+    _check_depends(jac, strict, _independent_jacobian)
+    return inputs_tuple, xs, vs, outs[0], jac
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T H)`` for a function with one scalar output.
 
     >>> out, p = vhp(lambda x: (x ** 3).sum(), tg.ones(2), tg.ones(2))   # p = 6 x v
     """
     with enable_grad():
-        inputs_tuple, xs = _tensors(inputs, "inputs", "vhp")
-        xs = _fresh(xs, create_graph, True, "vhp")
-        vs = _vectors(v, xs, inputs_tuple, create_graph, "vhp", "input")
-        outputs_tuple, outs = _outputs(func, xs, strict, "vhp")
-        _single(outs, outputs_tuple, "vhp")
-        jac = _grads(outs, xs, create_graph=True)
-        _check_depends(jac, strict, _independent_jacobian)
+        inputs_tuple, xs, vs, out, jac = _gradient_of_scalar(func, inputs, v, create_graph,
+                                                             strict, "vhp")
         grads = _grads(jac, xs, vs, create_graph)
         result = _filled(grads, xs, strict, create_graph, _independent_hessian)
-    return _done(outs[0], create_graph), _shaped(_done(result, create_graph), inputs_tuple)
+    return _done(out, create_graph), _shaped(_done(result, create_graph), inputs_tuple)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -227,20 +235,15 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     >>> out, p = hvp(lambda x: (x ** 3).sum(), tg.ones(2), tg.ones(2))   # p = 6 x v
     """
     with enable_grad():
-        inputs_tuple, xs = _tensors(inputs, "inputs", "hvp")
-        xs = _fresh(xs, create_graph, True, "hvp")
-        vs = _vectors(v, xs, inputs_tuple, create_graph, "hvp", "input")
-        outputs_tuple, outs = _outputs(func, xs, strict, "hvp")
-        _single(outs, outputs_tuple, "hvp")
-        jac = _grads(outs, xs, create_graph=True)
-        _check_depends(jac, strict, _independent_jacobian)
+        inputs_tuple, xs, vs, out, jac = _gradient_of_scalar(func, inputs, v, create_graph,
+                                                             strict, "hvp")
         us = tuple(_zeros_like(x).requires_grad_() for x in xs)
         double_back = _grads(jac, xs, us, create_graph=True)
         grads = _grads(double_back, us, vs, create_graph)
         result = _filled(grads, xs, strict, create_graph, lambda i: (
             f"hvp: the Hessian is independent of entry {i} of the vector used for the double "
             "backward trick; not allowed with strict=True"))
-    return _done(outs[0], create_graph), _shaped(_done(result, create_graph), inputs_tuple)
+    return _done(out, create_graph), _shaped(_done(result, create_graph), inputs_tuple)
 
 
 def _independent_output(i: int) -> str:
