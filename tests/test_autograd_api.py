@@ -225,3 +225,18 @@ def test_grad_with_respect_to_an_intermediate_does_not_run_the_nodes_below_it():
     (g,) = tg.grad(y, h)
     assert h.grad_fn.saved is not None  # exp's backward did not run, so nothing was freed
     np.testing.assert_array_equal(g.numpy(), [2.0, 2.0])
+
+
+def test_inputs_and_grad_outputs_may_be_generators_as_torch(torch):
+    for lib in (tg, torch):
+        x, w, _, y = graph(lib)
+        gx, gw = lib.autograd.grad(y, (t for t in (x, w)), (g for g in [None]),
+                                   retain_graph=True)
+        np.testing.assert_allclose(value(gw), [9.0, -29.0])  # 2 h x + 3
+        y.backward(inputs=(t for t in [w]))
+        assert x.grad is None
+    z = x * 2
+    (g,) = tg.grad(z, x, grad_outputs=np.array([1.0, -1.0]))  # an array: one gradient
+    np.testing.assert_allclose(g.numpy(), [2.0, -2.0])
+    with pytest.raises(TypeError, match="grad_outputs must be a Tensor"):
+        tg.grad(z.sum(), x, grad_outputs=1.0)

@@ -4,7 +4,7 @@ gradients; ``run_backward`` (engine.py) does the rest."""
 
 from __future__ import annotations
 
-from ..backend import namespace_of
+from ..backend import _NAMESPACE_BY_TYPE, namespace_of
 from ..errors import ShapeError
 from . import modes
 from . import node as _node
@@ -13,7 +13,11 @@ from .node import grad_accumulator, new_tensor
 
 
 def _as_list(value) -> list:
+    """A Tensor (or anything else) alone, or the items of a sequence or generator
+    (``model.parameters()``), as PyTorch takes them."""
     if isinstance(value, (list, tuple)):
+        return list(value)
+    if not isinstance(value, (_node.Tensor, str, bytes)) and hasattr(value, "__iter__"):
         return list(value)
     return [value]
 
@@ -34,9 +38,11 @@ def _grad_list(grads, roots: list, what: str, name: str) -> list:
     """One seed (or None) per root; as PyTorch, extra trailing entries are ignored."""
     if grads is None:
         return [None] * len(roots)
-    if isinstance(grads, _node.Tensor):
-        grads = [grads]
-    elif not isinstance(grads, (list, tuple)):
+    if isinstance(grads, _node.Tensor) or type(grads) in _NAMESPACE_BY_TYPE:
+        grads = [grads]  # one gradient (an array too: NumPy habits are welcome)
+    elif hasattr(grads, "__iter__") and not isinstance(grads, (str, bytes)):
+        grads = list(grads)
+    else:
         raise TypeError(
             f"{what}: {name} must be a Tensor, a sequence of Tensors (None for a one-element "
             f"output) or None, got {type(grads).__name__}."
