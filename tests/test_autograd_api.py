@@ -235,8 +235,11 @@ def test_inputs_and_grad_outputs_may_be_generators_as_torch(torch):
         np.testing.assert_allclose(value(gw), [9.0, -29.0])  # 2 h x + 3
         y.backward(inputs=(t for t in [w]))
         assert x.grad is None
+    x = graph(tg)[0]
     z = x * 2
     (g,) = tg.grad(z, x, grad_outputs=np.array([1.0, -1.0]))  # an array: one gradient
     np.testing.assert_allclose(g.numpy(), [2.0, -2.0])
     with pytest.raises(TypeError, match="grad_outputs must be a Tensor"):
         tg.grad(z.sum(), x, grad_outputs=1.0)
+    with pytest.raises(TypeError, match=r"inputs\[0\] is a torch.Tensor"):
+        tg.grad(z.sum(), torch.ones(1))

@@ -22,13 +22,19 @@ def _as_list(value) -> list:
     return [value]
 
 
+def _kind(value) -> str:
+    """A type's name, with its module when it is not a builtin (a torch.Tensor is no Tensor)."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
 def _roots(outputs, what: str) -> list:
     """The outputs to differentiate, each checked to be a Tensor."""
     roots = _as_list(outputs)
     for i, root in enumerate(roots):
         if not isinstance(root, _node.Tensor):
             raise TypeError(
-                f"{what}: outputs[{i}] is a {type(root).__name__}, expected a Tensor computed "
+                f"{what}: outputs[{i}] is a {_kind(root)}, expected a Tensor computed "
                 "from the inputs (e.g. loss = (w * x).sum())."
             )
     return roots
@@ -102,7 +108,7 @@ def _targets(inputs, what: str, allow_empty: bool = False) -> tuple[list, list |
         raise RuntimeError(f"{what}: the `inputs` argument cannot be empty.")
     for i, t in enumerate(targets):
         if not isinstance(t, _node.Tensor):
-            raise TypeError(f"{what}: inputs[{i}] is a {type(t).__name__}, expected a Tensor.")
+            raise TypeError(f"{what}: inputs[{i}] is a {_kind(t)}, expected a tinygraph Tensor.")
         if not t.requires_grad:
             raise RuntimeError(
                 f"{what}: inputs[{i}] does not require grad, so it has no gradient; create it "
