@@ -122,8 +122,8 @@ def _node_of(t):
     return t.grad_fn if t.grad_fn is not None else grad_accumulator(t)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None) -> None:
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables=None, inputs=None) -> None:
     """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``).
 
     ``grad_tensors``: one gradient per tensor (None for a one-element tensor). ``inputs``: a
@@ -176,9 +176,9 @@ def _backward_into(inputs, roots, seeds, retain_graph: bool, create_graph: bool)
             mode.accumulate(t, capture[node])
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False,
-         materialize_grads=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple | dict:
     """Gradients of ``outputs`` with respect to ``inputs``, returned as a tuple of Tensors
     (a dict with the same keys when ``inputs`` is a dict). ``.grad`` is left untouched.
 

@@ -19,6 +19,8 @@ backward trick, as PyTorch's: they need only reverse mode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..backend import namespace_of
 from . import modes
 from . import node as _node
@@ -164,7 +166,8 @@ def _shaped(results, outer_tuple: bool, inner_tuple: bool | None = None):
 # -- the products --------------------------------------------------------------------------
 
 
-def vjp(func, inputs, v=None, create_graph=False, strict=False):
+def vjp(func: Callable, inputs, v=None, create_graph: bool = False,
+           strict: bool = False) -> tuple:
     """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``.
 
     >>> out, g = vjp(lambda x: x.exp().sum(dim=1), tg.rand(4, 4), tg.ones(4))
@@ -180,7 +183,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
             _shaped(_done(result, create_graph), inputs_tuple))
 
 
-def jvp(func, inputs, v=None, create_graph=False, strict=False):
+def jvp(func: Callable, inputs, v=None, create_graph: bool = False,
+           strict: bool = False) -> tuple:
     """``(func(inputs), J v)``: the Jacobian-vector product at ``inputs``, by the double
     backward trick (the vjp is linear in its vector u, and J v is its gradient along u).
 
@@ -215,7 +219,8 @@ def _gradient_of_scalar(func, inputs, v, create_graph: bool, strict: bool, fn: s
     return inputs_tuple, xs, vs, outs[0], jac
 
 
-def vhp(func, inputs, v=None, create_graph=False, strict=False):
+def vhp(func: Callable, inputs, v=None, create_graph: bool = False,
+           strict: bool = False) -> tuple:
     """``(func(inputs), v^T H)`` for a function with one scalar output.
 
     >>> out, p = vhp(lambda x: (x ** 3).sum(), tg.ones(2), tg.ones(2))   # p = 6 x v
@@ -228,7 +233,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     return _done(out, create_graph), _shaped(_done(result, create_graph), inputs_tuple)
 
 
-def hvp(func, inputs, v=None, create_graph=False, strict=False):
+def hvp(func: Callable, inputs, v=None, create_graph: bool = False,
+           strict: bool = False) -> tuple:
     """``(func(inputs), H v)`` for a function with one scalar output (by the double backward
     trick; equal to ``vhp`` for a twice continuously differentiable function).
 
@@ -282,8 +288,8 @@ def _strategy(strategy: str, create_graph: bool, strict: bool, vectorize: bool, 
                            "strategy='forward-mode' (as in PyTorch); set strict=False.")
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: ``J[i][j]`` = d output_i / d input_j, of shape
     ``output_i.shape + input_j.shape`` (one level unpacked per single Tensor, as PyTorch).
 
@@ -338,8 +344,8 @@ def _jacobian_rows(i: int, out, xs: tuple, create_graph: bool, strict: bool) -> 
     return tuple(rows)
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):
+def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
     """The Hessian of a function with one scalar output: ``H[i][j]`` = d^2 f / d input_i
     d input_j, of shape ``input_i.shape + input_j.shape`` (a single Tensor for a single input).
 
