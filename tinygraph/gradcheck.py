@@ -16,7 +16,7 @@ import numpy as np
 
 from . import autograd
 from .errors import GradcheckError
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 
 def _as_tuple(value) -> tuple:
@@ -67,7 +67,7 @@ def gradcheck(fn: Callable, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol:
     analytic = [None] * len(inputs)
     if differentiable:
         grads = autograd.grad([outputs[k] for k in differentiable], [inputs[i] for i in checked],
-                              grad_outputs=[Tensor(vs[k]) for k in differentiable],
+                              grad_outputs=[tensor(vs[k]) for k in differentiable],
                               allow_unused=True)
         for i, g in zip(checked, grads):
             analytic[i] = np.zeros(inputs[i].shape) if g is None else g._data
@@ -119,7 +119,7 @@ def gradgradcheck(fn: Callable, inputs, grad_outputs: Sequence | None = None, ep
     rng = np.random.default_rng(seed + 1)
     outputs = _outputs(fn, inputs)
     if grad_outputs is None:
-        grad_outputs = [Tensor(rng.standard_normal(out.shape), dtype=out.dtype,
+        grad_outputs = [tensor(rng.standard_normal(out.shape), dtype=out.dtype,
                                requires_grad=True) for out in outputs]
     grad_outputs = list(_as_tuple(grad_outputs))
     checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
@@ -132,7 +132,7 @@ def gradgradcheck(fn: Callable, inputs, grad_outputs: Sequence | None = None, ep
             outs = _outputs(fn, xs)
             grads = autograd.grad(list(outs), targets, grad_outputs=list(vs),
                                   create_graph=True, allow_unused=True)
-        return tuple(g if g is not None else Tensor(np.zeros(t.shape), dtype=t.dtype)
+        return tuple(g if g is not None else tensor(np.zeros(t.shape), dtype=t.dtype)
                      for g, t in zip(grads, targets))
 
     if not checked:

@@ -51,7 +51,7 @@ def _seed(root, gradient, create_graph: bool, what: str):
             seed = seed.reshape(data.shape)
         return new_tensor(seed, None) if create_graph else seed
     if not isinstance(gradient, Tensor):
-        gradient = Tensor(gradient, dtype=root.dtype)
+        gradient = new_tensor(namespace_of(root._data).asarray(gradient, dtype=root.dtype), None)
     if tuple(gradient.shape) != tuple(root.shape):
         raise ShapeError(
             f"{what}: gradient has shape {tuple(gradient.shape)} but the output has shape "
