@@ -27,7 +27,7 @@ def hessian(f, x):
     """The full Hessian, one Hessian-vector product per basis vector (fine for small x)."""
     (g,) = tg.grad(f(x), x, create_graph=True)
     rows = []
-    for i in range(x.size):
+    for i in range(x.numel()):
         basis = np.zeros(x.shape)
         basis[i] = 1.0
         (row,) = tg.grad(g, x, grad_outputs=tg.tensor(basis), retain_graph=True)

@@ -44,7 +44,7 @@ def main(epochs: int = 30) -> float:
 
     model = MLP(2, 32, 2)
     print(model)
-    print("parameters:", sum(p.size for p in model.parameters()))
+    print("parameters:", sum(p.numel() for p in model.parameters()))
 
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

@@ -130,7 +130,7 @@ def test_unsupported_data_type_is_a_type_error():
 
 
 def test_item_of_multi_element_tensor_names_shape():
-    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"\(2, 3\)"):  # PyTorch's exception type
         t(2, 3).item()
 
 
@@ -175,7 +175,8 @@ def test_data_a_tensor_cannot_hold_is_refused_at_creation(data, message):
 
 
 def test_ragged_lists_are_refused_naming_the_level():
-    with pytest.raises(ValueError, match=r"ragged.*after 1 dimensions"):
+    with pytest.raises(ValueError, match=r"ragged: at dim 1, data\[0\] has length 2 but "
+                                         r"data\[1\] has length 1"):
         tg.tensor([[1.0, 2.0], [3.0]])
 
 

@@ -7,6 +7,7 @@
 """
 
 from . import (
+    cuda,  # noqa: F401 - tg.cuda.is_available() is False
     data,  # noqa: F401 - tg._data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
@@ -35,15 +36,56 @@ from .autograd import (
 )
 from .creation import get_default_dtype, set_default_dtype
 from .debug import check_graph
+from .device import device
+from .dtypes import NAMES as _DTYPES
 from .errors import GradcheckError, ShapeError
-from .factories import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .factories import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
 from .ops import registry as _registry
 from .random import manual_seed
+from .random_factories import normal, rand, rand_like, randint, randn, randn_like, randperm
 from .serialization import load, save
+from .size import Size
 from .tensor import Tensor, tensor
 
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
+
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a tinygraph Tensor (a Parameter included)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__}.")
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input`` has a floating-point dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point: input must be a Tensor, got "
+                        f"{type(input).__name__}.")
+    return input.is_floating_point()
+
 
 __version__ = "0.1.0"
 
@@ -59,3 +101,11 @@ __all__ += [  # tg.autograd's names, top-level as in torch
     "is_inference_mode_enabled", "set_detect_anomaly", "set_grad_enabled",
 ]
 __all__ += sorted(_registry.functions)
+# Tensors, dtypes, the device (issue 17). The dtype names stay out of __all__: `float`, `int`
+# and `bool` would shadow Python's builtins in a star import.
+__all__ += [
+    "Size", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy", "full_like",
+    "is_floating_point", "is_tensor", "linspace", "logspace", "normal", "numel", "rand_like",
+    "randint", "randn_like", "randperm",
+]
+globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

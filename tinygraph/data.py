@@ -57,7 +57,7 @@ class DataLoader:
             rows = slice(b * self.batch_size, (b + 1) * self.batch_size)
             if order is not None:
                 rows = order[rows]
-            yield tuple(Tensor(a[rows]) for a in self.arrays)  # copies: never aliases the input
+            yield tuple(tensor(a[rows]) for a in self.arrays)  # copies: never aliases the input
 
 
 def _as_array(a, i: int) -> np.ndarray:

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .autograd import OUTPUT, AccumulateGrad, toposort
+from .autograd import OUTPUT, AccumulateGrad
+from .autograd.graph import ModuleInfo, known_values, param_names, toposort
 from .autograd.mode import no_grad, record_inputs
 from .autograd.node import new_tensor
 from .backend import numpy_namespace
 from .errors import GradcheckError
-from .viz.graph import ModuleInfo, _known_values, param_names
 
 __all__ = ["GraphCheckError", "GraphCheckReport", "NodeCheck", "check_graph", "record_inputs"]
 
@@ -324,7 +324,7 @@ def check_graph(root, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
     nodes = toposort(list(root) if isinstance(root, (list, tuple)) else [root])
     labels = {id(n): (names.get(id(n.leaf)) or n.leaf.name or "leaf") if n.leaf is not None
               else "a freed leaf" for n in nodes if type(n) is AccumulateGrad}
-    values = _known_values(nodes)  # id(node) -> its output (re-computed in float64 below)
+    values = known_values(nodes)  # id(node) -> its output (re-computed in float64 below)
     report = GraphCheckReport()
     for node in nodes:
         if type(node) is AccumulateGrad:

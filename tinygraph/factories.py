@@ -1,80 +1,241 @@
-"""Tensor factories: ``zeros(2, 3)`` and ``zeros((2, 3))`` alike, all with ``dtype=`` and
-``requires_grad=``. Without a dtype they produce the default float dtype."""
+"""Tensor factories, with PyTorch's signatures and dtypes: ``zeros(2, 3)`` and ``zeros((2, 3))``
+alike, ``dtype=``, ``device=`` (the CPU), ``requires_grad=``; plus ``as_tensor`` and
+``from_numpy``, which share memory with a NumPy array instead of copying it.
+
+Without ``dtype`` the float factories give the default float dtype (``set_default_dtype``),
+``arange`` of ints int64, ``full`` the dtype of its fill value. Random factories: random.py.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from . import random
-from .autograd import _new_tensor
-from .creation import check_float, get_default_dtype
+from .creation import get_default_dtype, to_array
+from .device import as_device
+from .dtypes import as_dtype, check_dtype
 from .ops.args import size_args
-from .tensor import Tensor
+from .tensor import Tensor, leaf
 
 
-def _make(array: np.ndarray, requires_grad: bool, what: str) -> Tensor:
-    if requires_grad:
-        check_float(array.dtype, what)
-    t = _new_tensor(array, None)  # the array is fresh: no copy needed
-    t.requires_grad = bool(requires_grad)
-    return t
+def make(array: np.ndarray, requires_grad: bool, device, what: str) -> Tensor:
+    """The new leaf of factory ``what`` (``array`` is fresh: no copy)."""
+    as_device(device, what)
+    return leaf(array, requires_grad, None, what)
 
 
-def _dtype(dtype):
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+def float_dtype(dtype, what: str) -> np.dtype:
+    """``dtype=``, or the default float dtype when None."""
+    return get_default_dtype() if dtype is None else as_dtype(dtype, what)
 
 
-def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros."""
-    return _make(np.zeros(size_args(shape, "zeros"), _dtype(dtype)), requires_grad, "zeros")
+def shape_of(sizes: tuple, size, what: str) -> tuple:
+    """``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` as a shape."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{what}: give the sizes positionally or as size=, not both.")
+        sizes = (size,)
+    if not sizes:
+        raise TypeError(f"{what}: missing the size, e.g. tg.{what}(2, 3) (tg.{what}(()) for a "
+                        "0-d tensor).")
+    return size_args(sizes, what)
 
 
-def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones."""
-    return _make(np.ones(size_args(shape, "ones"), _dtype(dtype)), requires_grad, "ones")
+# -- from data ---------------------------------------------------------------------------
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a Tensor, without a copy when possible: a Tensor of that dtype is returned
+    itself, a NumPy array of that dtype is shared (changes show through); anything else is
+    converted as ``tg.tensor`` does."""
+    as_device(device, "as_tensor")
+    target = None if dtype is None else as_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if target is None else data.to(target)
+    if (isinstance(data, np.ndarray) and not isinstance(data, np.ma.MaskedArray)
+            and (target is None or target == data.dtype)):
+        check_dtype(data.dtype, "as_tensor")
+        return leaf(data, what="as_tensor")
+    return leaf(to_array(data, target, "as_tensor"), what="as_tensor")
 
 
-def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ``shape`` filled with ``fill_value``."""
-    shape = size_args((shape,) if isinstance(shape, int) else tuple(shape), "full")
-    return _make(np.full(shape, fill_value, _dtype(dtype)), requires_grad, "full")
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A Tensor sharing ``ndarray``'s memory and dtype: a change through one shows in the
+    other.
+
+    >>> a = np.zeros(3); t = tg.from_numpy(a); a[0] = 1; t[0].item()
+    1.0
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected a np.ndarray, got {type(ndarray).__name__}; "
+                        "use tg.tensor(data) for other data.")
+    if isinstance(ndarray, np.ma.MaskedArray):
+        to_array(ndarray, None, "from_numpy")  # raises: the mask would be lost
+    check_dtype(ndarray.dtype, "from_numpy")
+    return leaf(ndarray, what="from_numpy")
 
 
-def zeros_like(t, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and, unless given, the dtype) of ``t``."""
-    data = t._data if isinstance(t, Tensor) else np.asarray(t)
-    return _make(np.zeros(data.shape, dtype or data.dtype), requires_grad, "zeros_like")
+# -- filled ------------------------------------------------------------------------------
+
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape (tinygraph fills it with zeros: no stale memory)."""
+    return _filled(np.zeros, "empty", sizes, size, dtype, device, requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape (and, unless given, the dtype) of ``t``."""
-    data = t._data if isinstance(t, Tensor) else np.asarray(t)
-    return _make(np.ones(data.shape, dtype or data.dtype), requires_grad, "ones_like")
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``tg.zeros(2, 3)``."""
+    return _filled(np.zeros, "zeros", sizes, size, dtype, device, requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Evenly spaced values in [start, stop); integers give int64 (as torch), floats the
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ``tg.ones(2, 3)``."""
+    return _filled(np.ones, "ones", sizes, size, dtype, device, requires_grad)
+
+
+def _filled(fill, what: str, sizes, size, dtype, device, requires_grad) -> Tensor:
+    shape = shape_of(sizes, size, what)
+    return make(fill(shape, float_dtype(dtype, what)), requires_grad, device, what)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value (bool,
+    int64, or the default float dtype) unless given."""
+    shape = size_args((size,), "full")
+    value = _fill_value(fill_value, "full")
+    dtype = _value_dtype(value) if dtype is None else as_dtype(dtype, "full")
+    return make(np.full(shape, value, dtype), requires_grad, device, "full")
+
+
+def _fill_value(value, what: str):
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise TypeError(f"{what}: fill_value must be a number, got a tensor of shape "
+                            f"{tuple(value.shape)}.")
+        return value.item()
+    if not isinstance(value, (int, float, bool, np.number, np.bool_)):
+        raise TypeError(f"{what}: fill_value must be a number, got {type(value).__name__}.")
+    return value
+
+
+def _value_dtype(value) -> np.dtype:
+    if isinstance(value, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, (int, np.integer)):
+        return np.dtype(np.int64)
+    return get_default_dtype()
+
+
+# -- like another tensor -----------------------------------------------------------------
+
+def like_input(input, dtype, what: str) -> tuple:
+    """The shape of ``input`` and the dtype to use (``input``'s unless given)."""
+    if not isinstance(input, (Tensor, np.ndarray)):
+        raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}.")
+    return input.shape, input.dtype if dtype is None else as_dtype(dtype, what)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor shaped like ``input`` (filled with zeros)."""
+    shape, dtype = like_input(input, dtype, "empty_like")
+    return make(np.zeros(shape, dtype), requires_grad, device, "empty_like")
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and, unless given, the dtype) of ``input``."""
+    shape, dtype = like_input(input, dtype, "zeros_like")
+    return make(np.zeros(shape, dtype), requires_grad, device, "zeros_like")
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and, unless given, the dtype) of ``input``."""
+    shape, dtype = like_input(input, dtype, "ones_like")
+    return make(np.ones(shape, dtype), requires_grad, device, "ones_like")
+
+
+def full_like(input, fill_value, *, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` with the shape (and, unless given, the dtype) of ``input``."""
+    shape, dtype = like_input(input, dtype, "full_like")
+    value = _fill_value(fill_value, "full_like")
+    return make(np.full(shape, value, dtype), requires_grad, device, "full_like")
+
+
+# -- ranges ------------------------------------------------------------------------------
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` by ``step``: ``arange(5)``,
+    ``arange(1, 4)``, ``arange(0, 1, 0.25)``. All-integer arguments give int64, any float the
     default float dtype."""
-    if stop is None:
-        start, stop = 0, start
+    if end is None:
+        start, end = 0, start
+    start, end, step = (_number(v, "arange") for v in (start, end, step))
     if dtype is None:
-        all_ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-        dtype = np.int64 if all_ints else get_default_dtype()
-    return _make(np.arange(start, stop, step, dtype=dtype), requires_grad, "arange")
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.dtype(np.int64) if ints else get_default_dtype()
+    else:
+        dtype = as_dtype(dtype, "arange")
+    integral = dtype.kind in "iub"  # PyTorch steps by the integer parts for integer dtypes
+    if step == 0 or (integral and int(step) == 0):
+        raise ValueError("arange: step must be nonzero.")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise ValueError(f"arange: unsupported range {start} to {end} (step {step}): the "
+                         "bounds must be finite.")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the range {start} to {end} goes against step {step}; use "
+                         f"a step of sign {'+' if end > start else '-'}.")
+    count = max(math.ceil((end - start) / step), 0)  # from the values given, as PyTorch
+    if integral:
+        values = int(start) + np.arange(count, dtype=np.int64) * int(step)
+    else:  # each value from the start in float64: no drift
+        values = start + np.arange(count, dtype=np.float64) * step
+    return make(values.astype(dtype, copy=False), requires_grad, device, "arange")
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """The identity matrix (n x m)."""
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, "eye")
+def _number(value, what: str):
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{what}: expected a number, got {value!r}.")
+    return value
 
 
-def randn(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the library's seeded generator."""
-    sample = random.generator().standard_normal(size_args(shape, "randn"))
-    return _make(sample.astype(_dtype(dtype)), requires_grad, "randn")
+def linspace(start, end, steps: int, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
+    values = _spaced(start, end, steps, "linspace")
+    dtype = float_dtype(dtype, "linspace")
+    return make(_convert(values, dtype), requires_grad, device, "linspace")
 
 
-def rand(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the library's seeded generator."""
-    sample = random.generator().random(size_args(shape, "rand"))
-    return _make(sample.astype(_dtype(dtype)), requires_grad, "rand")
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``."""
+    values = np.power(float(base), _spaced(start, end, steps, "logspace"))
+    dtype = float_dtype(dtype, "logspace")
+    return make(_convert(values, dtype), requires_grad, device, "logspace")
+
+
+def _spaced(start, end, steps, what: str) -> np.ndarray:
+    """linspace in float64 as PyTorch computes it: the first half counted up from ``start``,
+    the second half down from ``end``, so both ends are exact."""
+    start, end = float(_number(start, what)), float(_number(end, what))
+    (steps,) = size_args((steps,), what)
+    if steps == 1:
+        return np.array([start])
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps, dtype=np.float64)
+    return np.where(i < steps // 2, start + i * step, end - (steps - 1 - i) * step)
+
+
+def _convert(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype.kind in "iu":
+        values = np.trunc(values)  # toward zero, as a C cast
+    return values.astype(dtype)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
+    n, m = size_args((n, n if m is None else m), "eye")
+    return make(np.eye(n, m, dtype=float_dtype(dtype, "eye")), requires_grad, device, "eye")

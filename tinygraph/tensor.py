@@ -14,16 +14,27 @@ import numpy as np
 from . import autograd
 from .autograd.node import new_tensor
 from .backend import namespace_of
-from .creation import check_float, get_default_dtype, to_array
+from .conversions import Conversions
+from .creation import (
+    check_float,
+    get_default_dtype,  # noqa: F401 - nn's modules import it from here
+    legacy_array,
+    to_array,
+)
+from .device import as_device
+from .dtypes import as_dtype
 from .errors import ShapeError
 from .inplace import InPlace
 from .ops import registry
 from .ops.shape import getitem
+from .protocols import Protocols
+from .size import size_of
+from .tensor_names import missing_attribute
 
 _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None}
 
 
-class Tensor(InPlace):
+class Tensor(InPlace, Conversions, Protocols):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -41,20 +52,21 @@ class Tensor(InPlace):
         try:
             return _SLOT_DEFAULTS[attribute]
         except KeyError:
-            raise AttributeError(
-                f"'Tensor' object has no attribute '{attribute}'") from None
+            raise missing_attribute(self, attribute) from None
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
-        self._data = to_array(data._data if isinstance(data, Tensor) else data, dtype)
-        if requires_grad:
-            check_float(self._data.dtype, "tensor")
-        self._grad = None
-        self.requires_grad = bool(requires_grad)
-        self.grad_fn = None
-        self.name = name
-        self._version = 0
-        self._accumulator = None
-        self._hooks = None
+    def __init__(self, *data, dtype=None, device=None, requires_grad: bool = False,
+                 name: str | None = None):
+        """``torch.Tensor``'s constructor: ``tg.Tensor(2, 3)`` is a (2, 3) tensor of zeros,
+        ``tg.Tensor([1, 2])`` the values in the default float dtype, ``tg.Tensor(t)`` a new leaf
+        sharing ``t``'s storage. (Prefer ``tg.tensor(data)``, which infers the dtype.)"""
+        as_device(device, "tg.Tensor")
+        if len(data) == 1 and isinstance(data[0], Tensor):
+            array = data[0]._data
+            if dtype is not None:
+                array = array.astype(as_dtype(dtype, "tg.Tensor"), copy=False)
+        else:
+            array = legacy_array(data, dtype)
+        _init_leaf(self, array, requires_grad, name, "tg.Tensor")
 
     # -- attributes ----------------------------------------------------------------------
 
@@ -111,9 +123,28 @@ class Tensor(InPlace):
     def dtype(self):
         return self._data.dtype
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None):
+        """The shape as a ``tg.Size`` (a tuple), or the length of dim ``dim``."""
+        shape = self._data.shape
+        if dim is None:
+            return size_of(shape)
+        if not -len(shape) <= dim < len(shape):
+            valid = f"valid: {-len(shape)} to {len(shape) - 1}" if shape else "it has none"
+            raise IndexError(f"size({dim}): dim out of range for a tensor with {len(shape)} "
+                             f"dims ({valid}).")
+        return shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements."""
         return self._data.size
+
+    nelement = numel
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    ndimension = dim
 
     @property
     def is_leaf(self) -> bool:
@@ -122,6 +153,14 @@ class Tensor(InPlace):
     @property
     def T(self) -> Tensor:
         return registry.functions["transpose"](self)
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The last two dims swapped (a batch of matrices transposed)."""
+        if self._data.ndim < 2:
+            raise ShapeError(f"x.mT: needs a matrix or a batch of matrices, got a tensor of "
+                             f"shape {tuple(self._data.shape)}; use x.T or x.reshape first.")
+        return registry.functions["transpose"](self, -2, -1)
 
     # -- autograd ------------------------------------------------------------------------
 
@@ -139,21 +178,11 @@ class Tensor(InPlace):
         """A new leaf sharing this tensor's data, cut off from the graph."""
         return new_tensor(self._data, None)
 
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
-        return self._data
-
-    def item(self):
-        """The single value of a one-element tensor as a Python number."""
-        if self._data.size != 1:
-            raise ValueError(
-                f"item(): only one-element tensors can be converted to a Python number; this "
-                f"one has shape {self.shape}. Index or reduce it first."
-            )
-        return self._data.item()
-
-    def tolist(self):
-        return self._data.tolist()
+    def contiguous(self, memory_format=None) -> Tensor:
+        """Itself if its values are laid out C-contiguously, else a contiguous ``clone``."""
+        if self._data.flags.c_contiguous:
+            return self
+        return registry.functions["clone"](self)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
@@ -296,74 +325,6 @@ class Tensor(InPlace):
     def any(self):
         return bool(self._data.any())
 
-    # -- Python protocols ----------------------------------------------------------------
-
-    def __len__(self) -> int:
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-
-    def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise ValueError(
-                f"The truth value of a tensor of shape {self.shape} is ambiguous; use .any() or "
-                ".all(), or compare a single element."
-            )
-        return bool(self._data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """NumPy ufuncs on Tensors: ``np.exp(x)`` is ``tg.exp(x)`` (recorded) where tinygraph has
-        the op; otherwise the values are computed, and refused when that would silently drop
-        the gradient of an input that requires grad. ``out=`` arrays receive values only."""
-        function = registry.ufuncs.get(ufunc.__name__)
-        if function is not None and method == "__call__" and not kwargs:
-            return function(*inputs)
-        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
-        out = kwargs.get("out")
-        if out is not None:
-            kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in out)
-        result = getattr(ufunc, method)(*arrays, **kwargs)
-        if out is not None:
-            return out[0] if len(out) == 1 else out
-        results = result if isinstance(result, tuple) else (result,)
-        tracked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-        if tracked and any(np.asarray(r).dtype.kind == "f" for r in results):
-            raise TypeError(
-                f"np.{ufunc.__name__}: tinygraph has no differentiable op for this NumPy "
-                "function, and an input requires grad, so the result would silently lose its "
-                "gradient. Use tinygraph's ops, or pass x.detach() to compute values only."
-            )
-        wrapped = tuple(new_tensor(np.asarray(r), None) for r in results)
-        return wrapped if isinstance(result, tuple) else wrapped[0]
-
-    def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self._data.dtype:
-            return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
-
-    def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extras = []
-        if self._data.dtype != get_default_dtype():
-            extras.append(f"dtype={self._data.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.op_name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.name:
-            extras.append(f"name={self.name!r}")
-        return "tensor(" + ", ".join([body] + extras) + ")"
-
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
@@ -379,13 +340,41 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
-def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
-    """Make a Tensor (a copy of ``data``).
+def tensor(data, dtype=None, device=None, requires_grad: bool = False,
+           name: str | None = None) -> Tensor:
+    """A new leaf Tensor holding a copy of ``data``, with PyTorch's dtype rules.
 
-    NumPy arrays keep their dtype; Python numbers and lists become the default float dtype
-    (float32, see ``set_default_dtype``). ``requires_grad=True`` needs a floating dtype.
+    Python floats become the default float dtype (float32, see ``set_default_dtype``), Python
+    ints int64, bools bool; NumPy arrays and scalars keep their dtype. ``requires_grad=True``
+    needs a floating dtype.
+
+    >>> tg.tensor([1, 2]).dtype, tg.tensor([1.0, 2.0]).dtype
+    (dtype('int64'), dtype('float32'))
     """
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+    as_device(device, "tensor")
+    array = to_array(data._data if isinstance(data, Tensor) else data, dtype)
+    return leaf(array, requires_grad, name, "tensor")
+
+
+def leaf(array: np.ndarray, requires_grad: bool = False, name: str | None = None,
+         what: str = "tensor") -> Tensor:
+    """A new leaf Tensor around ``array`` (not copied): what every creation function returns."""
+    t = object.__new__(Tensor)
+    _init_leaf(t, array, requires_grad, name, what)
+    return t
+
+
+def _init_leaf(t: Tensor, array: np.ndarray, requires_grad, name, what: str) -> None:
+    if requires_grad:
+        check_float(array.dtype, what)
+    t._data = array
+    t._grad = None
+    t.requires_grad = bool(requires_grad)
+    t.grad_fn = None
+    t.name = name
+    t._version = 0
+    t._accumulator = None
+    t._hooks = None
 
 
 # The methods every public op declares (ops/registry.py): x.exp(), x.sum(dim), ...

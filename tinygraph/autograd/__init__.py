@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api, engine, function, functional, modes, node, versions
+from . import api, engine, function, functional, graph, modes, node, versions
 from .api import backward, grad
 from .engine import run_backward
 from .function import Function, Op, unwrap
 from .gradcheck import gradcheck, gradgradcheck
+from .graph import toposort
 from .mode import (
     detect_anomaly,
     enable_grad,
@@ -48,42 +49,9 @@ def register_tensor_type(cls) -> None:
     node.register_tensor_type(cls)
 
 
-def toposort(roots) -> list:
-    """Nodes reachable from ``roots`` (Tensors or nodes), each after all of its inputs.
-
-    Iterative depth-first search with parents visited in argument order, so the order is
-    deterministic (viz and graph checks rely on it).
-    """
-    starts = []
-    for root in roots if isinstance(roots, (list, tuple)) else [roots]:
-        if Tensor is not None and isinstance(root, Tensor):
-            if root.grad_fn is not None:
-                starts.append(root.grad_fn)
-            elif root.requires_grad:
-                starts.append(grad_accumulator(root))
-        elif root is not None:
-            starts.append(root)
-    order = []
-    seen = set()
-    stack = [(n, False) for n in reversed(starts)]
-    while stack:
-        current, expanded = stack.pop()
-        if expanded:
-            order.append(current)
-            continue
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        stack.append((current, True))
-        for parent in reversed(current.parents):
-            if parent is not None and id(parent) not in seen:
-                stack.append((parent, False))
-    return order
-
-
 __all__ = [
     "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "api", "backward",
-    "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad",
+    "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad", "graph",
     "grad_accumulator", "gradcheck", "gradgradcheck", "inference_mode",
     "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
     "is_inference_mode_enabled", "modes", "new_tensor", "no_grad", "node",

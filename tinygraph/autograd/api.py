@@ -84,7 +84,7 @@ def _seed(root, gradient, create_graph: bool, what: str, i: int = 0):
             seed = seed.reshape(data.shape)
         return new_tensor(seed, None) if create_graph else seed
     if not isinstance(gradient, Tensor):
-        gradient = Tensor(gradient, dtype=root.dtype)
+        gradient = new_tensor(namespace_of(root._data).asarray(gradient, dtype=root.dtype), None)
     if tuple(gradient.shape) != tuple(root.shape):
         raise ShapeError(
             f"{what}: mismatch in shape: the gradient for output {i} has shape "

@@ -27,7 +27,9 @@ class Parameter(Tensor):
                  name: str | None = None) -> None:
         if data is None:
             data = np.empty(0, get_default_dtype())
-        elif dtype is None and not isinstance(data, (np.ndarray, Tensor)):
+        elif dtype is None and isinstance(data, np.ndarray):
+            dtype = data.dtype  # tg.Tensor(array) alone would convert to the default dtype
+        elif dtype is None and not isinstance(data, Tensor):
             dtype = get_default_dtype()
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
         if isinstance(data, Tensor) and self._data.dtype == data._data.dtype:

@@ -80,7 +80,7 @@ def summary_table(model, input_shape=None) -> SummaryText:
                             else _input_shape(model))
     rows = []
     for i, (layer, shape) in enumerate(zip(layers, shapes)):
-        count = sum(p.size for p in layer.parameters())
+        count = sum(p.numel() for p in layer.parameters())
         rows.append((f"{i} ({type(layer).__name__})", shape, f"{count:,}"))
     header = ("Layer (type)", "Output Shape", "Param #")
     widths = [max(len(r[k]) for r in rows + [header]) + 4 for k in range(3)]
@@ -90,8 +90,8 @@ def summary_table(model, input_shape=None) -> SummaryText:
         return "".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
 
     params = list(model.parameters())
-    total = sum(p.size for p in params)
-    trainable = sum(p.size for p in params if p.requires_grad)
+    total = sum(p.numel() for p in params)
+    trainable = sum(p.numel() for p in params if p.requires_grad)
     out = [f'Model: "{type(model).__name__}"', "_" * width, line(header), "=" * width]
     out += [line(r) for r in rows] or ["(no layers)"]
     out += ["=" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",

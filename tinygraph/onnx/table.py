@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops import copy as copy_ops
 from ..ops import elementwise as ew
 from ..ops import linalg
 from ..ops import nn as nn_ops
@@ -228,4 +229,6 @@ MAPPINGS = {
     nn_ops.BinaryCrossEntropyWithLogits: binary_cross_entropy_with_logits,
     nn_ops.L1Penalty: penalty("l1"),
     nn_ops.L2Penalty: penalty("l2"),
+    # copies
+    copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }

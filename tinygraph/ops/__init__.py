@@ -5,6 +5,8 @@
 """
 
 from . import (  # noqa: F401 - they declare the ops
+    compare,
+    copy,
     elementwise,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine

@@ -95,7 +95,6 @@ class TensorNamespace:
     scatter_add = staticmethod(shape.scatter_into)
     setitem = staticmethod(shape.setitem)
     sign = staticmethod(_constant("sign"))
-    isfinite = staticmethod(_constant("isfinite"))
     zeros_like = staticmethod(_constant("zeros_like"))
     ones_like = staticmethod(_constant("ones_like"))
     logical_and = staticmethod(_constant("logical_and"))

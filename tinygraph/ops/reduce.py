@@ -7,6 +7,8 @@ receives that element's gradient, scaled as the formula says.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Op
 from .args import dims, keepdims_shape, ndim, one_dim
 from .registry import public
@@ -60,11 +62,12 @@ class Mean(_Reduction):
     def forward(self, x):
         self.in_shape = x.shape
         # sum / n is what ndarray.mean computes, without its Python-level wrapper
-        total = self.xp.sum(x, axis=self.axis, keepdims=self.keepdims)
+        wide = _wide(x)
+        total = self.xp.sum(wide, axis=self.axis, keepdims=self.keepdims)
         # n: each output element sums x.size / total.size inputs (counted when x is empty)
         n = x.size // total.size if total.size else _count(x.shape, self.axis)
         self.count = n or 1  # the backward's divisor (a mean of nothing has no gradient)
-        return total / n
+        return total / n if wide is x else (total / n).astype(x.dtype)
 
     def backward(self, g):
         return (self.xp.broadcast_to(self._expand(g) / self.count, self.in_shape),)
@@ -85,7 +88,9 @@ class Var(_Reduction):
     def forward(self, x):
         self.in_shape = x.shape
         self.save(x)
-        return x.var(axis=self.axis, ddof=self.correction, keepdims=self.keepdims)
+        wide = _wide(x)
+        y = wide.var(axis=self.axis, ddof=self.correction, keepdims=self.keepdims)
+        return y if wide is x else y.astype(x.dtype)
 
     def backward(self, g):
         (x,) = self.saved
@@ -141,6 +146,15 @@ class Min(_Extremum):
 
     def reduce(self, x):
         return self.xp.min(x, axis=self.axis, keepdims=self.keepdims)
+
+
+def _wide(x):
+    """``x`` to accumulate in: float16 as float32, as PyTorch does (a float16 sum of values
+    near 1000 loses their units); any other dtype as it is."""
+    return x.astype(_SINGLE) if x.dtype == _HALF else x
+
+
+_HALF, _SINGLE = np.dtype(np.float16), np.dtype(np.float32)
 
 
 def _count(shape: tuple, axes) -> int:

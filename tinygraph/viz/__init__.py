@@ -16,9 +16,10 @@ mode) is a dotted note in its place. Anything holding NaN/Inf is red.
 Nothing here runs while a model computes: the picture is read afterwards from the graph the
 engine recorded anyway, so a program that never draws pays nothing for this module.
 
-The modules: ``reading`` (names, modules and live values around a graph), ``graph`` (the
-graph as boxes and arrows), ``frames`` (penalty sums and modules without ops), ``collapse``
-(one box per module), ``labels`` (text), ``dot`` (Graphviz styles, clusters, the legend).
+The modules: ``graph`` (the graph as boxes and arrows; it reads names, modules and live
+values through ``tinygraph.autograd.graph``), ``frames`` (penalty sums and modules without
+ops), ``collapse`` (one box per module), ``labels`` (text), ``dot`` (Graphviz styles,
+clusters, the legend).
 """
 
 from __future__ import annotations

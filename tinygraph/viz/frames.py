@@ -8,8 +8,8 @@ ran no op (``Dropout`` in eval mode) still has a place in its model.
 
 from __future__ import annotations
 
+from ..autograd.graph import ModuleInfo
 from .boxes import Box, Graph
-from .reading import ModuleInfo
 
 
 def frame_penalty_sums(graph: Graph) -> None:

@@ -2,7 +2,7 @@
 
 Everything is read after the fact from what the engine already keeps: ``grad_fn`` nodes,
 their ``parents``, the ``AccumulateGrad`` sink of each leaf, ``node.module`` and the arrays a
-node saved for its backward (the helpers that read those are in ``reading.py``). Nothing is
+node saved for its backward (the helpers that read those are in ``autograd/graph.py``). Nothing is
 added to the recording path, so a program that never draws pays nothing.
 
 Boxes come out in the engine's deterministic topological order (inputs before their users,
@@ -15,10 +15,7 @@ import numpy as np
 
 from .. import autograd
 from ..autograd import AccumulateGrad, grad_accumulator, toposort
-from . import labels
-from .boxes import Box, Graph
-from .frames import frame_penalty_sums, note_modules_without_ops
-from .reading import (
+from ..autograd.graph import (
     ModuleInfo,
     array_of,
     constant_operand,
@@ -28,10 +25,12 @@ from .reading import (
     param_names,
     retained_tensor,
 )
+from . import labels
+from .boxes import Box, Graph
+from .frames import frame_penalty_sums, note_modules_without_ops
 
 # Kept under their old names for tinygraph.debug, which reads graphs the same way.
-_known_values = known_values
-__all__ = ["Box", "Graph", "ModuleInfo", "param_names", "read_graph", "too_many_nodes"]
+__all__ = ["Box", "Graph", "read_graph", "too_many_nodes"]
 
 
 def _finite(array) -> bool:

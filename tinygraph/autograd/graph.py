@@ -1,10 +1,10 @@
-"""Reading what a recorded graph does not store directly: names, modules, live tensors.
+"""Reading a recorded graph: the order of its nodes, and what it does not store directly.
 
-These helpers look at the graph and the objects around it, and draw nothing. They are kept
-together here (not in ``graph.py``, which turns a graph into boxes) because they are general
-graph-reading tools that belong next to the engine in the end: the order of nodes
-(``autograd.toposort``), which module ran an op and how modules nest (:class:`ModuleInfo`),
-the names of parameters, inputs and buffers, and which values the nodes still hold.
+These helpers look at the graph and the objects around it and change nothing; pictures
+(``tinygraph.viz``), node-by-node gradient checks (``tinygraph.debug``) and the ONNX exporter
+all read graphs through them: the order of nodes (:func:`toposort`), which module ran an op
+and how modules nest (:class:`ModuleInfo`), the names of parameters, inputs and buffers, and
+which values the nodes still hold.
 
 Where a name comes from, first match wins:
 - a parameter: ``params`` (a Module, a dict or a list), else the module that ran an op on it
@@ -19,13 +19,47 @@ import gc
 
 import numpy as np
 
-from .. import autograd
-from ..autograd import OUTPUT, AccumulateGrad, RetainGrad
+from . import node as _node
+from .modes import RetainGrad
+from .node import OUTPUT, AccumulateGrad, grad_accumulator
+
+
+def toposort(roots) -> list:
+    """Nodes reachable from ``roots`` (Tensors or nodes), each after all of its inputs.
+
+    Iterative depth-first search with parents visited in argument order, so the order is
+    deterministic (viz and graph checks rely on it).
+    """
+    starts = []
+    for root in roots if isinstance(roots, (list, tuple)) else [roots]:
+        if _node.Tensor is not None and isinstance(root, _node.Tensor):
+            if root.grad_fn is not None:
+                starts.append(root.grad_fn)
+            elif root.requires_grad:
+                starts.append(grad_accumulator(root))
+        elif root is not None:
+            starts.append(root)
+    order = []
+    seen = set()
+    stack = [(n, False) for n in reversed(starts)]
+    while stack:
+        current, expanded = stack.pop()
+        if expanded:
+            order.append(current)
+            continue
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        stack.append((current, True))
+        for parent in reversed(current.parents):
+            if parent is not None and id(parent) not in seen:
+                stack.append((parent, False))
+    return order
 
 
 def array_of(value):
     """The ndarray behind a Tensor (not an ndarray's own ``.data``, a memoryview)."""
-    return value._data if isinstance(value, autograd.Tensor) else value
+    return value._data if isinstance(value, _node.Tensor) else value
 
 
 def retained_tensor(node):
@@ -75,12 +109,12 @@ def live_tensors_holding(arrays) -> dict[int, object]:
     costs milliseconds, which is why only drawing does it, never recording.
     """
     arrays = [a for a in arrays if isinstance(a, np.ndarray)]
-    if not arrays or autograd.Tensor is None:
+    if not arrays or _node.Tensor is None:
         return {}
     wanted = {id(a) for a in arrays}
     found: dict[int, object] = {}
     for holder in gc.get_referrers(*arrays):
-        if not isinstance(holder, autograd.Tensor):
+        if not isinstance(holder, _node.Tensor):
             continue
         key = id(getattr(holder, "_data", None))
         if key in wanted and (key not in found or (holder.name and not found[key].name)):

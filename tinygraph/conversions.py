@@ -1,0 +1,133 @@
+"""Conversions of a Tensor: to another dtype (``.to``, ``.float()``, ``.long()``, ...), to the
+device it is already on (``.cpu()``), and out to Python and NumPy values (``.item()``,
+``.tolist()``, ``.numpy()``).
+
+A conversion between floating dtypes is the differentiable ``astype`` op (the gradient is
+converted back); a conversion to an integer or bool dtype has no gradient, so its result is
+detached, as in PyTorch. A conversion to the tensor's own dtype returns the tensor itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd
+from .autograd.node import new_tensor
+from .device import CPU, as_device, cpu_only, is_device
+from .dtypes import NAMES, TYPE_NAMES, as_dtype
+from .ops import registry
+
+
+def parse_to(owner: str, args: tuple, dtype=None, device=None):
+    """The dtype that ``.to(*args, dtype=, device=)`` asks for, or None; the device, which
+    must be the CPU, is checked. ``args``: a dtype, a device, both, or a tensor to match."""
+    if len(args) > 2:
+        raise TypeError(f"{owner}.to() takes a device and a dtype, or a tensor; got {args!r}.")
+    for arg in args:
+        if isinstance(arg, autograd.Tensor):
+            dtype = arg.dtype
+        elif is_device(arg):
+            device = arg
+        elif arg is not None:
+            dtype = arg
+    if device is not None:
+        as_device(device, f"{owner}.to({str(device)!r})")
+    return None if dtype is None else as_dtype(dtype, f"{owner}.to()")
+
+
+class Conversions:
+    """The conversion methods of :class:`~tinygraph.tensor.Tensor` (a mixin: no state)."""
+
+    __slots__ = ()
+
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False,
+           copy: bool = False, memory_format=None):
+        """This tensor in another dtype (``x.to(tg.float64)``, ``x.to("cpu", tg.float64)``,
+        ``x.to(other)``); itself when nothing changes, unless ``copy=True``."""
+        target = parse_to("x", args, dtype, device)
+        result = self if target is None else self._as(target)
+        if copy and result is self:
+            result = registry.functions["clone"](self)
+        return result
+
+    def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+        """Without ``dtype``, PyTorch's type name (``'torch.FloatTensor'``, so code comparing
+        it runs unchanged); with one (a dtype or such a name), ``self.to(dtype)``."""
+        if dtype is None:
+            return TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
+        return self._as(as_dtype(dtype, "x.type()"))
+
+    def _as(self, dtype: np.dtype):
+        if dtype == self._data.dtype:
+            return self
+        if dtype.kind == "f":
+            return registry.functions["astype"](self, dtype)
+        return new_tensor(self._data.astype(dtype), None)  # no gradient through ints or bools
+
+    def float(self, memory_format=None):
+        """As float32 (differentiable from a floating dtype)."""
+        return self._as(NAMES["float32"])
+
+    def double(self, memory_format=None):
+        """As float64 (differentiable from a floating dtype)."""
+        return self._as(NAMES["float64"])
+
+    def half(self, memory_format=None):
+        """As float16 (differentiable from a floating dtype)."""
+        return self._as(NAMES["float16"])
+
+    def long(self, memory_format=None):
+        """As int64, truncated toward zero; no gradient."""
+        return self._as(NAMES["int64"])
+
+    def int(self, memory_format=None):
+        """As int32, truncated toward zero; no gradient."""
+        return self._as(NAMES["int32"])
+
+    def bool(self, memory_format=None):
+        """As bool (nonzero is True); no gradient."""
+        return self._as(NAMES["bool"])
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    # -- the device ----------------------------------------------------------------------
+
+    @property
+    def device(self):
+        """Always ``device(type='cpu')``."""
+        return CPU
+
+    is_cuda = False
+    is_cpu = True
+
+    def cpu(self, memory_format=None):
+        """Itself: tensors live on the CPU."""
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None):
+        raise cpu_only("x.cuda()")
+
+    # -- values out ----------------------------------------------------------------------
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The storage itself (shared, not copied), also when the tensor requires grad."""
+        return self._data
+
+    def item(self):
+        """The single value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item(): a tensor with {self._data.size} elements (shape "
+                f"{tuple(self._data.shape)}) cannot be converted to a Python number; index or "
+                "reduce it first."
+            )
+        return self._data.item()
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers."""
+        return self._data.tolist()

@@ -1,0 +1,35 @@
+"""``tg.cuda``: what a PyTorch program asks about CUDA, answered for a CPU-only library.
+
+``tg.cuda.is_available()`` is False and ``device_count()`` 0, so the usual
+``"cuda" if torch.cuda.is_available() else "cpu"`` picks the CPU. Seeding CUDA's generators is
+a no-op (as in a CPU-only PyTorch build, where scripts call it unconditionally); anything else
+raises the CPU-only error.
+"""
+
+from __future__ import annotations
+
+from .device import cpu_only
+
+
+def is_available() -> bool:
+    """False: tinygraph runs on the CPU."""
+    return False
+
+
+def device_count() -> int:
+    """0: there are no CUDA devices to use."""
+    return 0
+
+
+def manual_seed(seed: int) -> None:
+    """Nothing to seed (PyTorch ignores this call when CUDA is absent, too)."""
+
+
+def manual_seed_all(seed: int) -> None:
+    """Nothing to seed (PyTorch ignores this call when CUDA is absent, too)."""
+
+
+def __getattr__(name: str):
+    if name.startswith("_"):  # Python's and tools' own probes (__path__, _fields, ...)
+        raise AttributeError(f"module 'tinygraph.cuda' has no attribute {name!r}")
+    raise cpu_only(f"tg.cuda.{name}")

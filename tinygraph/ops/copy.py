@@ -1,0 +1,24 @@
+"""Copies that stay in the graph: ``clone``."""
+
+from __future__ import annotations
+
+from ..autograd import Op
+from .registry import public
+
+
+@public("clone")
+class Clone(Op):
+    """y = a copy of x (its own storage, C-contiguous);  dx = g."""
+
+    __slots__ = ()
+    label = "clone"
+
+    @staticmethod
+    def arguments(input, *, memory_format=None):
+        return (input,), {}
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return (g,)
