@@ -199,3 +199,28 @@ def test_a_leaf_the_user_dropped_is_still_held_by_its_graph():
     loss = loss_only()
     (sink,) = loss.grad_fn.parents[0].parents[:1]
     assert sink.leaf.name == "w" and sink.leaf.shape == (3,)
+
+
+def test_once_differentiable_backward_runs_once_and_refuses_a_second_derivative():
+    from tinygraph.autograd.function import once_differentiable
+
+    class Cube(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * grad
+
+    x = leaf([1.0, 2.0])
+    (g,) = tg.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert not g.requires_grad  # as in PyTorch: the seed needs no gradient, nor does g
+    np.testing.assert_array_equal(g.numpy(), [3.0, 12.0])
+    v = leaf([1.0, 1.0])
+    (g,) = tg.grad(Cube.apply(x), x, grad_outputs=v, create_graph=True)
+    with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
+        g.sum().backward()

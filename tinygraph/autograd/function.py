@@ -10,6 +10,7 @@ off or no input requires grad.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from operator import is_
 
@@ -335,3 +336,43 @@ def _describe(value) -> str:
     if shape is None:
         return type(value).__name__
     return f"{value.dtype} array of shape {tuple(shape)}"
+
+
+# -- once_differentiable ---------------------------------------------------------------------
+
+
+class _DelayedError(Op):
+    """y = x;  differentiating it raises: the result of a backward marked
+    ``once_differentiable``, where gradients that require grad entered it."""
+
+    __slots__ = ("message",)
+    label = "delayed_error"
+
+    def forward(self, x, *sources):
+        return x
+
+    def backward(self, g):
+        raise RuntimeError(self.message)
+
+
+def once_differentiable(backward):
+    """Decorate a ``Function.backward`` that is not itself differentiable (PyTorch's
+    ``torch.autograd.function.once_differentiable``): it runs without recording, and an
+    attempt to differentiate its result raises instead of silently giving zeros."""
+
+    @functools.wraps(backward)
+    def run_once(ctx, *grads):
+        with no_grad():
+            results = backward(ctx, *grads)
+        tracked = [g for g in grads if isinstance(g, _node.Tensor) and g.requires_grad]
+        if not tracked or not per_thread.flags.grad_enabled:
+            return results
+        message = (f"trying to differentiate twice a function that was marked with "
+                   f"@once_differentiable ({type(ctx).__name__}.backward)")
+        several = isinstance(results, tuple)
+        marked = tuple(_DelayedError.apply(r, *tracked, message=message)
+                       if isinstance(r, _node.Tensor) else r
+                       for r in (results if several else (results,)))
+        return marked if several else marked[0]
+
+    return run_once

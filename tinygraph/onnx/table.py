@@ -19,6 +19,7 @@ from ..ops import linalg
 from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
+from ..autograd.function import _DelayedError
 from ..ops.namespace import Attach
 from . import indexing
 
@@ -221,6 +222,7 @@ MAPPINGS = {
     sh.Stack: stack,
     sh.Where: where,
     Attach: lambda g, node, x, *sources: g.op("Identity", x),
+    _DelayedError: lambda g, node, x, *sources: g.op("Identity", x),  # once_differentiable
     # fused nn ops
     nn_ops.Linear: linear,
     nn_ops.SoftmaxCrossEntropy: softmax_cross_entropy,
