@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.function import _DelayedError
 from ..ops import copy as copy_ops
 from ..ops import elementwise as ew
 from ..ops import linalg
 from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
-from ..autograd.function import _DelayedError
 from ..ops.namespace import Attach
 from . import indexing
 
