@@ -31,13 +31,23 @@ BLOCKS = [block for path in docs.DOCS for block in docs.blocks(path)]
 README = [block for block in BLOCKS if block.path.name == "README.md"]
 
 
+def params(blocks) -> list:
+    """The blocks as test parameters; one that imports PyTorch (to show a model continuing
+    there) is marked `torch`, as the tests that take the `torch` fixture are, so the Pythons
+    CI runs without torch deselect it rather than fail on it."""
+    return [pytest.param(block, id=str(block),
+                         marks=[pytest.mark.torch] if "import torch" in block.source
+                         or "safetensors.torch" in block.source else [])
+            for block in blocks]
+
+
 def claims(block) -> list[str]:
     """The texts a block says it prints: what follows ``# -> `` at the end of a line."""
     return [line.split("# -> ", 1)[1].strip() for line in block.source.splitlines()
             if "# -> " in line]
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=str)
+@pytest.mark.parametrize("block", params(BLOCKS))
 def test_each_block_runs_on_its_own_and_draws_its_pictures(block, tmp_path, monkeypatch,
                                                             request):
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -74,7 +84,7 @@ def test_docs_have_python_blocks():
     assert claims(README[0]), "the quickstart says what it prints"
 
 
-@pytest.mark.parametrize("block", README, ids=str)
+@pytest.mark.parametrize("block", params(README))
 def test_readme_block_runs_in_a_fresh_interpreter(block, tmp_path):
     """As a new user runs it: `python` started anywhere, the block pasted in whole."""
     env = dict(os.environ, MPLBACKEND="Agg")
@@ -85,7 +95,7 @@ def test_readme_block_runs_in_a_fresh_interpreter(block, tmp_path):
         assert text in result.stdout
 
 
-@pytest.mark.parametrize("block", README, ids=str)
+@pytest.mark.parametrize("block", params(README))
 def test_readme_block_pastes_into_a_python_prompt(block, tmp_path, monkeypatch, capsys):
     """Typed line by line into the interactive interpreter, the block works too.
 
