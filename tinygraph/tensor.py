@@ -305,26 +305,6 @@ class Tensor(InPlace, Conversions, Protocols):
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
 
-    # -- ops without a gradient -----------------------------------------------------------
-
-    def argmax(self, axis=None, keepdims=False) -> Tensor:
-        """Index of the largest value along ``axis`` (flattened when None); no gradient."""
-        xp = namespace_of(self._data)
-        return new_tensor(
-            xp.asarray(xp.argmax(self._data, axis=axis, keepdims=keepdims)), None)
-
-    def argmin(self, axis=None, keepdims=False) -> Tensor:
-        """Index of the smallest value along ``axis`` (flattened when None); no gradient."""
-        xp = namespace_of(self._data)
-        return new_tensor(
-            xp.asarray(xp.argmin(self._data, axis=axis, keepdims=keepdims)), None)
-
-    def all(self):
-        return bool(self._data.all())
-
-    def any(self):
-        return bool(self._data.any())
-
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""

@@ -234,3 +234,8 @@ MAPPINGS = {
     # copies
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }
+
+# Families kept in their own modules (each imports its helpers from here)
+from . import maths  # noqa: E402 - needs the helpers above
+
+MAPPINGS.update(maths.MAPPINGS)

@@ -8,11 +8,14 @@ from . import (  # noqa: F401 - they declare the ops
     compare,
     copy,
     elementwise,
+    extrema,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    norms,
     reduce,
     registry,
+    scan,
     shape,
 )
 
