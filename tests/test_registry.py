@@ -13,9 +13,10 @@ from tinygraph.ops.namespace import tensor_namespace
 
 # Public operations that are exercised by an op-table entry of another name.
 COVERED_AS = {"transpose": "T", "cat": "concatenate"}
-# Public operations with integer or boolean results: nothing to differentiate (tested against
+# Public operations with integer or boolean results, or no derivative in PyTorch either
+# (floor_divide): nothing to differentiate (tested against
 # PyTorch in tests/test_reductions_torch.py).
-WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any"}
+WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide"}
 
 
 def _without_gradient(name: str) -> bool:

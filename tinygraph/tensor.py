@@ -236,6 +236,8 @@ class Tensor(InPlace, Conversions, Protocols):
     __mul__ = registry.functions["mul"]
     __truediv__ = registry.functions["div"]
     __pow__ = registry.functions["pow"]
+    __floordiv__ = registry.functions["floor_divide"]
+    __mod__ = registry.functions["remainder"]
     __matmul__ = registry.functions["matmul"]
     __neg__ = registry.functions["neg"]
     __abs__ = registry.functions["abs"]
@@ -252,6 +254,12 @@ class Tensor(InPlace, Conversions, Protocols):
 
     def __rtruediv__(self, other):
         return registry.functions["div"](other, self)
+
+    def __rfloordiv__(self, other):
+        return registry.functions["floor_divide"](other, self)
+
+    def __rmod__(self, other):
+        return registry.functions["remainder"](other, self)
 
     def __rpow__(self, other):
         return registry.functions["pow"](other, self)

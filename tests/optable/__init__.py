@@ -6,7 +6,15 @@ one entry appended to the ``OPS`` list of its family's module here.
 
 from __future__ import annotations
 
-from . import elementwise, nn, reduce, reduce_more, shape, tensor
+from . import (
+    elementwise,
+    math_elementwise,
+    nn,
+    reduce,
+    reduce_more,
+    shape,
+    tensor,
+)
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
     DEFAULT_DOMAIN,
@@ -18,6 +26,6 @@ from .spec import (  # noqa: F401 - the helpers tests use
     make_inputs,
 )
 
-OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *reduce_more.OPS, *shape.OPS, *nn.OPS,
-                     *tensor.OPS]
+OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
+                     *shape.OPS, *nn.OPS, *tensor.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

@@ -8,6 +8,7 @@ from . import (  # noqa: F401 - they declare the ops
     compare,
     copy,
     elementwise,
+    explog,
     extrema,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
@@ -15,8 +16,10 @@ from . import (  # noqa: F401 - they declare the ops
     norms,
     reduce,
     registry,
+    rounding,
     scan,
     shape,
+    trig,
 )
 
 
