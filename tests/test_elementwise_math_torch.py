@@ -17,12 +17,13 @@ def _dtype_name(t) -> str:
     return str(t.dtype).split(".")[-1]
 
 
-@pytest.mark.parametrize("name", FLOAT_RESULT + SAME_DTYPE)
-@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float32", "float64"])
+@pytest.mark.parametrize("name, dtype", [
+    (name, dtype) for name in FLOAT_RESULT + SAME_DTYPE
+    for dtype in ["int64", "int32", "bool", "float32", "float64"]
+    if dtype != "bool" or name not in ("square", "round", "floor", "ceil", "trunc")  # torch
+])                                                                  # refuses these on bool
 def test_dtype_of_the_result_matches_torch(torch, name, dtype):
     values = np.array([0, 1, 1, 0]).astype(dtype)
-    if name in ("square", "round", "floor", "ceil", "trunc") and dtype == "bool":
-        return  # torch refuses these on bool
     ours = getattr(tg, name)(tg.tensor(values))
     theirs = getattr(torch, name)(torch.tensor(values))
     assert str(ours.dtype) == _dtype_name(theirs)

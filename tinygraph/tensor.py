@@ -13,6 +13,7 @@ import numpy as np
 
 from . import autograd
 from .autograd.node import new_tensor
+from .autograd.promotion import promote
 from .backend import namespace_of
 from .conversions import Conversions
 from .creation import (
@@ -274,8 +275,8 @@ class Tensor(InPlace, Conversions, Protocols):
 
     def _compare(self, other, ufunc: str) -> Tensor:
         value = other._data if isinstance(other, Tensor) else other
-        return new_tensor(getattr(namespace_of(self._data), ufunc)(self._data, value),
-                                    None)
+        mine, value = promote([self._data, value])  # PyTorch's common dtype
+        return new_tensor(getattr(namespace_of(mine), ufunc)(mine, value), None)
 
     def __lt__(self, other):
         return self._compare(other, "less")

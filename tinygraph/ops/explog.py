@@ -18,24 +18,12 @@ from .registry import public
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
-def floating(x):
-    """``x`` itself if it has a floating dtype, else ``x`` in the default float dtype."""
-    if x.dtype.kind == "f":
-        return x
-    from ..creation import get_default_dtype  # creation imports ops: resolve at call time
-
-    return x.astype(get_default_dtype())
-
-
 class FloatUnary(Op):
-    """An elementwise function with a floating result: ``forward`` converts integer input,
-    ``compute`` does the work on a floating array."""
+    """An elementwise function with a floating result: integer and bool input is converted
+    to the default float dtype first (``promotes = "float"``, see autograd/promotion.py)."""
 
     __slots__ = ()
-
-    def forward(self, x):
-        return self.compute(x if type(x) is not np.ndarray or x.dtype.kind == "f"
-                            else floating(x))
+    promotes = "float"
 
 
 @public("exp2", ufunc="exp2")
@@ -45,7 +33,7 @@ class Exp2(FloatUnary):
     __slots__ = ()
     label = "exp2"
 
-    def compute(self, x):
+    def forward(self, x):
         y = self.xp.exp2(x)
         self.save(y)
         return y
@@ -62,7 +50,7 @@ class Expm1(FloatUnary):
     __slots__ = ()
     label = "expm1"
 
-    def compute(self, x):
+    def forward(self, x):
         y = self.xp.expm1(x)
         self.save(y)
         return y
@@ -76,7 +64,7 @@ class _Log(FloatUnary):
     __slots__ = ()
     scale = 1.0
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return getattr(self.xp, self.label)(x)
 
@@ -110,7 +98,7 @@ class Log1p(FloatUnary):
     __slots__ = ()
     label = "log1p"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.log1p(x)
 
@@ -126,7 +114,7 @@ class Rsqrt(FloatUnary):
     __slots__ = ()
     label = "rsqrt"
 
-    def compute(self, x):
+    def forward(self, x):
         y = 1 / self.xp.sqrt(x)
         self.save(y)
         return y
@@ -143,7 +131,7 @@ class Reciprocal(FloatUnary):
     __slots__ = ()
     label = "reciprocal"
 
-    def compute(self, x):
+    def forward(self, x):
         y = 1 / x
         self.save(y)
         return y
@@ -213,7 +201,7 @@ class Erf(FloatUnary):
     __slots__ = ()
     label = "erf"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return erf_array(x)
 

@@ -100,6 +100,7 @@ class FloorDivide(Op):
 
     __slots__ = ()
     label = "floor_divide"
+    promotes = True
 
     def forward(self, a, b):
         _check_integer_divisor("floor_divide", a, b, self.xp)
@@ -130,6 +131,7 @@ class Remainder(Op):
 
     __slots__ = ()
     label = "remainder"
+    promotes = True
 
     def forward(self, a, b):
         _check_integer_divisor("remainder", a, b, self.xp)
@@ -150,6 +152,7 @@ class Lerp(Op):
 
     __slots__ = ()
     label = "lerp"
+    promotes = True
 
     @staticmethod
     def arguments(input, end, weight):

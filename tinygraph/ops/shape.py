@@ -231,6 +231,7 @@ class Where(Op):
 
     __slots__ = ("cond",)
     label = "where"
+    promotes = True
 
     @staticmethod
     def arguments(condition, input, other):

@@ -6,7 +6,7 @@ Integer inputs are computed in the default float dtype, as PyTorch does.
 from __future__ import annotations
 
 from ..autograd import Op
-from .explog import FloatUnary, floating
+from .explog import FloatUnary
 from .registry import public
 
 
@@ -17,7 +17,7 @@ class Sin(FloatUnary):
     __slots__ = ()
     label = "sin"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.sin(x)
 
@@ -33,7 +33,7 @@ class Cos(FloatUnary):
     __slots__ = ()
     label = "cos"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.cos(x)
 
@@ -49,7 +49,7 @@ class Tan(FloatUnary):
     __slots__ = ()
     label = "tan"
 
-    def compute(self, x):
+    def forward(self, x):
         y = self.xp.tan(x)
         self.save(y)
         return y
@@ -66,7 +66,7 @@ class Asin(FloatUnary):
     __slots__ = ()
     label = "asin"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.arcsin(x)
 
@@ -82,7 +82,7 @@ class Acos(FloatUnary):
     __slots__ = ()
     label = "acos"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.arccos(x)
 
@@ -98,7 +98,7 @@ class Atan(FloatUnary):
     __slots__ = ()
     label = "atan"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.arctan(x)
 
@@ -114,10 +114,9 @@ class Atan2(Op):
 
     __slots__ = ()
     label = "atan2"
+    promotes = "float"
 
     def forward(self, a, b):
-        if getattr(a, "dtype", None) is not None and a.dtype.kind != "f":
-            a = floating(a)
         self.save(a, b)
         return self.xp.arctan2(a, b)
 
@@ -135,7 +134,7 @@ class Sinh(FloatUnary):
     __slots__ = ()
     label = "sinh"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.sinh(x)
 
@@ -151,7 +150,7 @@ class Cosh(FloatUnary):
     __slots__ = ()
     label = "cosh"
 
-    def compute(self, x):
+    def forward(self, x):
         self.save(x)
         return self.xp.cosh(x)
 
