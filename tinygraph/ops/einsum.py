@@ -31,9 +31,6 @@ LETTERS = string.ascii_letters
 
 def canonical(equation: str, shapes: list) -> tuple[list, str]:
     """The operands' subscripts and the output's, explicit and without ``...``."""
-    if not isinstance(equation, str):
-        raise TypeError("einsum: the first argument must be the equation string (PyTorch's "
-                        "sublist form einsum(x, [0, 1], ...) is not supported).")
     eq = equation.replace(" ", "")
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
@@ -112,6 +109,9 @@ class Einsum(Op):
 
     @staticmethod
     def arguments(equation, *operands):
+        if not isinstance(equation, str):
+            raise TypeError("einsum: the first argument must be the equation string "
+                            "(PyTorch's sublist form einsum(x, [0, 1], ...) is not supported).")
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
             operands = tuple(operands[0])  # einsum("ij,jk", [a, b])
         arrays = [data(x) for x in operands]

@@ -44,6 +44,9 @@ def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
         a, b = tg.arange(10).split([3, 7])     # shapes (3,) and (7,)
     """
     size = shape(tensor)
+    if not size:
+        raise ShapeError("split: expects at least a 1-dimensional tensor, got a 0-d one; "
+                         "reshape it with x.reshape(1) first.")
     axis = _dim(dim, len(size), "split")
     length = size[axis]
     if isinstance(split_size_or_sections, (list, tuple)):
