@@ -17,7 +17,7 @@ from ..autograd import Op
 from ..errors import ShapeError
 from .args import data, shape
 from .registry import public
-from .shape import GetItem
+from .shape import GetItem, Reshape
 
 
 def _axis(dim, n: int, op: str) -> int:
@@ -69,9 +69,6 @@ def _check_index_shape(index: np.ndarray, x_shape: tuple, axis: int, op: str,
                        src_shape: tuple | None = None) -> None:
     """PyTorch's rule: the index has the input's number of dims, and is no larger than the
     input on every dim but ``axis`` (and no larger than ``src`` anywhere, for a scatter)."""
-    if not x_shape:
-        raise ShapeError(f"{op}: the input is 0-d; tinygraph's {op} needs at least one dim: "
-                         f"{op} on x.reshape(1) (and reshape the result back).")
     if index.ndim != len(x_shape):
         raise ShapeError(f"{op}: the index (shape {index.shape}) must have the same number of "
                          f"dimensions as the input (shape {x_shape}).")
@@ -84,7 +81,6 @@ def _check_index_shape(index: np.ndarray, x_shape: tuple, axis: int, op: str,
                          f"input {x_shape} on every dimension but {axis}{also}.")
 
 
-@public("gather")
 class Gather(GetItem):
     """y[i][j] = x[index[i][j]][j] (dim 0; likewise along any dim);  dx = zeros like x with g
     added at those positions (repeated indices accumulate)."""
@@ -125,7 +121,6 @@ class IndexSelect(GetItem):
         return (input,), {"index": where, "axis": axis, "positions": positions}
 
 
-@public("scatter_add")
 class ScatterAddAlong(Op):
     """y = x with src[i][j] added at [index[i][j]][j] (dim 0; likewise along any dim);
     dx = g,  dsrc = g[index[i][j]][j] where the index reaches, 0 elsewhere."""
@@ -166,6 +161,52 @@ class ScatterAddAlong(Op):
             if self.block is not None:  # src is larger than the index: zeros beyond it
                 gsrc = self.xp.scatter_add(gsrc, self.block, self.src_shape)
         return (g if need_x else None), gsrc
+
+
+@public("gather")
+def gather(input, dim, index, *, sparse_grad=False):
+    """``out[i][j] = input[index[i][j]][j]`` for dim 0 (likewise along any dim): picks one
+    element per index position along ``dim``; the index has the input's number of dims and
+    is no larger than it on the others. ``sparse_grad`` is accepted; the gradient is dense.
+
+        tg.gather(tg.tensor([[1., 2.], [3., 4.]]), 1, tg.tensor([[0, 0], [1, 0]]))
+        # tensor([[1., 1.], [4., 3.]])
+    """
+    if shape(input):
+        inputs, attributes = Gather.arguments(input, dim, index)
+        return Gather.apply(*inputs, **attributes)
+    flat, out_shape = _as_vector_index(dim, index, "gather")
+    return Reshape.apply(gather(Reshape.apply(input, shape_out=(1,)), 0, flat),
+                         shape_out=out_shape)
+
+
+@public("scatter_add")
+def scatter_add(input, dim, index, src):
+    """A copy of ``input`` with ``src[i][j]`` added at ``[index[i][j]][j]`` for dim 0
+    (likewise along any dim); repeated indices accumulate. Differentiable in ``input`` and
+    ``src``; ``x.scatter_add(dim, index, src)`` is the same, out of place."""
+    if shape(input):
+        inputs, attributes = ScatterAddAlong.arguments(input, dim, index, src)
+        return ScatterAddAlong.apply(*inputs, **attributes)
+    flat, _ = _as_vector_index(dim, index, "scatter_add")
+    if isinstance(src, (autograd.Tensor, np.ndarray)) and data(src).ndim > 1:
+        raise ShapeError(f"scatter_add: src (shape {shape(src)}) must have as many dims as the "
+                         "0-d input.")
+    vector = Reshape.apply(src, shape_out=(-1,)) if isinstance(
+        src, (autograd.Tensor, np.ndarray)) else src
+    return Reshape.apply(scatter_add(Reshape.apply(input, shape_out=(1,)), 0, flat, vector),
+                         shape_out=())
+
+
+def _as_vector_index(dim, index, op: str):
+    """A 0-d input is taken as a vector of one element: its index (0-d or 1-D) flattened, and
+    the shape the result gets back."""
+    _axis(dim, 0, op)
+    array = _index_array(index, op)
+    if array.ndim > 1:
+        raise ShapeError(f"{op}: the index (shape {array.shape}) must have the same number of "
+                         "dimensions as the 0-d input (0 or 1).")
+    return array.reshape(-1), array.shape
 
 
 @public("masked_fill")

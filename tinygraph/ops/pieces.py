@@ -4,6 +4,11 @@ Each piece is a basic-indexing slice of the input (``x[:, 2:4]``, ``x[:, 3]``): 
 shares the input's storage, as PyTorch's pieces do, recorded as one ``getitem`` node whose
 backward puts the piece's gradient back at its place. A piece nobody uses sends no gradient.
 The results are tuples, as in PyTorch.
+
+The price of one node per piece: each used piece's gradient arrives at the input as an array
+of the input's full shape, so the backward of ``k`` used pieces costs ``k`` input-sized
+additions (PyTorch's one split node costs one). That is nothing for a few pieces; unbinding a
+long axis and using every slice is quadratic in its length.
 """
 
 from __future__ import annotations
