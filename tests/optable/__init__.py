@@ -7,7 +7,9 @@ one entry appended to the ``OPS`` list of its family's module here.
 from __future__ import annotations
 
 from . import (
+    contract,
     elementwise,
+    indexing,
     math_elementwise,
     nn,
     reduce,
@@ -27,5 +29,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 )
 
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
-                     *shape.OPS, *nn.OPS, *tensor.OPS]
+                     *shape.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS, *contract.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

@@ -21,7 +21,7 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import indexing
+from . import indexing, selection
 
 
 def elementwise(onnx_op: str):
@@ -235,7 +235,9 @@ MAPPINGS = {
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }
 
-# Families kept in their own modules (each imports its helpers from here)
+MAPPINGS.update(selection.MAPPINGS)  # gather, scatter_add, index_select, masked_fill, einsum
+
+# Families whose mappings import helpers from here
 from . import maths  # noqa: E402 - needs the helpers above
 
-MAPPINGS.update(maths.MAPPINGS)
+MAPPINGS.update(maths.MAPPINGS)  # issue 17's math: exp2 ... erf, rounding, prod, norm, cumprod

@@ -7,13 +7,16 @@
 from . import (  # noqa: F401 - they declare the ops
     compare,
     copy,
+    einsum,
     elementwise,
     explog,
     extrema,
+    indexing,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
     norms,
+    pieces,
     reduce,
     registry,
     rounding,
