@@ -123,3 +123,15 @@ def test_clamp_promotes_as_torch(torch, dtype, bounds):
     theirs = torch.clamp(torch.tensor(values), **bounds)
     assert str(ours.dtype) == str(theirs.dtype).split(".")[-1]
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("op", ["__iadd__", "__itruediv__", "__imul__"])
+def test_in_place_results_that_do_not_fit_the_dtype_raise_as_torch(torch, op):
+    other = 1.5 if op != "__itruediv__" else 2
+    with pytest.raises(RuntimeError):
+        getattr(torch.tensor([1, 2]), op)(other)
+    with pytest.raises(RuntimeError, match=r"cannot be stored in this int64 tensor in place"):
+        getattr(tg.tensor([1, 2]), op)(other)
+    x = tg.tensor([1, 2], dtype=tg.int32)
+    x += tg.tensor([1, 1])  # int64 into int32: allowed, as torch
+    assert x.dtype == np.int32 and x.tolist() == [2, 3]

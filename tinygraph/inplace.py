@@ -54,7 +54,15 @@ class InPlace:
         if self._records(other):
             return self._rebind(registry.functions[op](self, other))
         value = other._data if isinstance(other, type(self)) else other
-        getattr(namespace_of(self._data), ufunc)(self._data, value, out=self._data)
+        try:
+            getattr(namespace_of(self._data), ufunc)(self._data, value, out=self._data)
+        except TypeError as exc:  # NumPy's casting error: the result does not fit the dtype
+            raise RuntimeError(
+                f"x {symbol} other: the result's dtype cannot be stored in this {self.dtype} "
+                f"tensor in place (PyTorch refuses it too: an integer tensor cannot take a "
+                f"float result); write x = x {symbol[0]} other, or convert first "
+                "(x = x.float())."
+            ) from exc
         return self._changed()
 
     def __iadd__(self, other):
