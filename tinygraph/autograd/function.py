@@ -249,12 +249,17 @@ class Op(Function):
         given = arrays
         promotes = cls.promotes
         if promotes:  # PyTorch's result dtype (promotion.py); checked inline first for the
-            a = arrays[0]  # common case: a floating array with a number or an array like it
+            a = arrays[0]  # common case: a floating array alone, with a number or its like
             agree = False
-            if len(arrays) == 2 and type(a) is _ndarray and a.dtype.kind == "f":
-                b = arrays[1]
-                kind = type(b)
-                agree = kind is float or kind is int or kind is _ndarray and b.dtype is a.dtype
+            if type(a) is _ndarray and a.dtype.kind == "f":
+                n = len(arrays)
+                if n == 1:
+                    agree = True
+                elif n == 2:
+                    b = arrays[1]
+                    kind = type(b)
+                    agree = (kind is float or kind is int
+                             or kind is _ndarray and b.dtype is a.dtype)
             if not agree:
                 arrays = promote(arrays, promotes)
         xp = _NAMESPACE_BY_TYPE.get(type(arrays[0])) or namespace_of(*arrays)
