@@ -108,6 +108,10 @@ class Var(_Reduction):
             correction = ddof
         elif correction is None:
             correction = 1
+        if data(input).dtype.kind != "f":
+            raise TypeError(f"{cls.label}: needs a floating-point tensor, got "
+                            f"{data(input).dtype} (as PyTorch); convert first, e.g. "
+                            f"x.float().{cls.label}().")
         inputs, attributes = cls.reduce_arguments(input, dim, keepdim)
         return inputs, {**attributes, "correction": correction}
 
