@@ -52,6 +52,10 @@ def test_max_min_without_dim_with_a_tensor_and_with_numpy_axis(torch, which):
     assert isinstance(values, tg.Tensor)
     np.testing.assert_array_equal(values.numpy(),
                                   getattr(t, "a" + which)(1).detach().numpy())
+    kept = getattr(x, which)(axis=1, keepdims=True)
+    assert isinstance(kept, tg.Tensor) and kept.shape == (3, 1)
+    assert getattr(x, which)(dim=1, keepdims=True).values.shape == (3, 1)
+    assert getattr(x, which)(keepdims=True).shape == (1, 1)
     scalar = getattr(tg.tensor(3.0), which)(0)
     assert scalar.values.item() == 3.0 and scalar.indices.item() == 0
 

@@ -69,11 +69,13 @@ def _extremum(op, which: str, input, dim, keepdim, other, axis, keepdims):
     if isinstance(dim, (autograd.Tensor, np.ndarray)) or other is not None:  # max(a, b)
         return functions["maximum" if which == "max" else "minimum"](
             input, other if other is not None else dim)
-    if axis is not None or keepdims is not None:  # NumPy's spelling: the values alone
+    if keepdims is not None:
+        keepdim = keepdims
+    if axis is not None:  # NumPy's spelling: the values alone
         if dim is not None:
             raise TypeError(f"{which}() got both 'dim' and its NumPy spelling 'axis'; "
                             "give one.")
-        return functions["a" + which](input, axis, bool(keepdims or keepdim))
+        return functions["a" + which](input, axis, keepdim)
     if dim is None:
         return functions["a" + which](input, None, keepdim)
     if not isinstance(dim, int) or isinstance(dim, bool):
