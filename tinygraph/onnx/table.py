@@ -234,3 +234,8 @@ MAPPINGS = {
     # copies
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }
+
+# The transformer's ops (activations, layer_norm, embedding, the Huber loss).
+from .transformer import MAPPINGS as _TRANSFORMER  # noqa: E402
+
+MAPPINGS.update(_TRANSFORMER)

@@ -5,12 +5,15 @@
 """
 
 from . import (  # noqa: F401 - they declare the ops
+    activations,
     compare,
     copy,
     elementwise,
     linalg,
+    losses,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    norm,
     reduce,
     registry,
     shape,
