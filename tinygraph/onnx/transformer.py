@@ -10,8 +10,7 @@ import math
 import numpy as np
 
 from ..ops import activations as act
-from ..ops import losses
-from ..ops import norm
+from ..ops import losses, norm
 
 
 def _c(g, value):

@@ -49,7 +49,7 @@ def _erfc_tail(y: np.ndarray) -> np.ndarray:
     res = (num + _C[7]) / (den + _D[7])
     out[mid] = _scaled(ym, res)
     far = ~mid
-    yf = y[far]
+    yf = np.minimum(y[far], 30.0)  # erfc underflows to 0 long before; keeps inf finite
     z = 1.0 / (yf * yf)
     num = _P[5] * z
     den = z.copy()
