@@ -127,18 +127,21 @@ class MultiheadAttention(Module):
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
+    def _name(self) -> str:
+        return f"MultiheadAttention({self.extra_repr()})"
+
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
         q_shape = ops._shape(query)
         if len(q_shape) not in (2, 3) or q_shape[-1] != self.embed_dim:
             raise ShapeError(
-                f"{self!r}: expected a query of shape (L, N, {self.embed_dim}) "
+                f"{self._name()}: expected a query of shape (L, N, {self.embed_dim}) "
                 f"{'(batch_first: (N, L, E)) ' if self.batch_first else ''}or (L, "
                 f"{self.embed_dim}), got {q_shape}.")
         if is_causal and attn_mask is None:
             raise RuntimeError(
-                f"{self!r}: is_causal=True is a hint that attn_mask is the causal mask; give "
-                "the mask too (tinygraph.nn.Transformer.generate_square_subsequent_mask(L)).")
+                f"{self._name()}: is_causal=True is a hint that attn_mask is the causal mask; give "
+                "the mask too: np.triu(np.ones((L, L), bool), 1) (True = masked).")
         batched = len(q_shape) == 3
         if not batched:
             query, key, value = (ops.unsqueeze(t, 0) for t in (query, key, value))
@@ -207,17 +210,17 @@ class MultiheadAttention(Module):
                     mask, Tensor) else mask.reshape(n, h, length, source)
             else:
                 raise ShapeError(
-                    f"{self!r}: attn_mask has shape {shape}, but for a target length "
+                    f"{self._name()}: attn_mask has shape {shape}, but for a target length "
                     f"{length} and source length {source} it must be ({length}, {source}) "
                     f"(one mask for all) or ({n * h}, {length}, {source}) (batch size {n} "
-                    f"times {h} heads). Build it as (L, S), e.g. "
-                    f"nn.Transformer.generate_square_subsequent_mask({length}).")
+                    f"times {h} heads); a causal mask is "
+                    f"np.triu(np.ones(({length}, {source}), bool), 1) (True = masked).")
         if key_padding_mask is not None:
             shape = ops._shape(key_padding_mask)
             want = (n, source) if batched else (source,)
             if shape != want:
                 raise ShapeError(
-                    f"{self!r}: key_padding_mask has shape {shape}, but it must be {want}: "
+                    f"{self._name()}: key_padding_mask has shape {shape}, but it must be {want}: "
                     f"one flag per {'batch element and ' if batched else ''}source position "
                     "(True = padding, ignored).")
             pad = _additive(key_padding_mask, dtype, allow_when_true=False)

@@ -132,7 +132,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     t_data = ops._data(target)
     t_shape = tuple(np.shape(t_data))
     label_shape = x_shape[:1] + x_shape[2:] if len(x_shape) >= 2 else ()
-    is_probs = t_shape == x_shape and np.asarray(t_data).dtype.kind == "f"
+    is_probs = t_shape == x_shape  # probabilities, or one-hot rows of any dtype
     if not is_probs and t_shape != label_shape:
         raise ShapeError(
             f"cross_entropy: logits of shape {x_shape} need integer class labels of shape "
