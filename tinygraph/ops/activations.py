@@ -118,8 +118,31 @@ class NormalCdf(Op):
         return (g * (self.xp.exp(x * x * -0.5) * _INV_SQRT_2PI),)
 
 
+# Numerical Recipes' erfc Chebyshev fit (relative error below 1.2e-7 for every argument):
+# float32 accuracy in one branch-free expression, used for float32 and float16 arrays.
+_NR = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
+       -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+
+
+def _normal_cdf_single(x: np.ndarray) -> np.ndarray:
+    """Phi(x) in x's (single or half) precision: 0.5 erfc(-x / sqrt 2), no cancellation."""
+    z = np.abs(x) * np.asarray(_INV_SQRT2, x.dtype)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = t * _NR[9]
+    for c in _NR[8:0:-1]:
+        poly += c
+        poly *= t
+    poly += _NR[0]
+    poly -= z * z
+    with np.errstate(under="ignore"):
+        half = 0.5 * t * np.exp(poly)
+    return np.where(x >= 0, 1.0 - half, half).astype(x.dtype, copy=False)
+
+
 def _normal_cdf(x):
     if _is_array(x):
+        if x.dtype.itemsize < 8:
+            return _normal_cdf_single(x)
         return (0.5 * (1.0 + erf(x * _INV_SQRT2))).astype(x.dtype, copy=False)
     return NormalCdf.apply(x)
 
@@ -131,7 +154,7 @@ class Gelu(Op):
     dx = g (1/2 (1 + t) + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)), t = tanh(u).
     """
 
-    __slots__ = ("approximate",)
+    __slots__ = ("approximate", "cdf")
     label = "gelu"
 
     @staticmethod
@@ -146,7 +169,8 @@ class Gelu(Op):
         if self.approximate == "tanh":
             t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
             return 0.5 * x * (1.0 + t)
-        return x * _normal_cdf(x)
+        self.cdf = cdf = _normal_cdf(x)
+        return x * cdf
 
     def backward(self, g):
         (x,) = self.saved
@@ -157,7 +181,8 @@ class Gelu(Op):
             du = (x2 * (3 * 0.044715) + 1.0) * _SQRT_2_OVER_PI
             return (g * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * du),)
         pdf = xp.exp(x * x * -0.5) * _INV_SQRT_2PI
-        return (g * (_normal_cdf(x) + x * pdf),)
+        cdf = self.cdf if _is_array(x) else _normal_cdf(x)  # recorded under create_graph
+        return (g * (cdf + x * pdf),)
 
 
 @public("silu", method=False)
