@@ -227,3 +227,29 @@ def test_second_derivatives_through_an_encoder_layer():
     (g,) = tg.grad(layer(x).pow(2).sum(), [x], create_graph=True)
     assert tg.autograd.gradcheck(lambda x: layer(x).tanh().sum(), (x,))
     assert g.requires_grad
+
+
+def test_a_transformer_exports_to_onnx_and_runs_at_another_batch_size(tmp_path, onnxruntime):
+    tg.set_default_dtype(np.float32)
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.token = nn.Embedding(10, 8)
+            self.block = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation="gelu",
+                                                    batch_first=True, norm_first=True)
+            self.head = nn.Linear(8, 10)
+
+        def forward(self, idx):
+            causal = np.triu(np.ones((5, 5), bool), 1)
+            return self.head(self.block(self.token(idx), src_mask=causal))
+
+    model = Tiny().eval()
+    rng = np.random.default_rng(9)
+    idx = tg.tensor(rng.integers(0, 10, (2, 5)))
+    path = tmp_path / "tiny.onnx"
+    tg.onnx.export(model, (idx,), path, dynamic_axes={"input_0": {0: "batch"}})
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    other = rng.integers(0, 10, (3, 5))
+    (got,) = session.run(None, {session.get_inputs()[0].name: other})
+    np.testing.assert_allclose(got, model(tg.tensor(other)).numpy(), rtol=1e-4, atol=1e-5)

@@ -102,7 +102,12 @@ def layer_norm(g, node, x, *params):
 
 
 def embedding(g, node, w):
-    return g.op("Gather", w, g.const(np.asarray(node.indices, dtype=np.int64)), axis=0)
+    """Gather rows; the indices are the graph input they came from when they are one (an
+    integer input reaches the op as its very array), else a constant."""
+    indices = node.indices
+    if indices.dtype != np.int64:
+        indices = indices.astype(np.int64)
+    return g.op("Gather", w, g._constant(indices), axis=0)
 
 
 def huber(g, node, x, t):
