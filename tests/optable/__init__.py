@@ -6,7 +6,7 @@ one entry appended to the ``OPS`` list of its family's module here.
 
 from __future__ import annotations
 
-from . import elementwise, nn, reduce, shape, tensor, transformer
+from . import contract, elementwise, indexing, nn, reduce, shape, tensor, transformer
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
     DEFAULT_DOMAIN,
@@ -19,5 +19,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 )
 
 OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *shape.OPS, *nn.OPS, *tensor.OPS,
-                      *transformer.OPS]
+                     *indexing.OPS, *contract.OPS, *transformer.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

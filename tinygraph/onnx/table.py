@@ -21,7 +21,7 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import indexing
+from . import indexing, selection
 
 
 def elementwise(onnx_op: str):
@@ -234,6 +234,8 @@ MAPPINGS = {
     # copies
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }
+
+MAPPINGS.update(selection.MAPPINGS)  # gather, scatter_add, index_select, masked_fill, einsum
 
 # The transformer's ops (activations, layer_norm, embedding, the Huber loss).
 from .transformer import MAPPINGS as _TRANSFORMER  # noqa: E402
