@@ -253,3 +253,22 @@ def test_a_transformer_exports_to_onnx_and_runs_at_another_batch_size(tmp_path, 
     other = rng.integers(0, 10, (3, 5))
     (got,) = session.run(None, {session.get_inputs()[0].name: other})
     np.testing.assert_allclose(got, model(tg.tensor(other)).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_attention_dropout_drops_weights_and_rescales_the_rest():
+    rng = np.random.default_rng(10)
+    q, k, v = (tg.tensor(rng.standard_normal((2, 3, 4))) for _ in range(3))
+    sdpa = nn.functional.scaled_dot_product_attention
+    assert not sdpa(q, k, v, dropout_p=1.0).numpy().any()  # every weight dropped
+    tg.manual_seed(0)
+    dropped = sdpa(q, k, v, dropout_p=0.5).numpy()
+    scores = q.numpy() @ k.numpy().transpose(0, 2, 1) / 2.0
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    tg.manual_seed(0)
+    mask = nn.functional.dropout(tg.ones(2, 3, 3), 0.5).numpy()  # the same draw: 0 or 2
+    np.testing.assert_allclose(dropped, (weights * mask) @ v.numpy(), rtol=1e-12)
+    mha = nn.MultiheadAttention(4, 2, dropout=0.5, batch_first=True)
+    x = tg.tensor(rng.standard_normal((2, 3, 4)))
+    mha.eval()  # no dropout in evaluation: the same output twice
+    np.testing.assert_array_equal(mha(x, x, x)[0].numpy(), mha(x, x, x)[0].numpy())
