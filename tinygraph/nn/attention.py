@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ops import functions as ops
+from ..ops.attention import masked_softmax
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -75,9 +76,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                 "or one per batch and head.") from None
         mask = _additive(attn_mask, dtype, allow_when_true=True)
     scores = ops.matmul(ops.mul(query, scale), ops.transpose(key, -2, -1))
-    if mask is not None:
-        scores = ops.add(scores, mask)
-    weights = ops.softmax(scores, -1)
+    weights = ops.softmax(scores, -1) if mask is None else masked_softmax(scores, mask)
     if dropout_p > 0.0:
         weights = F.dropout(weights, dropout_p, training=True)
     return ops.matmul(weights, value)
@@ -182,9 +181,7 @@ class MultiheadAttention(Module):
         p = self.dropout if self.training else 0.0
         if need_weights:
             scores = ops.matmul(ops.mul(q, 1.0 / math.sqrt(d)), ops.transpose(k, -2, -1))
-            if mask is not None:
-                scores = ops.add(scores, mask)
-            weights = ops.softmax(scores, -1)
+            weights = ops.softmax(scores, -1) if mask is None else masked_softmax(scores, mask)
             if p > 0.0:
                 weights = F.dropout(weights, p, training=True)
             out = ops.matmul(weights, v)

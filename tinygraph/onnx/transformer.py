@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..ops import activations as act
-from ..ops import losses, norm
+from ..ops import attention, losses, norm
 
 
 def _c(g, value):
@@ -118,7 +118,12 @@ def huber(g, node, x, t):
     return g.op("Where", _bool(g, "Less", a, _c(g, node.delta)), inner, outer)
 
 
+def masked_softmax(g, node, x, mask):
+    return g.op("Softmax", g.op("Add", x, g.cast(mask, node.dtype)), axis=-1)
+
+
 MAPPINGS = {
+    attention.MaskedSoftmax: masked_softmax,
     act.NormalCdf: normal_cdf,
     act.Gelu: gelu,
     act.Silu: silu,
