@@ -29,10 +29,10 @@ def _axis(dim, n: int, op: str) -> int:
     return dim % span
 
 
-def _index_array(index, op: str, integer_types=(np.int32, np.int64)) -> np.ndarray:
+def _index_array(index, op: str) -> np.ndarray:
     """The index as an int32/int64 array; anything else raises naming the op and the fix."""
     array = data(index)
-    if not isinstance(array, np.ndarray) or array.dtype.type not in integer_types:
+    if not isinstance(array, np.ndarray) or array.dtype.type not in (np.int32, np.int64):
         kind = getattr(array, "dtype", type(array).__name__)
         raise RuntimeError(f"{op}(): expected an int64 (or int32) index Tensor, got {kind}; "
                            "make it with tg.tensor([...]) from ints, or convert with .long().")
@@ -89,7 +89,7 @@ class Gather(GetItem):
     label = "gather"
 
     @staticmethod
-    def arguments(input, dim, index, *, sparse_grad=False):
+    def arguments(input, dim, index):
         x_shape = shape(input)
         index = _index_array(index, "gather")
         axis = _axis(dim, len(x_shape), "gather")
