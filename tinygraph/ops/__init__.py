@@ -5,6 +5,7 @@
 """
 
 from . import (  # noqa: F401 - they declare the ops
+    arrange,
     compare,
     copy,
     elementwise,
