@@ -7,14 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import arrange as ar
+from ..ops import viewtrack
 from .indexing import _BIG
 
 
 def diagonal(g, node, x):
     """GatherND of the diagonal's coordinates."""
-    positions = node.positions()
-    coords = np.stack(np.unravel_index(positions, node.in_shape), axis=-1).astype(np.int64)
-    return g.op("GatherND", x, g.const(coords))
+    return g.op("GatherND", x, g.const(_coordinates(node.positions(), node.in_shape)))
 
 
 def repeat(g, node, x):
@@ -55,7 +54,25 @@ def triangle(g, node, x):
     return g.op("Where", g.const(mask), x, g.const(0, node.dtype))
 
 
+def _coordinates(positions, shape) -> np.ndarray:
+    return np.stack(np.unravel_index(positions, shape), axis=-1).astype(np.int64)
+
+
+def copy_slices(g, node, base, v):
+    """An in-place change through a view: ScatterND of the view's new values into the base."""
+    shape = g.input_shape(node, 0)
+    return g.op("ScatterND", base, g.const(_coordinates(node.positions, shape)),
+                g.cast(v, node.dtype))
+
+
+def as_strided(g, node, base):
+    """A view regenerated from its changed base: GatherND of its elements."""
+    return g.op("GatherND", base, g.const(_coordinates(node.positions, node.base_shape)))
+
+
 MAPPINGS = {
+    viewtrack.CopySlices: copy_slices,
+    viewtrack.AsStrided: as_strided,
     ar.Diagonal: diagonal,
     ar.Repeat: repeat,
     ar.Flip: flip,

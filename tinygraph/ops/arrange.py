@@ -18,6 +18,7 @@ from ..errors import ShapeError
 from .args import data, ndim, shape, size_args
 from .registry import public
 from .shape import BroadcastTo, GetItem, Reshape, Transpose, _axis
+from .viewtrack import ViewOp
 
 
 @public("view")
@@ -136,7 +137,7 @@ def narrow(input, dim: int, start: int, length: int):
 
 
 @public("diagonal")
-class Diagonal(Op):
+class Diagonal(ViewOp):
     """y = the diagonal of x on dims (dim1, dim2) at ``offset``, as a last dim (a view);
     dx = zeros like x with g on that diagonal."""
 
