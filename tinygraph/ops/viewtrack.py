@@ -25,9 +25,12 @@ from ..autograd.mode import per_thread
 
 
 def _root(array):
-    """The array that owns ``array``'s memory (NumPy collapses chains of views)."""
+    """The object that owns ``array``'s memory (NumPy mostly collapses chains of views;
+    ``as_strided`` leaves one more link)."""
     base = array.base
-    return array if base is None or not isinstance(base, np.ndarray) else base
+    while base is not None:
+        array, base = base, getattr(base, "base", None)
+    return array
 
 
 class ViewOp(Op):
@@ -37,42 +40,58 @@ class ViewOp(Op):
 
     @classmethod
     def apply(cls, *inputs, **attributes):
-        out = super().apply(*inputs, **attributes)
-        source = inputs[0]
-        array = out._data
-        if (array.base is not None and hasattr(source, "_data")
-                and _root(array) is _root(source._data)):
-            track(source, out)
+        out = _op_apply(cls, *inputs, **attributes)
+        owner = out._data.base
+        if owner is not None:
+            source = inputs[0]
+            array = source._data  # a view op's first input is a Tensor
+            if owner is array or owner is array.base or _root(owner) is _root(array):
+                track(source, out, array.base is not None)
         return out
 
 
-def track(source, view) -> None:
+_op_apply = Op.apply.__func__
+
+
+class _Views(list):
+    """A base's views: (weak reference, made in grad mode) pairs, pruned as they die."""
+
+    __slots__ = ("limit",)
+
+
+def track(source, view, source_is_view: bool = True) -> None:
     """Record that ``view`` shares ``source``'s memory (its root base's, for a view of a
     view). Skipped when nothing could ever record an in-place change through it: grad mode
     off and a base that needs no gradient."""
-    base = source._base if source._base is not None else source
+    base = source._base if source_is_view else None  # (an unset slot is slow to read)
+    if base is None:
+        base = source
     grad_mode = per_thread.flags.grad_enabled
     if not grad_mode and not base.requires_grad:
         return
     view._base = base
     views = base._views
     if views is None:
-        views = base._views = {}
-    key = id(view)
-    views[key] = (weakref.ref(view, lambda _, views=views, key=key: views.pop(key, None)),
-                  grad_mode)
+        views = base._views = _Views()
+        views.limit = 16
+    views.append((weakref.ref(view), grad_mode))
+    if len(views) > views.limit:  # drop dead entries; amortized O(1) per view
+        views[:] = [entry for entry in views if entry[0]() is not None]
+        views.limit = max(16, 2 * len(views))
 
 
 def made_in_no_grad(view) -> bool:
     """True for a view made under no_grad (PyTorch forbids recording an in-place op on it)."""
-    entry = view._base._views.get(id(view)) if view._base._views else None
-    return entry is not None and not entry[1]
+    for ref, grad_mode in view._base._views or ():
+        if ref() is view:
+            return not grad_mode
+    return False
 
 
 def live_views(base) -> list:
     if not base._views:
         return []
-    views = [ref() for ref, _ in list(base._views.values())]
+    views = [ref() for ref, _ in base._views]
     return [v for v in views if v is not None and _root(v._data) is _root(base._data)]
 
 
