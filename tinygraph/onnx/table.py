@@ -22,7 +22,7 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import indexing
+from . import indexing, selection
 from .arrange import MAPPINGS as ARRANGE_MAPPINGS
 
 
@@ -247,3 +247,5 @@ MAPPINGS = {
     # views and rearrangements (onnx/arrange.py)
     **ARRANGE_MAPPINGS,
 }
+
+MAPPINGS.update(selection.MAPPINGS)  # gather, scatter_add, index_select, masked_fill, einsum

@@ -8,10 +8,13 @@ from . import (  # noqa: F401 - they declare the ops
     arrange,
     compare,
     copy,
+    einsum,
     elementwise,
+    indexing,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    pieces,
     reduce,
     registry,
     shape,
