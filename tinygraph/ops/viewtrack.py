@@ -42,9 +42,9 @@ class ViewOp(Op):
     def apply(cls, *inputs, **attributes):
         out = _op_apply(cls, *inputs, **attributes)
         owner = out._data.base
-        if owner is not None:
-            source = inputs[0]
-            array = source._data  # a view op's first input is a Tensor
+        source = inputs[0]
+        if owner is not None and not isinstance(source, np.ndarray):  # a Tensor
+            array = source._data
             if owner is array or owner is array.base or _root(owner) is _root(array):
                 track(source, out, array.base is not None)
         return out
