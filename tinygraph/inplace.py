@@ -24,7 +24,7 @@ from .ops import registry
 from .ops.args import data
 from .ops.args import index as _index
 from .ops.shape import setitem
-from .ops.viewtrack import live_views, made_in_no_grad, protect_saved, rebuild
+from .ops.viewtrack import made_in_no_grad, protect_saved, rebuild
 
 _fn = registry.functions
 
@@ -47,20 +47,21 @@ class InPlace:
                 "tensor."
             )
         base = self._base
-        if base is not None and base.requires_grad:
-            if base.grad_fn is None:
-                raise RuntimeError(
-                    f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "
-                    f"tensor that requires grad (shape {base.shape}). Change the leaf under "
-                    "`with tg.no_grad():`, or clone() it first and change the clone's view."
-                )
-            if made_in_no_grad(self):
-                raise RuntimeError(
-                    f"{what}: this view (shape {self.shape}) was made under no_grad and is "
-                    "being changed in place with grad mode on, which PyTorch forbids as "
-                    "ambiguous. Make the view and change it both inside the no_grad block "
-                    "(not recorded) or both outside it (recorded)."
-                )
+        if base is not None and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError(
+                f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "
+                f"tensor that requires grad (shape {base.shape}). Change the leaf under "
+                "`with tg.no_grad():`, or clone() it first and change the clone's view."
+            )
+
+    def _check_view_mode(self, what: str) -> None:
+        if made_in_no_grad(self):
+            raise RuntimeError(
+                f"{what}: this view (shape {self.shape}) was made under no_grad and is being "
+                "changed in place with grad mode on, which PyTorch forbids as ambiguous. Make "
+                "the view and change it both inside the no_grad block (not recorded) or both "
+                "outside it (recorded)."
+            )
 
     def _update(self, what: str, out_of_place, in_place, *others):
         """Change self by ``in_place(array)``, or record ``out_of_place(self)`` in its place."""
@@ -71,27 +72,34 @@ class InPlace:
                 f"refer to one memory location (an expand()ed or broadcast view, shape "
                 f"{self.shape}). clone() it before changing it in place."
             )
-        if per_thread.flags.grad_enabled and (self.requires_grad or any(
-                getattr(o, "requires_grad", False) for o in others)):
-            return self._record(what, out_of_place)
+        if per_thread.flags.grad_enabled:
+            recording = self.requires_grad or any(
+                getattr(o, "requires_grad", False) for o in others)
+            base = self._base
+            if base is not None and (recording or base.requires_grad):
+                self._check_view_mode(what)
+            if recording:
+                return self._record(what, out_of_place)
         try:
             in_place(self._data)
-        except TypeError as exc:  # NumPy's casting errors (UFuncTypeError)
-            raise RuntimeError(f"{what}: the result cannot be stored in a tensor of dtype "
-                               f"{self.dtype} ({exc}).") from None
+        except (TypeError, ValueError) as exc:  # NumPy's casting and broadcasting errors
+            raise RuntimeError(f"{what}: the result cannot be stored in this tensor of shape "
+                               f"{tuple(self.shape)} and dtype {self.dtype}: {exc}.") from None
         return self._changed()
 
     def _record(self, what: str, out_of_place):
         start = next_seq()
         result = out_of_place(self)
+        if result.shape != self.shape:
+            raise RuntimeError(f"{what}: the result has shape {tuple(result.shape)}, the "
+                               f"tensor {tuple(self.shape)}; an in-place op cannot change a "
+                               "tensor's shape (write x = x + y to broadcast).")
         if result.dtype != self.dtype:
             if not np.can_cast(result.dtype, self.dtype, "same_kind"):
                 raise RuntimeError(f"{what}: result type {result.dtype} can't be cast to the "
                                    f"tensor's dtype {self.dtype}; convert the tensor first "
                                    "(x = x.to(dtype)).")
             result = result.astype(self.dtype)
-        if self._base is None and not live_views(self):
-            return self._rebind(result)  # nothing shares the memory: take the new array
         protect_saved(result, start, self._data)
         self._data[...] = result._data
         self._version += 1
@@ -99,14 +107,6 @@ class InPlace:
         self.grad_fn = result.grad_fn
         self.requires_grad = result.requires_grad
         rebuild(self._base if self._base is not None else self, self)
-        return self
-
-    def _rebind(self, result):
-        """Make self take the place of ``result`` in the graph (a recorded in-place op)."""
-        self._data = result._data
-        self.grad_fn = result.grad_fn
-        self.requires_grad = result.requires_grad
-        self._version += 1
         return self
 
     def _changed(self):

@@ -61,14 +61,11 @@ class _Views(list):
 
 def track(source, view, source_is_view: bool = True) -> None:
     """Record that ``view`` shares ``source``'s memory (its root base's, for a view of a
-    view). Skipped when nothing could ever record an in-place change through it: grad mode
-    off and a base that needs no gradient."""
+    view), and whether it was made in grad mode."""
     base = source._base if source_is_view else None  # (an unset slot is slow to read)
     if base is None:
         base = source
     grad_mode = per_thread.flags.grad_enabled
-    if not grad_mode and not base.requires_grad:
-        return
     view._base = base
     views = base._views
     if views is None:
