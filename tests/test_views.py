@@ -186,6 +186,12 @@ ERRORS = {
                              "bool|Bool"),
     "copy_bad_shape": (lambda lib, a: lib.zeros(3).copy_(a), "broadcast|expand"),
     "diagonal_same_dims": (lambda lib, a: a.diagonal(0, 1, 1), "dim"),
+    "narrow_too_long": (lambda lib, a: a.narrow(1, 2, 2), "exceeds|length"),
+    "permute_repeated_dim": (lambda lib, a: a.permute(0, 0), "dim|repeated"),
+    "unflatten_bad_sizes": (lambda lib, a: a.unflatten(1, (2, 2)), "unflatten|match"),
+    "view_two_minus_ones": (lambda lib, a: a.view(-1, -1), "one|-1"),
+    "shape_changing_inplace": (lambda lib, a: lib.zeros(3, dtype=lib.float64).add_(a),
+                               "shape|broadcast"),
 }
 
 

@@ -189,6 +189,9 @@ class InPlace:
 
     def fill_(self, value):
         """Fill with ``value`` in place (allowed on leaves under ``tg.no_grad()``)."""
+        if np.ndim(data(value)):
+            raise RuntimeError(f"fill_: the value must be a number or a 0-d tensor, got shape "
+                               f"{tuple(np.shape(data(value)))}; use copy_ to copy a tensor.")
         return self._assign("fill_", value, (value,))
 
     def zero_(self):
