@@ -301,3 +301,19 @@ def test_view_of_a_base_that_needs_no_gradient_becomes_recorded():
     assert base.requires_grad and not base.is_leaf
     (base * base).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), [2.0, 4.0])
+
+
+def test_gradcheck_and_gradgradcheck_through_inplace_views():
+    def f(a, w):
+        b = a * a
+        b.t()[1:].mul_(w)            # a view of a view, through a transpose
+        b.diagonal().add_(w[:2].exp())
+        row = b[1]
+        b.sub_(a, alpha=0.5)         # on the base: row's graph follows
+        return row * b[0]
+
+    rng = np.random.default_rng(0)
+    a = tg.tensor(rng.uniform(-1, 1, (2, 3)), requires_grad=True)
+    w = tg.tensor(rng.uniform(-1, 1, (2,)), requires_grad=True)
+    assert tg.gradcheck(f, (a, w))
+    assert tg.gradgradcheck(f, (a, w))
