@@ -317,3 +317,23 @@ def test_gradcheck_and_gradgradcheck_through_inplace_views():
     w = tg.tensor(rng.uniform(-1, 1, (2,)), requires_grad=True)
     assert tg.gradcheck(f, (a, w))
     assert tg.gradgradcheck(f, (a, w))
+
+
+def test_a_function_that_marks_a_view_dirty_fixes_the_base_graph(torch):
+    def program(lib, a):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        b = a * a
+        Double.apply(b[:, 1:])
+        return b
+
+    same(torch, program)

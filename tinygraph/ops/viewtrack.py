@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from ..autograd import Op
+from ..autograd import function as _function
 from ..autograd.mode import per_thread
 
 
@@ -186,3 +187,12 @@ def rebuild(base, changed=None) -> None:
                               view=view._data)
         view.grad_fn = out.grad_fn
         view.requires_grad = out.requires_grad
+
+
+def after_dirty(tensor) -> None:
+    """A Function marked ``tensor`` dirty (``ctx.mark_dirty``): fix its base's and views'
+    graph as for a built-in in-place op."""
+    rebuild(tensor._base if tensor._base is not None else tensor, tensor)
+
+
+_function.dirty_hooks[0] = after_dirty
