@@ -226,6 +226,8 @@ METHODS = {
     "sub_": lambda x: x.sub_(3.0, alpha=2),
     "mul_": lambda x: x.mul_(-1.5),
     "div_": lambda x: x.div_(4.0),
+    "div_floor": lambda x: x.div_(0.7, rounding_mode="floor"),
+    "div_trunc": lambda x: x.div_(-0.7, rounding_mode="trunc"),
     "clamp_": lambda x: x.clamp_(min=-1.0, max=1.0),
     "clamp_min": lambda x: x.clamp_(0.0),
     "exp_": lambda x: x.exp_(),
@@ -337,3 +339,11 @@ def test_a_function_that_marks_a_view_dirty_fixes_the_base_graph(torch):
         return b
 
     same(torch, program)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_integer_div_with_rounding_matches_torch(torch, mode):
+    ours = tg.tensor([7, -7, 6, -6, 0]).div_(tg.tensor([2, 2, -4, -4, 3]), rounding_mode=mode)
+    theirs = torch.tensor([7, -7, 6, -6, 0]).div_(torch.tensor([2, 2, -4, -4, 3]),
+                                                  rounding_mode=mode)
+    assert ours.numpy().tolist() == theirs.tolist()

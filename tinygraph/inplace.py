@@ -140,11 +140,27 @@ class InPlace:
         return self._arith("mul", "multiply", other, "mul_")
 
     def div_(self, other, *, rounding_mode=None):
-        """self /= other, in place; returns self."""
-        if rounding_mode is not None:
-            raise NotImplementedError(f"div_: rounding_mode={rounding_mode!r} is not supported; "
-                                      "use x.div_(y) then floor()/trunc() out of place.")
-        return self._arith("div", "true_divide", other, "div_")
+        """self /= other, in place; returns self. ``rounding_mode`` "trunc" or "floor" rounds
+        the quotient (its gradient is zero, as in PyTorch)."""
+        if rounding_mode is None:
+            return self._arith("div", "true_divide", other, "div_")
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div_: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}.")
+
+        def rounded(array):
+            if array.dtype.kind in "iu" and np.asarray(data(other)).dtype.kind in "iub":
+                quotient = np.floor_divide(array, data(other))
+                if rounding_mode == "trunc":  # floor_divide floors: step back toward zero
+                    quotient += (quotient < 0) & (quotient * data(other) != array)
+                return quotient
+            return getattr(np, rounding_mode)(np.true_divide(array, data(other)))
+
+        def in_place(array):
+            array[...] = rounded(array)
+
+        return self._assign("div_", None, (other,), in_place=in_place,
+                            values=lambda t: rounded(t._data))
 
     def __iadd__(self, other):
         return self._arith("add", "add", other, "+=")
@@ -179,13 +195,16 @@ class InPlace:
 
         self._update("x[index] = value", lambda t: setitem(t, index, value), in_place, value)
 
-    def _assign(self, what: str, value, others=()):
-        """Every element set to ``value`` (broadcast): the old values get no gradient."""
-        def in_place(array):
+    def _assign(self, what: str, value, others=(), in_place=None, values=None):
+        """Every element set to ``value`` (broadcast), or to ``values(self)``: the old values
+        get no gradient."""
+        def assign(array):
             array[...] = data(value)
 
-        return self._update(what, lambda t: _fn["where"](np.array(True), value, t), in_place,
-                            *others)
+        def out_of_place(t):
+            return _fn["where"](np.array(True), value if values is None else values(t), t)
+
+        return self._update(what, out_of_place, in_place or assign, *others)
 
     def fill_(self, value):
         """Fill with ``value`` in place (allowed on leaves under ``tg.no_grad()``)."""
