@@ -76,6 +76,18 @@ def test_views_share_memory_both_ways(torch, name, grad_mode):
             np.testing.assert_allclose(view.numpy(), ours[1])
 
 
+def test_a_change_through_a_view_counts_as_a_change_of_its_base(torch):
+    for lib in (tg, torch):
+        for grad_mode in (True, False):
+            with lib.set_grad_enabled(grad_mode):
+                a = lib.tensor(VALUES, dtype=lib.float64, requires_grad=grad_mode)
+                b = a * 1
+                v = b[0]
+                v.add_(1)
+                v[1] = 5.0
+            assert (b._version, v._version) == (2, 2)
+
+
 def test_expand_is_a_read_only_view(torch):
     x = tg.zeros(3, 1)
     e = x.expand(3, 2)

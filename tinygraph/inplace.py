@@ -110,8 +110,10 @@ class InPlace:
         return self
 
     def _changed(self):
-        """Count and stamp an in-place change of the array."""
+        """Count and stamp an in-place change of the array (a view's counts for its base too)."""
         self._version += 1
+        if self._data.base is not None and self._base is not None:
+            self._base._version += 1
         note_mutation(self, self._data)
         return self
 
