@@ -359,3 +359,21 @@ def test_integer_div_with_rounding_matches_torch(torch, mode):
     theirs = torch.tensor([7, -7, 6, -6, 0]).div_(torch.tensor([2, 2, -4, -4, 3]),
                                                   rounding_mode=mode)
     assert ours.numpy().tolist() == theirs.tolist()
+
+
+def test_a_no_grad_view_of_a_base_changed_with_grad_refuses_its_gradient(torch):
+    a = tg.ones(3, requires_grad=True)
+    b = a * 2
+    with tg.no_grad():
+        v = b[0:2]
+    b.add_(1)
+    np.testing.assert_allclose(v.numpy(), [3.0, 3.0])   # the values follow the base
+    with pytest.raises(RuntimeError, match="no_grad"):
+        (v * 2).sum().backward()
+    ta = torch.ones(3, requires_grad=True)
+    tb = ta * 2
+    with torch.no_grad():
+        tv = tb[0:2]
+    tb.add_(1)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        (tv * 2).sum().backward()

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd import Op
 from ..autograd import function as _function
+from ..autograd.function import _DelayedError
 from ..autograd.mode import per_thread
 
 
@@ -87,10 +88,12 @@ def made_in_no_grad(view) -> bool:
 
 
 def live_views(base) -> list:
+    """(view, made in grad mode) for each live view still sharing the base's memory."""
     if not base._views:
         return []
-    views = [ref() for ref, _ in base._views]
-    return [v for v in views if v is not None and _root(v._data) is _root(base._data)]
+    views = [(ref(), grad_mode) for ref, grad_mode in base._views]
+    return [(v, grad_mode) for v, grad_mode in views
+            if v is not None and _root(v._data) is _root(base._data)]
 
 
 # -- where a view's elements are in its base ---------------------------------------------
@@ -182,11 +185,23 @@ def rebuild(base, changed=None) -> None:
         base._version += 1
     elif changed is base:
         pass
-    for view in live_views(base):
-        out = AsStrided.apply(base, positions=positions(base._data, view._data),
-                              view=view._data)
+    for view, grad_mode in live_views(base):
+        if grad_mode:
+            out = AsStrided.apply(base, positions=positions(base._data, view._data),
+                                  view=view._data)
+        elif base.requires_grad:  # PyTorch refuses to differentiate through such a view
+            out = _DelayedError.apply(view._data, base, message=_NO_GRAD_VIEW)
+        else:
+            continue
         view.grad_fn = out.grad_fn
         view.requires_grad = out.requires_grad
+
+
+_NO_GRAD_VIEW = (
+    "A view made under no_grad saw its base (or another view of it) changed in place with grad "
+    "mode on, so its gradient is ambiguous and PyTorch forbids it. Make the view and the "
+    "in-place change both inside the no_grad block or both outside it, or clone() the view."
+)
 
 
 def after_dirty(tensor) -> None:
