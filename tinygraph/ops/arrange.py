@@ -32,15 +32,14 @@ class View(Reshape):
     @staticmethod
     def arguments(input, *size):
         target = _inferred(shape(input), size_args(size, "view", infer=True), "view")
-        try:
-            np.reshape(data(input), target, copy=False)
-        except ValueError:
+        array = data(input)
+        if array.size > 1 and not np.may_share_memory(array.reshape(target), array):
             raise RuntimeError(
                 f"view: a tensor of shape {shape(input)} laid out with strides "
                 f"{_strides(input)} cannot be viewed as shape {target} without copying "
                 "(at least one dimension spans two non-contiguous ranges). Use "
                 ".reshape(...) instead, or .contiguous().view(...)."
-            ) from None
+            )
         return (input,), {"shape_out": target}
 
 
@@ -106,8 +105,8 @@ def expand(input, *sizes):
                                    f"{sizes}; give its size.")
             n = old[i - lead]
         target.append(n)
-    return BroadcastTo.apply(input, shape_out=BroadcastTo.arguments(input, tuple(target))[1][
-        "shape_out"])
+    inputs, attributes = BroadcastTo.arguments(input, tuple(target))  # checks the shapes
+    return BroadcastTo.apply(*inputs, **attributes)
 
 
 @public("expand_as")
