@@ -6,6 +6,7 @@
 
 from . import (  # noqa: F401 - they declare the ops
     activations,
+    arrange,
     attention,
     compare,
     copy,
