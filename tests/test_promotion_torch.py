@@ -130,7 +130,7 @@ def test_in_place_results_that_do_not_fit_the_dtype_raise_as_torch(torch, op):
     other = 1.5 if op != "__itruediv__" else 2
     with pytest.raises(RuntimeError):
         getattr(torch.tensor([1, 2]), op)(other)
-    with pytest.raises(RuntimeError, match=r"cannot be stored in this int64 tensor in place"):
+    with pytest.raises(RuntimeError, match=r"cannot be stored in this tensor .* int64"):
         getattr(tg.tensor([1, 2]), op)(other)
     x = tg.tensor([1, 2], dtype=tg.int32)
     x += tg.tensor([1, 1])  # int64 into int32: allowed, as torch

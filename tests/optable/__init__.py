@@ -7,6 +7,7 @@ one entry appended to the ``OPS`` list of its family's module here.
 from __future__ import annotations
 
 from . import (
+    arrange,
     contract,
     elementwise,
     indexing,
@@ -16,6 +17,7 @@ from . import (
     reduce_more,
     shape,
     tensor,
+    transformer,
 )
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
@@ -29,5 +31,6 @@ from .spec import (  # noqa: F401 - the helpers tests use
 )
 
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
-                     *shape.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS, *contract.OPS]
+                     *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
+                     *contract.OPS, *transformer.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

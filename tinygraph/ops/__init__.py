@@ -5,6 +5,9 @@
 """
 
 from . import (  # noqa: F401 - they declare the ops
+    activations,
+    arrange,
+    attention,
     compare,
     copy,
     einsum,
@@ -13,8 +16,10 @@ from . import (  # noqa: F401 - they declare the ops
     extrema,
     indexing,
     linalg,
+    losses,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    norm,
     norms,
     pieces,
     reduce,
