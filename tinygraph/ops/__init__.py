@@ -6,11 +6,13 @@
 
 from . import (  # noqa: F401 - they declare the ops
     compare,
+    conv_functions,
     copy,
     elementwise,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    pool_functions,
     reduce,
     registry,
     shape,

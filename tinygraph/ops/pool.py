@@ -1,0 +1,207 @@
+"""Pooling and padding: max and average pooling over strided window views, and ``pad``.
+
+- ``MaxPool``: the windows of the (-inf padded) input as a strided view, one copy to put each
+  window on the last axis, ``argmax`` along it; the flat position of each winner in the padded
+  input is kept (as ints) for the backward, which scatters g there (one assignment when
+  windows do not overlap, a ``bincount`` when they do). ``ScatterFlat``/``GatherFlat`` are
+  that scatter and its adjoint as graph ops, for ``create_graph``.
+- ``AvgPool``: the window sums of the strided view (no copy) divided by the window counts
+  (PyTorch's ``count_include_pad`` and ``ceil_mode`` rules, or ``divisor_override``);
+  backward: g / count spread back over each window with ``col2im`` (a loop over kernel
+  offsets).
+- ``Pad``: constant, reflect, replicate and circular padding; backward: a crop (constant) or,
+  for the other modes, one product per padded axis with the 0/1 matrix that says which input
+  each output copies (so reflected borders add their gradients back).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Op
+from .conv import Col2Im, crop, pad_spatial, windows
+
+
+def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode):
+    """(out_shape, pads): PyTorch's output size, and the (lo, hi) padding per axis with the
+    extra right padding ``ceil_mode`` windows need."""
+    out, pads = [], []
+    for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
+        span = d * (k - 1) + 1
+        n = size + 2 * p - span
+        o = (-(-n // s) if ceil_mode else n // s) + 1
+        if ceil_mode and (o - 1) * s >= size + p:
+            o -= 1
+        out.append(o)
+        pads.append((p, p + max(0, (o - 1) * s + span - (size + 2 * p))))
+    return tuple(out), tuple(pads)
+
+
+class MaxPool(Op):
+    """y = max over each window of x (padding counts as -inf);  dx = g scattered to each
+    window's first maximum (summed where windows overlap)."""
+
+    __slots__ = ("kernel", "stride", "dilation", "pads", "out_shape", "full_shape")
+    label = "max_pool"
+
+    def forward(self, x):
+        nd = len(self.kernel)
+        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        padded = pad_spatial(x, self.pads, low)
+        self.full_shape = padded.shape
+        view = windows(padded, self.kernel, self.stride, self.dilation)
+        view = view[(Ellipsis,) + tuple(slice(0, o) for o in self.out_shape) + (slice(None),) * nd]
+        flat = view.reshape(view.shape[:-nd] + (-1,))
+        arg = flat.argmax(axis=-1)
+        y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        # the flat position of each maximum in the padded input
+        offsets = np.unravel_index(arg, self.kernel)
+        lead = int(np.prod(padded.shape[:-nd]))
+        index = np.arange(lead).reshape(x.shape[:-nd] + (1,) * nd)
+        for i in range(nd):
+            grid = np.arange(self.out_shape[i]).reshape(
+                (-1,) + (1,) * (nd - 1 - i)) * self.stride[i]
+            index = index * padded.shape[x.ndim - nd + i] + (grid + offsets[i] * self.dilation[i])
+        self.save(index)
+        return y
+
+    def backward(self, g):
+        (index,) = self.saved
+        return (ScatterFlat.run(g, index=index, full_shape=self.full_shape, pads=self.pads,
+                                overlap=self.overlap),)
+
+    @property
+    def overlap(self) -> bool:
+        return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride,
+                                                           self.dilation))
+
+
+class ScatterFlat(Op):
+    """y = crop(zeros(full_shape) with g added at the flat positions ``index``);
+    dg = the padded gradient read at ``index`` (``GatherFlat``). Linear in g."""
+
+    __slots__ = ("index", "full_shape", "pads", "overlap")
+    label = "scatter_flat"
+
+    def forward(self, g):
+        return scatter_flat(g, self.index, self.full_shape, self.pads, self.overlap)
+
+    def backward(self, gg):
+        return (GatherFlat.run(gg, index=self.index, full_shape=self.full_shape,
+                               pads=self.pads, overlap=self.overlap),)
+
+    @classmethod
+    def run(cls, g, **attrs):
+        if isinstance(g, np.ndarray):
+            return scatter_flat(g, **attrs)
+        return cls.apply(g, **attrs)
+
+
+class GatherFlat(Op):
+    """y = pad(x)[index] (flat positions);  dx = ``ScatterFlat`` of g. Linear in x."""
+
+    __slots__ = ("index", "full_shape", "pads", "overlap")
+    label = "gather_flat"
+
+    def forward(self, x):
+        return pad_spatial(x, self.pads).reshape(-1)[self.index]
+
+    def backward(self, g):
+        return (ScatterFlat.run(g, index=self.index, full_shape=self.full_shape,
+                                pads=self.pads, overlap=self.overlap),)
+
+    @classmethod
+    def run(cls, x, **attrs):
+        if isinstance(x, np.ndarray):
+            return pad_spatial(x, attrs["pads"]).reshape(-1)[attrs["index"]]
+        return cls.apply(x, **attrs)
+
+
+def scatter_flat(g, index, full_shape, pads, overlap):
+    size = int(np.prod(full_shape))
+    if overlap:  # several outputs may pick the same input: sum them
+        total = np.bincount(index.reshape(-1), weights=g.reshape(-1), minlength=size)
+        total = total.astype(g.dtype, copy=False)
+    else:
+        total = np.zeros(size, dtype=g.dtype)
+        total[index.reshape(-1)] = g.reshape(-1)
+    return crop(total.reshape(full_shape), pads)
+
+
+class AvgPool(Op):
+    """y = sum over each window of x (zero padded) / count;  dx = g / count spread over each
+    window (``col2im``). ``divisor``: the counts, an array of the output's spatial shape."""
+
+    __slots__ = ("kernel", "stride", "pads", "out_shape", "divisor", "spatial")
+    label = "avg_pool"
+
+    def forward(self, x):
+        nd = len(self.kernel)
+        self.spatial = x.shape[-nd:]
+        view = windows(pad_spatial(x, self.pads), self.kernel, self.stride, (1,) * nd)
+        view = view[(Ellipsis,) + tuple(slice(0, o) for o in self.out_shape) + (slice(None),) * nd]
+        y = view.sum(axis=tuple(range(-nd, 0)))
+        y /= self.divisor.astype(y.dtype, copy=False)
+        return y
+
+    def backward(self, g):
+        nd = len(self.kernel)
+        lead = g.shape[:-nd]
+        k = int(np.prod(self.kernel))
+        length = int(np.prod(self.out_shape))
+        gd = (g / self.divisor.astype(g.dtype, copy=False)).reshape((-1, 1, length))
+        if isinstance(gd, np.ndarray):
+            cols = np.broadcast_to(gd, (gd.shape[0], k, length))
+        else:
+            cols = self.xp.broadcast_to(gd, (gd.shape[0], k, length))
+        gx = Col2Im.run(cols, channels=1, spatial=self.spatial, kernel=self.kernel,
+                        stride=self.stride, dilation=(1,) * nd, pads=self.pads,
+                        out_shape=self.out_shape)
+        return (gx.reshape(lead + tuple(self.spatial)),)
+
+
+def avg_divisor(spatial, kernel, stride, padding, pads, out_shape, count_include_pad):
+    """How many elements each window averages: those inside the padded input (PyTorch's
+    count_include_pad=True) or inside the input itself."""
+    nd = len(kernel)
+    if count_include_pad:
+        region = pad_spatial(np.ones(tuple(s + 2 * p for s, p in zip(spatial, padding))),
+                             tuple((0, hi - lo) for lo, hi in pads))
+    else:
+        region = pad_spatial(np.ones(tuple(spatial)), pads)
+    view = windows(region, kernel, stride, (1,) * nd)
+    view = view[tuple(slice(0, o) for o in out_shape)]
+    return view.sum(axis=tuple(range(-nd, 0)))
+
+
+_NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                "circular": "wrap"}
+
+
+class Pad(Op):
+    """y = x padded by ``widths`` ((lo, hi) per axis) in ``mode``;  dx = g cropped (constant)
+    or g @ M per padded axis, M[i, j] = 1 where output i copies input j (the other modes)."""
+
+    __slots__ = ("widths", "mode", "value")
+    label = "pad"
+
+    def forward(self, x):
+        if self.mode == "constant":
+            return np.pad(x, self.widths, constant_values=self.value)
+        return np.pad(x, self.widths, mode=_NUMPY_MODES[self.mode])
+
+    def backward(self, g):
+        if self.mode == "constant":
+            return (g[tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in
+                            enumerate(self.widths))],)
+        for axis, (lo, hi) in enumerate(self.widths):
+            if not (lo or hi):
+                continue
+            n = g.shape[axis] - lo - hi
+            source = np.pad(np.arange(n), (lo, hi), mode=_NUMPY_MODES[self.mode])
+            copies = np.zeros((source.size, n), dtype=g.dtype)
+            copies[np.arange(source.size), source] = 1
+            perm = tuple(a for a in range(g.ndim) if a != axis) + (axis,)
+            inverse = tuple(int(i) for i in np.argsort(perm))
+            g = (g.transpose(perm) @ copies).transpose(inverse)
+        return (g,)
