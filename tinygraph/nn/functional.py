@@ -89,7 +89,8 @@ def dropout(x, p: float = 0.5, training: bool = True):
 
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
-    """Normalise each channel (axis 1 of (N, C), (N, C, L) or (N, C, H, W)) and apply ``weight``, ``bias``.
+    """Normalise each channel (axis 1 of (N, C), (N, C, L) or (N, C, H, W)) and apply
+    ``weight``, ``bias``.
 
     Training: y = (x - mean) / sqrt(var + eps) with the batch mean and *biased* variance, and
     the running statistics (Tensors, updated in place) move by ``momentum`` towards the batch

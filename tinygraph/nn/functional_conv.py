@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import new_tensor
 from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops.conv_functions import conv1d, conv2d, conv_transpose1d, conv_transpose2d
@@ -18,7 +19,6 @@ from ..ops.pool_functions import (
     max_pool2d,
     pad,
 )
-from ..autograd import new_tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
@@ -35,7 +35,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     if num_groups < 1 or channels % num_groups:
         raise ValueError(f"group_norm: num_groups={num_groups} must divide the {channels} "
                          f"channels of the input of shape {s}.")
-    grouped = ops.reshape(input, (s[0], num_groups, -1))
+    grouped = ops.reshape(input, (s[0], num_groups, int(np.prod(s[1:])) // num_groups))
     mean = ops.mean(grouped, axis=-1, keepdims=True)
     var = ops.var(grouped, axis=-1, keepdims=True, correction=0)
     y = ops.reshape(ops.div(ops.sub(grouped, mean), ops.sqrt(ops.add(var, eps))), s)

@@ -21,7 +21,7 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import indexing
+from . import conv, indexing
 
 
 def elementwise(onnx_op: str):
@@ -234,3 +234,5 @@ MAPPINGS = {
     # copies
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }
+
+MAPPINGS.update(conv.MAPPINGS)  # convolution, pooling, padding (onnx/conv.py)
