@@ -12,6 +12,21 @@ from ..names import missing_name
 from . import functional, init, utils
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .conv import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm2d,
+    Bilinear,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    GroupNorm,
+    MaxPool1d,
+    MaxPool2d,
+    Unflatten,
+)
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -34,6 +49,9 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "MSELoss", "MSE", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss",
     "NeuralNetwork", "History", "DivergenceError",
+    "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+    "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "GroupNorm", "Bilinear",
+    "Unflatten",
 ]
 
 __getattr__ = missing_name(__name__, globals())
