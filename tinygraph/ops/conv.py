@@ -49,31 +49,47 @@ def windows(xp_, kernel, stride, dilation):
     return view[index]
 
 
-def im2col(x, kernel, stride, dilation, pads):
-    """(N, C, *spatial) -> (N, C * K, L) columns, one copy of the strided window view."""
+def im2col(x, kernel, stride, dilation, pads, rows=False):
+    """(N, C, *spatial) -> (N, C * K, L) columns, one copy of the strided window view; with
+    ``rows``, (C * K, N * L) instead (one matrix for the whole batch)."""
     view = windows(pad_spatial(x, pads), kernel, stride, dilation)
     nd = len(kernel)
     n, c = view.shape[:2]
     out = view.shape[2:2 + nd]
+    k = int(np.prod(kernel))
+    spatial_axes = tuple(range(2, 2 + nd))
+    kernel_axes = tuple(range(2 + nd, 2 + 2 * nd))
+    if rows:  # (N, C, *out, *k) -> (C, *k, N, *out)
+        cols = np.ascontiguousarray(view.transpose((1,) + kernel_axes + (0,) + spatial_axes))
+        return cols.reshape(c * k, n * int(np.prod(out)))
     # (N, C, *out, *k) -> (N, C, *k, *out): channels and kernel offsets become the rows
-    order = (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd))
-    cols = np.ascontiguousarray(view.transpose(order))
-    return cols.reshape(n, c * int(np.prod(kernel)), int(np.prod(out)))
+    cols = np.ascontiguousarray(view.transpose((0, 1) + kernel_axes + spatial_axes))
+    return cols.reshape(n, c * k, int(np.prod(out)))
 
 
-def col2im(cols, channels, spatial, kernel, stride, dilation, pads, out_shape):
-    """The adjoint of :func:`im2col`: columns (N, C * K, L) summed back into (N, C, *spatial).
+def col2im(cols, channels, spatial, kernel, stride, dilation, pads, out_shape, rows=None):
+    """The adjoint of :func:`im2col`: columns (N, C * K, L) summed back into (N, C, *spatial)
+    (``rows=N``: columns (C * K, N * L), the result an (N, C, ...) view of a (C, N, ...) array).
 
     One strided slab per kernel offset is added (a loop over kh * kw, not over pixels)."""
-    n = cols.shape[0]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
-    total = np.zeros((n, channels) + padded, dtype=cols.dtype)
-    blocks = cols.reshape((n, channels) + tuple(kernel) + tuple(out_shape))
+    if rows is None:
+        n = cols.shape[0]
+        total = np.zeros((n, channels) + padded, dtype=cols.dtype)
+        blocks = cols.reshape((n, channels) + tuple(kernel) + tuple(out_shape))
+    else:  # (C, *k, N, *out) blocks into a (C, N, *padded) total
+        total = np.zeros((channels, rows) + padded, dtype=cols.dtype)
+        nd = len(kernel)
+        blocks = cols.reshape((channels,) + tuple(kernel) + (rows,) + tuple(out_shape))
+        blocks = blocks.transpose((0, 1 + nd) + tuple(range(1, 1 + nd))
+                                  + tuple(range(2 + nd, 2 + 2 * nd)))
     for offset in itertools.product(*(range(k) for k in kernel)):
         target = (slice(None), slice(None)) + tuple(
             slice(o * d, o * d + s * (m - 1) + 1, s)
             for o, d, s, m in zip(offset, dilation, stride, out_shape))
         total[target] += blocks[(slice(None), slice(None)) + offset]
+    if rows is not None:
+        total = total.transpose((1, 0) + tuple(range(2, total.ndim)))
     return crop(total, pads)
 
 
@@ -159,17 +175,22 @@ class Conv(Op):
     def forward(self, x, w, b=None):
         kernel = w.shape[2:]
         self.spatial = x.shape[2:]
-        cols = im2col(x, kernel, self.stride, self.dilation, self.pads)
+        cols = im2col(x, kernel, self.stride, self.dilation, self.pads,
+                      rows=self.groups == 1)
         self.out_shape = out_shape = tuple(
             out_size(s, k, st, d, lo, hi) for s, k, st, d, (lo, hi) in zip(
                 self.spatial, kernel, self.stride, self.dilation, self.pads))
         n, groups, c_out = x.shape[0], self.groups, w.shape[0]
         if groups == 1:
-            y = np.matmul(w.reshape(c_out, -1), cols)  # (N, C_out, L)
+            # one product (C_out, C K) @ (C K, N L); the result is returned as an (N, C_out,
+            # ...) view of the (C_out, N, ...) array: the ops after it keep that memory order,
+            # so the gradient arrives in it and the backward needs no transposing copy
+            y = (w.reshape(c_out, -1) @ cols).reshape((c_out, n) + out_shape)
+            y = y.transpose((1, 0) + tuple(range(2, y.ndim)))
         else:
             y = np.matmul(w.reshape(groups, c_out // groups, -1),
                           cols.reshape(n, groups, -1, cols.shape[-1]))
-        y = y.reshape((n, c_out) + out_shape)
+            y = y.reshape((n, c_out) + out_shape)
         if b is not None:
             y += b.reshape((c_out,) + (1,) * len(out_shape))
         self.save(x, w, cols)
@@ -184,6 +205,8 @@ class Conv(Op):
         kernel = tuple(w.shape[2:])
         geometry = dict(kernel=kernel, stride=self.stride, dilation=self.dilation,
                         pads=self.pads)
+        if isinstance(x, np.ndarray) and groups == 1:
+            return self._backward_rows(g, x, w, cols)
         if not isinstance(x, np.ndarray):  # create_graph: the columns, from x on the graph
             cols = Im2Col.run(x, **geometry)
         length = int(np.prod(self.out_shape))
@@ -202,6 +225,23 @@ class Conv(Op):
             gw = (left @ right).reshape(w.shape)
         if len(need) == 3 and need[2]:
             gb = xp.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
+        return (gx, gw, gb) if len(need) == 3 else (gx, gw)
+
+    def _backward_rows(self, g, x, w, cols):
+        """The array backward for groups=1, columns (C K, N L): two products, no copies but
+        the gradient's (free when it arrives in the forward's (C_out, N, ...) order)."""
+        need = self.needs_grad
+        c_out = w.shape[0]
+        g2 = g.transpose((1, 0) + tuple(range(2, g.ndim))).reshape(c_out, -1)
+        gx = gw = gb = None
+        if need[0]:
+            gcols = w.reshape(c_out, -1).T @ g2
+            gx = col2im(gcols, x.shape[1], self.spatial, w.shape[2:], self.stride,
+                        self.dilation, self.pads, self.out_shape, rows=x.shape[0])
+        if need[1]:
+            gw = (g2 @ cols.T).reshape(w.shape)
+        if len(need) == 3 and need[2]:
+            gb = g2.sum(axis=1)
         return (gx, gw, gb) if len(need) == 3 else (gx, gw)
 
 

@@ -1,8 +1,8 @@
 """Pooling and padding: max and average pooling over strided window views, and ``pad``.
 
-- ``MaxPool``: the windows of the (-inf padded) input as a strided view, one copy to put each
-  window on the last axis, ``argmax`` along it; the flat position of each winner in the padded
-  input is kept (as ints) for the backward, which scatters g there (one assignment when
+- ``MaxPool``: the windows of the (-inf padded) input as a strided view, and a running
+  maximum (and its offset) over the kernel offsets, each a whole strided slab; the flat
+  position of each winner in the padded input is kept (as ints) for the backward, which scatters g there (one assignment when
   windows do not overlap, a ``bincount`` when they do). ``ScatterFlat``/``GatherFlat`` are
   that scatter and its adjoint as graph ops, for ``create_graph``.
 - ``AvgPool``: the window sums of the strided view (no copy) divided by the window counts
@@ -51,17 +51,30 @@ class MaxPool(Op):
         self.full_shape = padded.shape
         view = windows(padded, self.kernel, self.stride, self.dilation)
         view = view[(Ellipsis,) + tuple(slice(0, o) for o in self.out_shape) + (slice(None),) * nd]
-        flat = view.reshape(view.shape[:-nd] + (-1,))
-        arg = flat.argmax(axis=-1)
-        y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        # the flat position of each maximum in the padded input
-        offsets = np.unravel_index(arg, self.kernel)
-        lead = int(np.prod(padded.shape[:-nd]))
-        index = np.arange(lead).reshape(x.shape[:-nd] + (1,) * nd)
-        for i in range(nd):
-            grid = np.arange(self.out_shape[i]).reshape(
-                (-1,) + (1,) * (nd - 1 - i)) * self.stride[i]
-            index = index * padded.shape[x.ndim - nd + i] + (grid + offsets[i] * self.dilation[i])
+        # a running maximum over the kernel offsets (each a strided slab of the view): the
+        # first maximum wins, as in PyTorch (a NaN is not propagated)
+        offsets = list(np.ndindex(*self.kernel))
+        y = view[(Ellipsis,) + offsets[0]].copy()
+        arg = np.zeros(y.shape, np.intp)
+        for k, offset in enumerate(offsets[1:], 1):
+            slab = view[(Ellipsis,) + offset]
+            better = slab > y
+            np.copyto(y, slab, where=better)
+            np.putmask(arg, better, k)
+        # the flat position of each maximum in the padded input: where its window starts, plus
+        # the winner's offset in the window (a table lookup), plus its sample and channel
+        spatial = padded.shape[-nd:]
+        steps = np.cumprod((1,) + spatial[:0:-1])[::-1]  # element strides of the spatial axes
+        table = np.zeros(int(np.prod(self.kernel)), np.intp)
+        for i, offset in enumerate(offsets):
+            table[i] = sum(o * d * st for o, d, st in zip(offset, self.dilation, steps))
+        starts = sum(np.arange(o).reshape((-1,) + (1,) * (nd - 1 - i)) * (s * st)
+                     for i, (o, s, st) in enumerate(zip(self.out_shape, self.stride, steps)))
+        base = np.arange(0, int(np.prod(padded.shape[:-nd])) * int(np.prod(spatial)),
+                         int(np.prod(spatial))).reshape(x.shape[:-nd] + (1,) * nd)
+        index = table[arg]
+        index += starts
+        index += base
         self.save(index)
         return y
 
