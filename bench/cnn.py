@@ -5,8 +5,9 @@ flatten (128), linear 128->10, softmax cross-entropy, plain SGD; batch 64, float
 from the same weights on the same batches:
 
 - ``numpy``: the same algorithm written by hand: im2col through ``sliding_window_view`` and one
-  matmul per convolution, col2im by kernel offset in the backward, max pooling as a running
-  maximum over the kernel offsets with the winners' positions kept for the backward;
+  matmul per convolution, activations laid out batch-innermost ((C, H, W, N) memory order
+  behind (N, C, H, W) views), col2im by kernel offset in the backward, max pooling as a
+  running maximum over the kernel offsets with the winners' offsets kept for the backward;
 - ``tinygraph``: ``nn.Sequential`` of ``nn.Conv2d``/``nn.MaxPool2d``/``nn.Linear`` with
   ``F.cross_entropy`` and ``optim.SGD`` (``zero_grad()/backward()/step()``);
 - ``pytorch``: the same in ``torch.nn``, eager.
@@ -49,38 +50,40 @@ def make_batches(count: int, seed: int = 1) -> list:
 # -- NumPy by hand ----------------------------------------------------------------------------
 
 def _conv_forward(x, w, b):
-    """3x3 convolution, padding 1, stride 1: columns (C*9, N*H*W), one matmul."""
+    """3x3 convolution, padding 1, stride 1: columns (C*9, H*W*N) with the batch innermost,
+    one matmul; the output is an (N, C, H, W) view of a (C, H, W, N) array, and the ops after
+    it keep that memory order (long inner loops on small images)."""
     n, c, h, wd = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    view = sliding(xp, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3)
-    cols = np.ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3)).reshape(c * 9, -1)
-    y = (w.reshape(len(w), -1) @ cols).reshape(len(w), n, h, wd)
+    xp = np.zeros((c, h + 2, wd + 2, n), x.dtype)  # padded, batch innermost
+    xp[:, 1:-1, 1:-1, :] = x.transpose(1, 2, 3, 0)
+    view = sliding(xp, (3, 3), axis=(1, 2))  # (C, H, W, N, 3, 3)
+    cols = np.ascontiguousarray(view.transpose(0, 4, 5, 1, 2, 3)).reshape(c * 9, -1)
+    y = (w.reshape(len(w), -1) @ cols).reshape(len(w), h, wd, n)
     y += b[:, None, None, None]
-    return y.transpose(1, 0, 2, 3), cols
+    return y.transpose(3, 0, 1, 2), cols
 
 
 def _conv_backward(g, x_shape, w, cols, need_x):
     n, c, h, wd = x_shape
-    g2 = g.transpose(1, 0, 2, 3).reshape(len(w), -1)
+    g2 = g.transpose(1, 2, 3, 0).reshape(len(w), -1)  # free: g is in (C, H, W, N) order
     gw = (g2 @ cols.T).reshape(w.shape)
     gb = g2.sum(axis=1)
     gx = None
     if need_x:
-        gcols = (w.reshape(len(w), -1).T @ g2).reshape(c, 3, 3, n, h, wd)
-        total = np.zeros((c, n, h + 2, wd + 2), g.dtype)
+        gcols = (w.reshape(len(w), -1).T @ g2).reshape(c, 3, 3, h, wd, n)
+        total = np.zeros((c, h + 2, wd + 2, n), g.dtype)
         for i in range(3):
             for j in range(3):
-                total[:, :, i:i + h, j:j + wd] += gcols[:, i, j]
-        gx = total[:, :, 1:-1, 1:-1].transpose(1, 0, 2, 3)
+                total[:, i:i + h, j:j + wd] += gcols[:, i, j]
+        gx = total[:, 1:-1, 1:-1].transpose(3, 0, 1, 2)
     return gx, gw, gb
 
 
 def _pool_forward(x):
     """2x2 max pool, stride 2: a running maximum over the 4 offsets, and the winner's index."""
-    n, c, h, wd = x.shape
     slabs = [x[:, :, i::2, j::2] for i in range(2) for j in range(2)]
-    y = slabs[0].copy()
-    arg = np.zeros(y.shape, np.int8)
+    y = slabs[0].copy(order="K")
+    arg = np.zeros_like(y, dtype=np.uint8)
     for k in range(1, 4):
         better = slabs[k] > y
         np.copyto(y, slabs[k], where=better)
@@ -89,9 +92,10 @@ def _pool_forward(x):
 
 
 def _pool_backward(g, arg, x_shape):
-    gx = np.zeros(x_shape, g.dtype)
+    n, c, h, wd = x_shape
+    gx = np.zeros((c, h, wd, n), g.dtype).transpose(3, 0, 1, 2)  # the forward's order
     for k in range(4):
-        gx[:, :, k // 2::2, k % 2::2] = np.where(arg == k, g, 0)
+        np.multiply(g, arg == k, out=gx[:, :, k // 2::2, k % 2::2])
     return gx
 
 

@@ -30,12 +30,26 @@ sliding_window_view = np.lib.stride_tricks.sliding_window_view
 
 # -- the array kernels ----------------------------------------------------------------------
 
+def full_like(ref, shape, value):
+    """An array of ``shape`` filled with ``value``, its axes in ``ref``'s memory order (so a
+    batch-innermost layout, which the convolutions produce, stays one)."""
+    if ref.ndim < 2 or ref.flags.c_contiguous:
+        return np.full(shape, value, dtype=ref.dtype)
+    order = sorted(range(ref.ndim), key=lambda a: -abs(ref.strides[a]))
+    inverse = [order.index(a) for a in range(ref.ndim)]
+    return np.full([shape[a] for a in order], value, dtype=ref.dtype).transpose(inverse)
+
+
 def pad_spatial(x, pads, value=0.0):
-    """x with its trailing spatial axes padded by ``pads`` ((lo, hi) per axis) with ``value``."""
+    """x with its trailing spatial axes padded by ``pads`` ((lo, hi) per axis) with ``value``
+    (the result in x's memory order)."""
     if not any(lo or hi for lo, hi in pads):
         return x
-    widths = [(0, 0)] * (x.ndim - len(pads)) + list(pads)
-    return np.pad(x, widths, constant_values=value)
+    lead = x.ndim - len(pads)
+    out = full_like(x, x.shape[:lead] + tuple(
+        n + lo + hi for n, (lo, hi) in zip(x.shape[lead:], pads)), value)
+    out[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[lead:], pads))] = x
+    return out
 
 
 def windows(xp_, kernel, stride, dilation):
@@ -51,7 +65,7 @@ def windows(xp_, kernel, stride, dilation):
 
 def im2col(x, kernel, stride, dilation, pads, rows=False):
     """(N, C, *spatial) -> (N, C * K, L) columns, one copy of the strided window view; with
-    ``rows``, (C * K, N * L) instead (one matrix for the whole batch)."""
+    ``rows``, (C * K, L * N) instead (one matrix for the whole batch, the batch innermost)."""
     view = windows(pad_spatial(x, pads), kernel, stride, dilation)
     nd = len(kernel)
     n, c = view.shape[:2]
@@ -59,8 +73,8 @@ def im2col(x, kernel, stride, dilation, pads, rows=False):
     k = int(np.prod(kernel))
     spatial_axes = tuple(range(2, 2 + nd))
     kernel_axes = tuple(range(2 + nd, 2 + 2 * nd))
-    if rows:  # (N, C, *out, *k) -> (C, *k, N, *out)
-        cols = np.ascontiguousarray(view.transpose((1,) + kernel_axes + (0,) + spatial_axes))
+    if rows:  # (N, C, *out, *k) -> (C, *k, *out, N): the batch innermost
+        cols = np.ascontiguousarray(view.transpose((1,) + kernel_axes + spatial_axes + (0,)))
         return cols.reshape(c * k, n * int(np.prod(out)))
     # (N, C, *out, *k) -> (N, C, *k, *out): channels and kernel offsets become the rows
     cols = np.ascontiguousarray(view.transpose((0, 1) + kernel_axes + spatial_axes))
@@ -69,7 +83,7 @@ def im2col(x, kernel, stride, dilation, pads, rows=False):
 
 def col2im(cols, channels, spatial, kernel, stride, dilation, pads, out_shape, rows=None):
     """The adjoint of :func:`im2col`: columns (N, C * K, L) summed back into (N, C, *spatial)
-    (``rows=N``: columns (C * K, N * L), the result an (N, C, ...) view of a (C, N, ...) array).
+    (``rows=N``: columns (C * K, L * N), the result an (N, C, ...) view of a (C, ..., N) array).
 
     One strided slab per kernel offset is added (a loop over kh * kw, not over pixels)."""
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
@@ -77,19 +91,17 @@ def col2im(cols, channels, spatial, kernel, stride, dilation, pads, out_shape, r
         n = cols.shape[0]
         total = np.zeros((n, channels) + padded, dtype=cols.dtype)
         blocks = cols.reshape((n, channels) + tuple(kernel) + tuple(out_shape))
-    else:  # (C, *k, N, *out) blocks into a (C, N, *padded) total
-        total = np.zeros((channels, rows) + padded, dtype=cols.dtype)
+    else:  # (C, *k, *out, N) blocks into a (C, *padded, N) total: slabs with N innermost
         nd = len(kernel)
-        blocks = cols.reshape((channels,) + tuple(kernel) + (rows,) + tuple(out_shape))
-        blocks = blocks.transpose((0, 1 + nd) + tuple(range(1, 1 + nd))
-                                  + tuple(range(2 + nd, 2 + 2 * nd)))
+        total = np.zeros((channels,) + padded + (rows,), dtype=cols.dtype)
+        blocks = cols.reshape((channels,) + tuple(kernel) + tuple(out_shape) + (rows,))
+        blocks = blocks.transpose((1 + 2 * nd, 0) + tuple(range(1, 1 + 2 * nd)))
+        total = total.transpose((total.ndim - 1, 0) + tuple(range(1, total.ndim - 1)))
     for offset in itertools.product(*(range(k) for k in kernel)):
         target = (slice(None), slice(None)) + tuple(
             slice(o * d, o * d + s * (m - 1) + 1, s)
             for o, d, s, m in zip(offset, dilation, stride, out_shape))
         total[target] += blocks[(slice(None), slice(None)) + offset]
-    if rows is not None:
-        total = total.transpose((1, 0) + tuple(range(2, total.ndim)))
     return crop(total, pads)
 
 
@@ -182,11 +194,12 @@ class Conv(Op):
                 self.spatial, kernel, self.stride, self.dilation, self.pads))
         n, groups, c_out = x.shape[0], self.groups, w.shape[0]
         if groups == 1:
-            # one product (C_out, C K) @ (C K, N L); the result is returned as an (N, C_out,
-            # ...) view of the (C_out, N, ...) array: the ops after it keep that memory order,
-            # so the gradient arrives in it and the backward needs no transposing copy
-            y = (w.reshape(c_out, -1) @ cols).reshape((c_out, n) + out_shape)
-            y = y.transpose((1, 0) + tuple(range(2, y.ndim)))
+            # one product (C_out, C K) @ (C K, L N); the result is returned as an (N, C_out,
+            # ...) view of the (C_out, ..., N) array: the ops after it keep that memory order
+            # (batch innermost: long inner loops for NumPy on small images), so the gradient
+            # arrives in it and the backward needs no transposing copy
+            y = (w.reshape(c_out, -1) @ cols).reshape((c_out,) + out_shape + (n,))
+            y = y.transpose((y.ndim - 1,) + tuple(range(y.ndim - 1)))
         else:
             y = np.matmul(w.reshape(groups, c_out // groups, -1),
                           cols.reshape(n, groups, -1, cols.shape[-1]))
@@ -232,7 +245,7 @@ class Conv(Op):
         the gradient's (free when it arrives in the forward's (C_out, N, ...) order)."""
         need = self.needs_grad
         c_out = w.shape[0]
-        g2 = g.transpose((1, 0) + tuple(range(2, g.ndim))).reshape(c_out, -1)
+        g2 = g.transpose(tuple(range(1, g.ndim)) + (0,)).reshape(c_out, -1)
         gx = gw = gb = None
         if need[0]:
             gcols = w.reshape(c_out, -1).T @ g2

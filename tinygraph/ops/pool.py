@@ -1,10 +1,11 @@
 """Pooling and padding: max and average pooling over strided window views, and ``pad``.
 
 - ``MaxPool``: the windows of the (-inf padded) input as a strided view, and a running
-  maximum (and its offset) over the kernel offsets, each a whole strided slab; the flat
-  position of each winner in the padded input is kept (as ints) for the backward, which scatters g there (one assignment when
-  windows do not overlap, a ``bincount`` when they do). ``ScatterFlat``/``GatherFlat`` are
-  that scatter and its adjoint as graph ops, for ``create_graph``.
+  maximum (and the winner's offset, uint8) over the kernel offsets, each a whole strided slab.
+  Backward: g written into each offset's slab where that offset won, when windows do not
+  overlap; otherwise the winners' flat positions scattered with a ``bincount``.
+  ``ScatterFlat``/``GatherFlat`` are that scatter and its adjoint as graph ops, for
+  ``create_graph``.
 - ``AvgPool``: the window sums of the strided view (no copy) divided by the window counts
   (PyTorch's ``count_include_pad`` and ``ceil_mode`` rules, or ``divisor_override``);
   backward: g / count spread back over each window with ``col2im`` (a loop over kernel
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op
-from .conv import Col2Im, crop, pad_spatial, windows
+from .conv import Col2Im, crop, full_like, pad_spatial, windows
 
 
 def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode):
@@ -52,36 +53,55 @@ class MaxPool(Op):
         view = windows(padded, self.kernel, self.stride, self.dilation)
         view = view[(Ellipsis,) + tuple(slice(0, o) for o in self.out_shape) + (slice(None),) * nd]
         # a running maximum over the kernel offsets (each a strided slab of the view): the
-        # first maximum wins, as in PyTorch (a NaN is not propagated)
+        # first maximum wins, as in PyTorch (a NaN is not propagated). The result keeps the
+        # input's memory order (order="K"), so a batch-innermost layout stays one.
         offsets = list(np.ndindex(*self.kernel))
-        y = view[(Ellipsis,) + offsets[0]].copy()
-        arg = np.zeros(y.shape, np.intp)
+        y = view[(Ellipsis,) + offsets[0]].copy(order="K")
+        arg = np.zeros_like(y, dtype=np.uint8 if len(offsets) < 256 else np.intp)
         for k, offset in enumerate(offsets[1:], 1):
             slab = view[(Ellipsis,) + offset]
             better = slab > y
             np.copyto(y, slab, where=better)
             np.putmask(arg, better, k)
-        # the flat position of each maximum in the padded input: where its window starts, plus
-        # the winner's offset in the window (a table lookup), plus its sample and channel
-        spatial = padded.shape[-nd:]
-        steps = np.cumprod((1,) + spatial[:0:-1])[::-1]  # element strides of the spatial axes
-        table = np.zeros(int(np.prod(self.kernel)), np.intp)
-        for i, offset in enumerate(offsets):
-            table[i] = sum(o * d * st for o, d, st in zip(offset, self.dilation, steps))
-        starts = sum(np.arange(o).reshape((-1,) + (1,) * (nd - 1 - i)) * (s * st)
-                     for i, (o, s, st) in enumerate(zip(self.out_shape, self.stride, steps)))
-        base = np.arange(0, int(np.prod(padded.shape[:-nd])) * int(np.prod(spatial)),
-                         int(np.prod(spatial))).reshape(x.shape[:-nd] + (1,) * nd)
-        index = table[arg]
-        index += starts
-        index += base
-        self.save(index)
+        self.save(arg)
         return y
 
     def backward(self, g):
-        (index,) = self.saved
+        (arg,) = self.saved
+        if isinstance(g, np.ndarray) and not self.overlap:
+            # each input is in at most one window: write g / 0 into each offset's slab
+            total = full_like(g, self.full_shape, 0)  # in g's memory order
+            nd = len(self.kernel)
+            for k, offset in enumerate(np.ndindex(*self.kernel)):
+                target = (Ellipsis,) + tuple(
+                    slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in zip(
+                        offset, self.dilation, self.stride, self.out_shape))
+                np.multiply(g, arg == k, out=total[target])
+            return (crop(total, self.pads) if nd else total,)
+        index = self.flat_index(arg)
         return (ScatterFlat.run(g, index=index, full_shape=self.full_shape, pads=self.pads,
                                 overlap=self.overlap),)
+
+    def flat_index(self, arg):
+        """The flat position of each maximum in the (C-ordered) padded input: where its window
+        starts, plus the winner's offset in the window (a table lookup), plus the position of
+        its sample and channel."""
+        nd = len(self.kernel)
+        full = self.full_shape
+        spatial = full[-nd:]
+        steps = np.cumprod((1,) + spatial[:0:-1])[::-1]  # element strides of the spatial axes
+        table = np.zeros(int(np.prod(self.kernel)), np.intp)
+        for i, offset in enumerate(np.ndindex(*self.kernel)):
+            table[i] = sum(o * d * st for o, d, st in zip(offset, self.dilation, steps))
+        starts = sum(np.arange(o).reshape((-1,) + (1,) * (nd - 1 - i)) * (s * st)
+                     for i, (o, s, st) in enumerate(zip(self.out_shape, self.stride, steps)))
+        size = int(np.prod(spatial))
+        base = np.arange(0, int(np.prod(full[:-nd])) * size, size).reshape(
+            full[:-nd] + (1,) * nd)
+        index = table[arg]
+        index += starts
+        index += base
+        return index
 
     @property
     def overlap(self) -> bool:
