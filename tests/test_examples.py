@@ -35,6 +35,7 @@ EXPECTED = {
                "NOT converged after 2 attempt(s)", "predictions", "accuracy"],
     "regression_elastic_net.py": ["near-zero weights", "with penalty", "without penalty"],
     "digits.py": ["held-out accuracy", "wrote"],
+    "cnn_digits.py": ["epoch  2: training loss", "held-out accuracy", "wrote"],
     "pytorch_style.py": ["epoch", "test accuracy"],
     "visualize.py": ["mlp_forward"],
     "export.py": ["exported in", "initializers: 0.weight, 0.bias, 3.weight, 3.bias",
@@ -43,12 +44,13 @@ EXPECTED = {
 
 # Examples that train a model: they accept --epochs.
 TRAINS = {"quickstart.py", "xor.py", "regression_elastic_net.py", "digits.py", "pytorch_style.py",
-          "export.py"}
+          "export.py", "cnn_digits.py"}
 
 # Files an example must leave in its --out folder (glob patterns).
 EXPECTED_FILES = {
     "digits.py": ["*.png", "*.npz"],
     "export.py": ["digits.onnx"],
+    "cnn_digits.py": ["cnn_digits_graph.*", "cnn_digits_blocks.*"],
 }
 
 # Optional packages an example needs: the conftest fixture of that name (skips locally when

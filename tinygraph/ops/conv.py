@@ -25,7 +25,7 @@ import numpy as np
 
 from ..autograd import Op
 
-sliding_window_view = np.lib.stride_tricks.sliding_window_view
+as_strided = np.lib.stride_tricks.as_strided
 
 
 # -- the array kernels ----------------------------------------------------------------------
@@ -52,15 +52,24 @@ def pad_spatial(x, pads, value=0.0):
     return out
 
 
-def windows(xp_, kernel, stride, dilation):
+def windows(xp_, kernel, stride, dilation, out_shape=None):
     """A strided view (N, C, *out, *kernel) of the padded input's windows (no copy)."""
     nd = len(kernel)
-    axes = tuple(range(xp_.ndim - nd, xp_.ndim))
-    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-    view = sliding_window_view(xp_, span, axis=axes)
-    index = ((slice(None),) * (xp_.ndim - nd) + tuple(slice(None, None, s) for s in stride)
-             + tuple(slice(None, None, d) for d in dilation))
-    return view[index]
+    lead = xp_.ndim - nd
+    spatial_strides = xp_.strides[lead:]
+    if out_shape is None:
+        out_shape = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(
+            xp_.shape[lead:], kernel, stride, dilation))
+    shape = xp_.shape[:lead] + tuple(out_shape) + tuple(kernel)
+    strides = (xp_.strides[:lead] + tuple(s * st for s, st in zip(stride, spatial_strides))
+               + tuple(d * st for d, st in zip(dilation, spatial_strides)))
+    return as_strided(xp_, shape, strides, writeable=False)
+
+
+def slab(xp_, offset, stride, dilation, out_shape):
+    """The elements of every window at one kernel ``offset``: a strided slice, (N, C, *out)."""
+    return xp_[(Ellipsis,) + tuple(slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in
+                                   zip(offset, dilation, stride, out_shape))]
 
 
 def im2col(x, kernel, stride, dilation, pads, rows=False):

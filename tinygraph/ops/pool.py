@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op
-from .conv import Col2Im, crop, full_like, pad_spatial, windows
+from .conv import Col2Im, crop, full_like, pad_spatial, slab, windows
 
 
 def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode):
@@ -46,22 +46,20 @@ class MaxPool(Op):
     label = "max_pool"
 
     def forward(self, x):
-        nd = len(self.kernel)
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         padded = pad_spatial(x, self.pads, low)
         self.full_shape = padded.shape
-        view = windows(padded, self.kernel, self.stride, self.dilation)
-        view = view[(Ellipsis,) + tuple(slice(0, o) for o in self.out_shape) + (slice(None),) * nd]
-        # a running maximum over the kernel offsets (each a strided slab of the view): the
+        # a running maximum over the kernel offsets (each a strided slice of the input): the
         # first maximum wins, as in PyTorch (a NaN is not propagated). The result keeps the
         # input's memory order (order="K"), so a batch-innermost layout stays one.
+        geometry = (self.stride, self.dilation, self.out_shape)
         offsets = list(np.ndindex(*self.kernel))
-        y = view[(Ellipsis,) + offsets[0]].copy(order="K")
+        y = slab(padded, offsets[0], *geometry).copy(order="K")
         arg = np.zeros_like(y, dtype=np.uint8 if len(offsets) < 256 else np.intp)
         for k, offset in enumerate(offsets[1:], 1):
-            slab = view[(Ellipsis,) + offset]
-            better = slab > y
-            np.copyto(y, slab, where=better)
+            values = slab(padded, offset, *geometry)
+            better = values > y
+            np.copyto(y, values, where=better)
             np.putmask(arg, better, k)
         self.save(arg)
         return y
