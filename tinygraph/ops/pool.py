@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..autograd import Op
@@ -53,7 +55,7 @@ class MaxPool(Op):
         # first maximum wins, as in PyTorch (a NaN is not propagated). The result keeps the
         # input's memory order (order="K"), so a batch-innermost layout stays one.
         geometry = (self.stride, self.dilation, self.out_shape)
-        offsets = list(np.ndindex(*self.kernel))
+        offsets = list(itertools.product(*map(range, self.kernel)))
         y = slab(padded, offsets[0], *geometry).copy(order="K")
         arg = np.zeros_like(y, dtype=np.uint8 if len(offsets) < 256 else np.intp)
         for k, offset in enumerate(offsets[1:], 1):
@@ -70,7 +72,7 @@ class MaxPool(Op):
             # each input is in at most one window: write g / 0 into each offset's slab
             total = full_like(g, self.full_shape, 0)  # in g's memory order
             nd = len(self.kernel)
-            for k, offset in enumerate(np.ndindex(*self.kernel)):
+            for k, offset in enumerate(itertools.product(*map(range, self.kernel))):
                 target = (Ellipsis,) + tuple(
                     slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in zip(
                         offset, self.dilation, self.stride, self.out_shape))
