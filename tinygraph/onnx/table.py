@@ -21,7 +21,7 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import conv, indexing
+from . import conv, indexing, selection
 
 
 def elementwise(onnx_op: str):
@@ -235,4 +235,5 @@ MAPPINGS = {
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
 }
 
+MAPPINGS.update(selection.MAPPINGS)  # gather, scatter_add, index_select, masked_fill, einsum
 MAPPINGS.update(conv.MAPPINGS)  # convolution, pooling, padding (onnx/conv.py)

@@ -8,10 +8,13 @@ from . import (  # noqa: F401 - they declare the ops
     compare,
     conv_functions,
     copy,
+    einsum,
     elementwise,
+    indexing,
     linalg,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    pieces,
     pool_functions,
     reduce,
     registry,
