@@ -86,8 +86,8 @@ def _pool_forward(x):
     arg = np.zeros_like(y, dtype=np.uint8)
     for k in range(1, 4):
         better = slabs[k] > y
-        np.copyto(y, slabs[k], where=better)
-        np.putmask(arg, better, k)
+        np.maximum(y, slabs[k], out=y)
+        np.maximum(arg, better.view(np.uint8) * np.uint8(k), out=arg)  # arg = k where better
     return y, arg
 
 

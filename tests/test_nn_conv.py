@@ -138,3 +138,15 @@ def test_one_hot_matches_torch(torch):
     assert nn.functional.one_hot(tg.tensor(labels), 5).dtype == tg.int64
     with pytest.raises(IndexError, match="one_hot: class values must be in"):
         nn.functional.one_hot(tg.tensor(labels), 3)
+
+
+def test_a_layer_called_again_rechecks_when_its_input_or_settings_change(rng):
+    conv, pool = nn.Conv2d(3, 4, 3, padding=1), nn.MaxPool2d(2)
+    x = tg.tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32))
+    assert conv(x).shape == (2, 4, 6, 6) and pool(x).shape == (2, 3, 3, 3)
+    assert conv(x).shape == (2, 4, 6, 6) and pool(x).shape == (2, 3, 3, 3)  # the cached plan
+    conv.stride = (2, 2)
+    pool.kernel_size = pool.stride = 3
+    assert conv(x).shape == (2, 4, 3, 3) and pool(x).shape == (2, 3, 2, 2)
+    with pytest.raises(tg.errors.ShapeError, match="expected input with 3 channels"):
+        conv(tg.zeros(2, 5, 6, 6))

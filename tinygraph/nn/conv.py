@@ -13,6 +13,10 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ops import functions as ops
+from ..ops.conv import Conv
+from ..ops.conv_functions import convolution
+from ..ops.pool import MaxPool
+from ..ops.pool_functions import _max_pool
 from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
@@ -103,6 +107,13 @@ class _ConvNd(Module):
                 f"in_channels={channels} or fix the layer before it.")
 
     def forward(self, x):
+        shape = ops._shape(x)
+        plan = self.__dict__.get("_plan")
+        key = (shape, self.weight.shape, self.stride, self.padding, self.dilation, self.groups)
+        if plan is not None and plan[0] == key:
+            # the same input shape as last time: its checks passed, its geometry is known
+            args = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
+            return Conv.apply(*args, **plan[1])
         self._check_channels(x)
         try:
             if self.transposed:
@@ -114,9 +125,13 @@ class _ConvNd(Module):
                 widths = tuple(p for p in reversed(self.padding) for _ in (0, 1))
                 x = F.pad(x, widths, mode=self.padding_mode)
                 padding = 0
-            fn = F.conv1d if self.nd == 1 else F.conv2d
-            return fn(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                      self.groups)
+            attributes = {}
+            y = convolution(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                            self.groups, self.nd, "conv1d" if self.nd == 1 else "conv2d",
+                            plan=attributes)
+            if attributes and self.padding_mode == "zeros":
+                object.__setattr__(self, "_plan", (key, attributes))
+            return y
         except (ShapeError, ValueError) as exc:
             raise _layer_error(self, exc) from None
 
@@ -195,9 +210,20 @@ class MaxPool2d(_Pool):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x):
-        fn = F.max_pool1d if isinstance(self, MaxPool1d) else F.max_pool2d
-        return self._call(fn, x, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
+        shape = ops._shape(x)
+        plan = self.__dict__.get("_plan")
+        key = (shape, self.kernel_size, self.stride, self.padding, self.dilation,
+               self.ceil_mode)
+        if plan is not None and plan[0] == key:  # checked before: straight to the op
+            return MaxPool.apply(x, **plan[1])
+        nd = 1 if isinstance(self, MaxPool1d) else 2
+        attributes = {}
+        y = self._call(_max_pool, x, self.kernel_size, self.stride, self.padding,
+                       self.dilation, self.ceil_mode, self.return_indices, nd,
+                       f"max_pool{nd}d", attributes)
+        if attributes:
+            object.__setattr__(self, "_plan", (key, attributes))
+        return y
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "

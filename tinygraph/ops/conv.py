@@ -30,14 +30,22 @@ as_strided = np.lib.stride_tricks.as_strided
 
 # -- the array kernels ----------------------------------------------------------------------
 
-def full_like(ref, shape, value):
-    """An array of ``shape`` filled with ``value``, its axes in ``ref``'s memory order (so a
-    batch-innermost layout, which the convolutions produce, stays one)."""
+def memory_order(ref) -> tuple | None:
+    """``ref``'s axes from the outermost in memory to the innermost (None: C order)."""
     if ref.ndim < 2 or ref.flags.c_contiguous:
-        return np.full(shape, value, dtype=ref.dtype)
-    order = sorted(range(ref.ndim), key=lambda a: -abs(ref.strides[a]))
-    inverse = [order.index(a) for a in range(ref.ndim)]
-    return np.full([shape[a] for a in order], value, dtype=ref.dtype).transpose(inverse)
+        return None
+    return tuple(sorted(range(ref.ndim), key=lambda a: -abs(ref.strides[a])))
+
+
+def full_like(ref, shape, value, dtype=None, order=None):
+    """An array of ``shape`` filled with ``value``, its axes in ``ref``'s memory order (or
+    ``order``), so a batch-innermost layout, which the convolutions produce, stays one."""
+    dtype = ref.dtype if dtype is None else dtype
+    order = memory_order(ref) if order is None and ref is not None else order
+    if order is None:
+        return np.full(shape, value, dtype=dtype)
+    inverse = [order.index(a) for a in range(len(order))]
+    return np.full([shape[a] for a in order], value, dtype=dtype).transpose(inverse)
 
 
 def pad_spatial(x, pads, value=0.0):

@@ -50,7 +50,10 @@ def _unbatched(y, batched):
     return y if batched else registry.functions["squeeze"](y, 0)
 
 
-def convolution(input, weight, bias, stride, padding, dilation, groups, nd: int, op: str):
+def convolution(input, weight, bias, stride, padding, dilation, groups, nd: int, op: str,
+                plan: dict | None = None):
+    """The checked convolution; ``plan``, if given, receives the op's attributes (a layer
+    keeps them and calls ``Conv.apply`` directly while its input shape stays the same)."""
     batched, in_shape = spatial_input(input, nd, op)
     w_shape = shape(weight)
     if len(w_shape) != nd + 2:
@@ -96,8 +99,10 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, nd: int,
         raise ShapeError(f"{op}: the bias must have shape ({w_shape[0]},), one per output "
                          f"channel, got {shape(bias)}.")
     args = (_batched(input, batched), weight) + ((bias,) if bias is not None else ())
-    y = Conv.apply(*args, stride=stride, dilation=dilation, pads=pads, groups=groups)
-    return _unbatched(y, batched)
+    attributes = {"stride": stride, "dilation": dilation, "pads": pads, "groups": groups}
+    if plan is not None and batched:
+        plan.update(attributes)
+    return _unbatched(Conv.apply(*args, **attributes), batched)
 
 
 @public("conv2d", method=False)

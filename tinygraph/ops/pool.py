@@ -22,7 +22,7 @@ import itertools
 import numpy as np
 
 from ..autograd import Op
-from .conv import Col2Im, crop, full_like, pad_spatial, slab, windows
+from .conv import Col2Im, crop, full_like, memory_order, pad_spatial, slab, windows
 
 
 def pool_geometry(spatial, kernel, stride, padding, dilation, ceil_mode):
@@ -44,15 +44,16 @@ class MaxPool(Op):
     """y = max over each window of x (padding counts as -inf);  dx = g scattered to each
     window's first maximum (summed where windows overlap)."""
 
-    __slots__ = ("kernel", "stride", "dilation", "pads", "out_shape", "full_shape")
+    __slots__ = ("kernel", "stride", "dilation", "pads", "out_shape", "full_shape", "order")
     label = "max_pool"
 
     def forward(self, x):
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         padded = pad_spatial(x, self.pads, low)
         self.full_shape = padded.shape
+        self.order = memory_order(x)  # the gradient is laid out as the input
         # a running maximum over the kernel offsets (each a strided slice of the input): the
-        # first maximum wins, as in PyTorch (a NaN is not propagated). The result keeps the
+        # first maximum wins, as in PyTorch. The result keeps the
         # input's memory order (order="K"), so a batch-innermost layout stays one.
         geometry = (self.stride, self.dilation, self.out_shape)
         offsets = list(itertools.product(*map(range, self.kernel)))
@@ -61,8 +62,10 @@ class MaxPool(Op):
         for k, offset in enumerate(offsets[1:], 1):
             values = slab(padded, offset, *geometry)
             better = values > y
-            np.copyto(y, values, where=better)
-            np.putmask(arg, better, k)
+            np.maximum(y, values, out=y)
+            # k is larger than every offset before it: where this one wins, arg becomes k
+            # (a masked copy, copyto(where=) or putmask, costs 20 times more)
+            np.maximum(arg, better.view(np.uint8) * arg.dtype.type(k), out=arg)
         self.save(arg)
         return y
 
@@ -70,7 +73,7 @@ class MaxPool(Op):
         (arg,) = self.saved
         if isinstance(g, np.ndarray) and not self.overlap:
             # each input is in at most one window: write g / 0 into each offset's slab
-            total = full_like(g, self.full_shape, 0)  # in g's memory order
+            total = full_like(None, self.full_shape, 0, g.dtype, self.order)
             nd = len(self.kernel)
             for k, offset in enumerate(itertools.product(*map(range, self.kernel))):
                 target = (Ellipsis,) + tuple(

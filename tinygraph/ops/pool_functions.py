@@ -38,14 +38,17 @@ def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, nd, op):
     return batched, kernel, stride, padding, dilation, out_shape, pads
 
 
-def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, op):
+def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, op,
+              plan=None):
     if return_indices:
         raise NotImplementedError(f"{op}: return_indices=True is not supported.")
     batched, kernel, stride, _, dilation, out_shape, pads = _pool_args(
         x, kernel_size, stride, padding, dilation, ceil_mode, nd, op)
-    y = MaxPool.apply(_batched(x, batched), kernel=kernel, stride=stride, dilation=dilation,
-                      pads=pads, out_shape=out_shape)
-    return _unbatched(y, batched)
+    attributes = {"kernel": kernel, "stride": stride, "dilation": dilation, "pads": pads,
+                  "out_shape": out_shape}
+    if plan is not None and batched:
+        plan.update(attributes)
+    return _unbatched(MaxPool.apply(_batched(x, batched), **attributes), batched)
 
 
 @public("max_pool2d", method=False)
