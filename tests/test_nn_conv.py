@@ -150,3 +150,14 @@ def test_a_layer_called_again_rechecks_when_its_input_or_settings_change(rng):
     assert conv(x).shape == (2, 4, 3, 3) and pool(x).shape == (2, 3, 2, 2)
     with pytest.raises(tg.errors.ShapeError, match="expected input with 3 channels"):
         conv(tg.zeros(2, 5, 6, 6))
+
+
+def test_conv_transpose_output_size_chooses_the_output_padding(torch, rng):
+    ours, theirs = _twins(torch, "ConvTranspose2d", (3, 2, 3), {"stride": 2, "padding": 1})
+    x = rng.standard_normal((2, 3, 4, 5))
+    for size in ((7, 9), (8, 10), (2, 2, 8, 9)):
+        y = ours(tg.tensor(x), output_size=size)
+        yt = theirs(torch.tensor(x), output_size=size)
+        np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="output_size .* is not reachable"):
+        ours(tg.tensor(x), output_size=(10, 10))

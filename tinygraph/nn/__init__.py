@@ -13,9 +13,6 @@ from . import functional, init, utils
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
     BatchNorm2d,
     Bilinear,
     Conv1d,
@@ -23,8 +20,6 @@ from .conv import (
     ConvTranspose1d,
     ConvTranspose2d,
     GroupNorm,
-    MaxPool1d,
-    MaxPool2d,
     Unflatten,
 )
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
@@ -38,6 +33,7 @@ from .losses import (
     get_loss,
 )
 from .module import Module, Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
