@@ -161,3 +161,15 @@ def test_conv_transpose_output_size_chooses_the_output_padding(torch, rng):
         np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="output_size .* is not reachable"):
         ours(tg.tensor(x), output_size=(10, 10))
+
+
+def test_max_pool_propagates_nan_as_torch(torch):
+    x = np.arange(32.0).reshape(1, 2, 4, 4)
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 2, 2] = np.nan
+    ours = tg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y, yt = tg.max_pool2d(ours, 2), torch.nn.functional.max_pool2d(theirs, 2)
+    np.testing.assert_array_equal(y.numpy(), yt.detach().numpy())
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
