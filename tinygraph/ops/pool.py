@@ -66,7 +66,7 @@ class MaxPool(Op):
             # k is larger than every offset before it: where this one wins, arg becomes k
             # (a masked copy, copyto(where=) or putmask, costs 20 times more)
             np.maximum(arg, better.view(np.uint8) * arg.dtype.type(k), out=arg)
-        if y.dtype.kind == "f" and np.isnan(y).any():  # as PyTorch: a NaN wins (the last one)
+        if y.dtype.kind == "f" and y.size and np.isnan(y.max()):  # PyTorch: the last NaN wins
             for k, offset in enumerate(offsets):
                 arg[np.isnan(slab(padded, offset, *geometry))] = k
         self.save(arg)
