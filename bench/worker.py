@@ -58,6 +58,10 @@ def run_task(task: str, params: dict, threads: int):
         from . import cnn
 
         return cnn.run(torch=torch, **params)
+    if task == "transformer":
+        from . import transformer
+
+        return transformer.run(torch=torch, **params)
     raise ValueError(f"unknown task {task!r}")
 
 

@@ -37,6 +37,8 @@ EXPECTED = {
     "digits.py": ["held-out accuracy", "wrote"],
     "cnn_digits.py": ["epoch  2: training loss", "held-out accuracy", "wrote"],
     "pytorch_style.py": ["epoch", "test accuracy"],
+    "char_transformer.py": ["vocabulary of", "step   40  loss", "trained 40 steps", "sample:",
+                            "wrote"],
     "visualize.py": ["mlp_forward"],
     "export.py": ["exported in", "initializers: 0.weight, 0.bias, 3.weight, 3.bias",
                   "max |difference| from tinygraph", "same predicted digit for 100%"],
@@ -51,6 +53,7 @@ EXPECTED_FILES = {
     "digits.py": ["*.png", "*.npz"],
     "export.py": ["digits.onnx"],
     "cnn_digits.py": ["cnn_digits_graph.*", "cnn_digits_blocks.*"],
+    "char_transformer.py": ["char_transformer_graph.*"],
 }
 
 # Optional packages an example needs: the conftest fixture of that name (skips locally when

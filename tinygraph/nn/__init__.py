@@ -10,7 +10,22 @@ the seeds' Keras-style layer (``Dense``, ``Sequential.fit``, ``NeuralNetwork``).
 
 from ..names import missing_name
 from . import functional, init, utils
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from .activations import (
+    ELU,
+    GELU,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+    get_activation,
+)
+from .attention import MultiheadAttention, TransformerEncoderLayer
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (
     BatchNorm2d,
@@ -28,11 +43,16 @@ from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
     get_loss,
 )
 from .module import Module, Parameter
+from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
@@ -48,6 +68,9 @@ __all__ = [
     "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
     "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "GroupNorm", "Bilinear",
     "Unflatten",
+    "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
+    "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
+    "TransformerEncoderLayer",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -5,6 +5,9 @@
 """
 
 from . import (  # noqa: F401 - they declare the ops
+    activations,
+    arrange,
+    attention,
     compare,
     conv_functions,
     copy,
@@ -12,8 +15,10 @@ from . import (  # noqa: F401 - they declare the ops
     elementwise,
     indexing,
     linalg,
+    losses,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    norm,
     pieces,
     pool_functions,
     reduce,
