@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import (
     arrange,
     contract,
+    conv,
     elementwise,
     indexing,
     math_elementwise,
@@ -32,5 +33,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
-                     *contract.OPS, *transformer.OPS]
+                     *contract.OPS, *transformer.OPS, *conv.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}
