@@ -58,7 +58,9 @@ def machine_info(quick: bool) -> dict:
 
 
 def _engine() -> str:
-    return "pure Python"
+    import tinygraph as tg
+
+    return "compiled build" if getattr(tg, "COMPILED", False) else "plain-Python build"
 
 
 # -- formatting ----------------------------------------------------------------------------
