@@ -5,9 +5,8 @@
 Each figure comes from two runs of the same program under ``valgrind --tool=callgrind``
 (``PYTHONHASHSEED=0``, 1 thread), one with ``n`` and one with ``2 n`` iterations after a
 warm-up; the difference divided by the ops of ``n`` iterations is what one op costs, with the
-interpreter start, imports and first-call caches cancelled out. ``TINYGRAPH_PURE_PYTHON=1``
-in the environment measures the plain-Python build; the default, whichever build is installed
-(``tg.COMPILED`` says which). Slow (valgrind runs Python some 50 times slower): minutes.
+interpreter start, imports and first-call caches cancelled out. Slow (valgrind runs Python
+some 50 times slower): about a minute per figure, more with PyTorch.
 """
 
 from __future__ import annotations
@@ -114,10 +113,7 @@ def main(argv=None) -> int:
     parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=FRAMEWORKS)
     parser.add_argument("--iterations", type=int, default=5)
     args = parser.parse_args(argv)
-    import tinygraph as tg
-
-    build = "compiled" if getattr(tg, "COMPILED", False) else "plain Python"
-    print(f"tinygraph build: {build}; instructions per op (per step for mlp), callgrind")
+    print("instructions per op (per step for mlp), callgrind")
     for name in args.programs:
         for framework in args.frameworks:
             if framework == "pytorch" and os.environ.get("BENCH_NO_TORCH"):

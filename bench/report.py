@@ -58,9 +58,7 @@ def machine_info(quick: bool) -> dict:
 
 
 def _engine() -> str:
-    import tinygraph as tg
-
-    return "compiled build" if getattr(tg, "COMPILED", False) else "plain-Python build"
+    return "pure Python"
 
 
 # -- formatting ----------------------------------------------------------------------------
@@ -249,6 +247,25 @@ def digits_section(section: dict | None) -> list[str]:
     return out
 
 
+def transformer_section(section: dict | None) -> list[str]:
+    out = ["## 6. Transformer training step (ms per step, 1 thread)", ""]
+    if _error(section):
+        return out + _error(section) + [""]
+    v = section["value"]
+    res = v["results"]
+    np_, pt = _median(res, NP, "ms_per_step"), _median(res, PT, "ms_per_step")
+    rows = [[name, fmt(p["ms_per_step"]), ratio(p["ms_per_step"]["median"], np_),
+             ratio(p["ms_per_step"]["median"], pt)] for name, p in res.items()]
+    out += table(["contender", "ms per step", "vs NumPy", "vs PyTorch"], rows)
+    losses = "; ".join(f"{name} {', '.join(f'{x:.5f}' for x in first)}"
+                       for name, first in v["first_loss"].items())
+    out += ["", "Causal character transformer as examples/char_transformer.py: vocab 64, context "
+            "32, width 64, 2 heads, 2 pre-norm layers (exact GELU, feed-forward 256), batch 16, "
+            f"cross-entropy, SGD; {v['steps']} steps per sample. Losses of the first three "
+            f"steps from the same weights (they must agree): {losses}.", ""]
+    return out
+
+
 def header(meta: dict) -> list[str]:
     mode = "quick" if meta["quick"] else "full"
     lines = [f"# tinygraph benchmarks ({mode} run, {meta['date']})", "",
@@ -296,6 +313,11 @@ def summary_section(results: dict) -> list[str]:
         res = run["results"]
         row(f"chain of {run['links']:,} links, fwd+bwd+free, s", _median(res, TG, "total"),
             _median(res, NP, "total"), _median(res, PT, "total"))
+    v = _value(results.get("transformer"))
+    if v:
+        res = v["results"]
+        row("transformer training step, ms", _median(res, TG, "ms_per_step"),
+            _median(res, NP, "ms_per_step"), _median(res, PT, "ms_per_step"))
     mem = {k.split(":", 1)[1]: _value(v) for k, v in results.items() if k.startswith("memory:")}
     if mem:
         def rss(name):
@@ -324,4 +346,5 @@ def render(results: dict) -> str:
     lines += chain_section(results.get("chain"))
     lines += memory_section(results)
     lines += digits_section(results.get("digits"))
+    lines += transformer_section(results.get("transformer"))
     return "\n".join(lines)

@@ -7,7 +7,6 @@
 """
 
 from . import (
-    autograd,
     cuda,  # noqa: F401 - tg.cuda.is_available() is False
     data,  # noqa: F401 - tg._data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
@@ -89,7 +88,6 @@ def is_floating_point(input: Tensor) -> bool:
 
 
 __version__ = "0.1.0"
-COMPILED = autograd.COMPILED  # the optional compiled engine is running (docs/performance.md)
 
 __all__ = [
     "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "backward", "check_graph",

@@ -13,15 +13,7 @@ a new graph and gradients of gradients work.
 
 from __future__ import annotations
 
-import os
-from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any
-
-# The optional compiled build (setup.py, docs/performance.md): the same modules compiled by
-# Cython, found first when present unless TINYGRAPH_PURE_PYTHON=1 asks for the .py sources.
-_COMPILED_DIR = os.path.join(os.path.dirname(__file__), "_compiled")
-if os.path.isdir(_COMPILED_DIR) and not os.environ.get("TINYGRAPH_PURE_PYTHON"):
-    __path__.insert(0, _COMPILED_DIR)  # noqa: F821 - the package's own search path
 
 from . import api, engine, function, functional, graph, modes, node, versions
 from .api import backward, grad
@@ -45,8 +37,6 @@ from .mode import (
 from .modes import RetainGrad, register_tensor_namespace
 from .node import OUTPUT, AccumulateGrad, Node, grad_accumulator, new_tensor
 
-COMPILED = node.__file__.endswith(tuple(EXTENSION_SUFFIXES))  # which build is running
-
 Tensor: Any = None  # the Tensor class, once tinygraph.tensor has registered it
 
 _new_tensor = new_tensor
@@ -60,9 +50,8 @@ def register_tensor_type(cls) -> None:
 
 
 __all__ = [
-    "COMPILED", "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "api",
-    "backward", "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad",
-    "graph",
+    "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "api", "backward",
+    "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad", "graph",
     "grad_accumulator", "gradcheck", "gradgradcheck", "inference_mode",
     "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
     "is_inference_mode_enabled", "modes", "new_tensor", "no_grad", "node",

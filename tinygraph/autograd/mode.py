@@ -323,13 +323,12 @@ class record_inputs:
         return False
 
 
-# tinygraph's directory (from the package: a compiled build's modules lie one folder deeper)
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(sys.modules[__name__.partition(".")[0]].__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def user_site() -> str | None:
     """'file:line in function' of the first frame outside tinygraph (anomaly mode only)."""
-    frame = sys._getframe(0)  # this one is skipped too (a compiled build has none)
+    frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:
