@@ -15,6 +15,7 @@ def tasks(quick: bool) -> list[tuple[str, str, int, dict]]:
         chain = {"sizes": [(10_000, 3), (100_000, 1)]}
         memory_steps = {"tinygraph": 10, "other": 5}
         digits = {"epochs": 2, "repeats": 1, "quick": True}
+        transformer = {"steps": 5, "repeats": 3}
     else:
         overhead = {"blocks": 10, "iterations": 100, "repeats": 9}
         mlp = {"batches": [(32, 200), (256, 40)], "repeats": 7}
@@ -22,6 +23,7 @@ def tasks(quick: bool) -> list[tuple[str, str, int, dict]]:
         chain = {"sizes": [(10_000, 5), (1_000_000, 3)]}
         memory_steps = {"tinygraph": 1000, "other": 200}
         digits = {"epochs": 20, "repeats": 3, "quick": False}
+        transformer = {"steps": 20, "repeats": 7}
     planned = [
         ("overhead", "overhead", 1, overhead),
         ("mlp-1", "mlp", 1, mlp),
@@ -36,4 +38,5 @@ def tasks(quick: bool) -> list[tuple[str, str, int, dict]]:
         planned.append((f"memory:{name}", "memory", 1,
                         {"name": name, "batch": 4096, "flat_steps": steps}))
     planned.append(("digits", "digits", 1, digits))
+    planned.append(("transformer", "transformer", 1, transformer))
     return planned

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import chain, digits, instructions, memory, mlp, overhead, report
+from bench import chain, digits, instructions, memory, mlp, overhead, report, transformer
 
 SMALL_MLP = (12, 8, 6, 5)
 
@@ -24,6 +24,15 @@ def test_mlp_first_steps_agree_across_contenders(torch):
 def test_chain_gradients_agree(torch):
     grads = chain.check(links=50, torch=torch)
     assert set(grads) == {"tinygraph", "numpy", "pytorch"}
+
+
+def test_transformer_steps_agree_across_contenders(torch):
+    """The hand-written NumPy backward, tinygraph and PyTorch give the same first losses."""
+    first = transformer.run(steps=3, repeats=1, torch=torch)["first_loss"]
+    assert set(first) == {"numpy", "tinygraph", "pytorch"}
+    for losses in first.values():
+        assert losses == pytest.approx(first["pytorch"], abs=2e-4)
+    assert first["numpy"][2] < first["numpy"][0]
 
 
 def test_check_catches_a_contender_that_disagrees(monkeypatch):
@@ -45,6 +54,7 @@ def tiny_results():
         "mlp-1": ok([mlp.run(batch, steps=2, repeats=1) for batch in (32, 256)]),
         "chain": ok([chain.run(links=20, repeats=2)]),
         "digits": ok(digits.run(epochs=1, repeats=1, example=False)),
+        "transformer": ok(transformer.run(steps=2, repeats=1)),
     }
     for name in ("numpy", "tinygraph (ops)"):
         results[f"memory:{name}"] = ok(memory.measure(name, batch=16, flat_steps=3))
@@ -64,7 +74,7 @@ def test_every_workload_reports_its_phases(tiny_results):
 
 def test_report_renders_tables_and_a_verdict_per_target(tiny_results):
     text = report.render(tiny_results)
-    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
+    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
         assert heading in text
     assert "per-op forward+backward" in text and "MLP step time at batch 256" in text
     assert "tg/NumPy" in text

@@ -95,13 +95,28 @@ def test_update_between_backward_and_next_forward_is_fine():
                                rtol=1e-12)
 
 
+def test_recorded_inplace_on_a_non_leaf_saved_before_raises_as_torch(torch):
+    """The change is made in the tensor's memory (PyTorch's semantics: a detached alias sees
+    it), so a node that saved the old values refuses its backward, as PyTorch's does."""
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        alias = y.detach()
+        z = (y * y).sum()  # mul saved y
+        y += 1
+        np.testing.assert_allclose(alias.numpy(), [2.0, 3.0])
+        with pytest.raises(RuntimeError, match="modified by an inplace|in-place"):
+            (z + y.sum()).backward()
+
+
 def test_recorded_inplace_on_non_leaf_keeps_gradients_correct():
     x = leaf([1.0, 2.0])
     y = x * 1
-    z = (y * y).sum()
-    y += 1  # recorded: y becomes a new node; z's saved values are the old y
-    (z + y.sum()).backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([1.0, 2.0]) + 1)
+    y += 1  # recorded: y's node is now the add
+    y *= x  # mul saves y's values before the change, not the changed ones
+    (y * y).sum().backward()
+    value = (x.numpy() + 1) * x.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * value * (2 * x.numpy() + 1))
 
 
 def test_setitem_modified_tensor_is_detected_too():

@@ -36,6 +36,8 @@ EXPECTED = {
     "regression_elastic_net.py": ["near-zero weights", "with penalty", "without penalty"],
     "digits.py": ["held-out accuracy", "wrote"],
     "pytorch_style.py": ["epoch", "test accuracy"],
+    "char_transformer.py": ["vocabulary of", "step   40  loss", "trained 40 steps", "sample:",
+                            "wrote"],
     "visualize.py": ["mlp_forward"],
     "export.py": ["exported in", "initializers: 0.weight, 0.bias, 3.weight, 3.bias",
                   "max |difference| from tinygraph", "same predicted digit for 100%"],
@@ -49,6 +51,7 @@ TRAINS = {"quickstart.py", "xor.py", "regression_elastic_net.py", "digits.py", "
 EXPECTED_FILES = {
     "digits.py": ["*.png", "*.npz"],
     "export.py": ["digits.onnx"],
+    "char_transformer.py": ["char_transformer_graph.*"],
 }
 
 # Optional packages an example needs: the conftest fixture of that name (skips locally when

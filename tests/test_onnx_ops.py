@@ -76,7 +76,17 @@ EXTRA = {
                       [(4, 5), (2,)]),
     "getitem_negative_array": (lambda x: x[np.array([-1, 0])], [(4, 5)]),
     "clip_array_bounds": (lambda x: tg.clip(x, np.array([-0.5, 0.0, 0.2]), 0.7), [(2, 3)]),
+    "inplace_through_views": (lambda x: _inplace_through_views(x), [(2, 3)]),
 }
+
+
+def _inplace_through_views(x):
+    """In-place ops through views: copy_slices for the base, as_strided for a view."""
+    b = x * 2
+    row = b[1]
+    b[0:1] += x[1:2]
+    b.t()[0].mul_(3)
+    return row + b.sum(0)
 
 
 @pytest.mark.parametrize("fn, shapes", EXTRA.values(), ids=EXTRA.keys())

@@ -278,3 +278,17 @@ def test_the_list_of_pytorch_only_names_is_honest(torch):
     ours = {n for n in dir(tg.Tensor) if not n.startswith("_")}
     assert TORCH_ONLY <= theirs, sorted(TORCH_ONLY - theirs)
     assert theirs - ours <= TORCH_ONLY, sorted(theirs - ours - TORCH_ONLY)
+
+
+REPR_CASES = [[1.0, 2.5, 3.123456], [1e-5, 1.0], [1.0, 2.0], [100000.0, 1.5], [1e10, 1.0],
+              [[1.5, -2.0, float("nan")], [float("inf"), 0.0, 1.0]], [-0.25], [0.0, 0.0],
+              [1e9, 2e9], [3, 4]]
+
+
+@pytest.mark.parametrize("values", REPR_CASES, ids=str)
+def test_repr_prints_values_as_torch(values, torch):
+    """4 decimals, `1.` for whole numbers, scientific when the values span > 1e3 (torch's
+    rules), so printed output reads the same after `import tinygraph as torch`."""
+    ours = repr(tg.tensor(values))
+    theirs = repr(torch.tensor(values))
+    assert ours == theirs

@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 
-from . import autograd
+from . import autograd, printing
 from .autograd.node import new_tensor
 from .creation import get_default_dtype
 from .dtypes import name_of
@@ -106,7 +106,7 @@ class Protocols:
     def __repr__(self) -> str:
         data = self._data
         if data.size:
-            body = np.array2string(data, separator=", ", prefix="tensor(")
+            body = printing.values(data)
         else:
             body = "[]" if data.shape == (0,) else f"[], size={tuple(data.shape)}"
         extras = []

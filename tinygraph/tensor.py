@@ -31,7 +31,8 @@ from .protocols import Protocols
 from .size import size_of
 from .tensor_names import missing_attribute
 
-_SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None}
+_SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None,
+                  "_base": None, "_views": None}
 
 
 class Tensor(InPlace, Conversions, Protocols):
@@ -44,7 +45,7 @@ class Tensor(InPlace, Conversions, Protocols):
     """
 
     __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "name", "_version",
-                 "_accumulator", "_hooks", "__weakref__")
+                 "_accumulator", "_hooks", "_base", "_views", "__weakref__")
 
     def __getattr__(self, attribute):
         # Op outputs are built without storing the rarely read slots (see

@@ -6,7 +6,7 @@ one entry appended to the ``OPS`` list of its family's module here.
 
 from __future__ import annotations
 
-from . import elementwise, nn, reduce, shape, tensor
+from . import arrange, contract, elementwise, indexing, nn, reduce, shape, tensor, transformer
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
     DEFAULT_DOMAIN,
@@ -18,5 +18,6 @@ from .spec import (  # noqa: F401 - the helpers tests use
     make_inputs,
 )
 
-OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *shape.OPS, *nn.OPS, *tensor.OPS]
+OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *shape.OPS, *arrange.OPS, *nn.OPS,
+                     *tensor.OPS, *indexing.OPS, *contract.OPS, *transformer.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

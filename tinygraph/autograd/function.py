@@ -136,6 +136,8 @@ class Function(Node):
                 if recording:
                     r.grad_fn = node.output_node(OUTPUT - k)
                     r.requires_grad = True
+                    if r._base is not None or r._views:  # shared memory: fix the base's graph
+                        dirty_hooks[0](r)
                 outputs.append(r)
             elif (not recording or d.dtype.kind not in "fc"
                   or id(r) in node.non_differentiable):
@@ -143,6 +145,11 @@ class Function(Node):
             else:
                 outputs.append(new_tensor(d, node.output_node(OUTPUT - k)))
         return tuple(outputs) if several else outputs[0]
+
+
+# What a recorded in-place change of a view (or of a base with views) must also do; set by
+# ops/viewtrack.py (imports flow autograd -> ops, so the engine cannot import it).
+dirty_hooks: list = [None]
 
 
 def _bind(forward, args: tuple, kwargs: dict) -> tuple[tuple, dict]:

@@ -10,7 +10,22 @@ the seeds' Keras-style layer (``Dense``, ``Sequential.fit``, ``NeuralNetwork``).
 
 from ..names import missing_name
 from . import functional, init, utils
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from .activations import (
+    ELU,
+    GELU,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+    get_activation,
+)
+from .attention import MultiheadAttention, TransformerEncoderLayer
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
@@ -18,11 +33,16 @@ from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
     get_loss,
 )
 from .module import Module, Parameter
+from .norm import Embedding, LayerNorm
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
@@ -34,6 +54,9 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "MSELoss", "MSE", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss",
     "NeuralNetwork", "History", "DivergenceError",
+    "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
+    "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
+    "TransformerEncoderLayer",
 ]
 
 __getattr__ = missing_name(__name__, globals())

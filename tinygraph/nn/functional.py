@@ -24,6 +24,8 @@ __all__ = [
     "dropout", "batch_norm", "flatten",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
+    "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
+    "scaled_dot_product_attention", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -32,6 +34,13 @@ linear = fused.linear
 relu = ops.relu
 sigmoid = ops.sigmoid
 tanh = ops.tanh
+layer_norm = ops.layer_norm
+embedding = ops.embedding
+gelu = ops.gelu
+silu = ops.silu
+elu = ops.elu
+softplus = ops.softplus
+hardtanh = ops.hardtanh
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
@@ -221,75 +230,6 @@ def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
                    "binary_cross_entropy_with_logits")
 
 
-def cross_entropy(input, target, reduction: str = "mean"):
-    """Softmax cross entropy of logits ``input`` (N, C) (or (C,), or (N, C, d...)).
-
-    ``target`` is either integer class labels of shape (N,) (or (N, d...)), or class
-    probabilities / one-hot rows with the same shape as ``input``:
-    loss_i = -sum_c t_ic log_softmax(input)_ic, averaged over the samples. Labels take the
-    fast path: one node that picks each row's target entry by index, reduction included.
-    """
-    if reduction not in _REDUCTIONS:
-        raise ValueError(
-            f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
-    labels = target._data if type(target) is Tensor else target
-    if (type(input) is Tensor and type(labels) is np.ndarray and labels.dtype == np.intp
-            and input._data.ndim == 2 and labels.shape == input._data.shape[:1]):
-        # the usual case, (N, C) logits and (N,) index labels: straight to the fused op
-        return fused.softmax_cross_entropy_labels(input, labels, reduction)
-    x_shape = ops._shape(input)
-    if len(x_shape) == 0:
-        raise ShapeError("cross_entropy: the input must have a class axis, got a 0-d tensor.")
-    t_data = ops._data(target)
-    t_shape = tuple(np.shape(t_data))
-    label_shape = x_shape[:1] + x_shape[2:] if len(x_shape) >= 2 else ()
-    is_probs = t_shape == x_shape  # one-hot rows (any dtype) or probabilities
-    if not is_probs and t_shape != label_shape:
-        raise ShapeError(
-            f"cross_entropy: logits of shape {x_shape} need integer class labels of shape "
-            f"{label_shape} or class probabilities of shape {x_shape}, but the target has shape "
-            f"{t_shape}."
-        )
-    classes = x_shape[1] if len(x_shape) >= 2 else x_shape[0]
-    # Bring the class axis last and the rest into one sample axis: (N, C).
-    x = input
-    if len(x_shape) > 2:
-        perm = (0,) + tuple(range(2, len(x_shape))) + (1,)
-        x = ops.transpose(x, perm)
-        if is_probs:
-            target = ops.transpose(target, perm) if isinstance(target, Tensor) else np.transpose(
-                t_data, perm)
-    flat = len(x_shape) != 2
-    if flat:
-        x = ops.reshape(x, (-1, classes))
-    if is_probs:
-        t = _target(x, target, "cross_entropy", same_shape=False)
-        if flat:
-            t = ops.reshape(t, (-1, classes))
-        losses = _reduce(fused.softmax_cross_entropy(x, t), reduction, "cross_entropy")
-    else:
-        labels = _class_labels(np.asarray(t_data))
-        losses = fused.softmax_cross_entropy_labels(x, labels, reduction)
-    if flat and reduction == "none":
-        losses = ops.reshape(losses, label_shape)  # one loss per label, shaped like them
-    return losses
-
-
-def _class_labels(labels: np.ndarray) -> np.ndarray:
-    """The labels as a flat index array (bools as 0 / 1, whole-number floats as integers);
-    the loss op checks that they lie in [0, C)."""
-    if labels.dtype.kind == "f":
-        if not np.all(labels == np.round(labels)):
-            raise ValueError(
-                "cross_entropy: float targets shaped like class labels must hold whole numbers; "
-                "for class probabilities give the target the logits' shape."
-            )
-    elif labels.dtype.kind not in "iub":
-        raise TypeError(f"cross_entropy: class labels must be integers, got {labels.dtype}.")
-    # intp: an index (bools as 0 / 1, never as a mask), without a copy for int64 on 64 bits
-    return labels.reshape(-1).astype(np.intp, copy=False)
-
-
 # -- penalties --------------------------------------------------------------------------
 
 
@@ -335,3 +275,14 @@ def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
     if not terms:
         return l1_penalty(weight, 0.0)  # a zero that still names the weight
     return terms[0] if len(terms) == 1 else ops.add(terms[0], terms[1])
+
+
+# The class-label losses and attention live in their own modules (re-exported here).
+from .attention import scaled_dot_product_attention  # noqa: E402
+from .loss_functions import (  # noqa: E402
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    nll_loss,
+    smooth_l1_loss,
+)

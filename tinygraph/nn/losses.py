@@ -52,15 +52,74 @@ class BCEWithLogitsLoss(_Loss):
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
-    """Softmax cross entropy of (N, C) logits with integer labels (N,) or probabilities (N, C).
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+        self.ignore_index = ignore_index
+
+
+class NLLLoss(_WeightedLoss):
+    """-weight[t] * input[t] of log-probabilities, the mean normalised by the target weights."""
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """target * (log(target) - input) of log-probabilities ``input`` (``log_target``: the
+    target is given as log-probabilities too); ``reduction="batchmean"`` is the true KL."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(reduction if reduction != "batchmean" else "mean")
+        self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class SmoothL1Loss(_Loss):
+    """d^2 / (2 beta) where |d| < beta, else |d| - beta / 2."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """d^2 / 2 where |d| < delta, else delta (|d| - delta / 2)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross entropy of (N, C) logits with integer labels (N,) or probabilities (N, C);
+    ``weight``, ``ignore_index`` and ``label_smoothing`` as in PyTorch.
 
     >>> nn.CrossEntropyLoss()(logits, tg.tensor(np.array([0, 2, 1])))
     """
 
-    def forward(self, input, target):
-        return F.cross_entropy(input, target, self.reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+        self.label_smoothing = label_smoothing
 
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 LOSSES = {
     "mse": MSELoss,
@@ -75,6 +134,10 @@ LOSSES = {
     "cross_entropy": CrossEntropyLoss,
     "crossentropy": CrossEntropyLoss,
     "categorical_crossentropy": CrossEntropyLoss,
+    "nll": NLLLoss,
+    "kl_div": KLDivLoss,
+    "smooth_l1": SmoothL1Loss,
+    "huber": HuberLoss,
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import _DelayedError
+from ..ops import arrange as ar
 from ..ops import copy as copy_ops
 from ..ops import elementwise as ew
 from ..ops import linalg
@@ -21,7 +22,8 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import indexing
+from . import indexing, selection
+from .arrange import MAPPINGS as ARRANGE_MAPPINGS
 
 
 def elementwise(onnx_op: str):
@@ -95,6 +97,13 @@ def reshape(g, node, x):
     if kept < len(out_shape):
         target += [-1, *out_shape[kept + 1:]]
     return g.op("Reshape", x, g.ints(target))
+
+
+def transpose(g, node, x):
+    """Transpose; a 0-d tensor (no axes to permute) passes through."""
+    if not node.axes:
+        return g.op("Identity", x)
+    return g.op("Transpose", x, perm=list(node.axes))
 
 
 def broadcast_to(g, node, x):
@@ -213,7 +222,9 @@ MAPPINGS = {
     sh.Squeeze: reshape,
     sh.Unsqueeze: reshape,
     sh.Flatten: reshape,
-    sh.Transpose: lambda g, node, x: g.op("Transpose", x, perm=list(node.axes)),
+    sh.Transpose: transpose,
+    ar.View: reshape,
+    ar.Unflatten: reshape,
     sh.BroadcastTo: broadcast_to,
     sh.GetItem: indexing.getitem,
     sh.SetItem: indexing.setitem,
@@ -233,4 +244,13 @@ MAPPINGS = {
     nn_ops.L2Penalty: penalty("l2"),
     # copies
     copy_ops.Clone: lambda g, node, x: g.op("Identity", x),
+    # views and rearrangements (onnx/arrange.py)
+    **ARRANGE_MAPPINGS,
 }
+
+MAPPINGS.update(selection.MAPPINGS)  # gather, scatter_add, index_select, masked_fill, einsum
+
+# The transformer's ops (activations, layer_norm, embedding, the Huber loss).
+from .transformer import MAPPINGS as _TRANSFORMER  # noqa: E402
+
+MAPPINGS.update(_TRANSFORMER)

@@ -5,12 +5,20 @@
 """
 
 from . import (  # noqa: F401 - they declare the ops
+    activations,
+    arrange,
+    attention,
     compare,
     copy,
+    einsum,
     elementwise,
+    indexing,
     linalg,
+    losses,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
+    norm,
+    pieces,
     reduce,
     registry,
     shape,

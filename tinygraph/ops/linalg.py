@@ -1,10 +1,13 @@
-"""Matrix product with NumPy's ``matmul`` rules (1-D operands, batched broadcasting)."""
+"""Matrix product with NumPy's ``matmul`` rules (1-D operands, batched broadcasting), and
+PyTorch's shape-strict ``mm``, ``bmm``, ``dot`` and ``outer``."""
 
 from __future__ import annotations
 
 from ..autograd import Op
 from ..errors import ShapeError
-from .registry import public
+from .args import data, ndim, shape
+from .registry import functions, public
+from .shape import getitem
 
 
 @public("matmul", ufunc="matmul")
@@ -74,3 +77,65 @@ def _check_matmul_shapes(a, b) -> None:
             f"{'second-to-last' if len(b_shape) > 1 else 'only'} axis of the second ({inner_b}). "
             "Check the layer sizes, or transpose an operand (x.T)."
         )
+
+
+# -- PyTorch's shape-strict products: matmul after the checks PyTorch makes ----------------
+
+
+def _same_dtype(op: str, a, b) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
+                           f"{a.dtype} and {b.dtype}; convert one with .to(other.dtype).")
+
+
+def _dims(op: str, want: int, a, b) -> None:
+    for name, x in (("input", a), ("mat2" if want > 1 else "tensor", b)):
+        if x.ndim != want:
+            raise ShapeError(f"{op}: expects {want}-D tensors, but {name} has shape "
+                             f"{tuple(x.shape)} ({x.ndim}-D); use tg.matmul for other shapes.")
+
+
+@public("mm")
+def mm(input, mat2):
+    """Matrix product of two 2-D tensors: (n, m) @ (m, p) -> (n, p), nothing broadcast."""
+    a, b = data(input), data(mat2)
+    _dims("mm", 2, a, b)
+    if a.shape[1] != b.shape[0]:
+        raise ShapeError(f"mm: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                         f"multiplied ({a.shape[1]} != {b.shape[0]}).")
+    _same_dtype("mm", a, b)
+    return MatMul.apply(input, mat2)
+
+
+@public("bmm")
+def bmm(input, mat2):
+    """Batched matrix product of 3-D tensors: (b, n, m) @ (b, m, p) -> (b, n, p)."""
+    a, b = data(input), data(mat2)
+    _dims("bmm", 3, a, b)
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ShapeError(f"bmm: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                         f"multiplied: expected mat2 of shape ({a.shape[0]}, {a.shape[2]}, p).")
+    _same_dtype("bmm", a, b)
+    return MatMul.apply(input, mat2)
+
+
+@public("dot")
+def dot(input, tensor):
+    """Inner product of two 1-D tensors of equal length (a 0-d result)."""
+    a, b = data(input), data(tensor)
+    _dims("dot", 1, a, b)
+    if a.shape != b.shape:
+        raise ShapeError(f"dot: expects vectors of the same length, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}.")
+    _same_dtype("dot", a, b)
+    return MatMul.apply(input, tensor)
+
+
+@public("outer")
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: (n,) and (m,) -> (n, m), ``out[i, j] = a[i] b[j]``."""
+    for name, x in (("input", input), ("vec2", vec2)):
+        if ndim(x) != 1:
+            raise ShapeError(f"outer: expects 1-D arguments, but {name} has shape "
+                             f"{shape(x)} ({ndim(x)}-D).")
+    return functions["mul"](getitem(input, (slice(None), None)), vec2)

@@ -41,6 +41,9 @@ class Linear(Op):
                 # OpenBLAS multiplies by a transposed right operand slowly when x has few rows;
                 # the same product as (W x^T)^T takes its fast path (docs/performance.md).
                 y = (w @ x.T).T
+            elif x.ndim > 2 and x.flags.c_contiguous:
+                # (B, T, in): one (B*T, in) product, not B small ones (matmul's batch loop)
+                y = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
             else:
                 y = x @ w.T
         except ValueError:
@@ -82,7 +85,12 @@ class Linear(Op):
         if need[2]:
             # summed here in the common case (cheaper than the engine's general sum to b's
             # shape, which does the other cases)
-            gb = xp.sum(g, axis=0) if g.ndim == 2 else g
+            if g.ndim == 2:
+                gb = xp.sum(g, axis=0)
+            elif g.ndim > 2 and type(g) is np.ndarray:  # (B, T, out): one sum over B*T rows
+                gb = g.reshape(-1, g.shape[-1]).sum(axis=0)
+            else:
+                gb = g
         return gx, gw, gb
 
 

@@ -178,6 +178,9 @@ class Softmax(Op):
 
     def forward(self, x):
         xp = self.xp
+        if x.size == 0:  # an empty axis (or batch): nothing to normalise, as PyTorch
+            self.save(x)
+            return x.copy()
         e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
         y = e / xp.sum(e, axis=self.axis, keepdims=True)
         self.save(y)
@@ -201,6 +204,9 @@ class LogSoftmax(Op):
 
     def forward(self, x):
         xp = self.xp
+        if x.size == 0:  # an empty axis (or batch): nothing to normalise, as PyTorch
+            self.save(x)
+            return x.copy()
         shifted = x - xp.max(x, axis=self.axis, keepdims=True)
         y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
         self.save(y)
@@ -226,9 +232,12 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         xp = self.xp
         self.in_shape = x.shape
-        peak = xp.max(x, axis=self.axis, keepdims=True)
-        peak = xp.where(xp.isfinite(peak), peak, 0)  # all -inf (or inf) rows: no shift
-        y = xp.log(xp.sum(xp.exp(x - peak), axis=self.axis, keepdims=True)) + peak
+        if x.size == 0:  # a sum of no exps is 0, and its log -inf, as PyTorch
+            y = xp.sum(x, axis=self.axis, keepdims=True) - xp.inf
+        else:
+            peak = xp.max(x, axis=self.axis, keepdims=True)
+            peak = xp.where(xp.isfinite(peak), peak, 0)  # all -inf (or inf) rows: no shift
+            y = xp.log(xp.sum(xp.exp(x - peak), axis=self.axis, keepdims=True)) + peak
         if not self.keepdims:
             y = y.reshape(tuple(n for i, n in enumerate(y.shape)
                                 if self.axis is not None and i not in self.axis))

@@ -9,15 +9,17 @@ split it between the joined inputs.
 from __future__ import annotations
 
 from numpy import broadcast_shapes as np_broadcast_shapes
+from numpy import broadcast_to as np_broadcast_to
 
 from ..autograd import Op
 from ..errors import ShapeError
 from .args import data, dims, index, ndim, shape, size_args
 from .registry import public
+from .viewtrack import ViewOp
 
 
 @public("reshape")
-class Reshape(Op):
+class Reshape(ViewOp):
     """y = x with a new shape (same elements in C order);  dx = g reshaped to x's shape."""
 
     __slots__ = ("shape_out", "in_shape")
@@ -86,7 +88,7 @@ class Flatten(Reshape):
         return (input,), {"shape_out": old[:start] + (merged,) + old[end + 1:]}
 
 
-class Transpose(Op):
+class Transpose(ViewOp):
     """y = x with its axes permuted;  dx = g with the inverse permutation."""
 
     __slots__ = ("axes",)
@@ -103,7 +105,7 @@ class Transpose(Op):
 
 
 @public("broadcast_to")
-class BroadcastTo(Op):
+class BroadcastTo(ViewOp):
     """y = x broadcast to ``shape_out``;  dx = g summed over the broadcast axes (by the engine)."""
 
     __slots__ = ("shape_out",)
@@ -124,13 +126,13 @@ class BroadcastTo(Op):
         return (input,), {"shape_out": target}
 
     def forward(self, x):
-        return self.xp.broadcast_to(x, self.shape_out)
+        return np_broadcast_to(x, self.shape_out)  # a read-only view, as expand() in PyTorch
 
     def backward(self, g):
         return (g,)
 
 
-class GetItem(Op):
+class GetItem(ViewOp):
     """y = x[index];  dx = zeros like x with g added at index (repeated indices accumulate)."""
 
     __slots__ = ("index", "in_shape")

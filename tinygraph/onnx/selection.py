@@ -1,0 +1,77 @@
+"""ONNX mappings of PyTorch's index ops along a dim and of einsum (``ops/indexing.py``,
+``ops/einsum.py``); merged into ``table.MAPPINGS``.
+
+The index of ``gather``/``index_select``/``scatter_add`` and the mask of ``masked_fill`` are
+constants of the op, stored as initializers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import einsum as es
+from ..ops import indexing as ix
+from .errors import unsupported
+
+
+def _leading_block(g, x, have: tuple, want: tuple, skip: int | None = None):
+    """``x[:want[0], :want[1], ...]`` (the axis ``skip`` left whole): the part of an input
+    that an index smaller than it reaches; ``x`` itself when nothing is cut."""
+    axes = [d for d, (h, w) in enumerate(zip(have, want)) if d != skip and w < h]
+    if not axes:
+        return x
+    return g.op("Slice", x, g.ints([0] * len(axes)), g.ints([want[d] for d in axes]),
+                g.ints(axes))
+
+
+def gather(g, node, x):
+    """GatherElements along the axis, on the part of x the index covers."""
+    index = node.positions
+    x = _leading_block(g, x, g.input_shape(node, 0), index.shape, skip=node.axis)
+    return g.op("GatherElements", x, g.const(index.astype(np.int64)), axis=node.axis)
+
+
+def index_select(g, node, x):
+    if not g.input_shape(node, 0):  # a 0-d input: index 0 of it is itself
+        return g.op("Identity", x)
+    return g.op("Gather", x, g.const(node.positions.astype(np.int64)), axis=node.axis)
+
+
+def scatter_add(g, node, x, src):
+    """ScatterElements with reduction='add' (opset 16 on), of the part of src the index
+    covers."""
+    if g.opset < 16:
+        raise unsupported(node, "ScatterElements adds (reduction='add') from opset 16 on; "
+                                "export with opset_version=16 or later.")
+    index = node.positions
+    src = _leading_block(g, g.cast(src, node.dtype), g.input_shape(node, 1), index.shape)
+    return g.op("ScatterElements", g.cast(x, node.dtype), g.const(index.astype(np.int64)), src,
+                axis=node.axis, reduction="add")
+
+
+def masked_fill(g, node, x, value):
+    return g.op("Where", g.const(np.asarray(node.mask, dtype=bool)), g.cast(value, node.dtype),
+                g.cast(x, node.dtype))
+
+
+def einsum(g, node, *xs):
+    """ONNX's Einsum, with the equation written out in full (no '...', explicit output). ONNX
+    does not broadcast a labelled dim of length 1: such an operand is expanded first."""
+    shapes = [g.input_shape(node, i) for i in range(len(xs))]
+    sizes: dict = {}
+    for term, shape in zip(node.terms, shapes):
+        for c, n in zip(term, shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+    xs = [g.op("Expand", x, g.ints([sizes[c] for c in term]))
+          if any(n != sizes[c] for c, n in zip(term, shape)) else x
+          for x, term, shape in zip(xs, node.terms, shapes)]
+    return g.op("Einsum", *xs, equation=node.equation)
+
+
+MAPPINGS = {
+    ix.Gather: gather,
+    ix.IndexSelect: index_select,
+    ix.ScatterAddAlong: scatter_add,
+    ix.MaskedFill: masked_fill,
+    es.Einsum: einsum,
+}

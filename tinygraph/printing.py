@@ -1,0 +1,41 @@
+"""How a tensor's values print, as PyTorch prints them (``torch._tensor_str``'s rules).
+
+Floats print with 4 decimals (``2.3133``), or as ``1.`` when every value is a whole number, or in
+scientific notation (``1.0000e-05``) when the values span more than three orders of magnitude,
+exceed 1e8 or go below 1e-4. All values of a tensor share one format and one width, so columns
+line up; integers and booleans print as NumPy prints them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def float_format(data: np.ndarray):
+    """The formatting function for the floats of ``data`` (called once per element)."""
+    finite = np.abs(data[np.isfinite(data)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    if finite.size and np.all(finite == np.round(finite)):  # whole numbers: "1."
+        spec = "{:.4e}" if nonzero.size and nonzero.max() > 1e8 else "{:.0f}."
+    elif nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8
+                           or nonzero.min() < 1e-4):
+        spec = "{:.4e}"
+    else:
+        spec = "{:.4f}"
+    width = max(len(_one(spec, v)) for v in data.flat) if data.size else 0
+    return lambda v: _one(spec, v).rjust(width)
+
+
+def _one(spec: str, value) -> str:
+    if np.isnan(value):
+        return "nan"
+    if np.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return spec.format(float(value))
+
+
+def values(data: np.ndarray) -> str:
+    """The bracketed values of a non-empty array as ``tensor(...)`` shows them."""
+    formatter = {"float_kind": float_format(data)} if data.dtype.kind == "f" else None
+    return np.array2string(data, separator=", ", prefix="tensor(", formatter=formatter,
+                           threshold=1000, edgeitems=3, max_line_width=80)
