@@ -23,7 +23,7 @@ from . import plan, report
 from .worker import pinned_env
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WORKLOADS = ("overhead", "mlp", "chain", "memory", "digits", "transformer")
+WORKLOADS = ("overhead", "mlp", "chain", "memory", "digits", "transformer", "cnn")
 
 
 def run_worker(task: str, threads: int, params: dict) -> dict:

@@ -38,5 +38,7 @@ def tasks(quick: bool) -> list[tuple[str, str, int, dict]]:
         planned.append((f"memory:{name}", "memory", 1,
                         {"name": name, "batch": 4096, "flat_steps": steps}))
     planned.append(("digits", "digits", 1, digits))
+    planned.append(("cnn", "cnn", 1, {"steps": 20, "repeats": 3} if quick else
+                    {"steps": 100, "repeats": 7}))
     planned.append(("transformer", "transformer", 1, transformer))
     return planned

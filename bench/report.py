@@ -8,7 +8,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from . import targets
+from . import cnn, targets
 
 TG = "tinygraph"
 NP = "numpy"
@@ -346,5 +346,6 @@ def render(results: dict) -> str:
     lines += chain_section(results.get("chain"))
     lines += memory_section(results)
     lines += digits_section(results.get("digits"))
+    lines += cnn.section(results.get("cnn"))
     lines += transformer_section(results.get("transformer"))
     return "\n".join(lines)

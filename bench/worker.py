@@ -54,6 +54,10 @@ def run_task(task: str, params: dict, threads: int):
         from . import digits
 
         return digits.run(torch=torch, **params)
+    if task == "cnn":
+        from . import cnn
+
+        return cnn.run(torch=torch, **params)
     if task == "transformer":
         from . import transformer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import chain, digits, instructions, memory, mlp, overhead, report, transformer
+from bench import chain, cnn, digits, instructions, memory, mlp, overhead, report, transformer
 
 SMALL_MLP = (12, 8, 6, 5)
 
@@ -55,6 +55,7 @@ def tiny_results():
         "chain": ok([chain.run(links=20, repeats=2)]),
         "digits": ok(digits.run(epochs=1, repeats=1, example=False)),
         "transformer": ok(transformer.run(steps=2, repeats=1)),
+        "cnn": ok(cnn.run(steps=1, repeats=1)),
     }
     for name in ("numpy", "tinygraph (ops)"):
         results[f"memory:{name}"] = ok(memory.measure(name, batch=16, flat_steps=3))
@@ -91,3 +92,21 @@ def test_instruction_count_programs_run_in_every_framework(program, torch):
         step, ops = instructions._program(program, framework)
         step()  # what the callgrind runs repeat; counting itself needs valgrind
         assert ops >= 1
+
+
+def test_cnn_step_agrees_across_contenders(torch):
+    """The hand-written NumPy CNN, tinygraph and PyTorch: the same losses and weights over a
+    few SGD steps from the same start."""
+    weights = cnn.init_weights()
+    models = cnn.contenders(weights, torch)
+    batches = cnn.make_batches(3)
+    losses = {name: [m.step(*b) for b in batches] for name, m in models.items()}
+    for name in ("tinygraph", "pytorch"):
+        assert losses[name] == pytest.approx(losses["numpy"], rel=1e-4)
+    ours = models["tinygraph"].model.state_dict()
+    theirs = models["pytorch"].model.state_dict()
+    for key, value in theirs.items():
+        assert ours[key] == pytest.approx(value.numpy(), abs=1e-5)
+    mine = models["numpy"].p
+    assert ours["0.weight"] == pytest.approx(mine["c1.w"], abs=1e-5)
+    assert ours["3.weight"] == pytest.approx(mine["c2.w"], abs=1e-5)

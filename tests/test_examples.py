@@ -35,6 +35,7 @@ EXPECTED = {
                "NOT converged after 2 attempt(s)", "predictions", "accuracy"],
     "regression_elastic_net.py": ["near-zero weights", "with penalty", "without penalty"],
     "digits.py": ["held-out accuracy", "wrote"],
+    "cnn_digits.py": ["epoch  2: training loss", "held-out accuracy", "wrote"],
     "pytorch_style.py": ["epoch", "test accuracy"],
     "char_transformer.py": ["vocabulary of", "step   40  loss", "trained 40 steps", "sample:",
                             "wrote"],
@@ -45,12 +46,13 @@ EXPECTED = {
 
 # Examples that train a model: they accept --epochs.
 TRAINS = {"quickstart.py", "xor.py", "regression_elastic_net.py", "digits.py", "pytorch_style.py",
-          "export.py"}
+          "export.py", "cnn_digits.py"}
 
 # Files an example must leave in its --out folder (glob patterns).
 EXPECTED_FILES = {
     "digits.py": ["*.png", "*.npz"],
     "export.py": ["digits.onnx"],
+    "cnn_digits.py": ["cnn_digits_graph.*", "cnn_digits_blocks.*"],
     "char_transformer.py": ["char_transformer_graph.*"],
 }
 

@@ -58,14 +58,40 @@ def digits_model() -> nn.Sequential:
     return model
 
 
+def cnn_digits_model() -> nn.Sequential:
+    """examples/cnn_digits.py's CNN (conv, batch norm, max pool blocks), trained a few steps
+    on random pixels so that its batch statistics moved, plus a strided, grouped convolution,
+    a transposed one, average pooling and padding: every conv-family op in one float32 model."""
+    spec = importlib.util.spec_from_file_location("cnn_example", ROOT / "examples/cnn_digits.py")
+    cnn = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cnn)
+    model = cnn.build_model()
+    optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(3):
+        labels = tg.tensor(np.arange(32) % 10)
+        loss = nn.CrossEntropyLoss()(model(tg.rand(32, 1, 8, 8)), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    extras = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, padding_mode="reflect"), nn.ReLU(),
+        nn.Conv2d(4, 4, 3, stride=2, padding=1, groups=2),
+        nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1),
+        nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),
+        nn.Conv2d(2, 1, 1),
+    )
+    return nn.Sequential(extras, model)
+
+
 def _predict(model, x: np.ndarray) -> np.ndarray:
     model.eval()
     with tg.no_grad():
         return model(tg.tensor(x)).numpy()
 
 
-@pytest.mark.parametrize("build, shape", [(mlp, (3, 4)), (digits_model, (64,))],
-                         ids=["mlp", "digits"])
+@pytest.mark.parametrize("build, shape", [(mlp, (3, 4)), (digits_model, (64,)),
+                                          (cnn_digits_model, (1, 8, 8))],
+                         ids=["mlp", "digits", "cnn_digits"])
 def test_model_runs_on_onnxruntime_at_another_batch_size(build, shape, tmp_path, rng, onnx,
                                                          onnxruntime):
     model = build()

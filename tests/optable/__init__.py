@@ -6,7 +6,7 @@ one entry appended to the ``OPS`` list of its family's module here.
 
 from __future__ import annotations
 
-from . import arrange, contract, elementwise, indexing, nn, reduce, shape, tensor, transformer
+from . import arrange, contract, conv, elementwise, indexing, nn, reduce, shape, tensor, transformer
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
     DEFAULT_DOMAIN,
@@ -19,5 +19,6 @@ from .spec import (  # noqa: F401 - the helpers tests use
 )
 
 OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *shape.OPS, *arrange.OPS, *nn.OPS,
-                     *tensor.OPS, *indexing.OPS, *contract.OPS, *transformer.OPS]
+                     *tensor.OPS, *indexing.OPS, *contract.OPS, *transformer.OPS,
+                     *conv.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

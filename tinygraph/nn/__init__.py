@@ -27,6 +27,16 @@ from .activations import (
 )
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .conv import (
+    BatchNorm2d,
+    Bilinear,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    GroupNorm,
+    Unflatten,
+)
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -43,6 +53,7 @@ from .losses import (
 )
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
@@ -54,6 +65,9 @@ __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "MSELoss", "MSE", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "get_loss",
     "NeuralNetwork", "History", "DivergenceError",
+    "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+    "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "GroupNorm", "Bilinear",
+    "Unflatten",
     "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
     "TransformerEncoderLayer",

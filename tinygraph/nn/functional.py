@@ -18,10 +18,27 @@ from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
 from ..tensor import Tensor
+from .functional_conv import (  # noqa: F401 - the convolutional layers' functions
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    group_norm,
+    max_pool1d,
+    max_pool2d,
+    normalize,
+    one_hot,
+    pad,
+)
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "identity",
-    "dropout", "batch_norm", "flatten",
+    "dropout", "batch_norm", "flatten", "conv1d", "conv2d", "conv_transpose1d",
+    "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool2d", "group_norm", "pad", "normalize", "one_hot",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
     "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
@@ -81,20 +98,22 @@ def dropout(x, p: float = 0.5, training: bool = True):
 
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
-    """Normalise each channel (axis 1 of (N, C) or (N, C, L)) and apply ``weight``, ``bias``.
+    """Normalise each channel (axis 1 of (N, C), (N, C, L) or (N, C, H, W)) and apply
+    ``weight``, ``bias``.
 
     Training: y = (x - mean) / sqrt(var + eps) with the batch mean and *biased* variance, and
     the running statistics (Tensors, updated in place) move by ``momentum`` towards the batch
     mean and the *unbiased* variance. Evaluation: the running statistics replace the batch's.
     """
     data = ops._data(x)
-    if data.ndim not in (2, 3):
+    if data.ndim < 2:
         raise ShapeError(
-            f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape {data.shape}."
+            f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape "
+            f"{data.shape}."
         )
     channels = data.shape[1]
-    axes = (0,) if data.ndim == 2 else (0, 2)
-    param_shape = (channels,) if data.ndim == 2 else (channels, 1)
+    axes = (0,) + tuple(range(2, data.ndim))
+    param_shape = (channels,) + (1,) * (data.ndim - 2)
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if t is not None and tuple(t.shape) != (channels,):

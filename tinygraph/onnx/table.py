@@ -22,7 +22,7 @@ from ..ops import nn as nn_ops
 from ..ops import reduce as red
 from ..ops import shape as sh
 from ..ops.namespace import Attach
-from . import indexing, selection
+from . import conv, indexing, selection
 from .arrange import MAPPINGS as ARRANGE_MAPPINGS
 
 
@@ -254,3 +254,4 @@ MAPPINGS.update(selection.MAPPINGS)  # gather, scatter_add, index_select, masked
 from .transformer import MAPPINGS as _TRANSFORMER  # noqa: E402
 
 MAPPINGS.update(_TRANSFORMER)
+MAPPINGS.update(conv.MAPPINGS)  # convolution, pooling, padding (onnx/conv.py)

@@ -1,0 +1,308 @@
+"""Convolutional layers and their companions, with ``torch.nn``'s names, parameter shapes,
+init and ``state_dict`` keys: Conv1d, Conv2d, ConvTranspose1d/2d, BatchNorm2d, GroupNorm,
+Bilinear, Unflatten (the pooling layers are in pooling.py).
+
+>>> model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ops import functions as ops
+from ..ops.conv import Conv
+from ..ops.conv_functions import convolution
+from ..tensor import get_default_dtype
+from . import functional as F
+from . import init
+from .layers import BatchNorm1d, size_argument
+from .module import Module, Parameter
+
+
+def _tuple(value, nd: int, name: str, owner: str) -> tuple:
+    values = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != nd or not all(isinstance(v, (int, np.integer)) and not isinstance(
+            v, bool) for v in values):
+        raise TypeError(f"{owner}: {name} must be an int or a tuple of {nd} ints, got "
+                        f"{value!r}.")
+    return tuple(int(v) for v in values)
+
+
+def _layer_error(layer, exc):
+    """The op's message, prefixed with the layer that raised it."""
+    return type(exc)(f"{layer!r}: {exc}")
+
+
+class _ConvNd(Module):
+    transposed = False
+    nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", output_padding=0,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        owner, nd = type(self).__name__, self.nd
+        self.in_channels = size_argument(in_channels, "in_channels", owner, minimum=1)
+        self.out_channels = size_argument(out_channels, "out_channels", owner, minimum=1)
+        self.groups = size_argument(groups, "groups", owner, minimum=1)
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(f"{owner}: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must both be divisible by groups ({groups}).")
+        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", owner)
+        self.stride = _tuple(stride, nd, "stride", owner)
+        self.dilation = _tuple(dilation, nd, "dilation", owner)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid") or self.transposed:
+                raise ValueError(f"{owner}: padding must be 'same', 'valid', an int or a "
+                                 f"tuple, got {padding!r}.")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{owner}: padding='same' is not supported for strided "
+                                 "convolutions.")
+            self.padding = padding
+        else:
+            self.padding = _tuple(padding, nd, "padding", owner)
+        self.output_padding = _tuple(output_padding, nd, "output_padding", owner)
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{owner}: padding_mode must be 'zeros', 'reflect', 'replicate' "
+                             f"or 'circular', got {padding_mode!r}.")
+        if padding_mode != "zeros" and (self.transposed or isinstance(padding, str)):
+            raise ValueError(f"{owner}: padding_mode={padding_mode!r} needs numeric padding "
+                             "(and a non-transposed convolution).")
+        self.padding_mode = padding_mode
+        dtype = dtype or get_default_dtype()
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch's: kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), the same
+        # bound for the bias (fan_in from the weight's axis 1 and the kernel)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check_channels(self, x) -> None:
+        shape = ops._shape(x)
+        if len(shape) not in (self.nd + 1, self.nd + 2):
+            dims = ", ".join("HW"[-self.nd:]) if self.nd <= 2 else "D"
+            raise ShapeError(
+                f"{self!r}: expected a {self.nd + 2}-D (N, {self.in_channels}, {dims}) input "
+                f"(or {self.nd + 1}-D without the batch axis), got shape {shape}.")
+        channels = shape[-self.nd - 1]
+        if channels != self.in_channels:
+            raise ShapeError(
+                f"{self!r}: expected input with {self.in_channels} channels on axis "
+                f"{len(shape) - self.nd - 1}, got shape {shape} with {channels}. Set "
+                f"in_channels={channels} or fix the layer before it.")
+
+    def forward(self, x):
+        shape = ops._shape(x)
+        plan = self.__dict__.get("_plan")
+        key = (shape, self.weight.shape, self.stride, self.padding, self.dilation, self.groups)
+        if plan is not None and plan[0] == key:
+            # the same input shape as last time: its checks passed, its geometry is known
+            args = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
+            return Conv.apply(*args, **plan[1])
+        self._check_channels(x)
+        try:
+            if self.transposed:
+                fn = F.conv_transpose1d if self.nd == 1 else F.conv_transpose2d
+                return fn(x, self.weight, self.bias, self.stride, self.padding,
+                          self.output_padding, self.groups, self.dilation)
+            padding = self.padding
+            if self.padding_mode != "zeros":
+                widths = tuple(p for p in reversed(self.padding) for _ in (0, 1))
+                x = F.pad(x, widths, mode=self.padding_mode)
+                padding = 0
+            attributes = {}
+            y = convolution(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                            self.groups, self.nd, "conv1d" if self.nd == 1 else "conv2d",
+                            plan=attributes)
+            if attributes and self.padding_mode == "zeros":
+                object.__setattr__(self, "_plan", (key, attributes))
+            return y
+        except (ShapeError, ValueError) as exc:
+            raise _layer_error(self, exc) from None
+
+    def extra_repr(self) -> str:
+        def short(v):
+            return v
+
+        text = (f"{self.in_channels}, {self.out_channels}, "
+                f"kernel_size={short(self.kernel_size)}, stride={short(self.stride)}")
+        if self.padding != (0,) * self.nd:
+            text += f", padding={short(self.padding)}"
+        if self.dilation != (1,) * self.nd:
+            text += f", dilation={short(self.dilation)}"
+        if self.output_padding != (0,) * self.nd:
+            text += f", output_padding={short(self.output_padding)}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution: ``weight`` (out_channels, in_channels / groups, kH, kW), ``bias``
+    (out_channels,); input (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype=dtype)
+
+
+class Conv1d(Conv2d):
+    """1-D convolution: ``weight`` (out_channels, in_channels / groups, k); (N, C, L) input."""
+
+    nd = 1
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution: ``weight`` (in_channels, out_channels / groups, kH, kW)."""
+
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, dtype=dtype)
+
+
+    def forward(self, x, output_size=None):
+        """``output_size``: the spatial size wanted (PyTorch's argument), when a stride makes
+        several sizes possible; it chooses the output padding."""
+        if output_size is None:
+            return super().forward(x)
+        self._check_channels(x)
+        size = tuple(output_size)[-self.nd:]
+        natural = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
+            ops._shape(x)[-self.nd:], self.stride, self.padding, self.dilation,
+            self.kernel_size)]
+        extra = tuple(o - n for o, n in zip(size, natural))
+        if len(size) != self.nd or any(not 0 <= e < s for e, s in zip(extra, self.stride)):
+            raise ValueError(f"{self!r}: output_size {tuple(output_size)} is not reachable "
+                             f"from input of shape {ops._shape(x)}: each size must lie between "
+                             f"{tuple(natural)} and that plus stride - 1.")
+        fn = F.conv_transpose1d if self.nd == 1 else F.conv_transpose2d
+        return fn(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
+                  self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """1-D transposed convolution: ``weight`` (in_channels, out_channels / groups, k)."""
+
+    nd = 1
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalisation of each channel of (N, C, H, W) input over the batch and the
+    positions; ``weight``/``bias`` (C,), running statistics as ``BatchNorm1d``."""
+
+    def forward(self, x):
+        shape = ops._shape(x)
+        if len(shape) != 4 or shape[1] != self.num_features:
+            raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_features}, H, "
+                             f"W), got shape {shape}.")
+        return super().forward(x)
+
+
+class GroupNorm(Module):
+    """Normalise each sample over groups of channels; ``weight``/``bias`` (num_channels,)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.num_groups = size_argument(num_groups, "num_groups", "GroupNorm", minimum=1)
+        self.num_channels = size_argument(num_channels, "num_channels", "GroupNorm", minimum=1)
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups}).")
+        self.eps, self.affine = float(eps), affine
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.ones(self.num_channels, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(self.num_channels, dtype)) if affine else None
+
+    def forward(self, x):
+        shape = ops._shape(x)
+        if len(shape) < 2 or shape[1] != self.num_channels:
+            raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_channels}, "
+                             f"...), got shape {shape}.")
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b: ``weight`` (out, in1, in2), ``bias`` (out,), PyTorch's init
+    U(-1/sqrt(in1), 1/sqrt(in1))."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.in1_features = size_argument(in1_features, "in1_features", "Bilinear", 1)
+        self.in2_features = size_argument(in2_features, "in2_features", "Bilinear", 1)
+        self.out_features = size_argument(out_features, "out_features", "Bilinear", 1)
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype))
+        self.bias = Parameter(np.empty(out_features, dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x1, x2):
+        s1, s2 = ops._shape(x1), ops._shape(x2)
+        if s1[-1:] != (self.in1_features,) or s2[-1:] != (self.in2_features,) or \
+                s1[:-1] != s2[:-1]:
+            raise ShapeError(f"{self!r}: expected inputs (..., {self.in1_features}) and (..., "
+                             f"{self.in2_features}) with the same leading axes, got {s1} and "
+                             f"{s2}.")
+        o, i, j = self.weight.shape
+        # (..., in1) @ (in1, out * in2) -> (..., out, in2), times x2, summed over in2
+        w = ops.reshape(ops.transpose(self.weight, (1, 0, 2)), (i, o * j))
+        t = ops.reshape(ops.matmul(x1, w), s1[:-1] + (o, j))
+        y = ops.sum(ops.mul(t, ops.unsqueeze(x2, -2)), -1)
+        return y if self.bias is None else ops.add(y, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size``: (N, C * H * W) -> (N, C, H, W)."""
+
+    def __init__(self, dim: int, unflattened_size) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        shape = ops._shape(x)
+        dim = self.dim % len(shape) if shape else 0
+        if not shape or math.prod(self.unflattened_size) not in (shape[dim], -shape[dim]) and \
+                -1 not in self.unflattened_size:
+            raise ShapeError(f"{self!r}: cannot split axis {self.dim} of the input of shape "
+                             f"{shape} into {self.unflattened_size}.")
+        return ops.reshape(x, shape[:dim] + self.unflattened_size + shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,0 +1,79 @@
+"""The functional forms of the convolutional layers and their companions, as in
+``torch.nn.functional``: convolutions, pooling and ``pad`` are single ops
+(tinygraph/ops/conv.py, pool.py); ``group_norm`` and ``normalize`` are compositions of graph
+ops; ``one_hot`` makes an integer tensor (nothing to differentiate)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import new_tensor
+from ..errors import ShapeError
+from ..ops import functions as ops
+from ..ops.conv_functions import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.pool_functions import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    pad,
+)
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+           "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+           "group_norm", "normalize", "one_hot"]
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise each sample's channels in ``num_groups`` groups (mean and biased variance over
+    each group's channels and positions), then the per-channel ``weight`` and ``bias``."""
+    s = ops._shape(input)
+    if len(s) < 2:
+        raise ShapeError(f"group_norm: expected an (N, C, ...) input, got shape {s}.")
+    channels = s[1]
+    if num_groups < 1 or channels % num_groups:
+        raise ValueError(f"group_norm: num_groups={num_groups} must divide the {channels} "
+                         f"channels of the input of shape {s}.")
+    grouped = ops.reshape(input, (s[0], num_groups, int(np.prod(s[1:])) // num_groups))
+    mean = ops.mean(grouped, axis=-1, keepdims=True)
+    var = ops.var(grouped, axis=-1, keepdims=True, correction=0)
+    y = ops.reshape(ops.div(ops.sub(grouped, mean), ops.sqrt(ops.add(var, eps))), s)
+    param_shape = (channels,) + (1,) * (len(s) - 2)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(ops._shape(t)) != (channels,):
+            raise ShapeError(f"group_norm: {name} has shape {tuple(ops._shape(t))} but the "
+                             f"input of shape {s} has {channels} channels.")
+    if weight is not None:
+        y = ops.mul(y, ops.reshape(weight, param_shape))
+    if bias is not None:
+        y = ops.add(y, ops.reshape(bias, param_shape))
+    return y
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
+    """input / max(||input||_p along ``dim``, eps): unit vectors along ``dim``."""
+    if p == 2:
+        norm = ops.sqrt(ops.sum(ops.mul(input, input), dim, keepdim=True))
+    elif p == 1:
+        norm = ops.sum(ops.abs(input), dim, keepdim=True)
+    else:
+        norm = ops.pow(ops.sum(ops.pow(ops.abs(input), p), dim, keepdim=True), 1.0 / p)
+    return ops.div(input, ops.maximum(norm, eps))
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """int64 (..., num_classes) with a 1 at each value's index (``num_classes=-1``: the
+    largest value + 1)."""
+    labels = np.asarray(ops._data(tensor))
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: the class indices must be integers, got {labels.dtype}.")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise IndexError(f"one_hot: class values must be in [0, {num_classes - 1}] for "
+                         f"num_classes={num_classes}, got values from {labels.min()} to "
+                         f"{labels.max()}.")
+    out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
+    return new_tensor(out, None)
