@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test test-all demo docs-images bench lint clean
+.PHONY: setup test test-all demo docs-images bench bench-instructions lint clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ docs-images: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Instructions per op of the per-op program and the chain, counted by callgrind (needs
+# valgrind): figures a machine shared with other work does not move (docs/performance.md).
+bench-instructions: $(STAMP)
+	$(PY) -m bench.instructions overhead chain
 
 lint: $(STAMP)
 	$(PY) -m ruff check tinygraph tests examples bench docs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import chain, cnn, digits, memory, mlp, overhead, report, transformer
+from bench import chain, cnn, digits, instructions, memory, mlp, overhead, report, transformer
 
 SMALL_MLP = (12, 8, 6, 5)
 
@@ -84,6 +84,14 @@ def test_report_renders_tables_and_a_verdict_per_target(tiny_results):
 def test_report_shows_a_failed_task_instead_of_crashing(tiny_results):
     broken = dict(tiny_results, chain={"threads": 1, "error": "RecursionError: boom"})
     assert "RecursionError: boom" in report.render(broken)
+
+
+@pytest.mark.parametrize("program", instructions.PROGRAMS)
+def test_instruction_count_programs_run_in_every_framework(program, torch):
+    for framework in instructions.FRAMEWORKS:
+        step, ops = instructions._program(program, framework)
+        step()  # what the callgrind runs repeat; counting itself needs valgrind
+        assert ops >= 1
 
 
 def test_cnn_step_agrees_across_contenders(torch):
