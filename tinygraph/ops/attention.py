@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op
+from .rowwise import row_max, row_sum
 
 
 class MaskedSoftmax(Op):
@@ -23,15 +24,21 @@ class MaskedSoftmax(Op):
     def forward(self, x, mask):
         s = x + mask
         with np.errstate(invalid="ignore"):  # a fully masked row: -inf - -inf = nan
-            s -= s.max(axis=-1, keepdims=True)
+            s -= row_max(s)
         np.exp(s, out=s)
-        s /= s.sum(axis=-1, keepdims=True)
+        s /= row_sum(s)
         self.save(s)
         return s
 
     def backward(self, g):
         (y,) = self.saved
-        gx = y * (g - self.xp.sum(g * y, axis=-1, keepdims=True))
+        if type(g) is np.ndarray and type(y) is np.ndarray:  # in place, the row sums by BLAS
+            gx = g * y
+            dot = row_sum(gx)
+            np.subtract(g, dot, out=gx)
+            gx *= y
+        else:
+            gx = y * (g - self.xp.sum(g * y, axis=-1, keepdims=True))
         need_x, need_mask = self.needs_grad
         return (gx if need_x else None), (gx if need_mask else None)
 

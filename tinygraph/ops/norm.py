@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..autograd import Op
 from ..errors import ShapeError
 from .args import data, shape
 from .registry import public
+from .rowwise import column_sum, row_mean
 
 
 def _marked(exc: Exception) -> Exception:
@@ -57,10 +60,15 @@ class LayerNorm(Op):
 
     def forward(self, x, *params):
         axes = self.axes
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        var = np.mean(centered * centered, axis=axes, keepdims=True)
-        rstd = 1.0 / np.sqrt(var + self.eps)
+        if len(axes) == 1:  # one normalised axis: its means as products with ones (BLAS)
+            centered = x - row_mean(x)
+            var = row_mean(centered * centered)
+        else:
+            centered = x - x.mean(axis=axes, keepdims=True)
+            var = np.mean(centered * centered, axis=axes, keepdims=True)
+        var += self.eps
+        rstd = np.sqrt(var, out=var)
+        np.reciprocal(rstd, out=rstd)
         xhat = centered
         xhat *= rstd
         self.cache = (xhat, rstd)
@@ -87,10 +95,14 @@ class LayerNorm(Op):
         lead = tuple(range(x.ndim - len(axes)))
         grads = []
         if need[0] and isinstance(x, np.ndarray):  # the same formula, with fewer temporaries
+            mean = row_mean if len(axes) == 1 else functools.partial(
+                np.mean, axis=axes, keepdims=True)
             gw = g * params[0] if self.has_weight else g.copy()
-            gx = gw - gw.mean(axis=axes, keepdims=True)
+            gx = gw - mean(gw)
             gw *= xhat
-            gx -= xhat * gw.mean(axis=axes, keepdims=True)
+            gw_xhat = mean(gw)
+            np.multiply(xhat, gw_xhat, out=gw)
+            gx -= gw
             gx *= rstd
             grads.append(gx)
         elif need[0]:
@@ -100,12 +112,13 @@ class LayerNorm(Op):
             grads.append(gx * rstd)
         else:
             grads.append(None)
+        arrays = type(g) is np.ndarray and len(axes) == 1 and lead
         if self.has_weight:
-            grads.append(xp.sum(g * xhat, axis=lead) if need[1] and lead else
-                         (g * xhat if need[1] else None))
+            grads.append(None if not need[1] else column_sum(g * xhat) if arrays else
+                         xp.sum(g * xhat, axis=lead) if lead else g * xhat)
         if self.has_bias:
-            grads.append(xp.sum(g, axis=lead) if need[-1] and lead else
-                         (g if need[-1] else None))
+            grads.append(None if not need[-1] else column_sum(g) if arrays else
+                         xp.sum(g, axis=lead) if lead else g)
         return tuple(grads)
 
 
