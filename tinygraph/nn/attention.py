@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops.attention import masked_softmax
+from ..ops.attention import scaled_dot_product_attention as fused_attention
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -75,10 +76,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                 f"(query {q_shape}, key {k_shape}); give a mask of shape ({length}, {source}) "
                 "or one per batch and head.") from None
         mask = _additive(attn_mask, dtype, allow_when_true=True)
+    if dropout_p <= 0.0:  # one node: scores, mask, softmax and the product with v
+        return fused_attention(query, key, value, mask, scale)
     scores = ops.matmul(ops.mul(query, scale), ops.transpose(key, -2, -1))
     weights = ops.softmax(scores, -1) if mask is None else masked_softmax(scores, mask)
-    if dropout_p > 0.0:
-        weights = F.dropout(weights, dropout_p, training=True)
+    weights = F.dropout(weights, dropout_p, training=True)
     return ops.matmul(weights, value)
 
 

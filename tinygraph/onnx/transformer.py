@@ -122,8 +122,19 @@ def masked_softmax(g, node, x, mask):
     return g.op("Softmax", g.op("Add", x, g.cast(mask, node.dtype)), axis=-1)
 
 
+def attention_op(g, node, q, k, v, *mask):
+    """softmax(q k^T * scale + mask) v: MatMul, Mul, Add, Softmax, MatMul."""
+    rank = len(g.input_shape(node, 1))
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    s = g.op("Mul", g.op("MatMul", q, g.op("Transpose", k, perm=perm)), _c(g, node.scale))
+    if mask:
+        s = g.op("Add", s, g.cast(mask[0], node.dtype))
+    return g.op("MatMul", g.op("Softmax", s, axis=-1), v)
+
+
 MAPPINGS = {
     attention.MaskedSoftmax: masked_softmax,
+    attention.ScaledDotProductAttention: attention_op,
     act.NormalCdf: normal_cdf,
     act.Gelu: gelu,
     act.Silu: silu,

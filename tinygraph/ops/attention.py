@@ -47,3 +47,74 @@ def masked_softmax(x, mask):
     """softmax(x + mask) along the last axis, in one node (``mask``: an additive float mask,
     0 where attention is allowed and -inf where not, broadcastable to x)."""
     return MaskedSoftmax.apply(x, mask)
+
+
+class ScaledDotProductAttention(Op):
+    """out = softmax(q k^T * scale + mask) v over the last two axes, as one node:
+    q (..., L, E), k (..., S, E), v (..., S, Ev), mask broadcastable to (..., L, S) or absent.
+    With y the attention weights and gy = g v^T:  ds = y (gy - sum(gy y)) (row sums),
+    dq = ds k * scale,  dk = ds^T q * scale,  dv = y^T g,  dmask = ds (the engine sums each
+    gradient to its input's shape).
+
+    One node instead of five (scale, transpose, product, masked softmax, product): the
+    forward keeps its weights for the array backward, and the softmax runs in place on the
+    scores. Under ``create_graph`` the backward rebuilds the weights from q and k with
+    recorded ops, so second derivatives hold.
+    """
+
+    __slots__ = ("scale", "weights")
+    label = "scaled_dot_product_attention"
+
+    def forward(self, q, k, v, mask=None):
+        s = np.matmul(q, _transposed(k))
+        s *= s.dtype.type(self.scale)
+        if mask is not None:
+            s = np.add(s, mask, out=s) if s.shape == np.broadcast_shapes(
+                s.shape, mask.shape) else s + mask
+        with np.errstate(invalid="ignore"):  # a fully masked row: -inf - -inf = nan
+            s -= row_max(s)
+        np.exp(s, out=s)
+        s /= row_sum(s)
+        self.weights = s
+        if mask is None:
+            self.save(q, k, v)
+        else:
+            self.save(q, k, v, mask)
+        return np.matmul(s, v)
+
+    def backward(self, g):
+        q, k, v, *mask = self.saved
+        xp = self.xp
+        scale = self.scale
+        need = self.needs_grad
+        if type(q) is np.ndarray:
+            y = self.weights
+            gy = np.matmul(g, _transposed(v))
+            dot = row_sum(gy * y)
+            gy -= dot
+            gy *= y  # ds, in place
+            ds = gy
+        else:  # create_graph: the weights from q and k again, recorded
+            s = xp.matmul(q * scale, xp.swapaxes(k, -1, -2))
+            y = xp.softmax(s, -1) if not mask else MaskedSoftmax.apply(s, mask[0])
+            gy = xp.matmul(g, xp.swapaxes(v, -1, -2))
+            ds = y * (gy - xp.sum(gy * y, axis=-1, keepdims=True))
+        gq = xp.matmul(ds, k) * scale if need[0] else None
+        gk = xp.matmul(xp.swapaxes(ds, -1, -2), q) * scale if need[1] else None
+        gv = xp.matmul(xp.swapaxes(y, -1, -2), g) if need[2] else None
+        if len(need) == 3:
+            return gq, gk, gv
+        return gq, gk, gv, (ds if need[3] else None)
+
+
+def _transposed(a):
+    """a^T over the last two axes, contiguous: OpenBLAS multiplies small matrices by a
+    transposed right operand at a third of the speed, more than the copy costs."""
+    return np.ascontiguousarray(np.swapaxes(a, -1, -2))
+
+
+def scaled_dot_product_attention(q, k, v, mask=None, scale=1.0):
+    """softmax(q k^T * scale + mask) v in one node (``mask``: an additive float mask
+    broadcastable to the scores, or None); shapes checked by the caller."""
+    inputs = (q, k, v) if mask is None else (q, k, v, mask)
+    return ScaledDotProductAttention.apply(*inputs, scale=float(scale))
