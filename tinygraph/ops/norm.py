@@ -122,6 +122,9 @@ class LayerNorm(Op):
         return tuple(grads)
 
 
+_BLAS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _iadd(y, b):
     y += b
     return y
@@ -184,4 +187,12 @@ class Embedding(Op):
         dim = g.shape[-1]
         g2 = xp.reshape(g, (-1, dim))
         flat = indices.reshape(-1)
+        if (type(g2) is np.ndarray and g2.dtype in _BLAS and self.rows * flat.size <= 1 << 21
+                and np.isfinite(g2).all()):
+            # a small table: the scatter as one product, onehot (rows, n) @ g (n, dim): a
+            # fifth of np.add.at's time for 512 indices into 64 rows; the same sums (finite
+            # gradients only: the product would spread an inf as 0 * inf = nan)
+            onehot = np.zeros((self.rows, flat.size), g2.dtype)
+            onehot[flat, np.arange(flat.size)] = 1
+            return (onehot @ g2,)
         return (xp.scatter_add(g2, flat, (self.rows, dim)),)
