@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from tinygraph.nn import functional as F
+from tinygraph.ops import attention as attention_ops
 from tinygraph.ops.activations import erf
 
 from .spec import UNARY_SHAPES, OpSpec, _torch
@@ -57,6 +58,36 @@ def _sdpa_cases(shapes):
     mask[:, 0] = True  # every row attends somewhere (an all-masked row is nan in torch too)
     return [{}, {"is_causal": True}, {"attn_mask": mask}, {"scale": 0.3},
             {"attn_mask": rng.standard_normal((h, length, source))}]
+
+
+def _split_heads(qkv, heads, lib=np):
+    n, length, e3 = qkv.shape
+    parts = qkv.reshape(n, length, 3, heads, e3 // (3 * heads))
+    parts = parts.transpose(2, 0, 3, 1, 4) if lib is np else parts.permute(2, 0, 3, 1, 4)
+    return parts[0], parts[1], parts[2]
+
+
+def _np_self_attention(qkv, heads, mask=None, scale=None):
+    q, k, v = _split_heads(qkv, heads)
+    out = _np_sdpa(q, k, v, attn_mask=mask, scale=scale)
+    return out.transpose(0, 2, 1, 3).reshape(qkv.shape[0], qkv.shape[1], -1)
+
+
+def _torch_self_attention(qkv, heads, mask=None, scale=None):
+    q, k, v = _split_heads(qkv, heads, lib=None)
+    s = q @ k.transpose(-1, -2) * (1 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    # (written out: torch's fused CPU kernel has no second derivative)
+    out = (s if mask is None else s + _t(mask)).softmax(-1) @ v
+    return out.permute(0, 2, 1, 3).reshape(qkv.shape[0], qkv.shape[1], -1)
+
+
+def _self_attention_cases(shapes):
+    n, length, _ = shapes[0]
+    causal = np.where(np.tri(length, dtype=bool), 0.0, -np.inf)
+    padding = np.zeros((n, 1, 1, length))
+    padding[0, ..., -1] = -np.inf
+    return [{"heads": 2}, {"heads": 2, "mask": causal}, {"heads": 1, "scale": 0.3},
+            {"heads": 2, "mask": padding}]
 
 
 def _log_softmax(x, axis):
@@ -206,6 +237,10 @@ OPS = [
            [((2, 3, 4, 5), (2, 3, 4, 5), (2, 3, 4, 2)), ((1, 2, 3, 4), (1, 2, 5, 4),
                                                          (1, 2, 5, 3))],
            kwargs=_sdpa_cases),
+    # MultiheadAttention's self-attention from its packed q/k/v projection, as one node
+    OpSpec("self_attention", attention_ops.self_attention, _np_self_attention,
+           _torch_self_attention, 1, [((2, 4, 12),), ((1, 3, 6),)],
+           kwargs=_self_attention_cases),
     OpSpec("nll_loss", lambda x, **k: F.nll_loss(x, **k), _np_nll, _torch_nll, 1,
            [((5, 3),), ((2, 4, 3),)], kwargs=_label_cases),
     OpSpec("cross_entropy_full", lambda x, **k: F.cross_entropy(x, **k), _np_cross_entropy,

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ops import functions as ops
-from ..ops.attention import masked_softmax
+from ..ops.attention import masked_softmax, self_attention
 from ..ops.attention import scaled_dot_product_attention as fused_attention
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
@@ -167,6 +167,13 @@ class MultiheadAttention(Module):
         source = ops._shape(key)[1]
         h, d = self.num_heads, self.head_dim
         w, b = self.in_proj_weight, self.in_proj_bias
+        p = self.dropout if self.training else 0.0
+        if query is key and key is value and not need_weights and p == 0.0:
+            # self-attention, the common case: the projection, then one node to the merged heads
+            mask = self._mask(attn_mask, key_padding_mask, n, length, source, batched,
+                              ops._data(query).dtype)
+            out = self_attention(F.linear(query, w, b), h, mask, 1.0 / math.sqrt(d))
+            return self.out_proj(out), None
         if query is key and key is value:  # self-attention: one product for q, k and v
             qkv = ops.reshape(F.linear(query, w, b), (n, length, 3, h, d))
             qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))  # (3, N, H, L, D)
@@ -180,7 +187,6 @@ class MultiheadAttention(Module):
             q, k, v = parts
         mask = self._mask(attn_mask, key_padding_mask, n, length, source, batched,
                           ops._data(query).dtype)
-        p = self.dropout if self.training else 0.0
         if need_weights:
             scores = ops.matmul(ops.mul(q, 1.0 / math.sqrt(d)), ops.transpose(k, -2, -1))
             weights = ops.softmax(scores, -1) if mask is None else masked_softmax(scores, mask)

@@ -132,7 +132,25 @@ def attention_op(g, node, q, k, v, *mask):
     return g.op("MatMul", g.op("Softmax", s, axis=-1), v)
 
 
+def self_attention(g, node, qkv, *mask):
+    """The packed projection split into heads (Reshape, Transpose, Gather), attention as
+    above, the heads merged back (Transpose, Reshape); the batch and length axes stay free."""
+    e3 = g.input_shape(node, 0)[-1]
+    h = node.heads
+    parts = g.op("Transpose", g.op("Reshape", qkv, g.ints([0, 0, 3, h, e3 // (3 * h)])),
+                 perm=[2, 0, 3, 1, 4])
+    q, k, v = (g.op("Gather", parts, g._constant(np.asarray(i, np.int64)), axis=0)
+               for i in range(3))
+    s = g.op("Mul", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])),
+             _c(g, node.scale))
+    if mask:
+        s = g.op("Add", s, g.cast(mask[0], node.dtype))
+    out = g.op("MatMul", g.op("Softmax", s, axis=-1), v)
+    return g.op("Reshape", g.op("Transpose", out, perm=[0, 2, 1, 3]), g.ints([0, 0, e3 // 3]))
+
+
 MAPPINGS = {
+    attention.SelfAttention: self_attention,
     attention.MaskedSoftmax: masked_softmax,
     attention.ScaledDotProductAttention: attention_op,
     act.NormalCdf: normal_cdf,

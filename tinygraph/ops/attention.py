@@ -8,9 +8,12 @@ in PyTorch).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Op
+from ..errors import ShapeError
 from .rowwise import row_max, row_sum
 
 
@@ -118,3 +121,94 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=1.0):
     broadcastable to the scores, or None); shapes checked by the caller."""
     inputs = (q, k, v) if mask is None else (q, k, v, mask)
     return ScaledDotProductAttention.apply(*inputs, scale=float(scale))
+
+
+def _heads(xp, qkv, heads: int):
+    """q, k, v (N, H, L, D) as views of the packed (N, L, 3E) projection."""
+    n, length, e3 = qkv.shape
+    parts = xp.transpose(xp.reshape(qkv, (n, length, 3, heads, e3 // (3 * heads))),
+                         (2, 0, 3, 1, 4))
+    return parts[0], parts[1], parts[2]
+
+
+class SelfAttention(Op):
+    """Multi-head self-attention from the packed projection qkv = x W_in^T + b_in (N, L, 3E),
+    q, k, v its thirds split into H heads of D = E / H (as ``MultiheadAttention``):
+    out = merge_heads(softmax(q k^T * scale + mask) v) (N, L, E). With y the weights and
+    go = g split into heads:  ds = y (go v^T - sum(go v^T y)),  dq = ds k * scale,
+    dk = ds^T q * scale,  dv = y^T go, written back into one (N, L, 3E) gradient.
+
+    One node for the eight of the composition (reshape, transpose, three getitems,
+    attention, transpose, reshape): the backward fills one packed gradient instead of three
+    zero-padded ones that the engine would then add up.
+    """
+
+    __slots__ = ("heads", "scale", "weights")
+    label = "self_attention"
+
+    def forward(self, qkv, mask=None):
+        q, k, v = _heads(np, qkv, self.heads)
+        s = np.matmul(q, _transposed(k))
+        s *= s.dtype.type(self.scale)
+        if mask is not None:
+            s = np.add(s, mask, out=s) if s.shape == np.broadcast_shapes(
+                s.shape, mask.shape) else s + mask
+        with np.errstate(invalid="ignore"):  # a fully masked row: -inf - -inf = nan
+            s -= row_max(s)
+        np.exp(s, out=s)
+        s /= row_sum(s)
+        self.weights = s
+        if mask is None:
+            self.save(qkv)
+        else:
+            self.save(qkv, mask)
+        n, length, e3 = qkv.shape
+        out = np.empty((n, length, self.heads, e3 // (3 * self.heads)), s.dtype)
+        np.matmul(s, v, out=out.transpose(0, 2, 1, 3))
+        return out.reshape(n, length, e3 // 3)
+
+    def backward(self, g):
+        qkv, *mask = self.saved
+        xp = self.xp
+        h, scale = self.heads, self.scale
+        n, length, e = g.shape
+        q, k, v = _heads(xp, qkv, h)
+        go = xp.transpose(xp.reshape(g, (n, length, h, e // h)), (0, 2, 1, 3))
+        if type(qkv) is np.ndarray:
+            y = self.weights
+            ds = np.matmul(go, _transposed(v))
+            dot = row_sum(ds * y)
+            ds -= dot
+            ds *= y
+            out = np.empty((n, length, 3, h, e // h), ds.dtype)
+            parts = out.transpose(2, 0, 3, 1, 4)
+            np.matmul(ds, k, out=parts[0])
+            parts[0] *= ds.dtype.type(scale)
+            np.matmul(ds.transpose(0, 1, 3, 2), q, out=parts[1])
+            parts[1] *= ds.dtype.type(scale)
+            np.matmul(y.transpose(0, 1, 3, 2), go, out=parts[2])
+            gqkv = out.reshape(n, length, 3 * e)
+            return (gqkv, ds if self.needs_grad[1] else None) if mask else (gqkv,)
+        s = xp.matmul(q * scale, xp.swapaxes(k, -1, -2))  # create_graph: recorded
+        y = xp.softmax(s, -1) if not mask else MaskedSoftmax.apply(s, mask[0])
+        gy = xp.matmul(go, xp.swapaxes(v, -1, -2))
+        ds = y * (gy - xp.sum(gy * y, axis=-1, keepdims=True))
+        grads = xp.stack([xp.matmul(ds, k) * scale,
+                          xp.matmul(xp.swapaxes(ds, -1, -2), q) * scale,
+                          xp.matmul(xp.swapaxes(y, -1, -2), go)], 0)  # (3, N, H, L, D)
+        gqkv = xp.reshape(xp.transpose(grads, (1, 3, 0, 2, 4)), (n, length, 3 * e))
+        return (gqkv, ds if self.needs_grad[1] else None) if mask else (gqkv,)
+
+
+def self_attention(qkv, heads: int, mask=None, scale=None):
+    """Multi-head self-attention of a packed (N, L, 3E) q/k/v projection in one node, the
+    heads merged back: (N, L, E). ``mask``: additive, broadcastable to (N, H, L, L)."""
+    e3 = qkv.shape[-1]
+    if len(qkv.shape) != 3 or e3 % (3 * heads):
+        raise ShapeError(
+            f"self_attention: expected a packed projection (N, L, 3E) with E divisible by "
+            f"heads={heads}, got shape {tuple(qkv.shape)}.")
+    if scale is None:
+        scale = 1.0 / math.sqrt(e3 // (3 * heads))
+    inputs = (qkv,) if mask is None else (qkv, mask)
+    return SelfAttention.apply(*inputs, heads=int(heads), scale=float(scale))
