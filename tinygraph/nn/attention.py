@@ -2,9 +2,14 @@
 ``MultiheadAttention`` and ``TransformerEncoderLayer``, with PyTorch's arguments, parameter
 names and ``state_dict`` keys (a torch layer's weights load into these unchanged).
 
-Everything is a composition of graph ops (linear, reshape, transpose, matmul, softmax), so
-gradients, ``create_graph`` and graph pictures work through them. Masks become one additive
-float mask (0 where attention is allowed, -inf where not), as in PyTorch.
+The attention itself is one graph node where it can be: ``scaled_dot_product_attention``
+without dropout is ``ops.attention.ScaledDotProductAttention`` (scores, mask, softmax and the
+product with v), and ``MultiheadAttention``'s self-attention without returned weights or
+dropout is ``ops.attention.SelfAttention`` (from the packed q/k/v projection to the merged
+heads); both have their own backward, recorded under ``create_graph``. The other cases are
+compositions of graph ops (linear, reshape, transpose, matmul, masked softmax, dropout).
+Masks become one additive float mask (0 where attention is allowed, -inf where not), as in
+PyTorch.
 """
 
 from __future__ import annotations

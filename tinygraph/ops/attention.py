@@ -1,4 +1,8 @@
-"""The attention's masked softmax as one node: y = softmax(x + mask) along the last axis.
+"""Attention as single nodes: the masked softmax y = softmax(x + mask) along the last axis
+(attention that returns its weights or applies dropout), scaled dot-product attention (scores,
+mask, softmax and the product with v) and multi-head self-attention from the packed q/k/v
+projection (``MultiheadAttention``'s common case). Fewer nodes, no zero-padded gradients for
+the q/k/v split, and the softmax done in place on the scores.
 
 Adding a -inf mask as its own node would give that node a non-finite output (which
 ``tg.check_graph`` rightly reports); inside one op the -inf only ever meets ``exp``, and the
