@@ -55,7 +55,7 @@ def accuracy(model, images, labels) -> float:
     model.eval()  # batch norm uses its running statistics
     with tg.no_grad():
         logits = model(tg.tensor(images))
-    return float((logits.numpy().argmax(axis=1) == labels).mean())
+    return (logits.argmax(dim=1) == tg.tensor(labels)).float().mean().item()
 
 
 def train(model, x_train, y_train, x_test, y_test, epochs: int, batch_size: int = 64):

@@ -43,7 +43,7 @@ def accuracy(model, images, labels) -> float:
     model.eval()  # dropout off
     with tg.no_grad():  # no graph: evaluation only reads values
         logits = model(tg.tensor(images))
-    return float((logits.numpy().argmax(axis=1) == labels).mean())
+    return (logits.argmax(dim=1) == tg.tensor(labels)).float().mean().item()
 
 
 def train(model, x_train, y_train, x_test, y_test, epochs: int, batch_size: int = 32):

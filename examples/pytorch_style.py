@@ -68,7 +68,7 @@ def main(epochs: int = 30) -> float:
         with tg.no_grad():
             logits = model(tg.tensor(x_test))
             test_loss = criterion(logits, tg.tensor(y_test)).item()
-            correct = (logits.numpy().argmax(axis=1) == y_test).sum()
+            correct = (logits.argmax(dim=1) == tg.tensor(y_test)).sum().item()
         if epoch % max(epochs // 10, 1) == 0 or epoch == epochs - 1:
             print(f"epoch {epoch + 1:3d}  lr {lr:.4f}  "
                   f"train loss {running_loss / len(x_train):.4f}  test loss {test_loss:.4f}  "

@@ -17,11 +17,11 @@ def main(epochs: int = 200) -> float:
     tg.manual_seed(0)
     rng = np.random.default_rng(0)
     x = tg.tensor(rng.uniform(-2, 2, size=(128, 1)))
-    y = tg.tensor(np.sin(x.numpy()))  # learn sin(x)
+    y = tg.sin(x)  # learn sin(x)
 
-    w1 = tg.tensor(tg.randn(1, 32).numpy() * 0.5, requires_grad=True)
+    w1 = (tg.randn(1, 32) * 0.5).requires_grad_()
     b1 = tg.zeros(32, requires_grad=True)
-    w2 = tg.tensor(tg.randn(32, 1).numpy() * 0.2, requires_grad=True)
+    w2 = (tg.randn(32, 1) * 0.2).requires_grad_()
     b2 = tg.zeros(1, requires_grad=True)
     params = [w1, b1, w2, b2]
 

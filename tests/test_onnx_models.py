@@ -195,3 +195,33 @@ def test_a_forward_that_needs_its_batch_size_is_refused_as_dynamic(tmp_path, onn
         tg.onnx.export(lambda x: x.reshape(3, 2, 2), tg.randn(3, 4), tmp_path / "fn.onnx",
                        dynamic_axes={"input_0": {0: "batch"}})
     tg.onnx.export(lambda x: x.reshape(3, 2, 2), tg.randn(3, 4), tmp_path / "fn.onnx")
+
+
+def test_char_transformer_example_runs_on_onnxruntime_at_another_batch_size(tmp_path, rng,
+                                                                            onnx, onnxruntime):
+    """examples/char_transformer.py's model (embeddings, two causal pre-norm encoder layers,
+    a head), trained a few steps, exported at batch 2 and run at batches 1, 5 and 9."""
+    spec = importlib.util.spec_from_file_location("char_example",
+                                                  ROOT / "examples/char_transformer.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    tg.manual_seed(0)
+    model = example.CharTransformer(vocab=20)
+    optimizer = optim.AdamW(model.parameters(), lr=1e-2)
+    for _ in range(3):
+        idx = tg.tensor(rng.integers(0, 20, (4, example.CONTEXT)))
+        loss = example.loss_of(model, idx, idx)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    path = tmp_path / "char.onnx"
+    tg.onnx.export(model, (tg.tensor(rng.integers(0, 20, (2, example.CONTEXT))),), path,
+                   input_names=["idx"], output_names=["logits"],
+                   dynamic_axes={"idx": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    for batch in (1, 5, 9):
+        idx = rng.integers(0, 20, (batch, example.CONTEXT))
+        (got,) = run_onnx(onnxruntime, path, idx)
+        expected = _predict(model, idx)
+        assert got.dtype == np.float32 and got.shape == expected.shape == (batch, 32, 20)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

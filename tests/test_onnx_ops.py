@@ -76,6 +76,8 @@ EXTRA = {
                       [(4, 5), (2,)]),
     "getitem_negative_array": (lambda x: x[np.array([-1, 0])], [(4, 5)]),
     "clip_array_bounds": (lambda x: tg.clip(x, np.array([-0.5, 0.0, 0.2]), 0.7), [(2, 3)]),
+    "floor_divide": (lambda a, b: a // b, [(2, 3), (3,)]),
+    "floor_divide_scalar": (lambda a: 3.5 // a + a // -0.75, [(2, 3)]),
     "inplace_through_views": (lambda x: _inplace_through_views(x), [(2, 3)]),
 }
 

@@ -12,7 +12,11 @@ from tinygraph.ops import registry
 from tinygraph.ops.namespace import tensor_namespace
 
 # Public operations that are exercised by an op-table entry of another name.
-COVERED_AS = {"transpose": "T", "amax": "max", "amin": "min", "cat": "concatenate"}
+COVERED_AS = {"transpose": "T", "cat": "concatenate"}
+# Public operations with integer or boolean results, or no derivative in PyTorch either
+# (floor_divide): nothing to differentiate (tested against
+# PyTorch in tests/test_reductions_torch.py).
+WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide"}
 
 # Names under which the Tensor namespace keeps the array namespace's own kernel, which
 # backwards call with the kernel's arguments: ``xp.scatter_add(grad, index, shape)``, not
@@ -23,7 +27,8 @@ NAMESPACE_KERNELS = {"scatter_add"}
 def _without_gradient(name: str) -> bool:
     """Comparisons and value tests (ops/compare.py): boolean results, nothing to
     differentiate; tests/test_compare.py checks them against PyTorch."""
-    return getattr(registry.declared[name], "__module__", "") == "tinygraph.ops.compare"
+    return (name in WITHOUT_GRADIENT
+            or getattr(registry.declared[name], "__module__", "") == "tinygraph.ops.compare")
 
 
 def test_every_public_op_is_in_the_op_table():

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import autograd
 from .autograd.node import new_tensor
+from .autograd.promotion import promote
 from .backend import namespace_of
 from .conversions import Conversions
 from .creation import (
@@ -237,6 +238,8 @@ class Tensor(InPlace, Conversions, Protocols):
     __mul__ = registry.functions["mul"]
     __truediv__ = registry.functions["div"]
     __pow__ = registry.functions["pow"]
+    __floordiv__ = registry.functions["floor_divide"]
+    __mod__ = registry.functions["remainder"]
     __matmul__ = registry.functions["matmul"]
     __neg__ = registry.functions["neg"]
     __abs__ = registry.functions["abs"]
@@ -254,6 +257,12 @@ class Tensor(InPlace, Conversions, Protocols):
     def __rtruediv__(self, other):
         return registry.functions["div"](other, self)
 
+    def __rfloordiv__(self, other):
+        return registry.functions["floor_divide"](other, self)
+
+    def __rmod__(self, other):
+        return registry.functions["remainder"](other, self)
+
     def __rpow__(self, other):
         return registry.functions["pow"](other, self)
 
@@ -267,8 +276,8 @@ class Tensor(InPlace, Conversions, Protocols):
 
     def _compare(self, other, ufunc: str) -> Tensor:
         value = other._data if isinstance(other, Tensor) else other
-        return new_tensor(getattr(namespace_of(self._data), ufunc)(self._data, value),
-                                    None)
+        mine, value = promote([self._data, value])  # PyTorch's common dtype
+        return new_tensor(getattr(namespace_of(mine), ufunc)(mine, value), None)
 
     def __lt__(self, other):
         return self._compare(other, "less")
@@ -305,26 +314,6 @@ class Tensor(InPlace, Conversions, Protocols):
         return new_tensor(namespace_of(self._data).logical_not(self._data), None)
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
-
-    # -- ops without a gradient -----------------------------------------------------------
-
-    def argmax(self, axis=None, keepdims=False) -> Tensor:
-        """Index of the largest value along ``axis`` (flattened when None); no gradient."""
-        xp = namespace_of(self._data)
-        return new_tensor(
-            xp.asarray(xp.argmax(self._data, axis=axis, keepdims=keepdims)), None)
-
-    def argmin(self, axis=None, keepdims=False) -> Tensor:
-        """Index of the smallest value along ``axis`` (flattened when None); no gradient."""
-        xp = namespace_of(self._data)
-        return new_tensor(
-            xp.asarray(xp.argmin(self._data, axis=axis, keepdims=keepdims)), None)
-
-    def all(self):
-        return bool(self._data.all())
-
-    def any(self):
-        return bool(self._data.any())
 
 
 class _HookHandle:

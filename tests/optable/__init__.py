@@ -6,7 +6,20 @@ one entry appended to the ``OPS`` list of its family's module here.
 
 from __future__ import annotations
 
-from . import arrange, contract, conv, elementwise, indexing, nn, reduce, shape, tensor, transformer
+from . import (
+    arrange,
+    contract,
+    conv,
+    elementwise,
+    indexing,
+    math_elementwise,
+    nn,
+    reduce,
+    reduce_more,
+    shape,
+    tensor,
+    transformer,
+)
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
     DEFAULT_DOMAIN,
@@ -18,7 +31,7 @@ from .spec import (  # noqa: F401 - the helpers tests use
     make_inputs,
 )
 
-OPS: list[OpSpec] = [*elementwise.OPS, *reduce.OPS, *shape.OPS, *arrange.OPS, *nn.OPS,
-                     *tensor.OPS, *indexing.OPS, *contract.OPS, *transformer.OPS,
-                     *conv.OPS]
+OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
+                     *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
+                     *contract.OPS, *transformer.OPS, *conv.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

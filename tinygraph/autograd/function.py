@@ -20,6 +20,7 @@ from . import node as _node
 from . import versions
 from .mode import no_grad, per_thread, user_site
 from .node import OUTPUT, Node, grad_accumulator, new_tensor, next_seq
+from .promotion import _ndarray, promote
 
 
 def unwrap(inputs) -> tuple:
@@ -237,6 +238,9 @@ class Op(Function):
 
     __slots__ = ()
     array_io = True
+    # True: the inputs are converted to PyTorch's result dtype first (elementwise ops of
+    # several operands); "float": and an integer result dtype becomes the default float one
+    promotes: bool | str = False
 
     def save(self, *values) -> None:
         self.saved = values
@@ -249,6 +253,22 @@ class Op(Function):
             for name, value in attributes.items():
                 setattr(node, name, value)
         arrays, parents = unwrap(inputs)
+        given = arrays
+        promotes = cls.promotes
+        if promotes:  # PyTorch's result dtype (promotion.py); checked inline first for the
+            a = arrays[0]  # common case: a floating array alone, with a number or its like
+            agree = False
+            if type(a) is _ndarray and a.dtype.kind == "f":
+                n = len(arrays)
+                if n == 1:
+                    agree = True
+                elif n == 2:
+                    b = arrays[1]
+                    kind = type(b)
+                    agree = (kind is float or kind is int
+                             or kind is _ndarray and b.dtype is a.dtype)
+            if not agree:
+                arrays = promote(arrays, promotes)
         xp = _NAMESPACE_BY_TYPE.get(type(arrays[0])) or namespace_of(*arrays)
         node.xp = xp
         node.saved = ()
@@ -271,7 +291,7 @@ class Op(Function):
         node.module = flags.module
         if flags.debug:
             node.site = user_site()
-            node.debug_inputs = tuple(arrays)
+            node.debug_inputs = tuple(given)  # as given: an export knows inputs by identity
         saved = node.saved
         node.origins = origins(saved, arrays, out) if saved else None
         t.requires_grad = True

@@ -255,3 +255,8 @@ from .transformer import MAPPINGS as _TRANSFORMER  # noqa: E402
 
 MAPPINGS.update(_TRANSFORMER)
 MAPPINGS.update(conv.MAPPINGS)  # convolution, pooling, padding (onnx/conv.py)
+
+# issue 17's math: exp2 ... erf, rounding, prod, norm, cumprod (its helpers come from here)
+from . import maths  # noqa: E402
+
+MAPPINGS.update(maths.MAPPINGS)

@@ -13,17 +13,23 @@ from . import (  # noqa: F401 - they declare the ops
     copy,
     einsum,
     elementwise,
+    explog,
+    extrema,
     indexing,
     linalg,
     losses,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
     norm,
+    norms,
     pieces,
     pool_functions,
     reduce,
     registry,
+    rounding,
+    scan,
     shape,
+    trig,
 )
 
 

@@ -12,6 +12,7 @@ with one Python bool. None of them is recorded: a boolean has no gradient.
 from __future__ import annotations
 
 from ..autograd.node import new_tensor
+from ..autograd.promotion import promote
 from ..backend import namespace_of
 from ..errors import ShapeError
 from .args import data, shape
@@ -20,6 +21,8 @@ from .registry import public
 
 def _elementwise(op: str, ufunc: str, *inputs, **options):
     arrays = [data(x) for x in inputs]
+    if len(arrays) == 2:  # compared in PyTorch's common dtype (float32 0.1 == float64 0.1)
+        arrays = promote(arrays)
     xp = namespace_of(*arrays)
     try:
         result = getattr(xp, ufunc)(*arrays, **options)

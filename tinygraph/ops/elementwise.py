@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd import Op
+from ..autograd.promotion import result_dtype
 from .args import data
 from .registry import public
+
+_INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
 
 
 @public("add", ufunc="add")
@@ -21,6 +26,7 @@ class Add(Op):
 
     __slots__ = ()
     label = "add"
+    promotes = True
 
     def forward(self, a, b):
         return a + b
@@ -35,6 +41,7 @@ class Sub(Op):
 
     __slots__ = ()
     label = "sub"
+    promotes = True
 
     def forward(self, a, b):
         return a - b
@@ -63,6 +70,7 @@ class Mul(Op):
 
     __slots__ = ()
     label = "mul"
+    promotes = True
 
     def forward(self, a, b):
         self.save(a, b)
@@ -80,6 +88,7 @@ class Div(Op):
 
     __slots__ = ()
     label = "div"
+    promotes = "float"
 
     def forward(self, a, b):
         self.save(a, b)
@@ -98,9 +107,12 @@ class Pow(Op):
 
     __slots__ = ()
     label = "pow"
+    promotes = True
 
     def forward(self, a, b):
         out = a**b
+        if out.dtype == _INT8 and getattr(a, "dtype", None) == _BOOL:  # NumPy's bool ** bool
+            out = out.astype(bool)  # is int8; PyTorch's stays bool
         self.save(a, b, out)
         return out
 
@@ -131,6 +143,7 @@ class Maximum(Op):
 
     __slots__ = ()
     label = "maximum"
+    promotes = True
 
     def forward(self, a, b):
         self.save(a, b)
@@ -152,6 +165,7 @@ class Minimum(Op):
 
     __slots__ = ()
     label = "minimum"
+    promotes = True
 
     def forward(self, a, b):
         self.save(a, b)
@@ -173,6 +187,7 @@ class Exp(Op):
 
     __slots__ = ()
     label = "exp"
+    promotes = "float"
 
     def forward(self, x):
         y = self.xp.exp(x)
@@ -190,6 +205,7 @@ class Log(Op):
 
     __slots__ = ()
     label = "log"
+    promotes = "float"
 
     def forward(self, x):
         self.save(x)
@@ -206,6 +222,7 @@ class Sqrt(Op):
 
     __slots__ = ()
     label = "sqrt"
+    promotes = "float"
 
     def forward(self, x):
         y = self.xp.sqrt(x)
@@ -245,6 +262,12 @@ class Clip(Op):
     def arguments(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         if min is None and max is None:
             raise ValueError("clamp (clip): give at least one of min and max.")
+        bounds = [b for b in (data(min), data(max)) if b is not None]
+        x = data(input)
+        if x.dtype.kind != "f" or any(type(b) is np.ndarray for b in bounds):
+            target = result_dtype([x, *bounds])  # PyTorch's: clamp(ints, 0.5) is float
+            if target is not None and target != x.dtype:
+                input = Cast.apply(input, dtype_out=target)
         return (input,), {"min": data(min), "max": data(max)}
 
     def forward(self, x):
@@ -289,6 +312,7 @@ class Sigmoid(Op):
 
     __slots__ = ()
     label = "sigmoid"
+    promotes = "float"
 
     def forward(self, x):
         xp = self.xp
@@ -307,6 +331,7 @@ class Tanh(Op):
 
     __slots__ = ()
     label = "tanh"
+    promotes = "float"
 
     def forward(self, x):
         y = self.xp.tanh(x)

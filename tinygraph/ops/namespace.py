@@ -94,7 +94,6 @@ class TensorNamespace:
     zeros = staticmethod(_zeros)
     scatter_add = staticmethod(shape.scatter_into)
     setitem = staticmethod(shape.setitem)
-    sign = staticmethod(_constant("sign"))
     zeros_like = staticmethod(_constant("zeros_like"))
     ones_like = staticmethod(_constant("ones_like"))
     logical_and = staticmethod(_constant("logical_and"))

@@ -1,4 +1,4 @@
-"""Reductions (sum, mean, var, max, min) and the softmax family.
+"""Reductions (sum, mean, var, std, amax, amin) and the softmax family.
 
 A reduction's backward first restores the reduced axes as length-1 axes (``keepdims``) and
 then broadcasts the gradient back over them: every input element that fed an output element
@@ -10,8 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op
-from .args import dims, keepdims_shape, ndim, one_dim
-from .registry import public
+from ..dtypes import as_dtype
+from .args import data, dims, keepdims_shape, ndim, one_dim
+from .registry import functions, public
+
+
+def cast_first(input, dtype, op: str):
+    """``input`` in ``dtype`` first: the ``dtype=`` of PyTorch's reductions and scans."""
+    return input if dtype is None else functions["astype"](input, as_dtype(dtype, op))
 
 
 class _Reduction(Op):
@@ -37,8 +43,8 @@ class Sum(_Reduction):
     label = "sum"
 
     @staticmethod
-    def arguments(input, dim=None, keepdim=False):
-        return Sum.reduce_arguments(input, dim, keepdim)
+    def arguments(input, dim=None, keepdim=False, *, dtype=None):
+        return Sum.reduce_arguments(cast_first(input, dtype, "sum"), dim, keepdim)
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -56,8 +62,8 @@ class Mean(_Reduction):
     label = "mean"
 
     @staticmethod
-    def arguments(input, dim=None, keepdim=False):
-        return Mean.reduce_arguments(input, dim, keepdim)
+    def arguments(input, dim=None, keepdim=False, *, dtype=None):
+        return Mean.reduce_arguments(cast_first(input, dtype, "mean"), dim, keepdim)
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -81,8 +87,32 @@ class Var(_Reduction):
     label = "var"
 
     @staticmethod
-    def arguments(input, dim=None, keepdim=False, correction=1):
-        inputs, attributes = Var.reduce_arguments(input, dim, keepdim)
+    def arguments(input, dim=None, unbiased=None, keepdim=False, *, correction=None,
+                  ddof=None):
+        return Var.spread_arguments(input, dim, unbiased, keepdim, correction, ddof)
+
+    @classmethod
+    def spread_arguments(cls, input, dim, unbiased, keepdim, correction, ddof) -> tuple:
+        """PyTorch's overloads: ``var(x, dim, unbiased, keepdim)``, ``var(x, unbiased)``,
+        ``var(x, dim, correction=c, keepdim=k)``; NumPy's ``ddof=`` is ``correction``."""
+        if isinstance(dim, bool):  # var(x, True): the (input, unbiased) overload
+            dim, unbiased = None, dim
+        given = [name for name, value in (("unbiased", unbiased), ("correction", correction),
+                                          ("ddof", ddof)) if value is not None]
+        if len(given) > 1:
+            raise TypeError(f"{cls.label}: got {' and '.join(given)}; give one of them "
+                            "(unbiased=False is correction=0).")
+        if unbiased is not None:
+            correction = int(bool(unbiased))
+        elif ddof is not None:
+            correction = ddof
+        elif correction is None:
+            correction = 1
+        if data(input).dtype.kind != "f":
+            raise TypeError(f"{cls.label}: needs a floating-point tensor, got "
+                            f"{data(input).dtype} (as PyTorch); convert first, e.g. "
+                            f"x.float().{cls.label}().")
+        inputs, attributes = cls.reduce_arguments(input, dim, keepdim)
         return inputs, {**attributes, "correction": correction}
 
     def forward(self, x):
@@ -97,6 +127,35 @@ class Var(_Reduction):
         centered = x - x.mean(axis=self.axis, keepdims=True)
         denominator = _count(self.in_shape, self.axis) - self.correction
         return (self._expand(g) * centered * (2 / denominator if denominator else float("inf")),)
+
+
+@public("std")
+class Std(Var):
+    """y = sqrt(var(x, axis, correction));  dx = g * (x - mean) / ((n - correction) * y)
+    (0 where y == 0, as PyTorch)."""
+
+    __slots__ = ()
+    label = "std"
+
+    @staticmethod
+    def arguments(input, dim=None, unbiased=None, keepdim=False, *, correction=None,
+                  ddof=None):
+        return Std.spread_arguments(input, dim, unbiased, keepdim, correction, ddof)
+
+    def forward(self, x):
+        y = self.xp.sqrt(Var.forward(self, x))
+        self.save(x, y)
+        return y
+
+    def backward(self, g):
+        x, y = self.saved
+        xp = self.xp
+        y = self._expand(y)
+        flat = data(y) == 0  # a constant slice: no spread, no gradient
+        centered = x - x.mean(axis=self.axis, keepdims=True)
+        denominator = _count(self.in_shape, self.axis) - self.correction
+        scale = 1 / denominator if denominator else float("inf")
+        return (xp.where(flat, 0, self._expand(g) * centered * scale / xp.where(flat, 1, y)),)
 
 
 class _Extremum(_Reduction):
@@ -118,7 +177,7 @@ class _Extremum(_Reduction):
         return (xp.where(hit, self._expand(g) / count, 0),)
 
 
-@public("amax", "max")
+@public("amax")
 class Max(_Extremum):
     """y = max(x, axis);  dx = g at the maximal elements (split among ties), 0 elsewhere."""
 
@@ -133,7 +192,7 @@ class Max(_Extremum):
         return self.xp.max(x, axis=self.axis, keepdims=self.keepdims)
 
 
-@public("amin", "min")
+@public("amin")
 class Min(_Extremum):
     """y = min(x, axis);  dx = g at the minimal elements (split among ties), 0 elsewhere."""
 

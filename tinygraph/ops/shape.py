@@ -233,6 +233,7 @@ class Where(Op):
 
     __slots__ = ("cond",)
     label = "where"
+    promotes = True
 
     @staticmethod
     def arguments(condition, input, other):

@@ -1,0 +1,85 @@
+"""Norms and logical reductions: ``norm`` (p = 2, 'fro', 1, inf, -inf, 0 or any number),
+``all`` and ``any`` (boolean results, no gradient)."""
+
+from __future__ import annotations
+
+import math
+
+from ..autograd.node import new_tensor
+from ..backend import namespace_of
+from ..dtypes import as_dtype
+from .args import data, dims
+from .reduce import _Reduction
+from .registry import functions, public
+
+
+class Norm(_Reduction):
+    """y = sqrt(sum(x**2, axis));  dx = g * x / y (0 where y == 0, as PyTorch)."""
+
+    __slots__ = ()
+    label = "norm"
+
+    def forward(self, x):
+        xp = self.xp
+        self.in_shape = x.shape
+        y = xp.sqrt(xp.sum(x * x, axis=self.axis, keepdims=self.keepdims))
+        self.save(x, y)
+        return y
+
+    def backward(self, g):
+        x, y = self.saved
+        xp = self.xp
+        y = self._expand(y)
+        # where y == 0 the whole slice is 0, so x / 1 gives PyTorch's zero gradient
+        return (self._expand(g) * x / xp.where(data(y) == 0, 1, y),)
+
+
+@public("norm")
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector norm of ``input`` over ``dim`` (every dim when None), as ``torch.norm``:
+    ``p=2`` or ``'fro'`` (the default) sqrt(sum(x**2)), ``1`` sum(|x|), ``inf`` max(|x|),
+    ``-inf`` min(|x|), ``0`` the count of nonzeros, any other number
+    sum(|x|**p)**(1/p)."""
+    array = data(input)
+    if array.dtype.kind != "f":
+        raise TypeError(f"norm: needs a floating-point tensor, got {array.dtype}; convert "
+                        "first, e.g. x.float().norm().")
+    if dtype is not None:
+        input = functions["astype"](input, as_dtype(dtype, "norm"))
+    if p in ("fro", 2):
+        return Norm.apply(input, axis=dims(dim, array.ndim, "norm"), keepdims=keepdim)
+    if isinstance(p, str):
+        raise ValueError(f"norm: p={p!r} is not supported; use p=2 ('fro'), 1, inf, -inf, "
+                         "0 or another number (the nuclear norm 'nuc' needs an SVD).")
+    magnitude = functions["abs"](input)
+    if p == math.inf:
+        return functions["amax"](magnitude, dim, keepdim)
+    if p == -math.inf:
+        return functions["amin"](magnitude, dim, keepdim)
+    if p == 0:
+        nonzero = data(magnitude) != 0
+        return functions["sum"](new_tensor(nonzero.astype(array.dtype), None), dim, keepdim)
+    if p == 1:
+        return functions["sum"](magnitude, dim, keepdim)
+    return functions["sum"](magnitude ** p, dim, keepdim) ** (1 / p)
+
+
+def _logical(which: str, input, dim, keepdim):
+    array = data(input)
+    axes = dims(dim, array.ndim, which)
+    xp = namespace_of(array)
+    result = xp.asarray(getattr(xp, which)(array, axis=axes, keepdims=bool(keepdim)))
+    # PyTorch answers uint8 for uint8 input, bool for every other dtype
+    return new_tensor(result.astype(xp.uint8) if array.dtype == xp.uint8 else result, None)
+
+
+@public("all")
+def all(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    """Whether every element (along ``dim``) is nonzero: a bool tensor, no gradient."""
+    return _logical("all", input, dim, keepdim)
+
+
+@public("any")
+def any(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    """Whether some element (along ``dim``) is nonzero: a bool tensor, no gradient."""
+    return _logical("any", input, dim, keepdim)

@@ -1,0 +1,170 @@
+"""Rounding, sign and the integer-division family: floor, ceil, round, trunc, sign (zero
+gradient, as PyTorch), floor_divide (``//``; no gradient: PyTorch refuses its backward),
+remainder (``%``, the sign of the divisor as Python's and PyTorch's), and lerp."""
+
+from __future__ import annotations
+
+from ..autograd import Op
+from .registry import public
+
+
+class _Step(Op):
+    """A piecewise-constant function: zero gradient wherever it has one (PyTorch's choice at
+    the steps too). Integer and bool inputs come back unchanged, in their dtype."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        if x.dtype.kind in "iub":
+            return x.copy()
+        return self.step(x)
+
+    def backward(self, g):
+        return (self.xp.zeros_like(g),)
+
+
+@public("floor", ufunc="floor")
+class Floor(_Step):
+    """y = floor(x);  dx = 0."""
+
+    __slots__ = ()
+    label = "floor"
+
+    def step(self, x):
+        return self.xp.floor(x)
+
+
+@public("ceil", ufunc="ceil")
+class Ceil(_Step):
+    """y = ceil(x);  dx = 0."""
+
+    __slots__ = ()
+    label = "ceil"
+
+    def step(self, x):
+        return self.xp.ceil(x)
+
+
+@public("trunc", "fix", ufunc="trunc")
+class Trunc(_Step):
+    """y = x rounded toward zero;  dx = 0."""
+
+    __slots__ = ()
+    label = "trunc"
+
+    def step(self, x):
+        return self.xp.trunc(x)
+
+
+@public("round")
+class Round(_Step):
+    """y = x rounded to ``decimals`` places, halves to even (as PyTorch and NumPy);  dx = 0."""
+
+    __slots__ = ("decimals",)
+    label = "round"
+
+    @staticmethod
+    def arguments(input, *, decimals=0):
+        return (input,), {"decimals": int(decimals)}
+
+    def step(self, x):
+        xp = self.xp
+        if self.decimals == 0:
+            return xp.rint(x)
+        if self.decimals > 0:  # PyTorch's order of operations, for the same last bits
+            scale = 10.0 ** self.decimals
+            return xp.rint(x * scale) / scale
+        scale = 10.0 ** -self.decimals
+        return xp.rint(x / scale) * scale
+
+
+@public("sign", ufunc="sign")
+class Sign(_Step):
+    """y = -1, 0 or 1 as x is negative, zero or positive (0 for NaN, as PyTorch);  dx = 0."""
+
+    __slots__ = ()
+    label = "sign"
+
+    def forward(self, x):
+        if x.dtype.kind == "b":
+            return x.copy()
+        if x.dtype.kind == "f":  # (x > 0) - (x < 0): PyTorch's formula, 0 for NaN and -0.0
+            return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+        return self.xp.sign(x)
+
+
+@public("floor_divide", ufunc="floor_divide")
+class FloorDivide(Op):
+    """out = floor(a / b) (Python's ``//``);  not differentiable: backward raises, as
+    PyTorch's."""
+
+    __slots__ = ()
+    label = "floor_divide"
+    promotes = True
+
+    def forward(self, a, b):
+        _check_integer_divisor("floor_divide", a, b, self.xp)
+        return self.xp.floor_divide(a, b)
+
+    def backward(self, g):
+        raise RuntimeError("floor_divide (//): the derivative is not implemented, as in "
+                           "PyTorch; use tg.floor(a / b) for a zero gradient, or detach the "
+                           "operands.")
+
+
+def _integral(value) -> bool:
+    dtype = getattr(value, "dtype", None)
+    return dtype.kind in "iub" if dtype is not None else isinstance(value, int)
+
+
+def _check_integer_divisor(op: str, a, b, xp) -> None:
+    """Integer division by zero raises (PyTorch's ZeroDivisionError), never NumPy's 0."""
+    if _integral(a) and _integral(b) and not xp.all(b != 0):
+        raise ZeroDivisionError(f"{op}: integer division by zero; make the divisor nonzero or "
+                                "divide floats (x.float()).")
+
+
+@public("remainder", ufunc="remainder")
+class Remainder(Op):
+    """out = a - b * floor(a / b) (the sign of b, Python's ``%``);  da = g,
+    db = -g * floor(a / b)."""
+
+    __slots__ = ()
+    label = "remainder"
+    promotes = True
+
+    def forward(self, a, b):
+        _check_integer_divisor("remainder", a, b, self.xp)
+        self.save(a, b)
+        return self.xp.remainder(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        need_a, need_b = self.needs_grad
+        gb = -g * self.xp.floor(a / b) if need_b else None  # floor: no second derivative
+        return (g if need_a else None), gb
+
+
+@public("lerp")
+class Lerp(Op):
+    """out = a + w (b - a), computed as b - (b - a)(1 - w) where w >= 0.5 (PyTorch's form,
+    exact at w = 1);  da = g (1 - w), db = g w, dw = g (b - a)."""
+
+    __slots__ = ()
+    label = "lerp"
+    promotes = True
+
+    @staticmethod
+    def arguments(input, end, weight):
+        return (input, end, weight), {}
+
+    def forward(self, a, b, w):
+        self.save(a, b, w)
+        xp = self.xp
+        return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+    def backward(self, g):
+        a, b, w = self.saved
+        need_a, need_b, need_w = self.needs_grad
+        return ((g * (1 - w) if need_a else None), (g * w if need_b else None),
+                (g * (b - a) if need_w else None))

@@ -1,0 +1,24 @@
+"""Named tuples some ops return, as ``torch.return_types``: ``x.max(dim)`` is
+``(values, indices)``, readable by name (``.values``, ``.indices``) or unpacked."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+
+def _return_type(name: str, fields: tuple = ("values", "indices")) -> type:
+    base = namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        inner = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"tinygraph.return_types.{name}(\n{inner})"
+
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                               "__module__": "tinygraph.return_types"})
+    return cls
+
+
+max = _return_type("max")  # noqa: A001 - torch.return_types.max
+min = _return_type("min")  # noqa: A001 - torch.return_types.min
+
+__all__ = ["max", "min"]
