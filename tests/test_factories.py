@@ -233,3 +233,21 @@ def test_factories_take_requires_grad_and_device():
         assert make(tg.device("cpu")).device == "cpu"
         with pytest.raises(RuntimeError, match="runs on the CPU only"):
             make("cuda")
+
+
+def test_new_factories_follow_the_tensor_dtype_as_torch(torch):
+    for lib in (tg, torch):
+        x = lib.ones(2, dtype=lib.float64)
+        got = [x.new_zeros(2, 3), x.new_ones((2,)), x.new_full((2,), 3.0), x.new_empty(1),
+               x.new_tensor([1, 2]), x.new_zeros(2, dtype=lib.int64),
+               x.new_ones(2, requires_grad=True)]
+        if lib is tg:
+            ours = got
+        else:
+            theirs = got
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert a.shape == tuple(b.shape)
+        assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+        assert a.requires_grad == b.requires_grad
+        if i != 3:  # new_empty: torch's values are whatever the memory held
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())

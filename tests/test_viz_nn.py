@@ -192,3 +192,26 @@ def test_without_frames_each_layer_keeps_bias_left_and_weight_right_above_its_op
         into = [named[s] for s in re.findall(rf"^\s*(n\d+) -> {op}\b", source, re.M)]
         assert into[0] == f"{layer}.bias" and into[-1] == f"{layer}.weight"
         assert re.search(rf"^\s*{op} \[ordering=in\]", source, re.M)  # dot keeps that order
+
+
+def test_collapse_draws_each_member_of_a_module_list_as_its_own_box():
+    """A ModuleList only holds layers (it has no forward), so collapsing gives one box per
+    block, as a transformer's stack of layers should be drawn, not one box for the stack."""
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(3, 3) for _ in range(3)])
+            self.heads = nn.ModuleDict({"a": nn.Linear(3, 1)})
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x).relu()
+            return self.heads["a"](x)
+
+    model = Net()
+    source = tg.viz.draw(model(tg.randn(2, 3)).sum(), params=model,
+                         collapse_modules=True).source
+    for title in ("blocks.0: Linear", "blocks.1: Linear", "blocks.2: Linear", "heads.a: Linear"):
+        assert source.count(f"<B>{title}</B>") == 1
+    assert "ModuleList" not in source

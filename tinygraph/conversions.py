@@ -57,6 +57,36 @@ class Conversions:
             return TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
         return self._as(as_dtype(dtype, "x.type()"))
 
+    # -- new tensors like this one (PyTorch's new_*: this dtype unless dtype= says otherwise)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None,
+                 requires_grad: bool = False):
+        from . import factories  # factories build Tensors: imported when first used
+
+        return factories.full(size, fill_value, dtype=dtype or self._data.dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False):
+        from .tensor import tensor  # the module that defines Tensor, so imported late
+
+        return tensor(data, dtype=dtype or self._data.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def _new(self, kind: str, size: tuple, dtype, device, requires_grad: bool):
+        from . import factories
+
+        return getattr(factories, kind)(*size, dtype=dtype or self._data.dtype, device=device,
+                                        requires_grad=requires_grad)
+
     def _as(self, dtype: np.dtype):
         if dtype == self._data.dtype:
             return self

@@ -232,9 +232,10 @@ class Tensor(InPlace, Conversions, Protocols):
 
     # -- operators -----------------------------------------------------------------------
     # The public functions themselves (ops/registry.py); reflected forms swap the operands.
+    # + and - skip the argument parsing of add/sub (their alpha=): the op on its inputs.
 
-    __add__ = registry.functions["add"]
-    __sub__ = registry.functions["sub"]
+    __add__ = registry.functions["add"].operator
+    __sub__ = registry.functions["sub"].operator
     __mul__ = registry.functions["mul"]
     __truediv__ = registry.functions["div"]
     __pow__ = registry.functions["pow"]
@@ -246,10 +247,10 @@ class Tensor(InPlace, Conversions, Protocols):
     __getitem__ = getitem
 
     def __radd__(self, other):
-        return registry.functions["add"](other, self)
+        return registry.functions["add"].operator(other, self)
 
     def __rsub__(self, other):
-        return registry.functions["sub"](other, self)
+        return registry.functions["sub"].operator(other, self)
 
     def __rmul__(self, other):
         return registry.functions["mul"](other, self)

@@ -41,8 +41,8 @@ logical_and_ logical_not logical_not_ logical_or logical_or_ logical_xor logical
 logit_ lstsq lt_ lu lu_solve mH map2_ map_ masked_fill masked_fill_ masked_scatter
 masked_scatter_ masked_select matrix_exp matrix_power median mm mode module_load moveaxis
 movedim msort mtia mul_ multinomial multiply_ mv mvlgamma mvlgamma_ nan_to_num nan_to_num_
-nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative_ new new_empty
-new_empty_strided new_full new_ones new_tensor new_zeros nextafter nextafter_ nonzero
+nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative_ new
+new_empty_strided nextafter nextafter_ nonzero
 nonzero_static norm normal_ not_equal_ orgqr ormqr outer output_nr permute pin_memory pinverse
 polygamma polygamma_ positive pow_ prelu prod put put_ q_per_channel_axis q_per_channel_scales
 q_per_channel_zero_points q_scale q_zero_point qr qscheme quantile rad2deg rad2deg_ random_

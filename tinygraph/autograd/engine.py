@@ -113,11 +113,11 @@ def _sweep(heap, pending, sinks, retain_graph, mode, capture, needed) -> None:
             node.saved = None  # frees the saved arrays
         if check_finite:
             mode.check_finite(node, grads)
-        for i, (parent, g) in enumerate(zip(node.parents, grads)):
+        for parent, g in zip(node.parents, grads):
             if parent is None or g is None or (receive is not None and id(parent) not in receive):
                 continue
             if g.shape != parent.shape:
-                g = _unbroadcast(mode, node, i, g, parent.shape)
+                g = _unbroadcast(mode, node, grads, g, parent.shape)
             _send(parent, g, pending, heap, sinks)
 
 
@@ -149,10 +149,12 @@ def _creation_order(node) -> int:
     return -1 if type(node) is AccumulateGrad else node.seq
 
 
-def _unbroadcast(mode, node, i: int, grad, shape: tuple):
-    """Sum a gradient in the output's broadcast shape down to input ``i``'s ``shape``."""
+def _unbroadcast(mode, node, grads, grad, shape: tuple):
+    """Sum ``grad`` (one of ``grads``), in the output's broadcast shape, down to its input's
+    ``shape``."""
     reduced = mode.unbroadcast(grad, shape)
     if reduced.shape != shape:
+        i = next(i for i, g in enumerate(grads) if g is grad)
         raise ShapeError(
             f"backward of '{node.op_name()}'{created_at(node)} produced a gradient of shape "
             f"{tuple(grad.shape)} for its input {i}, of shape {shape}; a gradient must match "

@@ -215,10 +215,13 @@ class ModuleInfo:
 
     def top_level(self, module):
         """The child of ``params`` that contains ``module``; without ``params``, the root of
-        its tree (itself when unknown)."""
+        its tree (itself when unknown). A holder with no forward of its own (a ModuleList or
+        ModuleDict, marked ``holds_only``) is passed through: its members are the top level."""
         while True:
             parent = self.parent(module)
             if parent is None or parent is self.root:
+                return module
+            if getattr(parent, "holds_only", False) and self.top_level(parent) is parent:
                 return module
             module = parent
 

@@ -180,7 +180,7 @@ class AccumulateGrad:
     name its leaves, even those the user no longer holds.
     """
 
-    __slots__ = ("leaf", "__weakref__")
+    __slots__ = ("leaf", "shape", "__weakref__")
     parents = ()
     needs_grad = ()
     module = None
@@ -189,10 +189,7 @@ class AccumulateGrad:
 
     def __init__(self, leaf) -> None:
         self.leaf = leaf
-
-    @property
-    def shape(self) -> tuple:
-        return self.leaf._data.shape
+        self.shape = leaf._data.shape  # fixed: a leaf's values change only in place
 
     @property
     def hooks(self):

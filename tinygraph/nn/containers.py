@@ -64,6 +64,8 @@ class ModuleList(Module):
     >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])
     """
 
+    holds_only = True  # a holder, not a layer: pictures collapse each member, not the list
+
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
@@ -183,6 +185,8 @@ class ModuleDict(_DictMethods, Module):
     >>> heads = nn.ModuleDict({"mean": nn.Linear(8, 1), "scale": nn.Linear(8, 1)})
     >>> heads["mean"]
     """
+
+    holds_only = True  # a holder, not a layer: pictures collapse each member, not the dict
 
     def __init__(self, modules: Mapping | Iterable | None = None) -> None:
         super().__init__()

@@ -48,20 +48,49 @@ __all__ = [
 # -- layers and activations -------------------------------------------------------------
 
 linear = fused.linear
-relu = ops.relu
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 layer_norm = ops.layer_norm
 embedding = ops.embedding
 gelu = ops.gelu
-silu = ops.silu
-elu = ops.elu
 softplus = ops.softplus
-hardtanh = ops.hardtanh
 
 
-def leaky_relu(x, negative_slope: float = 0.01):
+def _into(op, input, inplace: bool, *args):
+    """``op(input, *args)``, or with ``inplace=True`` (PyTorch's option) ``input`` overwritten
+    with it. The op then reads a copy of the old values, so what it saved for its gradient
+    stays intact and the gradient is PyTorch's."""
+    if not inplace:
+        return op(input, *args)
+    return input.copy_(op(input.clone(), *args))
+
+
+def relu(input, inplace: bool = False):
+    """max(x, 0)."""
+    return _into(ops.relu, input, inplace)
+
+
+def silu(input, inplace: bool = False):
+    """x sigmoid(x)."""
+    return _into(ops.silu, input, inplace)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    """x for x > 0, else alpha (exp(x) - 1)."""
+    return _into(ops.elu, input, inplace, alpha)
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """clip(x, min_val, max_val)."""
+    return _into(ops.hardtanh, input, inplace, min_val, max_val)
+
+
+def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
     """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as PyTorch)."""
+    return _into(_leaky_relu, x, inplace, negative_slope)
+
+
+def _leaky_relu(x, negative_slope):
     return ops.where(ops._data(x) > 0, x, ops.mul(x, negative_slope))
 
 
@@ -79,7 +108,7 @@ def identity(x):
     return x
 
 
-def dropout(x, p: float = 0.5, training: bool = True):
+def dropout(x, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Inverted dropout: zero each element with probability ``p`` and scale the kept ones by
     1 / (1 - p), so the expectation is unchanged; the identity when not training."""
     if not 0.0 <= p <= 1.0:
@@ -89,11 +118,11 @@ def dropout(x, p: float = 0.5, training: bool = True):
     data = ops._data(x)
     dtype = data.dtype if data.dtype.kind == "f" else np.float64
     if p == 1.0:
-        return ops.mul(x, np.zeros(data.shape, dtype))
+        return _into(ops.mul, x, inplace, np.zeros(data.shape, dtype))
     keep = random.generator().random(data.shape) >= p
     mask = keep.astype(dtype)
     mask *= 1.0 / (1.0 - p)
-    return ops.mul(x, mask)
+    return _into(ops.mul, x, inplace, mask)
 
 
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,

@@ -47,6 +47,23 @@ def in_float32(onnx_op: str):
     return mapping
 
 
+def _cos(g, x, dtype):
+    """Cos, or in float64 Sin(x + pi/2): ONNX Runtime before 1.24 (the last releases for
+    Python 3.10) has no float64 Cos kernel, and the shifted Sin is exact to rounding."""
+    if dtype == np.float32:
+        return g.op("Cos", x)
+    return g.op("Sin", g.op("Add", x, g.const(math.pi / 2, dtype)))
+
+
+def cos(g, node, x):
+    return _cos(g, g.cast(x, node.dtype), node.dtype)
+
+
+def tan(g, node, x):
+    x = g.cast(x, node.dtype)
+    return g.op("Div", g.op("Sin", x), _cos(g, x, node.dtype))
+
+
 def _exp_pair(g, x):
     return g.op("Exp", x), g.op("Exp", g.op("Neg", x))
 
@@ -171,8 +188,8 @@ MAPPINGS = {
     explog.Square: composed(lambda g, c, x: g.op("Mul", x, x)),
     explog.Erf: in_float32("Erf"),
     trig.Sin: elementwise("Sin"),
-    trig.Cos: elementwise("Cos"),
-    trig.Tan: composed(lambda g, c, x: g.op("Div", g.op("Sin", x), g.op("Cos", x))),
+    trig.Cos: cos,
+    trig.Tan: tan,
     trig.Asin: in_float32("Asin"),
     trig.Acos: in_float32("Acos"),
     trig.Atan: in_float32("Atan"),

@@ -28,6 +28,11 @@ class Add(Op):
     label = "add"
     promotes = True
 
+    @staticmethod
+    def arguments(input, other, *, alpha=1):
+        """PyTorch's ``add(input, other, alpha=1)``: input + alpha * other."""
+        return (input, other if alpha == 1 else other * alpha), {}
+
     def forward(self, a, b):
         return a + b
 
@@ -42,6 +47,11 @@ class Sub(Op):
     __slots__ = ()
     label = "sub"
     promotes = True
+
+    @staticmethod
+    def arguments(input, other, *, alpha=1):
+        """PyTorch's ``sub(input, other, alpha=1)``: input - alpha * other."""
+        return (input, other if alpha == 1 else other * alpha), {}
 
     def forward(self, a, b):
         return a - b

@@ -68,14 +68,18 @@ def public(*names: str, method: bool = True, ufunc: str | None = None):
 
 
 def function_of(op, name: str) -> Callable:
-    """The public function of an op class: ``op.apply`` behind PyTorch's signature."""
+    """The public function of an op class: ``op.apply`` behind PyTorch's signature. Where
+    the op parses arguments (``arguments``), ``function.operator`` is the op on its inputs
+    alone, for Tensor operators that take no arguments (``+`` next to ``add(..., alpha=)``)."""
     apply = op.apply
+
+    def on_inputs(*inputs):
+        return apply(*inputs)
+
+    on_inputs.__signature__ = _tensor_signature(op)
     parse = op.__dict__.get("arguments")
     if parse is None:
-        def function(*inputs):
-            return apply(*inputs)
-
-        function.__signature__ = _tensor_signature(op)
+        function = on_inputs
     else:
         parse = parse.__func__
 
@@ -84,9 +88,11 @@ def function_of(op, name: str) -> Callable:
             return apply(*inputs, **attributes)
 
         function.__signature__ = inspect.signature(parse)
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = op.__doc__
-    function.op = op
+        function.operator = on_inputs
+    for f in (function, on_inputs):
+        f.__name__ = f.__qualname__ = name
+        f.__doc__ = op.__doc__
+        f.op = op
     return function
 
 
