@@ -41,11 +41,10 @@ class CharTransformer(nn.Module):
         self.context = context
         self.token = nn.Embedding(vocab, width)
         self.position = nn.Embedding(context, width)
-        self.layers = layers
-        for i in range(1, layers + 1):  # block1, block2, ...: one box each in the picture
-            setattr(self, f"block{i}", nn.TransformerEncoderLayer(
-                width, heads, dim_feedforward=4 * width, dropout=0.0, activation="gelu",
-                batch_first=True, norm_first=True))
+        self.blocks = nn.ModuleList(  # one box each in the collapsed picture
+            nn.TransformerEncoderLayer(width, heads, dim_feedforward=4 * width, dropout=0.0,
+                                       activation="gelu", batch_first=True, norm_first=True)
+            for _ in range(layers))
         self.norm = nn.LayerNorm(width)
         self.head = nn.Linear(width, vocab)
 
@@ -53,8 +52,8 @@ class CharTransformer(nn.Module):
         length = idx.shape[-1]
         x = self.token(idx) + self.position(np.arange(length))
         causal = np.triu(np.ones((length, length), dtype=bool), 1)  # True: may not attend
-        for i in range(1, self.layers + 1):
-            x = getattr(self, f"block{i}")(x, src_mask=causal, is_causal=True)
+        for block in self.blocks:
+            x = block(x, src_mask=causal, is_causal=True)
         return self.head(self.norm(x))
 
 

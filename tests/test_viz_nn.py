@@ -215,3 +215,13 @@ def test_collapse_draws_each_member_of_a_module_list_as_its_own_box():
     for title in ("blocks.0: Linear", "blocks.1: Linear", "blocks.2: Linear", "heads.a: Linear"):
         assert source.count(f"<B>{title}</B>") == 1
     assert "ModuleList" not in source
+
+
+def test_an_additive_attention_mask_is_an_input_not_an_alarm():
+    """-inf where attention is not allowed is what a causal mask is: drawn as an input."""
+    attention = nn.MultiheadAttention(4, 2, batch_first=True)
+    causal = np.triu(np.ones((3, 3), dtype=bool), 1)
+    x = tg.randn(2, 3, 4)
+    out, _ = attention(x, x, x, attn_mask=causal, need_weights=False)
+    source = tg.viz.draw(out.sum(), params=attention).source
+    assert "NaN/Inf!" not in source

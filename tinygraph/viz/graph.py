@@ -42,6 +42,15 @@ def _finite(array) -> bool:
     return bool(np.isfinite(array).all())
 
 
+def _masklike(array) -> bool:
+    """True for a constant that is finite but for -inf entries: an additive attention mask
+    (-inf where attention is not allowed), drawn as an input, not as an alarm."""
+    array = array_of(array)
+    if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
+        return False
+    return bool((np.isfinite(array) | (array == -np.inf)).all())
+
+
 def _norm(array) -> float:
     array = np.asarray(array_of(array))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -234,7 +243,7 @@ class _Builder:
         box = Box("const", name or default)
         box.lines = [_shape_dtype(value.shape, value.dtype)] if self.show_shapes else []
         box.shape = _shape_dtype(value.shape, value.dtype)
-        box.alarm = not _finite(value)
+        box.alarm = not _finite(value) and not _masklike(value)
         box.tooltip = f"{name or default}: input (no gradient)"
         index = self.constants[id(value)] = self.add(box)
         return index
