@@ -14,30 +14,11 @@ import numbers
 import numpy as np
 
 from . import autograd
-from .dtypes import as_dtype, check_dtype
+from .dtypes import as_dtype, check_dtype, get_default_dtype, set_default_dtype  # noqa: F401
 from .ops.args import size_args
 from .size import Size
 
-_default_dtype = np.dtype(np.float32)
 _FLOAT64 = np.dtype(np.float64)
-
-
-def set_default_dtype(dtype) -> None:
-    """Set the dtype Python floats and the float factories produce (float32 unless changed).
-
-    >>> tg.set_default_dtype(tg.float64)
-    """
-    global _default_dtype
-    dtype = as_dtype(dtype, "set_default_dtype")
-    if dtype.kind != "f":
-        raise TypeError(f"set_default_dtype: only floating-point types can be the default, got "
-                        f"{dtype}.")
-    _default_dtype = dtype
-
-
-def get_default_dtype() -> np.dtype:
-    """The dtype Python floats and the float factories produce."""
-    return _default_dtype
 
 
 def to_array(data, dtype=None, what: str = "tensor") -> np.ndarray:
@@ -90,9 +71,10 @@ def _from_python(data, what: str, infer: bool = True) -> np.ndarray:
             raise
         raise ValueError(f"{what}: the nested lists are ragged: {where}; every list of a level "
                          "needs the same length (pad the short ones).") from None
-    if (infer and array.dtype == _FLOAT64 and _default_dtype != _FLOAT64
+    default = get_default_dtype()
+    if (infer and array.dtype == _FLOAT64 and default != _FLOAT64
             and not _has_float64(data)):
-        return array.astype(_default_dtype)  # Python floats: the default dtype
+        return array.astype(default)  # Python floats: the default dtype
     if array.dtype.kind == "O" and _all_ints(array):
         raise OverflowError(f"{what}: an integer does not fit in int64 (-2**63 to 2**63 - 1); "
                             "pass it as a float.")

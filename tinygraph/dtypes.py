@@ -80,3 +80,26 @@ def check_dtype(dtype: np.dtype, what: str) -> None:
 
 def is_floating(dtype) -> bool:
     return np.dtype(dtype).kind == "f"
+
+
+# -- the default float dtype (here, below autograd, so that promotion can read it) ---------
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype Python floats and the float factories produce (float32 unless changed).
+
+    >>> tg.set_default_dtype(tg.float64)
+    """
+    global _default_dtype
+    dtype = as_dtype(dtype, "set_default_dtype")
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types can be the default, got "
+                        f"{dtype}.")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats and the float factories produce."""
+    return _default_dtype

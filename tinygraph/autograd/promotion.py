@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
+
 _ndarray = np.ndarray
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 _BOOL, _INT64 = np.dtype(bool), np.dtype(np.int64)
@@ -113,6 +115,4 @@ def _combine(higher, lower):
 
 
 def _default_float() -> np.dtype:
-    from ..creation import get_default_dtype  # creation imports autograd: at call time
-
     return get_default_dtype()
