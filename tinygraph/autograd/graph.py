@@ -173,7 +173,8 @@ def _is_module(value) -> bool:
 
 
 class ModuleInfo:
-    """Names and nesting of the modules a graph passed through, and who owns each parameter.
+    """Names and nesting of the modules a graph passed through, who owns each parameter, and
+    the buffers (``named_buffers``) by the memory they hold.
 
     The trees are rooted at ``params`` when it is a Module, and at every module that ran an
     op of the graph (``node.module``) but is not inside another one. Without ``params``,

@@ -133,7 +133,8 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
 
     Training: y = (x - mean) / sqrt(var + eps) with the batch mean and *biased* variance, and
     the running statistics (Tensors, updated in place) move by ``momentum`` towards the batch
-    mean and the *unbiased* variance. Evaluation: the running statistics replace the batch's.
+    mean and the *unbiased* variance. Evaluation: y = (x - running_mean) / sqrt(running_var + eps)
+    on views of the running statistics (noted for pictures, which name them).
     """
     data = ops._data(x)
     if data.ndim < 2:
