@@ -225,3 +225,62 @@ def test_an_additive_attention_mask_is_an_input_not_an_alarm():
     out, _ = attention(x, x, x, attn_mask=causal, need_weights=False)
     source = tg.viz.draw(out.sum(), params=attention).source
     assert "NaN/Inf!" not in source
+
+
+def batchnorm_eval_loss():
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                          nn.Flatten(), nn.Linear(48, 2))
+    model.eval()
+    x = tg.tensor(np.linspace(-1, 1, 32, dtype=np.float32).reshape(2, 1, 4, 4), name="x")
+    y = tg.tensor(np.array([0, 1]), name="y")
+    return model, nn.functional.cross_entropy(model(x), y), x, y
+
+
+def test_batchnorm_running_statistics_are_named_buffers_in_its_frame():
+    model, loss, x, y = batchnorm_eval_loss()
+    source = tg.viz.to_dot(loss, params=model, inputs=[x, y]).source
+    found = titles(source)
+    assert {"1.running_mean", "sqrt(1.running_var + eps)"} <= set(found)
+    assert "constant" not in found and "input" not in found  # nothing anonymous
+    for title in ("1.running_mean", "sqrt(1.running_var + eps)"):
+        assert cluster_of(source, found[title]) == "1: BatchNorm2d"
+        assert 'fillcolor="#f3eef9"' in source.split(found[title] + " [")[1].split("\n")[0]
+    assert "buffer (no grad)" in source  # the legend says what the style means
+    assert re.search(rf"{found['1.running_mean']} -> {found['sub']}\b", source)
+    assert re.search(rf"{found['sqrt(1.running_var + eps)']} -> {found['div']}\b", source)
+    # after backward freed what the ops kept, the noted buffers are still drawn
+    loss.backward()
+    after = titles(tg.viz.to_dot(loss, params=model, inputs=[x, y]).source)
+    assert "1.running_mean" in after and "sqrt(1.running_var + eps)" in after
+    # without params=, names are relative to the BatchNorm that holds them
+    alone = titles(tg.viz.to_dot(loss).source)
+    assert "running_mean" in alone and "sqrt(running_var + eps)" in alone
+
+
+def test_collapsed_batchnorm_lists_its_buffers_like_parameters():
+    model, loss, x, y = batchnorm_eval_loss()
+    source = tg.viz.to_dot(loss, params=model, inputs=[x, y], collapse_modules=True).source
+    box = source.split(titles(source)["1: BatchNorm2d"] + " [")[1].split("\n")[0]
+    assert "1.weight (3,) float32" in box and "1.running_mean (3, 1, 1) float32" in box
+    assert "sqrt(1.running_var + eps)" in box
+    assert "constant" not in titles(source) and "input" not in titles(source)
+
+
+def test_a_buffer_the_op_kept_is_named_even_as_a_reshaped_view():
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("factor", tg.tensor(np.arange(1.0, 4.0, dtype=np.float32)))
+
+        def forward(self, x):
+            return x * self.factor._data.reshape(1, 3)  # a view of the buffer's memory
+
+    model = nn.Sequential(nn.Linear(2, 3), Scale())
+    out = model(tg.ones(4, 2)).sum()
+    source = tg.viz.to_dot(out, params=model).source
+    found = titles(source)
+    assert cluster_of(source, found["1.factor"]) == "1: Scale"
+    assert 'tooltip="1.factor: buffer (no gradient)"' in source
+    # a model without buffers draws no buffer entry in its legend
+    plain = tg.viz.to_dot(nn.Linear(2, 3)(tg.ones(1, 2)).sum()).source
+    assert "buffer (no grad)" not in plain

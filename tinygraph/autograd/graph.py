@@ -9,6 +9,10 @@ which values the nodes still hold.
 Where a name comes from, first match wins:
 - a parameter: ``params`` (a Module, a dict or a list), else the module that ran an op on it
   (``node.module``) and the modules around that one, else the tensor's own ``name=``;
+- a buffer (running statistics): its dotted name in the module tree (``named_buffers``),
+  matched by memory (:func:`memory_key`), so a reshaped view of a buffer is that buffer; an
+  op's constant operand that was computed from a buffer is named by what
+  :func:`note_operand` recorded (``sqrt(1.running_var + eps)``);
 - an input (an array operand that needs no gradient): ``inputs=``, the buffers of a Module
   ``params``, else the ``name=`` of the live Tensor whose storage it is.
 """
@@ -100,6 +104,33 @@ def constant_operand(node, i: int):
     return found
 
 
+def memory_key(array) -> tuple:
+    """Equal for arrays that are views of the same memory (a buffer and its reshapes): the
+    root base array, the address of the first element and the size in bytes."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    return id(root), array.__array_interface__["data"][0], array.nbytes
+
+
+def note_operand(tensor, i: int, source, formula: str = "{}") -> None:
+    """Tell graph readers where the constant operand ``i`` of the op that made ``tensor`` came
+    from: the array ``source`` (a buffer's memory, or a view of it), by ``formula`` (``"{}"``:
+    it is ``source``; ``"sqrt({} + eps)"``: computed from it). Ops keep only what their
+    backward needs (``x - running_mean`` keeps nothing), so without this note a picture could
+    only draw an anonymous constant. Costs one dict on nodes that are recorded, nothing else."""
+    node = tensor.grad_fn
+    if node is not None:
+        notes = node.__dict__.setdefault("_operand_sources", {})
+        notes[i] = (source, formula)
+
+
+def operand_source(node, i: int):
+    """``(array, formula)`` noted by :func:`note_operand` for input ``i`` of ``node``, or None."""
+    notes = getattr(node, "__dict__", {}).get("_operand_sources")
+    return notes.get(i) if notes else None
+
+
 def live_tensors_holding(arrays) -> dict[int, object]:
     """``id(array) -> Tensor`` for each array that is the storage of a Tensor still alive.
 
@@ -142,7 +173,8 @@ def _is_module(value) -> bool:
 
 
 class ModuleInfo:
-    """Names and nesting of the modules a graph passed through, and who owns each parameter.
+    """Names and nesting of the modules a graph passed through, who owns each parameter, and
+    the buffers (``named_buffers``) by the memory they hold.
 
     The trees are rooted at ``params`` when it is a Module, and at every module that ran an
     op of the graph (``node.module``) but is not inside another one. Without ``params``,
@@ -158,6 +190,7 @@ class ModuleInfo:
         self.roots: list = []
         self.param_names: dict[int, str] = {}  # id(parameter) -> dotted name
         self.param_owner: dict[int, object] = {}  # id(parameter) -> module holding it
+        self.buffers: dict[tuple, tuple] = {}  # memory_key -> (name, owner, named by params)
         self._named_by_params: set[int] = set()
         if self.root is not None:
             self._add_tree(self.root)
@@ -195,6 +228,24 @@ class ModuleInfo:
             self.param_owner[id(parameter)] = self.by_name.get((id(root), owner), root)
             if from_params:
                 self._named_by_params.add(id(parameter))
+        named = getattr(root, "named_buffers", None)
+        for name, buffer in (named() if callable(named) else ()):
+            array = array_of(buffer)
+            if not isinstance(array, np.ndarray):
+                continue
+            key = memory_key(array)
+            if key in self.buffers and self.buffers[key][2]:
+                continue  # named from ``params``: the caller's name wins
+            owner = name.rsplit(".", 1)[0] if "." in name else ""
+            self.buffers[key] = (name, self.by_name.get((id(root), owner), root), from_params)
+
+    def buffer(self, array):
+        """``(dotted name, owning module)`` of the buffer whose memory ``array`` is (a view of
+        it counts), or None."""
+        if not isinstance(array, np.ndarray):
+            return None
+        found = self.buffers.get(memory_key(array))
+        return found[:2] if found else None
 
     def name(self, module) -> str | None:
         return self.names.get(id(module))

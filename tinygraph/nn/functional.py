@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import random
 from ..autograd import no_grad
+from ..autograd.graph import note_operand
 from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
@@ -132,7 +133,8 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
 
     Training: y = (x - mean) / sqrt(var + eps) with the batch mean and *biased* variance, and
     the running statistics (Tensors, updated in place) move by ``momentum`` towards the batch
-    mean and the *unbiased* variance. Evaluation: the running statistics replace the batch's.
+    mean and the *unbiased* variance. Evaluation: y = (x - running_mean) / sqrt(running_var + eps)
+    on views of the running statistics (noted for pictures, which name them).
     """
     data = ops._data(x)
     if data.ndim < 2:
@@ -172,9 +174,13 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var.")
+        # The buffers' own memory (views), noted as such so a picture names them
         rm = running_mean._data.reshape(param_shape)
-        scale = 1.0 / np.sqrt(running_var._data.reshape(param_shape) + eps)
-        x_hat = ops.mul(ops.sub(x, rm.astype(data.dtype)), scale.astype(data.dtype))
+        rv = running_var._data.reshape(param_shape)
+        centred = ops.sub(x, rm.astype(data.dtype, copy=False))
+        note_operand(centred, 1, rm)
+        x_hat = ops.div(centred, np.sqrt(rv + eps).astype(data.dtype, copy=False))
+        note_operand(x_hat, 1, rv, "sqrt({} + eps)")
     if weight is not None:
         x_hat = ops.mul(x_hat, weight if data.ndim == 2 else ops.reshape(weight, param_shape))
     if bias is not None:

@@ -8,9 +8,12 @@
 
 What is drawn: one box per op (name, the attributes that matter, output shape and dtype), one
 per leaf that requires grad (filled blue, named from ``params`` or the module that holds it:
-``0.weight``), dashed grey boxes for inputs (named by their own ``name=``) and constants, and
-the output. Ops recorded inside an ``nn.Module``'s forward sit in a frame labelled
-``name: Class`` (nested modules nest); a module that recorded no op (``Dropout`` in eval
+``0.weight``), dashed grey boxes for inputs (named by their own ``name=``) and constants,
+quiet lavender boxes for module buffers (a BatchNorm's ``1.running_mean``, matched by memory
+so a reshaped view counts, or ``sqrt(1.running_var + eps)`` computed from one, as the op noted
+with ``autograd.graph.note_operand``) in their module's frame, and the output. Ops
+recorded inside an ``nn.Module``'s forward sit in a frame labelled ``name: Class`` (nested
+modules nest); a module that recorded no op (``Dropout`` in eval
 mode) is a dotted note in its place. Anything holding NaN/Inf is red.
 
 Nothing here runs while a model computes: the picture is read afterwards from the graph the

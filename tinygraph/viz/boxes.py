@@ -9,7 +9,8 @@ from ..autograd.graph import ModuleInfo
 
 @dataclass
 class Box:
-    """One drawn node. ``kind``: op, param (a leaf that requires grad), const (an input or a
+    """One drawn node. ``kind``: op, param (a leaf that requires grad), buffer (a module's
+    buffer, such as a running statistic, or a value computed from one), const (an input or a
     constant: no gradient), output, module (a collapsed module), noop (a module that recorded
     no op in this graph)."""
 

@@ -72,7 +72,7 @@ def _summarize(box: Box, inside: list, leaving: list) -> None:
     ops = []
     for member in inside:
         box.alarm = box.alarm or member.alarm
-        if member.kind == "param":
+        if member.kind in ("param", "buffer"):
             box.lines.append(f"{member.title} {member.shape}".strip())
             if member.grad_norm is not None:
                 box.lines.append(f"  grad norm {labels.norm_text(member.grad_norm)}")

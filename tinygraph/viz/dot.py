@@ -22,6 +22,9 @@ STYLES = {
            "color": "#8c8c8c"},
     "param": {"shape": "box", "style": "filled", "fillcolor": "#cfe2ff", "color": "#1f5fbf",
               "penwidth": "1.6"},
+    # a module's buffer (running statistics): quiet, like an input, but part of its module
+    "buffer": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f3eef9",
+               "color": "#a898c4", "fontcolor": "#555555"},
     "const": {"shape": "box", "style": "rounded,dashed", "fillcolor": "white",
               "color": "#a0a0a0", "fontcolor": "#555555"},
     "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#ffe9a8",
@@ -47,6 +50,7 @@ GRAD_BANDS = [
 # The legend's swatches, in reading order: kind -> text (only the kinds in the picture).
 LEGEND = [
     ("param", "parameter"),
+    ("buffer", "buffer (no grad)"),
     ("const", "input (no grad)"),
     ("op", "op: output shape"),
     ("output", "output"),

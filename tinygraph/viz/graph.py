@@ -22,6 +22,8 @@ from ..autograd.graph import (
     input_names,
     known_values,
     live_tensors_holding,
+    memory_key,
+    operand_source,
     param_names,
     retained_tensor,
 )
@@ -90,6 +92,7 @@ class _Builder:
         self.edges: list[tuple[int, int]] = []
         self.index: dict[int, int] = {}  # id(graph node) -> box index
         self.constants: dict[int, int] = {}  # id(input array) -> box index
+        self.buffer_boxes: dict[tuple, int] = {}  # (memory_key, formula) -> box index
         self.modules: ModuleInfo | None = None
         self.names: dict[int, str] = {}
         self.holders: dict[int, object] = {}  # id(input array) -> the live Tensor holding it
@@ -204,8 +207,12 @@ class _Builder:
                 box.lines.append("at " + labels.site_text(node.site))
         me = self.add(box)
         for i, parent in enumerate(node.parents):
+            source = operand_source(node, i) if parent is None else None
+            buffer = self.buffer_box(*source) if source is not None else None
             if parent is not None:
                 self.edges.append((self.index[id(parent)], me))
+            elif buffer is not None:  # a buffer (or computed from one), as the op noted
+                self.edges.append((buffer, me))
             elif getattr(node, "saved", ()) is None:  # backward freed what the op kept
                 self.edges.append((self.freed_input_box(), me))
             else:
@@ -239,6 +246,9 @@ class _Builder:
         known = self.constants.get(id(value))
         if known is not None:
             return known  # one array fed to several ops is one input, drawn once
+        buffer = self.buffer_box(value)
+        if buffer is not None:
+            return buffer
         name = self.input_name(value)
         box = Box("const", name or default)
         box.lines = [_shape_dtype(value.shape, value.dtype)] if self.show_shapes else []
@@ -246,6 +256,28 @@ class _Builder:
         box.alarm = not _finite(value) and not _masklike(value)
         box.tooltip = f"{name or default}: input (no gradient)"
         index = self.constants[id(value)] = self.add(box)
+        return index
+
+    def buffer_box(self, array, formula: str = "{}") -> int | None:
+        """A module's buffer (a running statistic), or what ``formula`` computed from it, in
+        its module's frame and named by its path (``1.running_var``), drawn once; None when
+        ``array`` is no buffer's memory."""
+        found = self.modules.buffer(array)
+        if found is None:
+            return None
+        key = (memory_key(array), formula)
+        known = self.buffer_boxes.get(key)
+        if known is not None:
+            return known
+        name, owner = found
+        title = formula.format(name)
+        box = Box("buffer", title, self.shape_line(array.shape, array.dtype))
+        box.shape = _shape_dtype(array.shape, array.dtype)
+        box.module = owner
+        box.alarm = not _finite(array)
+        box.tooltip = (f"{title}: buffer (no gradient)" if formula == "{}" else
+                       f"{title}: computed from the buffer {name} (no gradient)")
+        index = self.buffer_boxes[key] = self.add(box)
         return index
 
     def freed_input_box(self) -> int:
