@@ -136,8 +136,12 @@ def _cdf_and_gauss_single(x: np.ndarray, out: np.ndarray | None = None):
     """(Phi(x), exp(-x^2 / 2)) in x's (single or half) precision, with no cancellation.
 
     Temporaries are updated in place (fresh large arrays cost page faults, and this runs on
-    the widest activation of a transformer); ``out``, an array like x, is scratch space."""
+    the widest activation of a transformer); ``out``, an array like x, is scratch space.
+    Half precision is computed in single and rounded once (its range ends before the tail)."""
     dt = x.dtype
+    if dt.itemsize < 4:
+        cdf, gauss = _cdf_and_gauss_single(x.astype(np.float32))
+        return cdf.astype(dt), gauss.astype(dt)
     t = np.abs(x)
     t += dt.type(3.0)
     np.reciprocal(t, out=t)
@@ -203,9 +207,10 @@ class Gelu(Op):
             return 0.5 * x * (1.0 + t)
         self.gauss = None
         if _is_array(x) and x.dtype.itemsize < 8 and x.ndim:
-            y = np.empty_like(x)
-            self.cdf, self.gauss = _cdf_and_gauss_single(x, out=y)
-            return np.multiply(x, self.cdf, out=y)
+            xs = x if x.dtype.itemsize == 4 else x.astype(np.float32)  # half: as PyTorch
+            y = np.empty_like(xs)
+            self.cdf, self.gauss = _cdf_and_gauss_single(xs, out=y)
+            return np.multiply(xs, self.cdf, out=y).astype(x.dtype, copy=False)
         self.cdf = _normal_cdf(x)
         return x * self.cdf
 
@@ -224,7 +229,7 @@ class Gelu(Op):
                 d *= _INV_SQRT_2PI
                 d += self.cdf
                 d *= g
-                return (d,)
+                return (d.astype(x.dtype, copy=False),)
             d = np.multiply(x, x, out=np.empty_like(x))  # an array even when 0-d
             d *= -0.5
             np.exp(d, out=d)
