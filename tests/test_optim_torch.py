@@ -153,3 +153,26 @@ def test_update_rules_use_the_parameters_array_namespace():
         from tinygraph import backend
 
         backend._NAMESPACE_BY_TYPE.pop(Recorded)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_foreach_is_accepted_and_kept_in_the_groups_as_torch(name, torch):
+    ours = getattr(tg.optim, name)([tg.zeros(2, requires_grad=True)], lr=0.1, foreach=False)
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], lr=0.1,
+                                        foreach=False)
+    assert ours.param_groups[0]["foreach"] is theirs.param_groups[0]["foreach"] is False
+
+
+def test_sgd_momentum_with_weight_decay_on_a_0d_parameter_follows_torch(torch):
+    """The first momentum buffer of a 0-d parameter is an array (NumPy's g + wd * p is a
+    scalar, which an in-place update would never change)."""
+    ours, theirs = tg.tensor(1.5, dtype=tg.float64, requires_grad=True), \
+        torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    opts = [tg.optim.SGD([ours], lr=0.1, momentum=0.9, weight_decay=0.1),
+            torch.optim.SGD([theirs], lr=0.1, momentum=0.9, weight_decay=0.1)]
+    for _ in range(5):
+        for p, opt in zip((ours, theirs), opts):
+            opt.zero_grad()
+            (p * p).backward()
+            opt.step()
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-15)

@@ -21,12 +21,12 @@ class Adagrad(Optimizer):
 
     def __init__(self, params=None, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10, *, maximize: bool = False,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          lr_decay=lr_decay, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value, eps=eps,
-                         maximize=maximize)
+                         foreach=foreach, maximize=maximize)
 
     def check(self, options: dict) -> None:
         non_negative("Adagrad", options, "lr", "lr_decay", "weight_decay",

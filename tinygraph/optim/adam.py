@@ -26,10 +26,11 @@ class Adam(Optimizer):
 
     def __init__(self, params=None, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
-                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
+                 *, foreach: bool | None = None, maximize: bool = False,
+                 learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         maximize=maximize, foreach=foreach)
 
     def check(self, options: dict) -> None:
         name = type(self).__name__
@@ -79,6 +80,8 @@ class AdamW(Adam):
 
     def __init__(self, params=None, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
-                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
+                 *, maximize: bool = False, foreach: bool | None = None,
+                 learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize, learning_rate=learning_rate)
+                         amsgrad=amsgrad, foreach=foreach, maximize=maximize,
+                         learning_rate=learning_rate)

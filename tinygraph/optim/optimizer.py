@@ -36,7 +36,9 @@ class Optimizer:
     (``model.named_parameters()``), or of param-group dicts (``{"params": [...], "lr": ...}``;
     options a group leaves out come from the defaults). With ``params=None`` the optimizer
     starts empty and gets its parameters from ``register_layers`` (or from the model, in
-    ``fit``). ``learning_rate=`` is accepted everywhere as an alias of ``lr=``.
+    ``fit``). ``learning_rate=`` is accepted everywhere as an alias of ``lr=``. PyTorch's
+    ``foreach=`` is accepted and kept in the groups; tinygraph always updates parameter by
+    parameter (a multi-tensor step was measured and not kept: docs/performance.md).
     """
 
     @property

@@ -22,10 +22,11 @@ class RMSprop(Optimizer):
 
     def __init__(self, params=None, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
-                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
+                 *, foreach: bool | None = None, maximize: bool = False,
+                 learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                         centered=centered, maximize=maximize)
+                         centered=centered, foreach=foreach, maximize=maximize)
 
     def check(self, options: dict) -> None:
         non_negative("RMSprop", options, "lr", "eps", "momentum", "weight_decay", "alpha")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..backend import namespace_of
 from .optimizer import Optimizer, non_negative
 
 
@@ -20,10 +21,11 @@ class SGD(Optimizer):
 
     def __init__(self, params=None, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 *, maximize: bool = False, learning_rate: float | None = None) -> None:
+                 *, maximize: bool = False, foreach: bool | None = None,
+                 learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                         nesterov=nesterov, maximize=maximize)
+                         nesterov=nesterov, maximize=maximize, foreach=foreach)
 
     def check(self, options: dict) -> None:
         non_negative("SGD", options, "lr", "momentum", "weight_decay")
@@ -38,8 +40,9 @@ class SGD(Optimizer):
             g = g + weight_decay * p  # L2 penalty folded into the gradient
         if momentum != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:  # the first step starts the buffer at the gradient
-                buf = state["momentum_buffer"] = g.copy()
+            if buf is None:  # the first step starts the buffer at the gradient (an array
+                # even for a 0-d parameter, where NumPy's g + wd * p is a scalar)
+                buf = state["momentum_buffer"] = namespace_of(p).array(g, copy=True)
             else:
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g
