@@ -56,6 +56,20 @@ def masked_softmax(x, mask):
     return MaskedSoftmax.apply(x, mask)
 
 
+def _weights(q, k, mask, scale):
+    """softmax(q k^T * scale + mask) over the last axis, computed in place on the scores."""
+    s = np.matmul(q, _transposed(k))
+    s *= s.dtype.type(scale)
+    if mask is not None:
+        s = np.add(s, mask, out=s) if s.shape == np.broadcast_shapes(
+            s.shape, mask.shape) else s + mask
+    with np.errstate(invalid="ignore"):  # a fully masked row: -inf - -inf = nan
+        s -= row_max(s)
+    np.exp(s, out=s)
+    s /= row_sum(s)
+    return s
+
+
 class ScaledDotProductAttention(Op):
     """out = softmax(q k^T * scale + mask) v over the last two axes, as one node:
     q (..., L, E), k (..., S, E), v (..., S, Ev), mask broadcastable to (..., L, S) or absent.
@@ -73,16 +87,7 @@ class ScaledDotProductAttention(Op):
     label = "scaled_dot_product_attention"
 
     def forward(self, q, k, v, mask=None):
-        s = np.matmul(q, _transposed(k))
-        s *= s.dtype.type(self.scale)
-        if mask is not None:
-            s = np.add(s, mask, out=s) if s.shape == np.broadcast_shapes(
-                s.shape, mask.shape) else s + mask
-        with np.errstate(invalid="ignore"):  # a fully masked row: -inf - -inf = nan
-            s -= row_max(s)
-        np.exp(s, out=s)
-        s /= row_sum(s)
-        self.weights = s
+        self.weights = s = _weights(q, k, mask, self.scale)
         if mask is None:
             self.save(q, k, v)
         else:
@@ -152,16 +157,7 @@ class SelfAttention(Op):
 
     def forward(self, qkv, mask=None):
         q, k, v = _heads(np, qkv, self.heads)
-        s = np.matmul(q, _transposed(k))
-        s *= s.dtype.type(self.scale)
-        if mask is not None:
-            s = np.add(s, mask, out=s) if s.shape == np.broadcast_shapes(
-                s.shape, mask.shape) else s + mask
-        with np.errstate(invalid="ignore"):  # a fully masked row: -inf - -inf = nan
-            s -= row_max(s)
-        np.exp(s, out=s)
-        s /= row_sum(s)
-        self.weights = s
+        self.weights = s = _weights(q, k, mask, self.scale)
         if mask is None:
             self.save(qkv)
         else:
