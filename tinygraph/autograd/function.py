@@ -15,9 +15,9 @@ import inspect
 from operator import is_
 
 from ..backend import _NAMESPACE_BY_TYPE, SCALAR_TYPES, namespace_of
-from ..errors import ShapeError
 from . import node as _node
 from . import versions
+from .explain import explain_forward_error
 from .mode import no_grad, per_thread, user_site
 from .node import OUTPUT, Node, grad_accumulator, new_tensor, next_seq
 from .promotion import _ndarray, promote
@@ -331,38 +331,6 @@ def origins(saved, arrays, out) -> tuple:
         else:
             found.append(None)
     return tuple(found)
-
-
-# -- errors at the forward -----------------------------------------------------------------
-
-
-def explain_forward_error(cls, exc, arrays):
-    """Turn NumPy's terse forward errors into one that names the op, the shapes and the fix."""
-    if getattr(exc, "_tinygraph", False):
-        return exc
-    message = str(exc)
-    if "broadcast" in message:
-        shapes = " and ".join(str(tuple(a.shape)) for a in arrays if hasattr(a, "shape"))
-        err = ShapeError(
-            f"{cls.op_name()}: shapes {shapes} cannot be broadcast together. Broadcasting "
-            "aligns shapes from the right; each pair of axes must be equal or one of them 1. "
-            "Reshape or unsqueeze an operand (e.g. x.unsqueeze(-1)) so the axes line up."
-        )
-    else:
-        described = ", ".join(_describe(a) for a in arrays)
-        # NumPy's own exception types may need more than a message to build (its no-loop
-        # error does): report with the plain built-in type the error derives from
-        kind = next(k for k in (TypeError, IndexError, ValueError) if isinstance(exc, k))
-        err = kind(f"{cls.op_name()}: {message} (inputs: {described})")
-    err._tinygraph = True
-    return err
-
-
-def _describe(value) -> str:
-    shape = getattr(value, "shape", None)
-    if shape is None:
-        return type(value).__name__
-    return f"{value.dtype} array of shape {tuple(shape)}"
 
 
 # -- once_differentiable ---------------------------------------------------------------------

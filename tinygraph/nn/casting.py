@@ -1,4 +1,5 @@
-"""``Module.to``'s arguments: the dtype to cast to, and the device, which must be the CPU.
+"""``Module.to``'s arguments (the dtype to cast to, and the device, which must be the CPU)
+and the cast itself.
 
 tinygraph computes with NumPy on the CPU; a request for another device is refused with the
 one CPU-only error (tinygraph/device.py) that names the ways to run the model elsewhere
@@ -24,3 +25,13 @@ def target_dtype(owner: str, *args, device=None, dtype=None, non_blocking=False,
         raise TypeError(f"{owner}.to() only accepts floating point dtypes, but got desired "
                         f"dtype={dtype}.")
     return dtype
+
+
+def cast_floats(tensors, dtype) -> None:
+    """Give each floating-point tensor (and its gradient) ``dtype`` in place: the same Tensor
+    objects, new storage."""
+    for t in tensors:
+        if t.dtype.kind == "f" and t.dtype != dtype:
+            t.data = t._data.astype(dtype)
+            if t.grad is not None:
+                t.grad.data = t.grad._data.astype(dtype)

@@ -24,9 +24,9 @@ from ..autograd import _new_tensor
 from ..autograd.mode import per_thread
 from ..names import did_you_mean, missing_module_attribute
 from ..optim.optimizer import zero_grads
-from ..tensor import Tensor, get_default_dtype, tensor
+from ..tensor import Tensor, get_default_dtype
 from . import state
-from .casting import check_device, target_dtype
+from .casting import cast_floats, check_device, target_dtype
 from .parameter import Parameter
 from .state import IncompatibleKeys, StateDictError
 
@@ -69,7 +69,7 @@ class Module:
             self._store("_modules", name, self._none_or_raise(value, name, "child module",
                                                               "nn.Module"))
         elif name in d.get("_buffers", ()):
-            self._store("_buffers", name, _as_buffer(value, name))
+            self._store("_buffers", name, state.as_buffer(value, name))
         else:
             object.__setattr__(self, name, value)
 
@@ -140,7 +140,7 @@ class Module:
         ``state_dict``. ``tensor`` is a Tensor (an ndarray is made one) or None.
         """
         self._check_new_name(name, "buffer", "_buffers")
-        value = _as_buffer(tensor, name)
+        value = state.as_buffer(tensor, name)
         self._forget(name, keep="_buffers")
         self._store("_buffers", name, value)
         if not persistent:
@@ -325,12 +325,7 @@ class Module:
         return self
 
     def _cast_floats(self, dtype: np.dtype) -> Module:
-        tensors = [*self.parameters(), *self.buffers()]
-        for t in tensors:
-            if t.dtype.kind == "f" and t.dtype != dtype:
-                t.data = t._data.astype(dtype)  # the same Tensor objects, new storage
-                if t.grad is not None:
-                    t.grad.data = t.grad._data.astype(dtype)
+        cast_floats([*self.parameters(), *self.buffers()], dtype)
         return self
 
     # -- regularization ------------------------------------------------------------------
@@ -397,12 +392,3 @@ def module_penalty(module: Module):
         return module.penalty()
     finally:
         flags.module = previous
-
-
-def _as_buffer(value, name: str):
-    if value is None or isinstance(value, Tensor):
-        return value
-    if isinstance(value, np.ndarray):
-        return tensor(value)  # a copy that keeps the array's dtype
-    raise TypeError(f"cannot assign {type(value).__name__!r} object to buffer {name!r} (a "
-                    "Tensor, an ndarray or None required).")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..errors import ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from .parameter import overwrite
 
 
@@ -107,3 +107,14 @@ def _checked(owner: str, key: str, value, target: Tensor) -> np.ndarray:
             "loaded."
         )
     return value
+
+
+def as_buffer(value, name: str):
+    """What ``register_buffer`` or assigning to a buffer stores: a Tensor, None, or an
+    ndarray copied into a Tensor of its dtype."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return tensor(value)
+    raise TypeError(f"cannot assign {type(value).__name__!r} object to buffer {name!r} (a "
+                    "Tensor, an ndarray or None required).")
