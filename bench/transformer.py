@@ -39,11 +39,9 @@ def _causal_mask():
     return np.triu(np.ones((CONTEXT, CONTEXT), bool), 1)
 
 
-def tinygraph_model(seed: int = 0):
-    import tinygraph as tg
-    from tinygraph import nn
-
-    tg.manual_seed(seed)
+def build_model(torch):
+    """The model, written once for ``torch`` or for ``tinygraph`` imported as torch."""
+    nn = torch.nn
 
     class Model(nn.Module):
         def __init__(self):
@@ -55,15 +53,22 @@ def tinygraph_model(seed: int = 0):
                 norm_first=True) for _ in range(LAYERS)])
             self.norm = nn.LayerNorm(WIDTH)
             self.head = nn.Linear(WIDTH, VOCAB)
-            self.mask = _causal_mask()
+            self.register_buffer("mask", torch.tensor(_causal_mask()), persistent=False)
 
         def forward(self, idx):
-            x = self.token(idx) + self.position(np.arange(CONTEXT))
+            x = self.token(idx) + self.position(torch.arange(CONTEXT))
             for block in self.blocks:
                 x = block(x, src_mask=self.mask, is_causal=True)
             return self.head(self.norm(x))
 
     return Model()
+
+
+def tinygraph_model(seed: int = 0):
+    import tinygraph as tg
+
+    tg.manual_seed(seed)
+    return build_model(tg)
 
 
 class TinygraphStep:
@@ -86,28 +91,8 @@ class TinygraphStep:
 
 class TorchStep:
     def __init__(self, torch, state: dict) -> None:
-        nn = torch.nn
         self.torch = torch
-
-        class Model(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.token = nn.Embedding(VOCAB, WIDTH)
-                self.position = nn.Embedding(CONTEXT, WIDTH)
-                self.blocks = nn.ModuleList([nn.TransformerEncoderLayer(
-                    WIDTH, HEADS, HIDDEN, dropout=0.0, activation="gelu", batch_first=True,
-                    norm_first=True) for _ in range(LAYERS)])
-                self.norm = nn.LayerNorm(WIDTH)
-                self.head = nn.Linear(WIDTH, VOCAB)
-                self.register_buffer("mask", torch.tensor(_causal_mask()), persistent=False)
-
-            def forward(self, idx):
-                x = self.token(idx) + self.position(torch.arange(CONTEXT))
-                for block in self.blocks:
-                    x = block(x, src_mask=self.mask, is_causal=True)
-                return self.head(self.norm(x))
-
-        self.model = Model()
+        self.model = build_model(torch)
         self.model.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
         self.model.train()
         self.opt = torch.optim.SGD(self.model.parameters(), lr=LR)
