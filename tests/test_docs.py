@@ -41,6 +41,15 @@ def params(blocks) -> list:
             for block in blocks]
 
 
+def require_tools(block, request) -> None:
+    """The optional tools a block imports, as the fixtures that provide them: skipped where
+    they are absent on a developer's machine, failing in CI (which installs them)."""
+    if "import torch" in block.source or "safetensors.torch" in block.source:
+        request.getfixturevalue("torch")
+    if "onnx" in block.source:
+        request.getfixturevalue("onnxruntime")
+
+
 def claims(block) -> list[str]:
     """The texts a block says it prints: what follows ``# -> `` at the end of a line."""
     return [line.split("# -> ", 1)[1].strip() for line in block.source.splitlines()
@@ -85,8 +94,9 @@ def test_docs_have_python_blocks():
 
 
 @pytest.mark.parametrize("block", params(README))
-def test_readme_block_runs_in_a_fresh_interpreter(block, tmp_path):
+def test_readme_block_runs_in_a_fresh_interpreter(block, tmp_path, request):
     """As a new user runs it: `python` started anywhere, the block pasted in whole."""
+    require_tools(block, request)
     env = dict(os.environ, MPLBACKEND="Agg")
     result = subprocess.run([sys.executable, "-"], input=block.source, cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
@@ -96,12 +106,14 @@ def test_readme_block_runs_in_a_fresh_interpreter(block, tmp_path):
 
 
 @pytest.mark.parametrize("block", params(README))
-def test_readme_block_pastes_into_a_python_prompt(block, tmp_path, monkeypatch, capsys):
+def test_readme_block_pastes_into_a_python_prompt(block, tmp_path, monkeypatch, capsys,
+                                                  request):
     """Typed line by line into the interactive interpreter, the block works too.
 
     A prompt ends an indented block at the first blank line, so code that runs as a script
     can still fail when pasted; this catches that.
     """
+    require_tools(block, request)
     monkeypatch.chdir(tmp_path)
     errors = []
 
