@@ -23,6 +23,7 @@ import statistics
 
 import numpy as np
 
+from .memory import traced_growth
 from .timing import clock, interleaved
 
 BATCH, LR = 64, 0.05
@@ -179,20 +180,6 @@ def contenders(weights: dict, torch=None) -> dict:
     return models
 
 
-def peak_bytes(step) -> float:
-    """Peak bytes NumPy and Python allocate during ``step()`` above what was live before."""
-    import gc
-    import tracemalloc
-
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        step()
-        return float(tracemalloc.get_traced_memory()[1] - base)
-    finally:
-        tracemalloc.stop()
-
 
 def run(steps: int = 50, repeats: int = 7, torch=None) -> dict:
     weights = init_weights()
@@ -214,7 +201,7 @@ def run(steps: int = 50, repeats: int = 7, torch=None) -> dict:
         if name == "pytorch":
             continue  # its allocator is invisible to tracemalloc
         memory[name] = statistics.median(
-            peak_bytes(lambda m=model: m.step(*batches[0])) for _ in range(3)) / 2**20
+            traced_growth(lambda m=model: m.step(*batches[0])) for _ in range(3)) / 2**20
     first = {name: round(v[0], 6) for name, v in losses.items()}
     return {"batch": BATCH, "steps": steps, "results": results, "peak_mib": memory,
             "first_losses": first}
