@@ -57,7 +57,15 @@ from .factories import (
 )
 from .ops import registry as _registry
 from .random import manual_seed
-from .random_factories import normal, rand, rand_like, randint, randn, randn_like, randperm
+from .random_factories import (
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
@@ -105,7 +113,8 @@ __all__ += sorted(_registry.functions)
 # and `bool` would shadow Python's builtins in a star import.
 __all__ += [
     "Size", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy", "full_like",
-    "is_floating_point", "is_tensor", "linspace", "logspace", "normal", "numel", "rand_like",
+    "is_floating_point", "is_tensor", "linspace", "logspace", "multinomial", "normal", "numel",
+    "rand_like",
     "randint", "randn_like", "randperm",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
