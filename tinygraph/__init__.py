@@ -114,7 +114,7 @@ __all__ += sorted(_registry.functions)
 # and `bool` would shadow Python's builtins in a star import.
 __all__ += [
     "Size", "accelerator", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy",
-    "full_like", "is_floating_point", "is_tensor", "linspace", "logspace", "multinomial",
+    "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
     "normal", "numel", "rand_like",
     "randint", "randn_like", "randperm",
 ]
