@@ -54,6 +54,7 @@ from .losses import (
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
@@ -70,7 +71,7 @@ __all__ = [
     "Unflatten",
     "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
-    "TransformerEncoderLayer",
+    "TransformerEncoderLayer", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
 ]
 
 __getattr__ = missing_name(__name__, globals())
