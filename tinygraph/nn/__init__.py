@@ -76,6 +76,7 @@ from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
@@ -92,7 +93,7 @@ __all__ = [
     "TransformerEncoderLayer", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
-    "Softmax2d",
+    "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -46,6 +46,7 @@ __all__ = [
     "scaled_dot_product_attention", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
     "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
+    "interpolate", "upsample",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -360,3 +361,4 @@ from .loss_functions import (  # noqa: E402
     nll_loss,
     smooth_l1_loss,
 )
+from .upsampling import interpolate, upsample  # noqa: E402
