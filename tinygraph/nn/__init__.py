@@ -55,6 +55,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .instance_norm import InstanceNorm1d, InstanceNorm2d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -74,6 +75,7 @@ from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
+from .similarity import CosineSimilarity, PairwiseDistance
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -93,7 +95,8 @@ __all__ = [
     "TransformerEncoderLayer", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
-    "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+    "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
+    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -46,7 +46,7 @@ __all__ = [
     "scaled_dot_product_attention", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
     "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
-    "interpolate", "upsample",
+    "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -354,6 +354,7 @@ from .composed_activations import (  # noqa: E402
     tanhshrink,
     threshold,
 )
+from .instance_norm import instance_norm  # noqa: E402
 from .loss_functions import (  # noqa: E402
     cross_entropy,
     huber_loss,
@@ -361,4 +362,5 @@ from .loss_functions import (  # noqa: E402
     nll_loss,
     smooth_l1_loss,
 )
+from .similarity import cosine_similarity, pairwise_distance  # noqa: E402
 from .upsampling import interpolate, upsample  # noqa: E402
