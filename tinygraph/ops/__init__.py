@@ -8,6 +8,7 @@ from . import (  # noqa: F401 - they declare the ops
     activations,
     arrange,
     attention,
+    combine,
     compare,
     conv_functions,
     copy,
