@@ -9,6 +9,7 @@ from . import (  # noqa: F401 - they declare the ops
     arrange,
     attention,
     combine,
+    math_more,
     compare,
     conv_functions,
     copy,
