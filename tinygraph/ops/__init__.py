@@ -17,6 +17,7 @@ from . import (  # noqa: F401 - they declare the ops
     elementwise,
     explog,
     extrema,
+    index_more,
     indexing,
     linalg,
     losses,
