@@ -34,6 +34,7 @@ from . import (  # noqa: F401 - they declare the ops
     scan,
     shape,
     sorting,
+    stats_more,
     trig,
 )
 
