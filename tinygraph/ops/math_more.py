@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import autograd
 from ..autograd.node import new_tensor
+from ..creation import get_default_dtype
 from ..errors import ShapeError
 from .args import data, ndim, shape
 from .registry import functions as _f
@@ -117,10 +118,10 @@ def tensordot(a, b, dims=2, out=None):
     free_a = [i for i in range(na) if i not in dims_a]
     free_b = [j for j in range(nb) if j not in dims_b]
     k = int(np.prod([sa[i] for i in dims_a], dtype=np.int64))
-    left = _f["reshape"](_f["permute"](a, free_a + dims_a), (-1, k)) if na else \
-        _f["reshape"](a, (1, 1))
-    right = _f["reshape"](_f["permute"](b, dims_b + free_b), (k, -1)) if nb else \
-        _f["reshape"](b, (1, 1))
+    rows = int(np.prod([sa[i] for i in free_a], dtype=np.int64))
+    columns = int(np.prod([sb[j] for j in free_b], dtype=np.int64))
+    left = _f["reshape"](_f["permute"](a, free_a + dims_a) if na else a, (rows, k))
+    right = _f["reshape"](_f["permute"](b, dims_b + free_b) if nb else b, (k, columns))
     result = _f["reshape"](_f["matmul"](left, right),
                            tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
     if out is not None:
@@ -235,17 +236,21 @@ def logaddexp(input, other):
 
 @public("xlogy")
 def xlogy(input, other):
-    """``input * log(other)``, 0 where ``input`` is 0 (NaN where ``other`` is NaN)."""
+    """``input * log(other)``, 0 where ``input`` is 0 (NaN where ``other`` is NaN).
+    Gradients as PyTorch's: ``log(other)`` for input (0 where input is 0 and other <= 0),
+    ``input / other`` for other."""
     if not _is_tensor(input) and not _is_tensor(other):
         raise TypeError("xlogy(): at least one of input and other must be a Tensor.")
-    if _is_tensor(other):
-        out = input * _f["log"](other)
-    else:  # a number: its log is a number too (weak, as PyTorch's scalars)
-        out = input * (math.log(other) if other > 0 else -math.inf if other == 0 else math.nan)
-    zero = (np.asarray(data(input)) == 0) & ~np.isnan(np.asarray(data(other), dtype=float))
-    if zero.any():
-        out = _f["where"](zero, np.zeros((), data(out).dtype), out)
-    return out
+    if not _is_tensor(other):  # a number: a tensor of input's floating dtype
+        kind = data(input).dtype
+        dtype = kind if kind.kind == "f" else np.dtype(get_default_dtype())
+        other = new_tensor(np.asarray(other, dtype=dtype), None)
+    y = np.asarray(data(other))
+    skip = (np.asarray(data(input)) == 0) & ((y <= 0) | (y == np.inf))
+    log = _f["log"](other)
+    if skip.any():
+        log = _f["where"](skip, np.zeros((), data(log).dtype), log)
+    return input * log
 
 
 @public("hypot")
