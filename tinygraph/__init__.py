@@ -18,6 +18,7 @@ from . import (
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
+from . import linalg  # noqa: F401 - tg.linalg, as torch.linalg
 from .autograd import (
     Function,
     backward,

@@ -235,3 +235,38 @@ OPS = [
         (a - b).reshape(-1), p), _t("dist"), 2, [((3,), (3,)), ((2, 3), (3,))],
            kwargs=[{}, {"p": 1}, {"p": 3}]),
 ]
+
+
+# ops/linalg_more.py and tg.linalg: well-conditioned matrices (3 I plus draws from ±1)
+def _conditioned(lib):
+    def shift(a):
+        eye = np.eye(a.shape[-1]) * 3.0
+        return a + (eye if isinstance(a, np.ndarray) else lib(eye).to(a.dtype))
+    return shift
+
+
+_np_shift = _conditioned(np.asarray)
+_tg_shift = _conditioned(tg.tensor)
+
+
+def _torch_shift(a):
+    return _conditioned(_torch().tensor)(a)
+
+
+SQUARE = [((3, 3),), ((2, 2, 2),), ((1, 1),)]
+_UNIT = {0: (-1.0, 1.0), 1: (-1.0, 1.0)}
+
+OPS += [
+    OpSpec("inverse", lambda a: tg.inverse(_tg_shift(a)), lambda a: np.linalg.inv(_np_shift(a)),
+           lambda a: _torch().inverse(_torch_shift(a)), 1, SQUARE, domains=_UNIT),
+    OpSpec("det", lambda a: _tg_shift(a).det(), lambda a: np.linalg.det(_np_shift(a)),
+           lambda a: _torch().det(_torch_shift(a)), 1, SQUARE, domains=_UNIT),
+    OpSpec("linalg_solve", lambda a, b: tg.linalg.solve(_tg_shift(a), b),
+           lambda a, b: np.linalg.solve(_np_shift(a), b),
+           lambda a, b: _torch().linalg.solve(_torch_shift(a), b), 2,
+           [((3, 3), (3, 2)), ((2, 2, 2), (2, 2, 1))], domains=_UNIT),
+    OpSpec("linalg_matrix_norm", tg.linalg.matrix_norm,
+           lambda a, ord="fro": np.linalg.norm(a, ord),
+           lambda a, **k: _torch().linalg.matrix_norm(a, **k), 1, [((3, 4),)],
+           kwargs=[{}, {"ord": 1}, {"ord": -math.inf}], domains={0: (0.2, 2.0)}),
+]

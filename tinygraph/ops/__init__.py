@@ -20,6 +20,7 @@ from . import (  # noqa: F401 - they declare the ops
     index_more,
     indexing,
     linalg,
+    linalg_more,
     losses,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
