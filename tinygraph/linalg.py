@@ -10,9 +10,10 @@ import operator
 import numpy as np
 
 from .ops.args import data, ndim, shape
+from .ops.linalg_more import LinAlgError
 from .ops.registry import functions as _f
 
-__all__ = ["cross", "det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
+__all__ = ["LinAlgError", "cross", "det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
 
 
 def inv(A, *, out=None):

@@ -36,8 +36,13 @@ def _mT(xp, a):
     return xp.swapaxes(a, -1, -2)
 
 
-def _singular(op: str, err) -> RuntimeError:
-    return RuntimeError(f"linalg.{op}: The diagonal element of the LU factorization is zero: "
+class LinAlgError(RuntimeError):
+    """A linear-algebra op met a matrix it cannot handle (a singular one), as
+    ``torch.linalg.LinAlgError``: a RuntimeError."""
+
+
+def _singular(op: str, err) -> LinAlgError:
+    return LinAlgError(f"linalg.{op}: The diagonal element of the LU factorization is zero: "
                         f"the input matrix is singular ({err}); it has no inverse.")
 
 
