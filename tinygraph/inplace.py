@@ -1,6 +1,7 @@
 """In-place changes of a Tensor: ``+= -= *= /=``, ``x[idx] = v``, ``add_``, ``sub_``, ``mul_``,
 ``div_``, ``clamp_``, ``exp_``, ``fill_``, ``zero_``, ``copy_``, ``uniform_``, ``normal_``,
-``masked_fill_``, ``scatter_``, ``index_add_``, ``index_fill_``. Each returns the tensor itself and bumps its version, as in PyTorch.
+``masked_fill_``, ``scatter_``, ``index_add_``, ``index_fill_``. Each returns the tensor
+itself and bumps its version, as in PyTorch.
 
 Outside recording (under ``no_grad``, or when nothing involved requires grad) the array is
 changed in place and the change is stamped (``autograd.versions``), so a graph that saved the

@@ -9,7 +9,6 @@ from . import (  # noqa: F401 - they declare the ops
     arrange,
     attention,
     combine,
-    math_more,
     compare,
     conv_functions,
     copy,
@@ -22,6 +21,7 @@ from . import (  # noqa: F401 - they declare the ops
     linalg,
     linalg_more,
     losses,
+    math_more,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
     norm,
