@@ -30,7 +30,7 @@ class DataLoader:
     >>> for xb, yb in loader:
     ...     loss = loss_fn(model(xb), yb)
 
-    ``shuffle=True`` draws a new order every epoch from ``generator`` (a
+    ``shuffle=True`` draws a new order every epoch from ``generator`` (a ``tg.Generator`` or a
     ``numpy.random.Generator``; by default the library's, so ``tg.manual_seed(n)`` makes it
     reproducible). ``sampler`` (an iterable of indices) or ``batch_sampler`` (an iterable of
     lists of indices) choose the order instead. ``drop_last=True`` skips a final short batch;
@@ -57,9 +57,7 @@ class DataLoader:
                                           or drop_last):
             raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
                              "batch_size, shuffle, sampler, and drop_last.")
-        if generator is not None and not hasattr(generator, "permutation"):
-            raise TypeError(f"DataLoader: generator should be a numpy.random.Generator (e.g. "
-                            f"np.random.default_rng(0)), got {type(generator).__name__}.")
+        random.generator(generator)  # a tg.Generator, a numpy.random.Generator or None
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
         self.shuffle = bool(shuffle)
@@ -77,8 +75,7 @@ class DataLoader:
             return iter(self.sampler)
         n = len(self.dataset)
         if self.shuffle:
-            draw = random.generator() if self.generator is None else self.generator
-            return (int(i) for i in draw.permutation(n))
+            return (int(i) for i in random.generator(self.generator).permutation(n))
         return iter(range(n))
 
     def _batches(self):

@@ -13,6 +13,11 @@ from ... import random
 from ...tensor import Tensor, tensor
 
 
+class SizeMismatchError(ValueError, AssertionError):
+    """Tensors of a TensorDataset with different first sizes: an ``AssertionError`` as
+    PyTorch's (an ``assert``), and a ``ValueError`` (a bad argument)."""
+
+
 class Dataset:
     """A map-style dataset: subclasses define ``__getitem__(index)`` (one sample) and
     ``__len__``. Any object with those two works with ``DataLoader`` (a list, too).
@@ -44,7 +49,7 @@ class TensorDataset(Dataset):
                                  "a first axis of samples.")
         if len({t.shape[0] for t in tensors}) != 1:
             shapes = ", ".join(f"tensor {i}: {tuple(t.shape)}" for i, t in enumerate(tensors))
-            raise ValueError(f"TensorDataset: size mismatch between tensors: they must have the "
+            raise SizeMismatchError(f"TensorDataset: size mismatch between tensors: they must have the "
                              f"same length along the first axis (one sample per row), got "
                              f"{shapes}.")
         self.tensors = tensors
@@ -107,13 +112,12 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random Subsets of the given ``lengths`` (whole
     numbers summing to ``len(dataset)``, or fractions summing to 1).
 
-    The order is drawn from ``generator`` (a ``numpy.random.Generator``), by default the
-    library's, so ``tg.manual_seed(n)`` makes it reproducible.
+    The order is drawn from ``generator`` (a ``tg.Generator`` or a ``numpy.random.Generator``),
+    by default the library's, so ``tg.manual_seed(n)`` makes it reproducible.
 
     >>> train, val = random_split(dataset, [0.8, 0.2])
     """
     counts = _lengths(lengths, len(dataset))
-    draw = random.generator() if generator is None else generator
-    order = [int(i) for i in np.asarray(draw.permutation(sum(counts)))]
+    order = [int(i) for i in np.asarray(random.generator(generator).permutation(sum(counts)))]
     return [Subset(dataset, order[end - count:end])
             for end, count in zip(accumulate(counts), counts)]
