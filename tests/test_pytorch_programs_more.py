@@ -60,7 +60,8 @@ def digits_cnn(torch):
         def __init__(self):
             super().__init__()
             self.features = nn.Sequential(
-                nn.Conv2d(1, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(1, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(),
+                nn.MaxPool2d(2),
                 nn.Conv2d(6, 12, 3, padding="same"), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
             self.classifier = nn.Linear(12, 10)
 
@@ -224,7 +225,7 @@ def penalized_regression(torch):
     scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0 / (1.0 + 0.1 * epoch))
     mse = nn.MSELoss()
     losses, penalties = [], []
-    for epoch in range(12):
+    for _ in range(12):
         for i in range(0, 64, 16):
             xb = x_all[i:i + 16].clone().requires_grad_(True)
             pred = model(xb)

@@ -104,8 +104,8 @@ __all__ += sorted(_registry.functions)
 # Tensors, dtypes, the device (issue 17). The dtype names stay out of __all__: `float`, `int`
 # and `bool` would shadow Python's builtins in a star import.
 __all__ += [
-    "Generator", "Size", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy", "full_like",
-    "is_floating_point", "is_tensor", "linspace", "logspace", "normal", "numel", "rand_like",
-    "randint", "randn_like", "randperm",
+    "Generator", "Size", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy",
+    "full_like", "is_floating_point", "is_tensor", "linspace", "logspace", "normal", "numel",
+    "rand_like", "randint", "randn_like", "randperm",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

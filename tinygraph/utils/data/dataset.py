@@ -49,9 +49,9 @@ class TensorDataset(Dataset):
                                  "a first axis of samples.")
         if len({t.shape[0] for t in tensors}) != 1:
             shapes = ", ".join(f"tensor {i}: {tuple(t.shape)}" for i, t in enumerate(tensors))
-            raise SizeMismatchError(f"TensorDataset: size mismatch between tensors: they must have the "
-                             f"same length along the first axis (one sample per row), got "
-                             f"{shapes}.")
+            raise SizeMismatchError(
+                f"TensorDataset: size mismatch between tensors: they must have the same length "
+                f"along the first axis (one sample per row), got {shapes}.")
         self.tensors = tensors
 
     def __getitem__(self, index):
