@@ -10,7 +10,7 @@ per-batch 1cycle policy and ``plateau.py`` the metric-driven ReduceLROnPlateau.
 """
 
 from ...names import missing_name
-from .base import LRScheduler
+from .base import LRScheduler, _LRScheduler  # noqa: F401 (torch keeps the old name)
 from .one_cycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
 from .schedules import (

@@ -100,3 +100,8 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.__dict__.update(state_dict)
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name of the base, kept (as torch keeps it) for schedulers written
+    against it: ``class Warmup(_LRScheduler): def get_lr(self): ...``."""

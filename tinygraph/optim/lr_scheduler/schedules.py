@@ -61,7 +61,8 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in self._current()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        # Counter() again: a state dict read back by tg.load holds a plain dict
+        passed = bisect_right(sorted(Counter(self.milestones).elements()), self.last_epoch)
         return [base * self.gamma**passed for base in self.base_lrs]
 
 
