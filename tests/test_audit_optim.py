@@ -432,3 +432,80 @@ def test_tensor_dataset_size_mismatch_raises_torchs_assertion_error_naming_sizes
         tg.utils.data.TensorDataset(tg.zeros(3), tg.zeros(4, 2))
     with pytest.raises(ValueError):  # and still the ValueError it was
         tg.utils.data.TensorDataset(tg.zeros(3), tg.zeros(4))
+
+
+PAIRS = {
+    "step": lambda s, opt: s.StepLR(opt, 3, gamma=0.5),
+    "multi": lambda s, opt: s.MultiStepLR(opt, [4, 9], gamma=0.2),
+    "exp": lambda s, opt: s.ExponentialLR(opt, 0.9),
+    "cos": lambda s, opt: s.CosineAnnealingLR(opt, T_max=6, eta_min=0.001),
+    "lambda": lambda s, opt: s.LambdaLR(opt, lambda e: 1 / (1 + e)),
+    "linear": lambda s, opt: s.LinearLR(opt, start_factor=0.2, total_iters=5),
+}
+
+
+@pytest.mark.parametrize("first, second", [(a, b) for a in PAIRS for b in PAIRS if a != b])
+def test_two_schedules_on_one_optimizer_compose_as_torch(torch, first, second):
+    def run(lib):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        one = PAIRS[first](lib.optim.lr_scheduler, opt)
+        two = PAIRS[second](lib.optim.lr_scheduler, opt)
+        seen = [opt.param_groups[0]["lr"], one.get_last_lr()[0], two.get_last_lr()[0]]
+        for _ in range(20):
+            opt.step()
+            one.step()
+            two.step()
+            seen += [opt.param_groups[0]["lr"], one.get_last_lr()[0], two.get_last_lr()[0]]
+        return seen
+
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12)
+
+
+@pytest.mark.parametrize("base", ["LRScheduler", "_LRScheduler"])
+def test_a_user_written_scheduler_subclass_runs_as_in_torch(torch, base):
+    def run(lib):
+        parent = getattr(lib.optim.lr_scheduler, base)
+
+        class Warmup(parent):
+            def __init__(self, optimizer, warm, last_epoch=-1):
+                self.warm = warm
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self):
+                return [b * min(1.0, (self.last_epoch + 1) / self.warm) for b in self.base_lrs]
+
+        opt = two_groups(lib)
+        scheduler = Warmup(opt, 4)
+        seen = [scheduler.get_last_lr()]
+        for _ in range(6):
+            opt.step()
+            scheduler.step()
+            seen.append(scheduler.get_last_lr() + [g["lr"] for g in opt.param_groups])
+        assert scheduler.state_dict()["warm"] == 4
+        return seen
+
+    ours, theirs = run(tg), run(torch)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1:], theirs[1:], rtol=1e-13)
+
+
+def test_scheduler_state_dicts_survive_tg_save_and_load(tmp_path, torch):
+    """Counter milestones come back as a dict; the closed form of step(epoch) still works."""
+    def run(lib, path=None):
+        opt = two_groups(lib)
+        scheduler = lib.optim.lr_scheduler.MultiStepLR(opt, [2, 2, 5], gamma=0.5)
+        for _ in range(3):
+            opt.step()
+            scheduler.step()
+        saved = scheduler.state_dict()
+        if path is not None:
+            tg.save(saved, path)
+            saved = tg.load(path)
+        scheduler = lib.optim.lr_scheduler.MultiStepLR(opt, [2, 2, 5], gamma=0.5)
+        scheduler.load_state_dict(saved)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # step(epoch) is deprecated in both
+            scheduler.step(6)
+        return scheduler.get_last_lr()
+
+    np.testing.assert_allclose(run(tg, tmp_path / "sched.npz"), run(torch), rtol=1e-13)
