@@ -509,3 +509,88 @@ def test_scheduler_state_dicts_survive_tg_save_and_load(tmp_path, torch):
         return scheduler.get_last_lr()
 
     np.testing.assert_allclose(run(tg, tmp_path / "sched.npz"), run(torch), rtol=1e-13)
+
+
+MORE_SCHEDULES = {
+    "MultiplicativeLR": lambda s, opt: s.MultiplicativeLR(opt, lambda e: 0.9 if e % 2 else 0.99),
+    "ConstantLR": lambda s, opt: s.ConstantLR(opt, factor=0.5, total_iters=4),
+    "PolynomialLR": lambda s, opt: s.PolynomialLR(opt, total_iters=10, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=5,
+                                                                                eta_min=0.001),
+    "CosineAnnealingWarmRestarts-2": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=3,
+                                                                                  T_mult=2),
+    "SequentialLR-warmup-cosine": lambda s, opt: s.SequentialLR(
+        opt, [s.LinearLR(opt, start_factor=0.1, total_iters=5),
+              s.CosineAnnealingLR(opt, T_max=20, eta_min=0.001)], milestones=[5]),
+    "SequentialLR-3": lambda s, opt: s.SequentialLR(
+        opt, [s.ConstantLR(opt, factor=0.1, total_iters=2), s.ExponentialLR(opt, gamma=0.9),
+              s.StepLR(opt, 3, 0.5)], milestones=[3, 10]),
+    "ChainedScheduler": lambda s, opt: s.ChainedScheduler(
+        [s.LinearLR(opt, start_factor=0.3, total_iters=4), s.CosineAnnealingLR(opt, T_max=8)],
+        optimizer=opt),
+}
+
+
+@pytest.mark.parametrize("resume_at", [None, 7])
+@pytest.mark.parametrize("name", MORE_SCHEDULES)
+def test_torchs_other_schedules_equal_torch(torch, name, resume_at):
+    """Beyond SPEC's list, the schedules PyTorch programs also reach for (a warm-up then a
+    cosine is SequentialLR), stepped 30 times and resumed from their state dicts."""
+    def run(lib):
+        opt = two_groups(lib)
+        make = MORE_SCHEDULES[name]
+        scheduler = make(lib.optim.lr_scheduler, opt)
+        seen = [scheduler.get_last_lr() + [g["lr"] for g in opt.param_groups]]
+        for step in range(30):
+            opt.step()
+            scheduler.step()
+            if step == resume_at:
+                saved, saved_opt = scheduler.state_dict(), opt.state_dict()
+                opt = two_groups(lib)
+                opt.load_state_dict(saved_opt)
+                scheduler = make(lib.optim.lr_scheduler, opt)
+                scheduler.load_state_dict(saved)
+            seen.append(scheduler.get_last_lr() + [g["lr"] for g in opt.param_groups])
+        return seen
+
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12, atol=0)
+
+
+def test_warm_restarts_stepped_within_epochs_equal_torch(torch):
+    def run(lib):
+        opt = two_groups(lib)
+        scheduler = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2,
+                                                                       eta_min=0.01)
+        seen = []
+        for epoch in range(10):
+            for batch in range(4):
+                opt.step()
+                scheduler.step(epoch + batch / 4)
+                seen.append(scheduler.get_last_lr())
+        return seen
+
+    np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12)
+
+
+SCHEDULE_ERRORS = {
+    "no schedulers": lambda s, opt: s.SequentialLR(opt, [], []),
+    "milestones": lambda s, opt: s.SequentialLR(opt, [s.ExponentialLR(opt, 0.9)], [2]),
+    "plateau in sequence": lambda s, opt: s.SequentialLR(
+        opt, [s.ReduceLROnPlateau(opt), s.ExponentialLR(opt, 0.9)], [2]),
+    "empty chain": lambda s, opt: s.ChainedScheduler([]),
+    "constant factor": lambda s, opt: s.ConstantLR(opt, factor=2),
+    "T_0": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=0),
+    "T_mult": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=1.5),
+    "negative epoch": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=2).step(-1),
+    "factor not callable": lambda s, opt: s.MultiplicativeLR(opt, 0.9),
+}
+
+
+@pytest.mark.parametrize("case", SCHEDULE_ERRORS)
+def test_schedule_errors_have_torchs_types(torch, case):
+    def error(lib):
+        with pytest.raises(Exception) as info:
+            SCHEDULE_ERRORS[case](lib.optim.lr_scheduler, two_groups(lib))
+        return info.type
+
+    assert issubclass(error(tg), error(torch))
