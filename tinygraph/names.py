@@ -56,9 +56,7 @@ TORCH_NAMES = {
         remove_weight_norm rnn skip_init spectral_norm stateless weight_norm""",
     "tinygraph.optim": "ASGD Adadelta Adafactor Adamax LBFGS Muon NAdam RAdam Rprop SparseAdam",
     "tinygraph.optim.lr_scheduler": "CyclicLR",
-    "tinygraph.utils.data": """BatchSampler ChainDataset ConcatDataset DistributedSampler
-        IterableDataset RandomSampler Sampler SequentialSampler StackDataset SubsetRandomSampler
-        WeightedRandomSampler get_worker_info""",
+    "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
 
 
