@@ -594,3 +594,107 @@ def test_schedule_errors_have_torchs_types(torch, case):
         return info.type
 
     assert issubclass(error(tg), error(torch))
+
+
+def stream_and_sampler_tour(lib):
+    data = lib.utils.data
+    seen = {}
+
+    class Stream(data.IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter([(float(i), i) for i in range(self.n)])
+
+    class SizedStream(Stream):
+        def __len__(self):
+            return self.n
+
+    seen["stream"] = [plain(b) for b in data.DataLoader(Stream(7), batch_size=3)]
+    seen["stream drop_last"] = [plain(b) for b in data.DataLoader(Stream(7), batch_size=3,
+                                                                  drop_last=True)]
+    seen["stream unbatched"] = [plain(b) for b in data.DataLoader(Stream(3), batch_size=None)]
+    seen["stream len"] = (len(data.DataLoader(SizedStream(7), batch_size=3)),
+                          len(data.DataLoader(SizedStream(7), batch_size=3, drop_last=True)))
+    first, second = data.TensorDataset(lib.arange(4)), data.TensorDataset(lib.arange(10, 13))
+    both = first + second
+    seen["concat"] = (len(both), both.cumulative_sizes, plain(both[5]), plain(both[-1]),
+                      [plain(b) for b in data.DataLoader(both, batch_size=3)])
+    seen["concat with a list"] = plain(data.ConcatDataset([first, [100, 200]])[4])
+    seen["sequential"] = list(data.SequentialSampler(range(5)))
+    seen["batches"] = (list(data.BatchSampler(data.SequentialSampler(range(10)), 3, False)),
+                       list(data.BatchSampler(range(10), 3, True)),
+                       len(data.BatchSampler(range(10), 3, False)),
+                       len(data.BatchSampler(range(10), 3, True)))
+    seen["random"] = sorted(data.RandomSampler(range(6))), len(data.RandomSampler(range(6)))
+    seen["with replacement"] = len(list(data.RandomSampler(range(6), replacement=True,
+                                                           num_samples=9)))
+    seen["subset random"] = sorted(data.SubsetRandomSampler([3, 5, 7]))
+    seen["weighted"] = set(data.WeightedRandomSampler([0.0, 1.0, 0.0, 2.0], 6)) <= {1, 3}
+    seen["weighted without replacement"] = sorted(data.WeightedRandomSampler(
+        [0.1, 1.0, 0.5, 2.0], 4, replacement=False))
+    rows = data.TensorDataset(lib.arange(10.0).double())
+    loader = data.DataLoader(rows, batch_size=4, sampler=data.SubsetRandomSampler(range(6)))
+    seen["loader over a subset"] = len(loader), sorted(v for b in loader for v in b[0].tolist())
+    loader = data.DataLoader(rows, batch_sampler=data.BatchSampler(data.SequentialSampler(rows),
+                                                                   4, False))
+    seen["loader batch_sampler"] = [plain(b) for b in loader], len(loader)
+    shuffled = data.DataLoader(rows, batch_size=4, shuffle=True)
+    seen["loader parts"] = (type(shuffled.sampler).__name__,
+                            type(shuffled.batch_sampler).__name__,
+                            type(data.DataLoader(rows).sampler).__name__,
+                            data.DataLoader(rows, batch_size=None).batch_sampler)
+    return seen
+
+
+def test_iterable_datasets_concat_datasets_and_samplers_as_torch(torch):
+    ours, theirs = stream_and_sampler_tour(tg), stream_and_sampler_tour(torch)
+    assert list(ours) == list(theirs)
+    for key in theirs:
+        assert ours[key] == theirs[key], key
+
+
+DATA_ERRORS = {
+    "batch_size 0": lambda data: data.BatchSampler(range(3), 0, False),
+    "drop_last not a bool": lambda data: data.BatchSampler(range(3), 2, 1),
+    "num_samples 0": lambda data: data.RandomSampler(range(3), num_samples=0),
+    "replacement not a bool": lambda data: data.RandomSampler(range(3), replacement=1),
+    "weighted num_samples": lambda data: data.WeightedRandomSampler([1.0], 0),
+    "weights 2-d": lambda data: data.WeightedRandomSampler([[1.0]], 1),
+    "shuffled stream": lambda data: data.DataLoader(
+        type("S", (data.IterableDataset,), {"__iter__": lambda self: iter([1])})(),
+        shuffle=True),
+    "unbatched drop_last": lambda data: data.DataLoader([1, 2], batch_size=None,
+                                                        drop_last=True),
+    "len of a stream": lambda data: len(data.DataLoader(
+        type("S", (data.IterableDataset,), {"__iter__": lambda self: iter([1])})())),
+    "empty concat": lambda data: data.ConcatDataset([]),
+    "concat index": lambda data: data.ConcatDataset([[1, 2], [3]])[-4],
+    "base sampler": lambda data: next(iter(data.Sampler())),
+}
+
+
+@pytest.mark.parametrize("case", DATA_ERRORS)
+def test_data_errors_have_torchs_types(torch, case):
+    def error(lib):
+        with pytest.raises(Exception) as info:
+            DATA_ERRORS[case](lib.utils.data)
+        return info.type
+
+    assert issubclass(error(tg), error(torch))
+
+
+def test_samplers_repeat_under_a_seed_and_take_generators():
+    from tinygraph.utils.data import RandomSampler, SubsetRandomSampler, WeightedRandomSampler
+
+    def draws(seed):
+        tg.manual_seed(seed)
+        return (list(RandomSampler(range(8))), list(SubsetRandomSampler([2, 4, 6])),
+                list(WeightedRandomSampler([1.0, 2.0, 3.0], 5)),
+                list(RandomSampler(range(8), generator=tg.Generator().manual_seed(1))))
+
+    assert draws(0) == draws(0) and draws(0)[:3] != draws(1)[:3]
+    assert draws(0)[3] == draws(1)[3]
+    with pytest.raises(TypeError, match="generator"):
+        RandomSampler(range(3), generator="seed")
