@@ -6,7 +6,9 @@ with OneCycleLR and clip_grad_norm_), a regression through a custom autograd.Fun
 input-gradient penalty (torch.autograd.grad with create_graph=True through the Function's
 backward), and a tagger with nn.Embedding, nn.MultiheadAttention and CrossEntropyLoss with
 ignore_index and label smoothing that checkpoints model, optimizer and scheduler mid-training
-and resumes. Initial weights come from one NumPy generator, so both runs start equal."""
+and resumes; and a classifier fed by an IterableDataset, evaluated on a ConcatDataset, with
+Adagrad under SequentialLR. Initial weights come from one NumPy generator, so both runs start
+equal."""
 
 from __future__ import annotations
 
@@ -306,7 +308,63 @@ def attention_tagger(torch):
     return losses, embedding_grad_pad, weights(model)
 
 
-PROGRAMS = [digits_cnn, causal_lm, penalized_regression, attention_tagger]
+def streamed_classifier(torch):
+    """A softmax classifier fed by an IterableDataset that yields dict samples, evaluated on a
+    ConcatDataset, with Adagrad under SequentialLR (a linear warm-up, then warm restarts)."""
+    nn, F = torch.nn, torch.nn.functional
+    data = torch.utils.data
+    rng = np.random.default_rng(11)
+    centers = rng.standard_normal((3, 4)) * 2
+
+    class Stream(data.IterableDataset):
+        def __init__(self, seed, n):
+            self.seed, self.n = seed, n
+
+        def __iter__(self):
+            draw = np.random.default_rng(self.seed)
+            for _ in range(self.n):
+                label = int(draw.integers(0, 3))
+                yield {"x": centers[label] + draw.standard_normal(4), "y": label}
+
+        def __len__(self):
+            return self.n
+
+    def rows(seed, n):
+        draw = np.random.default_rng(seed)
+        labels = draw.integers(0, 3, n)
+        return data.TensorDataset(torch.tensor(centers[labels] + draw.standard_normal((n, 4))),
+                                  torch.tensor(labels))
+
+    model = nn.Sequential(nn.Linear(4, 12), nn.LayerNorm(12), nn.Tanh(), nn.Linear(12, 3))
+    model = model.double()
+    randomize(torch, model, 12)
+    opt = torch.optim.Adagrad(model.parameters(), lr=0.2, lr_decay=0.01,
+                              initial_accumulator_value=0.1)
+    schedulers = torch.optim.lr_scheduler
+    scheduler = schedulers.SequentialLR(
+        opt, [schedulers.LinearLR(opt, start_factor=0.2, total_iters=3),
+              schedulers.CosineAnnealingWarmRestarts(opt, T_0=4, T_mult=2, eta_min=0.01)],
+        milestones=[3])
+    evaluation = rows(20, 10) + rows(21, 7)
+    losses = []
+    for epoch in range(10):
+        loader = data.DataLoader(Stream(epoch, 40), batch_size=16)
+        assert len(loader) == 3
+        for batch in loader:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(batch["x"]), batch["y"])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        scheduler.step()
+        losses += scheduler.get_last_lr()
+        with torch.no_grad():
+            for xb, yb in data.DataLoader(evaluation, batch_size=17):
+                losses.append(F.cross_entropy(model(xb), yb, reduction="sum").item())
+    return losses, [len(evaluation)], weights(model)
+
+
+PROGRAMS = [digits_cnn, causal_lm, penalized_regression, attention_tagger, streamed_classifier]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
