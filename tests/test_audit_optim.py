@@ -698,3 +698,16 @@ def test_samplers_repeat_under_a_seed_and_take_generators():
     assert draws(0)[3] == draws(1)[3]
     with pytest.raises(TypeError, match="generator"):
         RandomSampler(range(3), generator="seed")
+
+
+def test_dataloader_takes_every_torch_keyword(torch):
+    import inspect
+
+    ours = inspect.signature(tg.utils.data.DataLoader).parameters
+    theirs = inspect.signature(torch.utils.data.DataLoader).parameters
+    assert list(ours) == list(theirs)
+    for name, parameter in theirs.items():
+        assert ours[name].default == parameter.default, name
+    loader = tg.utils.data.DataLoader([1.0, 2.0], batch_size=2, pin_memory_device="",
+                                      in_order=False, num_workers=0)
+    assert [b.tolist() for b in loader] == [[1.0, 2.0]]
