@@ -711,3 +711,13 @@ def test_dataloader_takes_every_torch_keyword(torch):
     loader = tg.utils.data.DataLoader([1.0, 2.0], batch_size=2, pin_memory_device="",
                                       in_order=False, num_workers=0)
     assert [b.tolist() for b in loader] == [[1.0, 2.0]]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_optimizer_repr_equals_torchs(torch, name):
+    def build(lib):
+        params = [lib.zeros(1, requires_grad=True), lib.zeros(1, requires_grad=True)]
+        return getattr(lib.optim, name)([{"params": params[:1]},
+                                         {"params": params[1:], "lr": 0.5}], lr=0.1)
+
+    assert repr(build(tg)) == repr(build(torch))

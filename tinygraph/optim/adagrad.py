@@ -19,8 +19,8 @@ class Adagrad(Optimizer):
     >>> opt = optim.Adagrad(model.parameters(), lr=1e-2)
     """
 
-    def __init__(self, params=None, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+    def __init__(self, params=None, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None,
                  learning_rate: float | None = None) -> None:
