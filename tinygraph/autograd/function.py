@@ -98,11 +98,15 @@ class Function(Node):
     def apply(cls, *args, **kwargs):
         """Run ``forward(ctx, *args)`` without recording, then record one node if needed.
 
-        Keyword arguments go to ``forward`` and get no gradient; with ``setup_context``
-        they are bound to ``forward``'s parameters first, as PyTorch does."""
+        Keyword arguments are bound to ``forward``'s parameters first, as PyTorch does, so a
+        Tensor passed as ``x=x`` is an input like any other (with ``setup_context``, defaults
+        are filled in too)."""
         new_style = cls.setup_context is not Function.setup_context
         if new_style:
             args, kwargs = _bind(cls.forward, args, kwargs)
+        elif kwargs:  # as PyTorch: keywords naming forward's parameters become positional
+            bound = inspect.signature(cls.forward).bind(None, *args, **kwargs)
+            args, kwargs = bound.args[1:], bound.kwargs
         node = cls.__new__(cls)
         arrays, parents = unwrap(args)
         node.parents = parents or (None,) * len(args)  # ctx.needs_input_grad, read in forward

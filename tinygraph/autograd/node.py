@@ -98,6 +98,13 @@ class Node:
         return tuple((p, 0) for p in self.parents)
 
     def save_for_backward(self, *tensors) -> None:
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save Tensors (or None), but argument {i} is "
+                    f"of type {type(t).__name__}; keep other values as ctx attributes "
+                    "(ctx.k = k)."
+                )
         self.saved = tensors
 
     @property
