@@ -64,7 +64,8 @@ class GradAttributes:
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad(): this tensor does not require grad.")
+            raise RuntimeError("retain_grad(): can't retain_grad on Tensor that has "
+                               "requires_grad=False; only tensors in a graph have a gradient.")
         node = self.grad_fn
         if node is not None and not self.retains_grad:
             if node.hooks is None:
@@ -79,7 +80,8 @@ class GradAttributes:
         """
         if not self.requires_grad:
             raise RuntimeError(
-                "register_hook(): cannot register a hook on a tensor that does not require grad."
+                "register_hook(): cannot register a hook on a tensor that doesn't require "
+                "gradient; create it with requires_grad=True (or call x.requires_grad_())."
             )
         if self.grad_fn is not None:
             if self.grad_fn.hooks is None:
@@ -96,8 +98,9 @@ class GradAttributes:
         """Set ``requires_grad`` in place on a leaf; returns self."""
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
-                "requires_grad_(False) on a non-leaf tensor: use detach() to get a tensor "
-                "without a graph."
+                "requires_grad_(False) on a non-leaf tensor: you can only change "
+                "requires_grad flags of leaf variables. Use detach() to get a tensor without "
+                "a graph."
             )
         if requires_grad:
             check_float(self._data.dtype, "requires_grad_")
