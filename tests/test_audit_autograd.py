@@ -314,3 +314,24 @@ def test_autograd_errors_are_runtime_errors_with_torchs_words(torch, mistake):
     for lib in (tg, torch):
         with pytest.raises(RuntimeError, match=re.escape(TORCH_PHRASES[mistake])):
             MISTAKES[mistake](lib)
+
+
+def test_detect_anomaly_names_the_function_that_returned_nan_as_torch(torch):
+    for lib in (tg, torch):
+        class Broken(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * float("nan")
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns that anomaly mode is slow
+            with lib.autograd.detect_anomaly():
+                y = Broken.apply(f64(lib, [0.0, 1.0])).sum()
+                with pytest.raises(RuntimeError,
+                                   match="Function 'BrokenBackward' returned nan values in its "
+                                         "0th output"):
+                    y.backward()
