@@ -88,6 +88,13 @@ class Function(Node):
     def forward(ctx, *args):
         raise NotImplementedError("a Function subclass defines a static forward(ctx, *args).")
 
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            f"{type(self).__name__}()(...): legacy autograd function with non-static forward "
+            f"method is deprecated (as in PyTorch); call {type(self).__name__}.apply(...) on "
+            "the class instead."
+        )
+
     @staticmethod
     def setup_context(ctx, inputs: tuple, output) -> None:
         """PyTorch 2's other style: ``forward(*args)`` without ctx, and this (static) method,
