@@ -257,6 +257,46 @@ def test_save_for_backward_refuses_a_non_tensor_as_torch(torch):
             Keep.apply(f64(lib, [1.0]))
 
 
+def test_a_function_that_saved_nothing_runs_backward_twice_as_torch(torch):
+    def run(lib):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.k = 2.0
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k
+
+        x = f64(lib, [1.0, 2.0])
+        y = Double.apply(x).sum()
+        y.backward()
+        y.backward()
+        return value(x.grad)
+
+    ours, theirs = both(torch, run)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_calling_a_function_instance_raises_runtime_error_as_torch(torch):
+    for lib in (tg, torch):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns at Double()
+            instance = Double()
+        with pytest.raises(RuntimeError, match="(?i)legacy autograd function"):
+            instance(f64(lib, [1.0]))
+
+
 def test_grad_fn_names_are_torchs(torch):
     def run(lib):
         x = f64(lib, [1.0, 2.0])
