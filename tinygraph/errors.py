@@ -13,3 +13,11 @@ class ShapeError(ValueError, RuntimeError):
 
 class GradcheckError(RuntimeError):
     """Raised by ``tg.gradcheck`` when analytic and numerical gradients disagree."""
+
+
+class DtypeError(TypeError, RuntimeError):
+    """A dtype that cannot do what was asked (an int tensor that should require grad).
+
+    A ``TypeError`` (what Python and NumPy raise for a wrong type) and a ``RuntimeError``
+    (what PyTorch raises), so code written for either catches it.
+    """

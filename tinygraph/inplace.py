@@ -41,10 +41,10 @@ class InPlace:
             return
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"{what}: in-place operation on a leaf tensor that requires grad (shape "
-                f"{self.shape}). Its old value is needed to compute gradients. Update "
-                "parameters inside `with tg.no_grad():`, or write x = x + ... to make a new "
-                "tensor."
+                f"{what}: a leaf Variable that requires grad is being used in an in-place "
+                f"operation (a leaf tensor of shape {self.shape}). Its old value is needed to "
+                "compute gradients. Update parameters inside `with tg.no_grad():`, or write "
+                "x = x + ... to make a new tensor."
             )
         base = self._base
         if base is not None and base.requires_grad and base.grad_fn is None:
