@@ -15,6 +15,7 @@ import numpy as np
 
 from . import autograd
 from .dtypes import as_dtype, check_dtype, get_default_dtype, set_default_dtype  # noqa: F401
+from .errors import DtypeError
 from .ops.args import size_args
 from .size import Size
 
@@ -145,7 +146,7 @@ def _is_sequence(item) -> bool:
 def check_float(dtype, what: str) -> None:
     """Refuse ``requires_grad=True`` on a dtype without gradients (ints, bool)."""
     if np.dtype(dtype).kind != "f":
-        raise TypeError(
+        raise DtypeError(
             f"{what}: only floating-point tensors can require gradients, but the dtype is "
             f"{np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=tg.float32, "
             "requires_grad=True)."

@@ -23,6 +23,7 @@ from .autograd.versions import note_mutation
 from .ops import registry
 from .ops.args import data
 from .ops.args import index as _index
+from .ops.args import ints_first
 from .ops.shape import setitem
 from .ops.viewtrack import made_in_no_grad, protect_saved, rebuild
 
@@ -192,6 +193,11 @@ class InPlace:
     # -- assignment ------------------------------------------------------------------------
 
     def __setitem__(self, index, value) -> None:
+        split = ints_first(_index(index))
+        if split is not None:  # PyTorch's order (see ints_first): through the integers' view
+            self[split[0]][split[1]] = value
+            return
+
         def in_place(array):
             array[_index(index)] = data(value)
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import random
 from .dtypes import as_dtype
+from .errors import ArgumentError
 from .factories import float_dtype, like_input, make, shape_of
 from .ops.args import size_args
 from .tensor import Tensor
@@ -63,7 +64,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, np.integer)):
             raise TypeError(f"randint: {name} must be an int, got {bound!r}.")
     if low >= high:
-        raise ValueError(f"randint: low must be less than high, got low={low}, high={high}.")
+        raise ArgumentError(f"randint: low must be less than high, got low={low}, high={high}.")
     shape = size_args((size,), "randint")
     dtype = np.dtype(np.int64) if dtype is None else as_dtype(dtype, "randint")
     sample = random.generator().integers(low, high, shape)
