@@ -20,10 +20,10 @@ from . import random
 from .autograd.mode import per_thread
 from .autograd.node import next_seq
 from .autograd.versions import note_mutation
+from .errors import DtypeError
 from .ops import registry
-from .ops.args import data
+from .ops.args import data, ints_first
 from .ops.args import index as _index
-from .ops.args import ints_first
 from .ops.shape import setitem
 from .ops.viewtrack import made_in_no_grad, protect_saved, rebuild
 
@@ -244,11 +244,13 @@ class InPlace:
         """Fill with draws from U(low, high) (PyTorch's ``from``/``to`` are accepted)."""
         low, high = bounds.pop("from", low), bounds.pop("to", high)
         _no_extra("uniform_", bounds)
+        _check_floating(self, "uniform_")
         values = _generator(generator).uniform(low, high, self.shape).astype(self.dtype)
         return self._assign("uniform_", values)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         """Fill with draws from N(mean, std**2)."""
+        _check_floating(self, "normal_")
         values = _generator(generator).normal(mean, std, self.shape).astype(self.dtype)
         return self._assign("normal_", values)
 
@@ -269,6 +271,12 @@ class InPlace:
 
 def _generator(generator):
     return random.generator() if generator is None else generator
+
+
+def _check_floating(tensor, what: str) -> None:
+    if tensor.dtype.kind != "f":
+        raise DtypeError(f"{what}: draws floats, but the tensor is {tensor.dtype}; use "
+                         "tg.randint for integers, or convert first (x = x.float()).")
 
 
 def _no_extra(what: str, kwargs: dict) -> None:

@@ -110,10 +110,10 @@ class Protocols:
         else:
             body = "[]" if data.shape == (0,) else f"[], size={tuple(data.shape)}"
         extras = []
-        if data.dtype != get_default_dtype() and data.dtype not in _UNNAMED:
+        if data.dtype != get_default_dtype() and (data.dtype not in _UNNAMED or not data.size):
             extras.append(f"dtype={name_of(data.dtype)}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.op_name()}>")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:

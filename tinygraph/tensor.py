@@ -84,6 +84,8 @@ class Tensor(InPlace, Conversions, Protocols):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array is self._data:  # `p.data -= u` assigns back the tensor it changed in place
             return
+        if self.requires_grad:
+            check_float(array.dtype, "x.data = value (x requires grad)")
         if array.shape != self._data.shape:
             raise ShapeError(
                 f"x.data = value: value has shape {tuple(array.shape)} but the tensor has shape "
@@ -308,11 +310,8 @@ class Tensor(InPlace, Conversions, Protocols):
         value = other._data if isinstance(other, Tensor) else other
         kind = np.result_type(self._data, value).kind
         if kind not in "biu":
-            raise DtypeError(
-                f"x {symbol} y: {ufunc} needs integer or bool tensors, got {self._data.dtype} "
-                f"and {getattr(value, 'dtype', type(value).__name__)}; for a condition on "
-                f"floats compare first, e.g. (x > 0) {symbol} (y < 1)."
-            )
+            raise DtypeError(f"x {symbol} y: {ufunc} needs integer or bool tensors, got "
+                             f"{self._data.dtype}; for floats compare first: (x > 0) {symbol} y.")
         return self._compare(other, ufunc)
 
     def __and__(self, other):
