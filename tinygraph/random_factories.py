@@ -100,7 +100,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         means, stds, shape = mean, std, size_args((size,), "normal")
         dtype = _float(float_dtype(dtype, "normal"), "normal")
     if np.any(np.asarray(stds) < 0):
-        raise ValueError("normal: std must be >= 0.")
+        raise ArgumentError("normal: std must be >= 0.")
     sample = means + stds * random.generator().standard_normal(shape)
     return make(np.asarray(sample).astype(dtype), requires_grad, device, "normal")
 

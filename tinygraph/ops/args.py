@@ -61,8 +61,8 @@ def size_args(sizes, op: str, infer: bool = False) -> tuple:
     """``f(2, 3)`` and ``f((2, 3))`` alike, as a tuple of non-negative ints (with ``infer``, one
     -1 is allowed: reshape's inferred size). A float or a negative size raises: 2.5 rows is a
     mistake, not 2."""
-    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
-        sizes = sizes[0]
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)) and np.ndim(sizes[0]):
+        sizes = sizes[0]  # f((2, 3)); a 0-d integer tensor is one size, as in PyTorch
     try:
         result = tuple(operator.index(n) for n in sizes)
     except TypeError:
