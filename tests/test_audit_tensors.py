@@ -295,3 +295,49 @@ def test_ufunc_out_tensor_is_an_in_place_change():
     np.testing.assert_allclose(x.detach().numpy(), -y.numpy())
     a = np.zeros(2, np.float32)
     assert np.exp(y, out=a) is a  # an ndarray out= receives values only
+
+
+# -- ranges and overflow at creation -------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    (0.5, 3.7, 1), (0, 5, 1.5), (0.5, 3.7, 1.5), (-0.5, 3.7, 1), (3.7, 0.5, -1), (0, 5, 2.5),
+    (1, 2.5), (0, 10, 3), (10, 0, -3), (-7, 7, 2),
+])
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_integer_arange_lengths_as_torch(torch, args, dtype):
+    _same(torch, f"r = torch.arange(*{args}, dtype=torch.{dtype})")
+
+
+@pytest.mark.parametrize("values, dtype", [
+    ([-1], "uint8"), ([2.5], "uint8"), ([255], "uint8"), ([-255], "uint8"), ([-128], "int8"),
+    ([True], "uint8"),
+])
+def test_python_values_that_fit_convert_as_torch(torch, values, dtype):
+    _same(torch, f"r = torch.tensor({values}, dtype=torch.{dtype})")
+
+
+@pytest.mark.parametrize("values, dtype", [
+    ([256], "uint8"), ([-0.5], "uint8"), ([255.9], "uint8"), ([-256], "uint8"), ([128], "int8"),
+    ([-129], "int8"), ([127.9], "int8"), ([2**40], "int32"), ([1e10], "int32"),
+])
+def test_python_values_that_overflow_the_dtype_are_refused_as_torch(torch, values, dtype):
+    code = f"r = torch.tensor({values}, dtype=torch.{dtype})"
+    _raises_as_torch(torch, code)
+    with pytest.raises(ValueError, match="overflow"):
+        _run(tg, code)
+
+
+def test_arrays_convert_without_a_range_check_as_torch(torch):
+    _same(torch, "r = torch.tensor(np.array([300]), dtype=torch.uint8)")
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.rand(2, 3, dtype=torch.int64)",
+    "x = torch.tensor([1., 2.], requires_grad=True);; y = x * 1;; y.clamp_()",
+])
+def test_more_errors_are_runtime_errors_as_torch(torch, code):
+    with pytest.raises(RuntimeError):
+        _run(torch, code.replace(";; ", "\n"))
+    with pytest.raises(RuntimeError):
+        _run(tg, code.replace(";; ", "\n"))

@@ -20,7 +20,7 @@ from . import random
 from .autograd.mode import per_thread
 from .autograd.node import next_seq
 from .autograd.versions import note_mutation
-from .errors import DtypeError
+from .errors import ArgumentError, DtypeError
 from .ops import registry
 from .ops.args import data, ints_first
 from .ops.args import index as _index
@@ -180,7 +180,7 @@ class InPlace:
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Clamp into [min, max] in place; returns self."""
         if min is None and max is None:
-            raise ValueError("clamp_: give at least one of min and max.")
+            raise ArgumentError("clamp_: give at least one of min and max.")
         return self._update("clamp_", lambda t: _fn["clamp"](t, min, max),
                             lambda a: np.clip(a, data(min), data(max), out=a))
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import random
 from .dtypes import as_dtype
-from .errors import ArgumentError
+from .errors import ArgumentError, DtypeError
 from .factories import float_dtype, like_input, make, shape_of
 from .ops.args import size_args
 from .tensor import Tensor
@@ -107,8 +107,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 def _float(dtype: np.dtype, what: str) -> np.dtype:
     if dtype.kind != "f":
-        raise TypeError(f"{what}: draws floats, but dtype is {dtype}; use tg.randint for "
-                        "integers, or a floating dtype.")
+        raise DtypeError(f"{what}: draws floats, but dtype is {dtype}; use tg.randint for "
+                         "integers, or a floating dtype.")
     return dtype
 
 
