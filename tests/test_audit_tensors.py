@@ -341,3 +341,47 @@ def test_more_errors_are_runtime_errors_as_torch(torch, code):
         _run(torch, code.replace(";; ", "\n"))
     with pytest.raises(RuntimeError):
         _run(tg, code.replace(";; ", "\n"))
+
+
+# -- printing: layout ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [
+    "torch.tensor(np.random.default_rng(0).standard_normal((50, 50)))",
+    "torch.tensor(np.random.default_rng(0).standard_normal((50, 50)), requires_grad=True)",
+    "torch.arange(2000.).reshape(40, 50)",
+    "torch.arange(1001.)",
+    "torch.arange(2000)",
+    "torch.tensor(np.random.default_rng(0).standard_normal((2, 30)))",
+    "torch.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)",
+    "torch.tensor(np.random.default_rng(0).standard_normal(5) * 1e-6)",
+    "torch.tensor(np.random.default_rng(0).standard_normal(4) * 1e9, requires_grad=True)",
+    "torch.tensor([-0., 0.])",
+    "torch.tensor([True])",
+    "torch.tensor([[True, False], [False, True]])",
+    "torch.tensor([0.1, 0.2], dtype=torch.float16)",
+    "torch.tensor([[1, -200], [3, 4]], dtype=torch.int32)",
+])
+def test_repr_layout_as_torch(torch, code):
+    expected = repr(eval(code, {"torch": torch, "np": np})).replace("torch.", "")
+    got = repr(eval(code, {"torch": tg, "np": np})).replace("tg.", "")
+    assert got == expected
+
+
+def test_repr_of_random_tensors_as_torch(torch):
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        ndim = int(rng.integers(0, 4))
+        shape = tuple(int(n) for n in rng.integers(0, 12 if ndim < 3 else 6, ndim))
+        a = rng.standard_normal(shape) * 10.0 ** int(rng.integers(-9, 12))
+        if rng.random() < 0.3:
+            a = np.round(a)
+        if rng.random() < 0.2 and a.size:
+            a.flat[int(rng.integers(0, a.size))] = rng.choice([np.nan, np.inf, -np.inf, 0.0])
+        dtype = str(rng.choice(["float32", "float64", "int64", "int32", "bool"]))
+        if dtype.startswith("int"):
+            a = np.clip(np.nan_to_num(a, posinf=0, neginf=0), -1e9, 1e9)
+        a = a > 0 if dtype == "bool" else a.astype(dtype)
+        grad = dtype.startswith("float") and rng.random() < 0.3
+        expected = repr(torch.tensor(a, requires_grad=grad)).replace("torch.", "")
+        assert repr(tg.tensor(a, requires_grad=grad)).replace("tg.", "") == expected

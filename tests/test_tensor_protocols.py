@@ -115,7 +115,7 @@ def test_format_of_a_0d_tensor_formats_its_value(torch):
      "tensor([1., 2.], dtype=tg.float64, requires_grad=True)"),
     (lambda: tg.tensor([1, 2], dtype=tg.int32), "tensor([1, 2], dtype=tg.int32)"),
     (lambda: tg.tensor([1, 2]), "tensor([1, 2])"),
-    (lambda: tg.tensor([True]), "tensor([ True])"),
+    (lambda: tg.tensor([True]), "tensor([True])"),  # as torch: one width, that of True
     (lambda: tg.tensor([1.0, 2.0]), "tensor([1., 2.])"),
     (lambda: tg.zeros(0), "tensor([])"),
     (lambda: tg.zeros(0, 3), "tensor([], size=(0, 3))"),

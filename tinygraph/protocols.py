@@ -109,11 +109,13 @@ class Protocols:
 
     def __repr__(self) -> str:
         data = self._data
+        extras = []
         if data.size:
             body = printing.values(data)
         else:
-            body = "[]" if data.shape == (0,) else f"[], size={tuple(data.shape)}"
-        extras = []
+            body = "[]"
+            if data.shape != (0,):
+                extras.append(f"size={tuple(data.shape)}")
         if data.dtype != get_default_dtype() and (data.dtype not in _UNNAMED or not data.size):
             extras.append(f"dtype={name_of(data.dtype)}")
         if self.grad_fn is not None:
@@ -122,7 +124,7 @@ class Protocols:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return printing.tensor_repr(body, extras)
 
     # -- copies --------------------------------------------------------------------------
 
