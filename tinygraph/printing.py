@@ -64,12 +64,11 @@ def _summarized(data: np.ndarray) -> np.ndarray:
 
 def _vector(data: np.ndarray, indent: int, summarize: bool, formatter: _Formatter) -> str:
     per_line = max(1, (LINEWIDTH - indent) // (formatter.width + 2))
-    values = data.tolist()
-    if summarize and len(values) > 2 * EDGEITEMS:
-        items = ([formatter.format(v) for v in values[:EDGEITEMS]] + [" ..."]
-                 + [formatter.format(v) for v in values[-EDGEITEMS:]])
+    if summarize and len(data) > 2 * EDGEITEMS:
+        items = ([formatter.format(v) for v in data[:EDGEITEMS].tolist()] + [" ..."]
+                 + [formatter.format(v) for v in data[-EDGEITEMS:].tolist()])
     else:
-        items = [formatter.format(v) for v in values]
+        items = [formatter.format(v) for v in data.tolist()]
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
