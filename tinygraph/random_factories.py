@@ -112,3 +112,4 @@ def _float(dtype: np.dtype, what: str) -> np.dtype:
     return dtype
 
 
+
