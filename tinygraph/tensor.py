@@ -22,7 +22,7 @@ from .creation import (
 )
 from .device import as_device
 from .dtypes import as_dtype
-from .errors import ShapeError
+from .errors import DtypeError, ShapeError
 from .inplace import InPlace
 from .ops import registry
 from .ops.shape import getitem
@@ -83,6 +83,8 @@ class Tensor(GradAttributes, InPlace, Conversions, Protocols):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array is self._data:  # `p.data -= u` assigns back the tensor it changed in place
             return
+        if self.requires_grad:
+            check_float(array.dtype, "x.data = value (x requires grad)")
         if array.shape != self._data.shape:
             raise ShapeError(
                 f"x.data = value: value has shape {tuple(array.shape)} but the tensor has shape "
@@ -207,12 +209,14 @@ class Tensor(GradAttributes, InPlace, Conversions, Protocols):
     def __pos__(self):
         return self
 
-    # Comparisons and logic: no gradient, boolean result.
+    # Comparisons and bitwise logic: no gradient. Comparisons give bool; & | ^ ~ are
+    # logical on bool tensors and bitwise on integer ones (as PyTorch), refused on floats.
 
     def _compare(self, other, ufunc: str) -> Tensor:
         value = other._data if isinstance(other, Tensor) else other
         mine, value = promote([self._data, value])  # PyTorch's common dtype
-        return new_tensor(getattr(namespace_of(mine), ufunc)(mine, value), None)
+        xp = namespace_of(mine)
+        return new_tensor(xp.asarray(getattr(xp, ufunc)(mine, value)), None)
 
     def __lt__(self, other):
         return self._compare(other, "less")
@@ -227,26 +231,44 @@ class Tensor(GradAttributes, InPlace, Conversions, Protocols):
         return self._compare(other, "greater_equal")
 
     def __eq__(self, other):  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented  # x == None is False, as in PyTorch
         return self._compare(other, "equal")
 
     def __ne__(self, other):  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented
         return self._compare(other, "not_equal")
 
+    def _bitwise(self, other, ufunc: str, symbol: str) -> Tensor:
+        value = other._data if isinstance(other, Tensor) else other
+        kind = np.result_type(self._data, value).kind
+        if kind not in "biu":
+            raise DtypeError(f"x {symbol} y: {ufunc} needs integer or bool tensors, got "
+                             f"{self._data.dtype}; for floats compare first: (x > 0) {symbol} y.")
+        return self._compare(other, ufunc)
+
     def __and__(self, other):
-        return self._compare(other, "logical_and")
+        return self._bitwise(other, "bitwise_and", "&")
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return self._compare(other, "logical_or")
+        return self._bitwise(other, "bitwise_or", "|")
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return self._compare(other, "logical_xor")
+        return self._bitwise(other, "bitwise_xor", "^")
+
+    __rxor__ = __xor__
 
     def __invert__(self):
-        return new_tensor(namespace_of(self._data).logical_not(self._data), None)
+        if self._data.dtype.kind not in "biu":
+            raise DtypeError(f"~x: invert needs an integer or bool tensor, got "
+                             f"{self._data.dtype}; for a mask use ~(x > 0).")
+        xp = namespace_of(self._data)
+        return new_tensor(xp.asarray(xp.invert(self._data)), None)
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
 

@@ -80,9 +80,10 @@ class Node:
         return cls.label or cls.__name__
 
     def name(self) -> str:
-        """PyTorch's name for the node: ``MulBackward0`` for a built-in op, ``FBackward`` for
-        a user Function ``F`` (``op_name()`` is the short one pictures use)."""
-        return f"{type(self).__name__}Backward{'0' if self.array_io else ''}"
+        """PyTorch's name for this node (``MulBackward0``); ``op_name()`` is the short label."""
+        from .torch_names import torch_name  # only for printing: kept off the import path
+
+        return torch_name(self)
 
     def __repr__(self) -> str:
         return f"<{self.op_name()} node, output shape {getattr(self, 'shape', None)}>"

@@ -14,10 +14,12 @@ import numpy as np
 
 from ..autograd import Op
 from ..autograd.promotion import result_dtype
+from ..errors import ArgumentError
 from .args import data
 from .registry import public
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
+_NUMBERS = (int, float, bool)
 
 
 @public("add", ufunc="add")
@@ -83,7 +85,9 @@ class Mul(Op):
     promotes = True
 
     def forward(self, a, b):
-        self.save(a, b)
+        # the partner of a Python number is never needed (a number gets no gradient); not
+        # saving it lets it change in place before backward (y[1:] = y[1:] * 3), as in PyTorch
+        self.save(None if type(b) in _NUMBERS else a, None if type(a) in _NUMBERS else b)
         return a * b
 
     def backward(self, g):
@@ -101,7 +105,7 @@ class Div(Op):
     promotes = "float"
 
     def forward(self, a, b):
-        self.save(a, b)
+        self.save(None if type(b) in _NUMBERS else a, b)  # x / 2 needs only the 2 (see Mul)
         return a / b
 
     def backward(self, g):
@@ -120,7 +124,7 @@ class Pow(Op):
     promotes = True
 
     def forward(self, a, b):
-        out = a**b
+        out = _integer_pow(a, b, self.xp) if _integral(a) and _integral(b) else a**b
         if out.dtype == _INT8 and getattr(a, "dtype", None) == _BOOL:  # NumPy's bool ** bool
             out = out.astype(bool)  # is int8; PyTorch's stays bool
         self.save(a, b, out)
@@ -145,6 +149,28 @@ class Pow(Op):
                 at_zero = (a == 0) & (b >= 0)
                 gb = xp.where(at_zero, 0, g * out * xp.log(xp.where(at_zero, 1, a)))
         return ga, gb
+
+
+def _integral(value) -> bool:
+    dtype = getattr(value, "dtype", None)
+    return dtype.kind in "iub" if dtype is not None else isinstance(value, int)
+
+
+def _integer_pow(a, b, xp):
+    """Integers to integer powers as in PyTorch: a negative Python exponent raises; negative
+    exponents in a tensor give 1 / a**|b| truncated (1 for a base of 1, ±1 for -1, else 0)."""
+    if not hasattr(b, "shape"):
+        if b < 0:
+            raise ArgumentError("pow: Integers to negative integer powers are not allowed; "
+                                "make the base a float (x.float() ** -1).")
+        return a**b
+    negative = b < 0
+    if not xp.any(negative):
+        return a**b
+    out = a ** xp.where(negative, 0, b)
+    odd = b % 2 != 0
+    at_negative = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(negative, at_negative, out).astype(out.dtype, copy=False)
 
 
 @public("maximum", ufunc="maximum")

@@ -5,6 +5,7 @@ remainder (``%``, the sign of the divisor as Python's and PyTorch's), and lerp."
 from __future__ import annotations
 
 from ..autograd import Op
+from ..errors import IntegerDivisionError
 from .registry import public
 
 
@@ -118,10 +119,11 @@ def _integral(value) -> bool:
 
 
 def _check_integer_divisor(op: str, a, b, xp) -> None:
-    """Integer division by zero raises (PyTorch's ZeroDivisionError), never NumPy's 0."""
+    """Integer division by zero raises (a ZeroDivisionError and, as in PyTorch, a RuntimeError),
+    never NumPy's 0."""
     if _integral(a) and _integral(b) and not xp.all(b != 0):
-        raise ZeroDivisionError(f"{op}: integer division by zero; make the divisor nonzero or "
-                                "divide floats (x.float()).")
+        raise IntegerDivisionError(f"{op}: integer division by zero; make the divisor nonzero "
+                                   "or divide floats (x.float()).")
 
 
 @public("remainder", ufunc="remainder")

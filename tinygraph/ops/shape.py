@@ -13,7 +13,7 @@ from numpy import broadcast_to as np_broadcast_to
 
 from ..autograd import Op
 from ..errors import ShapeError
-from .args import data, dims, index, ndim, shape, size_args
+from .args import data, dims, index, ints_first, ndim, shape, size_args
 from .registry import public
 from .viewtrack import ViewOp
 
@@ -297,7 +297,11 @@ def _axis(d: int, n: int, op: str) -> int:
 
 def getitem(input, idx):
     """x[idx] with ints, slices, None, ..., integer arrays and boolean masks."""
-    return GetItem.apply(input, index=index(idx))
+    idx = index(idx)
+    split = ints_first(idx)
+    if split is not None:  # PyTorch's order: the integers, then the arrays
+        return GetItem.apply(GetItem.apply(input, index=split[0]), index=split[1])
+    return GetItem.apply(input, index=idx)
 
 
 def scatter_into(input, idx, shape_out):
