@@ -42,8 +42,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     sum(|x|**p)**(1/p)."""
     array = data(input)
     if array.dtype.kind != "f":
-        raise TypeError(f"norm: needs a floating-point tensor, got {array.dtype}; convert "
-                        "first, e.g. x.float().norm().")
+        raise RuntimeError(f"norm: needs a floating-point tensor, got {array.dtype} (as "
+                           "PyTorch); convert first, e.g. x.float().norm().")
     if dtype is not None:
         input = functions["astype"](input, as_dtype(dtype, "norm"))
     if p in ("fro", 2):
@@ -66,7 +66,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def _logical(which: str, input, dim, keepdim):
     array = data(input)
-    axes = dims(dim, array.ndim, which)
+    axes = dims(dim, array.ndim, which, empty_is_all=False)
     xp = namespace_of(array)
     result = xp.asarray(getattr(xp, which)(array, axis=axes, keepdims=bool(keepdim)))
     # PyTorch answers uint8 for uint8 input, bool for every other dtype

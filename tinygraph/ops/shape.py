@@ -47,7 +47,7 @@ class Squeeze(Reshape):
     @staticmethod
     def arguments(input, dim=None):
         old = shape(input)
-        axes = dims(dim, len(old), "squeeze")
+        axes = dims(dim, len(old), "squeeze", empty_is_all=False)
         kept = tuple(n for i, n in enumerate(old) if n != 1 or (axes is not None and i not in axes))
         return (input,), {"shape_out": kept}
 
