@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -58,6 +59,16 @@ def one_dim(dim: int, ndim: int, op: str) -> int:
     return axis(dim, ndim, op)
 
 
+def given(args: tuple, keyword, name: str, op: str) -> tuple:
+    """An op's sizes or dims as given: positionally (``x.reshape(2, 3)``, ``x.permute((1, 0))``)
+    or by PyTorch's keyword instead (``x.reshape(shape=(2, 3))``, ``x.permute(dims=(1, 0))``)."""
+    if keyword is None:
+        return args
+    if args:
+        raise TypeError(f"{op}() got {name} both positionally and as {name}=; give one.")
+    return (keyword,)
+
+
 def keepdims_shape(shape: tuple, axes) -> tuple:
     """``shape`` with the reduced ``axes`` (None = all) kept as length 1."""
     if axes is None:
@@ -81,6 +92,25 @@ def size_args(sizes, op: str, infer: bool = False) -> tuple:
     if any(n < low for n in result):
         raise ValueError(f"{op}: sizes must be non-negative, got {result}.")
     return result
+
+
+def inferred(old: tuple, sizes: tuple, op: str) -> tuple:
+    """``sizes`` with its one ``-1`` replaced by what the element count leaves; sizes that do
+    not fit raise ``ShapeError`` (PyTorch's RuntimeError, NumPy's ValueError)."""
+    total = math.prod(old)
+    unknown = [i for i, n in enumerate(sizes) if n == -1]
+    if len(unknown) > 1:
+        raise ShapeError(f"{op}: only one size can be -1, got {sizes}.")
+    known = math.prod(n for n in sizes if n != -1)
+    if unknown:
+        if known == 0 or total % known:
+            raise ShapeError(f"{op}: shape {sizes} is invalid for a tensor of {total} "
+                             f"elements (shape {old}).")
+        sizes = sizes[:unknown[0]] + (total // known,) + sizes[unknown[0] + 1:]
+    elif known != total:
+        raise ShapeError(f"{op}: shape {sizes} is invalid for a tensor of {total} elements "
+                         f"(shape {old}).")
+    return tuple(sizes)
 
 
 def index(idx):

@@ -118,6 +118,7 @@ class Pow(Op):
     __slots__ = ()
     label = "pow"
     promotes = True
+    input_names = ("input", "exponent")
 
     def forward(self, a, b):
         out = a**b

@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 
 from ..errors import ShapeError
-from .args import ndim, shape
+from .args import given, ndim, shape
 from .registry import public
 from .shape import getitem
 
@@ -42,12 +42,14 @@ def _pieces(input, dim: int, bounds) -> tuple:
 
 
 @public("split")
-def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
+def split(tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
     """Cut ``tensor`` along ``dim`` into pieces of ``split_size_or_sections`` (the last one
     may be smaller), or into pieces of the listed sizes, which must add up to the dim's size::
 
         a, b = tg.arange(10).split([3, 7])     # shapes (3,) and (7,)
     """
+    if split_size is not None:  # Tensor.split's keyword in PyTorch
+        split_size_or_sections = given((), split_size, "split_size", "split")[0]
     size = shape(tensor)
     if not size:
         raise ShapeError("split: expects at least a 1-dimensional tensor, got a 0-d one; "

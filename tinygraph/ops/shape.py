@@ -12,8 +12,8 @@ from numpy import broadcast_shapes as np_broadcast_shapes
 from numpy import broadcast_to as np_broadcast_to
 
 from ..autograd import Op
-from ..errors import ShapeError
-from .args import data, dims, index, ndim, shape, size_args
+from ..errors import DimError, ShapeError
+from .args import axis, data, dims, given, index, inferred, ndim, shape, size_args
 from .registry import public
 from .viewtrack import ViewOp
 
@@ -26,8 +26,10 @@ class Reshape(ViewOp):
     label = "reshape"
 
     @staticmethod
-    def arguments(input, *shape):
-        return (input,), {"shape_out": size_args(shape, "reshape", infer=True)}
+    def arguments(input, *sizes, shape=None):
+        sizes = size_args(given(sizes, shape, "shape", "reshape"), "reshape", infer=True)
+        return (input,), {"shape_out": inferred(getattr(data(input), "shape", ()), sizes,
+                                                "reshape")}
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -63,7 +65,7 @@ class Unsqueeze(Reshape):
     def arguments(input, dim):
         old = shape(input)
         if not -len(old) - 1 <= dim <= len(old):
-            raise ShapeError(f"unsqueeze: dim {dim} is out of range for a result with "
+            raise DimError(f"unsqueeze: dim {dim} is out of range for a result with "
                              f"{len(old) + 1} dimensions (valid: {-len(old) - 1} to {len(old)}).")
         dim %= len(old) + 1
         return (input,), {"shape_out": old[:dim] + (1,) + old[dim:]}
@@ -79,9 +81,12 @@ class Flatten(Reshape):
     @staticmethod
     def arguments(input, start_dim=0, end_dim=-1):
         old = shape(input)
+        start, end = axis(start_dim, len(old), "flatten"), axis(end_dim, len(old), "flatten")
+        if start > end:
+            raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                               f"({end_dim}) for a tensor of shape {old}.")
         if not old:
             return (input,), {"shape_out": (1,)}
-        start, end = start_dim % len(old), end_dim % len(old)
         merged = 1
         for n in old[start:end + 1]:
             merged *= n
@@ -112,8 +117,8 @@ class BroadcastTo(ViewOp):
     label = "broadcast_to"
 
     @staticmethod
-    def arguments(input, *size):
-        target = size_args(size, "broadcast_to")
+    def arguments(input, *sizes, size=None):
+        target = size_args(given(sizes, size, "size", "broadcast_to"), "broadcast_to")
         try:
             data_shape = shape(input)
             np_broadcast_shapes(data_shape, target)
@@ -182,11 +187,22 @@ class Concatenate(Op):
     __slots__ = ("axis", "sizes")
     label = "concatenate"
 
+    promotes = True  # PyTorch's result dtype: int32 with float32 is float32
+
     @staticmethod
     def arguments(tensors, dim=0):
         if len(tensors) == 0:
-            raise ValueError("cat: expected a non-empty list of Tensors.")
-        return tuple(tensors), {"axis": dim}
+            raise ShapeError("cat: expected a non-empty list of Tensors.")
+        # PyTorch skips 1-d empty tensors (``out = tg.tensor([]); out = tg.cat([out, x])``)
+        tensors = [t for t in tensors if shape(t) != (0,)] or tensors[:1]
+        ranks = {ndim(t) for t in tensors}
+        if 0 in ranks:
+            raise ShapeError("cat: a zero-dimensional tensor cannot be concatenated; use "
+                             "tg.stack, or give it a dim with x.reshape(1).")
+        if len(ranks) > 1:
+            raise ShapeError(f"cat: tensors must have the same number of dimensions, got "
+                             f"shapes {[shape(t) for t in tensors]}.")
+        return tuple(tensors), {"axis": axis(dim, ranks.pop(), "cat")}
 
     def forward(self, *xs):
         y = self.xp.concatenate(xs, axis=self.axis)
@@ -211,11 +227,17 @@ class Stack(Op):
     __slots__ = ("axis",)
     label = "stack"
 
+    promotes = True  # PyTorch's result dtype, as cat
+
     @staticmethod
     def arguments(tensors, dim=0):
         if len(tensors) == 0:
-            raise ValueError("stack: expected a non-empty list of Tensors.")
-        return tuple(tensors), {"axis": dim}
+            raise ShapeError("stack: expected a non-empty list of Tensors.")
+        shapes = {shape(t) for t in tensors}
+        if len(shapes) > 1:
+            raise ShapeError(f"stack: expects each tensor to be equal size, got shapes "
+                             f"{[shape(t) for t in tensors]}.")
+        return tuple(tensors), {"axis": axis(dim, len(shapes.pop()) + 1, "stack")}
 
     def forward(self, *xs):
         y = self.xp.stack(xs, axis=self.axis)
@@ -260,9 +282,11 @@ class Where(Op):
 
 
 @public("transpose")
-def transpose(input, *dims):
+def transpose(input, *dims, dim0=None, dim1=None):
     """Swap two dims (PyTorch: ``x.transpose(0, 1)``); with no dims reverse them all, and with
     one sequence or more than two dims permute them (NumPy's ``transpose``)."""
+    if dim0 is not None or dim1 is not None:  # PyTorch's keywords: transpose(x, dim0=, dim1=)
+        dims = dims + tuple(d for d in (dim0, dim1) if d is not None)
     n = ndim(input)
     if len(dims) == 1 and not isinstance(dims[0], int):
         dims = tuple(dims[0])
@@ -289,10 +313,7 @@ def swapaxes(input, axis0: int, axis1: int):
     return transpose(input, axis0, axis1)
 
 
-def _axis(d: int, n: int, op: str) -> int:
-    if not -max(n, 1) <= d < max(n, 1):
-        raise ShapeError(f"{op}: dim {d} is out of range for a tensor with {n} dimensions.")
-    return d % n if n else 0
+_axis = axis  # one dim as a non-negative axis; out of range: DimError (IndexError)
 
 
 def getitem(input, idx):
