@@ -66,6 +66,14 @@ OPS = [
     OpSpec("clip", tg.clip, lambda x, min=None, max=None: np.clip(x, min, max),
            lambda x, min=None, max=None: x.clamp(min, max), 1, UNARY_SHAPES,
            kwargs=[{"min": -0.5, "max": 0.7}, {"min": -1.0}, {"max": 0.25}]),
+    # Tensor bounds that require grad (a composite of where: min and max get gradients too);
+    # the domains keep min < max and away from x's kinks
+    OpSpec("clamp_tensor_bounds", lambda x, lo, hi: x.clamp(lo, hi), np.clip,
+           lambda x, lo, hi: x.clamp(lo, hi), 3,
+           [((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((4,), (), (4,))],
+           domains={1: (-1.5, -0.2), 2: (0.2, 1.5)}),
+    OpSpec("clamp_tensor_min", lambda x, lo: tg.clamp(x, min=lo), np.maximum,
+           lambda x, lo: x.clamp(min=lo), 2, [((2, 3), (2, 3)), ((2, 3), (3,))]),
     OpSpec("relu", tg.relu, lambda x: np.maximum(x, 0), lambda x: x.relu(), 1, UNARY_SHAPES),
     OpSpec("sigmoid", tg.sigmoid, lambda x: 1 / (1 + np.exp(-x)), lambda x: x.sigmoid(), 1,
            UNARY_SHAPES, domains={0: (-6.0, 6.0)}),

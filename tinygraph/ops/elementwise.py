@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd import Op
 from ..autograd.promotion import result_dtype
 from .args import data
-from .registry import public
+from .registry import functions, public
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
 
@@ -262,7 +262,6 @@ class Abs(Op):
         return (xp.attach(g * xp.sign(x), x),)
 
 
-@public("clip", "clamp")
 class Clip(Op):
     """y = min(max(x, min), max);  dx = g where min <= x <= max, else 0."""
 
@@ -272,7 +271,7 @@ class Clip(Op):
     @staticmethod
     def arguments(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         if min is None and max is None:
-            raise ValueError("clamp (clip): give at least one of min and max.")
+            raise RuntimeError("clamp (clip): give at least one of min and max.")
         bounds = [b for b in (data(min), data(max)) if b is not None]
         x = data(input)
         if x.dtype.kind != "f" or any(type(b) is np.ndarray for b in bounds):
@@ -293,6 +292,26 @@ class Clip(Op):
         if self.max is not None:
             g = xp.keep_where(x <= self.max, g)
         return (g,)
+
+
+@public("clip", "clamp")
+def clip(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """``min(max(input, min), max)``; ``min``/``max`` numbers or Tensors (broadcast), either
+    one may be None. Tensor bounds that require grad get PyTorch's gradients: ``min`` where
+    ``input < min < max``, ``max`` where ``input > max`` or ``max < min``."""
+    if not (_requires_grad(min) or _requires_grad(max)):
+        inputs, attributes = Clip.arguments(input, min, max)
+        return Clip.apply(*inputs, **attributes)
+    where = functions["where"]
+    if min is not None:  # max(input, min): input where input >= min, else min
+        input = where(data(input) < data(min), min, input)
+    if max is not None:
+        input = where(data(input) > data(max), max, input)
+    return input
+
+
+def _requires_grad(bound) -> bool:
+    return getattr(bound, "requires_grad", False)
 
 
 @public("relu")
