@@ -150,6 +150,16 @@ def lerp(g, node, a, b, w):
     return g.op("Where", near_a, low, high)
 
 
+def clamp_bounds(g, node, x, *bounds):
+    """Max with the lower bound, then Min with the upper (tensors, broadcast)."""
+    x, *bounds = _in(g, node, x, *bounds)
+    if node.has_min:
+        x = g.op("Max", x, bounds[0])
+    if node.has_max:
+        x = g.op("Min", x, bounds[-1])
+    return x
+
+
 def std(g, node, x):
     return g.op("Sqrt", var(g, node, x))
 
@@ -204,6 +214,7 @@ MAPPINGS = {
     rounding.FloorDivide: floor_divide,
     rounding.Remainder: remainder,
     rounding.Lerp: lerp,
+    rounding.ClampBounds: clamp_bounds,
     extrema.MaxDim: reduction("ReduceMax"),
     extrema.MinDim: reduction("ReduceMin"),
     reduce.Std: std,

@@ -15,7 +15,8 @@ import numpy as np
 from ..autograd import Op
 from ..autograd.promotion import result_dtype
 from .args import data
-from .registry import functions, public
+from .registry import public
+from .rounding import ClampBounds
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
 
@@ -297,17 +298,12 @@ class Clip(Op):
 @public("clip", "clamp")
 def clip(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     """``min(max(input, min), max)``; ``min``/``max`` numbers or Tensors (broadcast), either
-    one may be None. Tensor bounds that require grad get PyTorch's gradients: ``min`` where
-    ``input < min < max``, ``max`` where ``input > max`` or ``max < min``."""
+    one may be None. Tensor bounds that require grad get their gradients (ClampBounds)."""
     if not (_requires_grad(min) or _requires_grad(max)):
         inputs, attributes = Clip.arguments(input, min, max)
         return Clip.apply(*inputs, **attributes)
-    where = functions["where"]
-    if min is not None:  # max(input, min): input where input >= min, else min
-        input = where(data(input) < data(min), min, input)
-    if max is not None:
-        input = where(data(input) > data(max), max, input)
-    return input
+    bounds = tuple(b for b in (min, max) if b is not None)
+    return ClampBounds.apply(input, *bounds, has_min=min is not None, has_max=max is not None)
 
 
 def _requires_grad(bound) -> bool:

@@ -1,6 +1,7 @@
 """Rounding, sign and the integer-division family: floor, ceil, round, trunc, sign (zero
 gradient, as PyTorch), floor_divide (``//``; no gradient: PyTorch refuses its backward),
-remainder (``%``, the sign of the divisor as Python's and PyTorch's), and lerp."""
+remainder (``%``, the sign of the divisor as Python's and PyTorch's), lerp, and clamp with
+bounds that require grad."""
 
 from __future__ import annotations
 
@@ -168,3 +169,35 @@ class Lerp(Op):
         need_a, need_b, need_w = self.needs_grad
         return ((g * (1 - w) if need_a else None), (g * w if need_b else None),
                 (g * (b - a) if need_w else None))
+
+
+class ClampBounds(Op):
+    """y = min(max(x, lo), hi) (``has_min``/``has_max``: which bounds are inputs);
+    dx = g where lo <= x <= hi, dlo = g where x < lo < hi, dhi = g where x > hi or hi < lo
+    (PyTorch's clamp gradients; ``clamp`` with bounds that require grad)."""
+
+    __slots__ = ("has_min", "has_max")
+    label = "clamp"
+    promotes = True
+
+    def forward(self, x, *bounds):
+        self.save(x, *bounds)
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        return self.xp.clip(x, lo, hi)
+
+    def backward(self, g):
+        x, *bounds = self.saved
+        xp = self.xp
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        keep = True
+        grads = []
+        if lo is not None:
+            keep = x >= lo
+            below = x < lo if hi is None else (x < lo) & (lo < hi)
+            grads.append(xp.where(below, g, 0))
+        if hi is not None:
+            keep = keep & (x <= hi)
+            grads.append(xp.where((x > hi) if lo is None else (x > hi) | (hi < lo), g, 0))
+        return (xp.where(keep, g, 0), *grads)
