@@ -8,10 +8,15 @@ split it between the joined inputs.
 
 from __future__ import annotations
 
+from numpy import asarray as np_asarray
 from numpy import broadcast_shapes as np_broadcast_shapes
 from numpy import broadcast_to as np_broadcast_to
+from numpy import int64 as np_int64
+from numpy import nonzero as np_nonzero
 
 from ..autograd import Op
+from ..autograd.node import new_tensor
+from ..autograd.promotion import result_dtype
 from ..errors import DimError, ShapeError
 from .args import axis, data, dims, given, index, inferred, ndim, shape, size_args
 from .registry import public
@@ -184,30 +189,31 @@ class SetItem(Op):
 class Concatenate(Op):
     """y = inputs joined along ``axis``;  each input gets its slice of g."""
 
-    __slots__ = ("axis", "sizes")
+    __slots__ = ("axis", "sizes", "skip")
     label = "concatenate"
-
     promotes = True  # PyTorch's result dtype: int32 with float32 is float32
 
     @staticmethod
     def arguments(tensors, dim=0):
         if len(tensors) == 0:
             raise ShapeError("cat: expected a non-empty list of Tensors.")
-        # PyTorch skips 1-d empty tensors (``out = tg.tensor([]); out = tg.cat([out, x])``)
-        tensors = [t for t in tensors if shape(t) != (0,)] or tensors[:1]
         ranks = {ndim(t) for t in tensors}
+        skip = None
+        if len(ranks) > 1:  # PyTorch skips 1-d empty tensors (``out = tg.tensor([])`` and
+            skip = tuple(shape(t) == (0,) for t in tensors)  # ``out = tg.cat([out, x])``)
+            ranks = {ndim(t) for t, skipped in zip(tensors, skip) if not skipped}
         if 0 in ranks:
             raise ShapeError("cat: a zero-dimensional tensor cannot be concatenated; use "
                              "tg.stack, or give it a dim with x.reshape(1).")
         if len(ranks) > 1:
             raise ShapeError(f"cat: tensors must have the same number of dimensions, got "
                              f"shapes {[shape(t) for t in tensors]}.")
-        return tuple(tensors), {"axis": axis(dim, ranks.pop(), "cat")}
+        return tuple(tensors), {"axis": axis(dim, ranks.pop(), "cat"), "skip": skip}
 
     def forward(self, *xs):
-        y = self.xp.concatenate(xs, axis=self.axis)
-        self.axis %= y.ndim
-        self.sizes = [x.shape[self.axis] for x in xs]
+        skip = self.skip or (False,) * len(xs)
+        y = self.xp.concatenate([x for x, s in zip(xs, skip) if not s], axis=self.axis)
+        self.sizes = [None if s else x.shape[self.axis] for x, s in zip(xs, skip)]
         return y
 
     def backward(self, g):
@@ -215,6 +221,9 @@ class Concatenate(Op):
         grads = []
         start = 0
         for size, need in zip(self.sizes, self.needs_grad):
+            if size is None:  # a skipped 1-d empty tensor: an empty gradient
+                grads.append(g.reshape(-1)[:0] if need else None)
+                continue
             grads.append(g[lead + (slice(start, start + size),)] if need else None)
             start += size
         return tuple(grads)
@@ -226,7 +235,6 @@ class Stack(Op):
 
     __slots__ = ("axis",)
     label = "stack"
-
     promotes = True  # PyTorch's result dtype, as cat
 
     @staticmethod
@@ -240,16 +248,13 @@ class Stack(Op):
         return tuple(tensors), {"axis": axis(dim, len(shapes.pop()) + 1, "stack")}
 
     def forward(self, *xs):
-        y = self.xp.stack(xs, axis=self.axis)
-        self.axis %= y.ndim
-        return y
+        return self.xp.stack(xs, axis=self.axis)
 
     def backward(self, g):
         lead = (slice(None),) * self.axis
         return tuple(g[lead + (i,)] if need else None for i, need in enumerate(self.needs_grad))
 
 
-@public("where", method=False)
 class Where(Op):
     """y = a where cond else b;  da = g where cond, db = g where not cond."""
 
@@ -260,6 +265,13 @@ class Where(Op):
     @staticmethod
     def arguments(condition, input, other):
         condition = data(condition)
+        kind = getattr(getattr(condition, "dtype", None), "kind", "b")  # a Python bool: fine
+        if kind != "b":
+            raise RuntimeError(f"where: expected the condition to be a bool tensor, got dtype "
+                               f"{condition.dtype} (as PyTorch); compare first, e.g. x != 0.")
+        if not hasattr(input, "dtype") and not hasattr(other, "dtype"):  # two Python numbers:
+            dtype = result_dtype([input, other])  # PyTorch's dtype (where(c, 1.0, 0.0): float32)
+            input, other = np_asarray(input, dtype), np_asarray(other, dtype)
         try:
             np_broadcast_shapes(shape(condition), shape(input), shape(other))
         except ValueError:
@@ -279,6 +291,18 @@ class Where(Op):
         ga = xp.where(self.cond, g, 0) if need_a else None
         gb = xp.where(self.cond, 0, g) if need_b else None
         return ga, gb
+
+
+@public("where", method=False)
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (Tensors or numbers, broadcast);
+    ``tg.where(condition)`` alone is the indices of its true elements, one int64 Tensor per
+    dim (``condition.nonzero(as_tuple=True)``). ``x.where(condition, y)`` is
+    ``tg.where(condition, x, y)``."""
+    if input is None and other is None:
+        return tuple(new_tensor(i.astype(np_int64), None) for i in np_nonzero(data(condition)))
+    inputs, attributes = Where.arguments(condition, input, other)
+    return Where.apply(*inputs, **attributes)
 
 
 @public("transpose")
