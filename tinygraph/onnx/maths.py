@@ -140,6 +140,15 @@ def floor_divide(g, node, a, b):
     return g.op("Div", g.op("Sub", a, g.op("Mod", a, b, fmod=0)), b)
 
 
+def div_rounded(g, node, a, b):
+    """``div(a, b, rounding_mode=...)``: floor as ``//``; trunc as ONNX's integer Div, or a
+    float Div truncated."""
+    if node.mode == "floor":
+        return floor_divide(g, node, a, b)
+    quotient = g.op("Div", *_in(g, node, a, b))
+    return trunc(g, node, quotient) if node.dtype.kind == "f" else quotient
+
+
 def lerp(g, node, a, b, w):
     """a + w (b - a) where |w| < 0.5, else b - (b - a)(1 - w), as PyTorch."""
     a, b, w = _in(g, node, a, b, w)
@@ -214,6 +223,7 @@ MAPPINGS = {
     rounding.FloorDivide: floor_divide,
     rounding.Remainder: remainder,
     rounding.Lerp: lerp,
+    rounding.DivRounded: div_rounded,
     rounding.ClampBounds: clamp_bounds,
     extrema.MaxDim: reduction("ReduceMax"),
     extrema.MinDim: reduction("ReduceMin"),

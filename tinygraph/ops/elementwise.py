@@ -16,7 +16,7 @@ from ..autograd import Op
 from ..autograd.promotion import result_dtype
 from .args import data
 from .registry import public
-from .rounding import ClampBounds
+from .rounding import ClampBounds, DivRounded
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
 
@@ -93,7 +93,6 @@ class Mul(Op):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-@public("div", "divide", "true_divide", ufunc="divide")
 class Div(Op):
     """out = a / b;  da = g / b, db = -g * a / b**2."""
 
@@ -109,6 +108,19 @@ class Div(Op):
         a, b = self.saved
         need_a, need_b = self.needs_grad
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+@public("div", "divide", "true_divide", ufunc="divide")
+def div(input, other, *, rounding_mode: str | None = None):
+    """``input / other`` (true division: integers give the default float dtype); with
+    ``rounding_mode="trunc"`` or ``"floor"`` the quotient rounded toward zero or down, in the
+    operands' dtype, with a zero gradient (PyTorch's)."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found {rounding_mode!r}.")
+    return DivRounded.apply(input, other, mode=rounding_mode)
 
 
 @public("pow", ufunc="power")

@@ -125,6 +125,29 @@ def _check_integer_divisor(op: str, a, b, xp) -> None:
                                 "divide floats (x.float()).")
 
 
+class DivRounded(Op):
+    """out = a / b rounded toward zero (``mode="trunc"``) or down (``"floor"``, as ``//``),
+    in the operands' dtype;  da = db = 0 (PyTorch's ``div`` with a ``rounding_mode``)."""
+
+    __slots__ = ("mode",)
+    label = "div"
+    promotes = True
+
+    def forward(self, a, b):
+        xp = self.xp
+        _check_integer_divisor("div", a, b, xp)
+        if self.mode == "floor":
+            return xp.floor_divide(a, b)
+        if _integral(a) and _integral(b):  # exact integer division toward zero
+            inexact = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return xp.floor_divide(a, b) + inexact
+        return xp.trunc(a / b)
+
+    def backward(self, g):
+        zero = self.xp.zeros_like(g)
+        return tuple(zero if need else None for need in self.needs_grad)
+
+
 @public("remainder", ufunc="remainder")
 class Remainder(Op):
     """out = a - b * floor(a / b) (the sign of b, Python's ``%``);  da = g,
