@@ -118,8 +118,8 @@ def div(input, other, *, rounding_mode: str | None = None):
     if rounding_mode is None:
         return Div.apply(input, other)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                         f"but found {rounding_mode!r}.")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {rounding_mode!r}.")
     return DivRounded.apply(input, other, mode=rounding_mode)
 
 
@@ -134,7 +134,7 @@ class Pow(Op):
     input_names = ("input", "exponent")
 
     def forward(self, a, b):
-        out = a**b
+        out = _integer_power(a, b, self.xp) if _negative_integers(b) else a**b
         if out.dtype == _INT8 and getattr(a, "dtype", None) == _BOOL:  # NumPy's bool ** bool
             out = out.astype(bool)  # is int8; PyTorch's stays bool
         self.save(a, b, out)
@@ -161,7 +161,26 @@ class Pow(Op):
         return ga, gb
 
 
-@public("maximum", ufunc="maximum")
+def _negative_integers(b) -> bool:
+    """Whether an integer exponent has negative entries (NumPy refuses those)."""
+    kind = getattr(getattr(b, "dtype", None), "kind", "i" if type(b) is int else "f")
+    return kind in "iu" and bool((b < 0).any() if hasattr(b, "any") else b < 0)
+
+
+def _integer_power(a, b, xp):
+    """Integers to integer powers with negative ones, as PyTorch: 1 ** -n = 1,
+    (-1) ** -n = +-1, any other base 0; a negative Python int exponent raises."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None and type(a) is int:  # 2 ** int_tensor: the tensor's dtype
+        dtype = b.dtype
+    elif dtype is None or dtype.kind not in "iub":
+        return a**b  # a float base
+    if not hasattr(b, "dtype"):
+        raise RuntimeError(f"pow: integers to negative integer powers are not allowed (exponent "
+                           f"{b}, as PyTorch); use a float base, e.g. x.float() ** {b}.")
+    low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+    return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))
+
 class Maximum(Op):
     """out = max(a, b);  the gradient goes to the larger input, split in half on ties."""
 
