@@ -181,6 +181,8 @@ def _integer_power(a, b, xp):
     low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
     return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))
 
+
+@public("maximum", ufunc="maximum")
 class Maximum(Op):
     """out = max(a, b);  the gradient goes to the larger input, split in half on ties."""
 
