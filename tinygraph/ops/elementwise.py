@@ -16,7 +16,7 @@ from ..autograd import Op
 from ..autograd.promotion import result_dtype
 from .args import data
 from .registry import public
-from .rounding import ClampBounds, DivRounded
+from .rounding import ClampBounds, DivRounded, integer_power, negative_integers
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
 
@@ -134,7 +134,7 @@ class Pow(Op):
     input_names = ("input", "exponent")
 
     def forward(self, a, b):
-        out = _integer_power(a, b, self.xp) if _negative_integers(b) else a**b
+        out = integer_power(a, b, self.xp) if negative_integers(b) else a**b
         if out.dtype == _INT8 and getattr(a, "dtype", None) == _BOOL:  # NumPy's bool ** bool
             out = out.astype(bool)  # is int8; PyTorch's stays bool
         self.save(a, b, out)
@@ -159,27 +159,6 @@ class Pow(Op):
                 at_zero = (a == 0) & (b >= 0)
                 gb = xp.where(at_zero, 0, g * out * xp.log(xp.where(at_zero, 1, a)))
         return ga, gb
-
-
-def _negative_integers(b) -> bool:
-    """Whether an integer exponent has negative entries (NumPy refuses those)."""
-    kind = getattr(getattr(b, "dtype", None), "kind", "i" if type(b) is int else "f")
-    return kind in "iu" and bool((b < 0).any() if hasattr(b, "any") else b < 0)
-
-
-def _integer_power(a, b, xp):
-    """Integers to integer powers with negative ones, as PyTorch: 1 ** -n = 1,
-    (-1) ** -n = +-1, any other base 0; a negative Python int exponent raises."""
-    dtype = getattr(a, "dtype", None)
-    if dtype is None and type(a) is int:  # 2 ** int_tensor: the tensor's dtype
-        dtype = b.dtype
-    elif dtype is None or dtype.kind not in "iub":
-        return a**b  # a float base
-    if not hasattr(b, "dtype"):
-        raise RuntimeError(f"pow: integers to negative integer powers are not allowed (exponent "
-                           f"{b}, as PyTorch); use a float base, e.g. x.float() ** {b}.")
-    low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
-    return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))
 
 
 @public("maximum", ufunc="maximum")

@@ -1,7 +1,7 @@
 """Rounding, sign and the integer-division family: floor, ceil, round, trunc, sign (zero
 gradient, as PyTorch), floor_divide (``//``; no gradient: PyTorch refuses its backward),
-remainder (``%``, the sign of the divisor as Python's and PyTorch's), lerp, and clamp with
-bounds that require grad."""
+remainder (``%``, the sign of the divisor as Python's and PyTorch's), lerp, clamp with
+bounds that require grad, and integers to negative integer powers."""
 
 from __future__ import annotations
 
@@ -224,3 +224,24 @@ class ClampBounds(Op):
             keep = keep & (x <= hi)
             grads.append(xp.where((x > hi) if lo is None else (x > hi) | (hi < lo), g, 0))
         return (xp.where(keep, g, 0), *grads)
+
+
+def negative_integers(b) -> bool:
+    """Whether an integer exponent has negative entries (NumPy refuses those)."""
+    kind = getattr(getattr(b, "dtype", None), "kind", "i" if type(b) is int else "f")
+    return kind in "iu" and bool((b < 0).any() if hasattr(b, "any") else b < 0)
+
+
+def integer_power(a, b, xp):
+    """Integers to integer powers with negative ones, as PyTorch: 1 ** -n = 1,
+    (-1) ** -n = +-1, any other base 0; a negative Python int exponent raises."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None and type(a) is int:  # 2 ** int_tensor: the tensor's dtype
+        dtype = b.dtype
+    elif dtype is None or dtype.kind not in "iub":
+        return a**b  # a float base
+    if not hasattr(b, "dtype"):
+        raise RuntimeError(f"pow: integers to negative integer powers are not allowed (exponent "
+                           f"{b}, as PyTorch); use a float base, e.g. x.float() ** {b}.")
+    low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+    return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))
