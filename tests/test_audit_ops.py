@@ -238,3 +238,41 @@ def test_cat_of_an_empty_1d_tensor_and_a_matrix_gives_the_empty_one_an_empty_gra
 def test_keyword_and_positional_sizes_together_are_refused():
     with pytest.raises(TypeError, match="shape both positionally and as shape="):
         tg.zeros(2, 3).reshape(6, shape=(6,))
+
+
+MULTI_OUTPUT_VIEWS = [
+    "p, q = a.split(1); q.mul_(2)",
+    "p, = a.split(2); p.mul_(2)",
+    "p, q = a.chunk(2); p.add_(1)",
+    "p, q = a.unbind(0); p.mul_(2)",
+    "p, q = a.split(1); p.view(-1).mul_(2)",
+    "p, q = a.split(1); p[0, 0] = 5.0",
+    "p, q = a.split(1); a.mul_(2); p.sum().backward()",
+]
+
+
+@pytest.mark.parametrize("code", MULTI_OUTPUT_VIEWS)
+def test_changing_a_piece_of_split_chunk_or_unbind_in_place_raises_as_torch(torch, code):
+    for module in (torch, tg):
+        leaf = module.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        with pytest.raises(RuntimeError):
+            exec(code, {"a": leaf * 1})
+
+
+def test_pieces_change_in_place_without_autograd_and_unused_pieces_do_not_block(torch):
+    results = []
+    for module in (torch, tg):
+        leaf = module.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        a = leaf * 1
+        p, q = a.split(1)
+        with module.no_grad():
+            p.mul_(2)  # allowed: not recorded
+        b = leaf * 1
+        b.unbind(1)
+        b.mul_(3)  # the base of unused pieces may change
+        (a * a + b).sum().backward()
+        plain = module.tensor([[1.0, 2.0], [3.0, 4.0]])
+        plain.split(1)[0].mul_(2)  # nothing requires grad: an ordinary view
+        results.append((_as_numpy(leaf.grad), _as_numpy(plain)))
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import operator
 
+from ..autograd.mode import per_thread
 from ..errors import ShapeError
 from .args import given, ndim, shape
 from .registry import public
 from .shape import getitem
+from .viewtrack import mark_multi_output
 
 
 def _dim(dim, n: int, op: str) -> int:
@@ -36,9 +38,18 @@ def _dim(dim, n: int, op: str) -> int:
     return dim % n
 
 
-def _pieces(input, dim: int, bounds) -> tuple:
+def _pieces(input, dim: int, bounds, op: str) -> tuple:
     lead = (slice(None),) * dim
-    return tuple(getitem(input, lead + (slice(start, stop),)) for start, stop in bounds)
+    return _multi(tuple(getitem(input, lead + (slice(start, stop),)) for start, stop in bounds),
+                  input, op)
+
+
+def _multi(pieces: tuple, input, op: str) -> tuple:
+    """``pieces``, marked as PyTorch's multi-output views when autograd records them (an
+    in-place change through one then raises, as in PyTorch)."""
+    if per_thread.flags.grad_enabled and getattr(input, "requires_grad", False):
+        mark_multi_output(pieces, op)
+    return pieces
 
 
 @public("split")
@@ -83,7 +94,7 @@ def split(tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None)
     starts = [0]
     for n in sizes:
         starts.append(starts[-1] + n)
-    return _pieces(tensor, axis, zip(starts[:-1], starts[1:]))
+    return _pieces(tensor, axis, zip(starts[:-1], starts[1:]), "split")
 
 
 @public("chunk")
@@ -101,7 +112,7 @@ def chunk(input, chunks: int, dim: int = 0) -> tuple:
     length = size[axis]
     step = -(-length // chunks)
     if step == 0:  # an empty dim: `chunks` empty pieces, as PyTorch
-        return _pieces(input, axis, [(0, 0)] * chunks)
+        return _pieces(input, axis, [(0, 0)] * chunks, "chunk")
     return split(input, step, axis)
 
 
@@ -111,4 +122,5 @@ def unbind(input, dim: int = 0) -> tuple:
     ``(x[0], x[1], ...)``."""
     axis = _dim(dim, ndim(input), "unbind")
     lead = (slice(None),) * axis
-    return tuple(getitem(input, lead + (i,)) for i in range(shape(input)[axis]))
+    return _multi(tuple(getitem(input, lead + (i,)) for i in range(shape(input)[axis])), input,
+                  "unbind")
