@@ -141,7 +141,9 @@ ERRORS = [
     "x.clamp()", "t.where(i, 1.0, 0.0)", "i.pow(-1)", "t.div(x, y, rounding_mode='round')",
     "x.reshape(5, -1)", "x.reshape(-1, -1)", "x.view(5, -1)", "x.transpose(1, 2).view(-1)",
     "x.flatten(2, 1)", "t.cat([x, m])", "t.cat([s, s])", "t.stack([x, m])", "t.stack([])",
-    "t.cat([])",
+    "t.cat([])", "t.cat([x, y[:, :, :2]], 1)", "t.cat(x)", "t.stack(x)", "t.cat([x, y], 1.0)",
+    "t.stack([x, y], 1.0)", "x.flatten(0.5)", "s.chunk(1)", "m.repeat(-1, 1)",
+    "x.reshape(-2, 12)", "t.zeros(-1)",
 ]
 
 

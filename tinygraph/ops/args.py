@@ -45,11 +45,15 @@ def dims(dim, ndim: int, op: str, empty_is_all: bool = True):
 def axis(dim, ndim: int, op: str) -> int:
     """One ``dim`` as a non-negative axis (0 for a 0-d tensor, which takes 0 and -1, as in
     PyTorch); out of range raises ``DimError``, an ``IndexError`` as PyTorch's."""
+    try:
+        dim = operator.index(dim)
+    except TypeError:
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}.") from None
     span = max(ndim, 1)
     if not -span <= dim < span:
         raise DimError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions "
                        f"(expected to be in range of [{-span}, {span - 1}]).")
-    return int(dim) % span
+    return dim % span
 
 
 def one_dim(dim: int, ndim: int, op: str) -> int:
@@ -90,7 +94,7 @@ def size_args(sizes, op: str, infer: bool = False) -> tuple:
         ) from None
     low = -1 if infer else 0
     if any(n < low for n in result):
-        raise ValueError(f"{op}: sizes must be non-negative, got {result}.")
+        raise ShapeError(f"{op}: sizes must be non-negative, got {result}.")
     return result
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 
 from ..autograd.mode import per_thread
-from ..errors import ShapeError
+from ..errors import DimError, ShapeError
 from .args import given, ndim, shape
 from .registry import public
 from .shape import getitem
@@ -29,12 +29,12 @@ def _dim(dim, n: int, op: str) -> int:
         dim = operator.index(dim)
     except TypeError:
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}.") from None
-    if n == 0:
-        raise IndexError(f"{op}: dim {dim} given but the tensor is 0-d (has no dimensions); "
-                         "a 0-d tensor cannot be cut into pieces.")
+    if n == 0:  # IndexError (unbind's in PyTorch) and RuntimeError (chunk's)
+        raise DimError(f"{op}: dim {dim} given but the tensor is 0-d (has no dimensions); "
+                       "a 0-d tensor cannot be cut into pieces.")
     if not -n <= dim < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {n} dimensions "
-                         f"(expected to be in range of [{-n}, {n - 1}]).")
+        raise DimError(f"{op}: dim {dim} is out of range for a tensor with {n} dimensions "
+                       f"(expected to be in range of [{-n}, {n - 1}]).")
     return dim % n
 
 

@@ -195,8 +195,7 @@ class Concatenate(Op):
 
     @staticmethod
     def arguments(tensors, dim=0):
-        if len(tensors) == 0:
-            raise ShapeError("cat: expected a non-empty list of Tensors.")
+        _sequence(tensors, "cat")
         ranks = {ndim(t) for t in tensors}
         skip = None
         if len(ranks) > 1:  # PyTorch skips 1-d empty tensors (``out = tg.tensor([])`` and
@@ -208,7 +207,12 @@ class Concatenate(Op):
         if len(ranks) > 1:
             raise ShapeError(f"cat: tensors must have the same number of dimensions, got "
                              f"shapes {[shape(t) for t in tensors]}.")
-        return tuple(tensors), {"axis": axis(dim, ranks.pop(), "cat"), "skip": skip}
+        dim = axis(dim, ranks.pop(), "cat")
+        kept = [shape(t) for t, s in zip(tensors, skip or [False] * len(tensors)) if not s]
+        if len({n[:dim] + n[dim + 1:] for n in kept}) > 1:
+            raise ShapeError(f"cat (concatenate): sizes of tensors must match except in dim "
+                             f"{dim}, got shapes {kept}.")
+        return tuple(tensors), {"axis": dim, "skip": skip}
 
     def forward(self, *xs):
         skip = self.skip or (False,) * len(xs)
@@ -229,6 +233,15 @@ class Concatenate(Op):
         return tuple(grads)
 
 
+def _sequence(tensors, op: str) -> None:
+    """cat's and stack's ``tensors``: a non-empty list or tuple."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of Tensors, got "
+                        f"{type(tensors).__name__}; write tg.{op}([a, b]).")
+    if not tensors:
+        raise ShapeError(f"{op}: expected a non-empty list of Tensors.")
+
+
 @public("stack", method=False)
 class Stack(Op):
     """y = inputs stacked along a new ``axis``;  input i gets g[..., i, ...]."""
@@ -239,8 +252,7 @@ class Stack(Op):
 
     @staticmethod
     def arguments(tensors, dim=0):
-        if len(tensors) == 0:
-            raise ShapeError("stack: expected a non-empty list of Tensors.")
+        _sequence(tensors, "stack")
         shapes = {shape(t) for t in tensors}
         if len(shapes) > 1:
             raise ShapeError(f"stack: expects each tensor to be equal size, got shapes "
