@@ -278,3 +278,19 @@ def test_pieces_change_in_place_without_autograd_and_unused_pieces_do_not_block(
         results.append((_as_numpy(leaf.grad), _as_numpy(plain)))
     for theirs, ours in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("expression", [
+    "a.norm(p=0.5)", "a.norm(p=3)", "a.norm(p=1.5)", "a.norm(p=-1)",
+    "a.reshape(2, 2).norm(p=3, dim=1)", "a.reshape(2, 2).norm(p=0.5, dim=0, keepdim=True)",
+    "t.atan2(a, a.flip(0))", "t.atan2(a, t.zeros(4, dtype=t.float64))",
+])
+@pytest.mark.parametrize("values", [[0.0, 0.0, 0.0, 0.0], [2.0, 2.0, 1.0, 0.0],
+                                    [-1.0, 0.0, 1.0, 1.0]])
+def test_gradients_at_zeros_match_torch_not_nan(torch, expression, values):
+    grads = []
+    for module in (torch, tg):
+        a = module.tensor(values, dtype=module.float64, requires_grad=True)
+        eval(expression, {"a": a, "t": module}).sum().backward()
+        grads.append(_as_numpy(a.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6, atol=1e-12)

@@ -169,6 +169,14 @@ def clamp_bounds(g, node, x, *bounds):
     return x
 
 
+def p_norm(g, node, x):
+    """sum(|x|**p) ** (1/p) over the node's axes."""
+    axes = node.axis if g.input_shape(node, 0) else None
+    powered = g.op("Pow", g.op("Abs", x), g.const(node.p, node.dtype))
+    total = g.reduce("ReduceSum", powered, axes, node.keepdims)
+    return g.op("Pow", total, g.const(1 / node.p, node.dtype))
+
+
 def std(g, node, x):
     return g.op("Sqrt", var(g, node, x))
 
@@ -232,4 +240,5 @@ MAPPINGS = {
     scan.CumSum: cumsum,
     scan.CumProd: cumprod,
     norms.Norm: reduction("ReduceL2"),
+    norms.PNorm: p_norm,
 }
