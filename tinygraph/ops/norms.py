@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.node import new_tensor
 from ..backend import namespace_of
 from ..dtypes import as_dtype
@@ -44,7 +46,9 @@ class PNorm(_Reduction):
     def forward(self, x):
         xp = self.xp
         self.in_shape = x.shape
-        y = xp.sum(xp.abs(x) ** self.p, axis=self.axis, keepdims=self.keepdims) ** (1 / self.p)
+        with np.errstate(divide="ignore"):  # a negative p at a zero: inf, as PyTorch
+            powered = xp.abs(x) ** self.p
+        y = xp.sum(powered, axis=self.axis, keepdims=self.keepdims) ** (1 / self.p)
         self.save(x, y)
         return y
 
