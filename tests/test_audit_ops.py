@@ -185,6 +185,7 @@ GRADIENTS = [
     "x.permute(dims=(2, 0, 1))", "x.flip(dims=(0, -1))", "x.transpose(dim0=0, dim1=2)",
     "v.expand(size=(3, 4))", "m.repeat(repeats=(2, 1))", "x.split(split_size=3, dim=-1)",
     "x.view(size=(6, 4))", "t.broadcast_to(v, size=(2, 4))",
+    "s.masked_fill(s > 0, 2.0)", "s.masked_fill(~(s < 0), t.tensor(0.5))",
 ]
 
 

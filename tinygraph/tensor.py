@@ -282,7 +282,8 @@ class Tensor(InPlace, Conversions, Protocols):
     def _compare(self, other, ufunc: str) -> Tensor:
         value = other._data if isinstance(other, Tensor) else other
         mine, value = promote([self._data, value])  # PyTorch's common dtype
-        return new_tensor(getattr(namespace_of(mine), ufunc)(mine, value), None)
+        xp = namespace_of(mine)
+        return new_tensor(xp.asarray(getattr(xp, ufunc)(mine, value)), None)  # 0-d: an array
 
     def __lt__(self, other):
         return self._compare(other, "less")
@@ -316,7 +317,8 @@ class Tensor(InPlace, Conversions, Protocols):
         return self._compare(other, "logical_xor")
 
     def __invert__(self):
-        return new_tensor(namespace_of(self._data).logical_not(self._data), None)
+        xp = namespace_of(self._data)
+        return new_tensor(xp.asarray(xp.logical_not(self._data)), None)
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
 
