@@ -25,7 +25,7 @@ from .ops import registry
 from .ops.args import data, ints_first
 from .ops.args import index as _index
 from .ops.shape import setitem
-from .ops.viewtrack import made_in_no_grad, protect_saved, rebuild
+from .ops.viewtrack import made_in_no_grad, multi_output, protect_saved, rebuild
 
 _fn = registry.functions
 
@@ -48,6 +48,13 @@ class InPlace:
                 "x = x + ... to make a new tensor."
             )
         base = self._base
+        if base is not None and multi_output(self) is not None:
+            raise RuntimeError(
+                f"{what}: this tensor is one of the views that {multi_output(self)} returned "
+                f"(shape {self.shape}) and is being changed in place; PyTorch forbids that "
+                "under autograd. Write an out-of-place op (p = p * 2), or clone() the piece "
+                "first."
+            )
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
                 f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "

@@ -156,6 +156,10 @@ class Tensor(GradAttributes, InPlace, Conversions, Protocols):
         """
         autograd.api.backward_one(self, gradient, retain_graph, create_graph, inputs)
 
+    def where(self, condition, y) -> Tensor:
+        """``tg.where(condition, self, y)``, as PyTorch's ``Tensor.where``."""
+        return registry.functions["where"](condition, self, y)
+
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
         return new_tensor(self._data, None)
