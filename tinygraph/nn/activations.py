@@ -53,17 +53,18 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """y = exp(x) / sum(exp(x)) along ``axis`` (``dim=`` is accepted as PyTorch's name)."""
+    """y = exp(x) / sum(exp(x)) along ``dim`` (``axis=`` is accepted as NumPy's name).
+    ``dim=None`` is PyTorch's implicit choice: axis 0 of 0-, 1- and 3-D inputs, else axis 1."""
 
-    def __init__(self, axis: int = -1, dim: int | None = None) -> None:
+    def __init__(self, dim: int | None = None, *, axis: int | None = None) -> None:
         super().__init__()
-        self.axis = self.dim = axis if dim is None else dim
+        self.dim = dim if axis is None else axis
 
     def forward(self, x):
-        return F.softmax(x, self.axis)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
-        return f"dim={self.axis}"
+        return f"dim={self.dim}"
 
 
 class GELU(Module):
@@ -139,7 +140,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = -1 if dim is None else dim
+        self.dim = dim
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
@@ -149,7 +150,10 @@ class LogSoftmax(Module):
 
 
 class Identity(Module):
-    """y = x (the "linear" activation)."""
+    """y = x (the "linear" activation); any arguments are accepted and ignored, as torch."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
 
     def forward(self, x):
         return x
@@ -188,7 +192,7 @@ def get_activation(name) -> Module:
             return LeakyReLU()
         key = _ALIASES.get(key, key)
         if key in ACTIVATIONS:
-            return ACTIVATIONS[key]()
+            return ACTIVATIONS[key](dim=-1) if key == "softmax" else ACTIVATIONS[key]()
     valid = ", ".join(repr(k) for k in ACTIVATIONS)
     raise ValueError(
         f"unknown activation {name!r}: valid names are {valid} (or pass an activation Module "

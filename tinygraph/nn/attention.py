@@ -89,6 +89,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return ops.matmul(weights, value)
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """``MultiheadAttention.out_proj``'s class, named as torch's (its repr shows the name)."""
+
+
 class MultiheadAttention(Module):
     """Multi-head attention as ``torch.nn.MultiheadAttention``: ``in_proj_weight`` (3E, E),
     ``in_proj_bias`` (3E,), ``out_proj`` (a Linear E -> E).
@@ -100,7 +104,8 @@ class MultiheadAttention(Module):
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False) -> None:
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None) -> None:
         super().__init__()
         if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (
                 vdim not in (None, embed_dim)):
@@ -117,11 +122,11 @@ class MultiheadAttention(Module):
         self.dropout, self.batch_first = float(dropout), batch_first
         self.kdim = self.vdim = self.embed_dim
         self._qkv_same_embed_dim = True
-        dtype = get_default_dtype()
+        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         e = self.embed_dim
         self.in_proj_weight = Parameter(np.empty((3 * e, e), dtype))
         self.in_proj_bias = Parameter(np.zeros(3 * e, dtype)) if bias else None
-        self.out_proj = Linear(e, e, bias=bias)
+        self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -130,11 +135,8 @@ class MultiheadAttention(Module):
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
 
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-
     def _name(self) -> str:
-        return f"MultiheadAttention({self.extra_repr()})"
+        return f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):

@@ -10,6 +10,8 @@ reject targets whose shape does not match, naming both shapes.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import random
@@ -18,6 +20,7 @@ from ..autograd.graph import note_operand
 from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
+from ..ops.reduce import cast_first
 from ..tensor import Tensor
 from .functional_conv import (  # noqa: F401 - the convolutional layers' functions
     adaptive_avg_pool2d,
@@ -95,14 +98,30 @@ def _leaky_relu(x, negative_slope):
     return ops.where(ops._data(x) > 0, x, ops.mul(x, negative_slope))
 
 
-def softmax(x, axis: int = -1, dim: int | None = None):
-    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's name)."""
-    return ops.softmax(x, axis if dim is None else dim)
+def _softmax_dim(x, dim, axis, name: str) -> int:
+    """``dim`` (or NumPy's ``axis``); None is PyTorch's implicit, deprecated choice: axis 0 of
+    0-, 1- and 3-D inputs, axis 1 otherwise (with torch's warning)."""
+    dim = dim if axis is None else axis
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if len(ops._shape(x)) in (0, 1, 3) else 1
+    return dim
 
 
-def log_softmax(x, axis: int = -1, dim: int | None = None):
-    """x - logsumexp(x) along ``axis``."""
-    return ops.log_softmax(x, axis if dim is None else dim)
+def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, *,
+            axis: int | None = None):
+    """exp(x) / sum(exp(x)) along ``dim`` (``axis`` is accepted as NumPy's name); ``dtype``
+    casts the input first, as torch."""
+    x = cast_first(input, dtype, "softmax")
+    return ops.softmax(x, _softmax_dim(x, dim, axis, "softmax"))
+
+
+def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, *,
+                axis: int | None = None):
+    """x - logsumexp(x) along ``dim``."""
+    x = cast_first(input, dtype, "log_softmax")
+    return ops.log_softmax(x, _softmax_dim(x, dim, axis, "log_softmax"))
 
 
 def identity(x):

@@ -176,6 +176,14 @@ class Module:
             module = child
         return module
 
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (e.g. ``"0.weight"``)."""
+        return state.get_member(self, target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (e.g. ``"1.running_mean"``)."""
+        return state.get_member(self, target, "_buffers", "a buffer")
+
     # -- running -------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):

@@ -30,12 +30,11 @@ class LayerNorm(Module):
         self.eps = float(eps)
         self.elementwise_affine = elementwise_affine
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
-            self.bias = Parameter(np.zeros(self.normalized_shape, dtype)) if bias else None
-        else:
-            self.weight = None
-            self.bias = None
+        affine = elementwise_affine
+        self.register_parameter(
+            "weight", Parameter(np.ones(self.normalized_shape, dtype)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(self.normalized_shape, dtype)) if affine and bias else None)
 
     def reset_parameters(self) -> None:
         if self.weight is not None:
@@ -57,7 +56,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class Embedding(Module):

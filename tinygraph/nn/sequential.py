@@ -95,6 +95,19 @@ class Sequential(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
+    def __add__(self, other) -> Sequential:
+        """A new Sequential of this one's layers, then ``other``'s (the same Modules)."""
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(list(other))
+
     def __iter__(self):
         return iter(self._modules.values())
 

@@ -36,6 +36,14 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list
     unexpected_keys: list
 
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"IncompatibleKeys(missing_keys={self.missing_keys}, " \
+               f"unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
 
 def entries(module, prefix: str = ""):
     """``(key, tensor)`` of every parameter and persistent buffer that is not None."""
@@ -107,6 +115,19 @@ def _checked(owner: str, key: str, value, target: Tensor) -> np.ndarray:
             "loaded."
         )
     return value
+
+
+def get_member(module, target: str, registry: str, kind: str):
+    """``Module.get_parameter``/``get_buffer``: the entry ``name`` of the submodule at the
+    dotted path before it, or torch's AttributeError."""
+    path, _, name = target.rpartition(".")
+    owner = module.get_submodule(path)
+    if name in owner.__dict__[registry]:
+        return owner.__dict__[registry][name]
+    if not hasattr(owner, name):
+        raise AttributeError(f"{type(owner).__name__} has no attribute `{name}` (in "
+                             f"{target!r}).")
+    raise AttributeError(f"`{name}` is not {kind} (in {target!r}).")
 
 
 def as_buffer(value, name: str):
