@@ -57,6 +57,7 @@ from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool
 from .sequential import NeuralNetwork, Sequential
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
+from .transformer import TransformerEncoder
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
@@ -70,7 +71,7 @@ __all__ = [
     "Unflatten",
     "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
-    "TransformerEncoderLayer",
+    "TransformerEncoderLayer", "TransformerEncoder",
 ]
 
 __getattr__ = missing_name(__name__, globals())

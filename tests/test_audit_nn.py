@@ -1,0 +1,247 @@
+"""Parity with PyTorch 2.13 of the nn surface that an audit found different: Module API,
+containers, layer constructors, init, reprs, BatchNorm statistics, Softmax's implicit dim,
+TransformerEncoder, losses, functional signatures, init and utils."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygraph as tg
+from tinygraph import nn
+
+
+@pytest.fixture(autouse=True)
+def _float64():
+    tg.set_default_dtype(np.float64)
+
+
+def _load_from_torch(ours, theirs):
+    """Copy a torch module's state into ours (as arrays), checking the keys agree."""
+    state = theirs.state_dict()
+    assert list(ours.state_dict()) == list(state)
+    ours.load_state_dict({k: v.numpy() for k, v in state.items()})
+
+
+# -- Module API ----------------------------------------------------------------------------
+
+
+def test_get_parameter_and_get_buffer_as_torch(torch):
+    ours = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    assert ours.get_parameter("0.bias") is ours[0].bias
+    assert ours.get_buffer("1.running_var") is ours[1].running_var
+    assert tuple(ours.get_parameter("1.weight").shape) == tuple(
+        theirs.get_parameter("1.weight").shape)
+    for target, method in [("0.foo", "get_parameter"), ("1.running_mean", "get_parameter"),
+                           ("0.weight", "get_buffer"), ("5.weight", "get_parameter")]:
+        with pytest.raises(AttributeError):
+            getattr(theirs, method)(target)
+        with pytest.raises(AttributeError):
+            getattr(ours, method)(target)
+
+
+def test_load_state_dict_result_prints_as_torch(torch):
+    ours, theirs = nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    full = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    assert repr(ours.load_state_dict(full)) == repr(theirs.load_state_dict(
+        theirs.state_dict())) == "<All keys matched successfully>"
+    partial = ours.load_state_dict({"weight": full["weight"], "extra": full["bias"]},
+                                   strict=False)
+    expected = theirs.load_state_dict({"weight": theirs.weight.detach(),
+                                       "extra": theirs.bias.detach()}, strict=False)
+    assert partial.missing_keys == expected.missing_keys == ["bias"]
+    assert partial.unexpected_keys == expected.unexpected_keys == ["extra"]
+    assert "missing_keys=['bias']" in repr(partial)
+
+
+def test_linear_init_bounds_are_torchs(torch):
+    tg.manual_seed(0)
+    layer = nn.Linear(50, 400)
+    bound = 1 / np.sqrt(50)  # kaiming_uniform_(a=sqrt(5)) on the weight, same for the bias
+    for p in (layer.weight.numpy(), layer.bias.numpy()):
+        assert np.abs(p).max() <= bound
+        assert np.abs(p).max() > 0.95 * bound
+    np.testing.assert_allclose(layer.weight.numpy().var(), bound ** 2 / 3, rtol=0.05)
+    reference = torch.nn.Linear(50, 400).weight.detach().numpy()
+    np.testing.assert_allclose(reference.var(), layer.weight.numpy().var(), rtol=0.1)
+
+
+def test_linear_and_transformer_layer_take_device_and_dtype():
+    layer = nn.Linear(2, 3, device="cpu", dtype=tg.float32)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+    block = nn.TransformerEncoderLayer(4, 2, 8, dtype=tg.float32)
+    assert {p.dtype for p in block.parameters()} == {np.dtype(np.float32)}
+
+
+@pytest.mark.parametrize("make", [
+    "BatchNorm1d(3)", "BatchNorm2d(3, momentum=None, affine=False, track_running_stats=False)",
+    "BatchNorm1d(3, bias=False)", "LayerNorm(4)", "LayerNorm((2, 4), eps=1e-3, "
+    "elementwise_affine=False)", "LayerNorm(4, bias=False)", "GroupNorm(2, 4)",
+    "GroupNorm(2, 4, bias=False)", "Softmax()", "Softmax(dim=1)", "LogSoftmax()",
+    "Identity(3, foo=2)", "MultiheadAttention(8, 2)", "TransformerEncoderLayer(8, 2, 16)",
+    "Unflatten(1, [2, 3])", "Unflatten(1, (2, 3))"])
+def test_reprs_and_parameters_as_torch(torch, make):
+    ours, theirs = eval(make, vars(nn)), eval(make, vars(torch.nn))
+    assert repr(ours) == repr(theirs)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == [
+        (n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_sequential_concatenation_as_torch(torch):
+    a, b = nn.Sequential(nn.Linear(2, 2), nn.ReLU()), nn.Sequential(nn.Tanh())
+    joined = a + b
+    assert repr(joined) == repr(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()) +
+                                torch.nn.Sequential(torch.nn.Tanh()))
+    assert joined[0] is a[0] and len(a) == 2
+    a += b
+    assert len(a) == 3 and a[2] is b[0]
+    with pytest.raises(ValueError):
+        torch.nn.Sequential() + torch.nn.ModuleList()
+    with pytest.raises(ValueError):
+        a + nn.ModuleList()
+
+
+# -- BatchNorm -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make, shape", [
+    ("BatchNorm1d(3)", (4, 3, 5)), ("BatchNorm1d(3, momentum=None)", (4, 3)),
+    ("BatchNorm1d(3, affine=False)", (4, 3, 2)),
+    ("BatchNorm1d(3, track_running_stats=False)", (4, 3, 5)),
+    ("BatchNorm2d(3, momentum=None, eps=1e-3)", (4, 3, 2, 2)),
+    ("BatchNorm2d(3, bias=False)", (2, 3, 2, 3))])
+def test_batchnorm_statistics_and_outputs_match_torch(torch, rng, make, shape):
+    ours, theirs = eval(make, vars(nn)), eval(make, vars(torch.nn)).double()
+    _load_from_torch(ours, theirs)
+    x = rng.standard_normal(shape)
+    for step in range(3):
+        batch = x * (step + 1) + step
+        np.testing.assert_allclose(ours(batch).numpy(),
+                                   theirs(torch.tensor(batch)).detach().numpy(), rtol=1e-6,
+                                   atol=1e-12)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), rtol=1e-6,
+                                   err_msg=key)
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(ours(x).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6, atol=1e-12)
+
+
+def test_batchnorm_without_running_stats_has_none_buffers_and_resets(torch):
+    ours = nn.BatchNorm1d(3, track_running_stats=False)
+    assert ours.running_mean is None and ours.num_batches_tracked is None
+    assert list(ours.state_dict()) == ["weight", "bias"]
+    tracked = nn.BatchNorm1d(3)
+    tracked(np.arange(12.0).reshape(4, 3))
+    tracked.reset_running_stats()
+    assert int(tracked.num_batches_tracked) == 0
+    np.testing.assert_array_equal(tracked.running_var.numpy(), np.ones(3))
+    with pytest.raises(ValueError, match="2D or 3D|\\(N, 3\\)"):
+        tracked(np.zeros((2, 3, 4, 5)))
+    with pytest.raises(ValueError):
+        torch.nn.BatchNorm1d(3)(torch.zeros(2, 3, 4, 5))
+    with pytest.raises(ValueError):
+        nn.BatchNorm2d(3)(np.zeros((2, 3, 4)))
+
+
+# -- Softmax's implicit dim ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4), (2, 3, 4, 5)])
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax"])
+def test_softmax_without_dim_picks_torchs_implicit_dim(torch, rng, shape, name):
+    x = rng.standard_normal(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = getattr(torch.nn, name)()(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(getattr(nn, name)()(x).numpy(), expected, rtol=1e-6)
+        f = getattr(nn.functional, {"Softmax": "softmax", "LogSoftmax": "log_softmax"}[name])
+        np.testing.assert_allclose(f(tg.tensor(x)).numpy(), expected, rtol=1e-6)
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        nn.functional.softmax(tg.tensor(x))
+
+
+def test_functional_softmax_takes_dim_positionally_and_dtype(torch, rng):
+    x = rng.standard_normal((3, 4))
+    expected = torch.nn.functional.softmax(torch.tensor(x), 0, dtype=torch.float32)
+    out = nn.functional.softmax(tg.tensor(x), 0, dtype=tg.float32)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+    assert repr(nn.Dense(2, 3, activation="softmax").activation) == "Softmax(dim=-1)"
+
+
+# -- TransformerEncoder ----------------------------------------------------------------------
+
+
+def _encoders(torch, nl=2, norm=True, enable=True, **kw):
+    torch.manual_seed(0)
+    theirs = torch.nn.TransformerEncoder(
+        torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kw).double(), nl,
+        norm=torch.nn.LayerNorm(8).double() if norm else None, enable_nested_tensor=enable)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, **kw), nl,
+                                 norm=nn.LayerNorm(8) if norm else None,
+                                 enable_nested_tensor=enable)
+    _load_from_torch(ours, theirs)
+    return ours, theirs
+
+
+def test_transformer_encoder_keys_copies_and_repr(torch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = _encoders(torch, nl=3)
+    assert list(ours.state_dict())[0] == "layers.0.self_attn.in_proj_weight"
+    assert list(ours.state_dict())[-1] == "norm.bias"
+    assert repr(ours) == repr(theirs)
+    assert ours.layers[0].linear1.weight is not ours.layers[1].linear1.weight
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    stack = nn.TransformerEncoder(layer, 2, enable_nested_tensor=True)
+    np.testing.assert_array_equal(stack.layers[0].linear1.weight.numpy(),
+                                  layer.linear1.weight.numpy())  # deep copies of the layer
+    assert stack.use_nested_tensor and stack.norm is None
+    with pytest.warns(UserWarning, match="batch_first was not True"):
+        nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 1)
+
+
+@pytest.mark.parametrize("kw, feed, mode", [
+    ({}, {}, "train"), ({}, {"mask": "causal"}, "eval"), ({}, {"mask": "float"}, "eval"),
+    ({}, {"mask": "float", "is_causal": True}, "train"),
+    ({"batch_first": True}, {"src_key_padding_mask": "pad"}, "train"),
+    ({"batch_first": True}, {"src_key_padding_mask": "pad"}, "no_grad"),
+    ({"batch_first": True, "norm_first": True, "activation": "gelu"},
+     {"src_key_padding_mask": "pad", "mask": "causal"}, "eval")])
+def test_transformer_encoder_matches_torch(torch, rng, kw, feed, mode):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = _encoders(torch, **kw)
+        x = rng.standard_normal((3, 5, 8) if kw.get("batch_first") else (5, 3, 8))
+        pad = np.zeros((3, 5), bool)
+        pad[0, 3:], pad[2, 4:] = True, True
+        causal = np.triu(np.ones((5, 5), bool), 1)
+        values = {"causal": causal, "float": np.where(causal, -np.inf, 0.0), "pad": pad}
+        args = {k: values.get(v, v) for k, v in feed.items()}
+        if mode != "train":
+            ours.eval(), theirs.eval()
+        targs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in args.items()}
+        if mode == "no_grad":  # torch's nested-tensor path: zeros at the padded positions
+            with torch.no_grad():
+                expected = theirs(torch.tensor(x), **targs).numpy()
+            with tg.no_grad():
+                out = ours(tg.tensor(x), **args)
+        else:
+            xt = torch.tensor(x, requires_grad=True)
+            expected_t = theirs(xt, **targs)
+            xo = tg.tensor(x, requires_grad=True)
+            out = ours(xo, **args)
+            upstream = rng.standard_normal(out.shape)
+            expected_t.backward(torch.tensor(upstream))
+            out.backward(tg.tensor(upstream))
+            np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-10)
+            expected = expected_t.detach().numpy()
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, atol=1e-10)
