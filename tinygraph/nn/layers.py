@@ -11,8 +11,8 @@ from ..ops import functions as ops
 from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
-from .casting import check_device
 from .activations import LeakyReLU, ReLU, get_activation
+from .casting import check_device
 from .module import Module, Parameter
 
 
