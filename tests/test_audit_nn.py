@@ -245,3 +245,98 @@ def test_transformer_encoder_matches_torch(torch, rng, kw, feed, mode):
             np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-10)
             expected = expected_t.detach().numpy()
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, atol=1e-10)
+
+
+# -- losses ----------------------------------------------------------------------------------
+
+
+def _loss_inputs(rng):
+    a = rng.standard_normal((4, 3))
+    return {"x": a, "y": rng.standard_normal((4, 3)), "p": 1 / (1 + np.exp(-a)),
+            "t": rng.random((4, 3)), "w": np.array([0.2, 1.0, 3.0]),
+            "w_full": rng.random((4, 3)), "labels": np.array([0, 1, 1, 2])}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name, kwargs, inputs", [
+    ("BCELoss", {"weight": "w"}, ("p", "t")),
+    ("BCEWithLogitsLoss", {"pos_weight": "w"}, ("x", "t")),
+    ("BCEWithLogitsLoss", {"weight": "w", "pos_weight": "w"}, ("x", "t")),
+    ("CrossEntropyLoss", {"ignore_index": 1}, ("x", "labels")),
+    ("CrossEntropyLoss", {"ignore_index": 2, "weight": "w"}, ("x", "labels")),
+    ("NLLLoss", {"ignore_index": 0}, ("x", "labels"))])
+def test_weighted_losses_match_torch(torch, rng, reduction, name, kwargs, inputs):
+    data = _loss_inputs(rng)
+    ours_kw = {k: tg.tensor(data[v]) if isinstance(v, str) else v for k, v in kwargs.items()}
+    theirs_kw = {k: torch.tensor(data[v]) if isinstance(v, str) else v
+                 for k, v in kwargs.items()}
+    ours = getattr(nn, name)(reduction=reduction, **ours_kw)
+    theirs = getattr(torch.nn, name)(reduction=reduction, **theirs_kw)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x, y = (data[k] for k in inputs)
+    xo, xt = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ours(xo, tg.tensor(y)), theirs(xt, torch.tensor(y))
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+    upstream = np.cos(np.arange(out.numel())).reshape(tuple(out.shape))
+    out.backward(tg.tensor(upstream))
+    expected.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_elementwise_weight_of_regression_losses(torch, rng, reduction, name):
+    data = _loss_inputs(rng)
+    out = getattr(nn.functional, name)(tg.tensor(data["x"]), tg.tensor(data["y"]),
+                                       reduction=reduction, weight=tg.tensor(data["w_full"]))
+    expected = getattr(torch.nn.functional, name)(
+        torch.tensor(data["x"]), torch.tensor(data["y"]), reduction=reduction,
+        weight=torch.tensor(data["w_full"]))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError):
+        getattr(nn.functional, name)(tg.tensor(data["x"]), tg.tensor(data["y"]),
+                                     weight=tg.tensor(data["w"]))
+
+
+def test_loss_functions_take_torchs_positional_order(torch, rng):
+    data = _loss_inputs(rng)
+    p, t, w = data["p"], data["t"], data["w"]
+    out = nn.functional.binary_cross_entropy(tg.tensor(p), tg.tensor(t), tg.tensor(w))
+    expected = torch.nn.functional.binary_cross_entropy(torch.tensor(p), torch.tensor(t),
+                                                        torch.tensor(w))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+    out = nn.functional.binary_cross_entropy_with_logits(
+        tg.tensor(data["x"]), tg.tensor(t), None, None, None, "sum", tg.tensor(w))
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.tensor(data["x"]), torch.tensor(t), None, None, None, "sum", torch.tensor(w))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("legacy", [{"size_average": False}, {"reduce": False},
+                                    {"size_average": True, "reduce": True}])
+def test_deprecated_size_average_and_reduce_pick_the_reduction(torch, rng, legacy):
+    data = _loss_inputs(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in ("MSELoss", "L1Loss", "SmoothL1Loss", "BCELoss", "NLLLoss", "KLDivLoss"):
+            assert getattr(nn, name)(**legacy).reduction == getattr(torch.nn, name)(
+                **legacy).reduction
+        out = nn.functional.mse_loss(tg.tensor(data["x"]), tg.tensor(data["y"]), **legacy)
+        expected = torch.nn.functional.mse_loss(torch.tensor(data["x"]),
+                                                torch.tensor(data["y"]), **legacy)
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+        out = nn.functional.cross_entropy(tg.tensor(data["x"]), tg.tensor(data["labels"]),
+                                          **legacy)
+        expected = torch.nn.functional.cross_entropy(
+            torch.tensor(data["x"]), torch.tensor(data["labels"]), **legacy)
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient(torch):
+    x = np.array([[0.5, -1.0, 2.0]])
+    xo, xt = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = nn.CrossEntropyLoss(ignore_index=0)(xo, tg.tensor(np.array([0])))
+    expected = torch.nn.CrossEntropyLoss(ignore_index=0)(xt, torch.tensor([0]))
+    out.backward(), expected.backward()
+    assert np.isnan(out.item()) and np.isnan(expected.item())
+    np.testing.assert_array_equal(xo.grad.numpy(), xt.grad.numpy())

@@ -22,6 +22,14 @@ from ..ops import functions as ops
 from ..ops import nn as fused
 from ..ops.reduce import cast_first
 from ..tensor import Tensor
+from .elementwise_losses import (  # noqa: F401 - re-exported
+    _reduce,
+    _target,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    l1_loss,
+    mse_loss,
+)
 from .functional_conv import (  # noqa: F401 - the convolutional layers' functions
     adaptive_avg_pool2d,
     avg_pool1d,
@@ -216,91 +224,6 @@ def flatten(x, start_axis: int = 1, end_axis: int = -1):
             f"{ops._shape(x)}; Flatten keeps the batch axis, so give it (N, ...) inputs."
         )
     return ops.flatten(x, start_axis, end_axis)
-
-
-# -- losses -----------------------------------------------------------------------------
-
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduce(loss, reduction: str, op: str):
-    if reduction == "mean":
-        return ops.mean(loss)
-    if reduction == "sum":
-        return ops.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
-
-
-def _target(input, target, op: str, same_shape: bool = True):
-    """The target as a constant array of the input's float dtype (or a Tensor needing grad)."""
-    in_data = ops._data(input)
-    if isinstance(target, Tensor) and target.requires_grad:
-        value = target
-        shape = target.shape
-    else:
-        value = np.asarray(ops._data(target))
-        if value.dtype != in_data.dtype and in_data.dtype.kind == "f":
-            value = value.astype(in_data.dtype)
-        shape = value.shape
-    if same_shape and tuple(shape) != tuple(in_data.shape):
-        hint = ""
-        if in_data.size == int(np.prod(shape)):
-            dims = ", ".join(str(n) for n in in_data.shape)
-            hint = f" Reshape the target to the input's shape: target.reshape({dims})."
-        raise ShapeError(
-            f"{op}: the input has shape {tuple(in_data.shape)} but the target has shape "
-            f"{tuple(shape)}; they must be the same (no broadcasting, which would silently "
-            f"compare every prediction with every target).{hint}"
-        )
-    return value
-
-
-def mse_loss(input, target, reduction: str = "mean"):
-    """mean((input - target) ** 2)."""
-    diff = ops.sub(input, _target(input, target, "mse_loss"))
-    return _reduce(ops.mul(diff, diff), reduction, "mse_loss")
-
-
-def l1_loss(input, target, reduction: str = "mean"):
-    """mean(|input - target|)."""
-    diff = ops.sub(input, _target(input, target, "l1_loss"))
-    return _reduce(ops.abs(diff), reduction, "l1_loss")
-
-
-def _check_probabilities(values, what: str, op: str) -> None:
-    """Refuse values outside [0, 1] (NaN included), as PyTorch does."""
-    values = np.asarray(ops._data(values))
-    if not np.all((values >= 0) & (values <= 1)):
-        bad = values[~((values >= 0) & (values <= 1))].reshape(-1)[0]
-        raise ValueError(
-            f"{op}: all elements of {what} should be between 0 and 1 (in [0, 1]), found "
-            f"{bad}. "
-            + ("Targets are probabilities or 0/1 labels." if what == "target" else
-               "The input is probabilities: apply a sigmoid first, or use "
-               "binary_cross_entropy_with_logits on the raw scores.")
-        )
-
-
-def binary_cross_entropy(input, target, reduction: str = "mean"):
-    """mean(-(t log p + (1 - t) log(1 - p))) of probabilities ``input``; logs clamped at -100.
-
-    ``input`` and ``target`` must lie in [0, 1] (anything else raises, as in PyTorch)."""
-    op = "binary_cross_entropy"
-    t = _target(input, target, op)
-    _check_probabilities(input, "input", op)
-    _check_probabilities(t, "target", op)
-    loss = fused.binary_cross_entropy(input, t)
-    return _reduce(loss, reduction, "binary_cross_entropy")
-
-
-def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
-    """binary_cross_entropy(sigmoid(input), target), computed stably from the logits."""
-    t = _target(input, target, "binary_cross_entropy_with_logits")
-    return _reduce(fused.binary_cross_entropy_with_logits(input, t), reduction,
-                   "binary_cross_entropy_with_logits")
 
 
 # -- penalties --------------------------------------------------------------------------
