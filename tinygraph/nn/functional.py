@@ -21,7 +21,6 @@ from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
 from ..ops.reduce import cast_first
-from ..tensor import Tensor
 from .elementwise_losses import (  # noqa: F401 - re-exported
     _reduce,
     _target,
