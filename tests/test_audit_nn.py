@@ -340,3 +340,52 @@ def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient(torch
     out.backward(), expected.backward()
     assert np.isnan(out.item()) and np.isnan(expected.item())
     np.testing.assert_array_equal(xo.grad.numpy(), xt.grad.numpy())
+
+
+# -- state_dict loading ----------------------------------------------------------------------
+
+
+def test_load_state_dict_assign_keeps_the_checkpoint_arrays(torch):
+    ours, theirs = nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    weight = np.ones((2, 2), np.float32)
+    ours.load_state_dict({"weight": tg.tensor(weight), "bias": np.zeros(2, np.float32)},
+                         assign=True)
+    theirs.load_state_dict({"weight": torch.tensor(weight), "bias": torch.zeros(2)},
+                           assign=True)
+    assert isinstance(ours.weight, nn.Parameter) and ours.weight.requires_grad
+    assert ours.weight.dtype == np.float32 and str(theirs.weight.dtype) == "torch.float32"
+    np.testing.assert_array_equal(ours.weight.numpy(), theirs.weight.detach().numpy())
+
+
+def test_batchnorm_loads_a_plain_dict_without_num_batches_tracked(torch):
+    theirs = torch.nn.BatchNorm1d(2)
+    ours = nn.BatchNorm1d(2)
+    old = {k: v for k, v in theirs.state_dict().items() if k != "num_batches_tracked"}
+    assert repr(theirs.load_state_dict(old)) == "<All keys matched successfully>"
+    result = ours.load_state_dict({k: v.numpy() for k, v in old.items()})
+    assert repr(result) == "<All keys matched successfully>"
+    assert int(ours.num_batches_tracked) == 0
+
+
+# -- activations and functional forms --------------------------------------------------------
+
+
+def test_hardtanh_accepts_the_deprecated_min_value_max_value(torch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = nn.Hardtanh(min_value=-2.0, max_value=3.0)
+        theirs = torch.nn.Hardtanh(min_value=-2.0, max_value=3.0)
+    assert repr(ours) == repr(theirs) == "Hardtanh(min_val=-2.0, max_val=3.0)"
+    x = np.linspace(-4, 4, 9)
+    np.testing.assert_array_equal(ours(x).numpy(), theirs(torch.tensor(x)).numpy())
+
+
+def test_functional_bilinear_matches_torch(torch, rng):
+    x1, x2 = rng.standard_normal((3, 4)), rng.standard_normal((3, 5))
+    w, b = rng.standard_normal((2, 4, 5)), rng.standard_normal(2)
+    out = nn.functional.bilinear(tg.tensor(x1), tg.tensor(x2), tg.tensor(w), tg.tensor(b))
+    expected = torch.nn.functional.bilinear(torch.tensor(x1), torch.tensor(x2),
+                                            torch.tensor(w), torch.tensor(b))
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="bilinear"):
+        nn.functional.bilinear(tg.tensor(x2), tg.tensor(x1), tg.tensor(w))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from . import functional as F
 from .module import Module
 
@@ -119,9 +121,15 @@ class Softplus(Module):
 class Hardtanh(_InPlace):
     """y = clip(x, min_val, max_val)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
-                 inplace: bool = False) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
         super().__init__(inplace)
+        if min_value is not None or max_value is not None:
+            warnings.warn("keyword arguments min_value and max_value are deprecated and will "
+                          "be removed: use min_val and max_val instead.", FutureWarning,
+                          stacklevel=2)
+            min_val = min_val if min_value is None else min_value
+            max_val = max_val if max_value is None else max_value
         if max_val <= min_val:
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
                              f"({min_val}).")

@@ -275,12 +275,7 @@ class Bilinear(Module):
             raise ShapeError(f"{self!r}: expected inputs (..., {self.in1_features}) and (..., "
                              f"{self.in2_features}) with the same leading axes, got {s1} and "
                              f"{s2}.")
-        o, i, j = self.weight.shape
-        # (..., in1) @ (in1, out * in2) -> (..., out, in2), times x2, summed over in2
-        w = ops.reshape(ops.transpose(self.weight, (1, 0, 2)), (i, o * j))
-        t = ops.reshape(ops.matmul(x1, w), s1[:-1] + (o, j))
-        y = ops.sum(ops.mul(t, ops.unsqueeze(x2, -2)), -1)
-        return y if self.bias is None else ops.add(y, self.bias)
+        return F.bilinear(x1, x2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "

@@ -33,6 +33,7 @@ from .functional_conv import (  # noqa: F401 - the convolutional layers' functio
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
+    bilinear,
     conv1d,
     conv2d,
     conv_transpose1d,
@@ -53,7 +54,7 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
     "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
-    "scaled_dot_product_attention", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
+    "scaled_dot_product_attention", "bilinear", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
