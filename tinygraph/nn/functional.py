@@ -54,7 +54,8 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
     "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
-    "scaled_dot_product_attention", "bilinear", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
+    "scaled_dot_product_attention", "bilinear", "nll_loss", "kl_div", "smooth_l1_loss",
+    "huber_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
