@@ -389,3 +389,25 @@ def test_functional_bilinear_matches_torch(torch, rng):
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="bilinear"):
         nn.functional.bilinear(tg.tensor(x2), tg.tensor(x1), tg.tensor(w))
+
+
+# -- construction and input errors -----------------------------------------------------------
+
+
+def test_layer_errors_have_torchs_types(torch):
+    for lib in (torch, tg):
+        with pytest.raises(RuntimeError):
+            lib.nn.Flatten(2, 1)(lib.ones(2, 3, 4))
+        with pytest.raises(RuntimeError):
+            lib.nn.MaxPool2d(2, padding=2)(lib.ones(1, 1, 4, 4))
+        with pytest.raises(RuntimeError):
+            lib.nn.AvgPool2d(2, padding=2)(lib.ones(1, 1, 4, 4))
+
+
+def test_attributes_as_torch(torch):
+    assert repr(nn.Dropout(p=1)) == repr(torch.nn.Dropout(p=1)) == "Dropout(p=1, inplace=False)"
+    assert nn.Conv2d(1, 1, 1).transposed is torch.nn.Conv2d(1, 1, 1).transposed is False
+    assert nn.ConvTranspose1d(1, 1, 1).transposed is True
+    ours, theirs = nn.MultiheadAttention(4, 2), torch.nn.MultiheadAttention(4, 2)
+    assert (ours.bias_k, ours.bias_v, ours.add_zero_attn) == (
+        theirs.bias_k, theirs.bias_v, theirs.add_zero_attn)

@@ -122,6 +122,8 @@ class MultiheadAttention(Module):
         self.dropout, self.batch_first = float(dropout), batch_first
         self.kdim = self.vdim = self.embed_dim
         self._qkv_same_embed_dim = True
+        self.bias_k = self.bias_v = None  # add_bias_kv is not supported
+        self.add_zero_attn = False
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         e = self.embed_dim
         self.in_proj_weight = Parameter(np.empty((3 * e, e), dtype))

@@ -224,6 +224,9 @@ def flatten(x, start_axis: int = 1, end_axis: int = -1):
             f"flatten: start_axis {start_axis} is out of range for an input of shape "
             f"{ops._shape(x)}; Flatten keeps the batch axis, so give it (N, ...) inputs."
         )
+    if -ndim <= end_axis < ndim and start_axis % ndim > end_axis % ndim:
+        raise ShapeError(f"flatten: start_dim ({start_axis}) cannot come after end_dim "
+                         f"({end_axis}) for an input of shape {ops._shape(x)}.")
     return ops.flatten(x, start_axis, end_axis)
 
 

@@ -152,7 +152,7 @@ class Dropout(Module):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}.")
-        self.p = float(p)
+        self.p = p  # as given, as torch (its repr shows p=1 for an int)
         self.inplace = inplace
 
     def forward(self, x):
