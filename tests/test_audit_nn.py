@@ -5,6 +5,7 @@ TransformerEncoder, losses, functional signatures, init and utils."""
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -411,3 +412,46 @@ def test_attributes_as_torch(torch):
     ours, theirs = nn.MultiheadAttention(4, 2), torch.nn.MultiheadAttention(4, 2)
     assert (ours.bias_k, ours.bias_v, ours.add_zero_attn) == (
         theirs.bias_k, theirs.bias_v, theirs.add_zero_attn)
+
+
+# -- containers ------------------------------------------------------------------------------
+
+
+def test_parameter_dict_sorts_a_plain_dict_and_has_torchs_dict_methods(torch):
+    def build(lib):
+        return lib.nn.ParameterDict({"b": lib.nn.Parameter(lib.zeros(2)),
+                                     "a": lib.nn.Parameter(lib.ones(1))})
+
+    ours, theirs = build(tg), build(torch)
+    assert list(ours) == list(theirs) == ["a", "b"]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for d, lib in ((ours, tg), (theirs, torch)):
+        d.setdefault("c", lib.nn.Parameter(lib.zeros(3)))
+        copy = d.copy()
+        assert type(copy) is type(d) and copy["a"] is d["a"]
+        assert d.popitem()[0] == "c"
+        joined = d | lib.nn.ParameterDict({"z": lib.nn.Parameter(lib.zeros(1))})
+        assert list(joined) == ["a", "b", "z"]
+        d |= {"y": lib.nn.Parameter(lib.zeros(1))}
+        assert list(d) == ["a", "b", "y"]
+    ordered = nn.ParameterDict(OrderedDict([("b", nn.Parameter(tg.zeros(1))),
+                                            ("a", nn.Parameter(tg.zeros(1)))]))
+    assert list(ordered) == ["b", "a"]
+
+
+def test_sequential_repetition_as_torch(torch):
+    ours, theirs = nn.Sequential(nn.ReLU(), nn.Tanh()), torch.nn.Sequential(
+        torch.nn.ReLU(), torch.nn.Tanh())
+    assert repr(ours * 2) == repr(theirs * 2) and repr(3 * ours) == repr(3 * theirs)
+    assert (ours * 2)[2] is ours[0]
+    ours *= 2
+    theirs *= 2
+    assert repr(ours) == repr(theirs)
+    for seq in (theirs, ours):
+        with pytest.raises(ValueError):
+            seq * 0
+        with pytest.raises(TypeError):
+            seq * 1.5
+    merged = nn.ModuleDict({"a": nn.ReLU()})
+    merged.update(nn.ModuleDict({"b": nn.Tanh()}))
+    assert list(merged) == ["a", "b"]
