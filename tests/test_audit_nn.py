@@ -455,3 +455,19 @@ def test_sequential_repetition_as_torch(torch):
     merged = nn.ModuleDict({"a": nn.ReLU()})
     merged.update(nn.ModuleDict({"b": nn.Tanh()}))
     assert list(merged) == ["a", "b"]
+
+
+@pytest.mark.parametrize("kwargs", [{"max_norm": 1.0}, {"max_norm": 2.0, "norm_type": 1.0},
+                                    {"max_norm": 1.0, "padding_idx": 2}])
+def test_embedding_max_norm_renormalises_the_rows_it_looks_up(torch, rng, kwargs):
+    table = rng.standard_normal((6, 3)) * 3
+    indices = np.array([[0, 2, 5], [2, 2, 1]])
+    ours, theirs = nn.Embedding(6, 3, **kwargs), torch.nn.Embedding(6, 3, **kwargs).double()
+    ours.load_state_dict({"weight": table})
+    theirs.load_state_dict({"weight": torch.tensor(table)})
+    assert repr(ours) == repr(theirs)
+    out, expected = ours(tg.tensor(indices)), theirs(torch.tensor(indices))
+    out.sum().backward(), expected.sum().backward()
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)

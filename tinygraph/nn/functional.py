@@ -21,6 +21,7 @@ from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
 from ..ops.reduce import cast_first
+from ..tensor import Tensor
 from .elementwise_losses import (  # noqa: F401 - re-exported
     _reduce,
     _target,
@@ -45,6 +46,7 @@ from .functional_conv import (  # noqa: F401 - the convolutional layers' functio
     one_hot,
     pad,
 )
+from .parameter import overwrite
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "identity",
@@ -64,7 +66,6 @@ linear = fused.linear
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 layer_norm = ops.layer_norm
-embedding = ops.embedding
 gelu = ops.gelu
 softplus = ops.softplus
 
@@ -131,6 +132,30 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None,
     """x - logsumexp(x) along ``dim``."""
     x = cast_first(input, dtype, "log_softmax")
     return ops.log_softmax(x, _softmax_dim(x, dim, axis, "log_softmax"))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """The rows of ``weight`` at the integer ``input`` indices. With ``max_norm``, the rows
+    looked up whose ``norm_type``-norm exceeds it are first scaled to that norm in ``weight``
+    itself, outside the graph, as torch's ``embedding_renorm_``."""
+    if max_norm is not None:
+        table = ops._data(weight)
+        rows = np.unique(np.asarray(ops._data(input)))
+        rows = rows[(rows >= 0) & (rows < table.shape[0])] if rows.dtype.kind in "iu" else \
+            rows[:0].astype(np.intp)
+        norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
+        big = norms > max_norm
+        if big.any():
+            renormed = table.copy()
+            renormed[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
+            if isinstance(weight, Tensor):
+                with no_grad():
+                    overwrite(weight, renormed)
+            else:
+                table[...] = renormed
+    return ops.embedding(input, weight, padding_idx, None, norm_type, scale_grad_by_freq,
+                         sparse)
 
 
 def identity(x):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..ops import functions as ops
 from ..tensor import get_default_dtype
+from . import functional as F
 from . import init
 from .layers import size_argument
 from .module import Module, Parameter
@@ -80,9 +81,9 @@ class Embedding(Module):
                     f"({self.num_embeddings}).")
             padding_idx %= self.num_embeddings
         self.padding_idx = padding_idx
-        if max_norm is not None or scale_grad_by_freq or sparse:
+        if scale_grad_by_freq or sparse:
             raise NotImplementedError(
-                "Embedding: max_norm, scale_grad_by_freq and sparse are not supported.")
+                "Embedding: scale_grad_by_freq and sparse are not supported.")
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
@@ -111,8 +112,14 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):
-        return ops.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
-        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text
