@@ -99,13 +99,13 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     return _into(ops.hardtanh, input, inplace, min_val, max_val)
 
 
-def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as PyTorch)."""
-    return _into(_leaky_relu, x, inplace, negative_slope)
+    return _into(_leaky_relu, input, inplace, negative_slope)
 
 
-def _leaky_relu(x, negative_slope):
-    return ops.where(ops._data(x) > 0, x, ops.mul(x, negative_slope))
+def _leaky_relu(input, negative_slope):
+    return ops.where(ops._data(input) > 0, input, ops.mul(input, negative_slope))
 
 
 def _softmax_dim(x, dim, axis, name: str) -> int:
@@ -162,24 +162,24 @@ def identity(x):
     return x
 
 
-def dropout(x, p: float = 0.5, training: bool = True, inplace: bool = False):
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Inverted dropout: zero each element with probability ``p`` and scale the kept ones by
     1 / (1 - p), so the expectation is unchanged; the identity when not training."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}.")
     if not training or p == 0.0:
-        return x
-    data = ops._data(x)
+        return input
+    data = ops._data(input)
     dtype = data.dtype if data.dtype.kind == "f" else np.float64
     if p == 1.0:
-        return _into(ops.mul, x, inplace, np.zeros(data.shape, dtype))
+        return _into(ops.mul, input, inplace, np.zeros(data.shape, dtype))
     keep = random.generator().random(data.shape) >= p
     mask = keep.astype(dtype)
     mask *= 1.0 / (1.0 - p)
-    return _into(ops.mul, x, inplace, mask)
+    return _into(ops.mul, input, inplace, mask)
 
 
-def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
+def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel (axis 1 of (N, C), (N, C, L) or (N, C, H, W)) and apply
     ``weight``, ``bias``.
@@ -189,7 +189,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
     mean and the *unbiased* variance. Evaluation: y = (x - running_mean) / sqrt(running_var + eps)
     on views of the running statistics (noted for pictures, which name them).
     """
-    data = ops._data(x)
+    data = ops._data(input)
     if data.ndim < 2:
         raise ShapeError(
             f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape "
@@ -212,9 +212,9 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {data.shape}. Use a larger batch, or call eval() for inference."
             )
-        mean = ops.mean(x, axis=axes, keepdims=True)
-        var = ops.var(x, axis=axes, keepdims=True, correction=0)
-        x_hat = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(var, eps)))
+        mean = ops.mean(input, axis=axes, keepdims=True)
+        var = ops.var(input, axis=axes, keepdims=True, correction=0)
+        x_hat = ops.div(ops.sub(input, mean), ops.sqrt(ops.add(var, eps)))
         if running_mean is not None:
             with no_grad():
                 rm, rv = running_mean._data, running_var._data
@@ -230,7 +230,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
         # The buffers' own memory (views), noted as such so a picture names them
         rm = running_mean._data.reshape(param_shape)
         rv = running_var._data.reshape(param_shape)
-        centred = ops.sub(x, rm.astype(data.dtype, copy=False))
+        centred = ops.sub(input, rm.astype(data.dtype, copy=False))
         note_operand(centred, 1, rm)
         x_hat = ops.div(centred, np.sqrt(rv + eps).astype(data.dtype, copy=False))
         note_operand(x_hat, 1, rv, "sqrt({} + eps)")
