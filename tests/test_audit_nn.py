@@ -471,3 +471,14 @@ def test_embedding_max_norm_renormalises_the_rows_it_looks_up(torch, rng, kwargs
     np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-6)
+
+
+def test_trunc_normal_stays_in_its_absolute_bounds_with_torchs_moments(torch):
+    tg.manual_seed(0)
+    ours = tg.empty(200, 200)
+    assert nn.init.trunc_normal_(ours, mean=1.0, std=2.0, a=0.0, b=3.0) is ours
+    theirs = torch.nn.init.trunc_normal_(torch.empty(200, 200), mean=1.0, std=2.0, a=0.0, b=3.0)
+    values, reference = ours.numpy(), theirs.numpy()
+    assert values.min() >= 0.0 and values.max() <= 3.0
+    np.testing.assert_allclose(values.mean(), reference.mean(), rtol=0.02)
+    np.testing.assert_allclose(values.std(), reference.std(), rtol=0.02)
