@@ -482,3 +482,14 @@ def test_trunc_normal_stays_in_its_absolute_bounds_with_torchs_moments(torch):
     assert values.min() >= 0.0 and values.max() <= 3.0
     np.testing.assert_allclose(values.mean(), reference.mean(), rtol=0.02)
     np.testing.assert_allclose(values.std(), reference.std(), rtol=0.02)
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4), (2, 3, 4, 5)])
+def test_softmin_without_dim_picks_torchs_implicit_dim(torch, rng, shape):
+    x = rng.standard_normal(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = torch.nn.Softmin()(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(nn.Softmin()(tg.tensor(x)).numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(nn.functional.softmin(tg.tensor(x)).numpy(), expected,
+                                   rtol=1e-6)
