@@ -55,7 +55,8 @@ def test_load_state_dict_result_prints_as_torch(torch):
                                        "extra": theirs.bias.detach()}, strict=False)
     assert partial.missing_keys == expected.missing_keys == ["bias"]
     assert partial.unexpected_keys == expected.unexpected_keys == ["extra"]
-    assert "missing_keys=['bias']" in repr(partial)
+    assert repr(partial) == repr(expected) == (
+        "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])")
 
 
 def test_linear_init_bounds_are_torchs(torch):

@@ -40,7 +40,7 @@ class IncompatibleKeys(NamedTuple):
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"IncompatibleKeys(missing_keys={self.missing_keys}, " \
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, " \
                f"unexpected_keys={self.unexpected_keys})"
 
     __str__ = __repr__
