@@ -494,3 +494,43 @@ def test_softmin_without_dim_picks_torchs_implicit_dim(torch, rng, shape):
         np.testing.assert_allclose(nn.Softmin()(tg.tensor(x)).numpy(), expected, rtol=1e-6)
         np.testing.assert_allclose(nn.functional.softmin(tg.tensor(x)).numpy(), expected,
                                    rtol=1e-6)
+
+
+# -- a whole training program ----------------------------------------------------------------
+
+
+def test_a_small_training_program_follows_torchs_trajectory(torch, rng):
+    """Conv, BatchNorm2d, pooling, Flatten, Linear, label-smoothed cross entropy, gradient
+    clipping and SGD with momentum, from torch's initial weights: the same losses, weights and
+    running statistics after a few steps, and the same eval outputs."""
+
+    def build(lib):
+        return lib.nn.Sequential(
+            lib.nn.Conv2d(1, 4, 3, padding=1), lib.nn.BatchNorm2d(4), lib.nn.ReLU(),
+            lib.nn.MaxPool2d(2), lib.nn.Flatten(), lib.nn.Linear(4 * 4 * 4, 3))
+
+    theirs = build(torch).double()
+    ours = build(tg)
+    _load_from_torch(ours, theirs)
+    opts = [lib.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+            for lib, m in ((torch, theirs), (tg, ours))]
+    losses = [lib.nn.CrossEntropyLoss(label_smoothing=0.1) for lib in (torch, tg)]
+    for _ in range(3):
+        x = rng.standard_normal((6, 1, 8, 8))
+        y = rng.integers(0, 3, 6)
+        results = []
+        for lib, model, opt, loss_fn in zip((torch, tg), (theirs, ours), opts, losses):
+            opt.zero_grad()
+            loss = loss_fn(model(lib.tensor(x)), lib.tensor(y))
+            loss.backward()
+            norm = lib.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
+            opt.step()
+            results.append((loss.item(), float(norm)))
+        np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), rtol=1e-6,
+                                   atol=1e-12, err_msg=key)
+    x = rng.standard_normal((2, 1, 8, 8))
+    theirs.eval(), ours.eval()
+    np.testing.assert_allclose(ours(x).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6)
