@@ -534,3 +534,12 @@ def test_a_small_training_program_follows_torchs_trajectory(torch, rng):
     theirs.eval(), ours.eval()
     np.testing.assert_allclose(ours(x).numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-6)
+
+
+def test_flatten_dims_as_torch(torch):
+    for lib in (torch, tg):
+        with pytest.raises(IndexError):
+            lib.nn.Flatten()(lib.ones(3))
+        with pytest.raises(IndexError):
+            lib.nn.Flatten(0, 5)(lib.ones(3, 2))
+        assert tuple(lib.nn.Flatten(0, -1)(lib.tensor(3.0)).shape) == (1,)

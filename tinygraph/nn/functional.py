@@ -245,14 +245,19 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
 
 
 def flatten(x, start_axis: int = 1, end_axis: int = -1):
-    """Merge axes ``start_axis..end_axis`` (by default all but the batch axis)."""
+    """Merge axes ``start_axis..end_axis`` (by default all but the batch axis); a 0-d input
+    becomes 1-D, as torch's."""
     ndim = ops._ndim(x)
-    if ndim == 0 or not -ndim <= start_axis < ndim:
-        raise ShapeError(
-            f"flatten: start_axis {start_axis} is out of range for an input of shape "
-            f"{ops._shape(x)}; Flatten keeps the batch axis, so give it (N, ...) inputs."
-        )
-    if -ndim <= end_axis < ndim and start_axis % ndim > end_axis % ndim:
+    wrap = max(ndim, 1)
+    for name, axis in (("start_dim", start_axis), ("end_dim", end_axis)):
+        if not -wrap <= axis < wrap:
+            raise IndexError(
+                f"flatten: {name} {axis} is out of range for an input of shape "
+                f"{ops._shape(x)} (expected a dim in [{-wrap}, {wrap - 1}]); Flatten keeps the "
+                "batch axis (start_dim=1), so give it (N, ...) inputs.")
+    if ndim == 0:
+        return ops.reshape(x, (1,))
+    if start_axis % ndim > end_axis % ndim:
         raise ShapeError(f"flatten: start_dim ({start_axis}) cannot come after end_dim "
                          f"({end_axis}) for an input of shape {ops._shape(x)}.")
     return ops.flatten(x, start_axis, end_axis)
