@@ -79,7 +79,7 @@ from .similarity import CosineSimilarity, PairwiseDistance
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
 from .transformer import TransformerEncoder
-from .transformer_decoder import TransformerDecoder, TransformerDecoderLayer
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -100,7 +100,7 @@ __all__ = [
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
     "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
     "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance", "TransformerDecoderLayer",
-    "TransformerDecoder",
+    "TransformerDecoder", "Transformer",
 ]
 
 __getattr__ = missing_name(__name__, globals())
