@@ -61,7 +61,8 @@ __all__ = [
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
     "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
     "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
-    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "dropout1d",
+    "dropout2d", "dropout3d", "pixel_shuffle", "pixel_unshuffle", "rms_norm",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -345,4 +346,12 @@ from .loss_functions import (  # noqa: E402
     smooth_l1_loss,
 )
 from .similarity import cosine_similarity, pairwise_distance  # noqa: E402
+from .simple_layers import (  # noqa: E402
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    rms_norm,
+)
 from .upsampling import interpolate, upsample  # noqa: E402
