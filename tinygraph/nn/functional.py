@@ -63,6 +63,15 @@ __all__ = [
     "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "dropout1d",
     "dropout2d", "dropout3d", "pixel_shuffle", "pixel_unshuffle", "rms_norm",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multi_margin_loss",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -344,6 +353,17 @@ from .loss_functions import (  # noqa: E402
     kl_div,
     nll_loss,
     smooth_l1_loss,
+)
+from .margin_losses import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from .similarity import cosine_similarity, pairwise_distance  # noqa: E402
 from .simple_layers import (  # noqa: E402
