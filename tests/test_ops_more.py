@@ -357,3 +357,15 @@ def test_new_names_are_functions_and_methods_as_in_torch(torch):
         assert hasattr(tg.Tensor, name) == hasattr(torch.Tensor, name), name
     for name in ("norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross"):
         assert callable(getattr(tg.linalg, name))
+
+
+def test_erfc_keeps_its_tail_as_torch(torch):
+    """1 - erf(x) cancels for large x; erfc keeps full relative precision there."""
+    x = np.array([-30.0, -6.0, -0.7, -0.3, 0.0, 0.2, 0.5, 3.0, 6.0, 10.0, 26.0, 30.0,
+                  np.inf, -np.inf, np.nan])
+    for dtype in ("float64", "float32"):
+        ours = tg.erfc(tg.tensor(x).to(getattr(tg, dtype)))
+        theirs = torch.erfc(torch.tensor(x).to(getattr(torch, dtype)))
+        assert str(ours.dtype).endswith(dtype)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(),
+                                   rtol=1e-13 if dtype == "float64" else 1e-6)

@@ -263,6 +263,6 @@ from . import maths  # noqa: E402
 
 MAPPINGS.update(maths.MAPPINGS)
 
-from . import linalg as _linalg  # noqa: E402 - det (and inverse, refused by name)
+from . import more as _more  # noqa: E402 - erfc, det (and inverse, refused by name)
 
-MAPPINGS.update(_linalg.MAPPINGS)
+MAPPINGS.update(_more.MAPPINGS)

@@ -35,6 +35,7 @@ from . import (  # noqa: F401 - they declare the ops
     scan,
     shape,
     sorting,
+    special,
     stats_more,
     trig,
 )

@@ -1,7 +1,7 @@
 """PyTorch's fused and convenience maths, each a composition of public ops (so gradients,
 second derivatives and ONNX export come from those): ``addmm``, ``addcmul``, ``addcdiv``,
 ``mv``, ``tensordot``, ``cross``, ``diag``, ``diag_embed``, ``trace``, ``logaddexp``,
-``xlogy``, ``hypot``, ``logit``, ``erfc``, ``deg2rad``, ``rad2deg``, ``nansum``, ``nanmean``,
+``xlogy``, ``hypot``, ``logit``, ``deg2rad``, ``rad2deg``, ``nansum``, ``nanmean``,
 ``nan_to_num``, ``masked_select``."""
 
 from __future__ import annotations
@@ -266,12 +266,6 @@ def logit(input, eps=None):
     if eps is not None:
         input = _f["clamp"](input, eps, 1 - eps)
     return _f["log"](input / (1 - input))
-
-
-@public("erfc")
-def erfc(input):
-    """The complementary error function ``1 - erf(input)``."""
-    return 1 - _f["erf"](input)
 
 
 @public("deg2rad")

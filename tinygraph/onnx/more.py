@@ -1,4 +1,5 @@
-"""ONNX mappings of the square-matrix ops (ops/linalg_more.py; merged into table.MAPPINGS).
+"""ONNX mappings of ``erfc`` (ops/special.py: 1 - Erf) and of the square-matrix ops
+(ops/linalg_more.py); merged into table.MAPPINGS.
 
 ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph computes it in
 float32) and no matrix inverse: an exported graph with ``inverse`` (``tg.linalg.inv``,
@@ -7,7 +8,7 @@ float32) and no matrix inverse: an exported graph with ``inverse`` (``tg.linalg.
 
 from __future__ import annotations
 
-from ..ops import linalg_more
+from ..ops import linalg_more, special
 from .errors import unsupported
 from .maths import in_float32
 
@@ -17,7 +18,14 @@ def inverse(g, node, x):
                             "precompute the inverse and pass it as an input.")
 
 
+def erfc(g, node, x):
+    """1 - Erf(x), Erf in float32 (ONNX Runtime's kernel): absolute error about 1e-7."""
+    erf = in_float32("Erf")(g, node, x)
+    return g.op("Sub", g.const(1.0, node.dtype), erf)
+
+
 MAPPINGS = {
+    special.Erfc: erfc,
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
 }
