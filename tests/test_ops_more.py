@@ -369,3 +369,16 @@ def test_erfc_keeps_its_tail_as_torch(torch):
         assert str(ours.dtype).endswith(dtype)
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(),
                                    rtol=1e-13 if dtype == "float64" else 1e-6)
+
+
+def test_clamp_min_max_with_tensor_bounds_that_require_grad(torch):
+    grads = []
+    for m in (tg, torch):
+        x = m.tensor([1.0, -2.0, 3.0, 0.2], requires_grad=True)
+        low = m.tensor([0.0, 0.0, 4.0, -1.0], requires_grad=True)
+        high = m.tensor(0.5, requires_grad=True)
+        y = m.clamp_min(x, low) * 2 + x.clamp_max(high) + m.clamp_min(x, m.tensor(math.nan))
+        y.sum().backward()
+        grads.append([y.detach().numpy(), x.grad.numpy(), low.grad.numpy(), high.grad.numpy()])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -29,14 +29,29 @@ def _dim(dim, n: int, op: str) -> int:
 
 @public("clamp_min")
 def clamp_min(input, min):  # noqa: A002 - PyTorch's name
-    """``max(input, min)`` elementwise: ``clamp(input, min=min)``."""
+    """``max(input, min)`` elementwise: ``clamp(input, min=min)``. A ``min`` tensor that
+    requires grad gets the gradient where it is the larger (as in PyTorch)."""
+    if getattr(min, "requires_grad", False):
+        return _bound(input, min, lambda x, b: ~(x < b))
     return _f["clamp"](input, min=min)
 
 
 @public("clamp_max")
 def clamp_max(input, max):  # noqa: A002 - PyTorch's name
-    """``min(input, max)`` elementwise: ``clamp(input, max=max)``."""
+    """``min(input, max)`` elementwise: ``clamp(input, max=max)``. A ``max`` tensor that
+    requires grad gets the gradient where it is the smaller (as in PyTorch)."""
+    if getattr(max, "requires_grad", False):
+        return _bound(input, max, lambda x, b: ~(x > b))
     return _f["clamp"](input, max=max)
+
+
+def _bound(input, bound, keep):
+    """``input`` where ``keep(input, bound)``, else ``bound``: both differentiable, broadcast
+    and promoted together; a NaN on either side is the result, as in PyTorch."""
+    x, b = np.asarray(data(input)), np.asarray(data(bound))
+    with np.errstate(invalid="ignore"):
+        mask = keep(x, b) & ~np.isnan(b) if b.dtype.kind == "f" else keep(x, b)
+    return _f["where"](mask, input, bound)
 
 
 @public("tile")
