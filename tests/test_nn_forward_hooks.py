@@ -24,7 +24,8 @@ def test_feature_extraction_with_a_forward_hook_as_torch(torch):
     for m, model in ((tg, ours), (torch, theirs)):
         features = {}
         handle = model[1].register_forward_hook(
-            lambda module, args, output: features.update(relu=output.detach().numpy().copy()))
+            lambda module, args, output, features=features: features.update(
+                relu=output.detach().numpy().copy()))
         model(m.tensor(x))
         handle.remove()
         model(m.tensor(x) * 0)  # removed: not seen
@@ -37,10 +38,11 @@ def test_hooks_replace_arguments_and_outputs_in_order(torch):
         layer = m.nn.Identity()
         calls = []
         layer.register_forward_pre_hook(lambda mod, args: (args[0] + 1,))
-        layer.register_forward_pre_hook(lambda mod, args: calls.append(("pre", args[0].item())))
+        layer.register_forward_pre_hook(
+            lambda mod, args, calls=calls: calls.append(("pre", args[0].item())))
         layer.register_forward_hook(lambda mod, args, out: out * 10)
-        layer.register_forward_hook(lambda mod, args, out: calls.append(("post", out.item())),
-                                    prepend=True)
+        layer.register_forward_hook(
+            lambda mod, args, out, calls=calls: calls.append(("post", out.item())), prepend=True)
         assert layer(m.tensor(1.0)).item() == 20.0
         assert calls == [("pre", 2.0), ("post", 2.0)]
 
@@ -57,7 +59,7 @@ def test_keyword_hooks_and_with_blocks(torch):
             assert layer(m.tensor(2.0)).item() == 6.0
         assert layer(m.tensor(2.0)).item() == 2.0
         got = []
-        layer.register_forward_hook(lambda mod, args, kwargs, out: got.append(kwargs),
+        layer.register_forward_hook(lambda mod, args, kwargs, out, got=got: got.append(kwargs),
                                     with_kwargs=True)
         layer(m.tensor(2.0), factor=5.0)
         assert got == [{"factor": 5.0}]
