@@ -79,6 +79,7 @@ from .similarity import CosineSimilarity, PairwiseDistance
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
 from .transformer import TransformerEncoder
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -98,7 +99,8 @@ __all__ = [
     "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
     "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
-    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance",
+    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer",
 ]
 
 __getattr__ = missing_name(__name__, globals())
