@@ -54,3 +54,40 @@ def test_decoder_layers_are_independent_copies():
     weights = [block.linear1.weight for block in decoder.layers]
     assert len({id(w) for w in weights}) == 3 and all(w is not layer.linear1.weight
                                                       for w in weights)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"batch_first": True, "norm_first": True}],
+                         ids=["default", "batch-first-pre-norm"])
+def test_transformer_matches_torch(torch, kwargs):
+    theirs = torch.nn.Transformer(8, 2, 2, 2, 16, dropout=0.0, **kwargs).double()
+    ours = tg.nn.Transformer(8, 2, 2, 2, 16, dropout=0.0, **kwargs).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(1)
+    first = kwargs.get("batch_first", False)
+    src = rng.standard_normal((2, 6, 8) if first else (6, 2, 8))
+    tgt = rng.standard_normal((2, 4, 8) if first else (4, 2, 8))
+    results = []
+    for m, model in ((tg, ours), (torch, theirs)):
+        mask = m.nn.Transformer.generate_square_subsequent_mask(4, dtype=m.float64)
+        inputs = [m.tensor(src, requires_grad=True), m.tensor(tgt, requires_grad=True)]
+        y = model(*inputs, tgt_mask=mask)
+        (y ** 2).sum().backward()
+        results.append((y.detach().numpy(), inputs[0].grad.numpy(), inputs[1].grad.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_transformer_init_mask_and_errors_as_torch(torch):
+    mask = tg.nn.Transformer.generate_square_subsequent_mask(3)
+    np.testing.assert_array_equal(
+        mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(3).numpy())
+    assert mask.dtype == tg.float32
+    model = tg.nn.Transformer(8, 2, 1, 1, 16)
+    bound = np.sqrt(6 / (8 + 24))  # Xavier-uniform of the (24, 8) in_proj_weight
+    weight = model.encoder.layers[0].self_attn.in_proj_weight.numpy()
+    assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.8 * bound
+    for call in (lambda m: m(tg.randn(5, 2, 8), tg.randn(3, 3, 8)),
+                 lambda m: m(tg.randn(5, 2, 8), tg.randn(3, 2, 6))):
+        with pytest.raises(RuntimeError, match="Transformer"):
+            call(model)

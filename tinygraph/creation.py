@@ -159,7 +159,7 @@ def check_float(dtype, what: str) -> None:
     """Refuse ``requires_grad=True`` on a dtype without gradients (ints, bool)."""
     if np.dtype(dtype).kind != "f":
         raise DtypeError(
-            f"{what}: only floating-point tensors can require gradients, but the dtype is "
-            f"{np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=tg.float32, "
+            f"{what}: only Tensors of floating point dtype can require gradients, but the "
+            f"dtype is {np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=tg.float32, "
             "requires_grad=True)."
         )

@@ -11,6 +11,14 @@ class ShapeError(ValueError, RuntimeError):
     _tinygraph = True
 
 
+class DimError(ShapeError, IndexError):
+    """A dim out of range for a tensor's number of dimensions: an ``IndexError`` as in
+    PyTorch (``x.sum(3)`` on a 3-d tensor), and a ``ShapeError`` like tinygraph's other
+    shape mistakes."""
+
+    _tinygraph = True
+
+
 class GradcheckError(RuntimeError):
     """Raised by ``tg.gradcheck`` when analytic and numerical gradients disagree."""
 

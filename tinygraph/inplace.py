@@ -25,7 +25,7 @@ from .ops import registry
 from .ops.args import data, ints_first
 from .ops.args import index as _index
 from .ops.shape import setitem
-from .ops.viewtrack import made_in_no_grad, protect_saved, rebuild
+from .ops.viewtrack import made_in_no_grad, multi_output, protect_saved, rebuild
 
 _fn = registry.functions
 
@@ -42,12 +42,19 @@ class InPlace:
             return
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"{what}: in-place operation on a leaf tensor that requires grad (shape "
-                f"{self.shape}). Its old value is needed to compute gradients. Update "
-                "parameters inside `with tg.no_grad():`, or write x = x + ... to make a new "
-                "tensor."
+                f"{what}: a leaf Variable that requires grad is being used in an in-place "
+                f"operation (a leaf tensor of shape {self.shape}). Its old value is needed to "
+                "compute gradients. Update parameters inside `with tg.no_grad():`, or write "
+                "x = x + ... to make a new tensor."
             )
         base = self._base
+        if base is not None and multi_output(self) is not None:
+            raise RuntimeError(
+                f"{what}: this tensor is one of the views that {multi_output(self)} returned "
+                f"(shape {self.shape}) and is being changed in place; PyTorch forbids that "
+                "under autograd. Write an out-of-place op (p = p * 2), or clone() the piece "
+                "first."
+            )
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
                 f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "

@@ -8,7 +8,6 @@ method here is a one-line delegation to a function of ``tinygraph.ops``.
 from __future__ import annotations
 
 import numbers
-import weakref
 
 import numpy as np
 
@@ -29,13 +28,14 @@ from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
 from .size import size_of
+from .tensor_grad import GradAttributes
 from .tensor_names import missing_attribute
 
 _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None,
                   "_base": None, "_views": None}
 
 
-class Tensor(InPlace, Conversions, Protocols):
+class Tensor(GradAttributes, InPlace, Conversions, Protocols):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -92,27 +92,6 @@ class Tensor(InPlace, Conversions, Protocols):
             )
         self._data = array
         self._version += 1
-
-    @property
-    def grad(self) -> Tensor | None:
-        """The gradient accumulated by backward() (a Tensor of this tensor's shape), or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"x.grad = value: assigned grad must be a Tensor or None, got "
-                    f"{type(value).__name__}; wrap it, e.g. x.grad = tg.tensor(value)."
-                )
-            if value.shape != self.shape or value.dtype != self.dtype:
-                raise RuntimeError(
-                    f"x.grad = value: assigned grad has shape {tuple(value.shape)} and dtype "
-                    f"{value.dtype}, but the tensor has shape {tuple(self.shape)} and dtype "
-                    f"{self.dtype}; a gradient must match its tensor."
-                )
-        self._grad = value
 
     @property
     def shape(self) -> tuple:
@@ -177,6 +156,10 @@ class Tensor(InPlace, Conversions, Protocols):
         """
         autograd.api.backward_one(self, gradient, retain_graph, create_graph, inputs)
 
+    def where(self, condition, y) -> Tensor:
+        """``tg.where(condition, self, y)``, as PyTorch's ``Tensor.where``."""
+        return registry.functions["where"](condition, self, y)
+
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
         return new_tensor(self._data, None)
@@ -186,50 +169,6 @@ class Tensor(InPlace, Conversions, Protocols):
         if self._data.flags.c_contiguous:
             return self
         return registry.functions["clone"](self)
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
-        if not self.requires_grad:
-            raise RuntimeError("retain_grad(): this tensor does not require grad.")
-        node = self.grad_fn
-        if node is not None:
-            if node.hooks is None:
-                node.hooks = []
-            if not any(type(h) is autograd.RetainGrad for h in node.hooks):
-                node.hooks.append(autograd.RetainGrad(weakref.ref(self)))
-
-    def register_hook(self, hook) -> _HookHandle:
-        """Call ``hook(grad)`` with this tensor's summed gradient during backward.
-
-        A hook may return a Tensor of the same shape and dtype that replaces the gradient;
-        returning None keeps it. Returns a handle whose ``remove()`` unregisters the hook.
-        """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "register_hook(): cannot register a hook on a tensor that does not require grad."
-            )
-        if self.grad_fn is not None:
-            if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = []
-            hooks = self.grad_fn.hooks
-        else:  # a leaf's hooks stay with the leaf; its sink (one per graph) reads them
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        hooks.append(hook)
-        return _HookHandle(hooks, hook)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place on a leaf; returns self."""
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError(
-                "requires_grad_(False) on a non-leaf tensor: use detach() to get a tensor "
-                "without a graph."
-            )
-        if requires_grad:
-            check_float(self._data.dtype, "requires_grad_")
-        self.requires_grad = bool(requires_grad)
-        return self
 
     # -- operators -----------------------------------------------------------------------
     # The public functions themselves (ops/registry.py); reflected forms swap the operands.
@@ -301,20 +240,6 @@ class Tensor(InPlace, Conversions, Protocols):
 
 
 _COMPARABLE = (Tensor, np.ndarray, np.generic, numbers.Number, list, tuple)
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("hooks", "hook")
-
-    def __init__(self, hooks: list, hook) -> None:
-        self.hooks = hooks
-        self.hook = hook
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False,

@@ -1,103 +1,117 @@
-"""The decoder half of PyTorch's transformer: ``TransformerDecoderLayer`` (masked
-self-attention, attention over the encoder's output ``memory``, a feed-forward block, each
-with a residual connection and a LayerNorm) and ``TransformerDecoder`` (a stack of copies),
-with PyTorch's submodule names, so a torch ``state_dict`` loads and gives the same outputs.
+"""``TransformerEncoder``: a stack of deep copies of one ``TransformerEncoderLayer``, as
+``torch.nn.TransformerEncoder`` (state_dict keys ``layers.0.self_attn.in_proj_weight``, ...,
+then ``norm.weight`` when a final norm is given), so a torch encoder's weights load unchanged.
+
+PyTorch's inference fast path turns a batch with a ``src_key_padding_mask`` into a nested
+tensor and back, which leaves zeros at the padded positions (before the final ``norm``); the
+same happens here under the same conditions (eval mode, batch-first layers, no ``mask``, no
+parameter that records a gradient), so outputs match torch's there too.
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
 
+import numpy as np
+
+from ..autograd import is_grad_enabled
 from ..ops import functions as ops
-from .attention import _ACTIVATIONS, MultiheadAttention
+from ..tensor import Tensor
+from .attention import TransformerEncoderLayer
 from .containers import ModuleList
-from .layers import Dropout, Linear
 from .module import Module
-from .norm import LayerNorm
 
 
-class TransformerDecoderLayer(Module):
-    """``x = tgt``; then, post-norm (the default) or pre-norm (``norm_first=True``)::
+def _why_not_nested(layer) -> str:
+    """Why torch's nested-tensor path cannot be used with ``layer`` ('' when it can)."""
+    attn = layer.self_attn if isinstance(layer, TransformerEncoderLayer) else None
+    checks = (
+        (attn is None, "encoder_layer was not TransformerEncoderLayer"),
+        (attn is not None and layer.norm_first, "encoder_layer.norm_first was True"),
+        (attn is not None and not attn.batch_first,
+         "encoder_layer.self_attn.batch_first was not True(use batch_first for better "
+         "inference performance)"),
+        (attn is not None and attn.in_proj_bias is None,
+         "encoder_layer.self_attn was passed bias=False"),
+        (attn is not None and not getattr(layer, "activation_relu_or_gelu", 0),
+         "encoder_layer.activation_relu_or_gelu was not True"),
+        (attn is not None and layer.norm1.eps != layer.norm2.eps,
+         "encoder_layer.norm1.eps was not equal to encoder_layer.norm2.eps"),
+        (attn is not None and attn.num_heads % 2 == 1, "encoder_layer.self_attn.num_heads is odd"),
+    )
+    return next((why for failed, why in checks if failed), "")
 
-        x = norm1(x + self_attn(x, x, x, tgt_mask))          # masked self-attention
-        x = norm2(x + multihead_attn(x, memory, memory))     # attention over the encoder
-        x = norm3(x + linear2(activation(linear1(x))))       # feed-forward
+
+def _is_causal_mask(mask, size: int) -> bool:
+    """Whether ``mask`` is the (size, size) causal mask, bool (True = masked) or float (-inf
+    above the diagonal, 0 elsewhere): torch's ``_detect_is_causal_mask``."""
+    m = np.asarray(ops._data(mask))
+    if m.shape != (size, size):
+        return False
+    above = np.triu(np.ones((size, size), bool), 1)
+    if m.dtype == np.bool_:
+        return bool((m == above).all())
+    return bool(np.where(above, m == -np.inf, m == 0).all())
+
+
+class TransformerEncoder(Module):
+    """``num_layers`` deep copies of ``encoder_layer`` (all starting with the same weights, as
+    torch's), applied in turn, then ``norm`` if given.
+
+    ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)``: ``mask`` is each
+    layer's ``src_mask``; ``is_causal=None`` detects a causal ``mask``, as torch.
+
+    >>> layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, batch_first=True)
+    >>> nn.TransformerEncoder(layer, num_layers=2)(tg.randn(8, 10, 16)).shape
+    (8, 10, 16)
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
-                 device=None, dtype=None) -> None:
+    def __init__(self, encoder_layer, num_layers: int, norm: Module | None = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        if isinstance(activation, str):
-            if activation not in _ACTIVATIONS:
-                raise RuntimeError(f"TransformerDecoderLayer: activation should be 'relu' or "
-                                   f"'gelu' (or a callable), not {activation!r}.")
-            activation = _ACTIVATIONS[activation]
-        self.activation = activation
-
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None,
-                tgt_key_padding_mask=None, memory_key_padding_mask=None,
-                tgt_is_causal=False, memory_is_causal=False):
-        x = tgt
-        if self.norm_first:
-            x = ops.add(x, self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask,
-                                          tgt_is_causal))
-            x = ops.add(x, self._mha_block(self.norm2(x), memory, memory_mask,
-                                           memory_key_padding_mask, memory_is_causal))
-            return ops.add(x, self._ff_block(self.norm3(x)))
-        x = self.norm1(ops.add(x, self._sa_block(x, tgt_mask, tgt_key_padding_mask,
-                                                 tgt_is_causal)))
-        x = self.norm2(ops.add(x, self._mha_block(x, memory, memory_mask,
-                                                  memory_key_padding_mask, memory_is_causal)))
-        return self.norm3(ops.add(x, self._ff_block(x)))
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           is_causal=bool(is_causal), need_weights=False)[0]
-        return self.dropout1(x)
-
-    def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal):
-        x = self.multihead_attn(x, memory, memory, attn_mask=attn_mask,
-                                key_padding_mask=key_padding_mask, is_causal=bool(is_causal),
-                                need_weights=False)[0]
-        return self.dropout2(x)
-
-    def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
-
-
-class TransformerDecoder(Module):
-    """``num_layers`` copies of ``decoder_layer`` (``layers.0``, ``layers.1``, ...), each
-    attending over the same ``memory``, then the optional ``norm``."""
-
-    def __init__(self, decoder_layer, num_layers, norm=None) -> None:
-        super().__init__()
-        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+        why = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why}", UserWarning, stacklevel=2)
+            self.use_nested_tensor = False
 
-    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None,
-                tgt_key_padding_mask=None, memory_key_padding_mask=None,
-                tgt_is_causal=None, memory_is_causal=False):
-        x = tgt
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        shape = ops._shape(src)
+        first = self.layers[0] if len(self.layers) else None
+        batch_first = first is not None and first.self_attn.batch_first
+        length = shape[0] if len(shape) == 2 else shape[1 if batch_first else 0]
+        if is_causal is None:
+            is_causal = mask is not None and _is_causal_mask(mask, length)
+        output = src
         for layer in self.layers:
-            x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
-                      tgt_key_padding_mask=tgt_key_padding_mask,
-                      memory_key_padding_mask=memory_key_padding_mask,
-                      tgt_is_causal=bool(tgt_is_causal) and tgt_mask is not None,
-                      memory_is_causal=memory_is_causal)
-        return x if self.norm is None else self.norm(x)
+            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                           is_causal=bool(is_causal))
+        if self._padded_to_zero(src, mask, src_key_padding_mask, first):
+            pad = np.asarray(ops._data(src_key_padding_mask))
+            pad = pad if pad.dtype == np.bool_ else pad != 0
+            output = ops.where(~pad[..., None], output, 0.0)
+        if self.norm is not None:
+            output = self.norm(output)
+        return output
+
+    def _padded_to_zero(self, src, mask, padding, first) -> bool:
+        """Whether torch would take its nested-tensor path (zeros at padded positions)."""
+        if not self.use_nested_tensor or first is None or first.training or padding is None:
+            return False
+        if len(ops._shape(src)) != 3 or mask is not None:
+            return False
+        if self.mask_check:
+            keep = ~np.asarray(ops._data(padding)).astype(bool)
+            lengths = keep.sum(axis=1)
+            if not (keep == (np.arange(keep.shape[1]) < lengths[:, None])).all():
+                return False  # not left-aligned: torch takes the padded path
+        tracked = [src] + [p for p in first.parameters()]
+        return not (is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+                                               for t in tracked))
