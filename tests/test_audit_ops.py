@@ -165,6 +165,7 @@ ELEMENTWISE_FORMS = [
     "i.pow(t.tensor([[-1, -2, 2], [0, -1, 1]]))", "t.pow(2, t.tensor([-1, 0, 3]))",
     "i32.pow(t.tensor([[-1, -2, 2], [0, -1, 1]], dtype=t.int32))",
     "x.clamp(min=y)", "x.clamp(max=v)", "x.clamp(v, y.abs())", "i.clamp(min=t.tensor(0.5))",
+    "b.square()", "t.square(i32)",
 ]
 
 
