@@ -57,6 +57,10 @@ class Conversions:
             return TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
         return self._as(as_dtype(dtype, "x.type()"))
 
+    def type_as(self, other):
+        """This tensor in ``other``'s dtype (``self.to(other.dtype)``)."""
+        return self.to(other.dtype)
+
     # -- new tensors like this one (PyTorch's new_*: this dtype unless dtype= says otherwise)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):
@@ -117,6 +121,22 @@ class Conversions:
     def bool(self, memory_format=None):
         """As bool (nonzero is True); no gradient."""
         return self._as(NAMES["bool"])
+
+    def short(self, memory_format=None):
+        """As int16, truncated toward zero; no gradient."""
+        return self._as(NAMES["int16"])
+
+    def char(self, memory_format=None):
+        """As int8, truncated toward zero; no gradient."""
+        return self._as(NAMES["int8"])
+
+    def byte(self, memory_format=None):
+        """As uint8; no gradient."""
+        return self._as(NAMES["uint8"])
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the values are laid out C-contiguously (``contiguous()`` returns self)."""
+        return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"

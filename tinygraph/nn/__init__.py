@@ -25,7 +25,26 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .adaptive_pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from .attention import MultiheadAttention, TransformerEncoderLayer
+from .composed_activations import (
+    CELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softmax2d,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (
     BatchNorm2d,
@@ -37,6 +56,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .instance_norm import InstanceNorm1d, InstanceNorm2d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -54,9 +74,14 @@ from .losses import (
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
+from .similarity import CosineSimilarity, PairwiseDistance
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
+from .transformer import TransformerEncoder
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
@@ -70,7 +95,14 @@ __all__ = [
     "Unflatten",
     "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
-    "TransformerEncoderLayer",
+    "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell",
+    "LSTMCell", "GRUCell",
+    "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
+    "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
+    "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
+    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
 ]
 
 __getattr__ = missing_name(__name__, globals())

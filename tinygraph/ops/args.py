@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from .. import autograd
-from ..errors import DimError, ShapeError
+from ..errors import ArgumentError, DimError, ShapeError
 
 
 def data(x):
@@ -84,8 +84,8 @@ def size_args(sizes, op: str, infer: bool = False) -> tuple:
     """``f(2, 3)`` and ``f((2, 3))`` alike, as a tuple of non-negative ints (with ``infer``, one
     -1 is allowed: reshape's inferred size). A float or a negative size raises: 2.5 rows is a
     mistake, not 2."""
-    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
-        sizes = sizes[0]
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)) and np.ndim(sizes[0]):
+        sizes = sizes[0]  # f((2, 3)); a 0-d integer tensor is one size, as in PyTorch
     try:
         result = tuple(operator.index(n) for n in sizes)
     except TypeError:
@@ -94,7 +94,7 @@ def size_args(sizes, op: str, infer: bool = False) -> tuple:
         ) from None
     low = -1 if infer else 0
     if any(n < low for n in result):
-        raise ShapeError(f"{op}: sizes must be non-negative, got {result}.")
+        raise ArgumentError(f"{op}: sizes must be non-negative, got {result}.")
     return result
 
 
@@ -128,5 +128,37 @@ def _index_part(part):
     if isinstance(part, autograd.Tensor):
         return part._data
     if isinstance(part, list):
-        return np.asarray(part)
+        return np.asarray(part) if part else np.zeros(0, np.int64)  # x[[]]: no rows
     return part
+
+
+def ints_first(idx) -> tuple | None:
+    """PyTorch applies integer indices first (each removes its dim), then index arrays; NumPy
+    broadcasts the integers with the arrays, which moves the arrays' dims to the front when
+    the two are apart (``x[0, :, [1, 2]]`` is (3, 2) in PyTorch, (2, 3) in NumPy). For such an
+    index: ``(the integers, the rest)`` to apply one after the other; else None."""
+    if not isinstance(idx, tuple):
+        return None
+    ints = [i for i, p in enumerate(idx) if _is_int_index(p)]
+    arrays = [i for i, p in enumerate(idx) if isinstance(p, np.ndarray) and p.ndim]
+    advanced = sorted(ints + arrays)
+    if not ints or not arrays or advanced[-1] - advanced[0] == len(advanced) - 1:
+        return None  # adjacent: NumPy's order is PyTorch's
+    first, rest = [], []
+    for i, part in enumerate(idx):
+        if i in ints:
+            first.append(part)
+        elif part is None or part is Ellipsis:
+            first.append(part)
+            rest.append(slice(None) if part is None else part)
+        else:
+            bool_mask = isinstance(part, np.ndarray) and part.dtype == bool
+            first.extend([slice(None)] * (part.ndim if bool_mask else 1))
+            rest.append(part)
+    return tuple(first), tuple(rest)
+
+
+def _is_int_index(part) -> bool:
+    if isinstance(part, np.ndarray):
+        return part.ndim == 0 and part.dtype.kind in "iu"
+    return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))

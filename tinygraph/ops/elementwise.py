@@ -19,6 +19,7 @@ from .registry import public
 from .rounding import ClampBounds, DivRounded, integer_power, negative_integers
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
+_NUMBERS = (int, float, bool)
 
 
 @public("add", ufunc="add")
@@ -84,7 +85,9 @@ class Mul(Op):
     promotes = True
 
     def forward(self, a, b):
-        self.save(a, b)
+        # the partner of a Python number is never needed (a number gets no gradient); not
+        # saving it lets it change in place before backward (y[1:] = y[1:] * 3), as in PyTorch
+        self.save(None if type(b) in _NUMBERS else a, None if type(a) in _NUMBERS else b)
         return a * b
 
     def backward(self, g):
@@ -101,7 +104,7 @@ class Div(Op):
     promotes = "float"
 
     def forward(self, a, b):
-        self.save(a, b)
+        self.save(None if type(b) in _NUMBERS else a, b)  # x / 2 needs only the 2 (see Mul)
         return a / b
 
     def backward(self, g):

@@ -76,10 +76,12 @@ def function_of(op, name: str) -> Callable:
     names = tuple(p.name for p in signature.parameters.values()
                   if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
-    def on_inputs(*inputs, **named):
+    def on_inputs(*inputs, out=None, **named):
         if named:  # tg.exp(input=x), tg.pow(x, exponent=2): PyTorch's keyword names
             inputs = _bind(name, names, inputs, named)
-        return apply(*inputs)
+        if out is None:
+            return apply(*inputs)
+        return _write_out(name, out, apply(*inputs))
 
     on_inputs.__signature__ = signature
     parse = op.__dict__.get("arguments")
@@ -89,8 +91,11 @@ def function_of(op, name: str) -> Callable:
         parse = parse.__func__
 
         def function(*args, **kwargs):
+            out = kwargs.pop("out", None) if kwargs else None
             inputs, attributes = parse(*args, **kwargs)
-            return apply(*inputs, **attributes)
+            if out is None:
+                return apply(*inputs, **attributes)
+            return _write_out(name, out, apply(*inputs, **attributes))
 
         function.__signature__ = inspect.signature(parse)
         function.operator = on_inputs
@@ -99,6 +104,12 @@ def function_of(op, name: str) -> Callable:
         f.__doc__ = op.__doc__
         f.op = op
     return function
+
+
+def _write_out(name: str, out, result):
+    from .outarg import write_out  # the rare path: imported when first used
+
+    return write_out(name, out, result)
 
 
 def _bind(name: str, names: tuple, inputs: tuple, named: dict) -> tuple:

@@ -6,6 +6,7 @@ bounds that require grad, and integers to negative integer powers."""
 from __future__ import annotations
 
 from ..autograd import Op
+from ..errors import ArgumentError, IntegerDivisionError
 from .registry import public
 
 
@@ -119,10 +120,11 @@ def _integral(value) -> bool:
 
 
 def _check_integer_divisor(op: str, a, b, xp) -> None:
-    """Integer division by zero raises (PyTorch's ZeroDivisionError), never NumPy's 0."""
+    """Integer division by zero raises (a ZeroDivisionError and, as in PyTorch, a RuntimeError),
+    never NumPy's 0."""
     if _integral(a) and _integral(b) and not xp.all(b != 0):
-        raise ZeroDivisionError(f"{op}: integer division by zero; make the divisor nonzero or "
-                                "divide floats (x.float()).")
+        raise IntegerDivisionError(f"{op}: integer division by zero; make the divisor nonzero "
+                                   "or divide floats (x.float()).")
 
 
 class DivRounded(Op):
@@ -241,7 +243,7 @@ def integer_power(a, b, xp):
     elif dtype is None or dtype.kind not in "iub":
         return a**b  # a float base
     if not hasattr(b, "dtype"):
-        raise RuntimeError(f"pow: integers to negative integer powers are not allowed (exponent "
+        raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent "
                            f"{b}, as PyTorch); use a float base, e.g. x.float() ** {b}.")
     low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
     return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))

@@ -18,7 +18,7 @@ from ..autograd import Op
 from ..autograd.node import new_tensor
 from ..autograd.promotion import result_dtype
 from ..errors import DimError, ShapeError
-from .args import axis, data, dims, given, index, inferred, ndim, shape, size_args
+from .args import axis, data, dims, given, index, inferred, ints_first, ndim, shape, size_args
 from .registry import public
 from .viewtrack import ViewOp
 
@@ -109,8 +109,8 @@ class Transpose(ViewOp):
 
     def backward(self, g):
         inverse = [0] * len(self.axes)
-        for position, axis in enumerate(self.axes):
-            inverse[axis] = position
+        for position, moved in enumerate(self.axes):
+            inverse[moved] = position
         return (g.transpose(tuple(inverse)),)
 
 
@@ -354,7 +354,11 @@ _axis = axis  # one dim as a non-negative axis; out of range: DimError (IndexErr
 
 def getitem(input, idx):
     """x[idx] with ints, slices, None, ..., integer arrays and boolean masks."""
-    return GetItem.apply(input, index=index(idx))
+    idx = index(idx)
+    split = ints_first(idx)
+    if split is not None:  # PyTorch's order: the integers, then the arrays
+        return GetItem.apply(GetItem.apply(input, index=split[0]), index=split[1])
+    return GetItem.apply(input, index=idx)
 
 
 def scatter_into(input, idx, shape_out):
