@@ -27,6 +27,8 @@ GROUPS = [
     ("Adagrad", [{"lr_decay": 0.1}, {"initial_accumulator_value": 0.5, "weight_decay": 0.1}],
      {"lr": 0.05, "initial_accumulator_value": 0.1}),
     ("Adagrad", [{"maximize": True}, {"eps": 1e-3}], {"lr": 0.05}),
+    ("Adadelta", [{"rho": 0.5, "maximize": True}, {"weight_decay": 0.1, "eps": 1e-3}],
+     {"lr": 0.5}),
 ]
 GROUP_IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(GROUPS)]
 STARTS = [np.random.default_rng(0).standard_normal(shape) for shape in [(3, 4), (4,), (2,), ()]]
@@ -110,7 +112,7 @@ def test_adagrad_starts_every_accumulator_at_the_constructors_value_as_torch(tor
         assert ours[i]["step"] == theirs[i]["step"].item() == 0
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
 def test_param_groups_hold_torchs_options(torch, name):
     ours = getattr(tg.optim, name)([tg.zeros(2, requires_grad=True)], lr=0.1).param_groups[0]
     theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)],
@@ -713,7 +715,7 @@ def test_dataloader_takes_every_torch_keyword(torch):
     assert [b.tolist() for b in loader] == [[1.0, 2.0]]
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
 def test_optimizer_repr_equals_torchs(torch, name):
     def build(lib):
         params = [lib.zeros(1, requires_grad=True), lib.zeros(1, requires_grad=True)]

@@ -28,6 +28,8 @@ RULES = [
     ("RMSprop", dict(lr=0.005, alpha=0.3, centered=True)),
     ("Adagrad", dict()),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.2)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.5, eps=1e-4, weight_decay=0.1, maximize=True)),
 ]
 
 
@@ -54,7 +56,7 @@ def test_update_rule_equals_torch_to_float64_rounding_over_300_steps(torch, name
                                        err_msg=f"step {step + 1}")
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
 def test_defaults_are_torch_defaults(torch, name):
     ours = inspect.signature(getattr(optim, name)).parameters
     theirs = inspect.signature(getattr(torch.optim, name)).parameters
@@ -68,6 +70,8 @@ def test_defaults_are_torch_defaults(torch, name):
     (lambda p: optim.Adam(p, betas=0.9), "betas must be a pair"),
     (lambda p: optim.Adagrad(p, lr_decay=-1), "lr_decay"),
     (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value"),
+    (lambda p: optim.Adadelta(p, rho=1.5), "rho"),
+    (lambda p: optim.Adadelta(p, eps=-1.0), "eps"),
     (lambda p: optim.SGD([{"params": p, "momentum": -1}], lr=0.1), "momentum"),
     (lambda p: optim.Adam([{"params": p, "betas": (2.0, 0.9)}]), "beta parameter at index 0"),
 ])
@@ -162,7 +166,7 @@ def test_update_rules_use_the_parameters_array_namespace():
         backend._NAMESPACE_BY_TYPE.pop(Recorded)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
 def test_foreach_is_accepted_and_kept_in_the_groups_as_torch(name, torch):
     ours = getattr(tg.optim, name)([tg.zeros(2, requires_grad=True)], lr=0.1, foreach=False)
     theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], lr=0.1,

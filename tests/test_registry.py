@@ -14,9 +14,9 @@ from tinygraph.ops.namespace import tensor_namespace
 # Public operations that are exercised by an op-table entry of another name.
 COVERED_AS = {"transpose": "T", "cat": "concatenate"}
 # Public operations with integer or boolean results, or no derivative in PyTorch either
-# (floor_divide): nothing to differentiate (tested against
-# PyTorch in tests/test_reductions_torch.py).
-WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide"}
+# (floor_divide), or random draws: nothing to differentiate (tested against PyTorch in
+# tests/test_reductions_torch.py and tests/test_sorting.py).
+WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide", "argsort", "multinomial"}
 
 # Names under which the Tensor namespace keeps the array namespace's own kernel, which
 # backwards call with the kernel's arguments: ``xp.scatter_add(grad, index, shape)``, not

@@ -7,8 +7,9 @@
 """
 
 from . import (
+    accelerator,  # noqa: F401 - tg.accelerator.is_available() is False
     cuda,  # noqa: F401 - tg.cuda.is_available() is False
-    data,  # noqa: F401 - tg._data.DataLoader
+    data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
@@ -57,7 +58,15 @@ from .factories import (
 )
 from .ops import registry as _registry
 from .random import Generator, manual_seed
-from .random_factories import normal, rand, rand_like, randint, randn, randn_like, randperm
+from .random_factories import (
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
@@ -104,8 +113,8 @@ __all__ += sorted(_registry.functions)
 # Tensors, dtypes, the device (issue 17). The dtype names stay out of __all__: `float`, `int`
 # and `bool` would shadow Python's builtins in a star import.
 __all__ += [
-    "Generator", "Size", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy",
-    "full_like", "is_floating_point", "is_tensor", "linspace", "logspace", "normal", "numel",
-    "rand_like", "randint", "randn_like", "randperm",
+    "Generator", "Size", "accelerator", "as_tensor", "cuda", "device", "empty", "empty_like",
+    "from_numpy", "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
+    "normal", "numel", "rand_like", "randint", "randn_like", "randperm",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -57,6 +57,10 @@ class Conversions:
             return TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
         return self._as(as_dtype(dtype, "x.type()"))
 
+    def type_as(self, other):
+        """This tensor in ``other``'s dtype (``self.to(other.dtype)``)."""
+        return self.to(other.dtype)
+
     # -- new tensors like this one (PyTorch's new_*: this dtype unless dtype= says otherwise)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):

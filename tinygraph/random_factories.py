@@ -111,3 +111,4 @@ def _float(dtype: np.dtype, what: str) -> np.dtype:
     return dtype
 
 
+

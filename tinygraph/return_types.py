@@ -20,5 +20,7 @@ def _return_type(name: str, fields: tuple = ("values", "indices")) -> type:
 
 max = _return_type("max")  # noqa: A001 - torch.return_types.max
 min = _return_type("min")  # noqa: A001 - torch.return_types.min
+sort = _return_type("sort")
+topk = _return_type("topk")
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]

@@ -7,7 +7,7 @@ import numpy as np
 
 import tinygraph as tg
 
-from .spec import OpSpec
+from .spec import OpSpec, _torch
 
 
 def _np_expand(x, sizes):
@@ -62,6 +62,12 @@ OPS = [
     OpSpec("expand_as", lambda x, y: x.expand_as(y), lambda x, y: np.broadcast_to(x, y.shape),
            lambda x, y: x.expand(*y.shape), 1, [((1, 3),)],
            kwargs=[{"y": np.zeros((2, 4, 3))}]),
+    OpSpec("view_as", lambda x, y: x.view_as(tg.tensor(y)), lambda x, y: x.reshape(y.shape),
+           lambda x, y: x.view_as(_torch().tensor(y)), 1, [((2, 6),), ((12,),)],
+           kwargs=[{"y": np.zeros((3, 4))}, {"y": np.zeros((4, 1, 3))}]),
+    OpSpec("reshape_as", lambda x, y: tg.reshape_as(x.T, tg.tensor(y)),
+           lambda x, y: x.T.reshape(y.shape), lambda x, y: x.T.reshape_as(_torch().tensor(y)),
+           1, [((2, 6),)], kwargs=[{"y": np.zeros((3, 4))}]),
     OpSpec("narrow", tg.narrow, _np_narrow, lambda x, dim, start, length: x.narrow(
         dim, start, length), 1, [((4, 5),)],
            kwargs=[{"dim": 0, "start": 1, "length": 2}, {"dim": -1, "start": -3, "length": 3},

@@ -105,3 +105,36 @@ OPS = [
     OpSpec("cumprod", lambda x, dim: x.cumprod(dim), _np_scan(np.cumprod),
            lambda x, dim: x.cumprod(dim), 1, REDUCE_SHAPES, kwargs=scan_dims_for),
 ]
+
+
+def _sort_cases(shapes) -> list:
+    ndim = len(shapes[0])
+    return [{"dim": d, "descending": d % 2 == 0} for d in range(-ndim, ndim)] or [{"dim": 0}]
+
+
+def _np_sort(x, dim=-1, descending=False):
+    if x.ndim == 0:
+        return x
+    y = np.sort(x, axis=dim)
+    return np.flip(y, axis=dim) if descending else y
+
+
+def _topk_cases(shapes) -> list:
+    shape = shapes[0]
+    return ([{"k": min(2, n), "dim": d, "largest": d % 2 == 0} for d, n in enumerate(shape)]
+            or [{"k": 1}])
+
+
+def _np_topk(x, k, dim=-1, largest=True):
+    if x.ndim == 0:
+        return x
+    y = _np_sort(x, dim, descending=largest)
+    return y[(slice(None),) * (dim % x.ndim) + (slice(0, k),)]
+
+
+OPS += [
+    OpSpec("sort", lambda x, **k: tg.sort(x, **k).values, _np_sort,
+           lambda x, **k: x.sort(**k).values, 1, REDUCE_SHAPES, kwargs=_sort_cases),
+    OpSpec("topk", lambda x, k, **kw: x.topk(k, **kw).values, _np_topk,
+           lambda x, k, **kw: x.topk(k, **kw).values, 1, REDUCE_SHAPES, kwargs=_topk_cases),
+]

@@ -26,6 +26,24 @@ from .activations import (
     get_activation,
 )
 from .attention import MultiheadAttention, TransformerEncoderLayer
+from .composed_activations import (
+    CELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softmax2d,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (
     BatchNorm2d,
@@ -37,6 +55,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .instance_norm import InstanceNorm1d, InstanceNorm2d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -54,9 +73,12 @@ from .losses import (
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
+from .similarity import CosineSimilarity, PairwiseDistance
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
@@ -70,7 +92,11 @@ __all__ = [
     "Unflatten",
     "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
-    "TransformerEncoderLayer",
+    "TransformerEncoderLayer", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+    "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
+    "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
+    "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
+    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance",
 ]
 
 __getattr__ = missing_name(__name__, globals())

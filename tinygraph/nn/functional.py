@@ -44,6 +44,9 @@ __all__ = [
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
     "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
     "scaled_dot_product_attention", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
+    "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
+    "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
+    "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -331,8 +334,27 @@ def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
     return terms[0] if len(terms) == 1 else ops.add(terms[0], terms[1])
 
 
-# The class-label losses and attention live in their own modules (re-exported here).
+# The class-label losses, attention and the composed activations live in their own modules
+# (re-exported here).
 from .attention import scaled_dot_product_attention  # noqa: E402
+from .composed_activations import (  # noqa: E402
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+from .instance_norm import instance_norm  # noqa: E402
 from .loss_functions import (  # noqa: E402
     cross_entropy,
     huber_loss,
@@ -340,3 +362,5 @@ from .loss_functions import (  # noqa: E402
     nll_loss,
     smooth_l1_loss,
 )
+from .similarity import cosine_similarity, pairwise_distance  # noqa: E402
+from .upsampling import interpolate, upsample  # noqa: E402

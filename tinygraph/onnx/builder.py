@@ -109,10 +109,12 @@ class GraphBuilder:
 
     # -- what mappings call -------------------------------------------------------------------
 
-    def op(self, op_type: str, *inputs: str, dtype=None, **attrs) -> str:
-        """Add one ONNX node; returns its output's name. Its dtype is the op's unless given."""
+    def op(self, op_type: str, *inputs: str, dtype=None, outputs: int = 1, **attrs) -> str:
+        """Add one ONNX node; returns its (first) output's name. Its dtype is the op's unless
+        given. ``outputs``: how many outputs the ONNX op has (the others go unused)."""
         out = self.namer.unique(self._prefix)
-        node = helper.make_node(op_type, list(inputs), [out], name=out, **attrs)
+        rest = [f"{out}_{k}" for k in range(1, outputs)]
+        node = helper.make_node(op_type, list(inputs), [out, *rest], name=out, **attrs)
         self.nodes.append(node)
         self.made_by[out] = self.current
         self.dtypes[out] = np.dtype(dtype if dtype is not None else self.current.dtype)

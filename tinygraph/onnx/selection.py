@@ -1,5 +1,5 @@
 """ONNX mappings of PyTorch's index ops along a dim and of einsum (``ops/indexing.py``,
-``ops/einsum.py``); merged into ``table.MAPPINGS``.
+``ops/einsum.py``) and of ``sort``/``topk``; merged into ``table.MAPPINGS``.
 
 The index of ``gather``/``index_select``/``scatter_add`` and the mask of ``masked_fill`` are
 constants of the op, stored as initializers.
@@ -11,6 +11,7 @@ import numpy as np
 
 from ..ops import einsum as es
 from ..ops import indexing as ix
+from ..ops import sorting
 from .errors import unsupported
 
 
@@ -29,6 +30,19 @@ def gather(g, node, x):
     index = node.positions
     x = _leading_block(g, x, g.input_shape(node, 0), index.shape, skip=node.axis)
     return g.op("GatherElements", x, g.const(index.astype(np.int64)), axis=node.axis)
+
+
+def sorted_values(g, node, x):
+    """TopK along the axis, largest first or last: the model sorts its own input (the indices
+    are not stored). ``sort`` takes k from the input's shape, so the axis may be dynamic."""
+    if not g.input_shape(node, 0):  # a 0-d input: itself
+        return g.op("Identity", x)
+    if isinstance(node, sorting.TopK):
+        k = g.ints([node.positions.shape[node.axis]])
+    else:
+        k = g.op("Gather", g.op("Shape", x, dtype=np.int64), g.ints([node.axis]), axis=0,
+                 dtype=np.int64)
+    return g.op("TopK", x, k, axis=node.axis, largest=int(node.largest), sorted=1, outputs=2)
 
 
 def index_select(g, node, x):
@@ -71,6 +85,8 @@ def einsum(g, node, *xs):
 MAPPINGS = {
     ix.Gather: gather,
     ix.IndexSelect: index_select,
+    sorting.Sort: sorted_values,
+    sorting.TopK: sorted_values,
     ix.ScatterAddAlong: scatter_add,
     ix.MaskedFill: masked_fill,
     es.Einsum: einsum,

@@ -27,8 +27,10 @@ from . import (  # noqa: F401 - they declare the ops
     reduce,
     registry,
     rounding,
+    sampling,
     scan,
     shape,
+    sorting,
     trig,
 )
 

@@ -1,5 +1,6 @@
-"""PyTorch's views and rearrangements: view, unflatten, permute, t, expand, expand_as, narrow,
-diagonal (views of their input, as in PyTorch), and repeat, flip, roll, tril, triu (copies).
+"""PyTorch's views and rearrangements: view, view_as, reshape_as, unflatten, permute, t, expand,
+expand_as, narrow, diagonal (views of their input, as in PyTorch), and repeat, flip, roll,
+tril, triu (copies).
 
 The views are the ops of ``shape.py`` under PyTorch's names and argument rules (``view`` is a
 reshape that refuses to copy, ``expand`` a broadcast that keeps ``-1`` axes), plus
@@ -16,7 +17,7 @@ import numpy as np
 from ..autograd import Op
 from ..errors import ShapeError
 from .args import data, ndim, shape, size_args
-from .registry import public
+from .registry import functions, public
 from .shape import BroadcastTo, GetItem, Reshape, Transpose, _axis
 from .viewtrack import ViewOp
 
@@ -113,6 +114,18 @@ def expand(input, *sizes):
 def expand_as(input, other):
     """``input.expand(other.size())``."""
     return expand(input, shape(other))
+
+
+@public("view_as")
+def view_as(input, other):
+    """``input.view(other.size())``: the same memory in ``other``'s shape."""
+    return functions["view"](input, shape(other))
+
+
+@public("reshape_as")
+def reshape_as(input, other):
+    """``input.reshape(other.size())``."""
+    return functions["reshape"](input, shape(other))
 
 
 @public("narrow")

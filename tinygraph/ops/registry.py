@@ -73,8 +73,10 @@ def function_of(op, name: str) -> Callable:
     alone, for Tensor operators that take no arguments (``+`` next to ``add(..., alpha=)``)."""
     apply = op.apply
 
-    def on_inputs(*inputs):
-        return apply(*inputs)
+    def on_inputs(*inputs, out=None):
+        if out is None:
+            return apply(*inputs)
+        return _write_out(name, out, apply(*inputs))
 
     on_inputs.__signature__ = _tensor_signature(op)
     parse = op.__dict__.get("arguments")
@@ -84,8 +86,11 @@ def function_of(op, name: str) -> Callable:
         parse = parse.__func__
 
         def function(*args, **kwargs):
+            out = kwargs.pop("out", None) if kwargs else None
             inputs, attributes = parse(*args, **kwargs)
-            return apply(*inputs, **attributes)
+            if out is None:
+                return apply(*inputs, **attributes)
+            return _write_out(name, out, apply(*inputs, **attributes))
 
         function.__signature__ = inspect.signature(parse)
         function.operator = on_inputs
@@ -94,6 +99,12 @@ def function_of(op, name: str) -> Callable:
         f.__doc__ = op.__doc__
         f.op = op
     return function
+
+
+def _write_out(name: str, out, result):
+    from .outarg import write_out  # the rare path: imported when first used
+
+    return write_out(name, out, result)
 
 
 def _tensor_signature(op) -> inspect.Signature:

@@ -1,0 +1,282 @@
+"""The rest of PyTorch's activations, each a composition of graph ops (so each gradient, of
+any order, is the ops' own): ``relu6``, ``hardsigmoid``, ``hardswish``, ``selu``, ``celu``,
+``mish``, ``logsigmoid``, ``softsign``, ``tanhshrink``, ``softshrink``, ``hardshrink``,
+``threshold``, ``glu``, ``prelu``, ``softmin``, and their Modules.
+
+At a kink the gradient is the one of the ops written here, which is PyTorch's except for
+hardswish at exactly x = -3 and x = 3 (PyTorch: -0.5 and 1.5; here 0 and 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import functions as ops
+from ..tensor import get_default_dtype
+from . import functional as F
+from .activations import _InPlace
+from .module import Module, Parameter
+
+# SELU's constants (Klambauer et al. 2017), to PyTorch's digits
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def relu6(input, inplace: bool = False):
+    """min(max(x, 0), 6)."""
+    return F.hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input, inplace: bool = False):
+    """0 below -3, 1 above 3, x / 6 + 1/2 between."""
+    return F._into(lambda x: ops.hardtanh(x / 6.0 + 0.5, 0.0, 1.0), input, inplace)
+
+
+def hardswish(input, inplace: bool = False):
+    """x hardsigmoid(x)."""
+    return F._into(lambda x: x * hardsigmoid(x), input, inplace)
+
+
+def selu(input, inplace: bool = False):
+    """scale (x for x > 0, else alpha (exp(x) - 1)), PyTorch's alpha and scale."""
+    return F._into(lambda x: ops.elu(x, SELU_ALPHA) * SELU_SCALE, input, inplace)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):
+    """x for x > 0, else alpha (exp(x / alpha) - 1)."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (it divides x).")
+    return F._into(lambda x: ops.elu(x / alpha, 1.0) * alpha, input, inplace)
+
+
+def mish(input, inplace: bool = False):
+    """x tanh(softplus(x))."""
+    return F._into(lambda x: x * ops.tanh(ops.softplus(x)), input, inplace)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x)."""
+    return -ops.softplus(-input)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (ops.abs(input) + 1.0)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - ops.tanh(input)
+
+
+def softshrink(input, lambd: float = 0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, got {lambd}.")
+    x = ops._data(input)
+    return ops.where(x > lambd, input - lambd, ops.where(x < -lambd, input + lambd, 0.0))
+
+
+def hardshrink(input, lambd: float = 0.5):
+    """x where |x| > lambd, 0 elsewhere."""
+    x = ops._data(input)
+    return ops.where((x > lambd) | (x < -lambd), input, 0.0)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    """x where x > threshold, ``value`` elsewhere."""
+    return F._into(lambda x: ops.where(ops._data(x) > threshold, x, value), input, inplace)
+
+
+def glu(input, dim: int = -1):
+    """a sigmoid(b), with a and b the two halves of ``input`` along ``dim``."""
+    size = input.shape[dim] if input.ndim else 0
+    if size % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim} is size "
+                           f"{size} (input of shape {tuple(input.shape)}).")
+    a, b = ops.chunk(input, 2, dim)
+    return a * ops.sigmoid(b)
+
+
+def prelu(input, weight):
+    """x where x > 0, else weight x, with one weight per channel (dim 1) or one for all."""
+    n = int(np.prod(weight.shape))
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1  # fewer dims: no channel dim
+        if n != channels:
+            raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size: "
+                               f"the weight has {n} values, the input of shape "
+                               f"{tuple(input.shape)} has {channels} channels.")
+        if input.ndim >= 2:
+            weight = weight.reshape((n,) + (1,) * (input.ndim - 2))
+    return ops.where(ops._data(input) > 0, input, weight * input)
+
+
+def softmin(input, dim=None, dtype=None):
+    """softmax(-x) along ``dim``."""
+    x = input if dtype is None else input.to(dtype)
+    return ops.softmax(-x, -1 if dim is None else dim)
+
+
+class ReLU6(_InPlace):
+    """y = min(max(x, 0), 6)."""
+
+    def forward(self, x):
+        return relu6(x, self.inplace)
+
+
+class Hardsigmoid(_InPlace):
+    """y = 0 below -3, 1 above 3, x / 6 + 1/2 between."""
+
+    def forward(self, x):
+        return hardsigmoid(x, self.inplace)
+
+
+class Hardswish(_InPlace):
+    """y = x hardsigmoid(x)."""
+
+    def forward(self, x):
+        return hardswish(x, self.inplace)
+
+
+class SELU(_InPlace):
+    """y = scale (x for x > 0, else alpha (exp(x) - 1))."""
+
+    def forward(self, x):
+        return selu(x, self.inplace)
+
+
+class CELU(_InPlace):
+    """y = x for x > 0, else alpha (exp(x / alpha) - 1)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def forward(self, x):
+        return celu(x, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" * self.inplace)
+
+
+class Mish(_InPlace):
+    """y = x tanh(softplus(x))."""
+
+    def forward(self, x):
+        return mish(x, self.inplace)
+
+
+class LogSigmoid(Module):
+    """y = log(sigmoid(x))."""
+
+    def forward(self, x):
+        return logsigmoid(x)
+
+
+class Softsign(Module):
+    """y = x / (1 + |x|)."""
+
+    def forward(self, x):
+        return softsign(x)
+
+
+class Tanhshrink(Module):
+    """y = x - tanh(x)."""
+
+    def forward(self, x):
+        return tanhshrink(x)
+
+
+class Softshrink(Module):
+    """y = x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x):
+        return softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """y = x where |x| > lambd, 0 elsewhere."""
+
+    def forward(self, x):
+        return hardshrink(x, self.lambd)
+
+
+class Threshold(_InPlace):
+    """y = x where x > threshold, ``value`` elsewhere."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.threshold, self.value = threshold, value
+
+    def forward(self, x):
+        return threshold(x, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True"
+                                                                    * self.inplace)
+
+
+class GLU(Module):
+    """y = a sigmoid(b), with a and b the two halves of the input along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """y = x where x > 0, else a x, with a learned ``weight`` (one value, or one per
+    channel), starting at ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
+
+    def forward(self, x):
+        return prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softmin(Module):
+    """y = softmax(-x) along ``dim``."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return softmin(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """y = softmax over the channels (dim -3) of an image batch (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected an input of 3 or 4 dims (C, H, W) or "
+                             f"(N, C, H, W), got shape {tuple(x.shape)}.")
+        return ops.softmax(x, -3)
+
