@@ -58,15 +58,7 @@ from .factories import (
 )
 from .ops import registry as _registry
 from .random import Generator, manual_seed
-from .random_factories import (
-    normal,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
-)
+from .random_factories import normal, rand, rand_like, randint, randn, randn_like, randperm
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
