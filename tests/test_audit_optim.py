@@ -723,3 +723,21 @@ def test_optimizer_repr_equals_torchs(torch, name):
                                          {"params": params[1:], "lr": 0.5}], lr=0.1)
 
     assert repr(build(tg)) == repr(build(torch))
+
+
+@pytest.mark.parametrize("draw", [
+    lambda g: tg.rand(3, generator=g), lambda g: tg.randn(2, 2, generator=g),
+    lambda g: tg.randint(0, 10, (4,), generator=g), lambda g: tg.randperm(6, generator=g),
+    lambda g: tg.normal(0.0, 1.0, (3,), generator=g),
+    lambda g: tg.normal(tg.zeros(3), 1.0, generator=g)],
+    ids=["rand", "randn", "randint", "randperm", "normal", "normal-tensor"])
+def test_random_factories_draw_from_a_given_generator(draw):
+    """torch.randn(3, generator=g) draws from g's stream (it was silently ignored)."""
+    first = draw(tg.Generator().manual_seed(5))
+    tg.manual_seed(0)  # the library's generator plays no part
+    assert draw(tg.Generator().manual_seed(5)).tolist() == first.tolist()
+    generator = tg.Generator().manual_seed(5)
+    draw(generator)
+    assert draw(generator).tolist() != first.tolist()  # the stream moved on
+    with pytest.raises(TypeError, match="tg.Generator"):
+        draw(3)
