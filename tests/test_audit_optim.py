@@ -29,6 +29,10 @@ GROUPS = [
     ("Adagrad", [{"maximize": True}, {"eps": 1e-3}], {"lr": 0.05}),
     ("Adadelta", [{"rho": 0.5, "maximize": True}, {"weight_decay": 0.1, "eps": 1e-3}],
      {"lr": 0.5}),
+    ("Adamax", [{"maximize": True}, {"weight_decay": 0.1, "betas": (0.5, 0.9)}], {"lr": 0.02}),
+    ("NAdam", [{"momentum_decay": 0.01}, {"weight_decay": 0.1, "decoupled_weight_decay": True}],
+     {"lr": 0.02}),
+    ("RAdam", [{"maximize": True}, {"weight_decay": 0.1, "betas": (0.8, 0.9)}], {"lr": 0.02}),
 ]
 GROUP_IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(GROUPS)]
 STARTS = [np.random.default_rng(0).standard_normal(shape) for shape in [(3, 4), (4,), (2,), ()]]
@@ -112,7 +116,11 @@ def test_adagrad_starts_every_accumulator_at_the_constructors_value_as_torch(tor
         assert ours[i]["step"] == theirs[i]["step"].item() == 0
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                  "RAdam"]
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
 def test_param_groups_hold_torchs_options(torch, name):
     ours = getattr(tg.optim, name)([tg.zeros(2, requires_grad=True)], lr=0.1).param_groups[0]
     theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)],
@@ -164,6 +172,9 @@ CONSTRUCTION = {
     "lr a string": lambda lib, p: lib.optim.SGD(p, lr="0.1"),
     "beta a string": lambda lib, p: lib.optim.Adam(p, betas=(0.9, "x")),
     "unknown option": lambda lib, p: lib.optim.SGD(p, lr=0.1, nesterof=True),
+    "Adamax beta": lambda lib, p: lib.optim.Adamax(p, betas=(0.9, 1.0)),
+    "NAdam momentum_decay": lambda lib, p: lib.optim.NAdam(p, momentum_decay=-0.1),
+    "RAdam eps": lambda lib, p: lib.optim.RAdam(p, eps=-1.0),
     "a parameter in two groups": lambda lib, p: lib.optim.SGD([{"params": p}, {"params": p}],
                                                               lr=0.1),
 }
@@ -715,7 +726,7 @@ def test_dataloader_takes_every_torch_keyword(torch):
     assert [b.tolist() for b in loader] == [[1.0, 2.0]]
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
 def test_optimizer_repr_equals_torchs(torch, name):
     def build(lib):
         params = [lib.zeros(1, requires_grad=True), lib.zeros(1, requires_grad=True)]
@@ -741,3 +752,39 @@ def test_random_factories_draw_from_a_given_generator(draw):
     assert draw(generator).tolist() != first.tolist()  # the stream moved on
     with pytest.raises(TypeError, match="tg.Generator"):
         draw(3)
+
+
+VARIANT_RULES = [
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.02, "betas": (0.5, 0.9), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.3, 0.99)}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.02, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.8, 0.9), "maximize": True}),
+]
+
+
+@pytest.mark.parametrize("name, options", VARIANT_RULES,
+                         ids=[f"{n}-{'-'.join(o) or 'defaults'}" for n, o in VARIANT_RULES])
+def test_adams_relatives_follow_torch_over_300_steps(torch, name, options):
+    """Adamax, NAdam (its momentum product kept in the default float dtype, as torch's) and
+    RAdam (through its switch to the rectified step) fed the same gradients as torch's."""
+    rng = np.random.default_rng(1)
+    start = [rng.standard_normal(shape) for shape in [(3, 5), (5,), (40,)]]
+    ours = [tg.tensor(p, requires_grad=True) for p in start]
+    theirs = [torch.tensor(p, requires_grad=True) for p in start]
+    opt = getattr(tg.optim, name)(ours, **options)
+    topt = getattr(torch.optim, name)(theirs, **options)
+    for step in range(300):
+        for p, q in zip(ours, theirs):
+            g = rng.standard_normal(p.shape) * (1 + step / 30)
+            p.grad, q.grad = tg.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-13,
+                                       err_msg=f"step {step + 1}")
