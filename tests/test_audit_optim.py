@@ -788,3 +788,22 @@ def test_adams_relatives_follow_torch_over_300_steps(torch, name, options):
         for p, q in zip(ours, theirs):
             np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-13,
                                        err_msg=f"step {step + 1}")
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
+def test_a_resume_through_tg_save_continues_the_same_trajectory(name, tmp_path):
+    def run(resume):
+        p = tg.tensor(STARTS[0].copy(), requires_grad=True)
+        opt = getattr(tg.optim, name)([p], lr=0.05)
+        for step in range(8):
+            if resume and step == 4:
+                tg.save(opt.state_dict(), tmp_path / "opt.npz")
+                p = tg.tensor(p.detach().numpy().copy(), requires_grad=True)
+                opt = getattr(tg.optim, name)([p], lr=0.05)
+                opt.load_state_dict(tg.load(tmp_path / "opt.npz"))
+            opt.zero_grad()
+            ((p - 0.5) ** 4).sum().backward()
+            opt.step()
+        return p.detach().numpy()
+
+    np.testing.assert_array_equal(run(True), run(False))

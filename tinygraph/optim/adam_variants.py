@@ -3,8 +3,6 @@ NAdam (Dozat 2016, Nesterov momentum) and RAdam (Liu et al. 2019, a rectified wa
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..backend import namespace_of
 from ..dtypes import get_default_dtype
 from .adam import Adam
@@ -91,7 +89,7 @@ class NAdam(_AdamFamily):
 
     def init_state(self, p, group):
         state = super().init_state(p, group)
-        state["mu_product"] = np.ones((), dtype=get_default_dtype())
+        state["mu_product"] = get_default_dtype().type(1.0)
         return state
 
     def update(self, p, g, state, group):
@@ -105,8 +103,9 @@ class NAdam(_AdamFamily):
             g = g + weight_decay * p
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * momentum_decay)))
-        product = state["mu_product"]
-        product = state["mu_product"] = product * product.dtype.type(mu)  # torch's rounding
+        scalar = get_default_dtype().type  # torch keeps the product in this dtype (a float
+        # after tg.load: read back in it, exactly, as it was saved from it)
+        product = state["mu_product"] = scalar(state["mu_product"]) * scalar(mu)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         lerp_(m, g, 1 - beta1)
         v *= beta2
