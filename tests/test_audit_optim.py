@@ -221,6 +221,17 @@ SCHEDULES = {
         final_div_factor=100.0, base_momentum=0.8, max_momentum=0.9, **kw),
     "OneCycleLR-no-momentum": lambda s, opt, **kw: s.OneCycleLR(
         opt, max_lr=0.5, total_steps=40, cycle_momentum=False, **kw),
+    "CyclicLR": lambda s, opt, **kw: s.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4,
+                                                **kw),
+    "CyclicLR-triangular2": lambda s, opt, **kw: s.CyclicLR(
+        opt, base_lr=[0.01, 0.02], max_lr=[0.1, 0.3], step_size_up=3, step_size_down=5,
+        mode="triangular2", **kw),
+    "CyclicLR-exp_range": lambda s, opt, **kw: s.CyclicLR(
+        opt, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.95,
+        base_momentum=0.7, max_momentum=0.95, **kw),
+    "CyclicLR-scale_fn": lambda s, opt, **kw: s.CyclicLR(
+        opt, base_lr=0.01, max_lr=0.1, step_size_up=2, scale_fn=lambda x: 0.5 ** x,
+        scale_mode="iterations", cycle_momentum=False, **kw),
 }
 
 
@@ -250,7 +261,7 @@ def schedule_trace(lib, name, optimizer, resume_at=None, chained=False):
 
 TRACES = [(name, optimizer, mode) for name in SCHEDULES for optimizer in ("SGD", "Adam")
           for mode in ("plain", "resumed", "chained")
-          if not (mode == "chained" and name.startswith("OneCycle"))]  # it sets lr itself
+          if not (mode == "chained" and "Cycl" in name)]  # these set the lr outright
 
 
 @pytest.mark.parametrize("name, optimizer, mode", TRACES, ids=["-".join(t) for t in TRACES])
@@ -596,6 +607,8 @@ SCHEDULE_ERRORS = {
     "T_mult": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=1.5),
     "negative epoch": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=2).step(-1),
     "factor not callable": lambda s, opt: s.MultiplicativeLR(opt, 0.9),
+    "cyclic mode": lambda s, opt: s.CyclicLR(opt, 0.1, 1.0, mode="sawtooth"),
+    "cyclic base_lr per group": lambda s, opt: s.CyclicLR(opt, [0.1], 1.0),
 }
 
 

@@ -55,7 +55,6 @@ TORCH_NAMES = {
         fuse_linear_bn_eval parametrizations parametrize remove_spectral_norm
         remove_weight_norm rnn skip_init spectral_norm stateless weight_norm""",
     "tinygraph.optim": "ASGD Adafactor LBFGS Muon Rprop SparseAdam",
-    "tinygraph.optim.lr_scheduler": "CyclicLR",
     "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
 
