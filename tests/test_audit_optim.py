@@ -820,3 +820,58 @@ def test_a_resume_through_tg_save_continues_the_same_trajectory(name, tmp_path):
         return p.detach().numpy()
 
     np.testing.assert_array_equal(run(True), run(False))
+
+
+def lbfgs_fit(lib, line_search_fn, history_size, lr, max_iter):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    Y = np.sin(X @ np.array([[1.0], [-2.0], [0.5]]))
+    w = lib.tensor(rng.standard_normal((3, 4)) * 0.5, requires_grad=True)
+    v = lib.tensor(rng.standard_normal((4, 1)) * 0.5, requires_grad=True)
+    c = lib.tensor(np.array([-1.2, 1.0]), requires_grad=True)
+    opt = lib.optim.LBFGS([w, v, c], lr=lr, line_search_fn=line_search_fn,
+                          history_size=history_size, max_iter=max_iter)
+    x, y = lib.tensor(X), lib.tensor(Y)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((lib.tanh(x @ w) @ v - y) ** 2).mean() + ((c - 0.3) ** 2).sum() * 2
+        loss.backward()
+        return loss
+
+    losses = [opt.step(closure).item() for _ in range(2)]
+    state = opt.state[w]
+    return losses, [p.detach().numpy().copy() for p in (w, v, c)], [state["func_evals"],
+                                                                     state["n_iter"]]
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+@pytest.mark.parametrize("history_size, lr, max_iter", [(100, 1, 10), (3, 0.5, 7)])
+def test_lbfgs_follows_torch(torch, line_search_fn, history_size, lr, max_iter):
+    """The same losses, weights and evaluation counts (over more iterations the two drift
+    apart at float64 rounding, which L-BFGS's curvature pairs amplify near the optimum)."""
+    ours = lbfgs_fit(tg, line_search_fn, history_size, lr, max_iter)
+    theirs = lbfgs_fit(torch, line_search_fn, history_size, lr, max_iter)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10)
+    for p, q in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
+    assert ours[2] == theirs[2]
+
+
+LBFGS_ERRORS = {
+    "param groups": lambda lib, p: lib.optim.LBFGS([{"params": p[:1]}, {"params": p[1:]}]),
+    "negative lr": lambda lib, p: lib.optim.LBFGS(p, lr=-1),
+    "unknown line search": lambda lib, p: lib.optim.LBFGS(p, line_search_fn="armijo").step(
+        lambda: (p[0] ** 2).sum().backward() or (p[0] ** 2).sum()),
+}
+
+
+@pytest.mark.parametrize("case", LBFGS_ERRORS)
+def test_lbfgs_errors_have_torchs_types(torch, case):
+    def error(lib):
+        params = [lib.ones(2, requires_grad=True), lib.ones(1, requires_grad=True)]
+        with pytest.raises(Exception) as info:
+            LBFGS_ERRORS[case](lib, params)
+        return info.type
+
+    assert issubclass(error(tg), error(torch))
