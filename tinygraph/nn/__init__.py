@@ -25,6 +25,7 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .adaptive_pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .composed_activations import (
     CELU,
@@ -100,7 +101,8 @@ __all__ = [
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
     "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
     "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance", "TransformerDecoderLayer",
-    "TransformerDecoder", "Transformer",
+    "TransformerDecoder", "Transformer", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -61,6 +61,7 @@ __all__ = [
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
     "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
     "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -312,6 +313,11 @@ def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
 
 # The class-label losses, attention and the composed activations live in their own modules
 # (re-exported here).
+from .adaptive_pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
 from .attention import scaled_dot_product_attention  # noqa: E402
 from .composed_activations import (  # noqa: E402
     celu,
