@@ -35,6 +35,7 @@ GROUPS = [
     ("RAdam", [{"maximize": True}, {"weight_decay": 0.1, "betas": (0.8, 0.9)}], {"lr": 0.02}),
     ("Rprop", [{"etas": (0.3, 1.5)}, {"step_sizes": (1e-3, 0.2), "maximize": True}],
      {"lr": 0.02}),
+    ("ASGD", [{"t0": 5, "lambd": 0.01}, {"weight_decay": 0.1, "alpha": 0.5}], {"lr": 0.02}),
 ]
 GROUP_IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(GROUPS)]
 STARTS = [np.random.default_rng(0).standard_normal(shape) for shape in [(3, 4), (4,), (2,), ()]]
@@ -119,7 +120,7 @@ def test_adagrad_starts_every_accumulator_at_the_constructors_value_as_torch(tor
 
 
 ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-                  "RAdam", "Rprop"]
+                  "RAdam", "Rprop", "ASGD"]
 
 
 @pytest.mark.parametrize("name", ALL_OPTIMIZERS)
@@ -178,6 +179,7 @@ CONSTRUCTION = {
     "NAdam momentum_decay": lambda lib, p: lib.optim.NAdam(p, momentum_decay=-0.1),
     "RAdam eps": lambda lib, p: lib.optim.RAdam(p, eps=-1.0),
     "Rprop etas": lambda lib, p: lib.optim.Rprop(p, etas=(1.5, 2.0)),
+    "ASGD weight_decay": lambda lib, p: lib.optim.ASGD(p, weight_decay=-1.0),
     "a parameter in two groups": lambda lib, p: lib.optim.SGD([{"params": p}, {"params": p}],
                                                               lr=0.1),
 }
@@ -783,6 +785,9 @@ VARIANT_RULES = [
                "betas": (0.8, 0.9), "maximize": True}),
     ("Rprop", {}),
     ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 20, "weight_decay": 0.1,
+              "maximize": True}),
 ]
 
 
@@ -790,8 +795,8 @@ VARIANT_RULES = [
                          ids=[f"{n}-{'-'.join(o) or 'defaults'}" for n, o in VARIANT_RULES])
 def test_adams_relatives_follow_torch_over_300_steps(torch, name, options):
     """Adamax, NAdam (its momentum product kept in the default float dtype, as torch's),
-    RAdam (through its switch to the rectified step) and Rprop fed the same gradients as
-    torch's."""
+    RAdam (through its switch to the rectified step), Rprop and ASGD (eta and mu rounded in
+    the default float dtype, as torch's) fed the same gradients as torch's."""
     rng = np.random.default_rng(1)
     start = [rng.standard_normal(shape) for shape in [(3, 5), (5,), (40,)]]
     ours = [tg.tensor(p, requires_grad=True) for p in start]
