@@ -40,8 +40,7 @@ TORCH_NAMES = {
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
         parametrizations parametrize remove_spectral_norm remove_weight_norm skip_init
         spectral_norm stateless weight_norm""",
-    "tinygraph.optim": "ASGD Adafactor Adamax Muon NAdam RAdam Rprop SparseAdam",
-    "tinygraph.optim.lr_scheduler": "CyclicLR",
+    "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
 

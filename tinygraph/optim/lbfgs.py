@@ -18,6 +18,7 @@ import numpy as np
 
 from ..autograd import enable_grad, no_grad
 from ..autograd.versions import note_mutations
+from ..errors import ArgumentError
 from .optimizer import Optimizer
 
 
@@ -110,8 +111,8 @@ class LBFGS(Optimizer):
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if line_search_fn not in (None, "strong_wolfe"):
-            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
-                             f"{line_search_fn!r}.")
+            raise ArgumentError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
+                                f"{line_search_fn!r}.")  # torch's RuntimeError, raised here
         super().__init__(params, lr=lr, max_iter=max_iter,
                          max_eval=max_iter * 5 // 4 if max_eval is None else max_eval,
                          tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
