@@ -1,6 +1,7 @@
 """In-place changes of a Tensor: ``+= -= *= /=``, ``x[idx] = v``, ``add_``, ``sub_``, ``mul_``,
 ``div_``, ``clamp_``, ``exp_``, ``fill_``, ``zero_``, ``copy_``, ``uniform_``, ``normal_``,
-``masked_fill_``. Each returns the tensor itself and bumps its version, as in PyTorch.
+``masked_fill_``, ``scatter_``, ``index_add_``, ``index_fill_``. Each returns the tensor
+itself and bumps its version, as in PyTorch.
 
 Outside recording (under ``no_grad``, or when nothing involved requires grad) the array is
 changed in place and the change is stamped (``autograd.versions``), so a graph that saved the
@@ -18,7 +19,7 @@ import numpy as np
 
 from . import random
 from .autograd.mode import per_thread
-from .autograd.node import next_seq
+from .autograd.node import new_tensor, next_seq
 from .autograd.versions import note_mutation
 from .errors import ArgumentError, DtypeError
 from .ops import registry
@@ -274,6 +275,27 @@ class InPlace:
 
         return self._update("masked_fill_", lambda t: _fn["where"](mask, value, t), in_place,
                             value)
+
+    def _through(self, what: str, name: str, *args, **kwargs):
+        """self changed to ``tg.<name>(self, *args, **kwargs)``: recorded as that op, or
+        written into the array without recording."""
+        def in_place(array):
+            array[...] = data(_fn[name](new_tensor(array, None), *args, **kwargs))
+
+        return self._update(what, lambda t: _fn[name](t, *args, **kwargs), in_place,
+                            *args, *kwargs.values())
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """``scatter`` in place: ``self[index[i][j]][j] = src[i][j]`` (dim 0), or ``value``."""
+        return self._through("scatter_", "scatter", dim, index, src, value, reduce=reduce)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """``index_add`` in place: ``alpha * source``'s slices added at ``index``."""
+        return self._through("index_add_", "index_add", dim, index, source, alpha=alpha)
+
+    def index_fill_(self, dim, index, value):
+        """``index_fill`` in place: the slices ``index`` along ``dim`` set to ``value``."""
+        return self._through("index_fill_", "index_fill", dim, index, value)
 
 
 def _generator(generator):

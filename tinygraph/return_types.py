@@ -22,5 +22,7 @@ max = _return_type("max")  # noqa: A001 - torch.return_types.max
 min = _return_type("min")  # noqa: A001 - torch.return_types.min
 sort = _return_type("sort")
 topk = _return_type("topk")
+median = _return_type("median")
+kthvalue = _return_type("kthvalue")
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["kthvalue", "max", "median", "min", "sort", "topk"]

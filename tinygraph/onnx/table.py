@@ -262,3 +262,7 @@ MAPPINGS.update(conv.MAPPINGS)  # convolution, pooling, padding (onnx/conv.py)
 from . import maths  # noqa: E402
 
 MAPPINGS.update(maths.MAPPINGS)
+
+from . import linalg as _linalg  # noqa: E402 - det (and inverse, refused by name)
+
+MAPPINGS.update(_linalg.MAPPINGS)

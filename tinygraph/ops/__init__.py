@@ -8,6 +8,7 @@ from . import (  # noqa: F401 - they declare the ops
     activations,
     arrange,
     attention,
+    combine,
     compare,
     conv_functions,
     copy,
@@ -15,9 +16,12 @@ from . import (  # noqa: F401 - they declare the ops
     elementwise,
     explog,
     extrema,
+    index_more,
     indexing,
     linalg,
+    linalg_more,
     losses,
+    math_more,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
     nn,
     norm,
@@ -31,6 +35,7 @@ from . import (  # noqa: F401 - they declare the ops
     scan,
     shape,
     sorting,
+    stats_more,
     trig,
 )
 

@@ -1,0 +1,128 @@
+"""``tg.linalg``, as ``torch.linalg``: ``norm``, ``vector_norm``, ``matrix_norm``, ``inv``,
+``det``, ``solve``, ``cross`` (compositions of public ops and the ``inverse``/``det`` ops of
+ops/linalg_more.py, so their gradients and second derivatives come from those)."""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from .ops.args import data, ndim, shape
+from .ops.linalg_more import LinAlgError
+from .ops.registry import functions as _f
+
+__all__ = ["LinAlgError", "cross", "det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
+
+
+def inv(A, *, out=None):
+    """The inverse of a square matrix (or of each of a batch): ``A @ inv(A) = I``."""
+    return _f["inverse"](A, out=out)
+
+
+def det(A, *, out=None):
+    """The determinant of a square matrix (or of each of a batch)."""
+    return _f["det"](A, out=out)
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with ``A @ X = B`` (``X @ A = B`` when ``left=False``); ``B`` of A's batch shape
+    plus one dim is a batch of vectors, as in PyTorch."""
+    if ndim(A) < 2 or shape(A)[-1] != shape(A)[-2]:
+        raise RuntimeError(f"linalg.solve: A must be batches of square matrices, got shape "
+                           f"{shape(A)}.")
+    a_inv = _f["inverse"](A)
+    vector = ndim(B) == 1 or (left and ndim(B) == ndim(A) - 1
+                              and shape(B) == shape(A)[:-1])
+    if vector:
+        if shape(B)[-1] != shape(A)[-1]:
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the "
+                               f"equation AX = B ({shape(A)} and {shape(B)}).")
+        x = _f["matmul"](a_inv, _f["unsqueeze"](B, -1))[..., 0] if left else \
+            _f["matmul"](B, a_inv)
+    else:
+        n = shape(A)[-1]
+        if (shape(B)[-2] if left else shape(B)[-1]) != n:
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the "
+                               f"equation {'AX' if left else 'XA'} = B ({shape(A)} and "
+                               f"{shape(B)}).")
+        x = _f["matmul"](a_inv, B) if left else _f["matmul"](B, a_inv)
+    return x if out is None else out.copy_(x)
+
+
+def cross(input, other, *, dim=-1, out=None):
+    """The cross product of 3-vectors along ``dim`` (default the last), broadcast."""
+    result = _f["cross"](input, other, dim=dim)
+    return result if out is None else out.copy_(result)
+
+
+def _floating(x, op: str) -> None:
+    if data(x).dtype.kind != "f":
+        raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as "
+                           f"input. Got {data(x).dtype}.")
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """The vector ``ord``-norm of ``x`` over ``dim`` (all elements when None): 2 (the
+    default), 1, inf, -inf, 0 (the count of nonzeros) or any other number."""
+    _floating(x, "vector_norm")
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}.")
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        dim = tuple(dim)
+    result = _f["norm"](x, ord, dim, keepdim, dtype=dtype)
+    return result if out is None else out.copy_(result)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None,  # noqa: A002
+                out=None):
+    """The matrix ``ord``-norm over the two dims ``dim``: 'fro' (the default), 1 / -1 (the
+    largest / smallest column sum of |A|), inf / -inf (the same for rows). 'nuc', 2 and -2
+    need singular values and are not supported."""
+    _floating(A, "matrix_norm")
+    n = ndim(A)
+    if n < 2:
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
+                           f"dimensions, got shape {shape(A)}.")
+    dims = tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}.")
+    d0, d1 = (operator.index(d) % n for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1}).")
+    if dtype is not None:
+        A = _f["astype"](A, dtype)
+    if ord == "fro":
+        result = _f["norm"](A, 2, (d0, d1), keepdim)
+    elif ord in (1, -1, math.inf, -math.inf):
+        # 1: sum over rows (d0) then the max over columns; inf: the other way round
+        inner, outer = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        sums = _f["sum"](_f["abs"](A), inner, True)
+        pick = _f["amax"] if ord > 0 else _f["amin"]
+        result = pick(sums, outer, True)
+        if not keepdim:
+            result = _f["squeeze"](result, tuple(sorted((d0, d1))))
+    else:
+        raise RuntimeError(f"linalg.matrix_norm: ord={ord!r} is not supported (use 'fro', 1, "
+                           "-1, inf or -inf; 'nuc' and 2 need singular values).")
+    return result if out is None else out.copy_(result)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A002
+    """``vector_norm`` or ``matrix_norm``, as ``torch.linalg.norm`` picks: a 2-tuple ``dim``
+    (or a 2-D ``A`` with ``ord`` and no ``dim``) is a matrix norm, anything else a vector
+    norm; ``ord=None`` is the 2-norm of the flattened tensor (the Frobenius norm)."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        dim = tuple(dim)
+    matrix = (isinstance(dim, tuple) and len(dim) == 2) or (
+        dim is None and ord is not None and ndim(A) == 2)
+    if ord is None:  # the 2-norm of the elements: Frobenius for a matrix too
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype, out=out)
+    if dim is None and ndim(A) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
+                           f"be 1D or 2D. Got {ndim(A)}D.")
+    if matrix:
+        return matrix_norm(A, ord, dim if dim is not None else (-2, -1), keepdim,
+                           dtype=dtype, out=out)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)

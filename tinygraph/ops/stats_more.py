@@ -1,0 +1,143 @@
+"""Order statistics and distances, as compositions of public ops (so gradients, second
+derivatives and ONNX export come from those): ``median`` and ``kthvalue`` (named tuples
+``(values, indices)`` along a dim, as ``torch.return_types``), ``std_mean``, ``var_mean``,
+``cdist`` and ``dist``.
+
+``kthvalue`` is ``topk(k, largest=False)``'s last value; ``median`` the lower median, the
+``(n + 1) // 2``-th smallest. NaN counts as the largest value (PyTorch's order), except that
+a median along a dim with a NaN is that NaN, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .. import return_types
+from ..autograd.node import new_tensor
+from .args import data, ndim, shape
+from .registry import functions as _f
+from .registry import public
+
+
+def _axis(dim, n: int, op: str) -> int:
+    span = max(n, 1)
+    dim = operator.index(dim)
+    if not -span <= dim < span:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-span}, {span - 1}], but got {dim}).")
+    return dim % span
+
+
+def _kth(which: str, input, k: int, axis: int, keepdim: bool):
+    """The k-th smallest (1-based) along ``axis`` and its index, NaN largest."""
+    if ndim(input) == 0:
+        return getattr(return_types, which)(_f["clone"](input),
+                                            new_tensor(np.zeros((), np.int64), None))
+    values, indices = _f["topk"](input, k, axis, largest=False)
+    values = _f["narrow"](values, axis, k - 1, 1)
+    indices = _f["narrow"](indices, axis, k - 1, 1)
+    if not keepdim:
+        values, indices = _f["squeeze"](values, axis), _f["squeeze"](indices, axis)
+    return getattr(return_types, which)(values, _f["clone"](indices))
+
+
+@public("kthvalue")
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """``(values, indices)``: the ``k``-th smallest element along ``dim`` (k counts from 1)
+    and where it is (``torch.return_types.kthvalue``)."""
+    n = ndim(input)
+    axis = _axis(dim, n, "kthvalue")
+    size = shape(input)[axis] if n else 1
+    k = operator.index(k)
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis} "
+                           f"(k = {k}, size {size}).")
+    return _kth("kthvalue", input, k, axis, keepdim)
+
+
+@public("median")
+def median(input, dim=None, keepdim=False):
+    """Without ``dim``: the lower median of all elements (0-d; NaN if there is one). With
+    ``dim``: ``(values, indices)`` of the lower median along it
+    (``torch.return_types.median``)."""
+    array = data(input)
+    if dim is None:
+        flat = _f["reshape"](input, (-1,))
+        if array.size == 0:
+            return new_tensor(np.asarray(np.nan, dtype=array.dtype)
+                              if array.dtype.kind == "f" else np.zeros((), array.dtype), None)
+        return median(flat, 0).values
+    n = array.ndim
+    axis = _axis(dim, n, "median")
+    if n == 0:
+        return _kth("median", input, 1, 0, keepdim)
+    size = array.shape[axis]
+    if size == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+    nan = np.isnan(array) if array.dtype.kind == "f" else None
+    if nan is None or not nan.any():
+        return _kth("median", input, (size + 1) // 2, axis, keepdim)
+    # a slice with a NaN answers its first NaN, the others their lower median
+    order = np.argsort(array, axis=axis, kind="stable")
+    lower = np.take(order, [(size - 1) // 2], axis=axis)
+    first_nan = np.argmax(nan, axis=axis, keepdims=True)
+    index = np.where(nan.any(axis=axis, keepdims=True), first_nan, lower).astype(np.int64)
+    values = _f["gather"](input, axis, new_tensor(index, None))
+    if not keepdim:
+        index = index.squeeze(axis)
+        values = _f["squeeze"](values, axis)
+    return return_types.median(values, new_tensor(index, None))
+
+
+def _spread_mean(which: str, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # std_mean(x, True): the (input, unbiased) overload
+        dim, unbiased = None, dim
+    kwargs = {} if correction is None else {"correction": correction}
+    spread = _f[which](input, dim, unbiased, keepdim, **kwargs)
+    return spread, _f["mean"](input, dim, keepdim)
+
+
+@public("std_mean", method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim`` (all dims when None), with ``std``'s ``correction``
+    (default 1) or ``unbiased``."""
+    return _spread_mean("std", input, dim, unbiased, keepdim, correction)
+
+
+@public("var_mean", method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim`` (all dims when None), with ``var``'s ``correction``
+    (default 1) or ``unbiased``."""
+    return _spread_mean("var", input, dim, unbiased, keepdim, correction)
+
+
+@public("cdist", method=False)
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distances between each row of ``x1`` (..., P, M) and each row of ``x2``
+    (..., R, M): shape (..., P, R), batch dims broadcast. The gradient of a zero distance is
+    0, as in PyTorch."""
+    for name, x in (("x1", x1), ("x2", x2)):
+        if ndim(x) < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{ndim(x)}D (shape {shape(x)}).")
+        if data(x).dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{data(x).dtype}.")
+    if shape(x1)[-1] != shape(x2)[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{shape(x1)[-1]} X2: {shape(x2)[-1]}.")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}.")
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode.")
+    difference = _f["unsqueeze"](x1, -2) - _f["unsqueeze"](x2, -3)  # (..., P, R, M)
+    return _f["norm"](difference, p, -1)
+
+
+@public("dist")
+def dist(input, other, p=2):
+    """The p-norm of ``input - other`` (broadcast) as a 0-d tensor."""
+    return _f["norm"](input - other, p)
