@@ -56,6 +56,7 @@ from .factories import (
     zeros,
     zeros_like,
 )
+from .index_factories import tril_indices, triu_indices
 from .ops import registry as _registry
 from .random import manual_seed
 from .random_factories import (
@@ -63,6 +64,7 @@ from .random_factories import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -116,6 +118,6 @@ __all__ += [
     "Size", "accelerator", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy",
     "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
     "normal", "numel", "rand_like",
-    "randint", "randn_like", "randperm",
+    "randint", "randint_like", "randn_like", "randperm", "tril_indices", "triu_indices",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -8,9 +8,11 @@ from . import (  # noqa: F401 - they declare the ops
     activations,
     arrange,
     attention,
+    combinations,
     compare,
     conv_functions,
     copy,
+    counting,
     einsum,
     elementwise,
     explog,
@@ -29,9 +31,11 @@ from . import (  # noqa: F401 - they declare the ops
     rounding,
     sampling,
     scan,
+    selection,
     shape,
     sorting,
     trig,
+    values,
 )
 
 
