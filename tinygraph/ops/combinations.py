@@ -62,9 +62,9 @@ def meshgrid(*tensors, indexing: str | None = None):
     for axis, size in zip(axes, sizes, strict=True):
         shape[axis] = size
     grids = []
-    for axis, t in zip(axes, tensors, strict=True):
+    for axis, t, size in zip(axes, tensors, sizes, strict=True):
         view = [1] * len(tensors)
-        view[axis] = -1
+        view[axis] = size
         grids.append(functions["expand"](functions["reshape"](t, view), shape))
     return tuple(grids)
 
@@ -77,7 +77,8 @@ def cartesian_prod(*tensors):
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
-    return functions["stack"]([functions["reshape"](g, (-1,)) for g in grids], 1)
+    count = int(np.prod([data(t).size for t in tensors]))
+    return functions["stack"]([functions["reshape"](g, (count,)) for g in grids], 1)
 
 
 @public("combinations", method=False)

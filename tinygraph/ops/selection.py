@@ -28,7 +28,7 @@ def _array(input, op: str) -> np.ndarray:
 
 
 def _long(array) -> object:
-    return new_tensor(np.ascontiguousarray(array, dtype=np.int64), None)
+    return new_tensor(np.array(array, dtype=np.int64, order="C"), None)
 
 
 @public("nonzero")
@@ -54,6 +54,12 @@ def nonzero(input, *, out=None, as_tuple: bool = False):
 def argwhere(input):
     """``nonzero(input)``: the int64 ``(n, ndim)`` indices of the non-zero elements."""
     return nonzero(input)
+
+
+def _rows(array: np.ndarray, axis: int) -> np.ndarray:
+    """The slices of ``array`` along ``axis``, each flattened into one row."""
+    rest = int(np.prod(array.shape)) // array.shape[axis] if array.shape[axis] else 0
+    return np.moveaxis(array, axis, 0).reshape(array.shape[axis], rest)
 
 
 def _results(values, inverse, counts, return_inverse: bool, return_counts: bool):
@@ -86,7 +92,7 @@ def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A0
         raise IndexError(f"unique: dim {dim} is out of range for a 0-d tensor; pass dim=None.")
     if array.shape[axis] == 0:
         return _results(array.copy(), np.zeros(0), np.zeros(0), return_inverse, return_counts)
-    rows = np.moveaxis(array, axis, 0).reshape(array.shape[axis], -1)
+    rows = _rows(array, axis)
     order = np.lexsort(rows.T[::-1]) if rows.shape[1] else np.arange(len(rows))
     ordered = rows[order]
     new = np.ones(len(rows), dtype=bool)
@@ -116,7 +122,7 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
     if array.ndim == 0:
         raise IndexError(f"unique_consecutive: dim {dim} is out of range for a 0-d tensor; "
                          "pass dim=None.")
-    rows = np.moveaxis(array, axis, 0).reshape(array.shape[axis], -1)
+    rows = _rows(array, axis)
     new = np.ones(len(rows), dtype=bool)
     new[1:] = np.any(rows[1:] != rows[:-1], axis=1)
     group = np.cumsum(new) - 1

@@ -1,0 +1,318 @@
+"""torch's utilities without gradient (indices, counts, booleans, random draws), the grids
+and combinations of 1-D tensors, the in-place methods and the stride attributes, each
+against PyTorch."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygraph as tg
+
+pytestmark = pytest.mark.torch
+
+
+def same(ours, theirs, torch):
+    """Values, dtype and shape equal (NaN equal to NaN); tuples element by element."""
+    if isinstance(theirs, (tuple, list)):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            same(a, b, torch)
+        return
+    assert isinstance(ours, tg.Tensor) and not ours.requires_grad
+    expected = theirs.numpy()
+    assert ours.numpy().dtype == expected.dtype, (ours.dtype, theirs.dtype)
+    assert ours.shape == expected.shape, (ours.shape, expected.shape)
+    np.testing.assert_array_equal(ours.numpy(), expected)
+
+
+def both(torch, array):
+    return tg.tensor(array), torch.tensor(array)
+
+
+MIXED = [[0.0, 3.0, -1.0], [2.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("array", [MIXED, [0, 1, 0, 5], [[True, False]], 5.0, 0, []])
+def test_nonzero_and_argwhere_match_torch(torch, array):
+    x, t = both(torch, array)
+    same(tg.nonzero(x), torch.nonzero(t), torch)
+    same(x.nonzero(), t.nonzero(), torch)
+    same(tg.nonzero(x, as_tuple=True), torch.nonzero(t, as_tuple=True), torch)
+    same(x.nonzero(as_tuple=True), t.nonzero(as_tuple=True), torch)
+    same(tg.argwhere(x), torch.argwhere(t), torch)
+    same(x.argwhere(), t.argwhere(), torch)
+
+
+UNIQUE_INPUTS = [[3, 1, 2, 1, 3, 3], [[1.0, 2.0], [1.0, 2.0], [0.0, 5.0]],
+                 [[2, 1, 2], [0, 1, 0]], [3.0, float("nan"), 1.0, float("nan")],
+                 [True, False, True], 4, []]
+
+
+@pytest.mark.parametrize("array", UNIQUE_INPUTS)
+@pytest.mark.parametrize("inverse", [False, True])
+@pytest.mark.parametrize("counts", [False, True])
+def test_unique_matches_torch(torch, array, inverse, counts):
+    x, t = both(torch, array)
+    kwargs = {"return_inverse": inverse, "return_counts": counts}
+    same(tg.unique(x, **kwargs), torch.unique(t, **kwargs), torch)
+    same(x.unique(sorted=True, **kwargs), t.unique(sorted=True, **kwargs), torch)
+    same(tg.unique_consecutive(x, **kwargs), torch.unique_consecutive(t, **kwargs), torch)
+    for dim in range(-np.ndim(array), np.ndim(array)):
+        if np.isnan(np.asarray(array, dtype=float)).any():
+            continue
+        same(tg.unique(x, dim=dim, **kwargs), torch.unique(t, dim=dim, **kwargs), torch)
+        same(x.unique_consecutive(dim=dim, **kwargs),
+             t.unique_consecutive(dim=dim, **kwargs), torch)
+
+
+def test_unique_consecutive_keeps_runs(torch):
+    x, t = both(torch, [1, 1, 2, 2, 3, 1, 1, 2])
+    kwargs = {"return_inverse": True, "return_counts": True}
+    same(tg.unique_consecutive(x, **kwargs), torch.unique_consecutive(t, **kwargs), torch)
+    x, t = both(torch, [[1, 1, 2, 2], [1, 1, 2, 3]])
+    same(x.unique_consecutive(dim=1, **kwargs), t.unique_consecutive(dim=1, **kwargs), torch)
+
+
+def test_unique_of_a_0d_tensor_along_a_dim_raises_index_error_as_torch(torch):
+    with pytest.raises(IndexError):
+        torch.unique(torch.tensor(1.0), dim=0)
+    with pytest.raises(IndexError):
+        tg.unique(tg.tensor(1.0), dim=0)
+
+
+def test_bincount_matches_torch(torch):
+    x, t = both(torch, [1, 2, 2, 5])
+    same(tg.bincount(x), torch.bincount(t), torch)
+    same(x.bincount(minlength=8), t.bincount(minlength=8), torch)
+    for weights in ([0.5, 1.0, 2.0, 3.0], np.array([1, 2, 3, 4]),
+                    np.array([0.5, 1.0, 2.0, 3.0], dtype=np.float32)):
+        same(tg.bincount(x, tg.tensor(weights)), torch.bincount(t, torch.tensor(weights)),
+             torch)
+    empty, t_empty = tg.tensor([], dtype=tg.int64), torch.tensor([], dtype=torch.int64)
+    same(tg.bincount(empty), torch.bincount(t_empty), torch)
+    same(tg.bincount(empty, minlength=3), torch.bincount(t_empty, minlength=3), torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.bincount(m.tensor([[1]])),
+    lambda m: m.bincount(m.tensor([-1])),
+    lambda m: m.bincount(m.tensor([1, 2]), weights=m.tensor([1.0])),
+    lambda m: m.bincount(m.tensor([1]), minlength=-1),
+    lambda m: m.bincount(m.tensor([1.0])),
+    lambda m: m.histc(m.tensor([1, 2])),
+    lambda m: m.histc(m.tensor([1.0, 2.0]), min=3, max=1),
+    lambda m: m.histc(m.tensor([1.0, 2.0]), bins=0),
+    lambda m: m.count_nonzero(m.zeros(2, 3), dim=3),
+    lambda m: m.count_nonzero(m.zeros(2, 3), dim=(0, 0)),
+    lambda m: m.searchsorted(m.tensor([1, 2]), m.tensor([1]), right=True, side="left"),
+    lambda m: m.bucketize(m.tensor([1.0]), m.tensor([[1.0]])),
+    lambda m: m.tensor([1, 2]).is_nonzero(),
+    lambda m: m.tensor([]).is_nonzero(),
+    lambda m: m.heaviside(m.tensor([1.0]), m.tensor([1])),
+    lambda m: m.meshgrid(m.zeros(2, 2), indexing="ij"),
+    lambda m: m.meshgrid(m.zeros(2), m.zeros(2, dtype=m.int64), indexing="ij"),
+    lambda m: m.cartesian_prod(m.zeros(2, 2)),
+    lambda m: m.combinations(m.zeros(2, 2)),
+    lambda m: m.bernoulli(m.tensor([2.0])),
+    lambda m: m.bernoulli(m.tensor([1, 0])),
+    lambda m: m.tril_indices(-1, 3),
+    lambda m: m.triu_indices(3, 3, dtype=m.float32),
+    lambda m: m.randint_like(m.zeros(3), 4, 2),
+])
+def test_errors_have_torchs_types(torch, call):
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(expected.type):
+        call(tg)
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1, (0, 1), [0]])
+def test_count_nonzero_matches_torch(torch, dim):
+    x, t = both(torch, [[1, 0, 0], [2, 2, 0]])
+    same(tg.count_nonzero(x, dim=dim), torch.count_nonzero(t, dim=dim), torch)
+    same(x.count_nonzero(dim), t.count_nonzero(dim), torch)
+    x, t = both(torch, 3.0)
+    same(tg.count_nonzero(x), torch.count_nonzero(t), torch)
+
+
+def test_isin_matches_torch(torch):
+    x, t = both(torch, [[1, 2], [3, 4]])
+    tests = [2, 3, 9]
+    same(tg.isin(x, tg.tensor(tests)), torch.isin(t, torch.tensor(tests)), torch)
+    same(tg.isin(x, tg.tensor(tests), invert=True), torch.isin(t, torch.tensor(tests),
+                                                                invert=True), torch)
+    same(tg.isin(x, 2), torch.isin(t, 2), torch)
+    same(tg.isin(2, tg.tensor(tests)), torch.isin(2, torch.tensor(tests)), torch)
+    with pytest.raises(TypeError):
+        tg.isin(1, 2)
+
+
+SORTED = [1, 3, 5, 7, 9]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"right": True}, {"side": "right"}, {"side": "left"},
+                                    {"out_int32": True}])
+def test_searchsorted_and_bucketize_match_torch(torch, kwargs):
+    seq, t_seq = both(torch, SORTED)
+    values, t_values = both(torch, [[3, 6, 9], [0, 1, 10]])
+    same(tg.searchsorted(seq, values, **kwargs), torch.searchsorted(t_seq, t_values, **kwargs),
+         torch)
+    same(tg.searchsorted(seq, 3, **kwargs), torch.searchsorted(t_seq, 3, **kwargs), torch)
+    rows, t_rows = both(torch, [[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]])
+    values, t_values = both(torch, [[3.0, 0.0], [4.0, 7.0]])
+    same(tg.searchsorted(rows, values, **kwargs),
+         torch.searchsorted(t_rows, t_values, **kwargs), torch)
+    if "side" not in kwargs:
+        values, t_values = both(torch, [[3, 6, 9], [0, 1, 10]])
+        same(tg.bucketize(values, seq, **kwargs), torch.bucketize(t_values, t_seq, **kwargs),
+             torch)
+        same(tg.bucketize(3, seq, **kwargs), torch.bucketize(3, t_seq, **kwargs), torch)
+
+
+def test_searchsorted_with_a_sorter_matches_torch(torch):
+    seq, t_seq = both(torch, [5, 1, 3])
+    order, t_order = both(torch, [1, 2, 0])
+    same(tg.searchsorted(seq, tg.tensor([2, 4]), sorter=order),
+         torch.searchsorted(t_seq, torch.tensor([2, 4]), sorter=t_order), torch)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"bins": 4, "min": 0, "max": 3}, {"bins": 5},
+                                    {"bins": 3, "min": 1.5, "max": 1.5},
+                                    {"bins": 7, "min": -1, "max": 2.5}])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_histc_matches_torch(torch, kwargs, dtype):
+    values = np.random.default_rng(0).normal(size=50).astype(dtype)
+    values[:3] = [0.0, 1.0, 3.0]
+    x, t = both(torch, values)
+    same(tg.histc(x, **kwargs), torch.histc(t, **kwargs), torch)
+    same(x.histc(**kwargs), t.histc(**kwargs), torch)
+    x, t = both(torch, np.array([2.0, 2.0], dtype=dtype))
+    same(x.histc(bins=4), t.histc(bins=4), torch)
+    x, t = both(torch, np.array([], dtype=dtype))
+    same(x.histc(bins=3), t.histc(bins=3), torch)
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+@pytest.mark.parametrize("sizes", [(2,), (2, 3), (2, 3, 4), (0, 2)])
+def test_meshgrid_matches_torch_values_and_gradients(torch, indexing, sizes):
+    arrays = [np.arange(1.0, n + 1) * (i + 1) for i, n in enumerate(sizes)]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grids = tg.meshgrid(*ours, indexing=indexing)
+        assert len(tg.meshgrid(ours, indexing=indexing)) == len(sizes)
+    t_grids = torch.meshgrid(*theirs, indexing=indexing)
+    weights = np.random.default_rng(1).normal(size=tuple(t_grids[0].shape))
+    for g, tgr in zip(grids, t_grids, strict=True):
+        np.testing.assert_array_equal(g.numpy(), tgr.detach().numpy())
+    sum(((g * tg.tensor(weights)) * (i + 1)).sum() for i, g in enumerate(grids)).backward()
+    sum(((g * torch.tensor(weights)) * (i + 1)).sum() for i, g in enumerate(t_grids)).backward()
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6)
+
+
+def test_meshgrid_default_is_ij_and_takes_0d_tensors(torch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = torch.meshgrid(torch.tensor([1, 2]), torch.tensor(7))
+    same(tuple(g.contiguous() for g in tg.meshgrid(tg.tensor([1, 2]), tg.tensor(7))),
+         expected, torch)
+
+
+@pytest.mark.parametrize("sizes", [(3,), (2, 3), (2, 1, 3), (2, 0)])
+def test_cartesian_prod_matches_torch_values_and_gradients(torch, sizes):
+    arrays = [np.arange(1.0, n + 1) * (i + 2) for i, n in enumerate(sizes)]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, t_y = tg.cartesian_prod(*ours), torch.cartesian_prod(*theirs)
+    np.testing.assert_array_equal(y.numpy(), t_y.detach().numpy())
+    weights = np.random.default_rng(2).normal(size=tuple(t_y.shape))
+    (y * tg.tensor(weights)).sum().backward()
+    (t_y * torch.tensor(weights)).sum().backward()
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("r", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("with_replacement", [False, True])
+def test_combinations_match_torch_values_and_gradients(torch, r, with_replacement):
+    array = np.array([1.5, -2.0, 3.0, 0.5])
+    x = tg.tensor(array, requires_grad=True)
+    t = torch.tensor(array, requires_grad=True)
+    y = tg.combinations(x, r=r, with_replacement=with_replacement)
+    t_y = torch.combinations(t, r=r, with_replacement=with_replacement)
+    assert y.shape == tuple(t_y.shape) and y.requires_grad == t_y.requires_grad
+    np.testing.assert_array_equal(y.numpy(), t_y.detach().numpy())
+    if t_y.requires_grad and t_y.numel():
+        weights = np.random.default_rng(3).normal(size=tuple(t_y.shape))
+        (y * tg.tensor(weights)).sum().backward()
+        (t_y * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    same(tg.combinations(tg.tensor([1, 2, 3]), 2), torch.combinations(torch.tensor([1, 2, 3])),
+         torch)
+
+
+@pytest.mark.parametrize("row, col, offset", [(3, 4, 0), (3, 4, 1), (4, 3, -1), (3, 3, -5),
+                                              (0, 0, 0), (1, 5, 2)])
+def test_tril_and_triu_indices_match_torch(torch, row, col, offset):
+    same(tg.tril_indices(row, col, offset), torch.tril_indices(row, col, offset), torch)
+    same(tg.triu_indices(row, col, offset), torch.triu_indices(row, col, offset), torch)
+    same(tg.tril_indices(row, col, offset=offset, dtype=tg.int32),
+         torch.tril_indices(row, col, offset=offset, dtype=torch.int32), torch)
+
+
+def test_signbit_isposinf_isneginf_heaviside_match_torch(torch):
+    array = [-1.5, -0.0, 0.0, 2.0, float("inf"), -float("inf"), float("nan")]
+    x, t = both(torch, array)
+    for name in ("signbit", "isposinf", "isneginf"):
+        same(getattr(tg, name)(x), getattr(torch, name)(t), torch)
+        same(getattr(x, name)(), getattr(t, name)(), torch)
+    x, t = both(torch, [-1, 0, 3])
+    same(x.signbit(), t.signbit(), torch)
+    same(tg.heaviside(x, tg.tensor([5])), torch.heaviside(t, torch.tensor([5])), torch)
+    x, t = both(torch, [[-1.0, 0.0, float("nan")], [0.0, 2.0, 0.0]])
+    same(x.heaviside(tg.tensor([0.5, 0.25, 0.125])),
+         t.heaviside(torch.tensor([0.5, 0.25, 0.125])), torch)
+
+
+@pytest.mark.parametrize("array", [[3.0], [[0]], 0.0, True, [False]])
+def test_is_nonzero_matches_torch(torch, array):
+    x, t = both(torch, array)
+    assert tg.is_nonzero(x) is torch.is_nonzero(t)
+    assert x.is_nonzero() is t.is_nonzero()
+
+
+def test_bernoulli_draws_zeros_and_ones_with_the_given_probabilities(torch):
+    tg.manual_seed(0)
+    p = tg.tensor([0.0, 1.0, 0.0, 1.0], dtype=tg.float32)
+    y = tg.bernoulli(p)
+    assert y.dtype == torch_dtype(torch.bernoulli(torch.tensor(p.numpy())))
+    assert y.tolist() == [0.0, 1.0, 0.0, 1.0] and not y.requires_grad
+    many = tg.full((20000,), 0.3, dtype=tg.float64).bernoulli()
+    assert abs(many.mean().item() - 0.3) < 0.02 and many.dtype == tg.float64
+    assert abs(tg.bernoulli(tg.zeros(20000), 0.7).mean().item() - 0.7) < 0.02
+    assert tg.bernoulli(tg.tensor([1, 0]), 1.0).tolist() == [1, 1]
+    tg.manual_seed(3)
+    first = tg.rand(100).bernoulli()
+    tg.manual_seed(3)
+    assert tg.equal(first, tg.rand(100).bernoulli())
+
+
+def test_randint_like_matches_torchs_shape_dtype_and_range(torch):
+    for input in (tg.zeros(2, 3), tg.zeros(4, dtype=tg.int32)):
+        t = torch.tensor(input.numpy())
+        for args in ((5,), (3, 7)):
+            y, t_y = tg.randint_like(input, *args), torch.randint_like(t, *args)
+            assert y.shape == tuple(t_y.shape) and y.dtype == torch_dtype(t_y)
+            low, high = (0, args[0]) if len(args) == 1 else args
+            assert ((y >= low) & (y < high)).all()
+    y = tg.randint_like(tg.zeros(3), high=4, dtype=tg.int64)
+    assert y.dtype == tg.int64 and (y < 4).all()
+
+
+def torch_dtype(t):
+    return tg.tensor(t.numpy()).dtype
