@@ -316,3 +316,188 @@ def test_randint_like_matches_torchs_shape_dtype_and_range(torch):
 
 def torch_dtype(t):
     return tg.tensor(t.numpy()).dtype
+
+
+# -- in-place methods ----------------------------------------------------------------------
+
+ELEMENTWISE_ = [("abs_", ()), ("sqrt_", ()), ("sign_", ()), ("neg_", ()), ("floor_", ()),
+                ("ceil_", ()), ("round_", ()), ("trunc_", ()), ("log_", ()), ("sigmoid_", ()),
+                ("tanh_", ()), ("relu_", ()), ("pow_", (3,)), ("pow_", (0.5,))]
+
+
+def _positive(sign=1.0):
+    return np.array([[0.7, 1.3, 2.6], [0.2, 3.4, 1.9]]) * sign
+
+
+@pytest.mark.parametrize("name, args", ELEMENTWISE_, ids=lambda v: str(v))
+def test_inplace_elementwise_methods_match_torch_values_versions_and_gradients(torch, name,
+                                                                                args):
+    array = _positive() if name in ("sqrt_", "log_", "pow_") else _positive() - 1.5
+    x = tg.tensor(array, requires_grad=True)
+    t = torch.tensor(array, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        getattr(t, name)(*args)
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(x, name)(*args)
+    y, t_y = x * 2, t * 2
+    version = y._version
+    assert getattr(y, name)(*args) is y and getattr(t_y, name)(*args) is t_y
+    assert y._version == version + 1
+    np.testing.assert_allclose(y.detach().numpy(), t_y.detach().numpy(), rtol=1e-6)
+    weights = np.random.default_rng(4).normal(size=array.shape)
+    (y * tg.tensor(weights)).sum().backward()
+    (t_y * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    with tg.no_grad():  # allowed on the leaf there, as in torch
+        getattr(x, name)(*args)
+    with torch.no_grad():
+        getattr(t, name)(*args)
+    np.testing.assert_allclose(x.detach().numpy(), t.detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, args", [("abs_", ()), ("neg_", ()), ("sign_", ()),
+                                        ("relu_", ()), ("pow_", (2,))])
+def test_inplace_methods_on_integers_match_torch(torch, name, args):
+    x, t = both(torch, [-3, 0, 2])
+    version = x._version
+    same(getattr(x, name)(*args), getattr(t, name)(*args), torch)
+    assert x._version == version + 1
+
+
+@pytest.mark.parametrize("name, args", [("sqrt_", ()), ("log_", ()), ("sigmoid_", ()),
+                                        ("pow_", (0.5,))])
+def test_inplace_methods_refuse_a_float_result_in_an_integer_tensor_as_torch(torch, name,
+                                                                             args):
+    x, t = both(torch, [1, 4])
+    with pytest.raises(RuntimeError):
+        getattr(t, name)(*args)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        getattr(x, name)(*args)
+    assert x.tolist() == [1, 4]
+
+
+def test_round_with_decimals_and_pow_with_a_tensor_exponent_match_torch(torch):
+    x, t = both(torch, [1.2345, -2.5, 0.5])
+    same(x.round_(decimals=2), t.round_(decimals=2), torch)
+    x, t = both(torch, [1.5, 2.0, 3.0])
+    same(x.pow_(tg.tensor([2.0, 0.5, 1.0])), t.pow_(torch.tensor([2.0, 0.5, 1.0])), torch)
+
+
+def test_inplace_change_through_a_view_updates_the_base_and_gradients_as_torch(torch):
+    array = np.array([[0.5, -1.0, 2.0], [-3.0, 1.5, 0.25]])
+    x, t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    y, t_y = x * 1.5, t * 1.5
+    y[0].abs_().tanh_()
+    t_y[0].abs_().tanh_()
+    np.testing.assert_allclose(y.detach().numpy(), t_y.detach().numpy(), rtol=1e-6)
+    (y * y).sum().backward()
+    (t_y * t_y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, args", [("t_", ()), ("transpose_", (0, 2)),
+                                        ("transpose_", (-1, 1)), ("squeeze_", ()),
+                                        ("squeeze_", (1,)), ("unsqueeze_", (0,)),
+                                        ("unsqueeze_", (-1,))])
+def test_view_changing_inplace_methods_match_torch(torch, name, args):
+    shape = (3, 2) if name == "t_" else (2, 1, 3)
+    array = np.arange(1.0, 7.0).reshape(shape)
+    x, t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    with pytest.raises(RuntimeError):
+        getattr(t, name)(*args)
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(x, name)(*args)
+    y, t_y = x * 2, t * 2
+    version = y._version
+    assert getattr(y, name)(*args) is y and getattr(t_y, name)(*args) is t_y
+    assert y.shape == tuple(t_y.shape) and y.stride() == t_y.stride()
+    assert y._version == version + 1
+    np.testing.assert_array_equal(y.detach().numpy(), t_y.detach().numpy())
+    weights = np.random.default_rng(5).normal(size=y.shape)
+    (y * tg.tensor(weights)).sum().backward()
+    (t_y * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+    plain, t_plain = both(torch, array)
+    getattr(plain, name)(*args)
+    getattr(t_plain, name)(*args)
+    same(plain, t_plain, torch)
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 3), False), ((5, 3), False), ((5, 3), True),
+                                         ((2, 4), True), ((3, 3, 3), False)])
+def test_fill_diagonal_matches_torch(torch, shape, wrap):
+    x, t = tg.zeros(*shape), torch.zeros(*shape)
+    same(x.fill_diagonal_(2.5, wrap=wrap), t.fill_diagonal_(2.5, wrap=wrap), torch)
+    array = np.random.default_rng(6).normal(size=shape)
+    x, t = tg.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
+    y, t_y = (x * 3).fill_diagonal_(1.0, wrap=wrap), (t * 3).fill_diagonal_(1.0, wrap=wrap)
+    np.testing.assert_allclose(y.detach().numpy(), t_y.detach().numpy(), rtol=1e-6)
+    (y * y).sum().backward()
+    (t_y * t_y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_fill_diagonal_refuses_what_torch_refuses(torch):
+    for shape in ((3,), (3, 4, 5)):
+        with pytest.raises(RuntimeError):
+            torch.zeros(shape).fill_diagonal_(1)
+        with pytest.raises(RuntimeError):
+            tg.zeros(shape).fill_diagonal_(1)
+
+
+def test_random_exponential_and_bernoulli_fill_in_place_with_torchs_ranges(torch):
+    tg.manual_seed(0)
+    x = tg.zeros(4000)
+    version = x._version
+    assert x.random_(5) is x and x._version == version + 1
+    assert set(x.tolist()) == {0.0, 1.0, 2.0, 3.0, 4.0}
+    x.random_(2, 4)
+    assert set(x.tolist()) == {2.0, 3.0}
+    x.random_(**{"from": -3, "to": -1})
+    assert set(x.tolist()) == {-3.0, -2.0}
+    x.random_()
+    assert x.min().item() >= 0 and x.max().item() <= 2 ** 24 and x.max().item() > 2 ** 20
+    n = tg.zeros(100, dtype=tg.int32).random_()
+    assert n.dtype == tg.int32 and n.min().item() >= 0
+    assert set(tg.zeros(100, dtype=tg.bool).random_().tolist()) == {False, True}
+    x.exponential_(2.0)
+    assert x.min().item() >= 0 and abs(x.mean().item() - 0.5) < 0.05 and x.dtype == tg.float32
+    x.bernoulli_(0.25)
+    assert set(x.tolist()) == {0.0, 1.0} and abs(x.mean().item() - 0.25) < 0.03
+    assert tg.zeros(3, dtype=tg.int64).bernoulli_(tg.tensor([1.0, 0.0, 1.0])).tolist() == [1, 0, 1]
+    with pytest.raises(RuntimeError):
+        torch.zeros(3).random_(4, 2)
+    with pytest.raises(RuntimeError):
+        x.random_(4, 2)
+    with pytest.raises(RuntimeError):
+        torch.zeros(3).bernoulli_(1.5)
+    with pytest.raises(RuntimeError):
+        x.bernoulli_(1.5)
+    leaf = tg.zeros(3, requires_grad=True)
+    for call in (lambda: leaf.random_(3), lambda: leaf.exponential_(),
+                 lambda: leaf.bernoulli_(0.5)):
+        with pytest.raises(RuntimeError, match="leaf"):
+            call()
+
+
+# -- strides and sizes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.zeros(2, 3, 4), lambda m: m.zeros(2, 3, 4).transpose(0, 2),
+    lambda m: m.zeros(3).expand(2, 3), lambda m: m.zeros(4, 5)[:, 1:3],
+    lambda m: m.zeros(4, 5)[::2], lambda m: m.zeros(0, 3), lambda m: m.tensor(1.0),
+    lambda m: m.zeros(2, 1, 3), lambda m: m.zeros(2, 3).t(), lambda m: m.zeros(3, 3).diagonal(),
+    lambda m: m.zeros(2, 3, dtype=m.float64), lambda m: m.zeros(5, dtype=m.int16),
+    lambda m: m.zeros(2, 3).permute(1, 0), lambda m: m.zeros(6).view(2, 3),
+])
+def test_stride_nbytes_itemsize_element_size_match_torch(torch, make):
+    x, t = make(tg), make(torch)
+    assert x.stride() == t.stride()
+    for dim in range(-x.ndim, x.ndim):
+        assert x.stride(dim) == t.stride(dim)
+    assert x.nbytes == t.nbytes and x.itemsize == t.itemsize
+    assert x.element_size() == t.element_size()
+    with pytest.raises(IndexError):
+        t.stride(x.ndim)
+    with pytest.raises(IndexError):
+        x.stride(x.ndim)
