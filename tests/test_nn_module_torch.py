@@ -223,8 +223,9 @@ def test_missing_attributes_suggest_the_closest_name():
         _ = nn.Linear(2, 2).register_forward_hook
     with pytest.raises(AttributeError, match="Did you mean 'Sequential'"):
         _ = nn.Sequentail
-    with pytest.raises(AttributeError, match=r"PyTorch's torch.nn.LSTM is not implemented.*Linear"):
-        _ = nn.LSTM
+    with pytest.raises(AttributeError,
+                       match=r"PyTorch's torch.nn.Conv3d is not implemented.*Linear"):
+        _ = nn.Conv3d
     with pytest.raises(AttributeError, match="torch.optim.LBFGS is not implemented"):
         _ = tg.optim.LBFGS
     assert not hasattr(nn.Linear(1, 1), "__deepcopy_hook__")

@@ -501,3 +501,16 @@ def test_stride_nbytes_itemsize_element_size_match_torch(torch, make):
         t.stride(x.ndim)
     with pytest.raises(IndexError):
         x.stride(x.ndim)
+
+
+def test_draws_take_a_generator_and_repeat_with_its_seed():
+    def draws(seed):
+        g = tg.Generator().manual_seed(seed)
+        return [tg.bernoulli(tg.full((50,), 0.5), generator=g),
+                tg.zeros(50).bernoulli_(0.5, generator=g), tg.zeros(50).random_(9, generator=g),
+                tg.zeros(50).exponential_(generator=g),
+                tg.randint_like(tg.zeros(50), 9, generator=g)]
+
+    for a, b in zip(draws(7), draws(7), strict=True):
+        assert tg.equal(a, b)
+    assert not all(tg.equal(a, b) for a, b in zip(draws(7), draws(8), strict=True))

@@ -154,7 +154,7 @@ def test_var_std_refuse_two_spellings_and_norm_refuses_integers():
         x.std(unbiased=True, correction=0)
     assert tg.tensor([1.0, 2.0, 4.0]).var(ddof=0).item() == pytest.approx(14 / 9)
     for name in ("norm", "std", "var"):
-        with pytest.raises(TypeError, match=f"{name}: needs a floating-point tensor"):
+        with pytest.raises(RuntimeError, match=f"{name}: needs a floating-point tensor"):
             getattr(tg.tensor([1, 2]), name)()
     with pytest.raises(ValueError, match="nuc"):
         tg.ones(2, 2).norm("nuc")

@@ -137,3 +137,11 @@ def test_an_exported_sort_sorts_the_inputs_it_is_given(onnxruntime, tmp_path, wh
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {"x": other})
     np.testing.assert_allclose(got, fn(tg.tensor(other)).numpy(), rtol=1e-12)
+
+
+def test_multinomial_draws_from_a_given_generator():
+    probs = tg.tensor([0.2, 0.3, 0.5])
+    first = tg.multinomial(probs, 8, True, generator=tg.Generator().manual_seed(3))
+    tg.manual_seed(99)  # the library's stream is not the one used
+    again = tg.multinomial(probs, 8, True, generator=tg.Generator().manual_seed(3))
+    assert first.tolist() == again.tolist()

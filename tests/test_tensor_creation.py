@@ -95,7 +95,7 @@ def test_tensor_takes_pytorchs_keywords_and_a_name():
     lambda: tg.Tensor(2, dtype=tg.int64, requires_grad=True),
 ], ids=range(9))
 def test_requires_grad_on_a_non_floating_dtype_is_a_type_error(make):
-    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+    with pytest.raises(TypeError, match="only Tensors of floating point dtype can require grad"):
         make()
 
 

@@ -115,13 +115,13 @@ def test_format_of_a_0d_tensor_formats_its_value(torch):
      "tensor([1., 2.], dtype=tg.float64, requires_grad=True)"),
     (lambda: tg.tensor([1, 2], dtype=tg.int32), "tensor([1, 2], dtype=tg.int32)"),
     (lambda: tg.tensor([1, 2]), "tensor([1, 2])"),
-    (lambda: tg.tensor([True]), "tensor([ True])"),
+    (lambda: tg.tensor([True]), "tensor([True])"),  # as torch: one width, that of True
     (lambda: tg.tensor([1.0, 2.0]), "tensor([1., 2.])"),
     (lambda: tg.zeros(0), "tensor([])"),
     (lambda: tg.zeros(0, 3), "tensor([], size=(0, 3))"),
-    (lambda: tg.zeros(0, dtype=tg.int64), "tensor([])"),
+    (lambda: tg.zeros(0, dtype=tg.int64), "tensor([], dtype=tg.int64)"),  # torch names it
     (lambda: tg.tensor([1.0], name="w"), "tensor([1.], name='w')"),
-    (lambda: tg.tensor([1.0], requires_grad=True) * 2, "tensor([2.], grad_fn=<mul>)"),
+    (lambda: tg.tensor([1.0], requires_grad=True) * 2, "tensor([2.], grad_fn=<MulBackward0>)"),
 ], ids=range(10))
 def test_repr_is_torchs_with_tinygraphs_dtype_names(make, text):
     assert repr(make()) == text

@@ -58,7 +58,7 @@ from .factories import (
 )
 from .index_factories import tril_indices, triu_indices
 from .ops import registry as _registry
-from .random import manual_seed
+from .random import Generator, manual_seed
 from .random_factories import (
     normal,
     rand,
@@ -115,9 +115,9 @@ __all__ += sorted(_registry.functions)
 # Tensors, dtypes, the device (issue 17). The dtype names stay out of __all__: `float`, `int`
 # and `bool` would shadow Python's builtins in a star import.
 __all__ += [
-    "Size", "accelerator", "as_tensor", "cuda", "device", "empty", "empty_like", "from_numpy",
-    "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
-    "normal", "numel", "rand_like",
-    "randint", "randint_like", "randn_like", "randperm", "tril_indices", "triu_indices",
+    "Generator", "Size", "accelerator", "as_tensor", "cuda", "device", "empty", "empty_like",
+    "from_numpy", "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
+    "normal", "numel", "rand_like", "randint", "randint_like", "randn_like", "randperm",
+    "tril_indices", "triu_indices",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -117,10 +117,10 @@ def _broadcast_to(array, shape):
     return out
 
 
-def _sum(x, axis=None, keepdims=False):
+def _sum(x, axis=None, keepdims=False, dtype=None):
     """``x.sum(axis, keepdims=...)`` through the ufunc directly (ndarray.sum adds a Python
     layer)."""
-    return numpy.add.reduce(x, axis=axis, keepdims=keepdims)
+    return numpy.add.reduce(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
 def _max(x, axis=None, keepdims=False):

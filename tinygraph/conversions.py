@@ -122,6 +122,22 @@ class Conversions:
         """As bool (nonzero is True); no gradient."""
         return self._as(NAMES["bool"])
 
+    def short(self, memory_format=None):
+        """As int16, truncated toward zero; no gradient."""
+        return self._as(NAMES["int16"])
+
+    def char(self, memory_format=None):
+        """As int8, truncated toward zero; no gradient."""
+        return self._as(NAMES["int8"])
+
+    def byte(self, memory_format=None):
+        """As uint8; no gradient."""
+        return self._as(NAMES["uint8"])
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the values are laid out C-contiguously (``contiguous()`` returns self)."""
+        return bool(self._data.flags.c_contiguous)
+
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import autograd
 from .dtypes import as_dtype, check_dtype, get_default_dtype, set_default_dtype  # noqa: F401
+from .errors import ArgumentError, DtypeError
 from .ops.args import size_args
 from .size import Size
 
@@ -36,6 +37,8 @@ def to_array(data, dtype=None, what: str = "tensor") -> np.ndarray:
             return np.array(data, copy=True)
         return _cast(np.asarray(data), dtype, what)  # astype copies: the dtype differs
     array = _from_python(data, what, infer=dtype is None)
+    if dtype is not None and dtype.kind in "iu" and array.size:
+        _check_fits(array, dtype, what)
     return array if dtype is None else _cast(array, dtype, what)
 
 
@@ -83,6 +86,16 @@ def _from_python(data, what: str, infer: bool = True) -> np.ndarray:
                             "pass it as a float.")
     check_dtype(array.dtype, what)
     return array
+
+
+def _check_fits(array: np.ndarray, dtype: np.dtype, what: str) -> None:
+    """Python numbers outside an integer dtype's range are refused, as PyTorch refuses them
+    (it lets a negative integer wrap into an unsigned dtype: -1 is 255 as uint8)."""
+    info = np.iinfo(dtype)
+    low = -info.max if dtype.kind == "u" and array.dtype.kind in "iu" else info.min
+    if array.dtype.kind in "iuf" and (array.min() < low or array.max() > info.max):
+        raise ArgumentError(f"{what}: a value cannot be converted to {dtype} without overflow "
+                            f"(its range is {info.min} to {info.max}); choose a wider dtype.")
 
 
 def _cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
@@ -145,8 +158,8 @@ def _is_sequence(item) -> bool:
 def check_float(dtype, what: str) -> None:
     """Refuse ``requires_grad=True`` on a dtype without gradients (ints, bool)."""
     if np.dtype(dtype).kind != "f":
-        raise TypeError(
-            f"{what}: only floating-point tensors can require gradients, but the dtype is "
-            f"{np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=tg.float32, "
+        raise DtypeError(
+            f"{what}: only Tensors of floating point dtype can require gradients, but the "
+            f"dtype is {np.dtype(dtype)}. Convert first, e.g. tg.tensor(x, dtype=tg.float32, "
             "requires_grad=True)."
         )

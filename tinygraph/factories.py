@@ -15,6 +15,7 @@ import numpy as np
 from .creation import get_default_dtype, to_array
 from .device import as_device
 from .dtypes import as_dtype, check_dtype
+from .errors import ArgumentError
 from .ops.args import size_args
 from .tensor import Tensor, leaf
 
@@ -177,14 +178,18 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None,
         dtype = as_dtype(dtype, "arange")
     integral = dtype.kind in "iub"  # PyTorch steps by the integer parts for integer dtypes
     if step == 0 or (integral and int(step) == 0):
-        raise ValueError("arange: step must be nonzero.")
+        raise ArgumentError("arange: step must be nonzero.")
     if not all(math.isfinite(v) for v in (start, end, step)):
-        raise ValueError(f"arange: unsupported range {start} to {end} (step {step}): the "
-                         "bounds must be finite.")
+        raise ArgumentError(f"arange: unsupported range {start} to {end} (step {step}): the "
+                            "bounds must be finite.")
     if (end - start) * step < 0:
-        raise ValueError(f"arange: the range {start} to {end} goes against step {step}; use "
-                         f"a step of sign {'+' if end > start else '-'}.")
+        raise ArgumentError(f"arange: the range {start} to {end} goes against step {step}; "
+                            f"use a step of sign {'+' if end > start else '-'}.")
     count = max(math.ceil((end - start) / step), 0)  # from the values given, as PyTorch
+    if dtype == np.int64:  # PyTorch counts int64 ranges from the truncated values instead
+        first, last, by = int(start), int(end), int(step)
+        span = last - first + by - (1 if by > 0 else -1)
+        count = max(abs(span) // abs(by) * (1 if (span >= 0) == (by > 0) else -1), 0)
     if integral:
         values = int(start) + np.arange(count, dtype=np.int64) * int(step)
     else:  # each value from the start in float64: no drift

@@ -20,11 +20,12 @@ from . import random
 from .autograd.mode import per_thread
 from .autograd.node import next_seq
 from .autograd.versions import note_mutation
+from .errors import ArgumentError, DtypeError
 from .ops import registry
-from .ops.args import data
+from .ops.args import data, ints_first
 from .ops.args import index as _index
 from .ops.shape import setitem
-from .ops.viewtrack import made_in_no_grad, protect_saved, rebuild
+from .ops.viewtrack import made_in_no_grad, multi_output, protect_saved, rebuild
 
 _fn = registry.functions
 
@@ -41,12 +42,19 @@ class InPlace:
             return
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"{what}: in-place operation on a leaf tensor that requires grad (shape "
-                f"{self.shape}). Its old value is needed to compute gradients. Update "
-                "parameters inside `with tg.no_grad():`, or write x = x + ... to make a new "
-                "tensor."
+                f"{what}: a leaf Variable that requires grad is being used in an in-place "
+                f"operation (a leaf tensor of shape {self.shape}). Its old value is needed to "
+                "compute gradients. Update parameters inside `with tg.no_grad():`, or write "
+                "x = x + ... to make a new tensor."
             )
         base = self._base
+        if base is not None and multi_output(self) is not None:
+            raise RuntimeError(
+                f"{what}: this tensor is one of the views that {multi_output(self)} returned "
+                f"(shape {self.shape}) and is being changed in place; PyTorch forbids that "
+                "under autograd. Write an out-of-place op (p = p * 2), or clone() the piece "
+                "first."
+            )
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
                 f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "
@@ -179,7 +187,7 @@ class InPlace:
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Clamp into [min, max] in place; returns self."""
         if min is None and max is None:
-            raise ValueError("clamp_: give at least one of min and max.")
+            raise ArgumentError("clamp_: give at least one of min and max.")
         return self._update("clamp_", lambda t: _fn["clamp"](t, min, max),
                             lambda a: np.clip(a, data(min), data(max), out=a))
 
@@ -192,6 +200,11 @@ class InPlace:
     # -- assignment ------------------------------------------------------------------------
 
     def __setitem__(self, index, value) -> None:
+        split = ints_first(_index(index))
+        if split is not None:  # PyTorch's order (see ints_first): through the integers' view
+            self[split[0]][split[1]] = value
+            return
+
         def in_place(array):
             array[_index(index)] = data(value)
 
@@ -238,11 +251,13 @@ class InPlace:
         """Fill with draws from U(low, high) (PyTorch's ``from``/``to`` are accepted)."""
         low, high = bounds.pop("from", low), bounds.pop("to", high)
         _no_extra("uniform_", bounds)
+        _check_floating(self, "uniform_")
         values = _generator(generator).uniform(low, high, self.shape).astype(self.dtype)
         return self._assign("uniform_", values)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         """Fill with draws from N(mean, std**2)."""
+        _check_floating(self, "normal_")
         values = _generator(generator).normal(mean, std, self.shape).astype(self.dtype)
         return self._assign("normal_", values)
 
@@ -263,6 +278,12 @@ class InPlace:
 
 def _generator(generator):
     return random.generator() if generator is None else generator
+
+
+def _check_floating(tensor, what: str) -> None:
+    if tensor.dtype.kind != "f":
+        raise DtypeError(f"{what}: draws floats, but the tensor is {tensor.dtype}; use "
+                         "tg.randint for integers, or convert first (x = x.float()).")
 
 
 def _no_extra(what: str, kwargs: dict) -> None:

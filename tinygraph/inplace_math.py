@@ -176,7 +176,7 @@ class InPlaceMath:
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                f"from={low} >= to={high}.")
-        values = random.generator().integers(low, high, self.shape).astype(dtype)
+        values = random.generator(generator).integers(low, high, self.shape).astype(dtype)
         return self._assign("random_", values)
 
     def exponential_(self, lambd: float = 1.0, *, generator=None):
@@ -186,11 +186,11 @@ class InPlaceMath:
         if self.dtype.kind != "f":
             raise RuntimeError(f"exponential_: the tensor must be floating point, got dtype "
                                f"{self.dtype}.")
-        draws = random.generator().exponential(1.0 / lambd, self.shape).astype(self.dtype)
+        draws = random.generator(generator).exponential(1.0 / lambd, self.shape).astype(self.dtype)
         return self._assign("exponential_", draws)
 
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill with 0/1 draws: 1 with probability ``p`` (a number or a broadcastable tensor
         of probabilities)."""
-        draws = draw_bernoulli(data(p), self.shape, "bernoulli_").astype(self.dtype)
+        draws = draw_bernoulli(data(p), self.shape, "bernoulli_", generator).astype(self.dtype)
         return self._assign("bernoulli_", draws)

@@ -55,11 +55,8 @@ TORCH_NAMES = {
         fuse_linear_bn_eval parametrizations parametrize remove_spectral_norm
         remove_weight_norm rnn skip_init spectral_norm stateless weight_norm""",
     "tinygraph.optim": "ASGD Adadelta Adafactor Adamax LBFGS Muon NAdam RAdam Rprop SparseAdam",
-    "tinygraph.optim.lr_scheduler": """ChainedScheduler ConstantLR CosineAnnealingWarmRestarts
-        CyclicLR MultiplicativeLR PolynomialLR SequentialLR""",
-    "tinygraph.utils.data": """BatchSampler ChainDataset ConcatDataset DistributedSampler
-        IterableDataset RandomSampler Sampler SequentialSampler StackDataset SubsetRandomSampler
-        WeightedRandomSampler get_worker_info""",
+    "tinygraph.optim.lr_scheduler": "CyclicLR",
+    "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
 
 

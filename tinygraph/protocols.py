@@ -82,10 +82,14 @@ class Protocols:
             return function(*inputs)
         arrays = [x._data if isinstance(x, autograd.Tensor) else x for x in inputs]
         out = kwargs.get("out")
-        if out is not None:
-            kwargs["out"] = tuple(o._data if isinstance(o, autograd.Tensor) else o for o in out)
+        if out is not None:  # a Tensor out= gets the values through copy_: an in-place change
+            buffers = tuple(o._data.copy() if isinstance(o, autograd.Tensor) else o for o in out)
+            kwargs["out"] = buffers  # (its version counter, a leaf's refusal), no graph
         result = getattr(ufunc, method)(*arrays, **kwargs)
         if out is not None:
+            for target, values in zip(out, buffers):
+                if isinstance(target, autograd.Tensor):
+                    target.copy_(new_tensor(values, None))
             return out[0] if len(out) == 1 else out
         results = result if isinstance(result, tuple) else (result,)
         tracked = [x for x in inputs if isinstance(x, autograd.Tensor) and x.requires_grad]
@@ -105,20 +109,22 @@ class Protocols:
 
     def __repr__(self) -> str:
         data = self._data
+        extras = []
         if data.size:
             body = printing.values(data)
         else:
-            body = "[]" if data.shape == (0,) else f"[], size={tuple(data.shape)}"
-        extras = []
-        if data.dtype != get_default_dtype() and data.dtype not in _UNNAMED:
+            body = "[]"
+            if data.shape != (0,):
+                extras.append(f"size={tuple(data.shape)}")
+        if data.dtype != get_default_dtype() and (data.dtype not in _UNNAMED or not data.size):
             extras.append(f"dtype={name_of(data.dtype)}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.op_name()}>")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return printing.tensor_repr(body, extras)
 
     # -- copies --------------------------------------------------------------------------
 

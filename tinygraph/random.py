@@ -1,5 +1,7 @@
 """The library's one random generator: ``tg.manual_seed(n)`` makes every draw reproducible
-(``randn``/``rand``, weight init, dropout masks, DataLoader shuffling)."""
+(``randn``/``rand``, weight init, dropout masks, DataLoader shuffling). ``tg.Generator`` is
+torch's: a separate stream for one consumer (``random_split(..., generator=tg.Generator().
+manual_seed(42))``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,58 @@ def manual_seed(seed: int) -> None:
     _generator = np.random.default_rng(seed)
 
 
-def generator() -> np.random.Generator:
-    """The current generator (call it at each draw: ``manual_seed`` replaces it)."""
-    return _generator
+def generator(source=None) -> np.random.Generator:
+    """The NumPy generator to draw from: ``source``'s (a ``tg.Generator`` or a
+    ``numpy.random.Generator``) or, by default, the library's current one (call it at each
+    draw: ``manual_seed`` replaces it)."""
+    if source is None:
+        return _generator
+    if isinstance(source, Generator):
+        return source._rng
+    if isinstance(source, np.random.Generator):
+        return source
+    raise TypeError(f"generator should be a tg.Generator (e.g. tg.Generator().manual_seed(0)) "
+                    f"or a numpy.random.Generator, got {type(source).__name__}.")
+
+
+class Generator:
+    """A random stream of its own, as ``torch.Generator`` on the CPU (NumPy's PCG64 inside,
+    so the numbers are not PyTorch's, but a seed repeats them).
+
+    >>> g = tg.Generator().manual_seed(42)
+    >>> train, val = random_split(dataset, [0.8, 0.2], generator=g)
+    """
+
+    def __init__(self, device="cpu") -> None:
+        if str(device) != "cpu":
+            raise RuntimeError(f"Generator: tinygraph runs on the CPU, got device={device!r}.")
+        self.device = device
+        self.seed()
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed``; returns the generator, as torch."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: seed must be an int, got {seed!r}.")
+        self._initial_seed = int(seed)
+        self._rng = np.random.default_rng(self._initial_seed)
+        return self
+
+    def seed(self) -> int:
+        """Restart the stream from a fresh non-deterministic seed, and return that seed."""
+        self.manual_seed(int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1))
+        return self._initial_seed
+
+    def initial_seed(self) -> int:
+        """The seed the stream last started from."""
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """The stream's position (NumPy's bit-generator state), for ``set_state``."""
+        return self._rng.bit_generator.state
+
+    def set_state(self, state: dict) -> Generator:
+        self._rng.bit_generator.state = state
+        return self
+
+    def __repr__(self) -> str:
+        return f"<tinygraph.Generator seed={self._initial_seed}>"

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import random
 from .dtypes import as_dtype
+from .errors import ArgumentError, DtypeError
 from .factories import float_dtype, like_input, make, shape_of
 from .ops.args import size_args
 from .tensor import Tensor
@@ -63,7 +64,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, np.integer)):
             raise TypeError(f"randint: {name} must be an int, got {bound!r}.")
     if low >= high:
-        raise ValueError(f"randint: low must be less than high, got low={low}, high={high}.")
+        raise ArgumentError(f"randint: low must be less than high, got low={low}, high={high}.")
     shape = size_args((size,), "randint")
     dtype = np.dtype(np.int64) if dtype is None else as_dtype(dtype, "randint")
     sample = random.generator().integers(low, high, shape)
@@ -99,15 +100,15 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         means, stds, shape = mean, std, size_args((size,), "normal")
         dtype = _float(float_dtype(dtype, "normal"), "normal")
     if np.any(np.asarray(stds) < 0):
-        raise ValueError("normal: std must be >= 0.")
+        raise ArgumentError("normal: std must be >= 0.")
     sample = means + stds * random.generator().standard_normal(shape)
     return make(np.asarray(sample).astype(dtype), requires_grad, device, "normal")
 
 
 def _float(dtype: np.dtype, what: str) -> np.dtype:
     if dtype.kind != "f":
-        raise TypeError(f"{what}: draws floats, but dtype is {dtype}; use tg.randint for "
-                        "integers, or a floating dtype.")
+        raise DtypeError(f"{what}: draws floats, but dtype is {dtype}; use tg.randint for "
+                         "integers, or a floating dtype.")
     return dtype
 
 
@@ -127,5 +128,5 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}.")
-    sample = random.generator().integers(low, high, shape)
+    sample = random.generator(generator).integers(low, high, shape)
     return make(sample.astype(dtype), requires_grad, device, "randint_like")

@@ -7,8 +7,6 @@ method here is a one-line delegation to a function of ``tinygraph.ops``.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from . import autograd
@@ -24,20 +22,21 @@ from .creation import (
 )
 from .device import as_device
 from .dtypes import as_dtype
-from .errors import ShapeError
+from .errors import DtypeError, ShapeError
 from .inplace import InPlace
 from .inplace_math import InPlaceMath
 from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
 from .size import size_of
+from .tensor_grad import GradAttributes
 from .tensor_names import missing_attribute
 
 _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None,
                   "_base": None, "_views": None}
 
 
-class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
+class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -85,6 +84,8 @@ class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array is self._data:  # `p.data -= u` assigns back the tensor it changed in place
             return
+        if self.requires_grad:
+            check_float(array.dtype, "x.data = value (x requires grad)")
         if array.shape != self._data.shape:
             raise ShapeError(
                 f"x.data = value: value has shape {tuple(array.shape)} but the tensor has shape "
@@ -92,27 +93,6 @@ class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
             )
         self._data = array
         self._version += 1
-
-    @property
-    def grad(self) -> Tensor | None:
-        """The gradient accumulated by backward() (a Tensor of this tensor's shape), or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"x.grad = value: assigned grad must be a Tensor or None, got "
-                    f"{type(value).__name__}; wrap it, e.g. x.grad = tg.tensor(value)."
-                )
-            if value.shape != self.shape or value.dtype != self.dtype:
-                raise RuntimeError(
-                    f"x.grad = value: assigned grad has shape {tuple(value.shape)} and dtype "
-                    f"{value.dtype}, but the tensor has shape {tuple(self.shape)} and dtype "
-                    f"{self.dtype}; a gradient must match its tensor."
-                )
-        self._grad = value
 
     @property
     def shape(self) -> tuple:
@@ -177,6 +157,10 @@ class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
         """
         autograd.api.backward_one(self, gradient, retain_graph, create_graph, inputs)
 
+    def where(self, condition, y) -> Tensor:
+        """``tg.where(condition, self, y)``, as PyTorch's ``Tensor.where``."""
+        return registry.functions["where"](condition, self, y)
+
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
         return new_tensor(self._data, None)
@@ -186,50 +170,6 @@ class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
         if self._data.flags.c_contiguous:
             return self
         return registry.functions["clone"](self)
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
-        if not self.requires_grad:
-            raise RuntimeError("retain_grad(): this tensor does not require grad.")
-        node = self.grad_fn
-        if node is not None:
-            if node.hooks is None:
-                node.hooks = []
-            if not any(type(h) is autograd.RetainGrad for h in node.hooks):
-                node.hooks.append(autograd.RetainGrad(weakref.ref(self)))
-
-    def register_hook(self, hook) -> _HookHandle:
-        """Call ``hook(grad)`` with this tensor's summed gradient during backward.
-
-        A hook may return a Tensor of the same shape and dtype that replaces the gradient;
-        returning None keeps it. Returns a handle whose ``remove()`` unregisters the hook.
-        """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "register_hook(): cannot register a hook on a tensor that does not require grad."
-            )
-        if self.grad_fn is not None:
-            if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = []
-            hooks = self.grad_fn.hooks
-        else:  # a leaf's hooks stay with the leaf; its sink (one per graph) reads them
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        hooks.append(hook)
-        return _HookHandle(hooks, hook)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place on a leaf; returns self."""
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError(
-                "requires_grad_(False) on a non-leaf tensor: use detach() to get a tensor "
-                "without a graph."
-            )
-        if requires_grad:
-            check_float(self._data.dtype, "requires_grad_")
-        self.requires_grad = bool(requires_grad)
-        return self
 
     # -- operators -----------------------------------------------------------------------
     # The public functions themselves (ops/registry.py); reflected forms swap the operands.
@@ -274,12 +214,14 @@ class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
     def __pos__(self):
         return self
 
-    # Comparisons and logic: no gradient, boolean result.
+    # Comparisons and bitwise logic: no gradient. Comparisons give bool; & | ^ ~ are
+    # logical on bool tensors and bitwise on integer ones (as PyTorch), refused on floats.
 
     def _compare(self, other, ufunc: str) -> Tensor:
         value = other._data if isinstance(other, Tensor) else other
         mine, value = promote([self._data, value])  # PyTorch's common dtype
-        return new_tensor(getattr(namespace_of(mine), ufunc)(mine, value), None)
+        xp = namespace_of(mine)
+        return new_tensor(xp.asarray(getattr(xp, ufunc)(mine, value)), None)
 
     def __lt__(self, other):
         return self._compare(other, "less")
@@ -294,42 +236,46 @@ class Tensor(InPlace, InPlaceMath, Conversions, Protocols):
         return self._compare(other, "greater_equal")
 
     def __eq__(self, other):  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented  # x == None is False, as in PyTorch
         return self._compare(other, "equal")
 
     def __ne__(self, other):  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return NotImplemented
         return self._compare(other, "not_equal")
 
+    def _bitwise(self, other, ufunc: str, symbol: str) -> Tensor:
+        value = other._data if isinstance(other, Tensor) else other
+        kind = np.result_type(self._data, value).kind
+        if kind not in "biu":
+            raise DtypeError(f"x {symbol} y: {ufunc} needs integer or bool tensors, got "
+                             f"{self._data.dtype}; for floats compare first: (x > 0) {symbol} y.")
+        return self._compare(other, ufunc)
+
     def __and__(self, other):
-        return self._compare(other, "logical_and")
+        return self._bitwise(other, "bitwise_and", "&")
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return self._compare(other, "logical_or")
+        return self._bitwise(other, "bitwise_or", "|")
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return self._compare(other, "logical_xor")
+        return self._bitwise(other, "bitwise_xor", "^")
+
+    __rxor__ = __xor__
 
     def __invert__(self):
-        return new_tensor(namespace_of(self._data).logical_not(self._data), None)
+        if self._data.dtype.kind not in "biu":
+            raise DtypeError(f"~x: invert needs an integer or bool tensor, got "
+                             f"{self._data.dtype}; for a mask use ~(x > 0).")
+        xp = namespace_of(self._data)
+        return new_tensor(xp.asarray(xp.invert(self._data)), None)
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("hooks", "hook")
-
-    def __init__(self, hooks: list, hook) -> None:
-        self.hooks = hooks
-        self.hook = hook
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False,

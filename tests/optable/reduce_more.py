@@ -44,7 +44,7 @@ def _torch_std(x, axis=None, keepdims=False):
 def _norm_cases(shapes) -> list:
     ndim = len(shapes[0])
     out = []
-    for p in (2, "fro", 1, math.inf, -math.inf, 3):
+    for p in (2, "fro", 1, math.inf, -math.inf, 3, 0.5):
         out.append({"p": p})
         if ndim:
             out.append({"p": p, "dim": ndim - 1, "keepdim": True})
@@ -99,7 +99,7 @@ OPS = [
            kwargs=_norm_cases, domains={0: (0.2, 2.0)}),
     OpSpec("norm_signed", lambda x, p: x.norm(p), lambda x, p: _np_norm(x, p),
            lambda x, p: x.norm(p), 1, [((5,),), ((2, 3),)],
-           kwargs=[{"p": 1}, {"p": 3}, {"p": math.inf}, {"p": 2}]),
+           kwargs=[{"p": 1}, {"p": 3}, {"p": math.inf}, {"p": 2}, {"p": 1.5}]),
     OpSpec("cumsum", tg.cumsum, _np_scan(np.cumsum), lambda x, dim: x.cumsum(dim), 1,
            REDUCE_SHAPES, kwargs=scan_dims_for),
     OpSpec("cumprod", lambda x, dim: x.cumprod(dim), _np_scan(np.cumprod),

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import api, engine, function, functional, graph, modes, node, versions
+from . import mode as grad_mode  # torch.autograd.grad_mode's name for it
 from .api import backward, grad
 from .engine import run_backward
 from .function import Function, Op, unwrap
@@ -36,6 +37,7 @@ from .mode import (
 )
 from .modes import RetainGrad, register_tensor_namespace
 from .node import OUTPUT, AccumulateGrad, Node, grad_accumulator, new_tensor
+from .variable import Variable
 
 Tensor: Any = None  # the Tensor class, once tinygraph.tensor has registered it
 
@@ -50,11 +52,11 @@ def register_tensor_type(cls) -> None:
 
 
 __all__ = [
-    "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "api", "backward",
-    "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad", "graph",
-    "grad_accumulator", "gradcheck", "gradgradcheck", "inference_mode",
+    "OUTPUT", "AccumulateGrad", "Function", "Node", "Op", "RetainGrad", "Variable", "api",
+    "backward", "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad",
+    "grad_accumulator", "grad_mode", "gradcheck", "gradgradcheck", "graph", "inference_mode",
     "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
     "is_inference_mode_enabled", "modes", "new_tensor", "no_grad", "node",
     "register_tensor_namespace", "register_tensor_type", "run_backward", "set_detect_anomaly",
-    "set_grad_enabled", "state", "toposort", "unwrap", "versions",
+    "set_grad_enabled", "state", "toposort", "unwrap", "variable", "versions",
 ]

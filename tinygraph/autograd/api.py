@@ -73,9 +73,10 @@ def _seed(root, gradient, create_graph: bool, what: str, i: int = 0):
     if gradient is None:
         if root._data.size != 1:
             raise RuntimeError(
-                f"{what}: grad can be implicitly created only for one-element outputs, but this "
-                f"tensor has shape {tuple(root.shape)}. Reduce it first (y.sum().backward()) or "
-                "pass gradient=... of the same shape (y.backward(tg.ones_like(y)))."
+                f"{what}: grad can be implicitly created only for scalar outputs (one element), "
+                f"but this tensor has shape {tuple(root.shape)}. Reduce it first "
+                "(y.sum().backward()) or pass gradient=... of the same shape "
+                "(y.backward(tg.ones_like(y)))."
             )
         data = root._data
         xp = namespace_of(data)
@@ -229,9 +230,9 @@ def _grad(roots, targets, grads, retain_graph, create_graph, allow_unused) -> tu
         if value is None:
             if not allow_unused:
                 raise RuntimeError(
-                    f"grad(): inputs[{i}] was not used to compute the outputs, so it has no "
-                    "gradient. Pass allow_unused=True to get None for it instead (or "
-                    "materialize_grads=True for zeros)."
+                    f"grad(): inputs[{i}] appears to not have been used in the graph (the "
+                    "outputs do not depend on it), so it has no gradient. Set allow_unused=True "
+                    "to get None for it instead (or materialize_grads=True for zeros)."
                 )
             results.append(None)
             continue

@@ -109,8 +109,9 @@ def _sweep(heap, pending, sinks, retain_graph, mode, capture, needed) -> None:
         except Exception as exc:
             _note_site(exc, node)
             raise
-        if not retain_graph:
-            node.saved = None  # frees the saved arrays
+        if not retain_graph and node.saved:
+            # frees the saved arrays; a node that saved nothing can run again, as in PyTorch
+            node.saved = None
         if check_finite:
             mode.check_finite(node, grads)
         for parent, g in zip(node.parents, grads):

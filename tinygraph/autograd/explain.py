@@ -3,7 +3,7 @@ shapes and dtypes of its inputs, and the fix (used by ``Op.apply``)."""
 
 from __future__ import annotations
 
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 
 
 def explain_forward_error(cls, exc, arrays):
@@ -23,6 +23,8 @@ def explain_forward_error(cls, exc, arrays):
         # NumPy's own exception types may need more than a message to build (its no-loop
         # error does): report with the plain built-in type the error derives from
         kind = next(k for k in (TypeError, IndexError, ValueError) if isinstance(exc, k))
+        if kind is TypeError:  # a dtype the op has no loop for: PyTorch raises RuntimeError
+            kind = DtypeError
         err = kind(f"{cls.op_name()}: {message} (inputs: {described})")
     err._tinygraph = True
     return err

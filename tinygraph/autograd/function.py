@@ -88,6 +88,13 @@ class Function(Node):
     def forward(ctx, *args):
         raise NotImplementedError("a Function subclass defines a static forward(ctx, *args).")
 
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            f"{type(self).__name__}()(...): legacy autograd function with non-static forward "
+            f"method is deprecated (as in PyTorch); call {type(self).__name__}.apply(...) on "
+            "the class instead."
+        )
+
     @staticmethod
     def setup_context(ctx, inputs: tuple, output) -> None:
         """PyTorch 2's other style: ``forward(*args)`` without ctx, and this (static) method,
@@ -98,11 +105,15 @@ class Function(Node):
     def apply(cls, *args, **kwargs):
         """Run ``forward(ctx, *args)`` without recording, then record one node if needed.
 
-        Keyword arguments go to ``forward`` and get no gradient; with ``setup_context``
-        they are bound to ``forward``'s parameters first, as PyTorch does."""
+        Keyword arguments are bound to ``forward``'s parameters first, as PyTorch does, so a
+        Tensor passed as ``x=x`` is an input like any other (with ``setup_context``, defaults
+        are filled in too)."""
         new_style = cls.setup_context is not Function.setup_context
         if new_style:
             args, kwargs = _bind(cls.forward, args, kwargs)
+        elif kwargs:  # as PyTorch: keywords naming forward's parameters become positional
+            bound = inspect.signature(cls.forward).bind(None, *args, **kwargs)
+            args, kwargs = bound.args[1:], bound.kwargs
         node = cls.__new__(cls)
         arrays, parents = unwrap(args)
         node.parents = parents or (None,) * len(args)  # ctx.needs_input_grad, read in forward

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..backend import namespace_of
+from ..errors import DtypeError
 from . import modes
 from . import node as _node
 from .api import grad
@@ -58,8 +59,9 @@ def _fresh(tensors, create_graph: bool, differentiable: bool, fn: str) -> tuple:
             fresh.append(t.reshape(tuple(t.shape)))
             continue
         if differentiable and t.dtype.kind != "f":
-            raise TypeError(f"{fn}: only floating-point inputs can be differentiated, but one "
-                            f"is {t.dtype}; convert it first (x.double()).")
+            raise DtypeError(f"{fn}: only Tensors of floating point dtype can require "
+                             f"gradients, but an input is {t.dtype}; convert it first "
+                             "(x.double()).")
         leaf = new_tensor(t._data, None)
         leaf.requires_grad = differentiable
         fresh.append(leaf)

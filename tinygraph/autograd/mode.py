@@ -145,11 +145,10 @@ class _GradModeContext(_ModeContext):
         self = super().__new__(cls)
         return self if fn is None else self(fn)  # @tg.no_grad without parentheses, as torch
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._flags = f = per_thread.flags
         self._previous = f.grad_enabled
-        f.grad_enabled = self.enabled
-        return self
+        f.grad_enabled = self.enabled  # `with no_grad() as x`: x is None, as in PyTorch
 
     def __exit__(self, *exc_info):
         self._flags.grad_enabled = self._previous
@@ -236,12 +235,11 @@ class inference_mode(_ModeContext):
     def clone(self) -> inference_mode:
         return type(self)(self.mode)
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._flags = f = per_thread.flags
         self._previous = (f.grad_enabled, f.inference)
         f.grad_enabled = not self.mode
         f.inference = self.mode
-        return self
 
     def __exit__(self, *exc_info):
         self._flags.grad_enabled, self._flags.inference = self._previous
@@ -264,9 +262,8 @@ class detect_anomaly:
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = bool(check_nan)
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._previous = _set_anomaly(True, self.check_nan)
-        return self
 
     def __exit__(self, *exc_info):
         _restore_anomaly(self._previous)
@@ -284,8 +281,8 @@ class set_detect_anomaly:
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         self._previous = _set_anomaly(bool(mode), bool(mode) and bool(check_nan))
 
-    def __enter__(self):
-        return self
+    def __enter__(self) -> None:
+        pass
 
     def __exit__(self, *exc_info):
         _restore_anomaly(self._previous)

@@ -80,10 +80,13 @@ class ArrayBackward:
             if g is None:
                 continue
             data = g._data if isinstance(g, _node.Tensor) else g
-            if not namespace_of(data).isfinite(data).all():
+            xp = namespace_of(data)
+            if not xp.isfinite(data).all():
                 node.anomaly = True  # viz draws the node red
-                err = RuntimeError(
-                    f"detect_anomaly: the backward of '{node.op_name()}'{created_at(node)} "
+                kind = "nan" if xp.isnan(data).any() else "inf"
+                err = RuntimeError(  # PyTorch's first sentence, then where and why
+                    f"detect_anomaly: Function '{node.name()}' returned {kind} values in its "
+                    f"{index}th output. The backward of '{node.op_name()}'{created_at(node)} "
                     f"produced NaN or Inf in the gradient for its input {index} (shape "
                     f"{tuple(data.shape)}). Check the values reaching this op: log or sqrt of 0 "
                     "or a negative, division by 0, or an overflow upstream."

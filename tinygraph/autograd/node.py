@@ -80,7 +80,10 @@ class Node:
         return cls.label or cls.__name__
 
     def name(self) -> str:
-        return self.op_name()
+        """PyTorch's name for this node (``MulBackward0``); ``op_name()`` is the short label."""
+        from .torch_names import torch_name  # only for printing: kept off the import path
+
+        return torch_name(self)
 
     def __repr__(self) -> str:
         return f"<{self.op_name()} node, output shape {getattr(self, 'shape', None)}>"
@@ -98,6 +101,13 @@ class Node:
         return tuple((p, 0) for p in self.parents)
 
     def save_for_backward(self, *tensors) -> None:
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save Tensors (or None), but argument {i} is "
+                    f"of type {type(t).__name__}; keep other values as ctx attributes "
+                    "(ctx.k = k)."
+                )
         self.saved = tensors
 
     @property
@@ -153,6 +163,9 @@ class Output(Node):
         node.module = function_node.module
         return node
 
+    def name(self) -> str:
+        return self.parents[0].name()  # as in PyTorch, every output shows its Function's node
+
     def backward(self, g):
         grads = OutputGrads([None] * len(self.parents[0].outputs))
         grads[self.index] = g
@@ -201,7 +214,7 @@ class AccumulateGrad:
         return cls.label
 
     def name(self) -> str:
-        return self.label
+        return "torch::autograd::AccumulateGrad"  # PyTorch's
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad node for a leaf of shape {self.shape}>"

@@ -70,10 +70,11 @@ def check_saved_versions(node) -> None:
                 later = [version for stamp, version in entry[1] if stamp > node.seq]
                 if later:
                     raise RuntimeError(
-                        f"One of the values '{node.op_name()}'{created_at(node)} saved for "
-                        "its gradient (an "
-                        f"array of shape {tuple(value.shape)}) was modified by an in-place "
-                        f"operation after it was saved: its tensor is now at version "
+                        "One of the variables needed for gradient computation has been "
+                        f"modified by an inplace operation: a value '{node.op_name()}'"
+                        f"{created_at(node)} saved for its gradient (an array of shape "
+                        f"{tuple(value.shape)}) was changed in-place after it was saved: its "
+                        "tensor is now at version "
                         f"{entry[1][-1][1]}; '{node.op_name()}' saved it at version "
                         f"{later[0] - 1}. Change it after backward(), or compute with a copy "
                         "(x = x + 1 instead of x += 1)."

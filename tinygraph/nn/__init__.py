@@ -25,6 +25,7 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .adaptive_pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .composed_activations import (
     CELU,
@@ -78,6 +79,8 @@ from .sequential import NeuralNetwork, Sequential
 from .similarity import CosineSimilarity, PairwiseDistance
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
+from .transformer import TransformerEncoder
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -92,11 +95,14 @@ __all__ = [
     "Unflatten",
     "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
-    "TransformerEncoderLayer", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+    "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell",
+    "LSTMCell", "GRUCell",
     "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
     "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
-    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance",
+    "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from . import functional as F
 from .module import Module
 
@@ -53,17 +55,18 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """y = exp(x) / sum(exp(x)) along ``axis`` (``dim=`` is accepted as PyTorch's name)."""
+    """y = exp(x) / sum(exp(x)) along ``dim`` (``axis=`` is accepted as NumPy's name).
+    ``dim=None`` is PyTorch's implicit choice: axis 0 of 0-, 1- and 3-D inputs, else axis 1."""
 
-    def __init__(self, axis: int = -1, dim: int | None = None) -> None:
+    def __init__(self, dim: int | None = None, *, axis: int | None = None) -> None:
         super().__init__()
-        self.axis = self.dim = axis if dim is None else dim
+        self.dim = dim if axis is None else axis
 
     def forward(self, x):
-        return F.softmax(x, self.axis)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
-        return f"dim={self.axis}"
+        return f"dim={self.dim}"
 
 
 class GELU(Module):
@@ -118,9 +121,15 @@ class Softplus(Module):
 class Hardtanh(_InPlace):
     """y = clip(x, min_val, max_val)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
-                 inplace: bool = False) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
         super().__init__(inplace)
+        if min_value is not None or max_value is not None:
+            warnings.warn("keyword arguments min_value and max_value are deprecated and will "
+                          "be removed: use min_val and max_val instead.", FutureWarning,
+                          stacklevel=2)
+            min_val = min_val if min_value is None else min_value
+            max_val = max_val if max_value is None else max_value
         if max_val <= min_val:
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
                              f"({min_val}).")
@@ -139,7 +148,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = -1 if dim is None else dim
+        self.dim = dim
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
@@ -149,7 +158,10 @@ class LogSoftmax(Module):
 
 
 class Identity(Module):
-    """y = x (the "linear" activation)."""
+    """y = x (the "linear" activation); any arguments are accepted and ignored, as torch."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
 
     def forward(self, x):
         return x
@@ -188,7 +200,7 @@ def get_activation(name) -> Module:
             return LeakyReLU()
         key = _ALIASES.get(key, key)
         if key in ACTIVATIONS:
-            return ACTIVATIONS[key]()
+            return ACTIVATIONS[key](dim=-1) if key == "softmax" else ACTIVATIONS[key]()
     valid = ", ".join(repr(k) for k in ACTIVATIONS)
     raise ValueError(
         f"unknown activation {name!r}: valid names are {valid} (or pass an activation Module "

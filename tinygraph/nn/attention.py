@@ -89,6 +89,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return ops.matmul(weights, value)
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """``MultiheadAttention.out_proj``'s class, named as torch's (its repr shows the name)."""
+
+
 class MultiheadAttention(Module):
     """Multi-head attention as ``torch.nn.MultiheadAttention``: ``in_proj_weight`` (3E, E),
     ``in_proj_bias`` (3E,), ``out_proj`` (a Linear E -> E).
@@ -100,7 +104,8 @@ class MultiheadAttention(Module):
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False) -> None:
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None) -> None:
         super().__init__()
         if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (
                 vdim not in (None, embed_dim)):
@@ -117,11 +122,13 @@ class MultiheadAttention(Module):
         self.dropout, self.batch_first = float(dropout), batch_first
         self.kdim = self.vdim = self.embed_dim
         self._qkv_same_embed_dim = True
-        dtype = get_default_dtype()
+        self.bias_k = self.bias_v = None  # add_bias_kv is not supported
+        self.add_zero_attn = False
+        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         e = self.embed_dim
         self.in_proj_weight = Parameter(np.empty((3 * e, e), dtype))
         self.in_proj_bias = Parameter(np.zeros(3 * e, dtype)) if bias else None
-        self.out_proj = Linear(e, e, bias=bias)
+        self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
@@ -130,11 +137,8 @@ class MultiheadAttention(Module):
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
 
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-
     def _name(self) -> str:
-        return f"MultiheadAttention({self.extra_repr()})"
+        return f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads={self.num_heads})"
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
@@ -254,18 +258,19 @@ class TransformerEncoderLayer(Module):
     """
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True) -> None:
+                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
+                 device=None, dtype=None) -> None:
         super().__init__()
         from .layers import Dropout
 
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+                                            batch_first=batch_first, dtype=dtype)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):

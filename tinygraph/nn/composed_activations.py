@@ -112,10 +112,10 @@ def prelu(input, weight):
     return ops.where(ops._data(input) > 0, input, weight * input)
 
 
-def softmin(input, dim=None, dtype=None):
-    """softmax(-x) along ``dim``."""
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along ``dim`` (None: torch's implicit dim, as ``softmax``)."""
     x = input if dtype is None else input.to(dtype)
-    return ops.softmax(-x, -1 if dim is None else dim)
+    return ops.softmax(-x, F._softmax_dim(x, dim, None, "softmin"))
 
 
 class ReLU6(_InPlace):

@@ -9,6 +9,7 @@ A plain Python list of layers is invisible to ``parameters()``; these are not::
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from ..tensor import Tensor
@@ -171,7 +172,8 @@ class _DictMethods:
     def update(self, entries) -> None:
         """Add or replace entries from a mapping or an iterable of ``(key, value)`` pairs."""
         name = f"{type(self).__name__}.update"
-        pairs = entries.items() if isinstance(entries, Mapping) else _iterable(name, entries)
+        pairs = entries.items() if isinstance(entries, (Mapping, _DictMethods)) else \
+            _iterable(name, entries)
         for i, pair in enumerate(pairs):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ValueError(f"{name}: element {i} should be a (key, value) pair, got "
@@ -283,6 +285,44 @@ class ParameterDict(_DictMethods, Module):
     def __delitem__(self, key: str) -> None:
         del self._keys[key]
         delattr(self, key)
+
+    def update(self, entries) -> None:
+        """As torch: an OrderedDict or ParameterDict keeps its order, another mapping is
+        added in sorted key order, pairs in theirs."""
+        if isinstance(entries, Mapping) and not isinstance(entries, (OrderedDict, ParameterDict)):
+            entries = sorted(entries.items())
+        super().update(entries)
+
+    def setdefault(self, key: str, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple:
+        """Remove and return the last ``(key, parameter)`` pair."""
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same Parameters."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys, default=None) -> ParameterDict:
+        return ParameterDict((key, default) for key in keys)
+
+    def __or__(self, other) -> ParameterDict:
+        copy = self.copy()
+        copy.update(other)
+        return copy
+
+    def __ror__(self, other) -> ParameterDict:
+        copy = other.copy()
+        copy.update(self)
+        return copy
+
+    def __ior__(self, other) -> ParameterDict:
+        self.update(other)
+        return self
 
     def extra_repr(self) -> str:
         return "\n".join(f"  ({key}): {_describe(value)}" for key, value in self.items())

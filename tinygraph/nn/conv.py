@@ -213,19 +213,15 @@ class BatchNorm2d(BatchNorm1d):
     """Batch normalisation of each channel of (N, C, H, W) input over the batch and the
     positions; ``weight``/``bias`` (C,), running statistics as ``BatchNorm1d``."""
 
-    def forward(self, x):
-        shape = ops._shape(x)
-        if len(shape) != 4 or shape[1] != self.num_features:
-            raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_features}, H, "
-                             f"W), got shape {shape}.")
-        return super().forward(x)
+    _input_ranks = (4,)
+    _layout = "(N, {c}, H, W)"
 
 
 class GroupNorm(Module):
     """Normalise each sample over groups of channels; ``weight``/``bias`` (num_channels,)."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device=None, dtype=None) -> None:
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_groups = size_argument(num_groups, "num_groups", "GroupNorm", minimum=1)
         self.num_channels = size_argument(num_channels, "num_channels", "GroupNorm", minimum=1)
@@ -234,8 +230,10 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups}).")
         self.eps, self.affine = float(eps), affine
         dtype = dtype or get_default_dtype()
-        self.weight = Parameter(np.ones(self.num_channels, dtype)) if affine else None
-        self.bias = Parameter(np.zeros(self.num_channels, dtype)) if affine else None
+        self.register_parameter(
+            "weight", Parameter(np.ones(self.num_channels, dtype)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(self.num_channels, dtype)) if affine and bias else None)
 
     def forward(self, x):
         shape = ops._shape(x)
@@ -245,7 +243,8 @@ class GroupNorm(Module):
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
 
 
 class Bilinear(Module):
@@ -276,12 +275,7 @@ class Bilinear(Module):
             raise ShapeError(f"{self!r}: expected inputs (..., {self.in1_features}) and (..., "
                              f"{self.in2_features}) with the same leading axes, got {s1} and "
                              f"{s2}.")
-        o, i, j = self.weight.shape
-        # (..., in1) @ (in1, out * in2) -> (..., out, in2), times x2, summed over in2
-        w = ops.reshape(ops.transpose(self.weight, (1, 0, 2)), (i, o * j))
-        t = ops.reshape(ops.matmul(x1, w), s1[:-1] + (o, j))
-        y = ops.sum(ops.mul(t, ops.unsqueeze(x2, -2)), -1)
-        return y if self.bias is None else ops.add(y, self.bias)
+        return F.bilinear(x1, x2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
@@ -293,16 +287,16 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size) -> None:
         super().__init__()
-        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+        self.dim, self.unflattened_size = dim, unflattened_size  # shown as given, as torch
 
     def forward(self, x):
         shape = ops._shape(x)
         dim = self.dim % len(shape) if shape else 0
-        if not shape or math.prod(self.unflattened_size) not in (shape[dim], -shape[dim]) and \
-                -1 not in self.unflattened_size:
+        sizes = tuple(self.unflattened_size)
+        if not shape or math.prod(sizes) not in (shape[dim], -shape[dim]) and -1 not in sizes:
             raise ShapeError(f"{self!r}: cannot split axis {self.dim} of the input of shape "
-                             f"{shape} into {self.unflattened_size}.")
-        return ops.reshape(x, shape[:dim] + self.unflattened_size + shape[dim + 1:])
+                             f"{shape} into {sizes}.")
+        return ops.reshape(x, shape[:dim] + sizes + shape[dim + 1:])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -10,6 +10,8 @@ reject targets whose shape does not match, naming both shapes.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import random
@@ -18,11 +20,21 @@ from ..autograd.graph import note_operand
 from ..errors import ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
+from ..ops.reduce import cast_first
 from ..tensor import Tensor
+from .elementwise_losses import (  # noqa: F401 - re-exported
+    _reduce,
+    _target,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    l1_loss,
+    mse_loss,
+)
 from .functional_conv import (  # noqa: F401 - the convolutional layers' functions
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
+    bilinear,
     conv1d,
     conv2d,
     conv_transpose1d,
@@ -34,6 +46,7 @@ from .functional_conv import (  # noqa: F401 - the convolutional layers' functio
     one_hot,
     pad,
 )
+from .parameter import overwrite
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "identity",
@@ -43,10 +56,12 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
     "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
-    "scaled_dot_product_attention", "nll_loss", "kl_div", "smooth_l1_loss", "huber_loss",
+    "scaled_dot_product_attention", "bilinear", "nll_loss", "kl_div", "smooth_l1_loss",
+    "huber_loss",
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
     "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
     "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -55,7 +70,6 @@ linear = fused.linear
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 layer_norm = ops.layer_norm
-embedding = ops.embedding
 gelu = ops.gelu
 softplus = ops.softplus
 
@@ -89,47 +103,87 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     return _into(ops.hardtanh, input, inplace, min_val, max_val)
 
 
-def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as PyTorch)."""
-    return _into(_leaky_relu, x, inplace, negative_slope)
+    return _into(_leaky_relu, input, inplace, negative_slope)
 
 
-def _leaky_relu(x, negative_slope):
-    return ops.where(ops._data(x) > 0, x, ops.mul(x, negative_slope))
+def _leaky_relu(input, negative_slope):
+    return ops.where(ops._data(input) > 0, input, ops.mul(input, negative_slope))
 
 
-def softmax(x, axis: int = -1, dim: int | None = None):
-    """exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's name)."""
-    return ops.softmax(x, axis if dim is None else dim)
+def _softmax_dim(x, dim, axis, name: str) -> int:
+    """``dim`` (or NumPy's ``axis``); None is PyTorch's implicit, deprecated choice: axis 0 of
+    0-, 1- and 3-D inputs, axis 1 otherwise (with torch's warning)."""
+    dim = dim if axis is None else axis
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if len(ops._shape(x)) in (0, 1, 3) else 1
+    return dim
 
 
-def log_softmax(x, axis: int = -1, dim: int | None = None):
-    """x - logsumexp(x) along ``axis``."""
-    return ops.log_softmax(x, axis if dim is None else dim)
+def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, *,
+            axis: int | None = None):
+    """exp(x) / sum(exp(x)) along ``dim`` (``axis`` is accepted as NumPy's name); ``dtype``
+    casts the input first, as torch."""
+    x = cast_first(input, dtype, "softmax")
+    return ops.softmax(x, _softmax_dim(x, dim, axis, "softmax"))
+
+
+def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None, *,
+                axis: int | None = None):
+    """x - logsumexp(x) along ``dim``."""
+    x = cast_first(input, dtype, "log_softmax")
+    return ops.log_softmax(x, _softmax_dim(x, dim, axis, "log_softmax"))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """The rows of ``weight`` at the integer ``input`` indices. With ``max_norm``, the rows
+    looked up whose ``norm_type``-norm exceeds it are first scaled to that norm in ``weight``
+    itself, outside the graph, as torch's ``embedding_renorm_``."""
+    if max_norm is not None:
+        table = ops._data(weight)
+        rows = np.unique(np.asarray(ops._data(input)))
+        rows = rows[(rows >= 0) & (rows < table.shape[0])] if rows.dtype.kind in "iu" else \
+            rows[:0].astype(np.intp)
+        norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
+        big = norms > max_norm
+        if big.any():
+            renormed = table.copy()
+            renormed[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
+            if isinstance(weight, Tensor):
+                with no_grad():
+                    overwrite(weight, renormed)
+            else:
+                table[...] = renormed
+    return ops.embedding(input, weight, padding_idx, None, norm_type, scale_grad_by_freq,
+                         sparse)
 
 
 def identity(x):
     return x
 
 
-def dropout(x, p: float = 0.5, training: bool = True, inplace: bool = False):
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Inverted dropout: zero each element with probability ``p`` and scale the kept ones by
     1 / (1 - p), so the expectation is unchanged; the identity when not training."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}.")
     if not training or p == 0.0:
-        return x
-    data = ops._data(x)
+        return input
+    data = ops._data(input)
     dtype = data.dtype if data.dtype.kind == "f" else np.float64
     if p == 1.0:
-        return _into(ops.mul, x, inplace, np.zeros(data.shape, dtype))
+        return _into(ops.mul, input, inplace, np.zeros(data.shape, dtype))
     keep = random.generator().random(data.shape) >= p
     mask = keep.astype(dtype)
     mask *= 1.0 / (1.0 - p)
-    return _into(ops.mul, x, inplace, mask)
+    return _into(ops.mul, input, inplace, mask)
 
 
-def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
+def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel (axis 1 of (N, C), (N, C, L) or (N, C, H, W)) and apply
     ``weight``, ``bias``.
@@ -139,7 +193,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
     mean and the *unbiased* variance. Evaluation: y = (x - running_mean) / sqrt(running_var + eps)
     on views of the running statistics (noted for pictures, which name them).
     """
-    data = ops._data(x)
+    data = ops._data(input)
     if data.ndim < 2:
         raise ShapeError(
             f"batch_norm: expected a (N, C), (N, C, L) or (N, C, H, W) input, got shape "
@@ -162,9 +216,9 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {data.shape}. Use a larger batch, or call eval() for inference."
             )
-        mean = ops.mean(x, axis=axes, keepdims=True)
-        var = ops.var(x, axis=axes, keepdims=True, correction=0)
-        x_hat = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(var, eps)))
+        mean = ops.mean(input, axis=axes, keepdims=True)
+        var = ops.var(input, axis=axes, keepdims=True, correction=0)
+        x_hat = ops.div(ops.sub(input, mean), ops.sqrt(ops.add(var, eps)))
         if running_mean is not None:
             with no_grad():
                 rm, rv = running_mean._data, running_var._data
@@ -180,7 +234,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
         # The buffers' own memory (views), noted as such so a picture names them
         rm = running_mean._data.reshape(param_shape)
         rv = running_var._data.reshape(param_shape)
-        centred = ops.sub(x, rm.astype(data.dtype, copy=False))
+        centred = ops.sub(input, rm.astype(data.dtype, copy=False))
         note_operand(centred, 1, rm)
         x_hat = ops.div(centred, np.sqrt(rv + eps).astype(data.dtype, copy=False))
         note_operand(x_hat, 1, rv, "sqrt({} + eps)")
@@ -192,99 +246,22 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
 
 
 def flatten(x, start_axis: int = 1, end_axis: int = -1):
-    """Merge axes ``start_axis..end_axis`` (by default all but the batch axis)."""
+    """Merge axes ``start_axis..end_axis`` (by default all but the batch axis); a 0-d input
+    becomes 1-D, as torch's."""
     ndim = ops._ndim(x)
-    if ndim == 0 or not -ndim <= start_axis < ndim:
-        raise ShapeError(
-            f"flatten: start_axis {start_axis} is out of range for an input of shape "
-            f"{ops._shape(x)}; Flatten keeps the batch axis, so give it (N, ...) inputs."
-        )
+    wrap = max(ndim, 1)
+    for name, axis in (("start_dim", start_axis), ("end_dim", end_axis)):
+        if not -wrap <= axis < wrap:
+            raise IndexError(
+                f"flatten: {name} {axis} is out of range for an input of shape "
+                f"{ops._shape(x)} (expected a dim in [{-wrap}, {wrap - 1}]); Flatten keeps the "
+                "batch axis (start_dim=1), so give it (N, ...) inputs.")
+    if ndim == 0:
+        return ops.reshape(x, (1,))
+    if start_axis % ndim > end_axis % ndim:
+        raise ShapeError(f"flatten: start_dim ({start_axis}) cannot come after end_dim "
+                         f"({end_axis}) for an input of shape {ops._shape(x)}.")
     return ops.flatten(x, start_axis, end_axis)
-
-
-# -- losses -----------------------------------------------------------------------------
-
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduce(loss, reduction: str, op: str):
-    if reduction == "mean":
-        return ops.mean(loss)
-    if reduction == "sum":
-        return ops.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
-
-
-def _target(input, target, op: str, same_shape: bool = True):
-    """The target as a constant array of the input's float dtype (or a Tensor needing grad)."""
-    in_data = ops._data(input)
-    if isinstance(target, Tensor) and target.requires_grad:
-        value = target
-        shape = target.shape
-    else:
-        value = np.asarray(ops._data(target))
-        if value.dtype != in_data.dtype and in_data.dtype.kind == "f":
-            value = value.astype(in_data.dtype)
-        shape = value.shape
-    if same_shape and tuple(shape) != tuple(in_data.shape):
-        hint = ""
-        if in_data.size == int(np.prod(shape)):
-            dims = ", ".join(str(n) for n in in_data.shape)
-            hint = f" Reshape the target to the input's shape: target.reshape({dims})."
-        raise ShapeError(
-            f"{op}: the input has shape {tuple(in_data.shape)} but the target has shape "
-            f"{tuple(shape)}; they must be the same (no broadcasting, which would silently "
-            f"compare every prediction with every target).{hint}"
-        )
-    return value
-
-
-def mse_loss(input, target, reduction: str = "mean"):
-    """mean((input - target) ** 2)."""
-    diff = ops.sub(input, _target(input, target, "mse_loss"))
-    return _reduce(ops.mul(diff, diff), reduction, "mse_loss")
-
-
-def l1_loss(input, target, reduction: str = "mean"):
-    """mean(|input - target|)."""
-    diff = ops.sub(input, _target(input, target, "l1_loss"))
-    return _reduce(ops.abs(diff), reduction, "l1_loss")
-
-
-def _check_probabilities(values, what: str, op: str) -> None:
-    """Refuse values outside [0, 1] (NaN included), as PyTorch does."""
-    values = np.asarray(ops._data(values))
-    if not np.all((values >= 0) & (values <= 1)):
-        bad = values[~((values >= 0) & (values <= 1))].reshape(-1)[0]
-        raise ValueError(
-            f"{op}: all elements of {what} should be between 0 and 1 (in [0, 1]), found "
-            f"{bad}. "
-            + ("Targets are probabilities or 0/1 labels." if what == "target" else
-               "The input is probabilities: apply a sigmoid first, or use "
-               "binary_cross_entropy_with_logits on the raw scores.")
-        )
-
-
-def binary_cross_entropy(input, target, reduction: str = "mean"):
-    """mean(-(t log p + (1 - t) log(1 - p))) of probabilities ``input``; logs clamped at -100.
-
-    ``input`` and ``target`` must lie in [0, 1] (anything else raises, as in PyTorch)."""
-    op = "binary_cross_entropy"
-    t = _target(input, target, op)
-    _check_probabilities(input, "input", op)
-    _check_probabilities(t, "target", op)
-    loss = fused.binary_cross_entropy(input, t)
-    return _reduce(loss, reduction, "binary_cross_entropy")
-
-
-def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
-    """binary_cross_entropy(sigmoid(input), target), computed stably from the logits."""
-    t = _target(input, target, "binary_cross_entropy_with_logits")
-    return _reduce(fused.binary_cross_entropy_with_logits(input, t), reduction,
-                   "binary_cross_entropy_with_logits")
 
 
 # -- penalties --------------------------------------------------------------------------
@@ -336,6 +313,11 @@ def elastic_net_penalty(weight, l1_lambda: float = 0.0, l2_lambda: float = 0.0):
 
 # The class-label losses, attention and the composed activations live in their own modules
 # (re-exported here).
+from .adaptive_pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
 from .attention import scaled_dot_product_attention  # noqa: E402
 from .composed_activations import (  # noqa: E402
     celu,

@@ -77,3 +77,17 @@ def one_hot(tensor, num_classes: int = -1):
     out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
     return new_tensor(out, None)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1^T A_k x2 + b_k: ``input1`` (..., in1), ``input2`` (..., in2), ``weight``
+    (out, in1, in2), ``bias`` (out,) -> (..., out), as ``torch.nn.functional.bilinear``."""
+    s1, s2, (o, i, j) = ops._shape(input1), ops._shape(input2), ops._shape(weight)
+    if s1[-1:] != (i,) or s2[-1:] != (j,) or s1[:-1] != s2[:-1]:
+        raise ShapeError(f"bilinear: a weight of shape {(o, i, j)} needs inputs (..., {i}) and "
+                         f"(..., {j}) with the same leading axes, got {s1} and {s2}.")
+    # (..., in1) @ (in1, out * in2) -> (..., out, in2), times x2, summed over in2
+    w = ops.reshape(ops.transpose(weight, (1, 0, 2)), (i, o * j))
+    t = ops.reshape(ops.matmul(input1, w), s1[:-1] + (o, j))
+    y = ops.sum(ops.mul(t, ops.unsqueeze(input2, -2)), -1)
+    return y if bias is None else ops.add(y, bias)

@@ -32,7 +32,7 @@ from ..tensor import Tensor, get_default_dtype
 from .parameter import overwrite
 
 __all__ = [
-    "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
     "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "fans",
 ]
@@ -101,6 +101,20 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from N(mean, std**2)."""
     return _fill(tensor, _draw(generator).normal(mean, std, tensor.shape), "normal_")
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator=None) -> Tensor:
+    """Fill with draws from N(mean, std**2) truncated to [a, b] (absolute bounds, as torch's:
+    not in units of ``std``), redrawing the values that fall outside."""
+    draw = _draw(generator)
+    values = draw.normal(mean, std, tensor.shape)
+    for _ in range(100):  # far in a tail, the few left after 100 rounds are clipped
+        outside = (values < a) | (values > b)
+        if not outside.any():
+            break
+        values[outside] = draw.normal(mean, std, int(outside.sum()))
+    return _fill(tensor, np.clip(values, a, b), "trunc_normal_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -10,6 +12,7 @@ from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
 from .activations import LeakyReLU, ReLU, get_activation
+from .casting import check_device
 from .module import Module, Parameter
 
 
@@ -30,29 +33,36 @@ class Linear(Module):
     """y = x @ weight.T + bias, with ``weight`` of shape (out_features, in_features) as in
     PyTorch and ``bias`` of shape (out_features,).
 
-    Init: Glorot uniform weight (``Dense`` uses He for ReLU layers), zero bias.
+    Init as PyTorch's: ``kaiming_uniform_(a=sqrt(5))``, i.e. U(-1/sqrt(in_features),
+    1/sqrt(in_features)), for the weight and the same bound for the bias (``Dense`` keeps the
+    seeds' He/Glorot init).
 
     >>> layer = nn.Linear(3, 2)
     >>> layer(tg.ones(5, 3)).shape
     (5, 2)
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
-        self._build(in_features, out_features, bias)
+        check_device(type(self).__name__, device)
+        self._build(in_features, out_features, bias, dtype=dtype)
         self.reset_parameters()
 
     def _build(self, in_features: int, out_features: int, bias: bool,
-               names: tuple = ("in_features", "out_features")) -> None:
+               names: tuple = ("in_features", "out_features"), dtype=None) -> None:
         owner = type(self).__name__
         self.in_features = size_argument(in_features, names[0], owner, minimum=1)
         self.out_features = size_argument(out_features, names[1], owner, minimum=1)
-        dtype = get_default_dtype()
+        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
 
     def reset_parameters(self) -> None:
-        init.glorot_uniform(self.weight)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
         try:
@@ -142,7 +152,7 @@ class Dropout(Module):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}.")
-        self.p = float(p)
+        self.p = p  # as given, as torch (its repr shows p=1 for an int)
         self.inplace = inplace
 
     def forward(self, x):
@@ -156,44 +166,70 @@ class BatchNorm1d(Module):
     """Batch normalisation over axis 1 of (N, C) or (N, C, L) inputs, as ``torch.nn``.
 
     Training: normalise with the batch mean and biased variance, then update
-    ``running_mean``/``running_var`` with ``momentum`` (the variance unbiased). Eval: normalise
-    with the running statistics. ``weight`` starts at ones, ``bias`` at zeros; eps 1e-5.
+    ``running_mean``/``running_var`` with ``momentum`` (the variance unbiased; ``momentum=None``
+    is the cumulative average over ``num_batches_tracked`` batches). Eval: normalise with the
+    running statistics. ``weight`` starts at ones, ``bias`` at zeros; eps 1e-5.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
+    _input_ranks = (2, 3)
+    _layout = "(N, {c}) or (N, {c}, L)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        self.num_features = size_argument(num_features, "num_features", "BatchNorm1d", minimum=1)
+        owner = type(self).__name__
+        self.num_features = size_argument(num_features, "num_features", owner, minimum=1)
         self.eps = float(eps)
-        self.momentum = float(momentum)
-        dtype = get_default_dtype()
-        self.weight = Parameter(np.ones(self.num_features, dtype)) if affine else None
-        self.bias = Parameter(np.zeros(self.num_features, dtype)) if affine else None
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = affine
         self.track_running_stats = track_running_stats
-        if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype))
-            self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
+        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        self.register_parameter(
+            "weight", Parameter(np.ones(self.num_features, dtype)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(self.num_features, dtype)) if affine and bias else None)
+        stats = track_running_stats
+        self.register_buffer("running_mean", np.zeros(self.num_features, dtype) if stats else None)
+        self.register_buffer("running_var", np.ones(self.num_features, dtype) if stats else None)
+        self.register_buffer("num_batches_tracked", np.zeros((), np.int64) if stats else None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def _check_input(self, shape: tuple) -> None:
+        if len(shape) not in self._input_ranks or shape[1] != self.num_features:
+            raise ShapeError(f"{self!r}: expected input of shape "
+                             f"{self._layout.format(c=self.num_features)}, got shape {shape} "
+                             f"({len(shape)}D).")
 
     def forward(self, x):
-        shape = ops._shape(x)
-        if len(shape) < 2 or shape[1] != self.num_features:
-            raise ShapeError(
-                f"{self!r}: expected input of shape (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got shape {shape}."
-            )
-        use_batch = self.training or not self.track_running_stats
-        if self.training and self.track_running_stats:
+        self._check_input(ops._shape(x))
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked._data += 1
-        if self.track_running_stats:
-            stats = (self.running_mean, self.running_var)
-        else:
-            stats = (None, None)  # always the batch statistics, nothing to update
+            if self.momentum is None:  # cumulative moving average, as torch
+                factor = 1.0 / float(self.num_batches_tracked._data)
+        use_batch = self.training or self.running_mean is None
+        keep = not self.training or self.track_running_stats
+        stats = (self.running_mean, self.running_var) if keep else (None, None)
         return F.batch_norm(x, *stats, weight=self.weight, bias=self.bias, training=use_batch,
-                            momentum=self.momentum, eps=self.eps)
+                            momentum=factor, eps=self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class Flatten(Module):

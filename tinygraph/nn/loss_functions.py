@@ -16,7 +16,7 @@ from ..ops import functions as ops
 from ..ops import losses as loss_ops
 from ..ops import nn as fused
 from ..tensor import Tensor
-from .functional import _reduce, _target
+from .elementwise_losses import _reduce, _target, _weighted, legacy_reduction
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -71,7 +71,8 @@ def _labels(target, label_shape, x_shape, op):
 
 def _mean_over(total, denominator, dtype):
     if denominator == 0:
-        return ops.mul(total, np.asarray(np.nan, dtype))  # 0 / 0, as PyTorch: nan
+        # 0 / 0 = nan, as PyTorch, whose gradient is then 0 (not nan)
+        return ops.add(ops.mul(total, 0.0), np.asarray(np.nan, dtype))
     return ops.div(total, np.asarray(denominator, dtype))
 
 
@@ -80,6 +81,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """loss_i = -weight[t_i] * input[i, t_i] for log-probabilities ``input`` (N, C) (or (C,),
     or (N, C, d...)); targets equal to ``ignore_index`` add nothing. The mean divides by the
     sum of the target weights."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     x_shape = ops._shape(input)
     x2, label_shape, classes = _rows(input, "nll_loss")
@@ -113,6 +115,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     are skipped, and ``label_smoothing`` mixes the target with the uniform distribution, all
     as in PyTorch. (N, C) logits with plain labels take one fused node.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
@@ -121,7 +124,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if (weight is None and label_smoothing == 0 and type(input) is Tensor
             and type(labels) is np.ndarray and labels.dtype == np.intp
             and input._data.ndim == 2 and labels.shape == input._data.shape[:1]
-            and not (ignore_index < 0 and (labels == ignore_index).any())):
+            and not (labels == ignore_index).any()):
         # the usual case, (N, C) logits and (N,) index labels: straight to the fused op
         return fused.softmax_cross_entropy_labels(input, labels, reduction)
     x_shape = ops._shape(input)
@@ -178,6 +181,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """KL divergence with log-probabilities ``input``: target * (log(target) - input)
     pointwise (0 where target is 0), or exp(target) * (target - input) with ``log_target``.
     ``reduction="batchmean"`` divides the sum by the batch size (the true KL divergence)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "kl_div", extra=("batchmean",))
     t = _target(input, target, "kl_div")
     if log_target:
@@ -196,17 +200,23 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(pointwise, reduction, "kl_div")
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
-    """d^2 / 2 where |d| < delta, else delta (|d| - delta / 2), with d = input - target."""
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """d^2 / 2 where |d| < delta, else delta (|d| - delta / 2), with d = input - target;
+    ``weight`` (the input's shape) multiplies it (the mean stays the plain mean, as torch)."""
     _check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}.")
     t = _target(input, target, "huber_loss")
-    return _reduce(loss_ops.huber(input, t, delta), reduction, "huber_loss")
+    if weight is not None and tuple(ops._shape(weight)) != tuple(ops._shape(input)):
+        raise ValueError("huber_loss: Weights and input must have the same size: the weight has "
+                         f"shape {tuple(ops._shape(weight))}, the input "
+                         f"{tuple(ops._shape(input))}.")
+    return _weighted(loss_ops.huber(input, t, delta), weight, reduction, "huber_loss")
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """d^2 / (2 beta) where |d| < beta, else |d| - beta / 2 (the L1 loss for beta = 0)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}.")

@@ -7,12 +7,14 @@ Each is called as ``loss(prediction, target)`` and returns a scalar Tensor; the 
 from __future__ import annotations
 
 from . import functional as F
+from .elementwise_losses import legacy_reduction
 from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
+        reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(
                 f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', "
@@ -21,11 +23,21 @@ class _Loss(Module):
         self.reduction = reduction
 
 
+class _WeightedLoss(_Loss):
+    """A loss with a per-class (or per-element) ``weight``, a buffer as in torch (so it is in
+    ``state_dict`` and follows ``to()``)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
 class MSELoss(_Loss):
     """mean((prediction - target) ** 2)."""
 
     def forward(self, input, target):
-        return F.mse_loss(input, target, self.reduction)
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 MSE = MSELoss
@@ -35,33 +47,40 @@ class L1Loss(_Loss):
     """mean(|prediction - target|)."""
 
     def forward(self, input, target):
-        return F.l1_loss(input, target, self.reduction)
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
-class BCELoss(_Loss):
-    """Binary cross entropy of probabilities: mean(-(t log p + (1 - t) log(1 - p)))."""
-
-    def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, self.reduction)
-
-
-class BCEWithLogitsLoss(_Loss):
-    """Binary cross entropy of sigmoid(logits), computed stably from the logits."""
+class BCELoss(_WeightedLoss):
+    """Binary cross entropy of probabilities: mean(-w (t log p + (1 - t) log(1 - p)))."""
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
 
 
-class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, size_average=None, ignore_index: int = -100,
-                 reduce=None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        self.weight = weight
-        self.ignore_index = ignore_index
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross entropy of sigmoid(logits), computed stably from the logits; ``weight``
+    and ``pos_weight`` (the positive examples' weight, per class on the last axis) are
+    buffers, as in torch."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
 
 class NLLLoss(_WeightedLoss):
     """-weight[t] * input[t] of log-probabilities, the mean normalised by the target weights."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
 
     def forward(self, input, target):
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
@@ -74,8 +93,9 @@ class KLDivLoss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  log_target: bool = False) -> None:
-        super().__init__(reduction if reduction != "batchmean" else "mean")
-        self.reduction = reduction
+        super().__init__(size_average, reduce, reduction if reduction != "batchmean" else "mean")
+        if reduction == "batchmean":
+            self.reduction = reduction
         self.log_target = log_target
 
     def forward(self, input, target):
@@ -87,7 +107,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -98,14 +118,14 @@ class HuberLoss(_Loss):
     """d^2 / 2 where |d| < delta, else delta (|d| - delta / 2)."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
-class CrossEntropyLoss(_WeightedLoss):
+class CrossEntropyLoss(NLLLoss):
     """Softmax cross entropy of (N, C) logits with integer labels (N,) or probabilities (N, C);
     ``weight``, ``ignore_index`` and ``label_smoothing`` as in PyTorch.
 
@@ -120,6 +140,7 @@ class CrossEntropyLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
+
 
 LOSSES = {
     "mse": MSELoss,

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..autograd import _new_tensor
 from ..autograd.mode import per_thread
-from ..names import did_you_mean, missing_module_attribute
+from ..names import missing_module_attribute
 from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, get_default_dtype
 from . import state
@@ -167,14 +167,15 @@ class Module:
 
     def get_submodule(self, target: str) -> Module:
         """The descendant at the dotted path ``target`` (``""`` is this module)."""
-        module = self
-        for item in target.split(".") if target else ():
-            child = module._modules.get(item)
-            if not isinstance(child, Module):
-                raise AttributeError(f"{type(module).__name__} has no submodule {item!r} (in "
-                                     f"{target!r})." + did_you_mean(item, module._modules))
-            module = child
-        return module
+        return state.get_submodule(self, target)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (e.g. ``"0.weight"``)."""
+        return state.get_member(self, target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (e.g. ``"1.running_mean"``)."""
+        return state.get_member(self, target, "_buffers", "a buffer")
 
     # -- running -------------------------------------------------------------------------
 
@@ -353,15 +354,17 @@ class Module:
         PyTorch's keys (``0.weight``, ``1.running_mean``, ``1.num_batches_tracked``)."""
         return state.state_dict(self, destination, prefix, keep_vars)
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict, strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Copy values (Tensors or arrays) into the parameters and buffers, all or nothing.
 
         With ``strict`` a missing or unexpected key raises ``StateDictError`` (a ``KeyError``
         and a ``RuntimeError``) naming them; a shape mismatch raises ``ShapeError`` naming the
         key and both shapes; non-numeric data raises ``TypeError`` naming the key. When it
-        raises, nothing has changed. Returns ``(missing_keys, unexpected_keys)``.
+        raises, nothing has changed. Returns ``(missing_keys, unexpected_keys)``. ``assign``:
+        keep the checkpoint's arrays (and dtypes) instead of copying into the model's.
         """
-        return state.load_state_dict(self, state_dict, strict)
+        return state.load_state_dict(self, state_dict, strict, assign)
 
     # -- display -------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..ops import functions as ops
 from ..tensor import get_default_dtype
+from . import functional as F
 from . import init
 from .layers import size_argument
 from .module import Module, Parameter
@@ -30,12 +31,11 @@ class LayerNorm(Module):
         self.eps = float(eps)
         self.elementwise_affine = elementwise_affine
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
-            self.bias = Parameter(np.zeros(self.normalized_shape, dtype)) if bias else None
-        else:
-            self.weight = None
-            self.bias = None
+        affine = elementwise_affine
+        self.register_parameter(
+            "weight", Parameter(np.ones(self.normalized_shape, dtype)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(self.normalized_shape, dtype)) if affine and bias else None)
 
     def reset_parameters(self) -> None:
         if self.weight is not None:
@@ -57,7 +57,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class Embedding(Module):
@@ -81,9 +81,9 @@ class Embedding(Module):
                     f"({self.num_embeddings}).")
             padding_idx %= self.num_embeddings
         self.padding_idx = padding_idx
-        if max_norm is not None or scale_grad_by_freq or sparse:
+        if scale_grad_by_freq or sparse:
             raise NotImplementedError(
-                "Embedding: max_norm, scale_grad_by_freq and sparse are not supported.")
+                "Embedding: scale_grad_by_freq and sparse are not supported.")
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
@@ -112,8 +112,14 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):
-        return ops.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
-        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text

@@ -30,6 +30,7 @@ from . import functional as F
 from . import init
 from .layers import size_argument
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -113,16 +114,16 @@ class RNNBase(Module):
         return tuple(getattr(self, name) if self.bias or k < 2 else None
                      for k, name in enumerate(names))
 
-    def _check(self, x, hx=()):
+    def _check(self, x, hx=(), batch_first: bool = False):
         owner = type(self).__name__
         if not isinstance(x, Tensor):
             raise TypeError(f"{owner}: the input must be a Tensor, got {type(x).__name__}.")
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             raise ShapeError(f"{owner}: expected an input of shape (L, {self.input_size}) or "
-                             f"({'N, L' if self.batch_first else 'L, N'}, {self.input_size}), "
+                             f"({'N, L' if batch_first else 'L, N'}, {self.input_size}), "
                              f"got {tuple(x.shape)}.")
         directions = 2 if self.bidirectional else 1
-        batch = x.shape[0 if self.batch_first else 1] if x.ndim == 3 else None
+        batch = x.shape[0 if batch_first else 1] if x.ndim == 3 else None
         want = (self.num_layers * directions,) + ((batch,) if batch is not None else ()) + (
             self.hidden_size,)
         for name, state in zip(("h_0", "c_0"), hx):
@@ -132,19 +133,37 @@ class RNNBase(Module):
                                  f"{tuple(x.shape)}, got {tuple(state.shape)}.")
 
     def forward(self, input, hx=None):
-        lstm = self.mode == "LSTM"
-        self._check(input)
+        if isinstance(input, PackedSequence):  # each sequence stops at its own length
+            padded, lengths = pad_packed_sequence(input)
+            out, states = self._recur(padded, hx, padded.ndim == 2, lengths._data)
+            repacked = pack_padded_sequence(out, lengths,
+                                            enforce_sorted=input.sorted_indices is None)
+            return repacked, states
+        self._check(input, batch_first=self.batch_first)
         unbatched = input.ndim == 2
         x = input.unsqueeze(1) if unbatched else (
-            input.transpose(0, 1) if self.batch_first and input.ndim == 3 else input)
+            input.transpose(0, 1) if self.batch_first else input)
+        out, states = self._recur(x, hx, unbatched, None)
+        if not unbatched and self.batch_first:
+            out = out.transpose(0, 1)
+        return out, states
+
+    def _recur(self, x, hx, unbatched: bool, lengths):
+        """Run the stack over the time-major ``x`` (T, B, H_in); with ``lengths``, sequence b
+        keeps its state (and outputs zeros) after its ``lengths[b]`` steps."""
+        lstm = self.mode == "LSTM"
+        if unbatched and x.ndim == 2:
+            x = x.unsqueeze(1)
         directions = 2 if self.bidirectional else 1
         if hx is None:  # zero states, left out of the products (see _step)
             hx = ((None,) * self.num_layers * directions,) * (2 if lstm else 1)
         else:
             hx = tuple(hx) if lstm else (hx,)
-            self._check(input, hx)
+            self._check(x.squeeze(1) if unbatched else x, hx, batch_first=False)
             if unbatched:
                 hx = tuple(state.unsqueeze(1) for state in hx)
+        live = None if lengths is None else [
+            (t < lengths)[:, None] for t in range(x.shape[0])]  # (B, 1) per step
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outputs = []
@@ -156,15 +175,21 @@ class RNNBase(Module):
                 steps = range(x.shape[0] - 1, -1, -1) if k else range(x.shape[0])
                 hs = [None] * x.shape[0]
                 for t in steps:
-                    h, c = _step(self.mode, xw[t], h, c, w_hh, b_hh)
-                    hs[t] = h
+                    h_t, c_t = _step(self.mode, xw[t], h, c, w_hh, b_hh)
+                    if live is None:
+                        h, c, hs[t] = h_t, c_t, h_t
+                        continue
+                    hs[t] = ops.where(live[t], h_t, 0.0)
+                    h = ops.where(live[t], h_t, 0.0 if h is None else h)
+                    if lstm:
+                        c = ops.where(live[t], c_t, 0.0 if c is None else c)
                 outputs.append(ops.stack(hs))
                 h_n.append(h)
                 c_n.append(c)
             x = outputs[0] if directions == 1 else ops.cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout)
-        out = x.squeeze(1) if unbatched else (x.transpose(0, 1) if self.batch_first else x)
+        out = x.squeeze(1) if unbatched else x
         state = ops.stack(h_n)
         if unbatched:
             state = state.squeeze(1)

@@ -95,6 +95,33 @@ class Sequential(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
+    def __add__(self, other) -> Sequential:
+        """A new Sequential of this one's layers, then ``other``'s (the same Modules)."""
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __mul__(self, times: int) -> Sequential:
+        """A new Sequential of this one's layers ``times`` over (the same Modules)."""
+        if not isinstance(times, int) or isinstance(times, bool):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(times)}")
+        if times <= 0:
+            raise ValueError(f"Non-positive multiplication factor {times} for {type(self)}")
+        return Sequential(*(list(self) * times))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Sequential:
+        repeated = self * times
+        return self.extend(list(repeated)[len(self):])
+
+    def __iadd__(self, other) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(list(other))
+
     def __iter__(self):
         return iter(self._modules.values())
 

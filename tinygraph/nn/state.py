@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..errors import ShapeError
+from ..names import did_you_mean
 from ..tensor import Tensor, tensor
 from .parameter import overwrite
 
@@ -35,6 +36,14 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list
     unexpected_keys: list
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, " \
+               f"unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
 
 
 def entries(module, prefix: str = ""):
@@ -58,14 +67,21 @@ def state_dict(module, destination=None, prefix: str = "", keep_vars: bool = Fal
     return out
 
 
-def load_state_dict(module, source, strict: bool = True) -> IncompatibleKeys:
-    """Copy ``source``'s values into the parameters and buffers (never aliasing them)."""
+def load_state_dict(module, source, strict: bool = True,
+                    assign: bool = False) -> IncompatibleKeys:
+    """Copy ``source``'s values into the parameters and buffers (never aliasing them), or with
+    ``assign`` make them hold the checkpoint's arrays themselves (and their dtypes).
+
+    As torch, a plain dict (no ``_metadata`` version) may lack BatchNorm's
+    ``num_batches_tracked`` (an old checkpoint): the counter is then kept, not reported."""
     owner = f"load_state_dict for {type(module).__name__}"
     if not hasattr(source, "keys") or not hasattr(source, "__getitem__"):
         raise TypeError(f"{owner}: expected a dict (name -> Tensor or array), got "
                         f"{type(source).__name__}.")
     targets = OrderedDict(entries(module))
-    missing = [key for key in targets if key not in source]
+    old_format = getattr(source, "_metadata", None) is None
+    missing = [key for key in targets if key not in source and not (
+        old_format and key.rpartition(".")[2] == "num_batches_tracked")]
     unexpected = [key for key in source.keys() if key not in targets]
     if strict and (missing or unexpected):
         parts = []
@@ -81,7 +97,10 @@ def load_state_dict(module, source, strict: bool = True) -> IncompatibleKeys:
               for key, target in targets.items() if key in source}
     with no_grad():  # every entry is valid: now write them all
         for key, value in values.items():
-            overwrite(targets[key], value)  # cast to the model's dtype, as torch's copy_
+            if assign:
+                targets[key].data = value
+            else:
+                overwrite(targets[key], value)  # cast to the model's dtype, as torch's copy_
     return IncompatibleKeys(missing, unexpected)
 
 
@@ -107,6 +126,30 @@ def _checked(owner: str, key: str, value, target: Tensor) -> np.ndarray:
             "loaded."
         )
     return value
+
+
+def get_submodule(module, target: str):
+    """``Module.get_submodule``: the descendant at the dotted path ``target``."""
+    for item in target.split(".") if target else ():
+        child = module._modules.get(item)
+        if child is None:
+            raise AttributeError(f"{type(module).__name__} has no submodule {item!r} (in "
+                                 f"{target!r})." + did_you_mean(item, module._modules))
+        module = child
+    return module
+
+
+def get_member(module, target: str, registry: str, kind: str):
+    """``Module.get_parameter``/``get_buffer``: the entry ``name`` of the submodule at the
+    dotted path before it, or torch's AttributeError."""
+    path, _, name = target.rpartition(".")
+    owner = module.get_submodule(path)
+    if name in owner.__dict__[registry]:
+        return owner.__dict__[registry][name]
+    if not hasattr(owner, name):
+        raise AttributeError(f"{type(owner).__name__} has no attribute `{name}` (in "
+                             f"{target!r}).")
+    raise AttributeError(f"`{name}` is not {kind} (in {target!r}).")
 
 
 def as_buffer(value, name: str):

@@ -140,6 +140,15 @@ def floor_divide(g, node, a, b):
     return g.op("Div", g.op("Sub", a, g.op("Mod", a, b, fmod=0)), b)
 
 
+def div_rounded(g, node, a, b):
+    """``div(a, b, rounding_mode=...)``: floor as ``//``; trunc as ONNX's integer Div, or a
+    float Div truncated."""
+    if node.mode == "floor":
+        return floor_divide(g, node, a, b)
+    quotient = g.op("Div", *_in(g, node, a, b))
+    return trunc(g, node, quotient) if node.dtype.kind == "f" else quotient
+
+
 def lerp(g, node, a, b, w):
     """a + w (b - a) where |w| < 0.5, else b - (b - a)(1 - w), as PyTorch."""
     a, b, w = _in(g, node, a, b, w)
@@ -148,6 +157,24 @@ def lerp(g, node, a, b, w):
     high = g.op("Sub", b, g.op("Mul", diff, g.op("Sub", g.const(1, node.dtype), w)))
     near_a = g.op("Less", g.op("Abs", w), g.const(0.5, node.dtype), dtype=bool)
     return g.op("Where", near_a, low, high)
+
+
+def clamp_bounds(g, node, x, *bounds):
+    """Max with the lower bound, then Min with the upper (tensors, broadcast)."""
+    x, *bounds = _in(g, node, x, *bounds)
+    if node.has_min:
+        x = g.op("Max", x, bounds[0])
+    if node.has_max:
+        x = g.op("Min", x, bounds[-1])
+    return x
+
+
+def p_norm(g, node, x):
+    """sum(|x|**p) ** (1/p) over the node's axes."""
+    axes = node.axis if g.input_shape(node, 0) else None
+    powered = g.op("Pow", g.op("Abs", x), g.const(node.p, node.dtype))
+    total = g.reduce("ReduceSum", powered, axes, node.keepdims)
+    return g.op("Pow", total, g.const(1 / node.p, node.dtype))
 
 
 def std(g, node, x):
@@ -204,6 +231,8 @@ MAPPINGS = {
     rounding.FloorDivide: floor_divide,
     rounding.Remainder: remainder,
     rounding.Lerp: lerp,
+    rounding.DivRounded: div_rounded,
+    rounding.ClampBounds: clamp_bounds,
     extrema.MaxDim: reduction("ReduceMax"),
     extrema.MinDim: reduction("ReduceMin"),
     reduce.Std: std,
@@ -211,4 +240,5 @@ MAPPINGS = {
     scan.CumSum: cumsum,
     scan.CumProd: cumprod,
     norms.Norm: reduction("ReduceL2"),
+    norms.PNorm: p_norm,
 }

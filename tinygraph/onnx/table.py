@@ -116,6 +116,8 @@ def broadcast_to(g, node, x):
 
 
 def concatenate(g, node, *xs):
+    if node.skip:  # PyTorch's skipped 1-d empty tensors
+        xs = [x for x, skipped in zip(xs, node.skip) if not skipped]
     return g.op("Concat", *(g.cast(x, node.dtype) for x in xs), axis=node.axis)
 
 

@@ -15,8 +15,8 @@ import operator
 import numpy as np
 
 from ..autograd import Op
-from ..errors import ShapeError
-from .args import data, ndim, shape, size_args
+from ..errors import DimError, ShapeError
+from .args import data, given, inferred, ndim, shape, size_args
 from .registry import functions, public
 from .shape import BroadcastTo, GetItem, Reshape, Transpose, _axis
 from .viewtrack import ViewOp
@@ -31,8 +31,9 @@ class View(Reshape):
     label = "view"
 
     @staticmethod
-    def arguments(input, *size):
-        target = _inferred(shape(input), size_args(size, "view", infer=True), "view")
+    def arguments(input, *sizes, size=None):
+        sizes = size_args(given(sizes, size, "size", "view"), "view", infer=True)
+        target = inferred(shape(input), sizes, "view")
         array = data(input)
         if array.size > 1 and not np.may_share_memory(array.reshape(target), array):
             raise RuntimeError(
@@ -60,13 +61,14 @@ class Unflatten(Reshape):
         sizes = size_args((sizes,), "unflatten", infer=True)
         if not sizes:
             raise RuntimeError("unflatten: sizes must be non-empty.")
-        part = _inferred((old[axis],), sizes, "unflatten")
+        part = inferred((old[axis],), sizes, "unflatten")
         return (input,), {"shape_out": old[:axis] + part + old[axis + 1:]}
 
 
 @public("permute")
-def permute(input, *dims):
+def permute(input, *order, dims=None):
     """The dims reordered (a view): ``x.permute(2, 0, 1)`` or ``tg.permute(x, (2, 0, 1))``."""
+    dims = given(order, dims, "dims", "permute")
     if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
         dims = tuple(dims[0])
     n = ndim(input)
@@ -90,9 +92,9 @@ def t(input):
 
 
 @public("expand")
-def expand(input, *sizes):
+def expand(input, *sizes, size=None):
     """A view of ``input`` broadcast to ``sizes``; ``-1`` keeps that dim's size."""
-    sizes = size_args(sizes, "expand", infer=True)
+    sizes = size_args(given(sizes, size, "size", "expand"), "expand", infer=True)
     old = shape(input)
     lead = len(sizes) - len(old)
     if lead < 0:
@@ -159,9 +161,9 @@ class Diagonal(ViewOp):
     @staticmethod
     def arguments(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
         n = ndim(input)
-        if n < 2:
-            raise RuntimeError(f"diagonal: needs a tensor with at least 2 dims, got shape "
-                               f"{shape(input)}.")
+        if n < 2:  # PyTorch: dim 1 out of range, an IndexError
+            raise DimError(f"diagonal: needs a tensor with at least 2 dims, got shape "
+                           f"{shape(input)}.")
         d1, d2 = _axis(dim1, n, "diagonal"), _axis(dim2, n, "diagonal")
         if d1 == d2:
             raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1}, "
@@ -208,8 +210,8 @@ class Repeat(Op):
     label = "repeat"
 
     @staticmethod
-    def arguments(input, *sizes):
-        sizes = size_args(sizes, "repeat")
+    def arguments(input, *sizes, repeats=None):
+        sizes = size_args(given(sizes, repeats, "repeats", "repeat"), "repeat")
         if len(sizes) < ndim(input):
             raise RuntimeError(
                 f"repeat: the number of repeats ({len(sizes)}) must be at least the tensor's "
@@ -235,7 +237,8 @@ class Flip(Op):
     label = "flip"
 
     @staticmethod
-    def arguments(input, *dims):
+    def arguments(input, *order, dims=None):
+        dims = given(order, dims, "dims", "flip")
         if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
             dims = tuple(dims[0])
         n = ndim(input)
@@ -325,21 +328,3 @@ class Triu(Triangle):
 def _strides(x) -> tuple:
     array = data(x)
     return tuple(s // array.itemsize for s in array.strides)
-
-
-def _inferred(old: tuple, sizes: tuple, op: str) -> tuple:
-    """``sizes`` with its one ``-1`` replaced by what the element count leaves."""
-    total = int(np.prod(old))
-    unknown = [i for i, n in enumerate(sizes) if n == -1]
-    if len(unknown) > 1:
-        raise RuntimeError(f"{op}: only one size can be -1, got {sizes}.")
-    known = int(np.prod([n for n in sizes if n != -1]))
-    if unknown:
-        if known == 0 or total % known:
-            raise RuntimeError(f"{op}: shape {sizes} is invalid for a tensor of {total} "
-                               f"elements (shape {old}).")
-        sizes = sizes[:unknown[0]] + (total // known,) + sizes[unknown[0] + 1:]
-    elif known != total:
-        raise RuntimeError(f"{op}: shape {sizes} is invalid for a tensor of {total} elements "
-                           f"(shape {old}).")
-    return tuple(sizes)

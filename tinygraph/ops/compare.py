@@ -1,7 +1,8 @@
 """Comparisons and value tests: boolean results, no gradient.
 
 ``eq, ne, lt, le, gt, ge`` (and PyTorch's long names ``greater``, ``less_equal``, ...) compare
-elementwise with broadcasting, as the operators ``== != < <= > >=`` do; ``isclose``,
+elementwise with broadcasting, as the operators ``== != < <= > >=`` do; ``logical_and/or/xor/
+not`` test truth, ``bitwise_and/or/xor/not`` are ``& | ^ ~`` (integers and bools); ``isclose``,
 ``isnan``, ``isinf`` and ``isfinite`` test each element; ``equal`` and ``allclose`` answer
 with one Python bool. None of them is recorded: a boolean has no gradient.
 
@@ -11,10 +12,12 @@ with one Python bool. None of them is recorded: a boolean has no gradient.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd.node import new_tensor
 from ..autograd.promotion import promote
 from ..backend import namespace_of
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from .args import data, shape
 from .registry import public
 
@@ -68,6 +71,62 @@ def gt(input, other):
 def ge(input, other):
     """``input >= other`` elementwise (bool, no gradient)."""
     return _elementwise("ge", "greater_equal", input, other)
+
+
+@public("logical_and")
+def logical_and(input, other):
+    """Elementwise AND of the truth of each value (bool, any dtype, no gradient)."""
+    return _elementwise("logical_and", "logical_and", input, other)
+
+
+@public("logical_or")
+def logical_or(input, other):
+    """Elementwise OR of the truth of each value (bool, any dtype, no gradient)."""
+    return _elementwise("logical_or", "logical_or", input, other)
+
+
+@public("logical_xor")
+def logical_xor(input, other):
+    """Elementwise XOR of the truth of each value (bool, any dtype, no gradient)."""
+    return _elementwise("logical_xor", "logical_xor", input, other)
+
+
+@public("logical_not")
+def logical_not(input):
+    """Elementwise NOT of the truth of each value (bool, any dtype, no gradient)."""
+    return _elementwise("logical_not", "logical_not", input)
+
+
+@public("bitwise_and")
+def bitwise_and(input, other):
+    """``input & other``: bitwise on integers, logical on bools (floats are refused)."""
+    return _bitwise("bitwise_and", input, other)
+
+
+@public("bitwise_or")
+def bitwise_or(input, other):
+    """``input | other``: bitwise on integers, logical on bools (floats are refused)."""
+    return _bitwise("bitwise_or", input, other)
+
+
+@public("bitwise_xor")
+def bitwise_xor(input, other):
+    """``input ^ other``: bitwise on integers, logical on bools (floats are refused)."""
+    return _bitwise("bitwise_xor", input, other)
+
+
+@public("bitwise_not")
+def bitwise_not(input):
+    """``~input``: bitwise on integers, logical on bools (floats are refused)."""
+    return _bitwise("bitwise_not", input)
+
+
+def _bitwise(op: str, *inputs):
+    dtype = np.result_type(*(data(x) for x in inputs))
+    if dtype.kind not in "biu":
+        raise DtypeError(f"{op}: needs integer or bool tensors, got {dtype}; for a condition "
+                         f"on floats use tg.logical_{op[8:]} or compare first (x > 0).")
+    return _elementwise(op, "invert" if op == "bitwise_not" else op, *inputs)
 
 
 @public("isnan")

@@ -16,8 +16,10 @@ from ..autograd import Op
 from ..autograd.promotion import result_dtype
 from .args import data
 from .registry import public
+from .rounding import ClampBounds, DivRounded, integer_power, negative_integers
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
+_NUMBERS = (int, float, bool)
 
 
 @public("add", ufunc="add")
@@ -83,7 +85,9 @@ class Mul(Op):
     promotes = True
 
     def forward(self, a, b):
-        self.save(a, b)
+        # the partner of a Python number is never needed (a number gets no gradient); not
+        # saving it lets it change in place before backward (y[1:] = y[1:] * 3), as in PyTorch
+        self.save(None if type(b) in _NUMBERS else a, None if type(a) in _NUMBERS else b)
         return a * b
 
     def backward(self, g):
@@ -92,7 +96,6 @@ class Mul(Op):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-@public("div", "divide", "true_divide", ufunc="divide")
 class Div(Op):
     """out = a / b;  da = g / b, db = -g * a / b**2."""
 
@@ -101,13 +104,26 @@ class Div(Op):
     promotes = "float"
 
     def forward(self, a, b):
-        self.save(a, b)
+        self.save(None if type(b) in _NUMBERS else a, b)  # x / 2 needs only the 2 (see Mul)
         return a / b
 
     def backward(self, g):
         a, b = self.saved
         need_a, need_b = self.needs_grad
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+@public("div", "divide", "true_divide", ufunc="divide")
+def div(input, other, *, rounding_mode: str | None = None):
+    """``input / other`` (true division: integers give the default float dtype); with
+    ``rounding_mode="trunc"`` or ``"floor"`` the quotient rounded toward zero or down, in the
+    operands' dtype, with a zero gradient (PyTorch's)."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {rounding_mode!r}.")
+    return DivRounded.apply(input, other, mode=rounding_mode)
 
 
 @public("pow", ufunc="power")
@@ -118,9 +134,10 @@ class Pow(Op):
     __slots__ = ()
     label = "pow"
     promotes = True
+    input_names = ("input", "exponent")
 
     def forward(self, a, b):
-        out = a**b
+        out = integer_power(a, b, self.xp) if negative_integers(b) else a**b
         if out.dtype == _INT8 and getattr(a, "dtype", None) == _BOOL:  # NumPy's bool ** bool
             out = out.astype(bool)  # is int8; PyTorch's stays bool
         self.save(a, b, out)
@@ -261,7 +278,6 @@ class Abs(Op):
         return (xp.attach(g * xp.sign(x), x),)
 
 
-@public("clip", "clamp")
 class Clip(Op):
     """y = min(max(x, min), max);  dx = g where min <= x <= max, else 0."""
 
@@ -271,7 +287,7 @@ class Clip(Op):
     @staticmethod
     def arguments(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         if min is None and max is None:
-            raise ValueError("clamp (clip): give at least one of min and max.")
+            raise RuntimeError("clamp (clip): give at least one of min and max.")
         bounds = [b for b in (data(min), data(max)) if b is not None]
         x = data(input)
         if x.dtype.kind != "f" or any(type(b) is np.ndarray for b in bounds):
@@ -292,6 +308,21 @@ class Clip(Op):
         if self.max is not None:
             g = xp.keep_where(x <= self.max, g)
         return (g,)
+
+
+@public("clip", "clamp")
+def clip(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """``min(max(input, min), max)``; ``min``/``max`` numbers or Tensors (broadcast), either
+    one may be None. Tensor bounds that require grad get their gradients (ClampBounds)."""
+    if not (_requires_grad(min) or _requires_grad(max)):
+        inputs, attributes = Clip.arguments(input, min, max)
+        return Clip.apply(*inputs, **attributes)
+    bounds = tuple(b for b in (min, max) if b is not None)
+    return ClampBounds.apply(input, *bounds, has_min=min is not None, has_max=max is not None)
+
+
+def _requires_grad(bound) -> bool:
+    return getattr(bound, "requires_grad", False)
 
 
 @public("relu")

@@ -22,8 +22,9 @@ from .. import autograd, return_types
 from ..autograd import Op
 from ..autograd.node import new_tensor
 from ..backend import namespace_of
-from ..errors import ShapeError
-from .args import data, dims, ndim
+from ..errors import DimError
+from .args import axis as one_axis
+from .args import data, ndim
 from .registry import functions, public
 
 
@@ -82,11 +83,11 @@ def _extremum(op, which: str, input, dim, keepdim, other, axis, keepdims):
         raise TypeError(f"{which}(dim): dim must be one int (PyTorch's max/min reduce one dim "
                         f"and return indices), got {dim!r}; for several dims use "
                         f"tg.a{which}(x, dim).")
-    (axis,) = dims(dim, ndim(input), which)
+    axis = one_axis(dim, ndim(input), which)
     array = data(input)
     if array.ndim and array.shape[axis] == 0:
-        raise ShapeError(f"{which}(dim={dim}): dim {dim} of a tensor of shape "
-                         f"{tuple(array.shape)} is empty; there is no {which} to take.")
+        raise DimError(f"{which}(dim={dim}): dim {dim} of a tensor of shape "
+                       f"{tuple(array.shape)} is empty; there is no {which} to take.")
     xp = namespace_of(array)
     if array.ndim:
         picked = (xp.argmax if which == "max" else xp.argmin)(array, axis=axis, keepdims=True)
@@ -117,21 +118,23 @@ def _arg(which: str, input, dim, keepdim):
     array = data(input)
     xp = namespace_of(array)
     pick = xp.argmax if which == "argmax" else xp.argmin
-    if array.size == 0 and (dim is None or array.ndim == 0
-                            or array.shape[dims(dim, array.ndim, which)[0]] == 0):
-        raise ShapeError(f"{which}: the tensor of shape {tuple(array.shape)} has no elements "
-                         "along the reduced dim; there is no index to return.")
+    if array.dtype == xp.bool_:
+        raise RuntimeError(f"{which}: does not support bool input (as PyTorch); convert "
+                           f"first, e.g. x.int().{which}().")
+    if dim is not None:
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TypeError(f"{which}: dim must be one int or None, got {dim!r}.")
+        axis = one_axis(dim, array.ndim, which)
+    if array.size == 0 and (dim is None or array.ndim == 0 or array.shape[axis] == 0):
+        raise DimError(f"{which}: the tensor of shape {tuple(array.shape)} has no elements "
+                       "along the reduced dim; there is no index to return.")
     if dim is None:
         result = pick(array.reshape(-1), axis=0)
         if keepdim:
             result = xp.reshape(result, (1,) * array.ndim)
     elif array.ndim == 0:
-        dims(dim, 0, which)  # range check: 0 and -1 only
         result = xp.zeros((), dtype=xp.int64)
     else:
-        if not isinstance(dim, int) or isinstance(dim, bool):
-            raise TypeError(f"{which}: dim must be one int or None, got {dim!r}.")
-        (axis,) = dims(dim, array.ndim, which)
         result = pick(array, axis=axis, keepdims=builtins.bool(keepdim))
     return new_tensor(xp.asarray(result, dtype=xp.int64), None)
 

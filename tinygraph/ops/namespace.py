@@ -96,9 +96,6 @@ class TensorNamespace:
     setitem = staticmethod(shape.setitem)
     zeros_like = staticmethod(_constant("zeros_like"))
     ones_like = staticmethod(_constant("ones_like"))
-    logical_and = staticmethod(_constant("logical_and"))
-    logical_or = staticmethod(_constant("logical_or"))
-    logical_not = staticmethod(_constant("logical_not"))
 
     def __getattr__(self, name: str):
         try:

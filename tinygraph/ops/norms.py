@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.node import new_tensor
 from ..backend import namespace_of
 from ..dtypes import as_dtype
@@ -34,6 +36,35 @@ class Norm(_Reduction):
         return (self._expand(g) * x / xp.where(data(y) == 0, 1, y),)
 
 
+class PNorm(_Reduction):
+    """y = sum(|x|**p)**(1/p);  dx = g * sign(x) |x|**(p-1) / y**(p-1), 0 where y == 0 and,
+    for p < 1, where x == 0 (PyTorch's norm backward)."""
+
+    __slots__ = ("p",)
+    label = "norm"
+
+    def forward(self, x):
+        xp = self.xp
+        self.in_shape = x.shape
+        with np.errstate(divide="ignore"):  # a negative p at a zero: inf, as PyTorch
+            powered = xp.abs(x) ** self.p
+        y = xp.sum(powered, axis=self.axis, keepdims=self.keepdims) ** (1 / self.p)
+        self.save(x, y)
+        return y
+
+    def backward(self, g):
+        x, y = self.saved
+        xp, p = self.xp, self.p
+        g, y = self._expand(g), self._expand(y)
+        if p < 1:  # |x|**(p-1) is infinite at 0, where PyTorch takes 0
+            at_zero = data(x) == 0
+            scaled = xp.where(at_zero, 0, xp.abs(xp.where(at_zero, 1, x)) ** (p - 1))
+            return (xp.sign(x) * scaled * g * y ** (1 - p),)
+        flat = data(y) == 0  # an all-zero slice: no direction, zero gradient
+        scale = xp.where(flat, 0, g / xp.where(flat, 1, y) ** (p - 1))
+        return (xp.sign(x) * xp.abs(x) ** (p - 1) * scale,)
+
+
 @public("norm")
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector norm of ``input`` over ``dim`` (every dim when None), as ``torch.norm``:
@@ -42,8 +73,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     sum(|x|**p)**(1/p)."""
     array = data(input)
     if array.dtype.kind != "f":
-        raise TypeError(f"norm: needs a floating-point tensor, got {array.dtype}; convert "
-                        "first, e.g. x.float().norm().")
+        raise RuntimeError(f"norm: needs a floating-point tensor, got {array.dtype} (as "
+                           "PyTorch); convert first, e.g. x.float().norm().")
     if dtype is not None:
         input = functions["astype"](input, as_dtype(dtype, "norm"))
     if p in ("fro", 2):
@@ -61,12 +92,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return functions["sum"](new_tensor(nonzero.astype(array.dtype), None), dim, keepdim)
     if p == 1:
         return functions["sum"](magnitude, dim, keepdim)
-    return functions["sum"](magnitude ** p, dim, keepdim) ** (1 / p)
+    return PNorm.apply(input, axis=dims(dim, array.ndim, "norm"), keepdims=keepdim, p=float(p))
 
 
 def _logical(which: str, input, dim, keepdim):
     array = data(input)
-    axes = dims(dim, array.ndim, which)
+    axes = dims(dim, array.ndim, which, empty_is_all=False)
     xp = namespace_of(array)
     result = xp.asarray(getattr(xp, which)(array, axis=axes, keepdims=bool(keepdim)))
     # PyTorch answers uint8 for uint8 input, bool for every other dtype

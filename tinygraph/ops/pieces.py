@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import operator
 
-from ..errors import ShapeError
-from .args import ndim, shape
+from ..autograd.mode import per_thread
+from ..errors import DimError, ShapeError
+from .args import given, ndim, shape
 from .registry import public
 from .shape import getitem
+from .viewtrack import mark_multi_output
 
 
 def _dim(dim, n: int, op: str) -> int:
@@ -27,27 +29,38 @@ def _dim(dim, n: int, op: str) -> int:
         dim = operator.index(dim)
     except TypeError:
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}.") from None
-    if n == 0:
-        raise IndexError(f"{op}: dim {dim} given but the tensor is 0-d (has no dimensions); "
-                         "a 0-d tensor cannot be cut into pieces.")
+    if n == 0:  # IndexError (unbind's in PyTorch) and RuntimeError (chunk's)
+        raise DimError(f"{op}: dim {dim} given but the tensor is 0-d (has no dimensions); "
+                       "a 0-d tensor cannot be cut into pieces.")
     if not -n <= dim < n:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {n} dimensions "
-                         f"(expected to be in range of [{-n}, {n - 1}]).")
+        raise DimError(f"{op}: dim {dim} is out of range for a tensor with {n} dimensions "
+                       f"(expected to be in range of [{-n}, {n - 1}]).")
     return dim % n
 
 
-def _pieces(input, dim: int, bounds) -> tuple:
+def _pieces(input, dim: int, bounds, op: str) -> tuple:
     lead = (slice(None),) * dim
-    return tuple(getitem(input, lead + (slice(start, stop),)) for start, stop in bounds)
+    return _multi(tuple(getitem(input, lead + (slice(start, stop),)) for start, stop in bounds),
+                  input, op)
+
+
+def _multi(pieces: tuple, input, op: str) -> tuple:
+    """``pieces``, marked as PyTorch's multi-output views when autograd records them (an
+    in-place change through one then raises, as in PyTorch)."""
+    if per_thread.flags.grad_enabled and getattr(input, "requires_grad", False):
+        mark_multi_output(pieces, op)
+    return pieces
 
 
 @public("split")
-def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
+def split(tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
     """Cut ``tensor`` along ``dim`` into pieces of ``split_size_or_sections`` (the last one
     may be smaller), or into pieces of the listed sizes, which must add up to the dim's size::
 
         a, b = tg.arange(10).split([3, 7])     # shapes (3,) and (7,)
     """
+    if split_size is not None:  # Tensor.split's keyword in PyTorch
+        split_size_or_sections = given((), split_size, "split_size", "split")[0]
     size = shape(tensor)
     if not size:
         raise ShapeError("split: expects at least a 1-dimensional tensor, got a 0-d one; "
@@ -81,7 +94,7 @@ def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
     starts = [0]
     for n in sizes:
         starts.append(starts[-1] + n)
-    return _pieces(tensor, axis, zip(starts[:-1], starts[1:]))
+    return _pieces(tensor, axis, zip(starts[:-1], starts[1:]), "split")
 
 
 @public("chunk")
@@ -99,7 +112,7 @@ def chunk(input, chunks: int, dim: int = 0) -> tuple:
     length = size[axis]
     step = -(-length // chunks)
     if step == 0:  # an empty dim: `chunks` empty pieces, as PyTorch
-        return _pieces(input, axis, [(0, 0)] * chunks)
+        return _pieces(input, axis, [(0, 0)] * chunks, "chunk")
     return split(input, step, axis)
 
 
@@ -109,4 +122,5 @@ def unbind(input, dim: int = 0) -> tuple:
     ``(x[0], x[1], ...)``."""
     axis = _dim(dim, ndim(input), "unbind")
     lead = (slice(None),) * axis
-    return tuple(getitem(input, lead + (i,)) for i in range(shape(input)[axis]))
+    return _multi(tuple(getitem(input, lead + (i,)) for i in range(shape(input)[axis])), input,
+                  "unbind")

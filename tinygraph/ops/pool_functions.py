@@ -24,7 +24,7 @@ def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, nd, op):
     spatial = in_shape[-nd:]
     for p, k, d in zip(padding, kernel, dilation):
         if p > (d * (k - 1) + 1) // 2:
-            raise ValueError(f"{op}: padding should be at most half of the effective kernel "
+            raise ShapeError(f"{op}: padding should be at most half of the effective kernel "
                              f"size, got padding={padding}, kernel_size={kernel} and "
                              f"dilation={dilation}.")
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))

@@ -11,13 +11,21 @@ import numpy as np
 
 from ..autograd import Op
 from ..dtypes import as_dtype
+from ..errors import DimError
 from .args import data, dims, keepdims_shape, ndim, one_dim
 from .registry import functions, public
 
 
-def cast_first(input, dtype, op: str):
-    """``input`` in ``dtype`` first: the ``dtype=`` of PyTorch's reductions and scans."""
-    return input if dtype is None else functions["astype"](input, as_dtype(dtype, op))
+def cast_first(input, dtype, op: str, widen: bool = False):
+    """``input`` in ``dtype`` first: the ``dtype=`` of PyTorch's reductions and scans. With
+    ``widen`` (sum, prod, cumsum, cumprod), bool and integer input without a ``dtype`` is
+    summed in int64, as PyTorch (NumPy would keep uint8 sums unsigned); their forwards then
+    keep an integer input's dtype, so ``dtype=tg.int32`` gives int32."""
+    if dtype is None:
+        if not widen or data(input).dtype.kind not in "uib" or data(input).dtype == np.int64:
+            return input
+        dtype = np.int64
+    return functions["astype"](input, as_dtype(dtype, op))
 
 
 class _Reduction(Op):
@@ -44,11 +52,11 @@ class Sum(_Reduction):
 
     @staticmethod
     def arguments(input, dim=None, keepdim=False, *, dtype=None):
-        return Sum.reduce_arguments(cast_first(input, dtype, "sum"), dim, keepdim)
+        return Sum.reduce_arguments(cast_first(input, dtype, "sum", widen=True), dim, keepdim)
 
     def forward(self, x):
         self.in_shape = x.shape
-        return self.xp.sum(x, axis=self.axis, keepdims=self.keepdims)
+        return self.xp.sum(x, axis=self.axis, keepdims=self.keepdims, dtype=integral(x))
 
     def backward(self, g):
         return (self.xp.broadcast_to(self._expand(g), self.in_shape),)
@@ -63,6 +71,10 @@ class Mean(_Reduction):
 
     @staticmethod
     def arguments(input, dim=None, keepdim=False, *, dtype=None):
+        if dtype is None and data(input).dtype.kind != "f":
+            raise RuntimeError(f"mean: could not infer the output dtype of a "
+                               f"{data(input).dtype} tensor (as PyTorch); give a floating "
+                               "one, e.g. x.float().mean() or x.mean(dtype=tg.float32).")
         return Mean.reduce_arguments(cast_first(input, dtype, "mean"), dim, keepdim)
 
     def forward(self, x):
@@ -109,9 +121,9 @@ class Var(_Reduction):
         elif correction is None:
             correction = 1
         if data(input).dtype.kind != "f":
-            raise TypeError(f"{cls.label}: needs a floating-point tensor, got "
-                            f"{data(input).dtype} (as PyTorch); convert first, e.g. "
-                            f"x.float().{cls.label}().")
+            raise RuntimeError(f"{cls.label}: needs a floating-point tensor, got "
+                               f"{data(input).dtype} (as PyTorch); convert first, e.g. "
+                               f"x.float().{cls.label}().")
         inputs, attributes = cls.reduce_arguments(input, dim, keepdim)
         return inputs, {**attributes, "correction": correction}
 
@@ -163,6 +175,16 @@ class _Extremum(_Reduction):
 
     __slots__ = ()
 
+    @classmethod
+    def extremum_arguments(cls, input, dim, keepdim) -> tuple:
+        """As ``reduce_arguments``; an empty reduced axis raises (no max of nothing)."""
+        inputs, attributes = cls.reduce_arguments(input, dim, keepdim)
+        array, axes = data(input), attributes["axis"]
+        if array.size == 0 and (axes is None or any(array.shape[a] == 0 for a in axes)):
+            raise DimError(f"a{cls.label}: the tensor of shape {tuple(array.shape)} has no "
+                           f"elements along the reduced dims; give a dim of non-zero size.")
+        return inputs, attributes
+
     def forward(self, x):
         self.in_shape = x.shape
         y = self.reduce(x)
@@ -186,7 +208,7 @@ class Max(_Extremum):
 
     @staticmethod
     def arguments(input, dim=None, keepdim=False):
-        return Max.reduce_arguments(input, dim, keepdim)
+        return Max.extremum_arguments(input, dim, keepdim)
 
     def reduce(self, x):
         return self.xp.max(x, axis=self.axis, keepdims=self.keepdims)
@@ -201,10 +223,15 @@ class Min(_Extremum):
 
     @staticmethod
     def arguments(input, dim=None, keepdim=False):
-        return Min.reduce_arguments(input, dim, keepdim)
+        return Min.extremum_arguments(input, dim, keepdim)
 
     def reduce(self, x):
         return self.xp.min(x, axis=self.axis, keepdims=self.keepdims)
+
+
+def integral(x):
+    """An integer ``x``'s own dtype, for NumPy's sums and products to keep (None: NumPy's)."""
+    return x.dtype if x.dtype.kind in "iu" else None
 
 
 def _wide(x):
@@ -283,6 +310,7 @@ class LogSumExp(_Reduction):
 
     __slots__ = ()
     label = "logsumexp"
+    promotes = "float"  # an integer tensor's logsumexp is in the default float dtype
 
     @staticmethod
     def arguments(input, dim=None, keepdim=False):

@@ -72,13 +72,18 @@ def function_of(op, name: str) -> Callable:
     the op parses arguments (``arguments``), ``function.operator`` is the op on its inputs
     alone, for Tensor operators that take no arguments (``+`` next to ``add(..., alpha=)``)."""
     apply = op.apply
+    signature = _tensor_signature(op)
+    names = tuple(p.name for p in signature.parameters.values()
+                  if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
-    def on_inputs(*inputs, out=None):
+    def on_inputs(*inputs, out=None, **named):
+        if named:  # tg.exp(input=x), tg.pow(x, exponent=2): PyTorch's keyword names
+            inputs = _bind(name, names, inputs, named)
         if out is None:
             return apply(*inputs)
         return _write_out(name, out, apply(*inputs))
 
-    on_inputs.__signature__ = _tensor_signature(op)
+    on_inputs.__signature__ = signature
     parse = op.__dict__.get("arguments")
     if parse is None:
         function = on_inputs
@@ -107,13 +112,27 @@ def _write_out(name: str, out, result):
     return write_out(name, out, result)
 
 
+def _bind(name: str, names: tuple, inputs: tuple, named: dict) -> tuple:
+    """``inputs`` completed from keyword arguments ``named`` in the order of ``names``."""
+    inputs = list(inputs)
+    for key in names[len(inputs):]:
+        if key not in named:
+            raise TypeError(f"{name}() missing required argument {key!r}.")
+        inputs.append(named.pop(key))
+    if named:
+        raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(named))!r} "
+                        f"(its arguments: {', '.join(names)}).")
+    return tuple(inputs)
+
+
 def _tensor_signature(op) -> inspect.Signature:
-    """``(input)``, ``(input, other)`` or ``(*tensors)``: the forward's array parameters."""
+    """``(input)``, ``(input, other)`` (or the op's ``input_names``, PyTorch's) or
+    ``(*tensors)``: the forward's array parameters."""
     forward = inspect.signature(op.forward)
-    kinds = [p.kind for p in forward.parameters.values()]
+    kinds = [p.kind for p in forward.parameters.values()][1:]  # after self
     if inspect.Parameter.VAR_POSITIONAL in kinds:
         return inspect.Signature([inspect.Parameter("tensors", inspect.Parameter.VAR_POSITIONAL)])
-    names = ["input", "other", "third"][:len(kinds)]
+    names = list(getattr(op, "input_names", ("input", "other", "third")))[:len(kinds)]
     return inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                               for n in names])
 

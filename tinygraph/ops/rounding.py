@@ -1,10 +1,12 @@
 """Rounding, sign and the integer-division family: floor, ceil, round, trunc, sign (zero
 gradient, as PyTorch), floor_divide (``//``; no gradient: PyTorch refuses its backward),
-remainder (``%``, the sign of the divisor as Python's and PyTorch's), and lerp."""
+remainder (``%``, the sign of the divisor as Python's and PyTorch's), lerp, clamp with
+bounds that require grad, and integers to negative integer powers."""
 
 from __future__ import annotations
 
 from ..autograd import Op
+from ..errors import ArgumentError, IntegerDivisionError
 from .registry import public
 
 
@@ -118,10 +120,34 @@ def _integral(value) -> bool:
 
 
 def _check_integer_divisor(op: str, a, b, xp) -> None:
-    """Integer division by zero raises (PyTorch's ZeroDivisionError), never NumPy's 0."""
+    """Integer division by zero raises (a ZeroDivisionError and, as in PyTorch, a RuntimeError),
+    never NumPy's 0."""
     if _integral(a) and _integral(b) and not xp.all(b != 0):
-        raise ZeroDivisionError(f"{op}: integer division by zero; make the divisor nonzero or "
-                                "divide floats (x.float()).")
+        raise IntegerDivisionError(f"{op}: integer division by zero; make the divisor nonzero "
+                                   "or divide floats (x.float()).")
+
+
+class DivRounded(Op):
+    """out = a / b rounded toward zero (``mode="trunc"``) or down (``"floor"``, as ``//``),
+    in the operands' dtype;  da = db = 0 (PyTorch's ``div`` with a ``rounding_mode``)."""
+
+    __slots__ = ("mode",)
+    label = "div"
+    promotes = True
+
+    def forward(self, a, b):
+        xp = self.xp
+        _check_integer_divisor("div", a, b, xp)
+        if self.mode == "floor":
+            return xp.floor_divide(a, b)
+        if _integral(a) and _integral(b):  # exact integer division toward zero
+            inexact = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return xp.floor_divide(a, b) + inexact
+        return xp.trunc(a / b)
+
+    def backward(self, g):
+        zero = self.xp.zeros_like(g)
+        return tuple(zero if need else None for need in self.needs_grad)
 
 
 @public("remainder", ufunc="remainder")
@@ -168,3 +194,56 @@ class Lerp(Op):
         need_a, need_b, need_w = self.needs_grad
         return ((g * (1 - w) if need_a else None), (g * w if need_b else None),
                 (g * (b - a) if need_w else None))
+
+
+class ClampBounds(Op):
+    """y = min(max(x, lo), hi) (``has_min``/``has_max``: which bounds are inputs);
+    dx = g where lo <= x <= hi, dlo = g where x < lo < hi, dhi = g where x > hi or hi < lo
+    (PyTorch's clamp gradients; ``clamp`` with bounds that require grad)."""
+
+    __slots__ = ("has_min", "has_max")
+    label = "clamp"
+    promotes = True
+
+    def forward(self, x, *bounds):
+        self.save(x, *bounds)
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        return self.xp.clip(x, lo, hi)
+
+    def backward(self, g):
+        x, *bounds = self.saved
+        xp = self.xp
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        keep = True
+        grads = []
+        if lo is not None:
+            keep = x >= lo
+            below = x < lo if hi is None else (x < lo) & (lo < hi)
+            grads.append(xp.where(below, g, 0))
+        if hi is not None:
+            keep = keep & (x <= hi)
+            grads.append(xp.where((x > hi) if lo is None else (x > hi) | (hi < lo), g, 0))
+        return (xp.where(keep, g, 0), *grads)
+
+
+def negative_integers(b) -> bool:
+    """Whether an integer exponent has negative entries (NumPy refuses those)."""
+    kind = getattr(getattr(b, "dtype", None), "kind", "i" if type(b) is int else "f")
+    return kind in "iu" and bool((b < 0).any() if hasattr(b, "any") else b < 0)
+
+
+def integer_power(a, b, xp):
+    """Integers to integer powers with negative ones, as PyTorch: 1 ** -n = 1,
+    (-1) ** -n = +-1, any other base 0; a negative Python int exponent raises."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None and type(a) is int:  # 2 ** int_tensor: the tensor's dtype
+        dtype = b.dtype
+    elif dtype is None or dtype.kind not in "iub":
+        return a**b  # a float base
+    if not hasattr(b, "dtype"):
+        raise ArgumentError(f"pow: integers to negative integer powers are not allowed (exponent "
+                           f"{b}, as PyTorch); use a float base, e.g. x.float() ** {b}.")
+    low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+    return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))

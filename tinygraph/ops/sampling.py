@@ -42,7 +42,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     if np.any(rows.sum(axis=1) <= 0):
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities "
                            "<= 0): a row of the input is all zeros.")
-    rng = random.generator()
+    rng = random.generator(generator)
     if replacement:  # inverse CDF, all rows at once: row r's CDF shifted to [r, r + 1]
         cdf = np.cumsum(rows, axis=1)
         cdf /= cdf[:, -1:]

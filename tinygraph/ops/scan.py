@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..autograd import Op
 from ..backend import namespace_of
 from .args import data, ndim, one_dim
-from .reduce import _Reduction, cast_first
+from .reduce import _Reduction, cast_first, integral
 from .registry import public
 
 
@@ -25,11 +25,11 @@ class Prod(_Reduction):
 
     @staticmethod
     def arguments(input, dim=None, keepdim=False, *, dtype=None):
-        return Prod.reduce_arguments(cast_first(input, dtype, "prod"), dim, keepdim)
+        return Prod.reduce_arguments(cast_first(input, dtype, "prod", widen=True), dim, keepdim)
 
     def forward(self, x):
         self.in_shape = x.shape
-        y = self.xp.prod(x, axis=self.axis, keepdims=self.keepdims)
+        y = self.xp.prod(x, axis=self.axis, keepdims=self.keepdims, dtype=integral(x))
         self.save(x, y)
         return y
 
@@ -62,13 +62,13 @@ class _Scan(Op):
 
     @classmethod
     def scan_arguments(cls, input, dim, dtype) -> tuple:
-        input = cast_first(input, dtype, cls.label)
+        input = cast_first(input, dtype, cls.label, widen=True)
         return (input,), {"axis": one_dim(dim, ndim(input), cls.label)}
 
     def scan(self, x, accumulate):
         if x.ndim == 0:  # a 0-d tensor scans as one element
-            return accumulate(x.reshape(1), axis=0).reshape(())
-        return accumulate(x, axis=self.axis)
+            return accumulate(x.reshape(1), axis=0, dtype=integral(x)).reshape(())
+        return accumulate(x, axis=self.axis, dtype=integral(x))
 
 
 @public("cumsum")

@@ -8,12 +8,17 @@ split it between the joined inputs.
 
 from __future__ import annotations
 
+from numpy import asarray as np_asarray
 from numpy import broadcast_shapes as np_broadcast_shapes
 from numpy import broadcast_to as np_broadcast_to
+from numpy import int64 as np_int64
+from numpy import nonzero as np_nonzero
 
 from ..autograd import Op
-from ..errors import ShapeError
-from .args import data, dims, index, ndim, shape, size_args
+from ..autograd.node import new_tensor
+from ..autograd.promotion import result_dtype
+from ..errors import DimError, ShapeError
+from .args import axis, data, dims, given, index, inferred, ints_first, ndim, shape, size_args
 from .registry import public
 from .viewtrack import ViewOp
 
@@ -26,8 +31,10 @@ class Reshape(ViewOp):
     label = "reshape"
 
     @staticmethod
-    def arguments(input, *shape):
-        return (input,), {"shape_out": size_args(shape, "reshape", infer=True)}
+    def arguments(input, *sizes, shape=None):
+        sizes = size_args(given(sizes, shape, "shape", "reshape"), "reshape", infer=True)
+        return (input,), {"shape_out": inferred(getattr(data(input), "shape", ()), sizes,
+                                                "reshape")}
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -47,7 +54,7 @@ class Squeeze(Reshape):
     @staticmethod
     def arguments(input, dim=None):
         old = shape(input)
-        axes = dims(dim, len(old), "squeeze")
+        axes = dims(dim, len(old), "squeeze", empty_is_all=False)
         kept = tuple(n for i, n in enumerate(old) if n != 1 or (axes is not None and i not in axes))
         return (input,), {"shape_out": kept}
 
@@ -63,7 +70,7 @@ class Unsqueeze(Reshape):
     def arguments(input, dim):
         old = shape(input)
         if not -len(old) - 1 <= dim <= len(old):
-            raise ShapeError(f"unsqueeze: dim {dim} is out of range for a result with "
+            raise DimError(f"unsqueeze: dim {dim} is out of range for a result with "
                              f"{len(old) + 1} dimensions (valid: {-len(old) - 1} to {len(old)}).")
         dim %= len(old) + 1
         return (input,), {"shape_out": old[:dim] + (1,) + old[dim:]}
@@ -79,9 +86,12 @@ class Flatten(Reshape):
     @staticmethod
     def arguments(input, start_dim=0, end_dim=-1):
         old = shape(input)
+        start, end = axis(start_dim, len(old), "flatten"), axis(end_dim, len(old), "flatten")
+        if start > end:
+            raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                               f"({end_dim}) for a tensor of shape {old}.")
         if not old:
             return (input,), {"shape_out": (1,)}
-        start, end = start_dim % len(old), end_dim % len(old)
         merged = 1
         for n in old[start:end + 1]:
             merged *= n
@@ -99,8 +109,8 @@ class Transpose(ViewOp):
 
     def backward(self, g):
         inverse = [0] * len(self.axes)
-        for position, axis in enumerate(self.axes):
-            inverse[axis] = position
+        for position, moved in enumerate(self.axes):
+            inverse[moved] = position
         return (g.transpose(tuple(inverse)),)
 
 
@@ -112,8 +122,8 @@ class BroadcastTo(ViewOp):
     label = "broadcast_to"
 
     @staticmethod
-    def arguments(input, *size):
-        target = size_args(size, "broadcast_to")
+    def arguments(input, *sizes, size=None):
+        target = size_args(given(sizes, size, "size", "broadcast_to"), "broadcast_to")
         try:
             data_shape = shape(input)
             np_broadcast_shapes(data_shape, target)
@@ -179,19 +189,35 @@ class SetItem(Op):
 class Concatenate(Op):
     """y = inputs joined along ``axis``;  each input gets its slice of g."""
 
-    __slots__ = ("axis", "sizes")
+    __slots__ = ("axis", "sizes", "skip")
     label = "concatenate"
+    promotes = True  # PyTorch's result dtype: int32 with float32 is float32
 
     @staticmethod
     def arguments(tensors, dim=0):
-        if len(tensors) == 0:
-            raise ValueError("cat: expected a non-empty list of Tensors.")
-        return tuple(tensors), {"axis": dim}
+        _sequence(tensors, "cat")
+        ranks = {ndim(t) for t in tensors}
+        skip = None
+        if len(ranks) > 1:  # PyTorch skips 1-d empty tensors (``out = tg.tensor([])`` and
+            skip = tuple(shape(t) == (0,) for t in tensors)  # ``out = tg.cat([out, x])``)
+            ranks = {ndim(t) for t, skipped in zip(tensors, skip) if not skipped}
+        if 0 in ranks:
+            raise ShapeError("cat: a zero-dimensional tensor cannot be concatenated; use "
+                             "tg.stack, or give it a dim with x.reshape(1).")
+        if len(ranks) > 1:
+            raise ShapeError(f"cat: tensors must have the same number of dimensions, got "
+                             f"shapes {[shape(t) for t in tensors]}.")
+        dim = axis(dim, ranks.pop(), "cat")
+        kept = [shape(t) for t, s in zip(tensors, skip or [False] * len(tensors)) if not s]
+        if len({n[:dim] + n[dim + 1:] for n in kept}) > 1:
+            raise ShapeError(f"cat (concatenate): sizes of tensors must match except in dim "
+                             f"{dim}, got shapes {kept}.")
+        return tuple(tensors), {"axis": dim, "skip": skip}
 
     def forward(self, *xs):
-        y = self.xp.concatenate(xs, axis=self.axis)
-        self.axis %= y.ndim
-        self.sizes = [x.shape[self.axis] for x in xs]
+        skip = self.skip or (False,) * len(xs)
+        y = self.xp.concatenate([x for x, s in zip(xs, skip) if not s], axis=self.axis)
+        self.sizes = [None if s else x.shape[self.axis] for x, s in zip(xs, skip)]
         return y
 
     def backward(self, g):
@@ -199,9 +225,21 @@ class Concatenate(Op):
         grads = []
         start = 0
         for size, need in zip(self.sizes, self.needs_grad):
+            if size is None:  # a skipped 1-d empty tensor: an empty gradient
+                grads.append(g.reshape(-1)[:0] if need else None)
+                continue
             grads.append(g[lead + (slice(start, start + size),)] if need else None)
             start += size
         return tuple(grads)
+
+
+def _sequence(tensors, op: str) -> None:
+    """cat's and stack's ``tensors``: a non-empty list or tuple."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of Tensors, got "
+                        f"{type(tensors).__name__}; write tg.{op}([a, b]).")
+    if not tensors:
+        raise ShapeError(f"{op}: expected a non-empty list of Tensors.")
 
 
 @public("stack", method=False)
@@ -210,24 +248,25 @@ class Stack(Op):
 
     __slots__ = ("axis",)
     label = "stack"
+    promotes = True  # PyTorch's result dtype, as cat
 
     @staticmethod
     def arguments(tensors, dim=0):
-        if len(tensors) == 0:
-            raise ValueError("stack: expected a non-empty list of Tensors.")
-        return tuple(tensors), {"axis": dim}
+        _sequence(tensors, "stack")
+        shapes = {shape(t) for t in tensors}
+        if len(shapes) > 1:
+            raise ShapeError(f"stack: expects each tensor to be equal size, got shapes "
+                             f"{[shape(t) for t in tensors]}.")
+        return tuple(tensors), {"axis": axis(dim, len(shapes.pop()) + 1, "stack")}
 
     def forward(self, *xs):
-        y = self.xp.stack(xs, axis=self.axis)
-        self.axis %= y.ndim
-        return y
+        return self.xp.stack(xs, axis=self.axis)
 
     def backward(self, g):
         lead = (slice(None),) * self.axis
         return tuple(g[lead + (i,)] if need else None for i, need in enumerate(self.needs_grad))
 
 
-@public("where", method=False)
 class Where(Op):
     """y = a where cond else b;  da = g where cond, db = g where not cond."""
 
@@ -238,6 +277,13 @@ class Where(Op):
     @staticmethod
     def arguments(condition, input, other):
         condition = data(condition)
+        kind = getattr(getattr(condition, "dtype", None), "kind", "b")  # a Python bool: fine
+        if kind != "b":
+            raise RuntimeError(f"where: expected the condition to be a bool tensor, got dtype "
+                               f"{condition.dtype} (as PyTorch); compare first, e.g. x != 0.")
+        if not hasattr(input, "dtype") and not hasattr(other, "dtype"):  # two Python numbers:
+            dtype = result_dtype([input, other])  # PyTorch's dtype (where(c, 1.0, 0.0): float32)
+            input, other = np_asarray(input, dtype), np_asarray(other, dtype)
         try:
             np_broadcast_shapes(shape(condition), shape(input), shape(other))
         except ValueError:
@@ -259,10 +305,24 @@ class Where(Op):
         return ga, gb
 
 
+@public("where", method=False)
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (Tensors or numbers, broadcast);
+    ``tg.where(condition)`` alone is the indices of its true elements, one int64 Tensor per
+    dim (``condition.nonzero(as_tuple=True)``). ``x.where(condition, y)`` is
+    ``tg.where(condition, x, y)``."""
+    if input is None and other is None:
+        return tuple(new_tensor(i.astype(np_int64), None) for i in np_nonzero(data(condition)))
+    inputs, attributes = Where.arguments(condition, input, other)
+    return Where.apply(*inputs, **attributes)
+
+
 @public("transpose")
-def transpose(input, *dims):
+def transpose(input, *dims, dim0=None, dim1=None):
     """Swap two dims (PyTorch: ``x.transpose(0, 1)``); with no dims reverse them all, and with
     one sequence or more than two dims permute them (NumPy's ``transpose``)."""
+    if dim0 is not None or dim1 is not None:  # PyTorch's keywords: transpose(x, dim0=, dim1=)
+        dims = dims + tuple(d for d in (dim0, dim1) if d is not None)
     n = ndim(input)
     if len(dims) == 1 and not isinstance(dims[0], int):
         dims = tuple(dims[0])
@@ -289,15 +349,16 @@ def swapaxes(input, axis0: int, axis1: int):
     return transpose(input, axis0, axis1)
 
 
-def _axis(d: int, n: int, op: str) -> int:
-    if not -max(n, 1) <= d < max(n, 1):
-        raise ShapeError(f"{op}: dim {d} is out of range for a tensor with {n} dimensions.")
-    return d % n if n else 0
+_axis = axis  # one dim as a non-negative axis; out of range: DimError (IndexError)
 
 
 def getitem(input, idx):
     """x[idx] with ints, slices, None, ..., integer arrays and boolean masks."""
-    return GetItem.apply(input, index=index(idx))
+    idx = index(idx)
+    split = ints_first(idx)
+    if split is not None:  # PyTorch's order: the integers, then the arrays
+        return GetItem.apply(GetItem.apply(input, index=split[0]), index=split[1])
+    return GetItem.apply(input, index=idx)
 
 
 def scatter_into(input, idx, shape_out):

@@ -6,6 +6,7 @@ Integer inputs are computed in the default float dtype, as PyTorch does.
 from __future__ import annotations
 
 from ..autograd import Op
+from .args import data
 from .explog import FloatUnary
 from .registry import public
 
@@ -110,7 +111,7 @@ class Atan(FloatUnary):
 @public("atan2", "arctan2", ufunc="arctan2")
 class Atan2(Op):
     """out = atan2(a, b), the angle of the point (b, a);  da = g * b / (a**2 + b**2),
-    db = -g * a / (a**2 + b**2)."""
+    db = -g * a / (a**2 + b**2) (both 0 at the origin, as PyTorch)."""
 
     __slots__ = ()
     label = "atan2"
@@ -123,7 +124,13 @@ class Atan2(Op):
     def backward(self, g):
         a, b = self.saved
         need_a, need_b = self.needs_grad
-        scale = g / (a * a + b * b)
+        xp = self.xp
+        radius = a * a + b * b
+        origin = data(radius) == 0  # a point at the origin: no direction, zero gradient
+        if origin.any():
+            scale = xp.where(origin, 0, g / xp.where(origin, 1, radius))
+        else:
+            scale = g / radius
         return (scale * b if need_a else None), (-scale * a if need_b else None)
 
 

@@ -69,12 +69,12 @@ def is_nonzero(input) -> bool:
     return bool(array.reshape(()))
 
 
-def draw_bernoulli(probabilities, shape: tuple, op: str) -> np.ndarray:
+def draw_bernoulli(probabilities, shape: tuple, op: str, generator=None) -> np.ndarray:
     """0/1 draws (bool array) with the given probabilities (broadcast to ``shape``)."""
     p = np.asarray(probabilities, dtype=np.float64)
     if np.any(~((p >= 0) & (p <= 1))):
         raise RuntimeError(f"{op} expects p to be in [0, 1], but got p outside it (or NaN).")
-    return random.generator().random(shape) < p
+    return random.generator(generator).random(shape) < p
 
 
 @public("bernoulli")
@@ -92,7 +92,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
             raise TypeError(f"bernoulli(): argument 'p' must be a float, got "
                             f"{type(p).__name__}.")
         probabilities = p
-    result = draw_bernoulli(probabilities, array.shape, "bernoulli").astype(array.dtype)
+    result = draw_bernoulli(probabilities, array.shape, "bernoulli", generator).astype(array.dtype)
     return _maybe_out("bernoulli", out, new_tensor(result, None))
 
 

@@ -12,6 +12,10 @@ becomes a :class:`CopySlices` node (the old base, with the view's elements repla
 in-place op's result), and every live view's ``grad_fn`` becomes an :class:`AsStrided` node
 that selects its elements from the new base. Elements are located by their memory offsets
 (``positions``), so one mechanism serves every kind of view.
+
+The pieces of ``split``, ``chunk`` and ``unbind`` made under autograd (and views of them) are
+PyTorch's multi-output views: an in-place change through one raises, and one that saw its
+base changed in place raises when differentiated (:func:`mark_multi_output`).
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ def track(source, view, source_is_view: bool = True) -> None:
     if base is None:
         base = source
     grad_mode = per_thread.flags.grad_enabled
+    if _MULTI_OUTPUT and source_is_view and grad_mode:  # a view of a piece is one too
+        op = multi_output(source)
+        if op is not None:
+            mark_multi_output((view,), op)
     view._base = base
     views = base._views
     if views is None:
@@ -77,6 +85,24 @@ def track(source, view, source_is_view: bool = True) -> None:
     if len(views) > views.limit:  # drop dead entries; amortized O(1) per view
         views[:] = [entry for entry in views if entry[0]() is not None]
         views.limit = max(16, 2 * len(views))
+
+
+# id -> (weak reference, op) for the multi-output views alive
+_MULTI_OUTPUT: dict[int, tuple] = {}
+
+
+def mark_multi_output(pieces, op: str) -> None:
+    """Mark ``pieces`` (views that ``op`` returned together) as PyTorch's multi-output views."""
+    for piece in pieces:
+        key = id(piece)
+        _MULTI_OUTPUT[key] = (weakref.ref(piece, lambda _, key=key: _MULTI_OUTPUT.pop(key, None)),
+                              op)
+
+
+def multi_output(tensor) -> str | None:
+    """The op that made ``tensor`` as one of several views under autograd, or None."""
+    entry = _MULTI_OUTPUT.get(id(tensor))
+    return entry[1] if entry is not None and entry[0]() is tensor else None
 
 
 def made_in_no_grad(view) -> bool:
@@ -186,7 +212,10 @@ def rebuild(base, changed=None) -> None:
     elif changed is base:
         pass
     for view, grad_mode in live_views(base):
-        if grad_mode:
+        op = multi_output(view) if _MULTI_OUTPUT and view is not changed else None
+        if op is not None and base.requires_grad:
+            out = _DelayedError.apply(view._data, base, message=_MULTI_OUTPUT_VIEW.format(op))
+        elif grad_mode:
             out = AsStrided.apply(base, positions=positions(base._data, view._data),
                                   view=view._data)
         elif base.requires_grad:  # PyTorch refuses to differentiate through such a view
@@ -201,6 +230,13 @@ _NO_GRAD_VIEW = (
     "A view made under no_grad saw its base (or another view of it) changed in place with grad "
     "mode on, so its gradient is ambiguous and PyTorch forbids it. Make the view and the "
     "in-place change both inside the no_grad block or both outside it, or clone() the view."
+)
+
+
+_MULTI_OUTPUT_VIEW = (
+    "This tensor is one of the views that {} returned, and its base (or another view of it) "
+    "was changed in place afterwards; PyTorch forbids differentiating through it. clone() the "
+    "pieces before changing the base, or change the base out of place."
 )
 
 

@@ -19,22 +19,28 @@ class Adagrad(Optimizer):
     >>> opt = optim.Adagrad(model.parameters(), lr=1e-2)
     """
 
-    def __init__(self, params=None, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+    def __init__(self, params=None, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
                  learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          lr_decay=lr_decay, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value, eps=eps,
-                         foreach=foreach, maximize=maximize)
+                         foreach=foreach, maximize=maximize, differentiable=differentiable,
+                         fused=fused)
+        for p in self.parameters():  # as torch: the state of the constructor's parameters
+            self.state[p] = self.init_state(p._data, self.defaults)  # exists from the start
 
     def check(self, options: dict) -> None:
         non_negative("Adagrad", options, "lr", "lr_decay", "weight_decay",
                      "initial_accumulator_value", "eps")
 
     def init_state(self, p, group):
+        """As torch, the accumulator starts at the *constructor's* initial_accumulator_value,
+        whatever a group says."""
         xp = namespace_of(p)
-        return {"step": 0, "sum": xp.full_like(p, group["initial_accumulator_value"])}
+        return {"step": 0, "sum": xp.full_like(p, self.defaults["initial_accumulator_value"])}
 
     def update(self, p, g, state, group):
         xp = namespace_of(p)

@@ -12,7 +12,8 @@ from .optimizer import Optimizer, lerp_, non_negative
 class Adam(Optimizer):
     """Adam exactly as ``torch.optim.Adam``.
 
-    With ``g = grad + weight_decay * p`` (AdamW decays ``p`` directly instead), at step t::
+    With ``g = grad + weight_decay * p`` (AdamW, or ``decoupled_weight_decay=True``, decays
+    ``p`` directly instead), at step t::
 
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g**2
@@ -22,15 +23,17 @@ class Adam(Optimizer):
     >>> opt = optim.Adam(model.parameters(), lr=1e-3)
     """
 
-    decoupled = False  # AdamW: decay the weights, not the gradient
-
     def __init__(self, params=None, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False,
                  *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False,
                  learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, foreach=foreach)
+                         maximize=maximize, foreach=foreach, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=decoupled_weight_decay)
 
     def check(self, options: dict) -> None:
         name = type(self).__name__
@@ -39,7 +42,10 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}.")
         for i, beta in enumerate(betas):
-            if not isinstance(beta, numbers.Real) or not 0.0 <= beta < 1.0:
+            if not isinstance(beta, numbers.Real):
+                raise TypeError(f"{name}: beta parameter at index {i} must be a number, got "
+                                f"{type(beta).__name__} {beta!r}.")
+            if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{name}: Invalid beta parameter at index {i}: {beta!r} (betas "
                                  "must lie in [0, 1)).")
         options["betas"] = tuple(betas)
@@ -56,7 +62,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay = group["weight_decay"]
         state["step"] = t = state["step"] + 1
-        if weight_decay != 0 and self.decoupled:
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
             p *= 1 - lr * weight_decay  # AdamW: shrink the weights before the step
         elif weight_decay != 0:
             g = g + weight_decay * p  # L2 penalty folded into the gradient
@@ -74,14 +80,15 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay, exactly as ``torch.optim.AdamW``: ``p *= 1 - lr * wd``
-    before the Adam step, instead of adding ``wd * p`` to the gradient."""
-
-    decoupled = True
+    before the Adam step, instead of adding ``wd * p`` to the gradient (its groups say
+    ``decoupled_weight_decay=True``, as torch's)."""
 
     def __init__(self, params=None, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
                  *, maximize: bool = False, foreach: bool | None = None,
-                 learning_rate: float | None = None) -> None:
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, foreach=foreach, maximize=maximize,
-                         learning_rate=learning_rate)
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True, learning_rate=learning_rate)

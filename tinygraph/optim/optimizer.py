@@ -37,8 +37,9 @@ class Optimizer:
     options a group leaves out come from the defaults). With ``params=None`` the optimizer
     starts empty and gets its parameters from ``register_layers`` (or from the model, in
     ``fit``). ``learning_rate=`` is accepted everywhere as an alias of ``lr=``. PyTorch's
-    ``foreach=`` is accepted and kept in the groups; tinygraph always updates parameter by
-    parameter (a multi-tensor step was measured and not kept: docs/performance.md).
+    ``foreach=``, ``fused=`` and ``capturable=`` are accepted and kept in the groups (with
+    ``differentiable=False``), as in PyTorch; tinygraph always updates parameter by parameter
+    (a multi-tensor step was measured and not kept: docs/performance.md).
     """
 
     @property
@@ -56,6 +57,12 @@ class Optimizer:
         learning_rate = defaults.pop("learning_rate", None)
         if learning_rate is not None:
             defaults["lr"] = learning_rate
+        if defaults.get("differentiable"):
+            raise NotImplementedError(
+                f"{type(self).__name__}: differentiable=True is not supported: tinygraph's "
+                "optimizer steps are not recorded by autograd. Write the update with tensor ops "
+                "in your own loop to differentiate through it."
+            )
         self.check(defaults)
         self.defaults = defaults
         self.param_groups: list[dict] = []
@@ -249,11 +256,12 @@ class Optimizer:
         self.state = state
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        text = f"{type(self).__name__} ("  # torch's layout: a blank line between groups
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
-        return "\n".join(lines + [")"])
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group)
+                            if key != "params")
+        return text + ")"
 
 
 def zero_grads(params, set_to_none: bool = True) -> None:
@@ -282,11 +290,14 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
 
 
 def non_negative(optimizer: str, options: dict, *names: str) -> None:
-    """PyTorch's checks: each of ``names`` must be a number >= 0."""
+    """PyTorch's checks: each of ``names`` must be a number (``TypeError``, as torch's
+    comparison raises) >= 0 (``ValueError``)."""
     for name in names:
         value = options[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
-                value >= 0):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{optimizer}: {name} must be a number, got "
+                            f"{type(value).__name__} {value!r}.")
+        if not value >= 0:
             raise ValueError(f"{optimizer}: Invalid {name} value: {value!r} (it must be a "
                              "number >= 0).")
 

@@ -21,12 +21,14 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
-                 *, foreach: bool | None = None, maximize: bool = False,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False, *,
                  learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                         centered=centered, foreach=foreach, maximize=maximize)
+                         centered=centered, capturable=capturable, foreach=foreach,
+                         maximize=maximize, differentiable=differentiable)
 
     def check(self, options: dict) -> None:
         non_negative("RMSprop", options, "lr", "eps", "momentum", "weight_decay", "alpha")

@@ -19,13 +19,15 @@ class SGD(Optimizer):
     >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     """
 
-    def __init__(self, params=None, lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+    def __init__(self, params=None, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
                  *, maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None,
                  learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate,
                          momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                         nesterov=nesterov, maximize=maximize, foreach=foreach)
+                         nesterov=nesterov, maximize=maximize, foreach=foreach,
+                         differentiable=differentiable, fused=fused)
 
     def check(self, options: dict) -> None:
         non_negative("SGD", options, "lr", "momentum", "weight_decay")

@@ -59,10 +59,15 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The constructor's step (epoch 0: the starting learning rates); SequentialLR runs it
+        again on the schedule it starts with."""
         self._step_count = 0
         self._is_initial = True
         try:
-            self.step()  # epoch 0: sets the starting learning rates
+            self.step()
         finally:
             self._is_initial = False
 
@@ -74,12 +79,17 @@ class LRScheduler:
         """Advance one epoch and set every group's learning rate. (``epoch=`` jumps to that
         epoch with the closed form; deprecated in PyTorch, kept for old code.)"""
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated (as in "
+                          "PyTorch); call step() once per epoch.", UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Set the learning rates of the next epoch, or of ``epoch`` (by the closed form)."""
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated (as in "
-                          "PyTorch); call step() once per epoch.", UserWarning, stacklevel=2)
             self.last_epoch = epoch
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self.get_lr()
@@ -100,3 +110,8 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.__dict__.update(state_dict)
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name of the base, kept (as torch keeps it) for schedulers written
+    against it: ``class Warmup(_LRScheduler): def get_lr(self): ...``."""

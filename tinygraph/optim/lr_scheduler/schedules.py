@@ -61,7 +61,8 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in self._current()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        # Counter() again: a state dict read back by tg.load holds a plain dict
+        passed = bisect_right(sorted(Counter(self.milestones).elements()), self.last_epoch)
         return [base * self.gamma**passed for base in self.base_lrs]
 
 
@@ -129,10 +130,11 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1) -> None:
         check_optimizer(self, optimizer)
-        self.lr_lambdas = per_group("LambdaLR: lr_lambda", optimizer, lr_lambda)
+        name = type(self).__name__
+        self.lr_lambdas = per_group(f"{name}: lr_lambda", optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
-                raise TypeError(f"LambdaLR: lr_lambda should be a function, got "
+                raise TypeError(f"{name}: lr_lambda should be a function, got "
                                 f"{type(fn).__name__}.")
         super().__init__(optimizer, last_epoch)
 
@@ -189,3 +191,68 @@ class LinearLR(LRScheduler):
         start, end, total = self.start_factor, self.end_factor, self.total_iters
         return [base * (start + (end - start) * min(total, self.last_epoch) / total)
                 for base in self.base_lrs]
+
+
+class MultiplicativeLR(LambdaLR):
+    """``lr = lr * lr_lambda(epoch)`` at every step after the first (a factor, not LambdaLR's
+    absolute multiple of ``initial_lr``).
+
+    >>> scheduler = optim.lr_scheduler.MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)
+    """
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current())]
+
+
+class ConstantLR(LRScheduler):
+    """``lr = initial_lr * factor`` for the first ``total_iters`` epochs, then ``initial_lr``.
+
+    >>> scheduler = optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=4)
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor!r}.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current()]
+        if self.last_epoch != self.total_iters:
+            return self._current()
+        return [lr * (1.0 / self.factor) for lr in self._current()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """``lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power``.
+
+    >>> scheduler = optim.lr_scheduler.PolynomialLR(opt, total_iters=100, power=2.0)
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        _positive_int("PolynomialLR", "total_iters", total_iters)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t, total = self.last_epoch, self.total_iters
+        if self._is_initial or t > total:
+            return self._current()
+        # the ratio of consecutive closed-form values, applied to the current lr
+        factor = ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** self.power
+        return [lr * factor for lr in self._current()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base in self.base_lrs]

@@ -1,16 +1,23 @@
-"""Map-style datasets, as ``torch.utils.data``: Dataset, TensorDataset, Subset, random_split."""
+"""Datasets, as ``torch.utils.data``: Dataset, IterableDataset, TensorDataset, ConcatDataset,
+Subset, random_split."""
 
 from __future__ import annotations
 
 import math
 import numbers
 import warnings
+from bisect import bisect_right
 from itertools import accumulate
 
 import numpy as np
 
 from ... import random
 from ...tensor import Tensor, tensor
+
+
+class SizeMismatchError(ValueError, AssertionError):
+    """Tensors of a TensorDataset with different first sizes: an ``AssertionError`` as
+    PyTorch's (an ``assert``), and a ``ValueError`` (a bad argument)."""
 
 
 class Dataset:
@@ -25,6 +32,60 @@ class Dataset:
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__}: subclasses of Dataset should "
                                   "implement __getitem__.")
+
+    def __add__(self, other) -> ConcatDataset:
+        """``train + extra``: the samples of both, one after the other."""
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__`` (and may define ``__len__``).
+    DataLoader batches what it yields, in order (no shuffle, no sampler).
+
+    >>> class Counter(IterableDataset):
+    ...     def __iter__(self): return iter(range(10))
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__}: subclasses of IterableDataset "
+                                  "should implement __iter__.")
+
+    def __add__(self, other):
+        raise TypeError("IterableDataset: ConcatDataset does not support IterableDataset "
+                        "(torch's ChainDataset is not implemented in tinygraph).")
+
+
+class ConcatDataset(Dataset):
+    """The samples of ``datasets``, one after the other; ``cumulative_sizes[i]`` is where
+    dataset i ends.
+
+    >>> both = ConcatDataset([train, extra])   # or train + extra
+    """
+
+    def __init__(self, datasets) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("ConcatDataset: datasets should not be an empty iterable.")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset.")
+        self.cumulative_sizes = list(accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError(f"ConcatDataset: absolute value of index {index} should not "
+                                 f"exceed dataset length {len(self)}.")
+            index += len(self)
+        which = bisect_right(self.cumulative_sizes, index)
+        if which == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} "
+                             "samples.")
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
 
 
 class TensorDataset(Dataset):
@@ -44,9 +105,9 @@ class TensorDataset(Dataset):
                                  "a first axis of samples.")
         if len({t.shape[0] for t in tensors}) != 1:
             shapes = ", ".join(f"tensor {i}: {tuple(t.shape)}" for i, t in enumerate(tensors))
-            raise ValueError(f"TensorDataset: size mismatch between tensors: they must have the "
-                             f"same length along the first axis (one sample per row), got "
-                             f"{shapes}.")
+            raise SizeMismatchError(
+                f"TensorDataset: size mismatch between tensors: they must have the same length "
+                f"along the first axis (one sample per row), got {shapes}.")
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -107,13 +168,12 @@ def random_split(dataset, lengths, generator=None) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random Subsets of the given ``lengths`` (whole
     numbers summing to ``len(dataset)``, or fractions summing to 1).
 
-    The order is drawn from ``generator`` (a ``numpy.random.Generator``), by default the
-    library's, so ``tg.manual_seed(n)`` makes it reproducible.
+    The order is drawn from ``generator`` (a ``tg.Generator`` or a ``numpy.random.Generator``),
+    by default the library's, so ``tg.manual_seed(n)`` makes it reproducible.
 
     >>> train, val = random_split(dataset, [0.8, 0.2])
     """
     counts = _lengths(lengths, len(dataset))
-    draw = random.generator() if generator is None else generator
-    order = [int(i) for i in np.asarray(draw.permutation(sum(counts)))]
+    order = [int(i) for i in np.asarray(random.generator(generator).permutation(sum(counts)))]
     return [Subset(dataset, order[end - count:end])
             for end, count in zip(accumulate(counts), counts)]

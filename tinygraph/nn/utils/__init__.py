@@ -13,15 +13,16 @@ from __future__ import annotations
 import types
 import warnings
 
-from ..autograd import no_grad
-from ..backend import namespace_of
-from ..names import missing_name
-from ..ops import functions as ops
-from ..tensor import Tensor, tensor
-from .parameter import overwrite
+from ...autograd import no_grad
+from ...backend import namespace_of
+from ...names import missing_name
+from ...ops import functions as ops
+from ...tensor import Tensor, tensor
+from ..parameter import overwrite
+from . import rnn  # noqa: F401 - nn.utils.rnn, as torch.nn.utils.rnn
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
-           "parameters_to_vector", "vector_to_parameters"]
+           "parameters_to_vector", "vector_to_parameters", "rnn"]
 
 
 def _tensors(parameters, what: str) -> list[Tensor]:

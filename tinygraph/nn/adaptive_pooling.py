@@ -1,0 +1,138 @@
+"""Adaptive pooling beyond ``adaptive_avg_pool2d``: ``adaptive_avg_pool1d``,
+``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` and their Modules, as PyTorch's.
+
+Output position i of an axis of size n pooled to m covers the bin floor(i n / m) to
+ceil((i + 1) n / m). The average is a product with a constant averaging matrix; the maximum
+gathers each bin's positions (a shorter bin repeats its last one) and takes ``max`` over them,
+so the gradient goes to the first largest element of the bin, as in PyTorch. A 2-D maximum is
+taken along the width, then the height: the same element as PyTorch's row-major scan.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..autograd.node import new_tensor
+from ..errors import ShapeError
+from ..ops import functions as ops
+from ..ops.pool_functions import _adaptive_matrix
+from .module import Module
+
+
+def _size(value, n: int, op: str) -> int:
+    size = n if value is None else operator.index(value)
+    if size < 1:
+        raise ValueError(f"{op}: output_size must be positive, got {value!r}.")
+    return size
+
+
+def _check(input, dims: int, op: str):
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ShapeError(f"{op}: expected a {dims + 1}-D or {dims + 2}-D input (unbatched or "
+                         f"batched), got shape {tuple(input.shape)}.")
+    if any(n == 0 for n in input.shape[-dims:]):
+        raise ShapeError(f"{op}: the input of shape {tuple(input.shape)} has an empty "
+                         "spatial axis.")
+
+
+def _bins(n: int, m: int) -> np.ndarray:
+    """(m, longest bin) source positions; a shorter bin repeats its last position."""
+    starts = (np.arange(m) * n) // m
+    ends = -(-(np.arange(1, m + 1) * n) // m)
+    width = int((ends - starts).max())
+    return np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)
+
+
+def _max_along(x, axis: int, m: int):
+    """Maximum over the bins of ``axis`` (which becomes size ``m``), and the winners'
+    positions along that axis."""
+    n = x.shape[axis]
+    bins = _bins(n, m)
+    picked = ops.index_select(x, axis, bins.reshape(-1))
+    shape = list(x.shape)
+    shape[axis:axis + 1] = [m, bins.shape[1]]
+    found = ops.max(ops.reshape(picked, tuple(shape)), axis + 1)
+    where = np.take_along_axis(
+        np.broadcast_to(bins.reshape([1] * axis + list(bins.shape)
+                                     + [1] * (x.ndim - axis - 1)), shape),
+        np.expand_dims(found.indices.numpy(), axis + 1), axis + 1).squeeze(axis + 1)
+    return found.values, where
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """The mean over each of ``output_size`` bins of the last axis of (N, C, L) or (C, L)."""
+    _check(input, 1, "adaptive_avg_pool1d")
+    n = input.shape[-1]
+    m = _size(output_size[0] if isinstance(output_size, (tuple, list)) else output_size, n,
+              "adaptive_avg_pool1d")
+    if m == n:
+        return ops.clone(input)
+    return ops.matmul(input, _adaptive_matrix(n, m).T.astype(input.dtype))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
+    """The maximum over each of ``output_size`` bins of the last axis; with
+    ``return_indices`` also where each came from (int64)."""
+    _check(input, 1, "adaptive_max_pool1d")
+    n = input.shape[-1]
+    m = _size(output_size[0] if isinstance(output_size, (tuple, list)) else output_size, n,
+              "adaptive_max_pool1d")
+    values, where = _max_along(input, input.ndim - 1, m)
+    if not return_indices:
+        return values
+    return values, new_tensor(where.astype(np.int64), None)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
+    """The maximum over each bin of the last two axes of (N, C, H, W) or (C, H, W); with
+    ``return_indices`` also each winner's flat position h * W + w (int64)."""
+    _check(input, 2, "adaptive_max_pool2d")
+    h, w = input.shape[-2:]
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    oh, ow = (_size(s, n, "adaptive_max_pool2d") for s, n in zip(sizes, (h, w)))
+    across, cols = _max_along(input, input.ndim - 1, ow)
+    values, rows = _max_along(across, input.ndim - 2, oh)
+    if not return_indices:
+        return values
+    winners = np.take_along_axis(cols, rows, input.ndim - 2)  # each winner's column
+    return values, new_tensor((rows * w + winners).astype(np.int64), None)
+
+
+class _AdaptivePool(Module):
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """``F.adaptive_avg_pool1d`` as a layer."""
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def forward(self, x):
+        return adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePool):
+    """``F.adaptive_max_pool1d`` as a layer."""
+
+    def forward(self, x):
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptivePool):
+    """``F.adaptive_max_pool2d`` as a layer."""
+
+    def forward(self, x):
+        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
