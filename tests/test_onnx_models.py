@@ -104,7 +104,9 @@ def test_model_runs_on_onnxruntime_at_another_batch_size(build, shape, tmp_path,
         (got,) = run_onnx(onnxruntime, path, x)
         expected = _predict(model, x)
         assert got.dtype == np.float32 and got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=0)
+        # float32 sums in another order (ONNX Runtime's kernels, its threads): an output near
+        # zero is off by the rounding of the terms it sums, not of itself
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6 * np.abs(expected).max())
 
 
 def test_digits_model_file_is_its_parameters_and_little_more(tmp_path, onnx):

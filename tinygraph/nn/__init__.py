@@ -71,12 +71,46 @@ from .losses import (
     SmoothL1Loss,
     get_loss,
 )
+from .margin_losses import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
 from .similarity import CosineSimilarity, PairwiseDistance
+from .simple_layers import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    PixelShuffle,
+    PixelUnshuffle,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    RMSNorm,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from .state import IncompatibleKeys, StateDictError
 from .training import DivergenceError, History
 from .transformer import TransformerEncoder
@@ -103,6 +137,36 @@ __all__ = [
     "InstanceNorm2d", "CosineSimilarity", "PairwiseDistance", "TransformerDecoderLayer",
     "TransformerDecoder", "Transformer", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "RMSNorm",
+    "MarginRankingLoss",
+    "HingeEmbeddingLoss",
+    "CosineEmbeddingLoss",
+    "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
+    "TripletMarginLoss",
+    "PoissonNLLLoss",
+    "GaussianNLLLoss",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -61,7 +61,17 @@ __all__ = [
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
     "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "prelu", "softmin",
     "interpolate", "upsample", "instance_norm", "cosine_similarity", "pairwise_distance",
-    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "dropout1d",
+    "dropout2d", "dropout3d", "pixel_shuffle", "pixel_unshuffle", "rms_norm",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multi_margin_loss",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -344,5 +354,24 @@ from .loss_functions import (  # noqa: E402
     nll_loss,
     smooth_l1_loss,
 )
+from .margin_losses import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from .similarity import cosine_similarity, pairwise_distance  # noqa: E402
+from .simple_layers import (  # noqa: E402
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    rms_norm,
+)
 from .upsampling import interpolate, upsample  # noqa: E402

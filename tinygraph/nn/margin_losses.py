@@ -1,0 +1,246 @@
+"""The margin, embedding and likelihood losses of PyTorch, each a composition of graph ops
+with PyTorch's formula, arguments and ``reduction``:
+
+    margin_ranking_loss      max(0, -y (x1 - x2) + margin)
+    hinge_embedding_loss     x where y = 1, max(0, margin - x) where y = -1
+    soft_margin_loss         log(1 + exp(-y x))
+    multilabel_soft_margin   -mean_c [y log sigmoid(x) + (1 - y) log sigmoid(-x)] (weighted)
+    multi_margin_loss        sum_{j != y} max(0, margin - x_y + x_j)^p / C
+    cosine_embedding_loss    1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1
+    triplet_margin_loss      max(0, margin + d(a, p) - d(a, n))
+    poisson_nll_loss         exp(x) - t x  (log_input), or x - t log(x + eps)
+    gaussian_nll_loss        (log(max(var, eps)) + (x - t)^2 / max(var, eps)) / 2
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ops import functions as ops
+from .composed_activations import logsigmoid
+from .elementwise_losses import _reduce, legacy_reduction
+from .losses import _Loss, _WeightedLoss
+from .similarity import pairwise_distance
+
+
+def _labels(target):
+    return np.asarray(ops._data(target))
+
+
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None,
+                        reduce=None, reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    loss = ops.clamp(-target * (input1 - input2) + margin, min=0.0)
+    return _reduce(loss, reduction, "margin_ranking_loss")
+
+
+def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, reduce=None,
+                         reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    y = _labels(target)
+    loss = (ops.where(y != 1, ops.clamp(margin - input, min=0.0), 0.0)
+            + ops.where(y != -1, input, 0.0))
+    return _reduce(loss, reduction, "hinge_embedding_loss")
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    return _reduce(ops.softplus(-target * input), reduction, "soft_margin_loss")
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = ops.sum(loss, input.ndim - 1) / input.shape[-1]
+    return _reduce(loss, reduction, "multilabel_soft_margin_loss")
+
+
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,
+                      size_average=None, reduce=None, reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got {p}.")
+    x = input if input.ndim == 2 else ops.reshape(input, (1, -1))
+    y = _labels(target).reshape(-1)
+    rows = np.arange(x.shape[0])
+    picked = ops.reshape(x[rows, y], (-1, 1))
+    terms = ops.clamp(margin - picked + x, min=0.0)
+    if p == 2:
+        terms = terms * terms
+    if weight is not None:
+        terms = terms * ops.reshape(ops.index_select(weight, 0, y), (-1, 1))
+    other = np.ones(x.shape, dtype=bool)
+    other[rows, y] = False  # the label's own term is left out
+    loss = ops.sum(ops.where(other, terms, 0.0), 1) / x.shape[1]
+    if input.ndim < 2:
+        loss = ops.reshape(loss, ())
+    return _reduce(loss, reduction, "multi_margin_loss")
+
+
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    dim = input1.ndim - 1
+    eps = 1e-12  # PyTorch's, added to each squared norm
+    dot = ops.sum(input1 * input2, dim)
+    norms = (ops.sum(input1 * input1, dim) + eps) * (ops.sum(input2 * input2, dim) + eps)
+    cos = dot / ops.sqrt(norms)
+    y = _labels(target)
+    loss = (ops.where(y == 1, 1.0 - cos, 0.0)
+            + ops.where(y == -1, ops.clamp(cos - margin, min=0.0), 0.0))
+    return _reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0,
+                        eps: float = 1e-6, swap: bool = False, size_average=None,
+                        reduce=None, reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    loss = ops.clamp(margin + d_pos - d_neg, min=0.0)
+    return _reduce(loss, reduction, "triplet_margin_loss")
+
+
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = ops.exp(input) - target * input
+    else:
+        loss = input - target * ops.log(input + eps)
+    if full:  # Stirling's approximation of log(target!), where target > 1
+        t = _labels(target).astype(np.result_type(float, ops._data(input).dtype))
+        safe = np.where(t > 1, t, 1.0)
+        stirling = np.where(t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe),
+                            0.0)
+        loss = loss + stirling.astype(ops._data(input).dtype)
+    return _reduce(loss, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean"):
+    if isinstance(var, (int, float)):
+        var = input.new_full(tuple(input.shape), float(var))
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = ops.unsqueeze(var, -1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError(f"gaussian_nll_loss: var is of incorrect size: {tuple(var.shape)} "
+                             f"for an input of shape {tuple(input.shape)}.")
+    if np.any(ops._data(var) < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries.")
+    raw = var.detach()
+    var = var + (ops.clamp(raw, min=eps) - raw)  # clamped values, the unclamped gradient
+    loss = 0.5 * (ops.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+class MarginRankingLoss(_Loss):
+    """``F.margin_ranking_loss`` as a Module."""
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return margin_ranking_loss(input1, input2, target, self.margin,
+                                   reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(MarginRankingLoss):
+    """``F.hinge_embedding_loss`` as a Module."""
+
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(MarginRankingLoss):
+    """``F.cosine_embedding_loss`` as a Module."""
+
+    def forward(self, input1, input2, target):
+        return cosine_embedding_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """``F.soft_margin_loss`` as a Module."""
+
+    def forward(self, input, target):
+        return soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """``F.multilabel_soft_margin_loss`` as a Module."""
+
+    def forward(self, input, target):
+        return multilabel_soft_margin_loss(input, target, self.weight,
+                                           reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """``F.multi_margin_loss`` as a Module."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None,
+                 reduce=None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 supported, got {p}.")
+        self.p, self.margin = p, margin
+
+    def forward(self, input, target):
+        return multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                 reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``F.triplet_margin_loss`` as a Module."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                   self.swap, reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """``F.poisson_nll_loss`` as a Module."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None,
+                 eps: float = 1e-8, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
+                                reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """``F.gaussian_nll_loss`` as a Module."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
