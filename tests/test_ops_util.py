@@ -102,6 +102,8 @@ def test_bincount_matches_torch(torch):
     lambda m: m.bincount(m.tensor([1, 2]), weights=m.tensor([1.0])),
     lambda m: m.bincount(m.tensor([1]), minlength=-1),
     lambda m: m.bincount(m.tensor([1.0])),
+    lambda m: m.bincount(m.tensor([True, False])),
+    lambda m: m.unique(m.zeros(2, 0), dim=0),
     lambda m: m.histc(m.tensor([1, 2])),
     lambda m: m.histc(m.tensor([1.0, 2.0]), min=3, max=1),
     lambda m: m.histc(m.tensor([1.0, 2.0]), bins=0),
@@ -295,6 +297,7 @@ def test_bernoulli_draws_zeros_and_ones_with_the_given_probabilities(torch):
     many = tg.full((20000,), 0.3, dtype=tg.float64).bernoulli()
     assert abs(many.mean().item() - 0.3) < 0.02 and many.dtype == tg.float64
     assert abs(tg.bernoulli(tg.zeros(20000), 0.7).mean().item() - 0.7) < 0.02
+    assert tg.bernoulli(tg.zeros(3), p=tg.tensor(1.0)).tolist() == [1.0, 1.0, 1.0]
     assert tg.bernoulli(tg.tensor([1, 0]), 1.0).tolist() == [1, 1]
     tg.manual_seed(3)
     first = tg.rand(100).bernoulli()

@@ -27,7 +27,7 @@ def bincount(input, weights=None, minlength: int = 0):
     (at least ``minlength`` counts); with ``weights`` (same length), the sum of the weights
     of each value instead."""
     array = _array(input, "bincount")
-    if array.dtype.kind not in "iu" and array.dtype != np.bool_:
+    if array.dtype.kind not in "iu":
         raise NotImplementedError(f"bincount: input must hold integers, got dtype "
                                   f"{array.dtype}; pass input.long().")
     if array.ndim != 1 or (array.size and array.min() < 0):

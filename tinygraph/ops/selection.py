@@ -90,6 +90,10 @@ def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A0
     axis = _axis(dim, array.ndim, "unique")
     if array.ndim == 0:
         raise IndexError(f"unique: dim {dim} is out of range for a 0-d tensor; pass dim=None.")
+    if array.size == 0 and array.shape[axis] != 0:
+        raise RuntimeError(f"unique: there are 0 sized dimensions in shape {tuple(array.shape)}"
+                           f", and they aren't selected (dim {dim}), so unique cannot be "
+                           "applied.")
     if array.shape[axis] == 0:
         return _results(array.copy(), np.zeros(0), np.zeros(0), return_inverse, return_counts)
     rows = _rows(array, axis)

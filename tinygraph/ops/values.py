@@ -88,10 +88,10 @@ def bernoulli(input, p=None, *, generator=None, out=None):
                                       f"got dtype {array.dtype}; pass input.float().")
         probabilities = array
     else:
-        if not isinstance(p, numbers.Real):
+        if not isinstance(p, numbers.Real) and np.ndim(data(p)) != 0:
             raise TypeError(f"bernoulli(): argument 'p' must be a float, got "
-                            f"{type(p).__name__}.")
-        probabilities = p
+                            f"{type(p).__name__} of shape {tuple(np.shape(data(p)))}.")
+        probabilities = float(data(p))
     result = draw_bernoulli(probabilities, array.shape, "bernoulli", generator).astype(array.dtype)
     return _maybe_out("bernoulli", out, new_tensor(result, None))
 
