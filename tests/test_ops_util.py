@@ -123,6 +123,14 @@ def test_bincount_matches_torch(torch):
     lambda m: m.tril_indices(-1, 3),
     lambda m: m.triu_indices(3, 3, dtype=m.float32),
     lambda m: m.randint_like(m.zeros(3), 4, 2),
+    lambda m: m.zeros(3).random_(2.5),
+    lambda m: m.zeros(3).bernoulli_(m.tensor([0.5, 0.5])),
+    lambda m: m.zeros(2, 3).fill_diagonal_(m.tensor([1.0])),
+    lambda m: m.zeros(3, dtype=m.int64).exponential_(),
+    lambda m: m.zeros(2, 3).transpose_(0, 2),
+    lambda m: m.zeros(2, 3).unsqueeze_(3),
+    lambda m: m.zeros(2, 3, 4).t_(),
+    lambda m: m.zeros(2, 1).expand(2, 3).abs_(),
 ])
 def test_errors_have_torchs_types(torch, call):
     with pytest.raises(Exception) as expected:

@@ -140,6 +140,9 @@ class InPlaceMath:
         if self.ndim > 2 and len(set(self.shape)) != 1:
             raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal "
                                f"length, got shape {tuple(self.shape)}.")
+        if np.ndim(data(fill_value)):
+            raise TypeError(f"fill_diagonal_(): argument 'fill_value' must be a number, got a "
+                            f"tensor of shape {tuple(np.shape(data(fill_value)))}.")
         mask = np.zeros(self.shape, dtype=bool)
         np.fill_diagonal(mask, True, wrap=bool(wrap))
 
@@ -165,6 +168,10 @@ class InPlaceMath:
         low, high = named.pop("from", low), named.pop("to", high)
         if named:
             raise TypeError(f"random_() got unexpected keyword arguments {sorted(named)}.")
+        for bound in (low, high):
+            if bound is not None and (isinstance(bound, (bool, np.bool_))
+                                      or not isinstance(bound, (int, np.integer))):
+                raise TypeError(f"random_(): from and to must be ints, got {bound!r}.")
         dtype = self.dtype
         if high is None:
             if dtype == np.bool_:
@@ -192,5 +199,13 @@ class InPlaceMath:
     def bernoulli_(self, p=0.5, *, generator=None):
         """Fill with 0/1 draws: 1 with probability ``p`` (a number or a broadcastable tensor
         of probabilities)."""
+        shape = np.shape(data(p))
+        try:
+            fits = np.broadcast_shapes(shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"bernoulli_: the probabilities' shape {tuple(shape)} cannot be "
+                               f"expanded to the tensor's shape {tuple(self.shape)}.")
         draws = draw_bernoulli(data(p), self.shape, "bernoulli_", generator).astype(self.dtype)
         return self._assign("bernoulli_", draws)
