@@ -17,7 +17,7 @@ import difflib
 # Module methods PyTorch has and tinygraph does not (hooks, devices, compilation, sharing).
 TORCH_MODULE_ONLY = frozenset("""
     bfloat16 call_super_init compile dump_patches get_extra_state ipu mtia register_backward_hook
-    register_forward_hook register_forward_pre_hook register_full_backward_hook
+    register_full_backward_hook
     register_full_backward_pre_hook register_load_state_dict_post_hook
     register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook
     set_extra_state set_submodule share_memory to_empty type xpu
@@ -41,7 +41,7 @@ TORCH_NAMES = {
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
         parametrizations parametrize remove_spectral_norm remove_weight_norm skip_init
         spectral_norm stateless weight_norm""",
-    "tinygraph.optim": "ASGD Adafactor Adamax LBFGS Muon NAdam RAdam Rprop SparseAdam",
+    "tinygraph.optim": "ASGD Adafactor Adamax Muon NAdam RAdam Rprop SparseAdam",
     "tinygraph.optim.lr_scheduler": "CyclicLR",
     "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
