@@ -116,3 +116,20 @@ def _float(dtype: np.dtype, what: str) -> np.dtype:
 
 
 
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) shaped like ``input`` (and of its dtype
+    unless ``dtype``): ``tg.randint_like(x, 10)``, ``tg.randint_like(x, 1, 7)``."""
+    if high is None:  # randint_like(input, high)
+        low, high = 0, low
+    shape, dtype = like_input(input, dtype, "randint_like")
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"randint_like: {name} must be an int, got {bound!r}.")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}.")
+    sample = random.generator(generator).integers(low, high, shape)
+    return make(sample.astype(dtype), requires_grad, device, "randint_like")

@@ -24,6 +24,7 @@ from .device import as_device
 from .dtypes import as_dtype
 from .errors import ShapeError
 from .inplace import InPlace
+from .inplace_math import InPlaceMath
 from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
@@ -35,7 +36,7 @@ _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": No
                   "_base": None, "_views": None}
 
 
-class Tensor(GradAttributes, InPlace, Conversions, Protocols):
+class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
