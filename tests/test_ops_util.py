@@ -525,3 +525,17 @@ def test_draws_take_a_generator_and_repeat_with_its_seed():
     for a, b in zip(draws(7), draws(7), strict=True):
         assert tg.equal(a, b)
     assert not all(tg.equal(a, b) for a, b in zip(draws(7), draws(8), strict=True))
+
+
+def test_pow_with_an_exponent_that_requires_grad_gives_torchs_gradients(torch):
+    base, power = np.array([1.5, 2.0, 0.5]), np.array([2.0, -1.0, 0.5])
+    x, e = tg.tensor(base, requires_grad=True), tg.tensor(power, requires_grad=True)
+    t_x, t_e = torch.tensor(base, requires_grad=True), torch.tensor(power, requires_grad=True)
+    y, t_y = x * 1, t_x * 1
+    y.pow_(e).sum().backward()
+    t_y.pow_(t_e).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t_x.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(e.grad.numpy(), t_e.grad.numpy(), rtol=1e-6)
+    leaf = tg.ones(3)  # needs no grad itself: recorded because the exponent does
+    leaf.pow_(e)
+    assert leaf.requires_grad and leaf.grad_fn is not None
