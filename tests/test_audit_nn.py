@@ -543,3 +543,25 @@ def test_flatten_dims_as_torch(torch):
         with pytest.raises(IndexError):
             lib.nn.Flatten(0, 5)(lib.ones(3, 2))
         assert tuple(lib.nn.Flatten(0, -1)(lib.tensor(3.0)).shape) == (1,)
+
+
+@pytest.mark.parametrize("fn, shape, kwargs", [
+    ("max_pool2d", (2, 3, 7, 9), {"kernel_size": 3, "stride": 2, "padding": 1,
+                                  "ceil_mode": True}),
+    ("max_pool2d", (2, 3, 7, 9), {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 1),
+                                  "dilation": 2}),
+    ("max_pool2d", (3, 7, 9), {"kernel_size": 2}),
+    ("max_pool1d", (2, 3, 11), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("max_pool1d", (3, 11), {"kernel_size": 2, "dilation": 3})])
+def test_max_pool_return_indices_as_torch(torch, rng, fn, shape, kwargs):
+    x = rng.standard_normal(shape)
+    x.reshape(-1)[5] = np.nan  # the NaN wins its windows, as in torch
+    values, where = getattr(nn.functional, fn)(tg.tensor(x), return_indices=True, **kwargs)
+    expected, expected_where = getattr(torch.nn.functional, fn)(
+        torch.tensor(x), return_indices=True, **kwargs)
+    np.testing.assert_array_equal(where.numpy(), expected_where.numpy())
+    assert where.dtype == np.int64
+    np.testing.assert_allclose(values.numpy(), expected.numpy(), rtol=1e-6)
+    layer = getattr(nn, {"max_pool2d": "MaxPool2d", "max_pool1d": "MaxPool1d"}[fn])
+    out, idx = layer(return_indices=True, **kwargs)(tg.tensor(x))
+    np.testing.assert_array_equal(idx.numpy(), expected_where.numpy())

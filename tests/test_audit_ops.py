@@ -143,7 +143,8 @@ ERRORS = [
     "x.flatten(2, 1)", "t.cat([x, m])", "t.cat([s, s])", "t.stack([x, m])", "t.stack([])",
     "t.cat([])", "t.cat([x, y[:, :, :2]], 1)", "t.cat(x)", "t.stack(x)", "t.cat([x, y], 1.0)",
     "t.stack([x, y], 1.0)", "x.flatten(0.5)", "s.chunk(1)", "m.repeat(-1, 1)",
-    "x.reshape(-2, 12)", "t.zeros(-1)",
+    "x.reshape(-2, 12)", "t.zeros(-1)", "b.floor()", "t.trunc(b)", "b.round()", "b.ceil()",
+    "i.round(decimals=1)", "i.add(i, alpha=0.5)", "t.sub(i32, i, alpha=1.5)",
 ]
 
 
@@ -165,6 +166,7 @@ ELEMENTWISE_FORMS = [
     "i.pow(t.tensor([[-1, -2, 2], [0, -1, 1]]))", "t.pow(2, t.tensor([-1, 0, 3]))",
     "i32.pow(t.tensor([[-1, -2, 2], [0, -1, 1]], dtype=t.int32))",
     "x.clamp(min=y)", "x.clamp(max=v)", "x.clamp(v, y.abs())", "i.clamp(min=t.tensor(0.5))",
+    "b.square()", "t.square(i32)",
 ]
 
 

@@ -27,6 +27,15 @@ GROUPS = [
     ("Adagrad", [{"lr_decay": 0.1}, {"initial_accumulator_value": 0.5, "weight_decay": 0.1}],
      {"lr": 0.05, "initial_accumulator_value": 0.1}),
     ("Adagrad", [{"maximize": True}, {"eps": 1e-3}], {"lr": 0.05}),
+    ("Adadelta", [{"rho": 0.5, "maximize": True}, {"weight_decay": 0.1, "eps": 1e-3}],
+     {"lr": 0.5}),
+    ("Adamax", [{"maximize": True}, {"weight_decay": 0.1, "betas": (0.5, 0.9)}], {"lr": 0.02}),
+    ("NAdam", [{"momentum_decay": 0.01}, {"weight_decay": 0.1, "decoupled_weight_decay": True}],
+     {"lr": 0.02}),
+    ("RAdam", [{"maximize": True}, {"weight_decay": 0.1, "betas": (0.8, 0.9)}], {"lr": 0.02}),
+    ("Rprop", [{"etas": (0.3, 1.5)}, {"step_sizes": (1e-3, 0.2), "maximize": True}],
+     {"lr": 0.02}),
+    ("ASGD", [{"t0": 5, "lambd": 0.01}, {"weight_decay": 0.1, "alpha": 0.5}], {"lr": 0.02}),
 ]
 GROUP_IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(GROUPS)]
 STARTS = [np.random.default_rng(0).standard_normal(shape) for shape in [(3, 4), (4,), (2,), ()]]
@@ -110,7 +119,11 @@ def test_adagrad_starts_every_accumulator_at_the_constructors_value_as_torch(tor
         assert ours[i]["step"] == theirs[i]["step"].item() == 0
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+ALL_OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                  "RAdam", "Rprop", "ASGD"]
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
 def test_param_groups_hold_torchs_options(torch, name):
     ours = getattr(tg.optim, name)([tg.zeros(2, requires_grad=True)], lr=0.1).param_groups[0]
     theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)],
@@ -162,6 +175,11 @@ CONSTRUCTION = {
     "lr a string": lambda lib, p: lib.optim.SGD(p, lr="0.1"),
     "beta a string": lambda lib, p: lib.optim.Adam(p, betas=(0.9, "x")),
     "unknown option": lambda lib, p: lib.optim.SGD(p, lr=0.1, nesterof=True),
+    "Adamax beta": lambda lib, p: lib.optim.Adamax(p, betas=(0.9, 1.0)),
+    "NAdam momentum_decay": lambda lib, p: lib.optim.NAdam(p, momentum_decay=-0.1),
+    "RAdam eps": lambda lib, p: lib.optim.RAdam(p, eps=-1.0),
+    "Rprop etas": lambda lib, p: lib.optim.Rprop(p, etas=(1.5, 2.0)),
+    "ASGD weight_decay": lambda lib, p: lib.optim.ASGD(p, weight_decay=-1.0),
     "a parameter in two groups": lambda lib, p: lib.optim.SGD([{"params": p}, {"params": p}],
                                                               lr=0.1),
 }
@@ -208,6 +226,17 @@ SCHEDULES = {
         final_div_factor=100.0, base_momentum=0.8, max_momentum=0.9, **kw),
     "OneCycleLR-no-momentum": lambda s, opt, **kw: s.OneCycleLR(
         opt, max_lr=0.5, total_steps=40, cycle_momentum=False, **kw),
+    "CyclicLR": lambda s, opt, **kw: s.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4,
+                                                **kw),
+    "CyclicLR-triangular2": lambda s, opt, **kw: s.CyclicLR(
+        opt, base_lr=[0.01, 0.02], max_lr=[0.1, 0.3], step_size_up=3, step_size_down=5,
+        mode="triangular2", **kw),
+    "CyclicLR-exp_range": lambda s, opt, **kw: s.CyclicLR(
+        opt, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.95,
+        base_momentum=0.7, max_momentum=0.95, **kw),
+    "CyclicLR-scale_fn": lambda s, opt, **kw: s.CyclicLR(
+        opt, base_lr=0.01, max_lr=0.1, step_size_up=2, scale_fn=lambda x: 0.5 ** x,
+        scale_mode="iterations", cycle_momentum=False, **kw),
 }
 
 
@@ -237,7 +266,7 @@ def schedule_trace(lib, name, optimizer, resume_at=None, chained=False):
 
 TRACES = [(name, optimizer, mode) for name in SCHEDULES for optimizer in ("SGD", "Adam")
           for mode in ("plain", "resumed", "chained")
-          if not (mode == "chained" and name.startswith("OneCycle"))]  # it sets lr itself
+          if not (mode == "chained" and "Cycl" in name)]  # these set the lr outright
 
 
 @pytest.mark.parametrize("name, optimizer, mode", TRACES, ids=["-".join(t) for t in TRACES])
@@ -583,6 +612,8 @@ SCHEDULE_ERRORS = {
     "T_mult": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=1.5),
     "negative epoch": lambda s, opt: s.CosineAnnealingWarmRestarts(opt, T_0=2).step(-1),
     "factor not callable": lambda s, opt: s.MultiplicativeLR(opt, 0.9),
+    "cyclic mode": lambda s, opt: s.CyclicLR(opt, 0.1, 1.0, mode="sawtooth"),
+    "cyclic base_lr per group": lambda s, opt: s.CyclicLR(opt, [0.1], 1.0),
 }
 
 
@@ -713,7 +744,7 @@ def test_dataloader_takes_every_torch_keyword(torch):
     assert [b.tolist() for b in loader] == [[1.0, 2.0]]
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
 def test_optimizer_repr_equals_torchs(torch, name):
     def build(lib):
         params = [lib.zeros(1, requires_grad=True), lib.zeros(1, requires_grad=True)]
@@ -721,3 +752,137 @@ def test_optimizer_repr_equals_torchs(torch, name):
                                          {"params": params[1:], "lr": 0.5}], lr=0.1)
 
     assert repr(build(tg)) == repr(build(torch))
+
+
+@pytest.mark.parametrize("draw", [
+    lambda g: tg.rand(3, generator=g), lambda g: tg.randn(2, 2, generator=g),
+    lambda g: tg.randint(0, 10, (4,), generator=g), lambda g: tg.randperm(6, generator=g),
+    lambda g: tg.normal(0.0, 1.0, (3,), generator=g),
+    lambda g: tg.normal(tg.zeros(3), 1.0, generator=g)],
+    ids=["rand", "randn", "randint", "randperm", "normal", "normal-tensor"])
+def test_random_factories_draw_from_a_given_generator(draw):
+    """torch.randn(3, generator=g) draws from g's stream (it was silently ignored)."""
+    first = draw(tg.Generator().manual_seed(5))
+    tg.manual_seed(0)  # the library's generator plays no part
+    assert draw(tg.Generator().manual_seed(5)).tolist() == first.tolist()
+    generator = tg.Generator().manual_seed(5)
+    draw(generator)
+    assert draw(generator).tolist() != first.tolist()  # the stream moved on
+    with pytest.raises(TypeError, match="tg.Generator"):
+        draw(3)
+
+
+VARIANT_RULES = [
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.02, "betas": (0.5, 0.9), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.3, 0.99)}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.02, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.02, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.8, 0.9), "maximize": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 20, "weight_decay": 0.1,
+              "maximize": True}),
+]
+
+
+@pytest.mark.parametrize("name, options", VARIANT_RULES,
+                         ids=[f"{n}-{'-'.join(o) or 'defaults'}" for n, o in VARIANT_RULES])
+def test_adams_relatives_follow_torch_over_300_steps(torch, name, options):
+    """Adamax, NAdam (its momentum product kept in the default float dtype, as torch's),
+    RAdam (through its switch to the rectified step), Rprop and ASGD (eta and mu rounded in
+    the default float dtype, as torch's) fed the same gradients as torch's."""
+    rng = np.random.default_rng(1)
+    start = [rng.standard_normal(shape) for shape in [(3, 5), (5,), (40,)]]
+    ours = [tg.tensor(p, requires_grad=True) for p in start]
+    theirs = [torch.tensor(p, requires_grad=True) for p in start]
+    opt = getattr(tg.optim, name)(ours, **options)
+    topt = getattr(torch.optim, name)(theirs, **options)
+    for step in range(300):
+        for p, q in zip(ours, theirs):
+            g = rng.standard_normal(p.shape) * (1 + step / 30)
+            p.grad, q.grad = tg.tensor(g), torch.tensor(g)
+        opt.step()
+        topt.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-13,
+                                       err_msg=f"step {step + 1}")
+
+
+@pytest.mark.parametrize("name", ALL_OPTIMIZERS)
+def test_a_resume_through_tg_save_continues_the_same_trajectory(name, tmp_path):
+    def run(resume):
+        p = tg.tensor(STARTS[0].copy(), requires_grad=True)
+        opt = getattr(tg.optim, name)([p], lr=0.05)
+        for step in range(8):
+            if resume and step == 4:
+                tg.save(opt.state_dict(), tmp_path / "opt.npz")
+                p = tg.tensor(p.detach().numpy().copy(), requires_grad=True)
+                opt = getattr(tg.optim, name)([p], lr=0.05)
+                opt.load_state_dict(tg.load(tmp_path / "opt.npz"))
+            opt.zero_grad()
+            ((p - 0.5) ** 4).sum().backward()
+            opt.step()
+        return p.detach().numpy()
+
+    np.testing.assert_array_equal(run(True), run(False))
+
+
+def lbfgs_fit(lib, line_search_fn, history_size, lr, max_iter):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    Y = np.sin(X @ np.array([[1.0], [-2.0], [0.5]]))
+    w = lib.tensor(rng.standard_normal((3, 4)) * 0.5, requires_grad=True)
+    v = lib.tensor(rng.standard_normal((4, 1)) * 0.5, requires_grad=True)
+    c = lib.tensor(np.array([-1.2, 1.0]), requires_grad=True)
+    opt = lib.optim.LBFGS([w, v, c], lr=lr, line_search_fn=line_search_fn,
+                          history_size=history_size, max_iter=max_iter)
+    x, y = lib.tensor(X), lib.tensor(Y)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((lib.tanh(x @ w) @ v - y) ** 2).mean() + ((c - 0.3) ** 2).sum() * 2
+        loss.backward()
+        return loss
+
+    losses = [opt.step(closure).item() for _ in range(2)]
+    state = opt.state[w]
+    return losses, [p.detach().numpy().copy() for p in (w, v, c)], [state["func_evals"],
+                                                                     state["n_iter"]]
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+@pytest.mark.parametrize("history_size, lr, max_iter", [(100, 1, 10), (3, 0.5, 7)])
+def test_lbfgs_follows_torch(torch, line_search_fn, history_size, lr, max_iter):
+    """The same losses, weights and evaluation counts (over more iterations the two drift
+    apart at float64 rounding, which L-BFGS's curvature pairs amplify near the optimum)."""
+    ours = lbfgs_fit(tg, line_search_fn, history_size, lr, max_iter)
+    theirs = lbfgs_fit(torch, line_search_fn, history_size, lr, max_iter)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10)
+    for p, q in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
+    assert ours[2] == theirs[2]
+
+
+LBFGS_ERRORS = {
+    "param groups": lambda lib, p: lib.optim.LBFGS([{"params": p[:1]}, {"params": p[1:]}]),
+    "negative lr": lambda lib, p: lib.optim.LBFGS(p, lr=-1),
+    "unknown line search": lambda lib, p: lib.optim.LBFGS(p, line_search_fn="armijo").step(
+        lambda: (p[0] ** 2).sum().backward() or (p[0] ** 2).sum()),
+}
+
+
+@pytest.mark.parametrize("case", LBFGS_ERRORS)
+def test_lbfgs_errors_have_torchs_types(torch, case):
+    def error(lib):
+        params = [lib.ones(2, requires_grad=True), lib.ones(1, requires_grad=True)]
+        with pytest.raises(Exception) as info:
+            LBFGS_ERRORS[case](lib, params)
+        return info.type
+
+    assert issubclass(error(tg), error(torch))

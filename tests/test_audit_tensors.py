@@ -385,3 +385,10 @@ def test_repr_of_random_tensors_as_torch(torch):
         grad = dtype.startswith("float") and rng.random() < 0.3
         expected = repr(torch.tensor(a, requires_grad=grad)).replace("torch.", "")
         assert repr(tg.tensor(a, requires_grad=grad)).replace("tg.", "") == expected
+
+
+def test_comparison_operators_share_the_functions_errors_as_torch(torch):
+    _raises_as_torch(torch, "r = torch.tensor([1., 2.]) == torch.tensor([1., 2., 3.])")
+    _raises_as_torch(torch, "r = torch.tensor([1., 2.]) < torch.tensor([1., 2., 3.])")
+    for lib in (torch, tg):
+        assert (lib.tensor([1.0, 2.0]) == object()) is False

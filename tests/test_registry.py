@@ -15,8 +15,12 @@ from tinygraph.ops.namespace import tensor_namespace
 COVERED_AS = {"transpose": "T", "cat": "concatenate"}
 # Public operations with integer or boolean results, or no derivative in PyTorch either
 # (floor_divide), or random draws: nothing to differentiate (tested against PyTorch in
-# tests/test_reductions_torch.py and tests/test_sorting.py).
-WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide", "argsort", "multinomial"}
+# tests/test_reductions_torch.py, tests/test_sorting.py and tests/test_ops_util.py).
+WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide", "argsort", "multinomial",
+                    # tests/test_ops_util.py
+                    "nonzero", "argwhere", "unique", "unique_consecutive", "isin", "searchsorted",
+                    "bucketize", "bincount", "count_nonzero", "histc", "signbit", "isposinf",
+                    "isneginf", "heaviside", "is_nonzero", "bernoulli"}
 
 # Names under which the Tensor namespace keeps the array namespace's own kernel, which
 # backwards call with the kernel's arguments: ``xp.scatter_add(grad, index, shape)``, not

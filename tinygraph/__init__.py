@@ -57,9 +57,19 @@ from .factories import (
     zeros,
     zeros_like,
 )
+from .index_factories import tril_indices, triu_indices
 from .ops import registry as _registry
 from .random import Generator, manual_seed
-from .random_factories import normal, rand, rand_like, randint, randn, randn_like, randperm
+from .random_factories import (
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
@@ -108,6 +118,7 @@ __all__ += sorted(_registry.functions)
 __all__ += [
     "Generator", "Size", "accelerator", "as_tensor", "cuda", "device", "empty", "empty_like",
     "from_numpy", "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
-    "normal", "numel", "rand_like", "randint", "randn_like", "randperm",
+    "normal", "numel", "rand_like", "randint", "randint_like", "randn_like", "randperm",
+    "tril_indices", "triu_indices",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

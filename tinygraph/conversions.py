@@ -145,6 +145,36 @@ class Conversions:
         """Bytes per element."""
         return self._data.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (``element_size()``)."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements take: ``numel() * element_size()``."""
+        return self._data.size * self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        """How many elements apart consecutive indices of each dim are in memory (a tuple), or
+        of dim ``dim`` (an int); an expanded dim has stride 0."""
+        array = self._data
+        if array.size == 0:  # NumPy's strides of an empty array are arbitrary: contiguous ones
+            strides, step = [], 1
+            for n in reversed(array.shape):
+                strides.append(step)
+                step *= max(n, 1)
+            strides = tuple(reversed(strides))
+        else:
+            strides = tuple(s // array.itemsize for s in array.strides)
+        if dim is None:
+            return strides
+        if not -array.ndim <= dim < array.ndim:
+            raise IndexError(f"stride: dim {dim} is out of range for a tensor with "
+                             f"{array.ndim} dimensions (expected to be in range of "
+                             f"[{-array.ndim}, {array.ndim - 1}]).")
+        return strides[dim]
+
     # -- the device ----------------------------------------------------------------------
 
     @property

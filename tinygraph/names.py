@@ -17,7 +17,7 @@ import difflib
 # Module methods PyTorch has and tinygraph does not (hooks, devices, compilation, sharing).
 TORCH_MODULE_ONLY = frozenset("""
     bfloat16 call_super_init compile dump_patches get_extra_state ipu mtia register_backward_hook
-    register_forward_hook register_forward_pre_hook register_full_backward_hook
+    register_full_backward_hook
     register_full_backward_pre_hook register_load_state_dict_post_hook
     register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook
     set_extra_state set_submodule share_memory to_empty type xpu
@@ -27,35 +27,20 @@ TORCH_MODULE_ONLY = frozenset("""
 # torch.nn.utils and torch.utils.data (PyTorch 2.13) that tinygraph may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
-        AdaptiveAvgPool1d AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss
-        AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AlphaDropout
-        AvgPool3d BatchNorm3d Buffer CELU CTCLoss ChannelShuffle
-        CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d ConstantPad3d
-        Container Conv3d ConvTranspose3d
-        CosineEmbeddingLoss CosineSimilarity CrossMapLRN2d DataParallel Dropout1d Dropout2d
-        Dropout3d ELU Embedding EmbeddingBag FeatureAlphaDropout Fold FractionalMaxPool2d
-        FractionalMaxPool3d GELU GLU GRU GRUCell GaussianNLLLoss Hardshrink Hardsigmoid
-        Hardswish Hardtanh HingeEmbeddingLoss HuberLoss InstanceNorm1d InstanceNorm2d
-        InstanceNorm3d KLDivLoss LPPool1d LPPool2d LPPool3d LSTM LSTMCell LayerNorm
-        LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d
-        LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d
-        LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear LocalResponseNorm LogSigmoid LogSoftmax
-        MarginRankingLoss MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d Mish
-        MultiLabelMarginLoss MultiLabelSoftMarginLoss MultiMarginLoss MultiheadAttention NLLLoss
-        PReLU PairwiseDistance PixelShuffle PixelUnshuffle PoissonNLLLoss RMSNorm RNN RNNBase
-        RNNCell RNNCellBase RReLU ReLU6 ReflectionPad1d ReflectionPad2d ReflectionPad3d
-        ReplicationPad1d ReplicationPad2d ReplicationPad3d SELU SiLU SmoothL1Loss SoftMarginLoss
-        Softmax2d Softmin Softplus Softshrink Softsign SyncBatchNorm Tanhshrink Threshold
-        Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder
-        TransformerEncoderLayer TripletMarginLoss TripletMarginWithDistanceLoss Unfold
-        Upsample UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d
-        parallel qat quantizable quantized""",
-    "tinygraph.nn.init": "dirac_ eye_ sparse_ trunc_normal_",
-    "tinygraph.nn.utils": """convert_conv2d_weight_memory_format fuse_conv_bn_eval
-        fuse_linear_bn_eval parametrizations parametrize remove_spectral_norm
-        remove_weight_norm rnn skip_init spectral_norm stateless weight_norm""",
-    "tinygraph.optim": "ASGD Adadelta Adafactor Adamax LBFGS Muon NAdam RAdam Rprop SparseAdam",
-    "tinygraph.optim.lr_scheduler": "CyclicLR",
+        AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d AvgPool3d BatchNorm3d
+        Buffer CTCLoss Container Conv3d ConvTranspose3d CrossMapLRN2d DataParallel EmbeddingBag
+        Fold FractionalMaxPool2d FractionalMaxPool3d InstanceNorm3d LPPool3d LazyBatchNorm1d
+        LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d
+        LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d LazyInstanceNorm2d
+        LazyInstanceNorm3d LazyLinear MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d
+        MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm Unfold parallel qat quantizable
+        quantized""",
+    "tinygraph.nn.init": "dirac_ eye_ sparse_",
+    "tinygraph.nn.utils": """
+        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
+        parametrizations parametrize remove_spectral_norm remove_weight_norm skip_init
+        spectral_norm stateless weight_norm""",
+    "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
 

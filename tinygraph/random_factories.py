@@ -20,13 +20,14 @@ from .tensor import Tensor
 def rand(*sizes, size=None, generator=None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1): ``tg.rand(2, 3)``."""
-    return _draw("rand", shape_of(sizes, size, "rand"), dtype, device, requires_grad)
+    return _draw("rand", shape_of(sizes, size, "rand"), dtype, device, requires_grad, generator)
 
 
 def randn(*sizes, size=None, generator=None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples: ``tg.randn(2, 3)``."""
-    return _draw("randn", shape_of(sizes, size, "randn"), dtype, device, requires_grad)
+    return _draw("randn", shape_of(sizes, size, "randn"), dtype, device, requires_grad,
+                 generator)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -41,10 +42,12 @@ def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False) -
     return _draw("randn_like", shape, dtype, device, requires_grad)
 
 
-def _draw(what: str, shape: tuple, dtype, device, requires_grad: bool) -> Tensor:
-    """Uniform (``rand*``) or standard normal (``randn*``) samples, drawn in float64."""
+def _draw(what: str, shape: tuple, dtype, device, requires_grad: bool,
+          source=None) -> Tensor:
+    """Uniform (``rand*``) or standard normal (``randn*``) samples, drawn in float64 from
+    ``source`` (a ``tg.Generator``) or the library's generator."""
     dtype = _float(float_dtype(dtype, what), what)
-    generator = random.generator()
+    generator = random.generator(source)
     sample = generator.standard_normal(shape) if what.startswith("randn") else generator.random(
         shape)
     return make(sample.astype(dtype), requires_grad, device, what)
@@ -67,7 +70,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise ArgumentError(f"randint: low must be less than high, got low={low}, high={high}.")
     shape = size_args((size,), "randint")
     dtype = np.dtype(np.int64) if dtype is None else as_dtype(dtype, "randint")
-    sample = random.generator().integers(low, high, shape)
+    sample = random.generator(generator).integers(low, high, shape)
     return make(sample.astype(dtype), requires_grad, device, "randint")
 
 
@@ -76,7 +79,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None,
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype``)."""
     (n,) = size_args((n,), "randperm")
     dtype = np.dtype(np.int64) if dtype is None else as_dtype(dtype, "randperm")
-    return make(random.generator().permutation(n).astype(dtype), requires_grad, device,
+    return make(random.generator(generator).permutation(n).astype(dtype), requires_grad, device,
                 "randperm")
 
 
@@ -101,7 +104,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         dtype = _float(float_dtype(dtype, "normal"), "normal")
     if np.any(np.asarray(stds) < 0):
         raise ArgumentError("normal: std must be >= 0.")
-    sample = means + stds * random.generator().standard_normal(shape)
+    sample = means + stds * random.generator(generator).standard_normal(shape)
     return make(np.asarray(sample).astype(dtype), requires_grad, device, "normal")
 
 
@@ -113,3 +116,20 @@ def _float(dtype: np.dtype, what: str) -> np.dtype:
 
 
 
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) shaped like ``input`` (and of its dtype
+    unless ``dtype``): ``tg.randint_like(x, 10)``, ``tg.randint_like(x, 1, 7)``."""
+    if high is None:  # randint_like(input, high)
+        low, high = 0, low
+    shape, dtype = like_input(input, dtype, "randint_like")
+    for name, bound in (("low", low), ("high", high)):
+        if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"randint_like: {name} must be an int, got {bound!r}.")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}.")
+    sample = random.generator(generator).integers(low, high, shape)
+    return make(sample.astype(dtype), requires_grad, device, "randint_like")

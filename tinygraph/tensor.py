@@ -7,12 +7,12 @@ method here is a one-line delegation to a function of ``tinygraph.ops``.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import autograd
 from .autograd.node import new_tensor
-from .autograd.promotion import promote
-from .backend import namespace_of
 from .conversions import Conversions
 from .creation import (
     check_float,
@@ -22,8 +22,9 @@ from .creation import (
 )
 from .device import as_device
 from .dtypes import as_dtype
-from .errors import DtypeError, ShapeError
+from .errors import ShapeError
 from .inplace import InPlace
+from .inplace_math import InPlaceMath
 from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
@@ -35,7 +36,7 @@ _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": No
                   "_base": None, "_views": None}
 
 
-class Tensor(GradAttributes, InPlace, Conversions, Protocols):
+class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -213,68 +214,33 @@ class Tensor(GradAttributes, InPlace, Conversions, Protocols):
     def __pos__(self):
         return self
 
-    # Comparisons and bitwise logic: no gradient. Comparisons give bool; & | ^ ~ are
-    # logical on bool tensors and bitwise on integer ones (as PyTorch), refused on floats.
+    # Comparisons and bitwise logic (ops/compare.py): no gradient. Comparisons give bool;
+    # & | ^ ~ are logical on bool tensors and bitwise on integer ones, refused on floats.
 
-    def _compare(self, other, ufunc: str) -> Tensor:
-        value = other._data if isinstance(other, Tensor) else other
-        mine, value = promote([self._data, value])  # PyTorch's common dtype
-        xp = namespace_of(mine)
-        return new_tensor(xp.asarray(getattr(xp, ufunc)(mine, value)), None)
-
-    def __lt__(self, other):
-        return self._compare(other, "less")
-
-    def __le__(self, other):
-        return self._compare(other, "less_equal")
-
-    def __gt__(self, other):
-        return self._compare(other, "greater")
-
-    def __ge__(self, other):
-        return self._compare(other, "greater_equal")
+    __lt__ = registry.functions["lt"]
+    __le__ = registry.functions["le"]
+    __gt__ = registry.functions["gt"]
+    __ge__ = registry.functions["ge"]
 
     def __eq__(self, other):  # type: ignore[override]
-        if other is None or isinstance(other, str):
+        if not isinstance(other, _COMPARABLE):
             return NotImplemented  # x == None is False, as in PyTorch
-        return self._compare(other, "equal")
+        return registry.functions["eq"](self, other)
 
     def __ne__(self, other):  # type: ignore[override]
-        if other is None or isinstance(other, str):
+        if not isinstance(other, _COMPARABLE):
             return NotImplemented
-        return self._compare(other, "not_equal")
+        return registry.functions["ne"](self, other)
 
-    def _bitwise(self, other, ufunc: str, symbol: str) -> Tensor:
-        value = other._data if isinstance(other, Tensor) else other
-        kind = np.result_type(self._data, value).kind
-        if kind not in "biu":
-            raise DtypeError(f"x {symbol} y: {ufunc} needs integer or bool tensors, got "
-                             f"{self._data.dtype}; for floats compare first: (x > 0) {symbol} y.")
-        return self._compare(other, ufunc)
-
-    def __and__(self, other):
-        return self._bitwise(other, "bitwise_and", "&")
-
-    __rand__ = __and__
-
-    def __or__(self, other):
-        return self._bitwise(other, "bitwise_or", "|")
-
-    __ror__ = __or__
-
-    def __xor__(self, other):
-        return self._bitwise(other, "bitwise_xor", "^")
-
-    __rxor__ = __xor__
-
-    def __invert__(self):
-        if self._data.dtype.kind not in "biu":
-            raise DtypeError(f"~x: invert needs an integer or bool tensor, got "
-                             f"{self._data.dtype}; for a mask use ~(x > 0).")
-        xp = namespace_of(self._data)
-        return new_tensor(xp.asarray(xp.invert(self._data)), None)
+    __and__ = __rand__ = registry.functions["bitwise_and"]
+    __or__ = __ror__ = registry.functions["bitwise_or"]
+    __xor__ = __rxor__ = registry.functions["bitwise_xor"]
+    __invert__ = registry.functions["bitwise_not"]
 
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
+
+
+_COMPARABLE = (Tensor, np.ndarray, np.generic, numbers.Number, list, tuple)
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False,

@@ -20,6 +20,7 @@ from . import (
     shape,
     tensor,
     transformer,
+    util,
 )
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
@@ -34,5 +35,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
-                     *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS]
+                     *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

@@ -86,7 +86,7 @@ class Node:
         return torch_name(self)
 
     def __repr__(self) -> str:
-        return f"<{self.op_name()} node, output shape {getattr(self, 'shape', None)}>"
+        return f"<{self.name()} node, output shape {getattr(self, 'shape', None)}>"
 
     # -- PyTorch's ctx API -----------------------------------------------------------------
 

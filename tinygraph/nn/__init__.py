@@ -38,6 +38,7 @@ from .composed_activations import (
     Mish,
     PReLU,
     ReLU6,
+    RReLU,
     Softmax2d,
     Softmin,
     Softshrink,
@@ -81,14 +82,17 @@ from .margin_losses import (
     PoissonNLLLoss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .pooling_extras import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
 from .similarity import CosineSimilarity, PairwiseDistance
 from .simple_layers import (
+    AlphaDropout,
     CircularPad1d,
     CircularPad2d,
     CircularPad3d,
@@ -98,6 +102,7 @@ from .simple_layers import (
     Dropout1d,
     Dropout2d,
     Dropout3d,
+    FeatureAlphaDropout,
     PixelShuffle,
     PixelUnshuffle,
     ReflectionPad1d,
@@ -167,6 +172,14 @@ __all__ = [
     "TripletMarginLoss",
     "PoissonNLLLoss",
     "GaussianNLLLoss",
+    "TripletMarginWithDistanceLoss",
+    "ChannelShuffle",
+    "LocalResponseNorm",
+    "LPPool1d",
+    "LPPool2d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "RReLU",
 ]
 
 __getattr__ = missing_name(__name__, globals())

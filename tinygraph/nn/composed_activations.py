@@ -280,3 +280,91 @@ class Softmax2d(Module):
                              f"(N, C, H, W), got shape {tuple(x.shape)}.")
         return ops.softmax(x, -3)
 
+
+
+# -- in-place spellings and randomized activations -------------------------------------------
+
+
+def relu_(input):
+    """``relu(input, inplace=True)``."""
+    return F.relu(input, inplace=True)
+
+
+def elu_(input, alpha: float = 1.0):
+    """``elu(input, alpha, inplace=True)``."""
+    return F.elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):
+    """``leaky_relu(input, negative_slope, inplace=True)``."""
+    return F.leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
+    """``hardtanh(input, min_val, max_val, inplace=True)``."""
+    return F.hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input):
+    """``selu(input, inplace=True)``."""
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha: float = 1.0):
+    """``celu(input, alpha, inplace=True)``."""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input, threshold_value: float, value: float):
+    """``threshold(input, threshold, value, inplace=True)``."""
+    return threshold(input, threshold_value, value, inplace=True)
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False):
+    """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element in training
+    and is (lower + upper) / 2 otherwise."""
+    if not training:
+        return F.leaky_relu(input, (lower + upper) / 2, inplace)
+    from .. import random
+
+    slopes = random.generator().uniform(lower, upper, tuple(input.shape))
+    negative = ops._data(input) < 0
+    scale = np.where(negative, slopes, 1.0).astype(ops._data(input).dtype)
+    return F._into(lambda x: x * scale, input, inplace)
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    """``rrelu(..., inplace=True)``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1):
+    """softmax((logits + g) / tau) with g Gumbel noise; ``hard``: the one-hot of its largest
+    entry, with the soft sample's gradient (straight through)."""
+    from .. import random
+
+    gumbels = -np.log(random.generator().standard_exponential(tuple(logits.shape)))
+    soft = ops.softmax((logits + gumbels.astype(ops._data(logits).dtype)) / tau, dim)
+    if not hard:
+        return soft
+    data = ops._data(soft)
+    one_hot = np.zeros_like(data)
+    np.put_along_axis(one_hot, np.expand_dims(data.argmax(axis=dim), dim), 1.0, axis=dim)
+    return soft - soft.detach() + one_hot
+
+
+class RReLU(_InPlace):
+    """``F.rrelu`` as a layer (random slopes in training, their mean in eval)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.lower, self.upper = lower, upper
+
+    def forward(self, x):
+        return rrelu(x, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" * self.inplace)

@@ -72,6 +72,29 @@ __all__ = [
     "triplet_margin_loss",
     "poisson_nll_loss",
     "gaussian_nll_loss",
+    "relu_",
+    "elu_",
+    "leaky_relu_",
+    "hardtanh_",
+    "selu_",
+    "celu_",
+    "threshold_",
+    "rrelu",
+    "rrelu_",
+    "gumbel_softmax",
+    "lp_pool1d",
+    "lp_pool2d",
+    "local_response_norm",
+    "channel_shuffle",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "triplet_margin_with_distance_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -331,20 +354,30 @@ from .adaptive_pooling import (  # noqa: E402
 from .attention import scaled_dot_product_attention  # noqa: E402
 from .composed_activations import (  # noqa: E402
     celu,
+    celu_,
+    elu_,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
+    hardtanh_,
+    leaky_relu_,
     logsigmoid,
     mish,
     prelu,
     relu6,
+    relu_,
+    rrelu,
+    rrelu_,
     selu,
+    selu_,
     softmin,
     softshrink,
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from .instance_norm import instance_norm  # noqa: E402
 from .loss_functions import (  # noqa: E402
@@ -364,14 +397,27 @@ from .margin_losses import (  # noqa: E402
     poisson_nll_loss,
     soft_margin_loss,
     triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from .pooling_extras import (  # noqa: E402
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    channel_shuffle,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
 )
 from .similarity import cosine_similarity, pairwise_distance  # noqa: E402
 from .simple_layers import (  # noqa: E402
+    alpha_dropout,
     dropout1d,
     dropout2d,
     dropout3d,
+    feature_alpha_dropout,
     pixel_shuffle,
     pixel_unshuffle,
     rms_norm,
 )
-from .upsampling import interpolate, upsample  # noqa: E402
+from .upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402

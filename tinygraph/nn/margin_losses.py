@@ -244,3 +244,34 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean"):
+    """max(0, margin + d(a, p) - d(a, n)) with any ``distance_function`` (default the
+    Euclidean ``pairwise_distance``)."""
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = ops.minimum(d_neg, distance(positive, negative))
+    loss = ops.clamp(margin + d_pos - d_neg, min=0.0)
+    return _reduce(loss, reduction, "triplet_margin_with_distance_loss")
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """``F.triplet_margin_with_distance_loss`` as a Module."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        from .similarity import PairwiseDistance
+
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)

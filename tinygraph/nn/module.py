@@ -27,6 +27,7 @@ from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, get_default_dtype
 from . import state
 from .casting import cast_floats, check_device, target_dtype
+from .hooks import ForwardHooks, call_with_hooks
 from .parameter import Parameter
 from .state import IncompatibleKeys, StateDictError
 
@@ -35,7 +36,7 @@ __all__ = ["Module", "Parameter", "StateDictError", "IncompatibleKeys", "module_
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
 
-class Module:
+class Module(ForwardHooks):
     """Base class of layers and models: ``module(x)`` runs ``forward(x)``.
 
     Subclasses call ``super().__init__()`` first, then assign Parameters, Modules and
@@ -184,7 +185,9 @@ class Module:
         previous = flags.module
         flags.module = self  # graph nodes record the Module whose forward made them (viz)
         try:
-            return self.forward(*args, **kwargs)
+            if self._forward_hooks is None:
+                return self.forward(*args, **kwargs)
+            return call_with_hooks(self, args, kwargs)
         finally:
             flags.module = previous
 

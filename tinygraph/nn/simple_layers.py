@@ -322,3 +322,48 @@ class RMSNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+# -- alpha dropout (keeps SELU's mean and variance) -------------------------------------------
+
+_SELU_NEGATIVE = -1.7580993408473766  # -scale * alpha of SELU: where a dropped unit goes
+
+
+def _alpha_dropout(input, p: float, training: bool, inplace: bool, feature: bool, op: str):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}.")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    shape = (tuple(input.shape[:2]) + (1,) * (input.ndim - 2)) if feature else tuple(
+        input.shape)
+    keep = (random.generator().random(shape) >= p).astype(input.dtype)
+    a = ((1 - p) * (1 + p * _SELU_NEGATIVE ** 2)) ** -0.5
+    b = (1 - keep) * (_SELU_NEGATIVE * a) - _SELU_NEGATIVE * a * p  # a alpha' (1 - k - p)
+    result = input * (keep * a) + b.astype(input.dtype)
+    return input.copy_(result) if inplace else result
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout for SELU networks: dropped units take SELU's negative saturation value, and an
+    affine map keeps the mean and variance."""
+    return _alpha_dropout(input, p, training, inplace, False, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p: float = 0.5, training: bool = False,
+                          inplace: bool = False):
+    """``alpha_dropout`` of whole channels."""
+    return _alpha_dropout(input, p, training, inplace, True, "feature_alpha_dropout")
+
+
+class AlphaDropout(_ChannelDropout):
+    """``F.alpha_dropout`` as a layer (identity in eval mode)."""
+
+    function = staticmethod(alpha_dropout)
+
+
+class FeatureAlphaDropout(_ChannelDropout):
+    """``F.feature_alpha_dropout`` as a layer (identity in eval mode)."""
+
+    function = staticmethod(feature_alpha_dropout)

@@ -8,10 +8,12 @@ from . import (  # noqa: F401 - they declare the ops
     activations,
     arrange,
     attention,
+    combinations,
     combine,
     compare,
     conv_functions,
     copy,
+    counting,
     einsum,
     elementwise,
     explog,
@@ -33,11 +35,13 @@ from . import (  # noqa: F401 - they declare the ops
     rounding,
     sampling,
     scan,
+    selection,
     shape,
     sorting,
     special,
     stats_more,
     trig,
+    values,
 )
 
 

@@ -16,7 +16,7 @@ from ..autograd import Op
 from ..autograd.promotion import result_dtype
 from .args import data
 from .registry import public
-from .rounding import ClampBounds, DivRounded, integer_power, negative_integers
+from .rounding import ClampBounds, DivRounded, alpha_times, integer_power, negative_integers
 
 _INT8, _BOOL = np.dtype(np.int8), np.dtype(bool)
 _NUMBERS = (int, float, bool)
@@ -33,7 +33,7 @@ class Add(Op):
     @staticmethod
     def arguments(input, other, *, alpha=1):
         """PyTorch's ``add(input, other, alpha=1)``: input + alpha * other."""
-        return (input, other if alpha == 1 else other * alpha), {}
+        return (input, other if alpha == 1 else alpha_times(input, other, alpha, "add")), {}
 
     def forward(self, a, b):
         return a + b
@@ -53,7 +53,7 @@ class Sub(Op):
     @staticmethod
     def arguments(input, other, *, alpha=1):
         """PyTorch's ``sub(input, other, alpha=1)``: input - alpha * other."""
-        return (input, other if alpha == 1 else other * alpha), {}
+        return (input, other if alpha == 1 else alpha_times(input, other, alpha, "sub")), {}
 
     def forward(self, a, b):
         return a - b

@@ -142,13 +142,15 @@ class Reciprocal(FloatUnary):
 
 @public("square", ufunc="square")
 class Square(Op):
-    """y = x * x (integers stay integers);  dx = 2 g x."""
+    """y = x * x (integers stay integers, bools become int64 as PyTorch's);  dx = 2 g x."""
 
     __slots__ = ()
     label = "square"
 
     def forward(self, x):
         self.save(x)
+        if x.dtype.kind == "b":
+            x = x.astype(self.xp.int64)
         return x * x
 
     def backward(self, g):

@@ -3,12 +3,15 @@ holds the ops)."""
 
 from __future__ import annotations
 
+import itertools
 import operator
 
 import numpy as np
 
+from ..autograd import new_tensor
 from ..errors import ShapeError
-from .args import shape
+from .args import data, shape
+from .conv import pad_spatial, slab
 from .conv_functions import _batched, _unbatched, spatial_input, tuple_arg
 from .pool import AvgPool, MaxPool, Pad, avg_divisor, pool_geometry
 from .registry import functions, public
@@ -40,15 +43,39 @@ def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, nd, op):
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, op,
               plan=None):
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported.")
     batched, kernel, stride, _, dilation, out_shape, pads = _pool_args(
         x, kernel_size, stride, padding, dilation, ceil_mode, nd, op)
     attributes = {"kernel": kernel, "stride": stride, "dilation": dilation, "pads": pads,
                   "out_shape": out_shape}
     if plan is not None and batched:
         plan.update(attributes)
-    return _unbatched(MaxPool.apply(_batched(x, batched), **attributes), batched)
+    y = _unbatched(MaxPool.apply(_batched(x, batched), **attributes), batched)
+    if not return_indices:
+        return y
+    where = _max_indices(np.asarray(data(x)), **attributes)
+    return y, new_tensor(where, None)
+
+
+def _max_indices(x, kernel, stride, dilation, pads, out_shape):
+    """torch's ``return_indices``: where each window's maximum is, as an int64 flat index into
+    its channel's (unpadded) spatial axes; the first maximum wins, and the last NaN."""
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    padded = pad_spatial(x, pads, low)
+    offsets = list(itertools.product(*map(range, kernel)))
+    best = slab(padded, offsets[0], stride, dilation, out_shape).copy()
+    arg = np.zeros(best.shape, np.intp)
+    for k, offset in enumerate(offsets[1:], 1):
+        values = slab(padded, offset, stride, dilation, out_shape)
+        better = (values > best) | (np.isnan(values) if x.dtype.kind == "f" else False)
+        best = np.where(better, values, best)
+        arg[better] = k
+    nd, table = len(kernel), np.array(offsets, np.int64)
+    flat = np.zeros(arg.shape, np.int64)
+    for axis in range(nd):  # the winner's coordinate on each axis, row-major
+        starts = np.arange(out_shape[axis]).reshape((-1,) + (1,) * (nd - 1 - axis))
+        coord = starts * stride[axis] - pads[axis][0] + table[arg, axis] * dilation[axis]
+        flat = flat * x.shape[-nd + axis] + coord
+    return flat
 
 
 @public("max_pool2d", method=False)

@@ -1,7 +1,7 @@
 """Rounding, sign and the integer-division family: floor, ceil, round, trunc, sign (zero
 gradient, as PyTorch), floor_divide (``//``; no gradient: PyTorch refuses its backward),
 remainder (``%``, the sign of the divisor as Python's and PyTorch's), lerp, clamp with
-bounds that require grad, and integers to negative integer powers."""
+bounds that require grad, integers to negative integer powers, and add/sub's integer alpha rule."""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ from .registry import public
 
 class _Step(Op):
     """A piecewise-constant function: zero gradient wherever it has one (PyTorch's choice at
-    the steps too). Integer and bool inputs come back unchanged, in their dtype."""
+    the steps too). Integer inputs come back unchanged, in their dtype; bool inputs are
+    refused, as PyTorch's kernels do (NotImplementedError)."""
 
     __slots__ = ()
 
     def forward(self, x):
         if x.dtype.kind in "iub":
+            if x.dtype.kind == "b":
+                raise NotImplementedError(f"{self.label}: not implemented for bool tensors (as "
+                                          f"PyTorch); convert first, e.g. x.int().")
+            if getattr(self, "decimals", 0):
+                raise NotImplementedError("round(decimals=...): not implemented for integer "
+                                          "tensors (as PyTorch); convert first, e.g. x.float().")
             return x.copy()
         return self.step(x)
 
@@ -114,7 +121,7 @@ class FloorDivide(Op):
                            "operands.")
 
 
-def _integral(value) -> bool:
+def is_integral(value) -> bool:
     dtype = getattr(value, "dtype", None)
     return dtype.kind in "iub" if dtype is not None else isinstance(value, int)
 
@@ -122,7 +129,7 @@ def _integral(value) -> bool:
 def _check_integer_divisor(op: str, a, b, xp) -> None:
     """Integer division by zero raises (a ZeroDivisionError and, as in PyTorch, a RuntimeError),
     never NumPy's 0."""
-    if _integral(a) and _integral(b) and not xp.all(b != 0):
+    if is_integral(a) and is_integral(b) and not xp.all(b != 0):
         raise IntegerDivisionError(f"{op}: integer division by zero; make the divisor nonzero "
                                    "or divide floats (x.float()).")
 
@@ -140,7 +147,7 @@ class DivRounded(Op):
         _check_integer_divisor("div", a, b, xp)
         if self.mode == "floor":
             return xp.floor_divide(a, b)
-        if _integral(a) and _integral(b):  # exact integer division toward zero
+        if is_integral(a) and is_integral(b):  # exact integer division toward zero
             inexact = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
             return xp.floor_divide(a, b) + inexact
         return xp.trunc(a / b)
@@ -247,3 +254,11 @@ def integer_power(a, b, xp):
                            f"{b}, as PyTorch); use a float base, e.g. x.float() ** {b}.")
     low = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
     return xp.where(b < 0, low, a ** xp.maximum(b, 0)).astype(xp.result_type(dtype, b))
+
+
+def alpha_times(input, other, alpha, op: str):
+    """``alpha * other``; a float alpha with integer operands raises, as PyTorch."""
+    if isinstance(alpha, float) and all(is_integral(v) for v in (input, other)):
+        raise RuntimeError(f"{op}: for integral input tensors, alpha must not be a floating "
+                           f"point number (got {alpha}); convert the tensors to float first.")
+    return other * alpha

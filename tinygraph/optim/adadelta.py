@@ -21,12 +21,13 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0, foreach: bool | None = None, *,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,
                  differentiable: bool = False, learning_rate: float | None = None) -> None:
         super().__init__(params, lr=lr if learning_rate is None else learning_rate, rho=rho,
                          eps=eps, weight_decay=weight_decay, foreach=foreach,
-                         maximize=maximize)
+                         capturable=capturable, maximize=maximize,
+                         differentiable=differentiable)
 
     def check(self, options: dict) -> None:
         non_negative("Adadelta", options, "lr", "eps", "weight_decay")

@@ -12,7 +12,7 @@ per-batch 1cycle policy, ``plateau.py`` the metric-driven ReduceLROnPlateau and
 
 from ...names import missing_name
 from .base import LRScheduler, _LRScheduler  # noqa: F401 (torch keeps the old name)
-from .one_cycle import OneCycleLR
+from .one_cycle import CyclicLR, OneCycleLR
 from .plateau import ReduceLROnPlateau
 from .schedules import (
     ConstantLR,
@@ -30,6 +30,6 @@ from .sequences import ChainedScheduler, CosineAnnealingWarmRestarts, Sequential
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "LambdaLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "MultiplicativeLR",
            "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler",
-           "CosineAnnealingWarmRestarts"]
+           "CosineAnnealingWarmRestarts", "CyclicLR"]
 
 __getattr__ = missing_name(__name__, globals())

@@ -1,9 +1,11 @@
-"""OneCycleLR: Smith & Topin's 1cycle policy (2018), stepped once per batch."""
+"""The cyclical policies, stepped once per batch: OneCycleLR (Smith & Topin's 1cycle, 2018)
+and CyclicLR (Smith's cyclical learning rates, 2017)."""
 
 from __future__ import annotations
 
 import math
 import numbers
+import types
 
 from ..optimizer import Optimizer
 from .base import LRScheduler, check_optimizer, per_group
@@ -108,3 +110,108 @@ class OneCycleLR(LRScheduler):
                     break
                 start_step = end_step
         return lrs
+
+
+class CyclicLR(LRScheduler):
+    """Cycle the learning rate between ``base_lr`` and ``max_lr`` (Smith 2017): up over
+    ``step_size_up`` steps, down over ``step_size_down``; ``mode="triangular2"`` halves the
+    height every cycle, ``"exp_range"`` scales it by ``gamma ** step``, or give
+    ``scale_fn(x)`` with ``scale_mode`` "cycle" or "iterations". The momentum (SGD's or
+    Adam's beta1) cycles the opposite way. Call ``step()`` after every batch.
+
+    >>> scheduler = optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1)
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr, max_lr, step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn=None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum=0.8, max_momentum=0.9,
+                 last_epoch: int = -1) -> None:
+        check_optimizer(self, optimizer)
+        self.optimizer = optimizer
+        base_lrs = per_group("CyclicLR: base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = per_group("CyclicLR: max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = step_size_up if step_size_down is None else float(step_size_down)
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode {mode!r} is invalid and scale_fn is None; use "
+                             "'triangular', 'triangular2' or 'exp_range', or give scale_fn.")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("CyclicLR: the optimizer must have a momentum or betas option "
+                                 "when cycle_momentum=True (pass cycle_momentum=False).")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = per_group("CyclicLR: base_momentum", optimizer, base_momentum)
+            self.max_momentums = per_group("CyclicLR: max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for high, low, group in zip(self.max_momentums, self.base_momentums,
+                                            optimizer.param_groups):
+                    self._set_momentum(group, high)
+                    group["max_momentum"] = high
+                    group["base_momentum"] = low
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    _set_momentum = OneCycleLR._set_momentum
+
+    def _init_scale_fn(self) -> None:
+        if self._scale_fn_custom is not None:
+            return
+        if self.mode == "triangular2":
+            self.scale_mode = "cycle"
+        elif self.mode == "exp_range":
+            self.scale_mode = "iterations"
+        else:
+            self.scale_mode = "cycle"
+
+    def scale_fn(self, x) -> float:
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        if self.mode == "exp_range":
+            return self.gamma**x
+        return 1.0
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + ((top - base) * scale_factor) * scale
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                self._set_momentum(group, high - ((high - low) * scale_factor) * scale)
+        return lrs
+
+    def state_dict(self) -> dict:
+        """As torch: a custom scale_fn is not saved, a callable object's attributes are."""
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = (None if fn is None or isinstance(fn, types.FunctionType)
+                                     else dict(fn.__dict__))
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        fn = state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)
+        if fn is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+        self._init_scale_fn()
