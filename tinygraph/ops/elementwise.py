@@ -314,15 +314,11 @@ class Clip(Op):
 def clip(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     """``min(max(input, min), max)``; ``min``/``max`` numbers or Tensors (broadcast), either
     one may be None. Tensor bounds that require grad get their gradients (ClampBounds)."""
-    if not (_requires_grad(min) or _requires_grad(max)):
+    if not (getattr(min, "requires_grad", False) or getattr(max, "requires_grad", False)):
         inputs, attributes = Clip.arguments(input, min, max)
         return Clip.apply(*inputs, **attributes)
     bounds = tuple(b for b in (min, max) if b is not None)
     return ClampBounds.apply(input, *bounds, has_min=min is not None, has_max=max is not None)
-
-
-def _requires_grad(bound) -> bool:
-    return getattr(bound, "requires_grad", False)
 
 
 @public("relu")
