@@ -382,3 +382,19 @@ def test_clamp_min_max_with_tensor_bounds_that_require_grad(torch):
         grads.append([y.detach().numpy(), x.grad.numpy(), low.grad.numpy(), high.grad.numpy()])
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_mv_of_an_empty_matrix_as_torch(torch):
+    """(0, n) @ (n,): an empty result and an empty gradient. (Kept out of the op table, whose
+    ONNX test would run it on ONNX Runtime 1.23, the last for Python 3.10, whose MatMul fails
+    on an empty left operand with a vector on the right.)"""
+    a, v = np.zeros((0, 2)), np.array([1.0, 2.0])
+    results = []
+    for m in (tg, torch):
+        x, y = m.tensor(a, requires_grad=True), m.tensor(v, requires_grad=True)
+        out = m.mv(x, y)
+        out.sum().backward()
+        results.append((out.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.shape == theirs.shape
