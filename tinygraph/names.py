@@ -28,8 +28,8 @@ TORCH_MODULE_ONLY = frozenset("""
 TORCH_NAMES = {
     "tinygraph.nn": """
         AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d AvgPool3d BatchNorm3d
-        Buffer CTCLoss Container Conv3d ConvTranspose3d CrossMapLRN2d DataParallel EmbeddingBag
-        Fold FractionalMaxPool2d FractionalMaxPool3d InstanceNorm3d LPPool3d LazyBatchNorm1d
+        Buffer CTCLoss Container CrossMapLRN2d DataParallel EmbeddingBag Fold
+        FractionalMaxPool2d FractionalMaxPool3d InstanceNorm3d LPPool3d LazyBatchNorm1d
         LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d
         LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d LazyInstanceNorm2d
         LazyInstanceNorm3d LazyLinear MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d

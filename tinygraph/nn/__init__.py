@@ -52,8 +52,10 @@ from .conv import (
     Bilinear,
     Conv1d,
     Conv2d,
+    Conv3d,
     ConvTranspose1d,
     ConvTranspose2d,
+    ConvTranspose3d,
     GroupNorm,
     Unflatten,
 )
@@ -180,6 +182,8 @@ __all__ = [
     "AlphaDropout",
     "FeatureAlphaDropout",
     "RReLU",
+    "Conv3d",
+    "ConvTranspose3d",
 ]
 
 __getattr__ = missing_name(__name__, globals())

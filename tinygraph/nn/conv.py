@@ -115,7 +115,7 @@ class _ConvNd(Module):
         self._check_channels(x)
         try:
             if self.transposed:
-                fn = F.conv_transpose1d if self.nd == 1 else F.conv_transpose2d
+                fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self.nd - 1]
                 return fn(x, self.weight, self.bias, self.stride, self.padding,
                           self.output_padding, self.groups, self.dilation)
             padding = self.padding
@@ -125,7 +125,7 @@ class _ConvNd(Module):
                 padding = 0
             attributes = {}
             y = convolution(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                            self.groups, self.nd, "conv1d" if self.nd == 1 else "conv2d",
+                            self.groups, self.nd, f"conv{self.nd}d",
                             plan=attributes)
             if attributes and self.padding_mode == "zeros":
                 object.__setattr__(self, "_plan", (key, attributes))
@@ -207,6 +207,20 @@ class ConvTranspose1d(ConvTranspose2d):
     """1-D transposed convolution: ``weight`` (in_channels, out_channels / groups, k)."""
 
     nd = 1
+
+
+class Conv3d(Conv2d):
+    """3-D convolution: ``weight`` (out_channels, in_channels / groups, kD, kH, kW);
+    (N, C, D, H, W) input."""
+
+    nd = 3
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """3-D transposed convolution: ``weight`` (in_channels, out_channels / groups, kD, kH,
+    kW)."""
+
+    nd = 3
 
 
 class BatchNorm2d(BatchNorm1d):

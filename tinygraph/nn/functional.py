@@ -37,8 +37,10 @@ from .functional_conv import (  # noqa: F401 - the convolutional layers' functio
     bilinear,
     conv1d,
     conv2d,
+    conv3d,
     conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     group_norm,
     max_pool1d,
     max_pool2d,
@@ -95,6 +97,8 @@ __all__ = [
     "upsample_nearest",
     "upsample_bilinear",
     "triplet_margin_with_distance_loss",
+    "conv3d",
+    "conv_transpose3d",
 ]
 
 # -- layers and activations -------------------------------------------------------------

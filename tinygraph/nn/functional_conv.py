@@ -10,7 +10,14 @@ import numpy as np
 from ..autograd import new_tensor
 from ..errors import ShapeError
 from ..ops import functions as ops
-from ..ops.conv_functions import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ..ops.conv_functions import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from ..ops.pool_functions import (
     adaptive_avg_pool2d,
     avg_pool1d,
@@ -20,8 +27,9 @@ from ..ops.pool_functions import (
     pad,
 )
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-           "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d", "pad",
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+           "adaptive_avg_pool2d", "pad",
            "group_norm", "normalize", "one_hot"]
 
 

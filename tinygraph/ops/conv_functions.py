@@ -121,6 +121,13 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@public("conv3d", method=False)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of (N, C_in, D, H, W) ``input`` with ``weight``
+    (C_out, C_in / groups, kD, kH, kW)."""
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 def transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
                nd: int, op: str):
     batched, in_shape = spatial_input(input, nd, op)
@@ -180,4 +187,13 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                       1, "conv_transpose1d")
 
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "data"]
+@public("conv_transpose3d", method=False)
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """3-D transposed convolution; ``weight`` is (C_in, C_out / groups, kD, kH, kW)."""
+    return transposed(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                      3, "conv_transpose3d")
+
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "data"]
