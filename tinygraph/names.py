@@ -27,14 +27,13 @@ TORCH_MODULE_ONLY = frozenset("""
 # torch.nn.utils and torch.utils.data (PyTorch 2.13) that tinygraph may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
-        AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d AvgPool3d BatchNorm3d
-        Buffer CTCLoss Container CrossMapLRN2d DataParallel EmbeddingBag Fold
-        FractionalMaxPool2d FractionalMaxPool3d InstanceNorm3d LPPool3d LazyBatchNorm1d
-        LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d
-        LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d LazyInstanceNorm2d
-        LazyInstanceNorm3d LazyLinear MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d
-        MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm Unfold parallel qat quantizable
-        quantized""",
+        AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d Buffer CTCLoss Container
+        CrossMapLRN2d DataParallel EmbeddingBag Fold FractionalMaxPool2d FractionalMaxPool3d
+        LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
+        LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
+        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d
+        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm Unfold
+        parallel qat quantizable quantized""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval

@@ -49,6 +49,7 @@ from .composed_activations import (
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .conv import (
     BatchNorm2d,
+    BatchNorm3d,
     Bilinear,
     Conv1d,
     Conv2d,
@@ -59,7 +60,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
-from .instance_norm import InstanceNorm1d, InstanceNorm2d
+from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
     MSE,
@@ -88,7 +89,15 @@ from .margin_losses import (
 )
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .pooling import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
 from .pooling_extras import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .sequential import NeuralNetwork, Sequential
@@ -184,6 +193,10 @@ __all__ = [
     "RReLU",
     "Conv3d",
     "ConvTranspose3d",
+    "BatchNorm3d",
+    "MaxPool3d",
+    "AvgPool3d",
+    "InstanceNorm3d",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -231,6 +231,14 @@ class BatchNorm2d(BatchNorm1d):
     _layout = "(N, {c}, H, W)"
 
 
+class BatchNorm3d(BatchNorm1d):
+    """Batch normalisation of each channel of (N, C, D, H, W) input over the batch and the
+    positions; ``weight``/``bias`` (C,), running statistics as ``BatchNorm1d``."""
+
+    _input_ranks = (5,)
+    _layout = "(N, {c}, D, H, W)"
+
+
 class GroupNorm(Module):
     """Normalise each sample over groups of channels; ``weight``/``bias`` (num_channels,)."""
 

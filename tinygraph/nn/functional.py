@@ -34,6 +34,7 @@ from .functional_conv import (  # noqa: F401 - the convolutional layers' functio
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     bilinear,
     conv1d,
     conv2d,
@@ -44,6 +45,7 @@ from .functional_conv import (  # noqa: F401 - the convolutional layers' functio
     group_norm,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
     normalize,
     one_hot,
     pad,
@@ -99,6 +101,8 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "conv3d",
     "conv_transpose3d",
+    "max_pool3d",
+    "avg_pool3d",
 ]
 
 # -- layers and activations -------------------------------------------------------------

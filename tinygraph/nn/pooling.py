@@ -23,6 +23,8 @@ class _Pool(Module):
 class MaxPool2d(_Pool):
     """The maximum over each window (``stride`` defaults to ``kernel_size``)."""
 
+    nd = 2
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False) -> None:
         super().__init__()
@@ -37,7 +39,7 @@ class MaxPool2d(_Pool):
                self.ceil_mode)
         if plan is not None and plan[0] == key:  # checked before: straight to the op
             return MaxPool.apply(x, **plan[1])
-        nd = 1 if isinstance(self, MaxPool1d) else 2
+        nd = self.nd
         attributes = {}
         y = self._call(_max_pool, x, self.kernel_size, self.stride, self.padding,
                        self.dilation, self.ceil_mode, self.return_indices, nd,
@@ -53,6 +55,14 @@ class MaxPool2d(_Pool):
 
 class MaxPool1d(MaxPool2d):
     """1-D max pooling over (N, C, L) input."""
+
+    nd = 1
+
+
+class MaxPool3d(MaxPool2d):
+    """3-D max pooling over (N, C, D, H, W) input."""
+
+    nd = 3
 
 
 class AvgPool2d(_Pool):
@@ -71,6 +81,14 @@ class AvgPool2d(_Pool):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool3d(AvgPool2d):
+    """3-D average pooling over (N, C, D, H, W) input."""
+
+    def forward(self, x):
+        return self._call(F.avg_pool3d, x, self.kernel_size, self.stride, self.padding,
+                          self.ceil_mode, self.count_include_pad, self.divisor_override)
 
 
 class AvgPool1d(_Pool):

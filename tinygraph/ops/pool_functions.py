@@ -95,6 +95,14 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      1, "max_pool1d")
 
 
+@public("max_pool3d", method=False)
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """The maximum over each kD x kH x kW window of (N, C, D, H, W) ``input``."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                     3, "max_pool3d")
+
+
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               nd, op):
     batched, kernel, stride, padding, _, out_shape, pads = _pool_args(
@@ -125,6 +133,14 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """The mean over each window of (N, C, L) ``input``."""
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None,
                      1, "avg_pool1d")
+
+
+@public("avg_pool3d", method=False)
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """The mean over each kD x kH x kW window of (N, C, D, H, W) ``input``."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3, "avg_pool3d")
 
 
 def _adaptive_matrix(size: int, out: int) -> np.ndarray:
