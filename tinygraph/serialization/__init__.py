@@ -22,6 +22,7 @@ import os
 
 import numpy as np
 
+from ..device import as_device, device
 from . import npz, safetensors_file, structure
 from .atomic import write_atomically
 from .errors import CheckpointError
@@ -29,7 +30,8 @@ from .errors import CheckpointError
 __all__ = ["CheckpointError", "load", "save"]
 
 
-def save(obj, path: str | os.PathLike) -> None:
+def save(obj, path: str | os.PathLike, pickle_module=None, pickle_protocol=None,
+         _use_new_zipfile_serialization: bool = True) -> None:
     """Write ``obj`` (a ``state_dict()``, or a dict nesting several) to ``path`` atomically.
 
     The format follows the extension: ``.safetensors`` for a flat ``state_dict()`` that
@@ -39,7 +41,10 @@ def save(obj, path: str | os.PathLike) -> None:
     >>> tg.save(model.state_dict(), "model.npz")
     >>> model.load_state_dict(tg.load("model.npz"))
     >>> tg.save(model.state_dict(), "model.safetensors")   # pip install tinygraph[safetensors]
+
+    PyTorch's pickling options are accepted and have nothing to do: nothing is pickled.
     """
+    _refuse_pickle_module("save", pickle_module)
     path = os.fspath(path)
     if _is_safetensors(path):
         data = safetensors_file.encode(obj)
@@ -50,13 +55,19 @@ def save(obj, path: str | os.PathLike) -> None:
     write_atomically(path, lambda f: npz.write(f, arrays))
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike, map_location=None, pickle_module=None, *,
+         weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args):
     """Read a checkpoint written by ``save``, any pickle-free ``.npz`` of arrays, or (by the
     extension) any ``.safetensors`` file; arrays come back as NumPy arrays.
 
     A damaged, truncated, foreign or hostile file raises :class:`CheckpointError` naming the
-    path and what is wrong with it.
+    path and what is wrong with it. PyTorch's arguments are accepted: ``map_location`` may
+    name the CPU (a string, a ``tg.device``, a dict or a function of tinygraph's one device);
+    ``weights_only`` is what tinygraph always does (it never unpickles).
     """
+    _refuse_pickle_module("load", pickle_module)
+    if isinstance(map_location, (str, device)):
+        as_device(map_location, "tg.load(map_location=...)")
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"tg.load: no such file: {path!r}")
@@ -78,3 +89,9 @@ def load(path: str | os.PathLike):
 
 def _is_safetensors(path: str) -> bool:
     return path.lower().endswith(".safetensors")
+
+
+def _refuse_pickle_module(what: str, pickle_module) -> None:
+    if pickle_module is not None:
+        raise ValueError(f"tg.{what}: pickle_module={pickle_module!r} given, but tinygraph "
+                         "never pickles (files are .npz or .safetensors); leave it out.")
