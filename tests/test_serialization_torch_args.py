@@ -33,3 +33,8 @@ def test_a_gpu_map_location_and_a_pickle_module_are_refused(tmp_path):
         tg.load(path, pickle_module=pickle)
     with pytest.raises(ValueError, match="never pickles"):
         tg.save({"w": 1}, path, pickle_module=pickle)
+
+
+def test_saving_a_whole_model_says_to_save_its_state_dict(tmp_path):
+    with pytest.raises(TypeError, match=r"state_dict\(\) instead"):
+        tg.save(tg.nn.Linear(2, 3), tmp_path / "model.pt")

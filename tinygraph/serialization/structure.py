@@ -77,9 +77,12 @@ def _encode(obj, keys: list, arrays: dict):
                 raise TypeError(f"tg.save: dict keys must be str or int, got {k!r} at "
                                 f"{name_of(keys)!r}.")
         return {"dict": [[k, _encode(v, keys + [k], arrays)] for k, v in obj.items()]}
+    hint = (f" Save its state_dict() instead (tinygraph never pickles whole objects, as "
+            f"torch.save(model) does), and load_state_dict(tg.load(path)) into a new "
+            f"{type(obj).__name__}." if hasattr(obj, "state_dict") else "")
     raise TypeError(
         f"tg.save: cannot save a {type(obj).__name__} (at {name_of(keys)!r}); checkpoints hold "
-        "arrays, Tensors, numbers, strings, None, and dicts/lists/tuples of them."
+        f"arrays, Tensors, numbers, strings, None, and dicts/lists/tuples of them.{hint}"
     )
 
 
