@@ -93,3 +93,55 @@ def test_hooks_travel_with_gradients_and_deep_copies():
                                layer(tg.ones(1, 2)).detach().numpy())
     with pytest.raises(TypeError, match="callable"):
         layer.register_forward_hook("not a function")
+
+
+def _cam_net(m):
+    m.manual_seed(0)
+    return m.nn.Sequential(m.nn.Conv2d(1, 3, 3, padding=1), m.nn.ReLU(), m.nn.Flatten(),
+                           m.nn.Linear(3 * 5 * 5, 2)).double()
+
+
+def test_grad_cam_reads_a_layers_gradients_with_a_full_backward_hook(torch):
+    theirs = _cam_net(torch)
+    ours = _cam_net(tg)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((2, 1, 5, 5))
+    results = []
+    for m, model in ((tg, ours), (torch, theirs)):
+        seen = {}
+        model[0].register_full_backward_hook(
+            lambda mod, gi, go, seen=seen: seen.update(gi=gi, go=go))
+        model[0].register_full_backward_pre_hook(
+            lambda mod, go, seen=seen: seen.update(pre=go))
+        inputs = m.tensor(x, requires_grad=True)
+        model(inputs)[:, 1].sum().backward()
+        results.append((seen["go"][0].numpy(), seen["gi"][0].numpy(), seen["pre"][0].numpy(),
+                        inputs.grad.numpy()))
+    for ours_value, theirs_value in zip(*results):
+        np.testing.assert_allclose(ours_value, theirs_value, rtol=1e-10, atol=1e-13)
+
+
+def test_backward_hooks_replace_gradients_as_torch(torch):
+    for m in (tg, torch):
+        m.manual_seed(0)
+        layer = m.nn.Linear(3, 2).double()
+        layer.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+        handle = layer.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 10,))
+        x = m.ones(1, 3, dtype=m.float64, requires_grad=True)
+        layer(x).sum().backward()
+        expected = 20 * layer.weight.detach().numpy().sum(0, keepdims=True)
+        np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+        np.testing.assert_allclose(layer.weight.grad.numpy(), 2 * np.ones((2, 3)))
+        handle.remove()
+        x.grad = None
+        layer(x).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), expected / 10, rtol=1e-12)
+
+
+def test_a_full_backward_hook_fires_with_the_outputs_when_no_input_needs_a_gradient():
+    layer = tg.nn.Linear(3, 2)
+    seen = []
+    layer.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, go[0].shape)))
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        layer(tg.ones(4, 3)).sum().backward()
+    assert seen == [((None,), (4, 2))]

@@ -219,8 +219,8 @@ def test_missing_attributes_suggest_the_closest_name():
         _ = nn.Linear(2, 2).wieght
     with pytest.raises(AttributeError, match="Did you mean 'running_mean'"):
         _ = nn.BatchNorm1d(2).running_maen
-    with pytest.raises(AttributeError, match="PyTorch's Module.register_full_backward_hook is not"):
-        _ = nn.Linear(2, 2).register_full_backward_hook
+    with pytest.raises(AttributeError, match="PyTorch's Module.register_backward_hook is not"):
+        _ = nn.Linear(2, 2).register_backward_hook
     with pytest.raises(AttributeError, match="Did you mean 'Sequential'"):
         _ = nn.Sequentail
     with pytest.raises(AttributeError,

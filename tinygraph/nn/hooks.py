@@ -9,18 +9,28 @@ handle whose ``remove()`` (or the end of a ``with`` block on it) unregisters the
     ...     lambda module, args, output: features.update(conv1=output.detach()))
     >>> model(x); handle.remove()
 
+``register_full_backward_pre_hook(hook)`` runs ``hook(module, grad_output)`` when the
+gradients of the module's outputs are known (a returned tuple replaces them), and
+``register_full_backward_hook(hook)`` runs ``hook(module, grad_input, grad_output)`` when those
+of its Tensor inputs are (a returned tuple replaces them): Grad-CAM's way of reading a layer's
+gradients. Both come from identity Functions around the inputs and outputs.
+
 A Module without hooks pays one attribute read per call.
 """
 
 from __future__ import annotations
 
+import warnings
+
+from ..autograd import Function, Tensor
 from ..tensor_grad import HookHandle
 
 
 class ForwardHooks:
     """The hook registry a Module carries once a hook is registered (``None`` before)."""
 
-    _forward_hooks = None  # {"pre": [...], "post": [...]} of (hook, with_kwargs, always_call)
+    _forward_hooks = None  # {"pre": [...], "post": [...], "backward": [...],
+    #                         "backward_pre": [...]} of (hook, with_kwargs, always_call)
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> HookHandle:
@@ -35,13 +45,24 @@ class ForwardHooks:
         return _register(self, "post", (hook, with_kwargs, always_call), prepend)
 
 
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> HookHandle:
+        """Run ``hook(module, grad_output)`` when the outputs' gradients are known; a returned
+        tuple replaces them."""
+        return _register(self, "backward_pre", (hook, False, False), prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> HookHandle:
+        """Run ``hook(module, grad_input, grad_output)`` when the Tensor inputs' gradients
+        are known (None for inputs that need none); a returned tuple replaces them."""
+        return _register(self, "backward", (hook, False, False), prepend)
+
+
 def _register(module, kind: str, entry: tuple, prepend: bool) -> HookHandle:
     if not callable(entry[0]):
-        raise TypeError(f"register_forward_{'pre_' if kind == 'pre' else ''}hook: the hook must "
-                        f"be callable, got {type(entry[0]).__name__}.")
+        raise TypeError(f"register_{kind}_hook: the hook must be callable, got "
+                        f"{type(entry[0]).__name__}.")
     hooks = module.__dict__.get("_forward_hooks")
     if hooks is None:
-        hooks = {"pre": [], "post": []}
+        hooks = {"pre": [], "post": [], "backward": [], "backward_pre": []}
         object.__setattr__(module, "_forward_hooks", hooks)
     if prepend:
         hooks[kind].insert(0, entry)
@@ -65,6 +86,10 @@ def call_with_hooks(module, args: tuple, kwargs: dict):
             result = hook(module, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+    backward = hooks["backward"] or hooks["backward_pre"]
+    if backward:
+        state = _BackwardState(module, hooks, args)
+        args = state.wrap_inputs(args)
     try:
         output = module.forward(*args, **kwargs)
     except Exception:
@@ -77,4 +102,76 @@ def call_with_hooks(module, args: tuple, kwargs: dict):
                                                                              output)
         if result is not None:
             output = result
-    return output
+    return state.wrap_outputs(output) if backward else output
+
+
+class _Identity(Function):
+    """y_i = x_i;  dx_i = what ``state``'s step makes of the gradients (hooks run there)."""
+
+    @staticmethod
+    def forward(ctx, step, *tensors):
+        ctx.step = step
+        return tuple(t.view_as(t) for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.step(grads))
+
+
+class _BackwardState:
+    """One call's backward hooks: the outputs' gradients arrive first, then the inputs'."""
+
+    def __init__(self, module, hooks: dict, args: tuple) -> None:
+        self.module, self.hooks = module, hooks
+        self.tensors = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.needed = [i for i in self.tensors if args[i].requires_grad]
+        self.grad_output = None
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        if not self.needed:
+            return args
+        wrapped = list(args)
+        for i, t in zip(self.needed, _Identity.apply(self._inputs_step,
+                                                     *(args[i] for i in self.needed))):
+            wrapped[i] = t
+        return tuple(wrapped)
+
+    def wrap_outputs(self, output):
+        single = isinstance(output, Tensor)
+        outputs = (output,) if single else output
+        if not isinstance(outputs, tuple) or not any(
+                isinstance(o, Tensor) and o.requires_grad for o in outputs):
+            return output
+        picked = [k for k, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
+        wrapped = list(outputs)
+        for k, t in zip(picked, _Identity.apply(self._outputs_step,
+                                                *(outputs[k] for k in picked))):
+            wrapped[k] = t
+        return wrapped[0] if single else tuple(wrapped)
+
+    def _outputs_step(self, grads: tuple) -> tuple:
+        for hook, _, _ in tuple(self.hooks["backward_pre"]):
+            result = hook(self.module, grads)
+            if result is not None:
+                grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        self.grad_output = grads
+        if not self.needed and self.hooks["backward"]:  # no input needs one: fire now
+            warnings.warn("Full backward hook is firing when gradients are computed with "
+                          "respect to module outputs since no inputs require gradients.",
+                          UserWarning, stacklevel=2)
+            self._call_hooks((None,) * len(self.tensors))
+        return grads
+
+    def _inputs_step(self, grads: tuple) -> tuple:
+        full = [None] * len(self.tensors)
+        for i, g in zip(self.needed, grads):
+            full[self.tensors.index(i)] = g
+        full = self._call_hooks(tuple(full))
+        return tuple(full[self.tensors.index(i)] for i in self.needed)
+
+    def _call_hooks(self, grad_input: tuple) -> tuple:
+        for hook, _, _ in tuple(self.hooks["backward"]):
+            result = hook(self.module, grad_input, self.grad_output)
+            if result is not None:
+                grad_input = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        return grad_input
