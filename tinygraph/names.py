@@ -36,8 +36,7 @@ TORCH_NAMES = {
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
-        parametrizations parametrize remove_spectral_norm remove_weight_norm skip_init
-        spectral_norm stateless weight_norm""",
+        parametrizations parametrize skip_init stateless""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
