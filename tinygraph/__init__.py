@@ -8,6 +8,8 @@
 
 from . import (
     accelerator,  # noqa: F401 - tg.accelerator.is_available() is False
+    amp,  # noqa: F401 - tg.amp.GradScaler, tg.amp.autocast
+    backends,  # noqa: F401 - tg.backends.cudnn.benchmark = True is accepted
     cuda,  # noqa: F401 - tg.cuda.is_available() is False
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
@@ -19,6 +21,7 @@ from . import (
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
+from .amp import autocast
 from .autograd import (
     Function,
     backward,
@@ -70,6 +73,20 @@ from .random_factories import (
     randn_like,
     randperm,
 )
+from .runtime import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    finfo,
+    get_default_device,
+    get_float32_matmul_precision,
+    get_num_threads,
+    iinfo,
+    set_default_device,
+    set_float32_matmul_precision,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
@@ -120,5 +137,9 @@ __all__ += [
     "from_numpy", "full_like", "is_floating_point", "is_tensor", "linspace", "logspace",
     "normal", "numel", "rand_like", "randint", "randint_like", "randn_like", "randperm",
     "tril_indices", "triu_indices",
+    "amp", "autocast", "backends", "compile", "set_float32_matmul_precision",
+    "get_float32_matmul_precision", "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
+    "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

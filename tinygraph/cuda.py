@@ -8,6 +8,7 @@ raises the CPU-only error.
 
 from __future__ import annotations
 
+from . import amp  # noqa: F401 - tg.cuda.amp.GradScaler, PyTorch's older spelling
 from .device import cpu_only
 
 

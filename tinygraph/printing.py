@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-LINEWIDTH, THRESHOLD, EDGEITEMS, PRECISION = 80, 1000, 3, 4
+LINEWIDTH, THRESHOLD, EDGEITEMS, PRECISION = 80, 1000, 3, 4  # tg.set_printoptions sets these
+SCI_MODE = None  # True/False: always/never scientific notation; None: chosen by the values
 _PREFIX = "tensor("
 
 
@@ -33,7 +34,8 @@ class _Formatter:
             return
         low, high = np.abs(values).min(), np.abs(values).max()
         self.int_mode = bool(np.all(values == np.ceil(values)))
-        self.sci_mode = bool(high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4)
+        self.sci_mode = bool(high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4) if (
+            SCI_MODE is None) else bool(SCI_MODE)
         if self.sci_mode:
             self.width = max(len(f"{v:.{PRECISION}e}") for v in values.tolist())
         elif self.int_mode:  # "1." : one more character for the point
