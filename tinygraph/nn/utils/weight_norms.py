@@ -18,7 +18,7 @@ import numpy as np
 from ... import random
 from ...autograd import no_grad
 from ...ops import functions as ops
-from ...tensor import Tensor, tensor
+from ...tensor import tensor
 from ..parameter import Parameter
 
 
@@ -64,14 +64,7 @@ def weight_norm(module, name: str = "weight", dim: int | None = 0):
 
 def remove_weight_norm(module, name: str = "weight"):
     """Undo ``weight_norm``: one parameter ``name`` again, holding the current weight."""
-    hooks = module.__dict__.get("_weight_hooks", {})
-    if name not in hooks or not isinstance(hooks[name].hook[0], _WeightNorm):
-        raise ValueError(f"weight_norm of '{name}' not found in {module}")
-    handle = hooks.pop(name)
-    _restore(module, name, handle, handle.hook[0].compute(module))
-    delattr(module, name + "_g")
-    delattr(module, name + "_v")
-    return module
+    return _remove(module, name, _WeightNorm, "weight_norm", ("_g", "_v"))
 
 
 class _SpectralNorm:
@@ -136,20 +129,22 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1,
 
 def remove_spectral_norm(module, name: str = "weight"):
     """Undo ``spectral_norm``: one parameter ``name`` again, holding the normalized weight."""
+    return _remove(module, name, _SpectralNorm, "spectral_norm", ("_orig", "_u", "_v"))
+
+
+def _remove(module, name: str, kind: type, what: str, suffixes: tuple):
+    """Drop the reparametrization's pre-hook and tensors, and make ``name`` a plain parameter
+    holding the weight they make."""
     hooks = module.__dict__.get("_weight_hooks", {})
-    if name not in hooks or not isinstance(hooks[name].hook[0], _SpectralNorm):
-        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    if name not in hooks or not isinstance(hooks[name].hook[0], kind):
+        raise ValueError(f"{what} of '{name}' not found in {module}")
     handle = hooks.pop(name)
-    _restore(module, name, handle, handle.hook[0].compute(module, False))
-    delattr(module, name + "_orig")
-    delattr(module, name + "_u")
-    delattr(module, name + "_v")
-    return module
-
-
-def _restore(module, name: str, handle, weight: Tensor) -> None:
-    """Drop the reparametrization's pre-hook and make ``name`` a plain parameter again."""
+    fn = handle.hook[0]
+    weight = fn.compute(module) if kind is _WeightNorm else fn.compute(module, False)
     handle.remove()
     if name in module.__dict__:
         object.__delattr__(module, name)
+    for suffix in suffixes:
+        delattr(module, name + suffix)
     module.register_parameter(name, Parameter(np.array(weight.detach().numpy())))
+    return module
