@@ -12,19 +12,10 @@ import numpy as np
 
 from .. import autograd
 from ..autograd.node import new_tensor
+from .args import axis as _axis
 from .args import data, ndim, shape
 from .registry import functions as _f
 from .registry import public
-
-
-def _dim(dim, n: int, op: str) -> int:
-    """One ``dim`` as a non-negative axis (IndexError out of range, as PyTorch)."""
-    span = max(n, 1)
-    dim = operator.index(dim)
-    if not -span <= dim < span:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
-                         f"[{-span}, {span - 1}], but got {dim}).")
-    return dim % span
 
 
 @public("clamp_min")
@@ -83,7 +74,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         input = _f["reshape"](input, (-1,))
         axis = 0
     else:
-        axis = _dim(dim, ndim(input), "repeat_interleave")
+        axis = _axis(dim, ndim(input), "repeat_interleave")
     if ndim(input) == 0:
         input = _f["reshape"](input, (1,))
     size = shape(input)[axis]
@@ -126,8 +117,8 @@ def movedim(input, source, destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
                            f"dims) should contain the same number of dims as destination "
                            f"({list(dst)} dims).")
-    src = [_dim(d, n, "movedim") for d in src]
-    dst = [_dim(d, n, "movedim") for d in dst]
+    src = [_axis(d, n, "movedim") for d in src]
+    dst = [_axis(d, n, "movedim") for d in dst]
     for what, axes in (("source", src), ("destination", dst)):
         if len(set(axes)) != len(axes):
             raise RuntimeError(f"movedim: repeated dim in `{what}` ({axes}).")
@@ -164,7 +155,7 @@ def take_along_dim(input, indices, dim=None):
                            f"{index.ndim} dimensions for indices.")
     if n == 0:
         return _f["gather"](input, dim, new_tensor(index.astype(np.int64), None))
-    axis = _dim(dim, n, "take_along_dim")
+    axis = _axis(dim, n, "take_along_dim")
     x_shape = shape(input)
     try:
         common = list(np.broadcast_shapes(
@@ -262,7 +253,7 @@ def rot90(input, k=1, dims=(0, 1)):
                            f"{len(dims)}.")
     if n < 2:
         raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = {n}.")
-    d0, d1 = (_dim(d, n, "rot90") for d in dims)
+    d0, d1 = (_axis(d, n, "rot90") for d in dims)
     if d0 == d1:
         raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
                            f"{dims[0]} and dim1 = {dims[1]}.")
@@ -286,7 +277,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     n = operator.index(n)
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}.")
-    axis = _dim(dim, ndim(input), "diff")
+    axis = _axis(dim, ndim(input), "diff")
     parts = []
     for extra, what in ((prepend, "prepend"), (None, None), (append, "append")):
         if what is None:

@@ -15,6 +15,7 @@ from .. import autograd
 from ..autograd.node import new_tensor
 from ..creation import get_default_dtype
 from ..errors import ShapeError
+from .args import axis as _axis
 from .args import data, ndim, shape
 from .registry import functions as _f
 from .registry import public
@@ -22,15 +23,6 @@ from .registry import public
 
 def _is_tensor(x) -> bool:
     return isinstance(x, autograd.Tensor)
-
-
-def _dim(dim, n: int, op: str) -> int:
-    span = max(n, 1)
-    dim = operator.index(dim)
-    if not -span <= dim < span:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
-                         f"[{-span}, {span - 1}], but got {dim}).")
-    return dim % span
 
 
 def _scaled(x, factor):
@@ -105,8 +97,8 @@ def tensordot(a, b, dims=2, out=None):
         pair = [np.atleast_1d(np.asarray(data(p))).tolist() for p in d]
         if len(pair) != 2:
             raise RuntimeError("tensordot expects dims to be an int or a pair of lists.")
-        dims_a = [_dim(x, na, "tensordot") for x in pair[0]]
-        dims_b = [_dim(x, nb, "tensordot") for x in pair[1]]
+        dims_a = [_axis(x, na, "tensordot") for x in pair[0]]
+        dims_b = [_axis(x, nb, "tensordot") for x in pair[1]]
         if len(dims_a) != len(dims_b):
             raise RuntimeError(f"both dimension lists should have same length, got "
                                f"{pair[0]} and {pair[1]}.")
@@ -147,7 +139,7 @@ def cross(input, other, dim=None):
             raise RuntimeError(f"no dimension of size 3 in input (shape {full}).")
         axis = threes[0]
     else:
-        axis = _dim(dim, len(full), "cross")
+        axis = _axis(dim, len(full), "cross")
     if shape(input)[axis] != 3 or shape(other)[axis] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {axis} must have length 3. Got "
                            f"{shape(input)[axis]} and {shape(other)[axis]}.")
@@ -164,7 +156,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose diagonals (on dims ``dim1``, ``dim2`` of the result, at ``offset``)
     are the last dim of ``input``, zeros elsewhere."""
     n_out = ndim(input) + 1
-    d1, d2 = _dim(dim1, n_out, "diag_embed"), _dim(dim2, n_out, "diag_embed")
+    d1, d2 = _axis(dim1, n_out, "diag_embed"), _axis(dim2, n_out, "diag_embed")
     if d1 == d2:
         raise RuntimeError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, "
                            f"{dim2}.")
@@ -312,7 +304,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 def _axes(dim, n: int):
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    return tuple(_dim(d, n, "nanmean") for d in dims) if n else None
+    return tuple(_axis(d, n, "nanmean") for d in dims) if n else None
 
 
 @public("nan_to_num")

@@ -25,6 +25,7 @@ import numpy as np
 from .. import return_types
 from ..autograd.node import new_tensor
 from ..backend import namespace_of
+from .args import axis as _axis
 from .args import data, ndim
 from .indexing import Gather, _along
 from .registry import public
@@ -42,18 +43,6 @@ class TopK(Sort):
     __doc__ = Sort.__doc__
     __slots__ = ()
     label = "topk"
-
-
-def _axis(dim, n: int, op: str) -> int:
-    try:
-        dim = operator.index(dim)
-    except TypeError:
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}.") from None
-    size = max(n, 1)  # a 0-d tensor takes dim 0 or -1, as PyTorch
-    if not -size <= dim < size:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {n} dimensions "
-                         f"(expected to be in range of [{-size}, {size - 1}]).")
-    return dim % size
 
 
 def _order(array, axis: int, descending: bool):

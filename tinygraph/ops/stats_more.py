@@ -16,18 +16,10 @@ import numpy as np
 
 from .. import return_types
 from ..autograd.node import new_tensor
+from .args import axis as _axis
 from .args import data, ndim, shape
 from .registry import functions as _f
 from .registry import public
-
-
-def _axis(dim, n: int, op: str) -> int:
-    span = max(n, 1)
-    dim = operator.index(dim)
-    if not -span <= dim < span:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
-                         f"[{-span}, {span - 1}], but got {dim}).")
-    return dim % span
 
 
 def _kth(which: str, input, k: int, axis: int, keepdim: bool):
