@@ -23,7 +23,7 @@ from .autograd.node import new_tensor, next_seq
 from .autograd.versions import note_mutation
 from .errors import ArgumentError, DtypeError
 from .ops import registry
-from .ops.args import data, ints_first
+from .ops.args import data, expands_to, ints_first
 from .ops.args import index as _index
 from .ops.shape import setitem
 from .ops.viewtrack import made_in_no_grad, multi_output, protect_saved, rebuild
@@ -237,11 +237,7 @@ class InPlace:
         """Copy ``src``'s values (broadcast, converted to this dtype) into self; returns self.
         Gradients flow to ``src``."""
         src_shape = tuple(np.shape(data(src)))
-        try:
-            fits = np.broadcast_shapes(src_shape, self.shape) == self.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not expands_to(src_shape, self.shape):
             raise RuntimeError(f"copy_: a source of shape {src_shape} cannot be broadcast to "
                                f"the tensor's shape {tuple(self.shape)}.")
         if getattr(src, "requires_grad", False) and src.dtype != self.dtype:

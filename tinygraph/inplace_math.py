@@ -16,7 +16,7 @@ from . import random
 from .autograd.mode import per_thread
 from .autograd.node import new_tensor
 from .ops import registry
-from .ops.args import data
+from .ops.args import data, expands_to
 from .ops.values import draw_bernoulli
 
 _fn = registry.functions
@@ -200,11 +200,7 @@ class InPlaceMath:
         """Fill with 0/1 draws: 1 with probability ``p`` (a number or a broadcastable tensor
         of probabilities)."""
         shape = np.shape(data(p))
-        try:
-            fits = np.broadcast_shapes(shape, self.shape) == self.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not expands_to(shape, self.shape):
             raise RuntimeError(f"bernoulli_: the probabilities' shape {tuple(shape)} cannot be "
                                f"expanded to the tensor's shape {tuple(self.shape)}.")
         draws = draw_bernoulli(data(p), self.shape, "bernoulli_", generator).astype(self.dtype)

@@ -162,3 +162,12 @@ def _is_int_index(part) -> bool:
     if isinstance(part, np.ndarray):
         return part.ndim == 0 and part.dtype.kind in "iu"
     return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
+
+
+def expands_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of ``shape`` broadcasts to exactly ``target`` (what an in-place write
+    into a tensor of ``target`` accepts)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False

@@ -11,17 +11,14 @@ from ... import random
 from ...tensor import tensor
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, check_positive
 
 
 def check_batch_size(batch_size, owner: str = "DataLoader", allow_none: bool = True) -> None:
     """``batch_size`` must be a positive integer (or None, where that means no batching)."""
     if batch_size is None and allow_none:
         return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
-            batch_size < 1):
-        raise ValueError(f"{owner}: batch_size should be a positive integer value, but got "
-                         f"batch_size={batch_size!r}.")
+    check_positive(owner, "batch_size", batch_size)
 
 
 class DataLoader:

@@ -15,6 +15,18 @@ import numpy as np
 from ... import random
 
 
+def check_positive(owner: str, name: str, value) -> None:
+    """PyTorch's check of a count argument: a positive integer, else ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{owner}: {name} should be a positive integer value, but got "
+                         f"{name}={value!r}.")
+
+
+def check_flag(owner: str, name: str, value, error: type = ValueError) -> None:
+    """PyTorch's check of a flag argument: a bool, else ``error``."""
+    if not isinstance(value, bool):
+        raise error(f"{owner}: {name} should be a boolean value, but got {name}={value!r}.")
+
 class Sampler:
     """Base: subclasses define ``__iter__`` (indices, or lists of indices for a batch
     sampler) and usually ``__len__``."""
@@ -46,18 +58,13 @@ class RandomSampler(Sampler):
 
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator=None) -> None:
-        if not isinstance(replacement, bool):
-            raise TypeError(f"RandomSampler: replacement should be a boolean value, but got "
-                            f"replacement={replacement!r}.")
+        check_flag("RandomSampler", "replacement", replacement, TypeError)
         random.generator(generator)  # refuse a wrong generator here, not at the first epoch
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if isinstance(self.num_samples, bool) or not isinstance(
-                self.num_samples, (int, np.integer)) or self.num_samples <= 0:
-            raise ValueError(f"RandomSampler: num_samples should be a positive integer value, "
-                             f"but got num_samples={self.num_samples!r}.")
+        check_positive("RandomSampler", "num_samples", self.num_samples)
 
     @property
     def num_samples(self) -> int:
@@ -98,13 +105,8 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples: int, replacement: bool = True,
                  generator=None) -> None:
-        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or (
-                num_samples <= 0):
-            raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer "
-                             f"value, but got num_samples={num_samples!r}.")
-        if not isinstance(replacement, bool):
-            raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, "
-                             f"but got replacement={replacement!r}.")
+        check_positive("WeightedRandomSampler", "num_samples", num_samples)
+        check_flag("WeightedRandomSampler", "replacement", replacement)
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 1:
             raise ValueError(f"WeightedRandomSampler: weights should be a 1-d sequence, but "
@@ -141,13 +143,8 @@ class BatchSampler(Sampler):
     """
 
     def __init__(self, sampler, batch_size: int, drop_last: bool) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or (
-                batch_size <= 0):
-            raise ValueError(f"BatchSampler: batch_size should be a positive integer value, "
-                             f"but got batch_size={batch_size!r}.")
-        if not isinstance(drop_last, bool):
-            raise ValueError(f"BatchSampler: drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last!r}.")
+        check_positive("BatchSampler", "batch_size", batch_size)
+        check_flag("BatchSampler", "drop_last", drop_last)
         self.sampler = sampler
         self.batch_size = int(batch_size)
         self.drop_last = drop_last
