@@ -9,6 +9,17 @@ from ..backend import namespace_of
 from .optimizer import Optimizer, lerp_, non_negative
 
 
+def weight_decayed(p, g, lr: float, weight_decay: float, decoupled: bool):
+    """The gradient the Adam family steps with: AdamW's decoupled decay shrinks ``p`` in
+    place before the step (``p *= 1 - lr * wd``); otherwise the L2 penalty is folded into the
+    gradient (``g + wd * p``)."""
+    if weight_decay == 0:
+        return g
+    if decoupled:
+        p *= 1 - lr * weight_decay
+        return g
+    return g + weight_decay * p
+
 class Adam(Optimizer):
     """Adam exactly as ``torch.optim.Adam``.
 
@@ -62,10 +73,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay = group["weight_decay"]
         state["step"] = t = state["step"] + 1
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            p *= 1 - lr * weight_decay  # AdamW: shrink the weights before the step
-        elif weight_decay != 0:
-            g = g + weight_decay * p  # L2 penalty folded into the gradient
+        g = weight_decayed(p, g, lr, weight_decay, group["decoupled_weight_decay"])
         m, v = state["exp_avg"], state["exp_avg_sq"]  # running means of g and g**2
         lerp_(m, g, 1 - beta1)
         v *= beta2

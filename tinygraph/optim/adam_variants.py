@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..backend import namespace_of
 from ..dtypes import get_default_dtype
-from .adam import Adam
+from .adam import Adam, weight_decayed
 from .optimizer import Optimizer, lerp_, non_negative
 
 
@@ -97,10 +97,7 @@ class NAdam(_AdamFamily):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
         state["step"] = t = state["step"] + 1
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            p *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            g = g + weight_decay * p
+        g = weight_decayed(p, g, lr, weight_decay, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * momentum_decay)))
         scalar = get_default_dtype().type  # torch keeps the product in this dtype (a float
@@ -140,10 +137,7 @@ class RAdam(_AdamFamily):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay = group["weight_decay"]
         state["step"] = t = state["step"] + 1
-        if weight_decay != 0 and group["decoupled_weight_decay"]:
-            p *= 1 - lr * weight_decay
-        elif weight_decay != 0:
-            g = g + weight_decay * p
+        g = weight_decayed(p, g, lr, weight_decay, group["decoupled_weight_decay"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
         lerp_(m, g, 1 - beta1)
         v *= beta2
