@@ -27,7 +27,7 @@ TORCH_MODULE_ONLY = frozenset("""
 TORCH_NAMES = {
     "tinygraph.nn": """
         AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d Buffer CTCLoss Container
-        CrossMapLRN2d DataParallel EmbeddingBag Fold FractionalMaxPool2d FractionalMaxPool3d
+        CrossMapLRN2d DataParallel Fold FractionalMaxPool2d FractionalMaxPool3d
         LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
         LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
         LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d

@@ -60,6 +60,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .embedding_bag import EmbeddingBag
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
@@ -143,7 +144,7 @@ __all__ = [
     "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
     "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "GroupNorm", "Bilinear",
     "Unflatten",
-    "LayerNorm", "Embedding", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
+    "LayerNorm", "Embedding", "EmbeddingBag", "GELU", "SiLU", "ELU", "Softplus", "Hardtanh", "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell",
     "LSTMCell", "GRUCell",

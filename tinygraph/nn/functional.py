@@ -59,7 +59,7 @@ __all__ = [
     "adaptive_avg_pool2d", "group_norm", "pad", "normalize", "one_hot",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "l1_penalty", "l2_penalty", "elastic_net_penalty",
-    "layer_norm", "embedding", "gelu", "silu", "elu", "softplus", "hardtanh",
+    "layer_norm", "embedding", "embedding_bag", "gelu", "silu", "elu", "softplus", "hardtanh",
     "scaled_dot_product_attention", "bilinear", "nll_loss", "kl_div", "smooth_l1_loss",
     "huber_loss",
     "relu6", "hardsigmoid", "hardswish", "selu", "celu", "mish", "logsigmoid", "softsign",
@@ -185,22 +185,29 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     looked up whose ``norm_type``-norm exceeds it are first scaled to that norm in ``weight``
     itself, outside the graph, as torch's ``embedding_renorm_``."""
     if max_norm is not None:
-        table = ops._data(weight)
-        rows = np.unique(np.asarray(ops._data(input)))
-        rows = rows[(rows >= 0) & (rows < table.shape[0])] if rows.dtype.kind in "iu" else \
-            rows[:0].astype(np.intp)
-        norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
-        big = norms > max_norm
-        if big.any():
-            renormed = table.copy()
-            renormed[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
-            if isinstance(weight, Tensor):
-                with no_grad():
-                    overwrite(weight, renormed)
-            else:
-                table[...] = renormed
+        renorm_rows(weight, input, max_norm, norm_type)
     return ops.embedding(input, weight, padding_idx, None, norm_type, scale_grad_by_freq,
                          sparse)
+
+
+def renorm_rows(weight, input, max_norm, norm_type) -> None:
+    """Scale the rows of ``weight`` indexed by ``input`` whose ``norm_type``-norm exceeds
+    ``max_norm`` down to that norm, in place and outside the graph (torch's
+    ``embedding_renorm_``, shared by ``embedding`` and ``embedding_bag``)."""
+    table = ops._data(weight)
+    rows = np.unique(np.asarray(ops._data(input)))
+    rows = rows[(rows >= 0) & (rows < table.shape[0])] if rows.dtype.kind in "iu" else \
+        rows[:0].astype(np.intp)
+    norms = np.linalg.norm(table[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    if big.any():
+        renormed = table.copy()
+        renormed[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
+        if isinstance(weight, Tensor):
+            with no_grad():
+                overwrite(weight, renormed)
+        else:
+            table[...] = renormed
 
 
 def identity(x):
@@ -340,6 +347,7 @@ from .composed_activations import (  # noqa: E402
     threshold,
     threshold_,
 )
+from .embedding_bag import embedding_bag  # noqa: E402
 from .instance_norm import instance_norm  # noqa: E402
 from .loss_functions import (  # noqa: E402
     cross_entropy,
