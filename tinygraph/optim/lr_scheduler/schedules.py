@@ -18,6 +18,11 @@ def _positive_int(owner: str, name: str, value) -> None:
         raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}.")
 
 
+def _positive_number(owner: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"{owner}: {name} must be a positive number, got {value!r}.")
+
+
 class StepLR(LRScheduler):
     """``lr = initial_lr * gamma ** (epoch // step_size)``.
 
@@ -26,7 +31,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        _positive_int("StepLR", "step_size", step_size)
+        # a float works as in torch (the torchtext tutorial passes 1.0): epoch % step_size
+        _positive_number("StepLR", "step_size", step_size)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
