@@ -70,7 +70,8 @@ def digits_vae(torch):
         kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
         return bce + kld
 
-    model = VAE().double()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = VAE().double().to(device)
     randomize(torch, model, 3)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     loader = data.DataLoader(data.TensorDataset(torch.from_numpy(images)), batch_size=32)
@@ -80,7 +81,8 @@ def digits_vae(torch):
         model.train()
         train_loss = 0.0
         for batch_idx, (x,) in enumerate(loader):
-            eps = torch.from_numpy(noise.standard_normal((x.size(0), latent)))
+            x = x.to(device)
+            eps = torch.from_numpy(noise.standard_normal((x.size(0), latent))).to(device)
             optimizer.zero_grad()
             recon_batch, mu, logvar = model(x, eps)
             loss = loss_function(recon_batch, x, mu, logvar)
@@ -92,9 +94,13 @@ def digits_vae(torch):
     model.eval()
     with torch.no_grad():
         sample = model.decode(torch.tensor(noise.standard_normal((8, latent))))
-        recon, mu, _ = model(torch.from_numpy(images[:16]), torch.zeros(16, latent,
-                                                                        dtype=torch.float64))
-    return losses, sample.flatten().tolist() + mu.flatten().tolist(), weights(model)
+        x = torch.from_numpy(images[:16])
+        recon, mu, _ = model(x, torch.zeros(16, latent, dtype=torch.float64, device=device))
+        n = min(x.size(0), 8)
+        comparison = torch.cat([x.view(16, 1, 8, 8)[:n], recon.view(16, 1, 8, 8)[:n]])
+    assert tuple(comparison.shape) == (16, 1, 8, 8)
+    return (losses, sample.flatten().tolist() + mu.flatten().tolist()
+            + comparison.sum(dim=(1, 2, 3)).tolist(), weights(model))
 
 
 def points_gan(torch):
@@ -111,8 +117,20 @@ def points_gan(torch):
                          nn.Linear(16, 16), nn.LeakyReLU(0.2), nn.Linear(16, 2)).double()
     netD = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2, inplace=True),  # noqa: N806
                          nn.Linear(16, 1)).double()
+
+    def weights_init(m):  # the DCGAN tutorial's; the NumPy draw below then replaces it
+        classname = m.__class__.__name__
+        if classname.find("Linear") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    netG.apply(weights_init)
+    netD.apply(weights_init)
     randomize(torch, netG, 6)
     randomize(torch, netD, 7)
+    real_label, fake_label = 1.0, 0.0
     criterion = nn.BCEWithLogitsLoss()
     optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-3, betas=(0.5, 0.999))  # noqa: N806
     optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-3, betas=(0.5, 0.999))  # noqa: N806
@@ -123,11 +141,15 @@ def points_gan(torch):
         fake = netG(noise)
         # (1) the discriminator: real as 1, the generator's output (detached) as 0
         netD.zero_grad()
-        output = netD(real)
-        errD_real = criterion(output, torch.ones_like(output))  # noqa: N806
+        label = torch.full((real.size(0),), real_label, dtype=torch.float64)
+        output = netD(real).view(-1)
+        errD_real = criterion(output, label)  # noqa: N806
         errD_real.backward()
-        output = netD(fake.detach())
-        errD_fake = criterion(output, torch.zeros_like(output))  # noqa: N806
+        D_x = output.mean().item()  # noqa: N806
+        label.fill_(fake_label)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)  # noqa: N806
+        assert torch.equal(label, torch.zeros_like(output))
         errD_fake.backward()
         optimizerD.step()
         # (2) the generator: make the updated discriminator call its fakes real
@@ -136,7 +158,7 @@ def points_gan(torch):
         errG = criterion(output, torch.ones_like(output))  # noqa: N806
         errG.backward()
         optimizerG.step()
-        losses += [(errD_real + errD_fake).item(), errG.item(), output.mean().item()]
+        losses += [(errD_real + errD_fake).item(), errG.item(), output.mean().item(), D_x]
     netG.eval()
     with torch.no_grad():
         samples = netG(torch.tensor(rng.standard_normal((16, 4))))
@@ -237,7 +259,15 @@ def text_classifier(torch):
             losses.append(loss.item())
         scheduler.step()
         accuracies += [evaluate(test_dataloader), scheduler.get_last_lr()[0]]
-    return losses, accuracies, weights(model)
+    def predict(text, text_pipeline):
+        with torch.no_grad():
+            text = torch.tensor(text_pipeline(text))
+            output = model(text, torch.tensor([0]))
+            return output.argmax(1).item() + 1
+
+    guesses = [predict(s, text_pipeline) for s in ("the rocket and the moon", "bank price up",
+                                                    "coach of the team", "unseen words")]
+    return losses, accuracies + guesses, weights(model)
 
 
 def harmonic_pinn(torch):
@@ -247,19 +277,22 @@ def harmonic_pinn(torch):
     model = nn.Sequential(nn.Linear(1, 12), nn.Tanh(), nn.Linear(12, 12), nn.Tanh(),
                           nn.Linear(12, 1)).double()
     randomize(torch, model, 10, scale=0.6)
-    x = torch.linspace(0, 3, 24, dtype=torch.float64).unsqueeze(1).requires_grad_(True)
-    x0 = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
+    x = torch.linspace(0, torch.pi, 24, dtype=torch.float64).view(-1, 1).requires_grad_(True)
+    x0 = torch.zeros(1, 1, dtype=torch.float64)
+    x0.requires_grad = True
+    mse = nn.MSELoss()
 
     def pinn_loss():
         u = model(x)
-        du = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True)[0]
-        d2u = torch.autograd.grad(du, x, grad_outputs=torch.ones_like(du),
-                                  create_graph=True)[0]
+        du = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True,
+                                 retain_graph=True)[0]
+        d2u = torch.autograd.grad(outputs=du, inputs=x, grad_outputs=torch.ones_like(du),
+                                  create_graph=True, retain_graph=True, only_inputs=True)[0]
         residual = d2u + u
         u0 = model(x0)
         du0, = torch.autograd.grad(u0.sum(), x0, create_graph=True)
         boundary = u0.pow(2).sum() + (du0 - 1.0).pow(2).sum()
-        return residual.pow(2).mean() + boundary
+        return mse(residual, torch.zeros_like(residual)) + boundary
 
     losses = []
     adam = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -281,7 +314,7 @@ def harmonic_pinn(torch):
     for _ in range(3):
         losses.append(lbfgs.step(closure).item())
     with torch.no_grad():
-        grid = torch.linspace(0, 3, 7, dtype=torch.float64).unsqueeze(1)
+        grid = torch.linspace(0, torch.pi, 7, dtype=torch.float64).unsqueeze(1)
         error = (model(grid) - torch.sin(grid)).abs().max()
     return losses, [error.item()], weights(model)
 
@@ -320,3 +353,14 @@ def test_step_lr_takes_a_float_step_size_as_torch(torch):
     with pytest.raises(ValueError, match="step_size"):
         tinygraph.optim.lr_scheduler.StepLR(
             tinygraph.optim.SGD([tinygraph.nn.Parameter(tinygraph.zeros(1))]), 0.0)
+
+
+def test_math_constants_are_torchs(torch):
+    """torch.pi, torch.e, torch.inf and torch.nan (PINNs write torch.sin(torch.pi * x))."""
+    for name in ("pi", "e", "inf"):
+        assert getattr(tinygraph, name) == getattr(torch, name)
+    assert np.isnan(tinygraph.nan) and np.isnan(torch.nan)
+    x = tinygraph.linspace(0, 1, 5, dtype=tinygraph.float64)
+    np.testing.assert_allclose(tinygraph.sin(tinygraph.pi * x).numpy(),
+                               torch.sin(torch.pi * torch.linspace(0, 1, 5,
+                                                                   dtype=torch.float64)).numpy())
