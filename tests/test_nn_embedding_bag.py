@@ -179,3 +179,16 @@ def test_embedding_bag_errors_have_torch_types(torch, case):
         bag_errors(tg)[case]()
     assert "mbedding" in str(ours.value) or "padding_idx" in str(ours.value) or "weight" in str(
         ours.value)
+
+
+def test_fixed_length_bags_export_to_onnx_with_a_free_batch_axis(tmp_path, onnxruntime):
+    from onnxrun import run_onnx
+
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.EmbeddingBag(10, 3, mode="mean"), nn.Linear(3, 2)).double()
+    path = tmp_path / "bag.onnx"
+    tg.onnx.export(model, (tg.tensor([[1, 2, 3], [4, 5, 6]]),), path, input_names=["ids"],
+                   dynamic_axes={"ids": {0: "batch"}})
+    ids = np.array([[7, 8, 9], [0, 1, 2], [9, 9, 0], [3, 3, 3]])
+    (out,) = run_onnx(onnxruntime, path, ids)
+    np.testing.assert_allclose(out, model(tg.tensor(ids)).detach().numpy(), rtol=1e-10)

@@ -6,6 +6,8 @@
     y.backward()            # x.grad == [2., 4.]
 """
 
+from math import e, inf, nan, pi  # noqa: F401 - torch.pi, torch.e, torch.inf, torch.nan
+
 from . import (
     accelerator,  # noqa: F401 - tg.accelerator.is_available() is False
     amp,  # noqa: F401 - tg.amp.GradScaler, tg.amp.autocast
@@ -20,8 +22,6 @@ from . import (
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
-from math import e, inf, nan, pi  # noqa: F401 - torch.pi, torch.e, torch.inf, torch.nan
-
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
 from .amp import autocast
 from .autograd import (

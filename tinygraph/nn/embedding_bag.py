@@ -126,6 +126,17 @@ def _bag_maxima(table: np.ndarray, rows: np.ndarray, bag: np.ndarray, counts: np
     return full, rows[first]
 
 
+def _fixed_bags(input, weight, mode, per_sample_weights, length: int):
+    """Bags of one length (a 2-D input, no padding): the (B, N, dim) lookup summed over N.
+    Nothing here depends on the indices' values, so it exports to ONNX (a Gather and a
+    ReduceSum), with the batch axis free."""
+    looked_up = ops.embedding(input, weight)
+    if per_sample_weights is not None:
+        looked_up = looked_up * ops.unsqueeze(per_sample_weights, -1)
+    total = ops.sum(looked_up, 1)
+    return total / length if mode == "mean" else total
+
+
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
                   mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
                   padding_idx=None):
@@ -158,6 +169,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise RuntimeError(f"embedding_bag: padding_idx must be within the number of "
                                f"embeddings, {-rows} through {rows - 1}, but got {padding_idx}")
         padding_idx %= rows
+    if index.ndim == 2 and index.size and mode != "max" and padding_idx is None:
+        return _fixed_bags(input, weight, mode, per_sample_weights, index.shape[1])
     bag, count, used = _bags(index, offsets, include_last_offset)
     flat = index.reshape(-1)[:used]
     if flat.size and (flat.min() < 0 or flat.max() >= rows):
