@@ -110,9 +110,19 @@ def test_module_matches_torch_parameters_repr_and_forward(torch):
         a = ours(tg.tensor(FLAT), tg.tensor(offsets))
         b = theirs(torch.tensor(FLAT), torch.tensor(offsets))
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
+        a.pow(2).sum().backward()
+        b.pow(2).sum().backward()
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
+                                   rtol=1e-6, atol=1e-12)
         # max_norm renormalizes the looked-up rows of the table itself, as torch
         np.testing.assert_allclose(ours.weight.detach().numpy(),
                                    theirs.weight.detach().numpy(), rtol=1e-6)
+
+
+def test_sparse_and_scale_grad_by_freq_are_refused_when_the_module_is_built():
+    for kwargs in ({"sparse": True}, {"scale_grad_by_freq": True}):
+        with pytest.raises(NotImplementedError, match="EmbeddingBag: .*not supported"):
+            nn.EmbeddingBag(5, 2, **kwargs)
 
 
 def test_module_init_is_standard_normal_with_the_padding_row_zero():

@@ -215,6 +215,10 @@ class EmbeddingBag(Module):
         check_device("EmbeddingBag", device)
         self.num_embeddings = size_argument(num_embeddings, "num_embeddings", "EmbeddingBag")
         self.embedding_dim = size_argument(embedding_dim, "embedding_dim", "EmbeddingBag")
+        if scale_grad_by_freq or sparse:
+            raise NotImplementedError(
+                "EmbeddingBag: scale_grad_by_freq and sparse are not supported in tinygraph "
+                "(gradients are dense); leave them False.")
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if padding_idx is not None:
