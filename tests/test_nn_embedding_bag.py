@@ -173,6 +173,7 @@ def bag_errors(lib):
         "offsets past the end": lambda: F.embedding_bag(i, w, lib.tensor([0, 9])),
         "index out of range": lambda: F.embedding_bag(lib.tensor([0, 5]), w, lib.tensor([0])),
         "negative index": lambda: F.embedding_bag(lib.tensor([0, -1]), w, lib.tensor([0])),
+        "index out of range, 2-D": lambda: F.embedding_bag(lib.tensor([[0, 5]]), w),
         "padding_idx out of range": lambda: F.embedding_bag(i, w, o, padding_idx=5),
         "module padding_idx": lambda: nn_.EmbeddingBag(5, 3, padding_idx=-6),
         "module _weight shape": lambda: nn_.EmbeddingBag(5, 3, _weight=lib.zeros(3, 5)),

@@ -143,8 +143,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     """The rows of ``weight`` at each bag's indices, reduced per bag: (bags, embedding_dim).
 
     A 2-D ``input`` (B, N) is B bags of N indices; a 1-D ``input`` is the bags one after the
-    other, bag ``b`` starting at ``offsets[b]`` (with ``include_last_offset=True`` the last
-    offset is where the last bag ends). Entries equal to ``padding_idx`` are left out of their
+    other, bag ``b`` starting at ``offsets[b]`` (``include_last_offset=True``: ``offsets``
+    has one more entry, the input's length, as in CSR). Entries equal to ``padding_idx`` are left out of their
     bag; an empty bag gives zeros. ``per_sample_weights`` (``mode="sum"`` only) scale each
     looked-up row before the sum.
 
@@ -169,14 +169,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise RuntimeError(f"embedding_bag: padding_idx must be within the number of "
                                f"embeddings, {-rows} through {rows - 1}, but got {padding_idx}")
         padding_idx %= rows
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise RuntimeError(f"embedding_bag: Expected idx >= 0 && idx < num_embeddings but found "
+                           f"idx to be {bad} (the table has {rows} rows)")
     if index.ndim == 2 and index.size and mode != "max" and padding_idx is None:
         return _fixed_bags(input, weight, mode, per_sample_weights, index.shape[1])
     bag, count, used = _bags(index, offsets, include_last_offset)
     flat = index.reshape(-1)[:used]
-    if flat.size and (flat.min() < 0 or flat.max() >= rows):
-        bad = flat.min() if flat.min() < 0 else flat.max()
-        raise RuntimeError(f"embedding_bag: Expected idx >= 0 && idx < num_embeddings but found "
-                           f"idx to be {bad} (the table has {rows} rows)")
     keep = np.flatnonzero(flat != padding_idx) if padding_idx is not None else \
         np.arange(flat.size)
     bag, flat = bag[keep], flat[keep]
