@@ -144,9 +144,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 
     A 2-D ``input`` (B, N) is B bags of N indices; a 1-D ``input`` is the bags one after the
     other, bag ``b`` starting at ``offsets[b]`` (``include_last_offset=True``: ``offsets``
-    has one more entry, the input's length, as in CSR). Entries equal to ``padding_idx`` are left out of their
-    bag; an empty bag gives zeros. ``per_sample_weights`` (``mode="sum"`` only) scale each
-    looked-up row before the sum.
+    has one more entry, the input's length, as in CSR). Entries equal to ``padding_idx`` are
+    left out of their bag; an empty bag gives zeros. ``per_sample_weights`` (``mode="sum"``
+    only) scale each looked-up row before the sum.
 
     >>> F.embedding_bag(tg.tensor([1, 2, 4, 5, 4, 3]), weight, tg.tensor([0, 4]), mode="sum")
     """
