@@ -203,3 +203,31 @@ def test_fixed_length_bags_export_to_onnx_with_a_free_batch_axis(tmp_path, onnxr
     ids = np.array([[7, 8, 9], [0, 1, 2], [9, 9, 0], [3, 3, 3]])
     (out,) = run_onnx(onnxruntime, path, ids)
     np.testing.assert_allclose(out, model(tg.tensor(ids)).detach().numpy(), rtol=1e-10)
+
+
+def embedding_errors(lib):
+    nn_ = lib.nn
+    return {
+        "padding_idx out of range": lambda: nn_.Embedding(5, 3, padding_idx=7),
+        "_weight shape": lambda: nn_.Embedding(5, 3, _weight=lib.zeros(2, 2)),
+        "from_pretrained 1-D": lambda: nn_.Embedding.from_pretrained(lib.zeros(3)),
+    }
+
+
+@pytest.mark.parametrize("case", list(embedding_errors(tg)))
+def test_embedding_construction_errors_have_torch_types(torch, case):
+    """nn.Embedding (the sibling of EmbeddingBag) raised ValueError where torch asserts."""
+    with pytest.raises(Exception) as theirs:
+        embedding_errors(torch)[case]()
+    with pytest.raises(type(theirs.value), match="Embedding"):
+        embedding_errors(tg)[case]()
+
+
+def test_embedding_from_pretrained_shares_the_tensor_as_torch(torch):
+    table = np.arange(6.0).reshape(2, 3)
+    theirs_source, ours_source = torch.tensor(table), tg.tensor(table)
+    theirs = torch.nn.Embedding.from_pretrained(theirs_source)
+    ours = nn.Embedding.from_pretrained(ours_source)
+    theirs_source[0, 0] = 10.0
+    ours_source[0, 0] = 10.0
+    assert ours.weight[0, 0].item() == theirs.weight[0, 0].item() == 10.0

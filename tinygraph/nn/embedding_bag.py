@@ -233,9 +233,10 @@ class EmbeddingBag(Module):
             self.weight = Parameter(np.empty(shape, dtype))
             self.reset_parameters()
         else:
-            if ops._shape(_weight) != shape:
+            given = np.shape(ops._data(_weight))
+            if given != shape:
                 raise AssertionError(f"Shape of weight does not match num_embeddings and "
-                                     f"embedding_dim: got {ops._shape(_weight)}, expected {shape}")
+                                     f"embedding_dim: got {given}, expected {shape}")
             self.weight = Parameter(_weight)
         self.mode, self.sparse = mode, sparse
         self.include_last_offset = include_last_offset

@@ -76,7 +76,7 @@ class Embedding(Module):
         self.embedding_dim = size_argument(embedding_dim, "embedding_dim", "Embedding", 1)
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError(
+                raise AssertionError(  # torch's type
                     f"Embedding: padding_idx ({padding_idx}) must be within num_embeddings "
                     f"({self.num_embeddings}).")
             padding_idx %= self.num_embeddings
@@ -92,16 +92,21 @@ class Embedding(Module):
             self.weight = Parameter(np.empty(shape, dtype))
             self.reset_parameters()
         else:
-            w = np.asarray(ops._data(_weight))
-            if w.shape != shape:
-                raise ValueError(f"Embedding: _weight has shape {w.shape}, expected {shape}.")
-            self.weight = Parameter(w.copy())
+            given = np.shape(ops._data(_weight))
+            if given != shape:
+                raise AssertionError(f"Embedding: _weight has shape {given}, expected {shape}.")
+            # a Tensor's storage is shared, as torch's Parameter(_weight); an array is copied
+            self.weight = Parameter(_weight)
         if _freeze:
             self.weight.requires_grad = False
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
-        """An Embedding holding ``embeddings`` (2-D), frozen unless ``freeze=False``."""
+        """An Embedding holding ``embeddings`` (2-D, storage shared), frozen unless
+        ``freeze=False``."""
+        if ops._ndim(embeddings) != 2:
+            raise AssertionError(f"Embedding.from_pretrained: embeddings are expected to be "
+                                 f"2-dimensional, got shape {ops._shape(embeddings)}.")
         rows, dim = ops._shape(embeddings)
         return cls(rows, dim, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze,
                    **kwargs)
