@@ -231,3 +231,13 @@ def test_embedding_from_pretrained_shares_the_tensor_as_torch(torch):
     theirs_source[0, 0] = 10.0
     ours_source[0, 0] = 10.0
     assert ours.weight[0, 0].item() == theirs.weight[0, 0].item() == 10.0
+
+
+def test_the_old_argument_order_warns_and_swaps_as_torch(torch):
+    table = np.arange(12.0).reshape(4, 3)
+    results = []
+    for lib in (tg, torch):
+        with pytest.warns(UserWarning, match="Argument order of nn.functional.embedding_bag"):
+            out = lib.nn.functional.embedding_bag(lib.tensor(table), lib.tensor([[0, 3]]))
+        results.append(out.numpy())
+    np.testing.assert_array_equal(results[0], results[1])

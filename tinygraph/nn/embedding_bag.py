@@ -12,6 +12,8 @@ weights, second derivatives and ONNX export come from those ops.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd.node import new_tensor
@@ -151,6 +153,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     >>> F.embedding_bag(tg.tensor([1, 2, 4, 5, 4, 3]), weight, tg.tensor([0, 4]), mode="sum")
     """
     input = input if isinstance(input, (Tensor, np.ndarray)) else np.asarray(input)
+    if (np.asarray(ops._data(weight)).dtype == np.int64
+            and np.asarray(ops._data(input)).dtype.kind == "f"):
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.", UserWarning, stacklevel=2)
+        weight, input = input, weight
     if offsets is not None and not isinstance(offsets, (Tensor, np.ndarray)):
         offsets = np.asarray(offsets)
     _check_arguments(input, weight, offsets, mode, per_sample_weights, scale_grad_by_freq,
