@@ -10,6 +10,8 @@ from one NumPy generator, so both runs start equal."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -365,3 +367,15 @@ def test_math_constants_are_torchs(torch):
     np.testing.assert_allclose(tinygraph.sin(tinygraph.pi * x).numpy(),
                                torch.sin(torch.pi * torch.linspace(0, 1, 5,
                                                                    dtype=torch.float64)).numpy())
+
+
+def test_meshgrid_without_indexing_warns_as_torch(torch):
+    """PINN code builds collocation grids with torch.meshgrid(x, t): torch warns there."""
+    for lib in (tinygraph, torch):
+        with pytest.warns(UserWarning, match="meshgrid.*indexing argument"):
+            grids = lib.meshgrid(lib.linspace(0, 1, 3), lib.linspace(0, 1, 2))
+        assert tuple(grids[0].shape) == (3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tinygraph.meshgrid(tinygraph.zeros(2), tinygraph.zeros(3), indexing="xy")
+        tinygraph.cartesian_prod(tinygraph.zeros(2), tinygraph.zeros(3))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import warnings
 
 import numpy as np
 
@@ -50,6 +51,9 @@ def meshgrid(*tensors, indexing: str | None = None):
     outputs are expanded views, as in PyTorch."""
     tensors = _vectors(tensors, "torch.meshgrid", allow_0d=True)
     if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument (PyTorch's warning; indexing='ij' is the default).",
+                      UserWarning, stacklevel=2)
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of 'xy' or 'ij', but "
