@@ -35,8 +35,8 @@ TORCH_NAMES = {
         parallel qat quantizable quantized""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
-        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
-        parametrizations parametrize skip_init stateless""",
+        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init
+        stateless""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
 }
