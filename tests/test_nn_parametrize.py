@@ -282,3 +282,79 @@ def test_matrix_exp_and_householder_product_match_torch(torch):
         Q.pow(3).sum().backward()
         results.append(arrays([Q, A.grad, t.grad]))
     assert_same(*results)
+
+
+def test_assigning_a_parameter_over_a_parametrized_name_raises_key_error(torch):
+    for lib in (tinygraph, torch):
+        layer = lib.nn.utils.parametrize.register_parametrization(
+            lib.nn.Linear(2, 2), "weight", lib.nn.Identity())
+        with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+            layer.weight = lib.nn.Parameter(lib.zeros(2, 2))
+        assert list(layer.state_dict()) == ["bias", "parametrizations.weight.original"]
+
+
+def test_weight_norm_loads_checkpoints_of_the_old_weight_norm(torch):
+    def run(torch):
+        with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
+            old = torch.nn.utils.weight_norm(seeded_linear(torch, 3, 2, seed=9))
+        new = torch.nn.utils.parametrizations.weight_norm(seeded_linear(torch, 3, 2, seed=10))
+        checkpoint = old.state_dict()
+        result = new.load_state_dict(checkpoint)
+        return (list(checkpoint), repr(result)), arrays([new.weight, old.weight])
+
+    ours, theirs = run(tinygraph), run(torch)
+    assert ours[0] == theirs[0]
+    assert ours[0][0] == ["bias", "weight_g", "weight_v"]
+    assert_same(ours[1], theirs[1])
+
+
+def test_load_state_dict_pre_hooks_see_a_copy_with_each_modules_prefix(torch):
+    def run(torch):
+        model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+        seen = []
+
+        def rename(module, state_dict, prefix, local_metadata, strict, missing, unexpected,
+                   errors):
+            seen.append((type(module).__name__, prefix, strict))
+            if prefix + "w" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+
+        handle = model[1].register_load_state_dict_pre_hook(rename)
+        source = {k: v for k, v in model.state_dict().items()}
+        source["1.w"] = source.pop("1.weight")
+        result = model.load_state_dict(source)
+        handle.remove()
+        with pytest.raises(RuntimeError):
+            model.load_state_dict(source)
+        return seen, repr(result), sorted(source)
+
+    assert run(tinygraph) == run(torch)
+
+
+def test_parametrized_rnn_kernel_buffer_and_1d_weight_match_torch(torch):
+    def run(torch):
+        nn, P = torch.nn, torch.nn.utils.parametrize
+        rng = np.random.default_rng(11)
+        rnn = nn.RNN(3, 4).double()
+        load(torch, rnn, {k: rng.standard_normal(tuple(v.shape))
+                          for k, v in rnn.state_dict().items()})
+        nn.utils.parametrizations.orthogonal(rnn, "weight_hh_l0")
+        x = torch.tensor(rng.standard_normal((5, 2, 3)))
+        with P.cached():
+            out, _ = rnn(x)
+        out.sum().backward()
+
+        class PlusOne(nn.Module):
+            def forward(self, X):
+                return X + 1
+
+        bn = P.register_parametrization(nn.BatchNorm1d(3).double(), "running_mean", PlusOne())
+        norm = nn.utils.parametrizations.spectral_norm(nn.LayerNorm(3).double())
+        values = arrays([out, rnn.parametrizations.weight_hh_l0.original.grad,
+                         bn.running_mean, norm.weight])
+        keys = [list(m.state_dict()) for m in (rnn, bn, norm)]
+        return values, keys, [n for n, _ in bn.named_buffers()]
+
+    ours, theirs = run(tinygraph), run(torch)
+    assert_same(ours[0], theirs[0])
+    assert ours[1:] == theirs[1:]

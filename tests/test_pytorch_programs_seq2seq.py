@@ -10,6 +10,9 @@ CosineAnnealingLR). Initial weights come from one NumPy generator, so both runs 
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
 import pytest
 
@@ -30,10 +33,10 @@ def weights(model):
             for key, value in model.state_dict().items()}
 
 
-def reversal_seq2seq(torch, tmp_path):
-    """Reverse token sequences: a GRU encoder, a GRU decoder attending over the encoder's
-    outputs (dot scores, padded positions masked out), teacher forcing on a fixed coin-flip
-    schedule, then greedy decoding in eval mode."""
+def reversal_seq2seq(torch, tmp_path, attention="dot"):
+    """Reverse token sequences: a bidirectional GRU encoder, a GRU decoder attending over the
+    encoder's outputs (dot or additive scores, padded positions masked out), teacher forcing on
+    a fixed coin-flip schedule, then greedy decoding in eval mode."""
     nn, F = torch.nn, torch.nn.functional
     PAD, SOS, EOS, V, E, H = 0, 1, 2, 9, 6, 10  # noqa: N806
     rng = np.random.default_rng(10)
@@ -50,11 +53,20 @@ def reversal_seq2seq(torch, tmp_path):
         def __init__(self):
             super().__init__()
             self.embedding = nn.Embedding(V, E, padding_idx=PAD)
-            self.rnn = nn.GRU(E, H, batch_first=True)
+            self.rnn = nn.GRU(E, H // 2, batch_first=True, bidirectional=True)
 
         def forward(self, src):
-            outputs, hidden = self.rnn(self.embedding(src))
+            outputs, hidden = self.rnn(self.embedding(src))            # hidden: (2, B, H/2)
+            hidden = torch.cat((hidden[0], hidden[1]), dim=1).unsqueeze(0)
             return outputs, hidden
+
+    class Additive(nn.Module):  # Bahdanau: v^T tanh(W q + U k)
+        def __init__(self):
+            super().__init__()
+            self.Wa, self.Ua, self.Va = nn.Linear(H, H), nn.Linear(H, H), nn.Linear(H, 1)
+
+        def forward(self, query, keys):
+            return self.Va(torch.tanh(self.Wa(query).unsqueeze(1) + self.Ua(keys))).squeeze(2)
 
     class AttnDecoder(nn.Module):
         def __init__(self):
@@ -62,11 +74,16 @@ def reversal_seq2seq(torch, tmp_path):
             self.embedding = nn.Embedding(V, E, padding_idx=PAD)
             self.rnn = nn.GRU(E + H, H, batch_first=True)
             self.out = nn.Linear(2 * H, V)
+            self.additive = Additive() if attention == "additive" else None
 
         def forward(self, token, hidden, enc_outputs, mask):
             embedded = self.embedding(token).unsqueeze(1)                     # (B, 1, E)
-            scores = torch.bmm(enc_outputs, hidden[-1].unsqueeze(2)).squeeze(2)  # (B, S)
-            scores = scores.masked_fill(mask, float("-inf"))
+            if self.additive is None:
+                scores = torch.bmm(enc_outputs, hidden[-1].unsqueeze(2)).squeeze(2)  # (B, S)
+                scores = scores.masked_fill(mask, float("-inf"))
+            else:
+                scores = self.additive(hidden[-1], enc_outputs)
+                scores.masked_fill_(mask, -1e9)
             attn = F.softmax(scores, dim=1)
             context = torch.bmm(attn.unsqueeze(1), enc_outputs)                # (B, 1, H)
             output, hidden = self.rnn(torch.cat((embedded, context), dim=2), hidden)
@@ -88,7 +105,8 @@ def reversal_seq2seq(torch, tmp_path):
                 logits.append(step_logits)
                 attentions.append(attn)
                 teacher = tgt is not None and t < len(forcing) and forcing[t]
-                token = tgt[:, t] if teacher else step_logits.argmax(dim=1).detach()
+                _, top = step_logits.topk(1)
+                token = tgt[:, t] if teacher else top.squeeze(-1).detach()
             return torch.stack(logits, dim=1), torch.stack(attentions, dim=1)
 
     model = Seq2Seq().double()
@@ -100,7 +118,7 @@ def reversal_seq2seq(torch, tmp_path):
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     coins = np.random.default_rng(12).random((40, tgt.size(1))) < 0.5
     losses, step = [], 0
-    for epoch in range(5):
+    for epoch in range(6):
         model.train()
         for start in range(0, n, 8):
             xb, yb = src[start:start + 8], tgt[start:start + 8]
@@ -108,6 +126,7 @@ def reversal_seq2seq(torch, tmp_path):
             loss = criterion(logits.reshape(-1, V), yb.reshape(-1))
             opt.zero_grad()
             loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
             losses.append(loss.item())
             step += 1
@@ -147,15 +166,18 @@ def lstm_classifier(torch, tmp_path):
             self.lstm = nn.LSTM(E, H, num_layers=2, bidirectional=True, batch_first=True,
                                 dropout=dropout)
             self.dropout = nn.Dropout(dropout)
-            self.fc = nn.Linear(2 * H, 2)
+            self.fc = nn.Linear(4 * H, 2)
 
         def forward(self, padded, lengths):
             embedded = self.embedding(padded)
-            packed = rnn_utils.pack_padded_sequence(embedded, lengths, batch_first=True,
+            packed = rnn_utils.pack_padded_sequence(embedded, lengths.cpu(), batch_first=True,
                                                     enforce_sorted=False)
-            _, (hidden, _) = self.lstm(packed)
+            packed_out, (hidden, _) = self.lstm(packed)
             last = torch.cat((hidden[-2], hidden[-1]), dim=1)  # both directions, top layer
-            return self.fc(self.dropout(last))
+            out, out_lengths = rnn_utils.pad_packed_sequence(packed_out, batch_first=True)
+            mask = (padded != PAD).unsqueeze(-1)[:, :out.size(1)]
+            mean = (out * mask).sum(dim=1) / out_lengths.unsqueeze(1).to(out.dtype)
+            return self.fc(self.dropout(torch.cat((last, mean), dim=1)))
 
     def batches(indices):
         for start in range(0, len(indices), 6):
@@ -184,7 +206,7 @@ def lstm_classifier(torch, tmp_path):
             torch.save({"epoch": epoch, "model": model.state_dict(),
                         "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, path)
             model, opt, sched = build()
-            checkpoint = torch.load(path)
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
             model.load_state_dict(checkpoint["model"])
             opt.load_state_dict(checkpoint["optimizer"])
             sched.load_state_dict(checkpoint["scheduler"])
@@ -200,7 +222,7 @@ def lstm_classifier(torch, tmp_path):
         with torch.no_grad():
             val = sum(criterion(model(p, n), y).item() for p, n, y in batches(val_idx))
         sched.step(val)
-        history += [val, opt.param_groups[0]["lr"]]
+        history += [val, opt.param_groups[0]["lr"], *sched.get_last_lr()]
     padded, lengths, _ = next(batches(val_idx))
     model.train()
     with torch.no_grad():
@@ -262,8 +284,15 @@ def weight_normed_resnet(torch, tmp_path):
         losses += sched.get_last_lr()
     keys = list(model.state_dict())
     model.eval()
+    twin = copy.deepcopy(model)  # parametrized modules deep-copy
+    path = str(tmp_path / "resnet.pt")
+    torch.save(model.state_dict(), path)
+    fresh = ResNet().double().eval()
+    fresh.load_state_dict(torch.load(path))
     with torch.no_grad():
         before = model(images)
+        assert torch.equal(twin(images), before) and torch.allclose(fresh(images), before)
+        norms = [m.weight.norm().item() for m in model.modules() if isinstance(m, nn.Conv2d)]
     for module in model.modules():
         if nn.utils.parametrize.is_parametrized(module, "weight"):
             nn.utils.parametrize.remove_parametrizations(module, "weight")
@@ -271,14 +300,16 @@ def weight_normed_resnet(torch, tmp_path):
         after = model(images)
     assert not nn.utils.parametrize.is_parametrized(model.stem)
     assert type(model.stem).__name__ == "Conv2d"
-    losses += before.flatten().tolist() + after.flatten().tolist()
+    losses += before.flatten().tolist() + after.flatten().tolist() + norms
     return losses, keys, weights(model)
 
 
-PROGRAMS = [reversal_seq2seq, lstm_classifier, weight_normed_resnet]
+PROGRAMS = [reversal_seq2seq, functools.partial(reversal_seq2seq, attention="additive"),
+            lstm_classifier, weight_normed_resnet]
+NAMES = ["seq2seq_dot", "seq2seq_additive", "lstm_classifier", "weight_normed_resnet"]
 
 
-@pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
+@pytest.mark.parametrize("program", PROGRAMS, ids=NAMES)
 def test_program_gives_the_same_numbers_on_both(torch, program, tmp_path):
     (tmp_path / "ours").mkdir()
     (tmp_path / "theirs").mkdir()
