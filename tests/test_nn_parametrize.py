@@ -358,3 +358,12 @@ def test_parametrized_rnn_kernel_buffer_and_1d_weight_match_torch(torch):
     ours, theirs = run(tinygraph), run(torch)
     assert_same(ours[0], theirs[0])
     assert ours[1:] == theirs[1:]
+
+
+def test_matrix_exp_and_householder_product_second_derivatives():
+    rng = np.random.default_rng(12)
+    a = tinygraph.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    assert tinygraph.gradgradcheck(tinygraph.linalg.matrix_exp, (a,))
+    v = tinygraph.tensor(rng.standard_normal((4, 2)), requires_grad=True)
+    tau = tinygraph.tensor(rng.standard_normal(2), requires_grad=True)
+    assert tinygraph.gradgradcheck(tinygraph.linalg.householder_product, (v, tau))

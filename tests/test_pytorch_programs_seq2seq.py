@@ -118,7 +118,7 @@ def reversal_seq2seq(torch, tmp_path, attention="dot"):
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     coins = np.random.default_rng(12).random((40, tgt.size(1))) < 0.5
     losses, step = [], 0
-    for epoch in range(6):
+    for _ in range(6):
         model.train()
         for start in range(0, n, 8):
             xb, yb = src[start:start + 8], tgt[start:start + 8]
@@ -272,7 +272,7 @@ def weight_normed_resnet(torch, tmp_path):
                           weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=6, eta_min=0.01)
     losses = []
-    for epoch in range(6):
+    for _ in range(6):
         for start in range(0, 32, 8):
             logits = model(images[start:start + 8])
             loss = F.cross_entropy(logits, labels[start:start + 8])

@@ -1,6 +1,7 @@
 """``tg.linalg``, as ``torch.linalg``: ``norm``, ``vector_norm``, ``matrix_norm``, ``inv``,
-``det``, ``solve``, ``cross``, ``matrix_exp``, ``householder_product`` (compositions of public ops and the ``inverse``/``det`` ops of
-ops/linalg_more.py, so their gradients and second derivatives come from those)."""
+``det``, ``solve``, ``cross``, ``matrix_exp``, ``householder_product`` (compositions of public
+ops and the ``inverse``/``det`` ops of ops/linalg_more.py, so their gradients and second
+derivatives come from those)."""
 
 from __future__ import annotations
 
