@@ -70,7 +70,7 @@ def _set(dest: Tensor, src: Tensor) -> None:
     note_mutation(dest, dest._data)
 
 
-def _dtype_error(what: str, before, after) -> ValueError:
+def _mismatch(what: str, before, after) -> ValueError:
     return ValueError(f"{what}\n{before}\n{after}")
 
 
@@ -101,7 +101,7 @@ class ParametrizationList(ModuleList):
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
             if original.dtype != new.dtype:
-                raise _dtype_error("When `right_inverse` outputs one tensor, it may not change "
+                raise _mismatch("When `right_inverse` outputs one tensor, it may not change "
                                    "the dtype.", f"original.dtype: {original.dtype}",
                                    f"right_inverse(original).dtype: {new.dtype}")
             with no_grad():
@@ -123,12 +123,12 @@ class ParametrizationList(ModuleList):
                 raise ValueError(f"A parametrization must return a tensor. Got "
                                  f"{type(Z).__name__}.")
             if Z.dtype != original_dtype:
-                raise _dtype_error("Registering a parametrization may not change the dtype of "
+                raise _mismatch("Registering a parametrization may not change the dtype of "
                                    "the tensor, unless `unsafe` flag is enabled.",
                                    f"unparametrized dtype: {original_dtype}",
                                    f"parametrized dtype: {Z.dtype}")
             if Z.shape != original_shape:
-                raise _dtype_error("Registering a parametrization may not change the shape of "
+                raise _mismatch("Registering a parametrization may not change the shape of "
                                    "the tensor, unless `unsafe` flag is enabled.",
                                    f"unparametrized shape: {_size(original_shape)}",
                                    f"parametrized shape: {_size(Z.shape)}")
@@ -182,7 +182,7 @@ class ParametrizationList(ModuleList):
 
 
 def _size(shape) -> str:
-    return f"torch.Size({list(shape)})"
+    return str(tuple(shape))
 
 
 def _default_deepcopy(self, memo):
@@ -244,10 +244,10 @@ def _check_consistent(module: Module, tensor_name: str, parametrization: Module)
     lead = ("Registering a parametrization may not change the {} of the tensor, unless the "
             "`unsafe` flag is enabled.")
     if X.dtype != Y.dtype:
-        raise _dtype_error(lead.format("dtype"), f"module.{tensor_name}.dtype: {Y.dtype}",
+        raise _mismatch(lead.format("dtype"), f"module.{tensor_name}.dtype: {Y.dtype}",
                            f"parametrization(module.{tensor_name}).dtype: {X.dtype}")
     if X.shape != Y.shape:
-        raise _dtype_error(lead.format("shape"),
+        raise _mismatch(lead.format("shape"),
                            f"module.{tensor_name}.shape: {_size(Y.shape)}",
                            f"parametrization(module.{tensor_name}).shape: {_size(X.shape)}")
     if not hasattr(parametrization, "right_inverse"):
@@ -262,10 +262,10 @@ def _check_consistent(module: Module, tensor_name: str, parametrization: Module)
     lead = ("The tensor returned by parametrization.right_inverse must have the same {} as "
             f"module.{tensor_name}, unless the `unsafe` flag is enabled.")
     if Z.dtype != Y.dtype:
-        raise _dtype_error(lead.format("dtype"), f"module.{tensor_name}.dtype: {Y.dtype}",
+        raise _mismatch(lead.format("dtype"), f"module.{tensor_name}.dtype: {Y.dtype}",
                            f"returned dtype: {Z.dtype}")
     if Z.shape != Y.shape:
-        raise _dtype_error(lead.format("shape"),
+        raise _mismatch(lead.format("shape"),
                            f"module.{tensor_name}.shape: {_size(Y.shape)}",
                            f"returned shape: {_size(Z.shape)}")
 
