@@ -103,6 +103,8 @@ __all__ = [
     "conv_transpose3d",
     "max_pool3d",
     "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "unfold", "fold",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -311,6 +313,8 @@ from .adaptive_pooling import (  # noqa: E402
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
 )
 from .attention import scaled_dot_product_attention  # noqa: E402
 from .composed_activations import (  # noqa: E402
@@ -340,6 +344,7 @@ from .composed_activations import (  # noqa: E402
     threshold,
     threshold_,
 )
+from .fold import fold, unfold  # noqa: E402
 from .instance_norm import instance_norm  # noqa: E402
 from .loss_functions import (  # noqa: E402
     cross_entropy,
@@ -364,6 +369,7 @@ from .penalties import elastic_net_penalty, l1_penalty, l2_penalty  # noqa: E402
 from .pooling_extras import (  # noqa: E402
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices,
     channel_shuffle,
     local_response_norm,
     lp_pool1d,
