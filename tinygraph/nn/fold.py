@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, DimError, ShapeError
 from ..ops import functions as ops
 from ..ops.conv import Col2Im, Im2Col, out_size
 from .module import Module
@@ -66,8 +66,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
     shape = tuple(input.shape)
     if len(shape) not in (3, 4) or any(n == 0 for n in shape[-3:]):
-        raise ShapeError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input with "
-                         f"non-zero C, H, W, got shape {shape}.")
+        # an IndexError too: what PyTorch raises for a 2-D input
+        raise DimError(f"{op}: Expected 3D or 4D (batch mode) tensor with possibly 0 batch "
+                       "size and other non-zero dimensions for input, but got: "
+                       f"{list(shape)} (an (N, C, H, W) or (C, H, W) image).")
     blocks = _blocks(shape[-2:], kernel, dilation, padding, stride)
     if min(blocks) < 1:
         raise ShapeError(
