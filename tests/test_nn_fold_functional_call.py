@@ -334,3 +334,25 @@ def test_names_added_here_are_no_longer_listed_missing():
                  "stateless", "ChainDataset", "StackDataset", "get_worker_info"):
         assert name not in listed
     assert tg.nn.Fold and tg.nn.utils.stateless and tg.utils.data.get_worker_info
+
+
+# -- torch.mode (found by the Siamese program's majority vote) ------------------------------
+
+def test_mode_values_indices_and_gradient_match_torch(torch):
+    data = np.array([[1, 2, 2, 1, 3], [5, 5, 4, 4, 4], [3, 1, 2, 9, 0]], dtype=np.float64)
+    for dim, keepdim in ((1, False), (0, True), (-1, True)):
+        ours, theirs = pair(torch, data)
+        a, b = tg.mode(ours, dim, keepdim), torch.mode(theirs, dim, keepdim)
+        close(a.values, b.values)
+        assert np.array_equal(a.indices.numpy(), b.indices.numpy())
+        a.values.sum().backward()
+        b.values.sum().backward()
+        close(ours.grad, theirs.grad)
+    votes = np.array([[7, 3, 7], [2, 2, 5], [4, 1, 0]])
+    a, b = tg.tensor(votes).mode(dim=1), torch.tensor(votes).mode(dim=1)
+    assert a.values.tolist() == b.values.tolist() and a.indices.tolist() == b.indices.tolist()
+    assert tg.mode(tg.tensor(3.0)).indices.item() == torch.mode(torch.tensor(3.0)).indices.item()
+    with pytest.raises(IndexError):
+        tg.mode(tg.zeros(0, 3), 0)
+    with pytest.raises(IndexError):
+        torch.mode(torch.zeros(0, 3), 0)

@@ -87,6 +87,18 @@ def _np_kthvalue(x, k, dim=-1):
     return np.take(np.sort(x, axis=dim), k - 1, axis=dim)
 
 
+def _np_mode(x, dim=-1):
+    """The most frequent value along ``dim``, the smallest of equally frequent ones."""
+    if x.ndim == 0:
+        return x
+
+    def row(r):
+        values, counts = np.unique(r, return_counts=True)
+        return values[np.argmax(counts)]
+
+    return np.apply_along_axis(row, dim, x)
+
+
 def _np_scatter(x, src, index, dim):
     out = x.copy()
     np.put_along_axis(out, index, src[tuple(slice(0, n) for n in index.shape)], axis=dim)
@@ -218,6 +230,9 @@ OPS = [
     OpSpec("kthvalue", lambda x, k, dim: tg.kthvalue(x, k, dim)[0], _np_kthvalue,
            lambda x, k, dim: x.kthvalue(k, dim)[0], 1, [((5,),), ((3, 4),)],
            kwargs=[{"k": 1, "dim": -1}, {"k": 2, "dim": 0}]),
+    OpSpec("mode", lambda x, dim: tg.mode(x, dim)[0], _np_mode,
+           lambda x, dim: x.mode(dim)[0], 1, [((5,),), ((3, 4),)],
+           kwargs=[{"dim": -1}, {"dim": 0}]),
     OpSpec("std_mean", lambda x, **k: sum(tg.std_mean(x, **k)),
            lambda x, dim=None, keepdim=False: np.std(x, axis=dim, ddof=1, keepdims=keepdim)
            + np.mean(x, axis=dim, keepdims=keepdim),

@@ -1,5 +1,5 @@
 """Order statistics and distances, as compositions of public ops (so gradients, second
-derivatives and ONNX export come from those): ``median`` and ``kthvalue`` (named tuples
+derivatives and ONNX export come from those): ``median``, ``kthvalue`` and ``mode`` (named tuples
 ``(values, indices)`` along a dim, as ``torch.return_types``), ``std_mean``, ``var_mean``,
 ``cdist`` and ``dist``.
 
@@ -81,6 +81,39 @@ def median(input, dim=None, keepdim=False):
         index = index.squeeze(axis)
         values = _f["squeeze"](values, axis)
     return return_types.median(values, new_tensor(index, None))
+
+
+@public("mode")
+def mode(input, dim=-1, keepdim=False):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and the index of its last occurrence, as PyTorch; the gradient goes to
+    that element (``torch.return_types.mode``)."""
+    array = data(input)
+    n = array.ndim
+    axis = _axis(dim, n, "mode")
+    if n == 0:
+        return return_types.mode(_f["clone"](input), new_tensor(np.zeros((), np.int64), None))
+    size = array.shape[axis]
+    if size == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    rows = np.moveaxis(array, axis, -1)
+    s = np.sort(rows, axis=-1)
+    positions = np.arange(size)
+    first = np.ones(s.shape, bool)  # where a run of equal values starts / ends
+    first[..., 1:] = s[..., 1:] != s[..., :-1]
+    last = np.ones(s.shape, bool)
+    last[..., :-1] = first[..., 1:]
+    start = np.maximum.accumulate(np.where(first, positions, 0), axis=-1)
+    end = np.minimum.accumulate(np.where(last, positions, size - 1)[..., ::-1], axis=-1)
+    runs = end[..., ::-1] - start + 1
+    value = np.take_along_axis(s, np.argmax(runs, axis=-1)[..., None], axis=-1)
+    index = size - 1 - np.argmax((rows == value)[..., ::-1], axis=-1)
+    index = np.expand_dims(index.astype(np.int64), axis)
+    values = _f["gather"](input, axis, new_tensor(index, None))
+    if not keepdim:
+        index = index.squeeze(axis)
+        values = _f["squeeze"](values, axis)
+    return return_types.mode(values, new_tensor(index, None))
 
 
 def _spread_mean(which: str, input, dim, unbiased, keepdim, correction):
