@@ -356,3 +356,62 @@ def test_mode_values_indices_and_gradient_match_torch(torch):
         tg.mode(tg.zeros(0, 3), 0)
     with pytest.raises(IndexError):
         torch.mode(torch.zeros(0, 3), 0)
+
+
+# -- found by the programs: Tensor.unfold (ViT patches), scatter_add_ and pdist (clustering) --
+
+@pytest.mark.parametrize("shape,args", [((2, 1, 8, 8), (2, 4, 4)), ((7,), (0, 3, 2)),
+                                        ((3, 5), (1, 2, 1)), ((2, 4), (0, 2, 1)),
+                                        ((5,), (-1, 5, 3)), ((), (0, 1, 1))])
+def test_tensor_unfold_values_and_gradients_match_torch(torch, shape, args):
+    ours, theirs = pair(torch, RNG.standard_normal(shape))
+    a, b = ours.unfold(*args), theirs.unfold(*args)
+    assert tuple(a.shape) == tuple(b.shape)
+    close(a, b)
+    weight = RNG.standard_normal(tuple(b.shape))
+    (a * a * tg.tensor(weight)).sum().backward()
+    (b * b * torch.tensor(weight)).sum().backward()
+    close(ours.grad, theirs.grad)
+
+
+def test_tensor_unfold_patches_like_a_vit_and_refuses_as_torch(torch):
+    ours, theirs = pair(torch, RNG.standard_normal((2, 3, 8, 8)), requires_grad=False)
+    a = ours.unfold(2, 4, 4).unfold(3, 4, 4).contiguous().view(2, 3, 4, 16)
+    close(a, theirs.unfold(2, 4, 4).unfold(3, 4, 4).contiguous().view(2, 3, 4, 16))
+    for args in ((0, 9, 1), (0, 2, 0), (0, -1, 1)):
+        with pytest.raises(RuntimeError):
+            torch.arange(8.0).unfold(*args)
+        with pytest.raises(RuntimeError):
+            tg.arange(8.0).unfold(*args)
+    with pytest.raises(IndexError):
+        tg.arange(8.0).unfold(1, 2, 1)
+
+
+def test_scatter_add_in_place_matches_torch(torch):
+    index = np.array([0, 2, 1, 0, 2, 2])
+    source = RNG.standard_normal((6, 4))
+    results = []
+    for lib in (tg, torch):
+        src = lib.tensor(source, requires_grad=True)
+        base = lib.zeros(3, 4, dtype=lib.float64, requires_grad=True)
+        out = base * 1.0
+        same = out.scatter_add_(0, lib.tensor(index)[:, None].expand(6, 4), src)
+        assert same is out
+        (out ** 2).sum().backward()
+        results.append((out, src.grad, base.grad))
+    for a, b in zip(*results):
+        close(a, b)
+
+
+def test_pdist_values_gradients_and_errors_match_torch(torch):
+    for p in (2.0, 1.0, 3.0):
+        ours, theirs = pair(torch, RNG.standard_normal((5, 3)))
+        a, b = tg.pdist(ours, p), torch.nn.functional.pdist(theirs, p)
+        close(a, b)
+        close(tg.nn.functional.pdist(ours, p), b)
+        a.sum().backward()
+        b.sum().backward()
+        close(ours.grad, theirs.grad)
+    for bad in (tg.zeros(3), tg.zeros(2, 2, 2)):
+        with pytest.raises(RuntimeError, match="pdist only supports 2D"):
+            tg.pdist(bad)

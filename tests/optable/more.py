@@ -70,6 +70,12 @@ def _torch_cdist(a, b, p=2.0):
     return torch.linalg.vector_norm(a[..., :, None, :] - b[..., None, :, :], p, dim=-1)
 
 
+def _torch_pdist(a, p=2.0):
+    """torch.pdist's values, differentiable twice (its own backward is not)."""
+    rows, cols = np.triu_indices(len(a), 1)
+    return _torch().linalg.vector_norm(a[rows] - a[cols], p, dim=-1)
+
+
 def _np_median(x, dim=None, keepdim=False):
     if dim is None:
         flat = np.sort(x.reshape(-1))
@@ -246,6 +252,9 @@ OPS = [
     OpSpec("cdist", tg.cdist, _np_cdist, _torch_cdist, 2,
            [((3, 2), (4, 2)), ((2, 3, 2), (4, 2))],
            kwargs=[{}, {"p": 1.0}, {"p": 3.0}, {"p": math.inf}]),
+    OpSpec("pdist", tg.pdist, lambda a, p=2.0: _np_cdist(a, a, p)[np.triu_indices(len(a), 1)],
+           lambda a, p=2.0: _torch_pdist(a, p), 1, [((4, 3),), ((2, 5),)],
+           kwargs=[{}, {"p": 1.0}, {"p": 3.0}]),
     OpSpec("dist", tg.dist, lambda a, b, p=2: np.linalg.norm(
         (a - b).reshape(-1), p), _t("dist"), 2, [((3,), (3,)), ((2, 3), (3,))],
            kwargs=[{}, {"p": 1}, {"p": 3}]),

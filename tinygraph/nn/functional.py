@@ -104,12 +104,13 @@ __all__ = [
     "max_pool3d",
     "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
-    "unfold", "fold",
+    "unfold", "fold", "pdist",
 ]
 
 # -- layers and activations -------------------------------------------------------------
 
 linear = fused.linear
+pdist = ops.pdist
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 layer_norm = ops.layer_norm

@@ -1,7 +1,7 @@
 """Order statistics and distances, as compositions of public ops (so gradients, second
 derivatives and ONNX export come from those): ``median``, ``kthvalue`` and ``mode`` (named tuples
 ``(values, indices)`` along a dim, as ``torch.return_types``), ``std_mean``, ``var_mean``,
-``cdist`` and ``dist``.
+``cdist``, ``pdist`` and ``dist``.
 
 ``kthvalue`` is ``topk(k, largest=False)``'s last value; ``median`` the lower median, the
 ``(n + 1) // 2``-th smallest. NaN counts as the largest value (PyTorch's order), except that
@@ -159,6 +159,23 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                             "donot_use_mm_for_euclid_dist"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode.")
     difference = _f["unsqueeze"](x1, -2) - _f["unsqueeze"](x2, -3)  # (..., P, R, M)
+    return _f["norm"](difference, p, -1)
+
+
+@public("pdist", method=False)
+def pdist(input, p=2.0):
+    """The p-norm distances between every pair of rows i < j of an (N, M) ``input``, in the
+    order (0, 1), (0, 2), ..., (N - 2, N - 1): the upper triangle of ``cdist(x, x)`` as a
+    vector of N (N - 1) / 2."""
+    if ndim(input) != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {ndim(input)}D (shape "
+                           f"{shape(input)}).")
+    if data(input).dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {data(input).dtype}.")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}.")
+    rows, cols = np.triu_indices(shape(input)[0], 1)
+    difference = _f["index_select"](input, 0, rows) - _f["index_select"](input, 0, cols)
     return _f["norm"](difference, p, -1)
 
 
