@@ -6,7 +6,7 @@ on sine regression (an inner loop of torch.autograd.grad(create_graph=True) step
 with torch.func.functional_call, an outer Adam step through it, second order); and a Siamese
 embedding trained with TripletMarginLoss and CosineEmbeddingLoss, whose embeddings are
 extracted under torch.no_grad() in eval mode for nearest neighbours (torch.cdist,
-torch.topk) and a few k-means steps. Initial weights come from one NumPy generator."""
+torch.topk, a torch.mode vote) and a few k-means steps (scatter_add_, F.pdist). Initial weights come from one NumPy generator."""
 
 from __future__ import annotations
 
@@ -81,9 +81,11 @@ def vision_transformer(torch):
     randomize(torch, model, 11, scale=0.2)
     x_all = torch.tensor(images.reshape(-1, 1, 8, 8))
     y_all = torch.tensor(labels)
-    # the patches by reshape/permute are the same as F.unfold's columns
+    # the patches by reshape/permute, or by Tensor.unfold, are F.unfold's columns
     by_view = x_all[:3].reshape(3, 1, 2, 4, 2, 4).permute(0, 2, 4, 1, 3, 5).reshape(3, 4, 16)
     assert torch.equal(by_view, F.unfold(x_all[:3], 4, stride=4).transpose(1, 2))
+    windows = x_all[:3].unfold(2, 4, 4).unfold(3, 4, 4)  # (B, C, 2, 2, 4, 4)
+    assert torch.equal(windows.contiguous().view(3, 4, 16), by_view)
     train = torch.utils.data.TensorDataset(x_all[:160], y_all[:160])
     loader = torch.utils.data.DataLoader(train, batch_size=32)
     no_decay = ("cls_token", "pos_embed", "bias", "norm")
@@ -246,11 +248,14 @@ def siamese_digits(torch):
             for _ in range(3):
                 assign = torch.cdist(ref, centroids).argmin(dim=1)
                 counts = torch.bincount(assign, minlength=10)
-                sums = torch.zeros_like(centroids).index_add_(0, assign, ref)
+                sums = torch.zeros_like(centroids).scatter_add_(
+                    0, assign.unsqueeze(1).expand(-1, ref.shape[1]), ref)
+                assert torch.allclose(sums, torch.zeros_like(sums).index_add_(0, assign, ref))
                 centroids = torch.where(counts[:, None] > 0,
                                         sums / counts.clamp(min=1)[:, None], centroids)
             inertia = ((ref - centroids[assign]) ** 2).sum()
-            metrics += [inertia.item(), counts.max().item()]
+            spread = F.pdist(centroids[counts > 0]).min()  # the closest two clusters
+            metrics += [inertia.item(), counts.max().item(), spread.item()]
     return losses, metrics, weights(net)
 
 
