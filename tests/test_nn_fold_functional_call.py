@@ -415,3 +415,31 @@ def test_pdist_values_gradients_and_errors_match_torch(torch):
     for bad in (tg.zeros(3), tg.zeros(2, 2, 2)):
         with pytest.raises(RuntimeError, match="pdist only supports 2D"):
             tg.pdist(bad)
+
+
+def test_quantile_matches_torch_with_tensor_q_nan_keepdim_and_errors(torch):
+    data = RNG.standard_normal((4, 6))
+    data[1, 2] = np.nan
+    for kwargs in ({"q": 0.4, "dim": 1}, {"q": [0.1, 0.5, 0.9], "dim": 0, "keepdim": True},
+                   {"q": [0.25, 0.75]}, {"q": 0.5, "keepdim": True},
+                   {"q": 0.35, "dim": 1, "interpolation": "nearest"}):
+        ours, theirs = pair(torch, data)
+        q = kwargs["q"]
+        a = tg.quantile(ours, tg.tensor(q, dtype=tg.float64) if isinstance(q, list) else q,
+                        **{k: v for k, v in kwargs.items() if k != "q"})
+        b = torch.quantile(theirs, torch.tensor(q, dtype=torch.float64) if isinstance(q, list)
+                           else q,
+                           **{k: v for k, v in kwargs.items() if k != "q"})
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6)
+        tg.nan_to_num(a).sum().backward()
+        torch.nan_to_num(b).sum().backward()
+        close(tg.nan_to_num(ours.grad), torch.nan_to_num(theirs.grad))
+    x = data[0]
+    assert tg.tensor(x).quantile(0.5).item() == pytest.approx(torch.tensor(x).quantile(0.5).item())
+    for args, kwargs in (((tg.tensor(x), 1.5), {}), ((tg.tensor([1, 2]), 0.5), {}),
+                         ((tg.zeros(0), 0.5), {}), ((tg.tensor(x), tg.tensor([[0.5]])), {}),
+                         ((tg.tensor(x), tg.tensor([0.5], dtype=tg.float32)), {}),
+                         ((tg.tensor(x), 0.5), {"interpolation": "foo"})):
+        with pytest.raises(RuntimeError, match="quantile()"):
+            tg.quantile(*args, **kwargs)

@@ -45,7 +45,7 @@ nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative
 new_empty_strided nextafter nextafter_ nonzero
 nonzero_static norm normal_ not_equal_ orgqr ormqr outer output_nr permute pin_memory pinverse
 polygamma polygamma_ positive pow_ prelu prod put put_ q_per_channel_axis q_per_channel_scales
-q_per_channel_zero_points q_scale q_zero_point qr qscheme quantile rad2deg rad2deg_ random_
+q_per_channel_zero_points q_scale q_zero_point qr qscheme rad2deg rad2deg_ random_
 ravel real reciprocal reciprocal_ record_stream register_post_accumulate_grad_hook reinforce
 relu_ remainder remainder_ renorm renorm_ repeat repeat_interleave reshape_as resize resize_
 resize_as resize_as_ resize_as_sparse_ resolve_conj resolve_neg retains_grad roll rot90 round

@@ -1,7 +1,7 @@
 """Order statistics and distances, as compositions of public ops (so gradients, second
 derivatives and ONNX export come from those): ``median``, ``kthvalue`` and ``mode`` (named tuples
 ``(values, indices)`` along a dim, as ``torch.return_types``), ``std_mean``, ``var_mean``,
-``cdist``, ``pdist`` and ``dist``.
+``quantile``, ``cdist``, ``pdist`` and ``dist``.
 
 ``kthvalue`` is ``topk(k, largest=False)``'s last value; ``median`` the lower median, the
 ``(n + 1) // 2``-th smallest. NaN counts as the largest value (PyTorch's order), except that
@@ -114,6 +114,58 @@ def mode(input, dim=-1, keepdim=False):
         index = index.squeeze(axis)
         values = _f["squeeze"](values, axis)
     return return_types.mode(values, new_tensor(index, None))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+@public("quantile")
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-th quantiles (a number, or a 1-D tensor of them, in [0, 1]) along ``dim``
+    (of all elements when None), as PyTorch: position q (n - 1) of the sorted values, between
+    neighbours by ``interpolation``; a 1-D ``q`` is the result's first dim. A slice with a NaN
+    gives NaN. Differentiable through the sort (the gradient goes to the neighbours)."""
+    array = data(input)
+    if array.dtype.kind != "f":
+        raise RuntimeError("quantile() input tensor must be either float or double dtype, "
+                           f"got {array.dtype}.")
+    if array.size == 0:
+        raise RuntimeError(f"quantile() input tensor must be non-empty, got shape {array.shape}.")
+    qs = np.asarray(data(q))
+    if qs.ndim > 1:
+        raise RuntimeError(f"quantile() q must be a scalar or 1D tensor, got shape {qs.shape}.")
+    if hasattr(q, "dtype") and not isinstance(q, np.ndarray) and qs.dtype != array.dtype:
+        raise RuntimeError(f"quantile() q tensor must be same dtype as the input tensor "
+                           f"({qs.dtype} and {array.dtype}).")
+    if ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {qs.tolist()}.")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}.")
+    x = _f["reshape"](input, (-1,)) if dim is None or array.ndim == 0 else input
+    axis = 0 if dim is None or array.ndim == 0 else _axis(dim, array.ndim, "quantile")
+    n = shape(x)[axis]
+    ordered = _f["sort"](x, axis).values  # NaN last
+    rank = qs.reshape(-1).astype(np.float64) * (n - 1)
+    low, high = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
+    if interpolation == "nearest":
+        low = high = np.round(rank).astype(np.int64)  # half to even, as PyTorch
+    elif interpolation in ("lower", "higher"):
+        low = high = low if interpolation == "lower" else high
+    below = _f["index_select"](ordered, axis, low)
+    weight = np.full(rank.shape, 0.5) if interpolation == "midpoint" else rank - low
+    weight = weight.reshape((-1,) + (1,) * (ndim(x) - axis - 1)).astype(array.dtype)
+    result = below if low is high else _f["lerp"](
+        below, _f["index_select"](ordered, axis, high), weight)
+    nan = np.isnan(np.take(data(ordered), [n - 1], axis=axis))
+    if nan.any():
+        result = _f["where"](nan, np.asarray(np.nan, array.dtype), result)
+    if keepdim:
+        lead = shape(result)[:axis + 1]
+        rest = (1,) * array.ndim if dim is None else (1,) + shape(result)[axis + 1:]
+        result = _f["reshape"](result, lead + rest)
+    result = _f["movedim"](result, axis, 0)
+    return _f["squeeze"](result, 0) if qs.ndim == 0 else result
 
 
 def _spread_mean(which: str, input, dim, unbiased, keepdim, correction):
