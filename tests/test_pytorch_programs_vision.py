@@ -1,4 +1,4 @@
-"""Three more PyTorch programs written once and run twice, on torch and on tinygraph imported
+"""Four more PyTorch programs written once and run twice, on torch and on tinygraph imported
 as torch, with the same float64 losses and weights: a tiny Vision Transformer on
 scikit-learn's digits (patches from F.unfold, a class token joined with torch.cat and expand,
 a learned positional embedding, nn.TransformerEncoder, AdamW under a LambdaLR warm-up); MAML
@@ -6,7 +6,9 @@ on sine regression (an inner loop of torch.autograd.grad(create_graph=True) step
 with torch.func.functional_call, an outer Adam step through it, second order); and a Siamese
 embedding trained with TripletMarginLoss and CosineEmbeddingLoss, whose embeddings are
 extracted under torch.no_grad() in eval mode for nearest neighbours (torch.cdist,
-torch.topk, a torch.mode vote) and a few k-means steps (scatter_add_, F.pdist). Initial weights come from one NumPy generator."""
+torch.topk, a torch.mode vote) and a few k-means steps (scatter_add_, F.pdist); and an
+autoencoder whose codes are clustered by k-means, with an anomaly threshold from
+torch.quantile and a fine-tune towards the clusters. Initial weights come from one NumPy generator."""
 
 from __future__ import annotations
 
@@ -259,7 +261,77 @@ def siamese_digits(torch):
     return losses, metrics, weights(net)
 
 
-PROGRAMS = [vision_transformer, maml_sine, siamese_digits]
+def autoencoder_kmeans(torch):
+    """An autoencoder on digits, then k-means on its codes (one_hot assignments, a matmul for
+    the centroids), an anomaly threshold from torch.quantile of the reconstruction errors, and
+    a clustering-friendly fine-tune that pulls each code towards its (detached) centroid."""
+    nn, F = torch.nn, torch.nn.functional
+    images, labels = digits(300)
+    x_all, y_all = torch.tensor(images), torch.tensor(labels)
+
+    class AutoEncoder(nn.Module):
+        def __init__(self, code=4):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, code))
+            self.decoder = nn.Sequential(nn.Linear(code, 32), nn.ReLU(), nn.Linear(32, 64),
+                                         nn.Sigmoid())
+
+        def encode(self, x):
+            return self.encoder(x)
+
+        def forward(self, x):
+            z = self.encode(x)
+            return self.decoder(z), z
+
+    def kmeans(z, k=10, steps=5):
+        centroids = z[torch.arange(0, len(z), len(z) // k)].clone()
+        for _ in range(steps):
+            assign = torch.cdist(z, centroids).argmin(dim=1)
+            one_hot = F.one_hot(assign, k).to(z.dtype)
+            counts = one_hot.sum(0)
+            centroids = torch.where(counts[:, None] > 0,
+                                    one_hot.T @ z / counts.clamp_min(1.0)[:, None], centroids)
+        return centroids, assign
+
+    model = AutoEncoder().double()
+    randomize(torch, model, 41, scale=0.3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_all), batch_size=50)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses, metrics = [], []
+    for _ in range(4):
+        model.train()
+        for (xb,) in loader:
+            recon, z = model(xb)
+            loss = F.binary_cross_entropy(recon, xb) + 1e-3 * z.pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        recon, z = model(x_all)
+        errors = ((recon - x_all) ** 2).mean(dim=1)
+        threshold = torch.quantile(errors, 0.95)
+        centroids, assign = kmeans(z)
+        purity = sum(torch.bincount(y_all[assign == k], minlength=10).max().item()
+                     for k in range(10) if (assign == k).any()) / len(y_all)
+        metrics += [threshold.item(), (errors > threshold).sum().item(), purity,
+                    torch.quantile(errors, torch.tensor([0.25, 0.5], dtype=errors.dtype),
+                                   interpolation="midpoint").sum().item()]
+    model.train()
+    for (xb,) in loader:  # pull the codes towards their clusters
+        recon, z = model(xb)
+        nearest = torch.cdist(z, centroids).argmin(dim=1)
+        pull = ((z - centroids[nearest].detach()) ** 2).sum(dim=1).mean()
+        loss = F.binary_cross_entropy(recon, xb) + 0.01 * pull
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, metrics, weights(model)
+
+
+PROGRAMS = [vision_transformer, maml_sine, siamese_digits, autoencoder_kmeans]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
