@@ -220,32 +220,34 @@ def test_functional_call_errors_match_torch(torch):
             assert text in str(info.value)
 
 
+def _tied_run(lib):
+    class Tied(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = lib.nn.Linear(2, 2, bias=False)
+            self.b = lib.nn.Linear(2, 2, bias=False)
+            self.b.weight = self.a.weight
+            self.register_buffer("calls", lib.zeros(()))
+
+        def forward(self, x):
+            self.calls = self.calls + 1
+            return self.b(self.a(x))
+
+    model = Tied().double()
+    with lib.no_grad():
+        model.a.weight.copy_(lib.tensor(np.array([[0.5, -1.0], [2.0, 0.25]])))
+    w = lib.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    x = lib.tensor(np.array([[1.0, -1.0]]))
+    state = {"a.weight": w, "calls": lib.tensor(5.0)}
+    tied = lib.func.functional_call(model, state, x)
+    untied = lib.func.functional_call(model, {"a.weight": w}, x, tie_weights=False)
+    with pytest.raises(ValueError, match="which are tied"):
+        lib.func.functional_call(model, {"a.weight": w, "b.weight": w * 2}, x)
+    return tied, untied, state["calls"], model.calls
+
+
 def test_functional_call_ties_weights_and_writes_back_reassigned_buffers(torch):
-    outs = []
-    for lib in (tg, torch):
-        class Tied(lib.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.a = lib.nn.Linear(2, 2, bias=False)
-                self.b = lib.nn.Linear(2, 2, bias=False)
-                self.b.weight = self.a.weight
-                self.register_buffer("calls", lib.zeros(()))
-
-            def forward(self, x):
-                self.calls = self.calls + 1
-                return self.b(self.a(x))
-
-        model = Tied().double()
-        with lib.no_grad():
-            model.a.weight.copy_(lib.tensor(np.array([[0.5, -1.0], [2.0, 0.25]])))
-        w = lib.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
-        x = lib.tensor(np.array([[1.0, -1.0]]))
-        state = {"a.weight": w, "calls": lib.tensor(5.0)}
-        tied = lib.func.functional_call(model, state, x)
-        untied = lib.func.functional_call(model, {"a.weight": w}, x, tie_weights=False)
-        with pytest.raises(ValueError, match="which are tied"):
-            lib.func.functional_call(model, {"a.weight": w, "b.weight": w * 2}, x)
-        outs.append((tied, untied, state["calls"], model.calls))
+    outs = [_tied_run(tg), _tied_run(torch)]
     for a, b in zip(*outs):
         close(a, b)
 
@@ -270,59 +272,63 @@ def test_func_transforms_are_named_as_not_implemented():
 
 # -- nn.Buffer -----------------------------------------------------------------------------
 
-def test_buffer_assignment_registers_a_buffer_as_torch(torch):
-    keys = []
-    for lib in (tg, torch):
-        class Counter(lib.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.total = lib.nn.Buffer(lib.zeros(2))
-                self.scratch = lib.nn.Buffer(lib.ones(1), persistent=False)
-                self.plain = lib.ones(1)  # a plain Tensor stays a plain attribute
+def _buffer_run(lib):
+    class Counter(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.total = lib.nn.Buffer(lib.zeros(2))
+            self.scratch = lib.nn.Buffer(lib.ones(1), persistent=False)
+            self.plain = lib.ones(1)  # a plain Tensor stays a plain attribute
 
-        m = Counter()
-        m.scratch = lib.zeros(1)  # reassigning keeps it non-persistent
-        m.total = lib.nn.Buffer(lib.ones(2), persistent=False)
-        keys.append((sorted(n for n, _ in m.named_buffers()), sorted(m.state_dict()),
-                     [p for p, _ in m.named_parameters()]))
-        b = lib.nn.Buffer(lib.ones(2, requires_grad=True) * 2)
-        assert b.requires_grad and b.grad_fn is None and b.is_leaf
-        with pytest.raises(KeyError, match="already exists"):
-            m.plain = lib.nn.Buffer(lib.ones(1))
+    m = Counter()
+    m.scratch = lib.zeros(1)  # reassigning keeps it non-persistent
+    m.total = lib.nn.Buffer(lib.ones(2), persistent=False)
+    b = lib.nn.Buffer(lib.ones(2, requires_grad=True) * 2)
+    assert b.requires_grad and b.grad_fn is None and b.is_leaf
+    with pytest.raises(KeyError, match="already exists"):
+        m.plain = lib.nn.Buffer(lib.ones(1))
+    return (sorted(n for n, _ in m.named_buffers()), sorted(m.state_dict()),
+            [p for p, _ in m.named_parameters()])
+
+
+def test_buffer_assignment_registers_a_buffer_as_torch(torch):
+    keys = [_buffer_run(tg), _buffer_run(torch)]
     assert keys[0] == keys[1] == (["scratch", "total"], [], [])
 
 
 # -- utils.data ----------------------------------------------------------------------------
 
+def _datasets_run(lib):
+    data = lib.utils.data
+
+    class Stream(data.IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            assert data.get_worker_info() is None
+            return iter(range(self.n))
+
+        def __len__(self):
+            return self.n
+
+    chain = data.ChainDataset([Stream(2), Stream(3)])
+    summed = Stream(1) + Stream(2)
+    stacked = data.StackDataset([1, 2, 3], ["a", "b", "c"])
+    named = data.StackDataset(x=[1, 2], y=[3, 4])
+    batches = [{k: v.tolist() for k, v in b.items()}
+               for b in data.DataLoader(named, batch_size=2)]
+    for args, kwargs in (((), {}), (([1],), {"x": [1]}), (([1], [1, 2]), {})):
+        with pytest.raises(ValueError):
+            data.StackDataset(*args, **kwargs)
+    with pytest.raises(AssertionError):
+        list(data.ChainDataset([[1, 2]]))
+    return (list(chain), len(chain), list(summed), stacked[1], len(stacked), named[0], batches,
+            data.get_worker_info())
+
+
 def test_chain_and_stack_datasets_and_worker_info_as_torch(torch):
-    results = []
-    for lib in (tg, torch):
-        data = lib.utils.data
-
-        class Stream(data.IterableDataset):
-            def __init__(self, n):
-                self.n = n
-
-            def __iter__(self):
-                assert data.get_worker_info() is None
-                return iter(range(self.n))
-
-            def __len__(self):
-                return self.n
-
-        chain = data.ChainDataset([Stream(2), Stream(3)])
-        summed = Stream(1) + Stream(2)
-        stacked = data.StackDataset([1, 2, 3], ["a", "b", "c"])
-        named = data.StackDataset(x=[1, 2], y=[3, 4])
-        batches = [{k: v.tolist() for k, v in b.items()}
-                   for b in data.DataLoader(named, batch_size=2)]
-        results.append((list(chain), len(chain), list(summed), stacked[1], len(stacked),
-                        named[0], batches, data.get_worker_info()))
-        for args, kwargs in (((), {}), (([1],), {"x": [1]}), (([1], [1, 2]), {})):
-            with pytest.raises(ValueError):
-                data.StackDataset(*args, **kwargs)
-        with pytest.raises(AssertionError):
-            list(data.ChainDataset([[1, 2]]))
+    results = [_datasets_run(tg), _datasets_run(torch)]
     assert results[0] == results[1]
 
 

@@ -8,7 +8,8 @@ embedding trained with TripletMarginLoss and CosineEmbeddingLoss, whose embeddin
 extracted under torch.no_grad() in eval mode for nearest neighbours (torch.cdist,
 torch.topk, a torch.mode vote) and a few k-means steps (scatter_add_, F.pdist); and an
 autoencoder whose codes are clustered by k-means, with an anomaly threshold from
-torch.quantile and a fine-tune towards the clusters. Initial weights come from one NumPy generator."""
+torch.quantile and a fine-tune towards the clusters. Initial weights come from one NumPy
+generator."""
 
 from __future__ import annotations
 

@@ -95,8 +95,8 @@ from .margin_losses import (
     TripletMarginWithDistanceLoss,
 )
 from .module import Module, Parameter
-from .parameter import Buffer
 from .norm import Embedding, LayerNorm
+from .parameter import Buffer
 from .pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,

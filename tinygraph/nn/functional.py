@@ -312,9 +312,9 @@ def flatten(x, start_axis: int = 1, end_axis: int = -1):
 # (re-exported here).
 from .adaptive_pooling import (  # noqa: E402
     adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
-    adaptive_avg_pool3d,
     adaptive_max_pool3d,
 )
 from .attention import scaled_dot_product_attention  # noqa: E402

@@ -19,8 +19,10 @@ from ...names import missing_name
 from ...ops import functions as ops
 from ...tensor import Tensor, tensor
 from ..parameter import overwrite
-from . import rnn  # noqa: F401 - nn.utils.rnn, as torch.nn.utils.rnn
-from . import stateless  # noqa: F401 - nn.utils.stateless.functional_call
+from . import (
+    rnn,  # noqa: F401 - nn.utils.rnn, as torch.nn.utils.rnn
+    stateless,  # noqa: F401 - nn.utils.stateless.functional_call
+)
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
