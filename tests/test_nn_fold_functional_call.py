@@ -449,3 +449,21 @@ def test_quantile_matches_torch_with_tensor_q_nan_keepdim_and_errors(torch):
                          ((tg.tensor(x), 0.5), {"interpolation": "foo"})):
         with pytest.raises(RuntimeError, match="quantile()"):
             tg.quantile(*args, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unfold_and_fold_export_to_onnx(dtype, tmp_path, onnx, onnxruntime):
+    class Patches(nn.Module):
+        def forward(self, x):
+            cols = nn.functional.unfold(x, 3, dilation=(1, 2), padding=1, stride=2)
+            return nn.functional.fold(cols * 2.0, (7, 6), 3, dilation=(1, 2), padding=1,
+                                      stride=2)
+
+    x = tg.tensor(RNG.standard_normal((2, 3, 7, 6)).astype(dtype))
+    path = tmp_path / "patches.onnx"
+    tg.onnx.export(Patches(), (x,), str(path), input_names=["x"],
+                   dynamic_axes={"x": {0: "batch"}})
+    session = onnxruntime.InferenceSession(str(path))
+    for batch in (x, tg.tensor(RNG.standard_normal((1, 3, 7, 6)).astype(dtype))):
+        (got,) = session.run(None, {"x": batch.numpy()})
+        np.testing.assert_allclose(got, Patches()(batch).numpy(), rtol=1e-5, atol=1e-6)
