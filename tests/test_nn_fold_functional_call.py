@@ -4,6 +4,8 @@ get_worker_info: values, gradients (second order included) and errors."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -285,6 +287,8 @@ def _buffer_run(lib):
     m.total = lib.nn.Buffer(lib.ones(2), persistent=False)
     b = lib.nn.Buffer(lib.ones(2, requires_grad=True) * 2)
     assert b.requires_grad and b.grad_fn is None and b.is_leaf
+    twin = copy.deepcopy(m)
+    assert copy.deepcopy(m.total).persistent is False and not twin.state_dict()
     with pytest.raises(KeyError, match="already exists"):
         m.plain = lib.nn.Buffer(lib.ones(1))
     return (sorted(n for n, _ in m.named_buffers()), sorted(m.state_dict()),

@@ -48,7 +48,7 @@ class Buffer(Tensor):
     >>> self.steps = nn.Buffer(tg.zeros(()), persistent=False)
     """
 
-    __slots__ = ("persistent",)
+    # no __slots__: ``persistent`` lives in the instance dict, which deepcopy copies
 
     def __init__(self, data=None, *, persistent: bool = True) -> None:
         if data is None:
