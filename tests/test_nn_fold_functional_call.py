@@ -193,6 +193,23 @@ def test_functional_call_partial_dicts_kwargs_and_a_sequence_of_dicts(torch):
         close(a, b)
 
 
+class _Counting:
+    """A module class per library whose forward bumps a buffer, then fails."""
+
+    @staticmethod
+    def make(lib):
+        class Counting(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.register_buffer("count", lib.zeros(()))
+
+            def forward(self, x):
+                self.count = self.count + 1
+                raise ValueError("boom")
+
+        return Counting()
+
+
 def test_functional_call_restores_the_parameters_when_the_forward_raises(torch):
     for lib in (tg, torch):
         model = mlp(lib)
@@ -201,6 +218,10 @@ def test_functional_call_restores_the_parameters_when_the_forward_raises(torch):
             lib.func.functional_call(model, {"0.weight": lib.zeros(4, 3, dtype=lib.float64)},
                                      lib.zeros(2, 7, dtype=lib.float64))
         assert model[0].weight is weight and model[0]._parameters["weight"] is weight
+        counting, state = _Counting.make(lib), {"count": lib.tensor(3.0)}
+        with pytest.raises(ValueError, match="boom"):
+            lib.func.functional_call(counting, state, lib.zeros(1))
+        assert state["count"].item() == 4.0 and counting.count.item() == 0.0
 
 
 def test_functional_call_errors_match_torch(torch):

@@ -101,30 +101,27 @@ def _swap(module, path: str, value):
 
 
 @contextlib.contextmanager
-def _reparametrized(module, values: dict, tie_weights: bool, strict: bool):
-    if tie_weights:
-        values = _untie(module, values)
+def _reparametrized(module, given: dict, tie_weights: bool, strict: bool):
+    values = _untie(module, given) if tie_weights else given
     if strict:
         _check_keys(module, values)
     originals = {}
     try:
         for path, value in values.items():
             originals[path] = _swap(module, path, value)
-        yield values
+        yield
     finally:
         for path, old in reversed(originals.items()):
             values[path] = _swap(module, path, old)
+        # a forward that reassigned a buffer leaves its new value in the caller's dict (torch)
+        given.update({k: values[k] for k in given if values.get(k, _MISSING) is not _MISSING})
 
 
 def _functional_call(module, parameters_and_buffers: dict, args, kwargs, tie_weights: bool,
                      strict: bool):
     args = () if args is None else args if isinstance(args, tuple) else (args,)
-    given = parameters_and_buffers
-    with _reparametrized(module, given, tie_weights, strict) as values:
-        out = module(*args, **(kwargs or {}))
-    # a forward that reassigned a buffer leaves its new value in the caller's dict, as torch
-    given.update({k: values[k] for k in given if values[k] is not _MISSING})
-    return out
+    with _reparametrized(module, parameters_and_buffers, tie_weights, strict):
+        return module(*args, **(kwargs or {}))
 
 
 def functional_call(module, parameters_and_buffers, args=None, kwargs=None, *,
