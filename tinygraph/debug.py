@@ -173,7 +173,7 @@ class _Rerun:
                 except ValueError:
                     pass
             if g.shape != np.shape(x):
-                raise _Wrong(f"its backward returned a gradient of shape {g.shape} for input "
+                raise _Wrong(f"its backward returned a gradient of shape {tuple(g.shape)} for input "
                              f"{i} of shape {np.shape(x)}")
             result.append(g)
         return result

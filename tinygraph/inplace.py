@@ -44,7 +44,7 @@ class InPlace:
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"{what}: a leaf Variable that requires grad is being used in an in-place "
-                f"operation (a leaf tensor of shape {self.shape}). Its old value is needed to "
+                f"operation (a leaf tensor of shape {tuple(self.shape)}). Its old value is needed to "
                 "compute gradients. Update parameters inside `with tg.no_grad():`, or write "
                 "x = x + ... to make a new tensor."
             )
@@ -52,21 +52,21 @@ class InPlace:
         if base is not None and multi_output(self) is not None:
             raise RuntimeError(
                 f"{what}: this tensor is one of the views that {multi_output(self)} returned "
-                f"(shape {self.shape}) and is being changed in place; PyTorch forbids that "
+                f"(shape {tuple(self.shape)}) and is being changed in place; PyTorch forbids that "
                 "under autograd. Write an out-of-place op (p = p * 2), or clone() the piece "
                 "first."
             )
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
-                f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "
-                f"tensor that requires grad (shape {base.shape}). Change the leaf under "
+                f"{what}: in-place operation on a view (shape {tuple(self.shape)}) of a leaf "
+                f"tensor that requires grad (shape {tuple(base.shape)}). Change the leaf under "
                 "`with tg.no_grad():`, or clone() it first and change the clone's view."
             )
 
     def _check_view_mode(self, what: str) -> None:
         if made_in_no_grad(self):
             raise RuntimeError(
-                f"{what}: this view (shape {self.shape}) was made under no_grad and is being "
+                f"{what}: this view (shape {tuple(self.shape)}) was made under no_grad and is being "
                 "changed in place with grad mode on, which PyTorch forbids as ambiguous. Make "
                 "the view and change it both inside the no_grad block (not recorded) or both "
                 "outside it (recorded)."
@@ -79,7 +79,7 @@ class InPlace:
             raise RuntimeError(
                 f"{what}: the tensor's memory is read-only: more than one of its elements may "
                 f"refer to one memory location (an expand()ed or broadcast view, shape "
-                f"{self.shape}). clone() it before changing it in place."
+                f"{tuple(self.shape)}). clone() it before changing it in place."
             )
         if per_thread.flags.grad_enabled:
             recording = self.requires_grad or any(

@@ -17,8 +17,7 @@ import difflib
 # Module methods PyTorch has and tinygraph does not (hooks, devices, compilation, sharing).
 TORCH_MODULE_ONLY = frozenset("""
     bfloat16 call_super_init compile dump_patches get_extra_state ipu mtia register_backward_hook
-    register_load_state_dict_post_hook
-    register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook
+    register_load_state_dict_post_hook register_state_dict_post_hook register_state_dict_pre_hook
     set_extra_state set_submodule share_memory to_empty type xpu
 """.split())
 
@@ -35,8 +34,7 @@ TORCH_NAMES = {
         parallel qat quantizable quantized""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
-        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
-        parametrizations parametrize skip_init""",
+        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t digamma entr

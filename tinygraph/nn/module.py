@@ -62,7 +62,9 @@ class Module(ForwardHooks):
             kind = "parameters" if isinstance(value, Parameter) else "modules"
             self._check_initialized(f"assign {kind[:-1]} {name!r}")
             self._forget(name, keep=f"_{kind}")
-            self._store(f"_{kind}", name, value)
+            if kind == "parameters":  # as torch: refused over a class attribute (a property)
+                return self.register_parameter(name, value)
+            self._store("_modules", name, value)
         elif name in d.get("_parameters", ()):
             self._store("_parameters", name, self._none_or_raise(value, name, "parameter",
                                                                  "nn.Parameter"))
