@@ -1,7 +1,7 @@
 """In-place changes of a Tensor: ``+= -= *= /=``, ``x[idx] = v``, ``add_``, ``sub_``, ``mul_``,
 ``div_``, ``clamp_``, ``exp_``, ``fill_``, ``zero_``, ``copy_``, ``uniform_``, ``normal_``,
-``masked_fill_``, ``scatter_``, ``index_add_``, ``index_fill_``. Each returns the tensor
-itself and bumps its version, as in PyTorch.
+``masked_fill_``, ``scatter_``, ``scatter_add_``, ``index_add_``, ``index_fill_``. Each
+returns the tensor itself and bumps its version, as in PyTorch.
 
 Outside recording (under ``no_grad``, or when nothing involved requires grad) the array is
 changed in place and the change is stamped (``autograd.versions``), so a graph that saved the
@@ -284,6 +284,10 @@ class InPlace:
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         """``scatter`` in place: ``self[index[i][j]][j] = src[i][j]`` (dim 0), or ``value``."""
         return self._through("scatter_", "scatter", dim, index, src, value, reduce=reduce)
+
+    def scatter_add_(self, dim, index, src):
+        """``scatter_add`` in place: ``src[i][j]`` added at ``self[index[i][j]][j]`` (dim 0)."""
+        return self._through("scatter_add_", "scatter_add", dim, index, src)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         """``index_add`` in place: ``alpha * source``'s slices added at ``index``."""
