@@ -44,8 +44,8 @@ class InPlace:
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"{what}: a leaf Variable that requires grad is being used in an in-place "
-                f"operation (a leaf tensor of shape {tuple(self.shape)}). Its old value is needed to "
-                "compute gradients. Update parameters inside `with tg.no_grad():`, or write "
+                f"operation (a leaf tensor of shape {tuple(self.shape)}). Its old value is needed "
+                "to compute gradients. Update parameters inside `with tg.no_grad():`, or write "
                 "x = x + ... to make a new tensor."
             )
         base = self._base
@@ -66,9 +66,9 @@ class InPlace:
     def _check_view_mode(self, what: str) -> None:
         if made_in_no_grad(self):
             raise RuntimeError(
-                f"{what}: this view (shape {tuple(self.shape)}) was made under no_grad and is being "
-                "changed in place with grad mode on, which PyTorch forbids as ambiguous. Make "
-                "the view and change it both inside the no_grad block (not recorded) or both "
+                f"{what}: this view (shape {tuple(self.shape)}) was made under no_grad and is "
+                "being changed in place with grad mode on, which PyTorch forbids as ambiguous. "
+                "Make the view and change it both inside the no_grad block (not recorded) or both "
                 "outside it (recorded)."
             )
 

@@ -110,8 +110,8 @@ class Optimizer:
                 raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}.")
             if not p.is_leaf:
                 raise ValueError(
-                    f"{name} can't optimize a non-leaf Tensor (shape {tuple(p.shape)}); optimize the "
-                    "leaf it was computed from, or detach() it first."
+                    f"{name} can't optimize a non-leaf Tensor (shape {tuple(p.shape)}); optimize "
+                    "the leaf it was computed from, or detach() it first."
                 )
         if len({id(p) for p in params}) != len(params):
             raise ValueError("add_param_group: a parameter appears twice in the group.")
@@ -191,8 +191,9 @@ class Optimizer:
     def _update_one(self, p: Tensor, group: dict) -> None:
         data, grad = p._data, p.grad._data
         if grad.shape != data.shape:
-            raise ValueError(f"{type(self).__name__}.step(): a parameter of shape {tuple(data.shape)} "
-                             f"has a gradient of shape {tuple(grad.shape)}; they must match.")
+            raise ValueError(f"{type(self).__name__}.step(): a parameter of shape "
+                             f"{tuple(data.shape)} has a gradient of shape {tuple(grad.shape)}; "
+                             "they must match.")
         if group.get("maximize", False):
             grad = -grad
         state = self.state[p]
