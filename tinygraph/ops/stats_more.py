@@ -311,11 +311,15 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 @public("corrcoef")
 def corrcoef(input):
     """Pearson's correlation coefficients of the variables in the rows of ``input``: the
-    covariance matrix scaled by the standard deviations, clipped to [-1, 1], as
-    ``torch.corrcoef``."""
+    covariance matrix scaled by the standard deviations, the entries off the diagonal
+    clipped to [-1, 1] against rounding, as ``torch.corrcoef`` (whose diagonal, 1 up to
+    rounding, is clipped too: here it may read one unit in the last place above 1)."""
     c = cov(input)
     if ndim(c) == 0:
         return c / c
     spread = _f["sqrt"](_f["diagonal"](c))
     c = c / _f["unsqueeze"](spread, 1) / _f["unsqueeze"](spread, 0)
-    return _f["clamp"](c, -1, 1)
+    # the clip only undoes rounding past +-1; the diagonal, 1 by construction, stays out of it
+    # (a clip bound met exactly is a kink: its gradient there would be a convention)
+    diagonal = np.eye(shape(c)[0], dtype=bool)
+    return _f["where"](diagonal, c, _f["clamp"](_f["where"](diagonal, 0.0, c), -1, 1))
