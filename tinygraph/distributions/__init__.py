@@ -1,0 +1,24 @@
+"""Probability distributions with differentiable ``log_prob``, ``entropy`` and ``rsample``, as
+``torch.distributions``; draws come from tinygraph's generator (``tg.manual_seed``).
+
+    >>> from tinygraph.distributions import Categorical, Normal, kl_divergence
+    >>> m = Categorical(logits=policy(state))
+    >>> action = m.sample()
+    >>> loss = -m.log_prob(action) * reward
+"""
+
+from ..names import missing_name
+from . import constraints
+from .continuous import ExponentialFamily, Normal, Uniform
+from .discrete import Bernoulli, Categorical
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
+    "MultivariateNormal", "Normal", "Uniform", "constraints", "kl_divergence", "register_kl",
+]
+
+__getattr__ = missing_name(__name__, globals())

@@ -1,0 +1,138 @@
+"""``MultivariateNormal`` given ``scale_tril`` (Σ = L Lᵀ), as torch's. Given a covariance or
+precision matrix it needs a Cholesky factorization, which tinygraph does not have yet: it
+raises ``NotImplementedError`` saying to pass ``scale_tril``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import linalg
+from ..size import Size
+from ..tensor import Tensor
+from . import constraints
+from .distribution import Distribution
+from .utils import lazy_property, standard_normal
+
+__all__ = ["MultivariateNormal"]
+
+
+class _LowerCholesky(constraints.Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        positive = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+        return lower & positive
+
+
+lower_cholesky = _LowerCholesky()
+
+
+def _solve_lower(scale_tril: Tensor, value: Tensor) -> Tensor:
+    """``L⁻¹ value`` for a batch of vectors; only L's lower triangle counts (its upper one gets
+    no gradient), as ``torch.linalg.solve_triangular(..., upper=False)``."""
+    n = value.shape[-1]
+    shape = np.broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(value.shape[:-1]))
+    lower = scale_tril.tril().expand(shape + (n, n))
+    return linalg.solve(lower, value.expand(shape + (n,)).unsqueeze(-1)).squeeze(-1)
+
+
+class MultivariateNormal(Distribution):
+    """The normal distribution over vectors with mean ``loc`` and covariance ``L Lᵀ``.
+
+    >>> m = MultivariateNormal(tg.zeros(2), scale_tril=tg.eye(2))
+    >>> m.log_prob(tg.zeros(2))
+    """
+
+    arg_constraints = {"loc": constraints.real_vector, "scale_tril": lower_cholesky}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc: Tensor, covariance_matrix=None, precision_matrix=None,
+                 scale_tril=None, validate_args: bool | None = None) -> None:
+        if loc.dim() < 1:
+            raise ValueError("loc must be at least one-dimensional.")
+        given = [m is not None for m in (covariance_matrix, precision_matrix, scale_tril)]
+        if sum(given) != 1:
+            raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
+                             "scale_tril may be specified.")
+        if scale_tril is None:
+            name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
+            raise NotImplementedError(
+                f"MultivariateNormal({name}=...) needs a Cholesky factorization, which "
+                "tinygraph does not have: pass scale_tril= (the lower-triangular L with "
+                "covariance L @ L.mT) instead.")
+        if scale_tril.dim() < 2:
+            raise ValueError("scale_tril matrix must be at least two-dimensional, with "
+                             "optional leading batch dimensions")
+        batch_shape = np.broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(loc.shape[:-1]))
+        self.scale_tril = scale_tril.expand(batch_shape + (-1, -1))
+        self.loc = loc.expand(batch_shape + (-1,))
+        super().__init__(batch_shape, tuple(self.loc.shape[-1:]), validate_args=validate_args)
+        self._unbroadcasted_scale_tril = scale_tril
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(MultivariateNormal, _instance)
+        batch_shape = tuple(batch_shape)
+        n = self.event_shape[0]
+        new.loc = self.loc.expand(batch_shape + (n,))
+        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
+        for name in ("scale_tril", "covariance_matrix"):
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(batch_shape + (n, n)))
+        super(MultivariateNormal, new).__init__(batch_shape, self.event_shape,
+                                                validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _matrix_shape(self) -> tuple:
+        return tuple(self._batch_shape) + tuple(self._event_shape) * 2
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        L = self._unbroadcasted_scale_tril
+        return (L @ L.mT).expand(self._matrix_shape())
+
+    @lazy_property
+    def precision_matrix(self) -> Tensor:
+        return linalg.inv(self.covariance_matrix)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        shape = tuple(self._batch_shape) + tuple(self._event_shape)
+        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(shape)
+
+    def rsample(self, sample_shape=Size()) -> Tensor:
+        eps = standard_normal(self._extended_shape(sample_shape), self.loc.dtype)
+        L = self._unbroadcasted_scale_tril
+        return self.loc + (L @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def _half_log_det(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        z = _solve_lower(self._unbroadcasted_scale_tril, value - self.loc)
+        M = z.pow(2).sum(-1)
+        n = self._event_shape[0]
+        return -0.5 * (n * math.log(2 * math.pi) + M) - self._half_log_det()
+
+    def entropy(self):
+        n = self._event_shape[0]
+        H = 0.5 * n * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
+        if len(self._batch_shape) == 0:
+            return H
+        return H.expand(tuple(self._batch_shape))
