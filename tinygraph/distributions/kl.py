@@ -9,7 +9,7 @@ from functools import total_ordering
 
 from ..nn import functional as F
 from ..tensor import Tensor
-from .continuous import Normal, Uniform
+from .continuous import ExponentialFamily, Normal, Uniform
 from .discrete import Bernoulli, Categorical
 from .distribution import Distribution
 from .independent import Independent
@@ -119,6 +119,14 @@ def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     result[(q.low > p.low) | (q.high < p.high)] = math.inf
     return result
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    # torch computes a same-family KL from the log normalizer (a Bregman divergence); every
+    # family here has its own formula registered, so only different families reach this.
+    raise NotImplementedError("The cross KL-divergence between different exponential "
+                              "families cannot be computed using Bregman divergences")
 
 
 @register_kl(Independent, Independent)
