@@ -9,12 +9,15 @@
 
 from ..names import missing_name
 from . import constraints
-from .continuous import ExponentialFamily, Normal, Uniform
-from .discrete import Bernoulli, Categorical
+from .bernoulli import Bernoulli
+from .categorical import Categorical
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",

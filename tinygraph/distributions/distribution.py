@@ -40,7 +40,7 @@ class Distribution:
             raise ValueError
         Distribution._validate_args = value
 
-    def __init__(self, batch_shape=Size(), event_shape=Size(),
+    def __init__(self, batch_shape=(), event_shape=(),
                  validate_args: bool | None = None) -> None:
         self._batch_shape = Size(batch_shape)
         self._event_shape = Size(event_shape)
@@ -107,12 +107,12 @@ class Distribution:
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 
-    def sample(self, sample_shape=Size()) -> Tensor:
+    def sample(self, sample_shape=()) -> Tensor:
         """A draw of shape ``sample_shape + batch_shape + event_shape``, without gradient."""
         with no_grad():
             return self.rsample(sample_shape)
 
-    def rsample(self, sample_shape=Size()) -> Tensor:
+    def rsample(self, sample_shape=()) -> Tensor:
         """A reparameterized draw: differentiable in the parameters."""
         raise NotImplementedError
 
@@ -139,7 +139,7 @@ class Distribution:
     def perplexity(self) -> Tensor:
         return self.entropy().exp()
 
-    def _extended_shape(self, sample_shape=Size()) -> Size:
+    def _extended_shape(self, sample_shape=()) -> Size:
         """``sample_shape + batch_shape + event_shape``."""
         if isinstance(sample_shape, int):
             raise TypeError(f"{type(self).__name__}: sample_shape must be a tuple or "

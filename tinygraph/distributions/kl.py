@@ -9,10 +9,13 @@ from functools import total_ordering
 
 from ..nn import functional as F
 from ..tensor import Tensor
-from .continuous import ExponentialFamily, Normal, Uniform
-from .discrete import Bernoulli, Categorical
+from .bernoulli import Bernoulli
+from .categorical import Categorical
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .independent import Independent
+from .normal import Normal
+from .uniform import Uniform
 from .utils import sum_rightmost
 
 __all__ = ["kl_divergence", "register_kl"]

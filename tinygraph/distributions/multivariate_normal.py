@@ -9,7 +9,6 @@ import math
 import numpy as np
 
 from .. import linalg
-from ..size import Size
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
@@ -114,7 +113,7 @@ class MultivariateNormal(Distribution):
         shape = tuple(self._batch_shape) + tuple(self._event_shape)
         return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(shape)
 
-    def rsample(self, sample_shape=Size()) -> Tensor:
+    def rsample(self, sample_shape=()) -> Tensor:
         eps = standard_normal(self._extended_shape(sample_shape), self.loc.dtype)
         L = self._unbroadcasted_scale_tril
         return self.loc + (L @ eps.unsqueeze(-1)).squeeze(-1)

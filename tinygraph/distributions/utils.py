@@ -11,9 +11,10 @@ from .. import random_factories
 from ..autograd import enable_grad
 from ..creation import get_default_dtype
 from ..runtime import finfo
+from ..size import Size
 from ..tensor import Tensor, tensor
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
+__all__ = ["batch_shape_of", "broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs",
            "probs_to_logits"]
 
 
@@ -88,3 +89,23 @@ class lazy_property:
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def batch_shape_of(params, tensor: Tensor) -> Size:
+    """A distribution's batch shape: () when every parameter was given as a number, else the
+    broadcast parameters' shape."""
+    if all(isinstance(p, Number) for p in params):
+        return Size()
+    return Size(tensor.shape)
+
+
+def one_of(probs, logits) -> None:
+    """Refuse both or neither of ``probs`` and ``logits``."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def enumerate_values(values: Tensor, batch_shape, expand: bool) -> Tensor:
+    """``values`` along dim 0, with a singleton (or, expanded, full) batch after it."""
+    values = values.view((-1,) + (1,) * len(batch_shape))
+    return values.expand((-1,) + tuple(batch_shape)) if expand else values
