@@ -241,11 +241,49 @@ def test_multivariate_normal_with_scale_tril_matches_torch(torch, compute):
     assert_same(torch, mvn, compute, RNG.standard_normal((2, 3)), tril)
 
 
-def test_multivariate_normal_from_a_covariance_says_to_pass_scale_tril():
-    with pytest.raises(NotImplementedError, match="scale_tril"):
-        tg.distributions.MultivariateNormal(tg.zeros(2), covariance_matrix=tg.eye(2))
-    x = tg.distributions.MultivariateNormal(tg.zeros(2), scale_tril=tg.eye(2)).rsample((4,))
-    assert tuple(x.shape) == (4, 2)
+FACTOR = RNG.standard_normal((2, 3, 3))
+SPD = FACTOR @ FACTOR.transpose(0, 2, 1) + np.eye(3)
+
+
+def mvn_covariance(lib, loc, matrix):
+    # a user's covariance: symmetric by construction from the leaf
+    return lib.distributions.MultivariateNormal(loc, covariance_matrix=matrix @ matrix.mT)
+
+
+def mvn_precision(lib, loc, matrix):
+    return lib.distributions.MultivariateNormal(loc, precision_matrix=matrix @ matrix.mT)
+
+
+@pytest.mark.parametrize("make", [mvn_covariance, mvn_precision])
+@pytest.mark.parametrize("compute", [
+    lambda d, lib: d.log_prob(lib.tensor(MVN_VALUE)),
+    lambda d, lib: d.entropy() + d.variance.sum(-1),
+    lambda d, lib: d.scale_tril * 1,
+    lambda d, lib: d.precision_matrix + d.covariance_matrix,
+], ids=["log_prob", "entropy", "scale_tril", "matrices"])
+def test_multivariate_normal_from_covariance_or_precision_matches_torch(torch, make, compute):
+    assert_same(torch, make, compute, RNG.standard_normal(3), SPD + np.eye(3))
+
+
+def test_multivariate_normal_leaf_covariance_gets_torch_s_symmetric_gradient(torch):
+    def make(lib, loc, cov):
+        return lib.distributions.MultivariateNormal(loc, cov, validate_args=False)
+
+    assert_same(torch, make, lambda d, lib: d.log_prob(lib.tensor(MVN_VALUE)),
+                RNG.standard_normal(3), SPD[0])
+
+
+def test_multivariate_normal_shapes_and_samples_as_torch(torch):
+    for lib in (tg, torch):
+        d = lib.distributions.MultivariateNormal(lib.zeros(4, 1, 3, dtype=lib.float64),
+                                                 lib.tensor(SPD))
+        assert tuple(d.batch_shape) == (4, 2) and tuple(d.event_shape) == (3,)
+        assert tuple(d.rsample((5,)).shape) == (5, 4, 2, 3)
+        assert tuple(d.expand((6, 4, 2)).log_prob(lib.zeros(3)).shape) == (6, 4, 2)
+    tg.manual_seed(1)
+    x = tg.distributions.MultivariateNormal(tg.zeros(3, dtype=tg.float64),
+                                            tg.tensor(SPD[0])).sample((40000,)).numpy()
+    np.testing.assert_allclose(np.cov(x.T), SPD[0], atol=0.15)
 
 
 def kl(lib, first, second, kind):
@@ -339,9 +377,17 @@ def first_line(err) -> str:
     lambda lib: lib.distributions.MultivariateNormal(
         lib.zeros(2), scale_tril=lib.tensor([[1.0, 0.0], [0.5, -1.0]])),
     lambda lib: lib.distributions.Distribution.set_default_validate_args(3),
+    lambda lib: lib.distributions.MultivariateNormal(
+        lib.zeros(2), lib.tensor([[1.0, 2.0], [2.0, 1.0]])),
+    lambda lib: lib.distributions.MultivariateNormal(
+        lib.zeros(2), precision_matrix=lib.tensor([[1.0, 0.5], [0.0, 1.0]])),
+    lambda lib: lib.distributions.MultivariateNormal(lib.zeros(2), lib.eye(2), lib.eye(2)),
+    lambda lib: lib.distributions.MultivariateNormal(lib.tensor(0.0), lib.eye(2)),
+    lambda lib: lib.distributions.MultivariateNormal(lib.zeros(2), lib.ones(2)),
 ], ids=["scale", "loc_nan", "bernoulli_probs", "simplex", "both", "neither", "0d_logits",
         "uniform_order", "not_a_tensor", "event_shape", "boolean", "integer", "interval",
-        "broadcast", "lower_cholesky", "set_default"])
+        "broadcast", "lower_cholesky", "set_default", "not_positive_definite", "not_symmetric",
+        "two_matrices", "0d_loc", "1d_covariance"])
 def test_invalid_parameters_and_values_raise_torch_s_value_error(torch, build):
     with pytest.raises(ValueError) as ours:
         build(tg)

@@ -8,7 +8,7 @@ from numbers import Number
 
 from .. import factories
 from ..nn import functional as F
-from ..ops import registry
+from ..ops.values import bernoulli
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
@@ -88,7 +88,7 @@ class Bernoulli(ExponentialFamily):
 
     def sample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        return registry.functions["bernoulli"](self.probs.detach().expand(shape))
+        return bernoulli(self.probs.detach().expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -7,7 +7,7 @@ import math
 
 from .. import factories
 from ..dtypes import NAMES as DTYPES
-from ..ops import registry
+from ..ops.sampling import multinomial
 from ..runtime import finfo
 from ..size import Size
 from ..tensor import Tensor
@@ -96,7 +96,7 @@ class Categorical(Distribution):
         shape = self._extended_shape(sample_shape)
         n = Size(tuple(sample_shape)).numel()
         probs_2d = self.probs.detach().reshape(-1, self._num_events)
-        samples_2d = registry.functions["multinomial"](probs_2d, n, True).T
+        samples_2d = multinomial(probs_2d, n, True).T
         return samples_2d.reshape(tuple(shape))
 
     def log_prob(self, value):

@@ -1,6 +1,7 @@
-"""``MultivariateNormal`` given ``scale_tril`` (Σ = L Lᵀ), as torch's. Given a covariance or
-precision matrix it needs a Cholesky factorization, which tinygraph does not have yet: it
-raises ``NotImplementedError`` saying to pass ``scale_tril``."""
+"""``MultivariateNormal``, as torch's: given ``scale_tril`` L (Σ = L Lᵀ), a covariance or a
+precision matrix; everything is computed from L. tinygraph has no Cholesky op, so the
+factorization here is composed of differentiable ops (column by column, fine for the small
+event sizes distributions see) and gradients flow through it as through torch's."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import math
 import numpy as np
 
 from .. import linalg
-from ..tensor import Tensor
+from ..factories import eye
+from ..ops import registry
+from ..tensor import Tensor, tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import lazy_property, standard_normal
 
 __all__ = ["MultivariateNormal"]
+
+stack = registry.functions["stack"]
 
 
 class _LowerCholesky(constraints.Constraint):
@@ -29,6 +34,59 @@ class _LowerCholesky(constraints.Constraint):
 
 
 lower_cholesky = _LowerCholesky()
+
+
+class _PositiveDefinite(constraints.Constraint):
+    """Symmetric matrices with positive eigenvalues."""
+
+    event_dim = 2
+
+    def check(self, value):
+        array = np.asarray(value.detach().numpy())
+        if array.shape[-2] != array.shape[-1]:
+            return _bool(np.zeros(array.shape[:-2], dtype=bool))
+        symmetric = np.isclose(array, np.swapaxes(array, -1, -2), atol=1e-6).all((-2, -1))
+        if not symmetric.all():
+            return _bool(symmetric)
+        return _bool(np.linalg.eigvalsh(array).min(-1) > 0)
+
+
+def _bool(array) -> Tensor:
+    return tensor(np.asarray(array, dtype=bool))
+
+
+positive_definite = _PositiveDefinite()
+
+
+def cholesky(matrix: Tensor) -> Tensor:
+    """The lower Cholesky factor of a batch of symmetric positive-definite matrices, from
+    differentiable ops (reading the symmetrized matrix, so the gradient is symmetric, as
+    torch.linalg.cholesky's)."""
+    n = matrix.shape[-1]
+    sym = (matrix + matrix.mT) / 2
+    L = [[None] * n for _ in range(n)]
+    for j in range(n):
+        diag = sym[..., j, j]
+        for k in range(j):
+            diag = diag - L[j][k] ** 2
+        L[j][j] = diag.sqrt()
+        for i in range(j + 1, n):
+            entry = sym[..., i, j]
+            for k in range(j):
+                entry = entry - L[i][k] * L[j][k]
+            L[i][j] = entry / L[j][j]
+    zero = sym[..., 0, 0] * 0
+    rows = [stack([L[i][j] if j <= i else zero for j in range(n)], -1) for i in range(n)]
+    return stack(rows, -2)
+
+
+def _precision_to_scale_tril(precision: Tensor) -> Tensor:
+    """L with L Lᵀ = precision⁻¹, from the Cholesky factor of the flipped precision."""
+    flipped = cholesky(precision.flip((-2, -1)))
+    inverse = flipped.flip((-2, -1)).mT
+    n = precision.shape[-1]
+    identity = eye(n, dtype=precision.dtype).expand(tuple(inverse.shape))
+    return linalg.solve(inverse.tril(), identity)
 
 
 def _solve_lower(scale_tril: Tensor, value: Tensor) -> Tensor:
@@ -47,7 +105,8 @@ class MultivariateNormal(Distribution):
     >>> m.log_prob(tg.zeros(2))
     """
 
-    arg_constraints = {"loc": constraints.real_vector, "scale_tril": lower_cholesky}
+    arg_constraints = {"loc": constraints.real_vector, "covariance_matrix": positive_definite,
+                       "precision_matrix": positive_definite, "scale_tril": lower_cholesky}
     support = constraints.real_vector
     has_rsample = True
 
@@ -59,20 +118,23 @@ class MultivariateNormal(Distribution):
         if sum(given) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
                              "scale_tril may be specified.")
-        if scale_tril is None:
-            name = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
-            raise NotImplementedError(
-                f"MultivariateNormal({name}=...) needs a Cholesky factorization, which "
-                "tinygraph does not have: pass scale_tril= (the lower-triangular L with "
-                "covariance L @ L.mT) instead.")
-        if scale_tril.dim() < 2:
-            raise ValueError("scale_tril matrix must be at least two-dimensional, with "
-                             "optional leading batch dimensions")
-        batch_shape = np.broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(loc.shape[:-1]))
-        self.scale_tril = scale_tril.expand(batch_shape + (-1, -1))
+        matrix, name = next((m, n) for m, n in ((scale_tril, "scale_tril"), (
+            covariance_matrix, "covariance_matrix"), (precision_matrix, "precision_matrix"))
+            if m is not None)
+        if matrix.dim() < 2:
+            what = "scale_tril matrix" if name == "scale_tril" else name
+            raise ValueError(f"{what} must be at least two-dimensional, with optional leading "
+                             "batch dimensions")
+        batch_shape = np.broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1]))
+        setattr(self, name, matrix.expand(batch_shape + (-1, -1)))
         self.loc = loc.expand(batch_shape + (-1,))
         super().__init__(batch_shape, tuple(self.loc.shape[-1:]), validate_args=validate_args)
-        self._unbroadcasted_scale_tril = scale_tril
+        if scale_tril is not None:
+            self._unbroadcasted_scale_tril = scale_tril
+        elif covariance_matrix is not None:
+            self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
+        else:
+            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
@@ -80,7 +142,7 @@ class MultivariateNormal(Distribution):
         n = self.event_shape[0]
         new.loc = self.loc.expand(batch_shape + (n,))
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("scale_tril", "covariance_matrix"):
+        for name in ("scale_tril", "covariance_matrix", "precision_matrix"):
             if name in self.__dict__:
                 setattr(new, name, self.__dict__[name].expand(batch_shape + (n, n)))
         super(MultivariateNormal, new).__init__(batch_shape, self.event_shape,
@@ -90,6 +152,10 @@ class MultivariateNormal(Distribution):
 
     def _matrix_shape(self) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape) * 2
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
 
     @lazy_property
     def covariance_matrix(self) -> Tensor:
