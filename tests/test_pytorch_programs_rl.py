@@ -2,10 +2,12 @@
 torch and on tinygraph imported as torch, with the same float64 losses and weights: REINFORCE
 on a small gridworld (a policy MLP, ``Categorical(logits=...)``, normalized discounted returns,
 an entropy bonus, Adam), a batched contextual bandit with a learned baseline and a Bernoulli
-"pass" head, a Gaussian policy trained with PPO's clipped objective and a KL penalty, and a
+"pass" head, a Gaussian policy trained with PPO's clipped objective and a KL penalty, a
 VAE whose encoder gives ``Normal(mu, sigma)`` (reparameterized with external noise, so both
-runs draw the same numbers). Actions are chosen from NumPy-drawn uniforms by the inverse CDF
-of ``probs``, so both runs take the same actions."""
+runs draw the same numbers), and an actor-critic PPO whose actor is a
+``MultivariateNormal(action_mean, diag_embed(action_var))`` with a learned variance. Actions
+are chosen from NumPy-drawn uniforms by the inverse CDF of ``probs`` or from NumPy noise, so
+both runs take the same actions."""
 
 from __future__ import annotations
 
@@ -233,7 +235,108 @@ def vae(torch):
     return losses, stats, weights(model)
 
 
-PROGRAMS = [reinforce_gridworld, contextual_bandit, gaussian_ppo, vae]
+class PointMass:
+    """A point in the plane pushed toward a target; the reward is minus the distance (plain
+    Python floats)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def reset(self):
+        self.pos = [float(v) for v in self.rng.uniform(-1, 1, 2)]
+        self.target = [float(v) for v in self.rng.uniform(-1, 1, 2)]
+        return self.pos + self.target
+
+    def step(self, action):
+        self.pos = [p + 0.3 * max(-1.0, min(1.0, a)) for p, a in zip(self.pos, action)]
+        distance = sum((p - t) ** 2 for p, t in zip(self.pos, self.target)) ** 0.5
+        return self.pos + self.target, -distance
+
+
+def ppo_multivariate(torch):
+    """PPO in the style of the well-known minimal implementations: an actor-critic whose actor
+    gives MultivariateNormal(action_mean, cov_mat) with cov_mat = diag_embed(action_var), a
+    rollout buffer of tensors, discounted rewards-to-go normalized, K epochs of the clipped
+    objective with an MSE critic loss and an entropy bonus, Adam with one group per head. The
+    exploration noise is NumPy's, fed through the covariance's Cholesky factor."""
+    nn = torch.nn
+    MultivariateNormal = torch.distributions.MultivariateNormal
+
+    class ActorCritic(nn.Module):
+        def __init__(self, state_dim, action_dim):
+            super().__init__()
+            self.actor = nn.Sequential(nn.Linear(state_dim, 16), nn.Tanh(),
+                                       nn.Linear(16, action_dim), nn.Tanh())
+            self.critic = nn.Sequential(nn.Linear(state_dim, 16), nn.Tanh(), nn.Linear(16, 1))
+            self.log_std = nn.Parameter(torch.full((action_dim,), -0.5, dtype=torch.float64))
+
+        def distribution(self, state):
+            action_mean = self.actor(state)
+            action_var = torch.exp(2 * self.log_std).expand_as(action_mean)
+            return MultivariateNormal(action_mean, torch.diag_embed(action_var))
+
+        def act(self, state, noise):
+            dist = self.distribution(state)
+            action = dist.mean + (dist.scale_tril @ noise.unsqueeze(-1)).squeeze(-1)
+            return action.detach(), dist.log_prob(action).detach()
+
+        def evaluate(self, states, actions):
+            dist = self.distribution(states)
+            return dist.log_prob(actions), torch.squeeze(self.critic(states)), dist.entropy()
+
+    policy = ActorCritic(4, 2).double()
+    randomize(torch, policy, 8)
+    policy.log_std.data.fill_(-0.5)
+    optimizer = torch.optim.Adam([
+        {"params": policy.actor.parameters(), "lr": 0.003},
+        {"params": [policy.log_std], "lr": 0.003},
+        {"params": policy.critic.parameters(), "lr": 0.01}])
+    rng = np.random.default_rng(9)
+    env, gamma, eps_clip = PointMass(rng), 0.95, 0.2
+    losses, stats = [], []
+    for _ in range(3):
+        states, actions, logprobs, rewards, terminals = [], [], [], [], []
+        for _ in range(2):
+            state = env.reset()
+            for t in range(8):
+                state_t = torch.tensor(state, dtype=torch.float64)
+                noise = torch.tensor(rng.standard_normal(2))
+                with torch.no_grad():
+                    action, logprob = policy.act(state_t, noise)
+                state, reward = env.step(action.tolist())
+                states.append(state_t)
+                actions.append(action)
+                logprobs.append(logprob)
+                rewards.append(reward)
+                terminals.append(t == 7)
+        returns, discounted = [], 0.0
+        for reward, terminal in zip(reversed(rewards), reversed(terminals)):
+            if terminal:
+                discounted = 0.0
+            discounted = reward + gamma * discounted
+            returns.insert(0, discounted)
+        returns = torch.tensor(returns, dtype=torch.float64)
+        returns = (returns - returns.mean()) / (returns.std() + 1e-7)
+        old_states = torch.squeeze(torch.stack(states, dim=0)).detach()
+        old_actions = torch.squeeze(torch.stack(actions, dim=0)).detach()
+        old_logprobs = torch.squeeze(torch.stack(logprobs, dim=0)).detach()
+        for _ in range(4):
+            logprob, value, entropy = policy.evaluate(old_states, old_actions)
+            ratios = torch.exp(logprob - old_logprobs)
+            advantages = returns - value.detach()
+            surr1 = ratios * advantages
+            surr2 = torch.clamp(ratios, 1 - eps_clip, 1 + eps_clip) * advantages
+            loss = (-torch.min(surr1, surr2) + 0.5 * nn.MSELoss()(value, returns)
+                    - 0.01 * entropy)
+            optimizer.zero_grad()
+            loss.mean().backward()
+            optimizer.step()
+            losses.append(loss.mean().item())
+        stats += [sum(rewards), entropy.mean().item(), ratios.max().item()]
+    return losses, stats, weights(policy)
+
+
+PROGRAMS = [reinforce_gridworld, contextual_bandit, gaussian_ppo, vae, ppo_multivariate]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import random_factories
 from ..size import Size
 from ..tensor import Tensor
@@ -72,7 +74,9 @@ class Uniform(Distribution):
             self._validate_sample(value)
         lb = self.low.le(value).type_as(self.low)
         ub = self.high.gt(value).type_as(self.low)
-        return lb.mul(ub).log() - (self.high - self.low).log()
+        with np.errstate(divide="ignore"):  # log(0) = -inf outside [low, high), silently
+            inside = lb.mul(ub).log()
+        return inside - (self.high - self.low).log()
 
     def cdf(self, value):
         if self._validate_args:
