@@ -16,7 +16,7 @@ import tinygraph as tg
 def main(epochs: int = 200) -> float:
     tg.manual_seed(0)
     rng = np.random.default_rng(0)
-    x = tg.tensor(rng.uniform(-2, 2, size=(128, 1)))
+    x = tg.tensor(rng.uniform(-2, 2, size=(128, 1)), dtype=tg.float32)
     y = tg.sin(x)  # learn sin(x)
 
     w1 = (tg.randn(1, 32) * 0.5).requires_grad_()

@@ -54,7 +54,7 @@ class Block(nn.Module):
 
 def nested_model(function=BadSquare):
     tg.manual_seed(0)
-    return nn.Sequential(nn.Linear(2, 3), nn.Tanh(), Block(function), nn.Linear(4, 1))
+    return nn.Sequential(nn.Linear(2, 3), nn.Tanh(), Block(function), nn.Linear(4, 1)).double()
 
 
 def data():

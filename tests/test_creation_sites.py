@@ -137,7 +137,7 @@ def test_site_points_at_user_code_not_at_library_internals():
     layer = nn.Linear(2, 2)
     with tg.detect_anomaly():
         line = here()
-        out = layer(tg.tensor(np.ones((1, 2))))
+        out = layer(tg.ones(1, 2))
     assert line in out.grad_fn.site  # the call in user code, not nn/layers.py
 
 

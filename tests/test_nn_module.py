@@ -13,8 +13,8 @@ from tinygraph.autograd import state
 class Affine(nn.Module):
     def __init__(self, n: int = 3):
         super().__init__()
-        self.scale = nn.Parameter(np.ones(n))
-        self.shift = nn.Parameter(np.zeros(n))
+        self.scale = nn.Parameter(np.ones(n, np.float32))
+        self.shift = nn.Parameter(np.zeros(n, np.float32))
         self.note = "plain attribute"
 
     def forward(self, x):
@@ -231,7 +231,7 @@ def test_penalty_nodes_are_labelled_for_graph_pictures():
 
 def test_state_dict_survives_tg_save_and_load(tmp_path):
     model = nn.Sequential(nn.Dense(2, 3, "relu"), nn.BatchNorm1d(3), nn.Dense(3, 1))
-    model(np.ones((4, 2)))  # move the running statistics
+    model(np.ones((4, 2), np.float32))  # move the running statistics
     tg.save(model.state_dict(), tmp_path / "model.npz")
     tg.manual_seed(9)
     other = nn.Sequential(nn.Dense(2, 3, "relu"), nn.BatchNorm1d(3), nn.Dense(3, 1))

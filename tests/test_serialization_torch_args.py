@@ -38,3 +38,36 @@ def test_a_gpu_map_location_and_a_pickle_module_are_refused(tmp_path):
 def test_saving_a_whole_model_says_to_save_its_state_dict(tmp_path):
     with pytest.raises(TypeError, match=r"state_dict\(\) instead"):
         tg.save(tg.nn.Linear(2, 3), tmp_path / "model.pt")
+
+
+def test_a_file_object_takes_a_checkpoint_as_torch_save_does():
+    """``torch.save(state, buffer)``: programs keep the best weights in memory this way."""
+    import io
+
+    import numpy as np
+
+    model = tg.nn.Linear(2, 3)
+    optimizer = tg.optim.Adam(model.parameters())
+    model(tg.ones(1, 2)).sum().backward()
+    optimizer.step()
+    buffer = io.BytesIO()
+    tg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3},
+            buffer)
+    buffer.seek(0)
+    checkpoint = tg.load(buffer, map_location="cpu")
+    assert checkpoint["epoch"] == 3
+    fresh = tg.nn.Linear(2, 3)
+    fresh.load_state_dict(checkpoint["model"])
+    np.testing.assert_array_equal(fresh.weight.numpy(), model.weight.numpy())
+    tg.optim.Adam(fresh.parameters()).load_state_dict(checkpoint["optimizer"])
+
+
+def test_a_damaged_file_object_is_refused_by_name():
+    import io
+
+    buffer = io.BytesIO()
+    tg.save({"w": tg.ones(2)}, buffer)
+    with pytest.raises(tg.serialization.CheckpointError, match="<file object>.*damaged"):
+        tg.load(io.BytesIO(buffer.getvalue()[:100]))
+    with pytest.raises(tg.serialization.CheckpointError, match="not a zip header"):
+        tg.load(io.BytesIO(b"not a checkpoint"))

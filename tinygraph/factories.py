@@ -101,6 +101,9 @@ def _filled(fill, what: str, sizes, size, dtype, device, requires_grad) -> Tenso
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value (bool,
     int64, or the default float dtype) unless given."""
+    if not isinstance(size, (tuple, list)):  # as PyTorch: full(2, 7) is not full((2,), 7)
+        raise TypeError(f"full(): argument 'size' must be a tuple of ints, not "
+                        f"{type(size).__name__}; write tg.full(({size!r},), {fill_value!r}).")
     shape = size_args((size,), "full")
     value = _fill_value(fill_value, "full")
     dtype = _value_dtype(value) if dtype is None else as_dtype(dtype, "full")

@@ -114,7 +114,7 @@ class InPlace:
         self._version += 1
         note_mutation(self, self._data)
         self.grad_fn = result.grad_fn
-        self.requires_grad = result.requires_grad
+        self._requires_grad = result._requires_grad
         rebuild(self._base if self._base is not None else self, self)
         return self
 

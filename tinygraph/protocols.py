@@ -161,7 +161,7 @@ class Protocols:
 def _copy_fields(source, target, data, grad) -> None:
     target._data = data
     target._grad = grad
-    target.requires_grad = source.requires_grad
+    target._requires_grad = source._requires_grad
     target.grad_fn = None
     target.name = source.name
     target._version = 0

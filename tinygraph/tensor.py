@@ -28,10 +28,11 @@ from .inplace_math import InPlaceMath
 from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
-from .size import size_of
+from .size import Size, size_of
 from .tensor_grad import GradAttributes
 from .tensor_names import missing_attribute
 
+_new_tuple = tuple.__new__
 _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": None, "_hooks": None,
                   "_base": None, "_views": None}
 
@@ -45,7 +46,7 @@ class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "name", "_version",
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "name", "_version",
                  "_accumulator", "_hooks", "_base", "_views", "__weakref__")
 
     def __getattr__(self, attribute):
@@ -95,8 +96,9 @@ class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
         self._version += 1
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The shape, as ``x.size()``: a ``tg.Size`` (a tuple of ints, like ``torch.Size``)."""
+        return _new_tuple(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -240,7 +242,7 @@ class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
     __hash__ = object.__hash__  # hashable by identity, like torch.Tensor
 
 
-_COMPARABLE = (Tensor, np.ndarray, np.generic, numbers.Number, list, tuple)
+_COMPARABLE = (Tensor, np.ndarray, np.generic, numbers.Number)
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False,
@@ -272,7 +274,7 @@ def _init_leaf(t: Tensor, array: np.ndarray, requires_grad, name, what: str) -> 
         check_float(array.dtype, what)
     t._data = array
     t._grad = None
-    t.requires_grad = bool(requires_grad)
+    t._requires_grad = bool(requires_grad)
     t.grad_fn = None
     t.name = name
     t._version = 0

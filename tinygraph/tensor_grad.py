@@ -94,8 +94,32 @@ class GradAttributes:
         hooks.append(hook)
         return HookHandle(hooks, hook)
 
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded for a gradient. Settable on a leaf only
+        (a bool; True only for a floating dtype), as in PyTorch."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value) -> None:
+        if type(value) is not bool:
+            raise RuntimeError(f"requires_grad must be a bool, got {type(value).__name__} "
+                               f"{value!r}; write x.requires_grad = {bool(value)} instead.")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "x.requires_grad = ...: you can only change requires_grad flags of leaf "
+                "variables. If you want to use a computed variable in a subgraph that doesn't "
+                "require differentiation use var_no_grad = var.detach()."
+            )
+        if value:
+            check_float(self._data.dtype, "x.requires_grad = True")
+        self._requires_grad = value
+
     def requires_grad_(self, requires_grad: bool = True):
         """Set ``requires_grad`` in place on a leaf; returns self."""
+        if type(requires_grad) is not bool:
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' must be bool, not "
+                            f"{type(requires_grad).__name__}.")
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "requires_grad_(False) on a non-leaf tensor: you can only change "
@@ -104,7 +128,7 @@ class GradAttributes:
             )
         if requires_grad:
             check_float(self._data.dtype, "requires_grad_")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = requires_grad
         return self
 
     def detach_(self):
@@ -116,7 +140,7 @@ class GradAttributes:
                 "another one); use detach() instead, which returns a new tensor."
             )
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
 

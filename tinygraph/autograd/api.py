@@ -261,5 +261,5 @@ def _batched_grad(roots, targets, grads, retain_graph, create_graph, allow_unuse
 def _zeros_like(t, create_graph: bool):
     """materialize_grads' zeros for an unused input (differentiable under create_graph)."""
     zeros = new_tensor(namespace_of(t._data).zeros_like(t._data), None)
-    zeros.requires_grad = create_graph
+    zeros._requires_grad = create_graph
     return zeros

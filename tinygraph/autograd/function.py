@@ -35,7 +35,7 @@ def unwrap(inputs) -> tuple:
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x._data)
-            if x.requires_grad:
+            if x._requires_grad:
                 needed = True
                 parents.append(x.grad_fn or grad_accumulator(x))
                 continue
@@ -147,7 +147,7 @@ class Function(Node):
             elif id(r) in node.dirty:  # an input changed in place: it becomes the output
                 if recording:
                     r.grad_fn = node.output_node(OUTPUT - k)
-                    r.requires_grad = True
+                    r._requires_grad = True
                     if r._base is not None or r._views:  # shared memory: fix the base's graph
                         dirty_hooks[0](r)
                 outputs.append(r)
@@ -279,7 +279,7 @@ class Op(Function):
                     agree = (kind is float or kind is int
                              or kind is _ndarray and b.dtype is a.dtype)
             if not agree:
-                arrays = promote(arrays, promotes)
+                arrays = promote(arrays, promotes, cls.op_name())
         xp = _NAMESPACE_BY_TYPE.get(type(arrays[0])) or namespace_of(*arrays)
         node.xp = xp
         node.saved = ()
@@ -292,7 +292,7 @@ class Op(Function):
         t = _object_new(Tensor)
         t._data = out
         if parents is None or not (flags := per_thread.flags).grad_enabled:
-            t.requires_grad = False
+            t._requires_grad = False
             t.grad_fn = None
             return t
         node.parents = parents
@@ -305,7 +305,7 @@ class Op(Function):
             node.debug_inputs = tuple(given)  # as given: an export knows inputs by identity
         saved = node.saved
         node.origins = origins(saved, arrays, out) if saved else None
-        t.requires_grad = True
+        t._requires_grad = True
         t.grad_fn = node
         return t
 

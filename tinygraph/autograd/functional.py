@@ -63,7 +63,7 @@ def _fresh(tensors, create_graph: bool, differentiable: bool, fn: str) -> tuple:
                              f"gradients, but an input is {t.dtype}; convert it first "
                              "(x.double()).")
         leaf = new_tensor(t._data, None)
-        leaf.requires_grad = differentiable
+        leaf._requires_grad = differentiable
         fresh.append(leaf)
     return tuple(fresh)
 

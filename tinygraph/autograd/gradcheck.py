@@ -34,7 +34,7 @@ def _as_tuple(value) -> tuple:
 
 def _tensor(array, requires_grad: bool = False):
     t = new_tensor(array, None)
-    t.requires_grad = requires_grad
+    t._requires_grad = requires_grad
     return t
 
 

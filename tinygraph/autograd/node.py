@@ -39,7 +39,7 @@ def new_tensor(data, grad_fn):
     """
     t = object.__new__(Tensor)
     t._data = data
-    t.requires_grad = grad_fn is not None
+    t._requires_grad = grad_fn is not None
     t.grad_fn = grad_fn
     return t
 

@@ -27,7 +27,7 @@ _BOOL, _INT64 = np.dtype(bool), np.dtype(np.int64)
 _SCALAR_TYPES = (float, int, bool)
 
 
-def promote(arrays: list, mode: bool | str = True) -> list:
+def promote(arrays: list, mode: bool | str = True, op: str = "op") -> list:
     """The arrays converted to the dtype PyTorch gives ``op(*arrays)``; with ``mode="float"``
     (true division, exp, sin, ...), an integer or bool result becomes the default float
     dtype. Returns ``arrays`` itself when nothing changes (checked first, cheaply)."""
@@ -49,6 +49,11 @@ def promote(arrays: list, mode: bool | str = True) -> list:
             return arrays
     target = result_dtype(arrays)
     if target is None:
+        for x in arrays:
+            if isinstance(x, (list, tuple)):  # NumPy would take it as an array; PyTorch refuses
+                raise TypeError(f"{op}: unsupported operand of type {type(x).__name__} (a "
+                                "Tensor, an ndarray or a number is expected); convert it "
+                                "first with tg.tensor(...).")
         return arrays
     if mode == "float" and target.kind != "f":
         target = _default_float()

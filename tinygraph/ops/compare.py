@@ -25,7 +25,7 @@ from .registry import public
 def _elementwise(op: str, ufunc: str, *inputs, **options):
     arrays = [data(x) for x in inputs]
     if len(arrays) == 2:  # compared in PyTorch's common dtype (float32 0.1 == float64 0.1)
-        arrays = promote(arrays)
+        arrays = promote(arrays, True, op)
     xp = namespace_of(*arrays)
     try:
         result = getattr(xp, ufunc)(*arrays, **options)

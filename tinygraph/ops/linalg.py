@@ -22,6 +22,8 @@ class MatMul(Op):
     label = "matmul"
 
     def forward(self, a, b):
+        if a.dtype is not b.dtype:
+            same_dtype("matmul", a, b)  # NumPy would promote; PyTorch refuses
         self.save(a, b)
         try:
             return a @ b
@@ -82,7 +84,8 @@ def _check_matmul_shapes(a, b) -> None:
 # -- PyTorch's shape-strict products: matmul after the checks PyTorch makes ----------------
 
 
-def _same_dtype(op: str, a, b) -> None:
+def same_dtype(op: str, a, b) -> None:
+    """PyTorch's products take operands of one dtype (no promotion)."""
     if a.dtype != b.dtype:
         raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
                            f"{a.dtype} and {b.dtype}; convert one with .to(other.dtype).")
@@ -103,7 +106,7 @@ def mm(input, mat2):
     if a.shape[1] != b.shape[0]:
         raise ShapeError(f"mm: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                          f"multiplied ({a.shape[1]} != {b.shape[0]}).")
-    _same_dtype("mm", a, b)
+    same_dtype("mm", a, b)
     return MatMul.apply(input, mat2)
 
 
@@ -115,7 +118,7 @@ def bmm(input, mat2):
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise ShapeError(f"bmm: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                          f"multiplied: expected mat2 of shape ({a.shape[0]}, {a.shape[2]}, p).")
-    _same_dtype("bmm", a, b)
+    same_dtype("bmm", a, b)
     return MatMul.apply(input, mat2)
 
 
@@ -127,7 +130,7 @@ def dot(input, tensor):
     if a.shape != b.shape:
         raise ShapeError(f"dot: expects vectors of the same length, got shapes "
                          f"{tuple(a.shape)} and {tuple(b.shape)}.")
-    _same_dtype("dot", a, b)
+    same_dtype("dot", a, b)
     return MatMul.apply(input, tensor)
 
 

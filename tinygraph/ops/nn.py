@@ -23,6 +23,7 @@ import numpy as np
 
 from ..autograd import Op
 from ..errors import ShapeError
+from .linalg import same_dtype
 from .rowwise import column_sum, row_max, row_sum
 
 
@@ -36,6 +37,8 @@ class Linear(Op):
     label = "linear"
 
     def forward(self, x, w, b=None):
+        if x.dtype is not w.dtype or b is not None and b.dtype is not w.dtype:
+            same_dtype("linear", x, w if b is None or x.dtype is not w.dtype else b)
         self.save(x, w)
         try:  # the product checks that the widths agree; no check of our own on the hot path
             if x.ndim == 2 and x.shape[0] < 128:

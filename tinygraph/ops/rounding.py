@@ -189,6 +189,12 @@ class Lerp(Op):
 
     @staticmethod
     def arguments(input, end, weight):
+        dtype = getattr(input, "dtype", None)
+        for name, other in (("end", end), ("weight", weight)):
+            if hasattr(other, "dtype") and dtype is not None and other.dtype != dtype:
+                raise RuntimeError(f"lerp: expected dtype {dtype} for `{name}` but got dtype "
+                                   f"{other.dtype} (as PyTorch, no promotion here); convert "
+                                   f"{name} with {name}.to(input.dtype).")
         return (input, end, weight), {}
 
     def forward(self, a, b, w):

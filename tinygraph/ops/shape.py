@@ -324,7 +324,11 @@ def transpose(input, *dims, dim0=None, dim1=None):
     if dim0 is not None or dim1 is not None:  # PyTorch's keywords: transpose(x, dim0=, dim1=)
         dims = dims + tuple(d for d in (dim0, dim1) if d is not None)
     n = ndim(input)
-    if len(dims) == 1 and not isinstance(dims[0], int):
+    if len(dims) == 1:
+        if isinstance(dims[0], int):
+            raise TypeError(f"transpose() missing 1 required positional argument: 'dim1' "
+                            f"(got dim0={dims[0]}); give the two dims to swap, e.g. "
+                            f"x.transpose({dims[0]}, {1 if dims[0] == 0 else 0}).")
         dims = tuple(dims[0])
     if not dims:
         axes = tuple(reversed(range(n)))

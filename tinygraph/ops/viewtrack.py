@@ -207,7 +207,7 @@ def rebuild(base, changed=None) -> None:
     if changed is not None and changed is not base:
         out = CopySlices.apply(base, changed, positions=positions(base._data, changed._data))
         base.grad_fn = out.grad_fn
-        base.requires_grad = out.requires_grad
+        base._requires_grad = out._requires_grad
         base._version += 1
     elif changed is base:
         pass
@@ -223,7 +223,7 @@ def rebuild(base, changed=None) -> None:
         else:
             continue
         view.grad_fn = out.grad_fn
-        view.requires_grad = out.requires_grad
+        view._requires_grad = out._requires_grad
 
 
 _NO_GRAD_VIEW = (

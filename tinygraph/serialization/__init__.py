@@ -18,6 +18,7 @@ is allocated (``npz.py`` checks every declared size against the file first).
 
 from __future__ import annotations
 
+import io
 import os
 
 import numpy as np
@@ -30,7 +31,7 @@ from .errors import CheckpointError
 __all__ = ["CheckpointError", "load", "save"]
 
 
-def save(obj, path: str | os.PathLike, pickle_module=None, pickle_protocol=None,
+def save(obj, path: str | os.PathLike | io.IOBase, pickle_module=None, pickle_protocol=None,
          _use_new_zipfile_serialization: bool = True) -> None:
     """Write ``obj`` (a ``state_dict()``, or a dict nesting several) to ``path`` atomically.
 
@@ -42,9 +43,17 @@ def save(obj, path: str | os.PathLike, pickle_module=None, pickle_protocol=None,
     >>> model.load_state_dict(tg.load("model.npz"))
     >>> tg.save(model.state_dict(), "model.safetensors")   # pip install tinygraph[safetensors]
 
+    ``path`` may also be a file object opened for writing (``io.BytesIO()``, as with
+    ``torch.save``); it receives the ``.npz`` bytes directly (not atomically: it is yours).
+
     PyTorch's pickling options are accepted and have nothing to do: nothing is pickled.
     """
     _refuse_pickle_module("save", pickle_module)
+    if hasattr(path, "write"):  # a file object (io.BytesIO, an open file): .npz, in one go
+        text, arrays = structure.encode(obj)
+        arrays[structure.META] = np.array(text)
+        npz.write(path, arrays)
+        return
     path = os.fspath(path)
     if _is_safetensors(path):
         data = safetensors_file.encode(obj)
@@ -55,7 +64,7 @@ def save(obj, path: str | os.PathLike, pickle_module=None, pickle_protocol=None,
     write_atomically(path, lambda f: npz.write(f, arrays))
 
 
-def load(path: str | os.PathLike, map_location=None, pickle_module=None, *,
+def load(path: str | os.PathLike | io.IOBase, map_location=None, pickle_module=None, *,
          weights_only: bool | None = None, mmap: bool | None = None, **pickle_load_args):
     """Read a checkpoint written by ``save``, any pickle-free ``.npz`` of arrays, or (by the
     extension) any ``.safetensors`` file; arrays come back as NumPy arrays.
@@ -68,19 +77,25 @@ def load(path: str | os.PathLike, map_location=None, pickle_module=None, *,
     _refuse_pickle_module("load", pickle_module)
     if isinstance(map_location, (str, device)):
         as_device(map_location, "tg.load(map_location=...)")
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"tg.load: no such file: {path!r}")
-    if _is_safetensors(path):
-        return safetensors_file.read(path)
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    source = size = None
+    if hasattr(path, "read"):  # a file object that tg.save wrote to: read it whole
+        content = path.read()
+        source, size, path = io.BytesIO(content), len(content), "<file object>"
+        magic = content[:4]
+    else:
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"tg.load: no such file: {path!r}")
+        if _is_safetensors(path):
+            return safetensors_file.read(path)
+        with open(path, "rb") as f:
+            magic = f.read(4)
     if magic != b"PK\x03\x04":  # every .npz is a zip archive
         what = "is empty" if not magic else f"starts with {magic!r}, not a zip header"
         raise CheckpointError(
             f"tg.load: {path!r} is not a checkpoint written by tg.save: the file {what}."
         )
-    arrays = npz.read(path)
+    arrays = npz.read(path, source, size)
     meta = arrays.pop(structure.META, None)
     if meta is None:  # a plain .npz of arrays (np.savez): name -> array
         return arrays

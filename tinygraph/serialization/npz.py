@@ -36,12 +36,13 @@ def write(f, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
-def read(path: str) -> dict[str, np.ndarray]:
-    """Every array of the archive at ``path``, by name (without ``.npy``)."""
+def read(path: str, source=None, size: int | None = None) -> dict[str, np.ndarray]:
+    """Every array of the archive at ``path``, by name (without ``.npy``); or of the bytes in
+    the file object ``source`` (``size`` of them; ``path`` then only names it in errors)."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path if source is None else source) as archive:
             members = archive.infolist()
-            _check_archive(path, members)
+            _check_archive(path, members, os.path.getsize(path) if size is None else size)
             for info in members:
                 _check_member(path, archive, info)
             arrays = {}
@@ -56,9 +57,8 @@ def read(path: str) -> dict[str, np.ndarray]:
         raise damaged(path, exc) from None
 
 
-def _check_archive(path: str, members: list[zipfile.ZipInfo]) -> None:
+def _check_archive(path: str, members: list[zipfile.ZipInfo], file_size: int) -> None:
     """The members' sizes, from the archive's directory, against the file's size."""
-    file_size = os.path.getsize(path)
     names = [info.filename for info in members]
     if len(set(names)) != len(names):
         raise CheckpointError(f"tg.load: {path!r} is damaged: two of its members have the "
