@@ -470,3 +470,44 @@ def test_torch_s_module_paths_resolve_and_missing_distributions_say_so(torch):
         tg.distributions.Gamma  # noqa: B018
     with pytest.raises(AttributeError, match="Did you mean 'Normal'"):
         tg.distributions.Normall  # noqa: B018
+
+
+def mixture(lib, weights, means, stds):
+    D = lib.distributions
+    return D.MixtureSameFamily(D.Categorical(logits=weights),
+                               D.Independent(D.Normal(means, stds.exp()), 1))
+
+
+MIX_VALUE = RNG.standard_normal((5, 2, 3))
+
+
+@pytest.mark.parametrize("compute", [
+    lambda d, lib: d.log_prob(lib.tensor(MIX_VALUE)),
+    lambda d, lib: d.mean * 1 + d.variance,
+    lambda d, lib: d.expand((4, 2)).log_prob(lib.tensor(MIX_VALUE[0])),
+], ids=["log_prob", "moments", "expand"])
+def test_mixture_same_family_matches_torch_with_gradients(torch, compute):
+    assert_same(torch, mixture, compute, RNG.standard_normal((2, 4)),
+                RNG.standard_normal((2, 4, 3)), RNG.standard_normal((2, 4, 3)) * 0.3)
+
+
+def test_mixture_same_family_shapes_samples_and_errors_as_torch(torch):
+    for lib in (tg, torch):
+        D = lib.distributions
+        gmm = D.MixtureSameFamily(D.Categorical(probs=lib.tensor([0.3, 0.7])),
+                                  D.Normal(lib.tensor([-2.0, 2.0]), lib.tensor([0.5, 0.5])))
+        assert tuple(gmm.batch_shape) == () and tuple(gmm.event_shape) == ()
+        assert tuple(gmm.sample((6,)).shape) == (6,)
+        phi = [0.5 * (1 + math.erf(z / math.sqrt(2))) for z in (4.0, -4.0)]
+        np.testing.assert_allclose(gmm.cdf(lib.tensor([0.0])).numpy(),
+                                   [0.3 * phi[0] + 0.7 * phi[1]], rtol=1e-6)
+        with pytest.raises(ValueError) as err:
+            D.MixtureSameFamily(D.Categorical(logits=lib.zeros(3)), D.Normal(lib.zeros(2), 1.0))
+        assert "does not equal `component_distribution.batch_shape[-1]` (2)" in str(err.value)
+        with pytest.raises(ValueError, match="needs to be an"):
+            D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(lib.zeros(2), 1.0))
+    tg.manual_seed(2)
+    draws = tg.distributions.MixtureSameFamily(
+        tg.distributions.Categorical(probs=tg.tensor([0.3, 0.7])),
+        tg.distributions.Normal(tg.tensor([-2.0, 2.0]), tg.tensor([0.5, 0.5]))).sample((20000,))
+    assert abs((draws.numpy() < 0).mean() - 0.3) < 0.02

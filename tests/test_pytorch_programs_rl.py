@@ -5,7 +5,8 @@ an entropy bonus, Adam), a batched contextual bandit with a learned baseline and
 "pass" head, a Gaussian policy trained with PPO's clipped objective and a KL penalty, a
 VAE whose encoder gives ``Normal(mu, sigma)`` (reparameterized with external noise, so both
 runs draw the same numbers), and an actor-critic PPO whose actor is a
-``MultivariateNormal(action_mean, diag_embed(action_var))`` with a learned variance. Actions
+``MultivariateNormal(action_mean, diag_embed(action_var))`` with a learned variance, and a
+mixture density network (``MixtureSameFamily``) on Bishop's inverse problem. Actions
 are chosen from NumPy-drawn uniforms by the inverse CDF of ``probs`` or from NumPy noise, so
 both runs take the same actions."""
 
@@ -336,7 +337,51 @@ def ppo_multivariate(torch):
     return losses, stats, weights(policy)
 
 
-PROGRAMS = [reinforce_gridworld, contextual_bandit, gaussian_ppo, vae, ppo_multivariate]
+def mixture_density_network(torch):
+    """Bishop's inverse problem: x = y + 0.3 sin(2 pi y) + noise has several y for one x, so
+    the network predicts a MixtureSameFamily of three Normals, trained on its negative
+    log-likelihood with minibatches from a DataLoader."""
+    nn = torch.nn
+    D = torch.distributions
+
+    class MDN(nn.Module):
+        def __init__(self, hidden=16, k=3):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(1, hidden), nn.Tanh())
+            self.heads = nn.Linear(hidden, 3 * k)
+
+        def forward(self, x):
+            logits, mu, log_sigma = self.heads(self.body(x)).chunk(3, dim=-1)
+            mixture = D.Categorical(logits=logits)
+            return D.MixtureSameFamily(mixture, D.Normal(mu, torch.exp(log_sigma)))
+
+    rng = np.random.default_rng(10)
+    y = rng.uniform(0, 1, (96, 1))
+    x = y + 0.3 * np.sin(2 * np.pi * y) + rng.normal(0, 0.05, (96, 1))
+    data = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
+    order = [int(i) for i in rng.permutation(96)]
+    loader = torch.utils.data.DataLoader(data, batch_size=32, sampler=order)
+    model = MDN().double()
+    randomize(torch, model, 11)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    losses, stats = [], []
+    for _ in range(4):
+        for xb, yb in loader:
+            dist = model(xb)
+            loss = -dist.log_prob(yb.squeeze(-1)).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    with torch.no_grad():
+        dist = model(torch.linspace(0, 1, 5, dtype=torch.float64).unsqueeze(-1))
+        stats += dist.mean.tolist() + dist.stddev.tolist()
+        stats += dist.mixture_distribution.probs.flatten().tolist()
+    return losses, stats, weights(model)
+
+
+PROGRAMS = [reinforce_gridworld, contextual_bandit, gaussian_ppo, vae, ppo_multivariate,
+            mixture_density_network]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])

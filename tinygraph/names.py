@@ -39,7 +39,7 @@ TORCH_NAMES = {
         ExpTransform Exponential FisherSnedecor Gamma GeneralizedPareto Geometric Gumbel
         HalfCauchy HalfNormal IndependentTransform InverseGamma Kumaraswamy LKJCholesky Laplace
         LogNormal LogisticNormal LowRankMultivariateNormal LowerCholeskyTransform
-        MixtureSameFamily Multinomial NegativeBinomial OneHotCategorical
+        Multinomial NegativeBinomial OneHotCategorical
         OneHotCategoricalStraightThrough Pareto Poisson PositiveDefiniteTransform PowerTransform
         RelaxedBernoulli RelaxedOneHotCategorical ReshapeTransform SigmoidTransform
         SoftmaxTransform SoftplusTransform StackTransform StickBreakingTransform StudentT

@@ -15,13 +15,15 @@ from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .mixture_same_family import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
-    "MultivariateNormal", "Normal", "Uniform", "constraints", "kl_divergence", "register_kl",
+    "MixtureSameFamily", "MultivariateNormal", "Normal", "Uniform", "constraints",
+    "kl_divergence", "register_kl",
 ]
 
 __getattr__ = missing_name(__name__, globals())
