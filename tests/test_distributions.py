@@ -511,3 +511,36 @@ def test_mixture_same_family_shapes_samples_and_errors_as_torch(torch):
         tg.distributions.Categorical(probs=tg.tensor([0.3, 0.7])),
         tg.distributions.Normal(tg.tensor([-2.0, 2.0]), tg.tensor([0.5, 0.5]))).sample((20000,))
     assert abs((draws.numpy() < 0).mean() - 0.3) < 0.02
+
+
+def one_hot(lib, logits):
+    return lib.distributions.OneHotCategoricalStraightThrough(logits=logits)
+
+
+ONE_HOT_VALUE = np.eye(5)[RNG.integers(0, 5, (4, 2, 3))]
+
+
+@pytest.mark.parametrize("compute", [
+    lambda d, lib: d.log_prob(lib.tensor(ONE_HOT_VALUE)),
+    lambda d, lib: d.entropy() + d.variance.sum(-1) + d.mean.sum(-1) + d.mode.sum(-1),
+    lambda d, lib: lib.distributions.kl_divergence(
+        d, lib.distributions.OneHotCategorical(probs=lib.tensor(np.full((2, 3, 5), 0.2)))),
+    lambda d, lib: d.expand((4, 2, 3)).log_prob(lib.tensor(ONE_HOT_VALUE)),
+], ids=["log_prob", "moments", "kl", "expand"])
+def test_one_hot_categorical_matches_torch_with_gradients(torch, compute):
+    assert_same(torch, one_hot, compute, LOGITS)
+
+
+def test_one_hot_straight_through_rsample_passes_the_probs_gradient(torch):
+    grads = []
+    for lib in (tg, torch):
+        logits = lib.tensor(LOGITS, requires_grad=True)
+        d = lib.distributions.OneHotCategoricalStraightThrough(logits=logits)
+        x = d.rsample((7,))
+        assert tuple(x.shape) == (7, 2, 3, 5) and x.dtype == lib.float64 and d.has_rsample
+        np.testing.assert_allclose(x.detach().numpy().sum(-1), 1.0)
+        assert set(np.unique(x.detach().numpy())) <= {0.0, 1.0}
+        assert tuple(d.enumerate_support().shape) == (5, 2, 3, 5)
+        (x * lib.tensor(np.arange(5.0))).sum().backward()  # the draw itself adds no gradient
+        grads.append(logits.grad.numpy().copy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-12)

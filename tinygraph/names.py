@@ -39,8 +39,7 @@ TORCH_NAMES = {
         ExpTransform Exponential FisherSnedecor Gamma GeneralizedPareto Geometric Gumbel
         HalfCauchy HalfNormal IndependentTransform InverseGamma Kumaraswamy LKJCholesky Laplace
         LogNormal LogisticNormal LowRankMultivariateNormal LowerCholeskyTransform
-        Multinomial NegativeBinomial OneHotCategorical
-        OneHotCategoricalStraightThrough Pareto Poisson PositiveDefiniteTransform PowerTransform
+        Multinomial NegativeBinomial Pareto Poisson PositiveDefiniteTransform PowerTransform
         RelaxedBernoulli RelaxedOneHotCategorical ReshapeTransform SigmoidTransform
         SoftmaxTransform SoftplusTransform StackTransform StickBreakingTransform StudentT
         TanhTransform Transform TransformedDistribution VonMises Weibull Wishart biject_to

@@ -18,11 +18,13 @@ from .kl import kl_divergence, register_kl
 from .mixture_same_family import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from .uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
-    "MixtureSameFamily", "MultivariateNormal", "Normal", "Uniform", "constraints",
+    "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "OneHotCategoricalStraightThrough", "Uniform", "constraints",
     "kl_divergence", "register_kl",
 ]
 
