@@ -436,6 +436,9 @@ def test_manual_seed_returns_the_default_generator_and_constants_are_torch_s(tor
     first = tg.randn(3).numpy()
     g.manual_seed(7)
     np.testing.assert_array_equal(tg.randn(3).numpy(), first)
+    assert tg.initial_seed() == 7 == torch.initial_seed()
+    fresh = tg.seed()
+    assert isinstance(fresh, int) and tg.initial_seed() == fresh
     for name in ["pi", "e", "inf"]:
         assert getattr(tg, name) == getattr(torch, name)
     assert math.isnan(tg.nan) and math.isnan(torch.nan)

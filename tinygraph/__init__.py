@@ -66,7 +66,7 @@ from .factories import (
 )
 from .index_factories import tril_indices, triu_indices
 from .ops import registry as _registry
-from .random import Generator, default_generator, manual_seed
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .random_factories import (
     normal,
     rand,
@@ -147,6 +147,6 @@ __all__ += [
     "get_float32_matmul_precision", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
-    "default_generator", "distributions", "e", "inf", "nan", "pi",
+    "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -14,6 +14,16 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
+def initial_seed() -> int:
+    """The seed the default generator last started from (``torch.initial_seed``)."""
+    return default_generator.initial_seed()
+
+
+def seed() -> int:
+    """Restart the default generator from a fresh non-deterministic seed and return it."""
+    return default_generator.seed()
+
+
 def generator(source=None) -> np.random.Generator:
     """The NumPy generator to draw from: ``source``'s (a ``tg.Generator`` or a
     ``numpy.random.Generator``) or, by default, the library's current one (call it at each
