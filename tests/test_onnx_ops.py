@@ -24,6 +24,8 @@ NOT_EXPORTABLE = {
     # graph holds it as a constant of this input; the export's second run (shuffled inputs)
     # sees it change and refuses rather than freeze it.
     "getitem_positive": "changed when the inputs. values changed",
+    # tg.mode: which element is the mode is counted in NumPy, outside the graph, likewise
+    "mode": "changed when the inputs. values changed",
     # ONNX has no matrix inverse (tinygraph/onnx/linalg.py)
     "inverse": "no matrix-inverse op",
     "linalg_solve": "no matrix-inverse op",

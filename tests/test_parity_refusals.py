@@ -42,7 +42,8 @@ REFUSED = [
     "torch.matmul(torch.ones(3), torch.ones(3, dtype=torch.float64))",
     "torch.ones(2, 3, 4) @ torch.ones(4, 2, dtype=torch.float64)",
     "torch.nn.functional.linear(torch.ones(2, 2, dtype=torch.float64), torch.ones(3, 2))",
-    "torch.nn.functional.linear(torch.ones(2, 2), torch.ones(3, 2), torch.ones(3, dtype=torch.float64))",
+    "torch.nn.functional.linear(torch.ones(2, 2), torch.ones(3, 2),"
+    " torch.ones(3, dtype=torch.float64))",
     "torch.nn.Linear(2, 3)(torch.ones(4, 2, dtype=torch.float64))",
     "torch.lerp(torch.ones(2), torch.ones(2, dtype=torch.float64), 0.5)",
     "torch.lerp(torch.ones(2), torch.ones(2), torch.ones(2, dtype=torch.float64))",

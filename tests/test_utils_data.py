@@ -176,5 +176,5 @@ def test_torch_spelling_resolves_through_the_package():
 
     assert torch.utils.data.DataLoader is DataLoader
     assert torch.utils.data.TensorDataset is TensorDataset
-    with pytest.raises(AttributeError, match="torch.utils.data.ChainDataset is not"):
-        _ = torch.utils.data.ChainDataset
+    with pytest.raises(AttributeError, match="torch.utils.data.DistributedSampler is not"):
+        _ = torch.utils.data.DistributedSampler

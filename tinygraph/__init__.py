@@ -16,6 +16,7 @@ from . import (
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     distributions,  # noqa: F401 - tg.distributions, as torch.distributions
+    func,  # noqa: F401 - tg.func.functional_call, as torch.func
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting

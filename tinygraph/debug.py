@@ -173,8 +173,8 @@ class _Rerun:
                 except ValueError:
                     pass
             if g.shape != np.shape(x):
-                raise _Wrong(f"its backward returned a gradient of shape {g.shape} for input "
-                             f"{i} of shape {np.shape(x)}")
+                raise _Wrong(f"its backward returned a gradient of shape {tuple(g.shape)} for "
+                             f"input {i} of shape {np.shape(x)}")
             result.append(g)
         return result
 

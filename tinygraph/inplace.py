@@ -1,7 +1,7 @@
 """In-place changes of a Tensor: ``+= -= *= /=``, ``x[idx] = v``, ``add_``, ``sub_``, ``mul_``,
 ``div_``, ``clamp_``, ``exp_``, ``fill_``, ``zero_``, ``copy_``, ``uniform_``, ``normal_``,
-``masked_fill_``, ``scatter_``, ``index_add_``, ``index_fill_``. Each returns the tensor
-itself and bumps its version, as in PyTorch.
+``masked_fill_``, ``scatter_``, ``scatter_add_``, ``index_add_``, ``index_fill_``. Each
+returns the tensor itself and bumps its version, as in PyTorch.
 
 Outside recording (under ``no_grad``, or when nothing involved requires grad) the array is
 changed in place and the change is stamped (``autograd.versions``), so a graph that saved the
@@ -44,31 +44,31 @@ class InPlace:
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
                 f"{what}: a leaf Variable that requires grad is being used in an in-place "
-                f"operation (a leaf tensor of shape {self.shape}). Its old value is needed to "
-                "compute gradients. Update parameters inside `with tg.no_grad():`, or write "
+                f"operation (a leaf tensor of shape {tuple(self.shape)}). Its old value is needed "
+                "to compute gradients. Update parameters inside `with tg.no_grad():`, or write "
                 "x = x + ... to make a new tensor."
             )
         base = self._base
         if base is not None and multi_output(self) is not None:
             raise RuntimeError(
                 f"{what}: this tensor is one of the views that {multi_output(self)} returned "
-                f"(shape {self.shape}) and is being changed in place; PyTorch forbids that "
+                f"(shape {tuple(self.shape)}) and is being changed in place; PyTorch forbids that "
                 "under autograd. Write an out-of-place op (p = p * 2), or clone() the piece "
                 "first."
             )
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
-                f"{what}: in-place operation on a view (shape {self.shape}) of a leaf "
-                f"tensor that requires grad (shape {base.shape}). Change the leaf under "
+                f"{what}: in-place operation on a view (shape {tuple(self.shape)}) of a leaf "
+                f"tensor that requires grad (shape {tuple(base.shape)}). Change the leaf under "
                 "`with tg.no_grad():`, or clone() it first and change the clone's view."
             )
 
     def _check_view_mode(self, what: str) -> None:
         if made_in_no_grad(self):
             raise RuntimeError(
-                f"{what}: this view (shape {self.shape}) was made under no_grad and is being "
-                "changed in place with grad mode on, which PyTorch forbids as ambiguous. Make "
-                "the view and change it both inside the no_grad block (not recorded) or both "
+                f"{what}: this view (shape {tuple(self.shape)}) was made under no_grad and is "
+                "being changed in place with grad mode on, which PyTorch forbids as ambiguous. "
+                "Make the view and change it both inside the no_grad block (not recorded) or both "
                 "outside it (recorded)."
             )
 
@@ -79,7 +79,7 @@ class InPlace:
             raise RuntimeError(
                 f"{what}: the tensor's memory is read-only: more than one of its elements may "
                 f"refer to one memory location (an expand()ed or broadcast view, shape "
-                f"{self.shape}). clone() it before changing it in place."
+                f"{tuple(self.shape)}). clone() it before changing it in place."
             )
         if per_thread.flags.grad_enabled:
             recording = self.requires_grad or any(
@@ -284,6 +284,10 @@ class InPlace:
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         """``scatter`` in place: ``self[index[i][j]][j] = src[i][j]`` (dim 0), or ``value``."""
         return self._through("scatter_", "scatter", dim, index, src, value, reduce=reduce)
+
+    def scatter_add_(self, dim, index, src):
+        """``scatter_add`` in place: ``src[i][j]`` added at ``self[index[i][j]][j]`` (dim 0)."""
+        return self._through("scatter_add_", "scatter_add", dim, index, src)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         """``index_add`` in place: ``alpha * source``'s slices added at ``index``."""

@@ -1,6 +1,7 @@
 """``tg.linalg``, as ``torch.linalg``: ``norm``, ``vector_norm``, ``matrix_norm``, ``inv``,
-``det``, ``solve``, ``cross`` (compositions of public ops and the ``inverse``/``det`` ops of
-ops/linalg_more.py, so their gradients and second derivatives come from those)."""
+``det``, ``solve``, ``cross``, ``matrix_exp``, ``householder_product`` (compositions of public
+ops and the ``inverse``/``det`` ops of ops/linalg_more.py, so their gradients and second
+derivatives come from those)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .ops.args import data, ndim, shape
 from .ops.linalg_more import LinAlgError
 from .ops.registry import functions as _f
 
-__all__ = ["LinAlgError", "cross", "det", "inv", "matrix_norm", "norm", "solve", "vector_norm"]
+__all__ = ["LinAlgError", "cross", "det", "householder_product", "inv", "matrix_exp",
+           "matrix_norm", "norm", "solve", "vector_norm"]
 
 
 def inv(A, *, out=None):
@@ -126,3 +128,46 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa
         return matrix_norm(A, ord, dim if dim is not None else (-2, -1), keepdim,
                            dtype=dtype, out=out)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+
+
+def matrix_exp(A):
+    """The matrix exponential of a square matrix (or of each of a batch), by scaling and
+    squaring: ``exp(A) = exp(A / 2**s) ** (2**s)`` with ``|A / 2**s|_1 <= 1/2``, whose
+    exponential an 18-term Taylor sum gives to float64 rounding. Built of matmuls, so its
+    gradient (and higher ones) follow."""
+    a = data(A)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, got "
+                           f"shape {a.shape}.")
+    _floating(A, "matrix_exp")
+    norm = float(np.abs(a).sum(-2).max()) if a.size else 0.0
+    squarings = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
+    X = A / 2.0 ** squarings if squarings else A
+    term = X
+    result = X + np.eye(a.shape[-1], dtype=a.dtype)
+    for k in range(2, 19):
+        term = _f["matmul"](term, X) / k
+        result = result + term
+    for _ in range(squarings):
+        result = _f["matmul"](result, result)
+    return result
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of ``H_1 H_2 ... H_k`` with ``H_i = I - tau_i v_i v_i^T`` and
+    ``v_i`` column i of ``A`` below the diagonal with a 1 on it (LAPACK's orgqr): the Q
+    of a QR decomposition from ``geqrf``'s reflectors. ``A`` is (*, m, n), ``tau`` (*, k)."""
+    a, t = data(A), data(tau)
+    if a.ndim < 2 or a.shape[-2] < a.shape[-1] or t.shape[-1] > a.shape[-1]:
+        raise RuntimeError(f"linalg.householder_product: expected A of shape (*, m, n) with "
+                           f"m >= n and tau of shape (*, k) with k <= n, got {a.shape} and "
+                           f"{t.shape}.")
+    m, n = a.shape[-2:]
+    V = _f["tril"](A, -1) + np.eye(m, n, dtype=a.dtype)
+    Q = np.broadcast_to(np.eye(m, dtype=a.dtype), a.shape[:-2] + (m, m))
+    for i in range(t.shape[-1]):
+        v = V[..., :, i:i + 1]
+        scale = _f["unsqueeze"](_f["unsqueeze"](tau[..., i], -1), -1)
+        Q = Q - _f["matmul"](_f["matmul"](Q, v), _f["transpose"](v, -2, -1)) * scale
+    result = Q[..., :, :n]
+    return result if out is None else out.copy_(result)

@@ -17,21 +17,21 @@ import difflib
 # Module methods PyTorch has and tinygraph does not (hooks, devices, compilation, sharing).
 TORCH_MODULE_ONLY = frozenset("""
     bfloat16 call_super_init compile dump_patches get_extra_state ipu mtia register_backward_hook
-    register_load_state_dict_post_hook
-    register_load_state_dict_pre_hook register_state_dict_post_hook register_state_dict_pre_hook
+    register_load_state_dict_post_hook register_state_dict_post_hook register_state_dict_pre_hook
     set_extra_state set_submodule share_memory to_empty type xpu
 """.split())
 
 # Public names of torch.nn, torch.distributions, torch.optim, torch.optim.lr_scheduler,
-# torch.nn.init, torch.nn.utils and torch.utils.data (PyTorch 2.13) that tinygraph may lack.
+# torch.nn.init, torch.nn.utils, torch.utils.data and torch.func (PyTorch 2.13) that tinygraph
+# may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
-        AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss AdaptiveMaxPool3d Buffer CTCLoss Container
-        CrossMapLRN2d DataParallel EmbeddingBag Fold FractionalMaxPool2d FractionalMaxPool3d
+        AdaptiveLogSoftmaxWithLoss CTCLoss Container
+        CrossMapLRN2d DataParallel EmbeddingBag FractionalMaxPool2d FractionalMaxPool3d
         LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
         LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
         LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d
-        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm Unfold
+        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
         parallel qat quantizable quantized""",
     "tinygraph.distributions": """
         AbsTransform AffineTransform Beta Binomial CatTransform Cauchy Chi2 ComposeTransform
@@ -46,16 +46,23 @@ TORCH_NAMES = {
         identity_transform transform_to""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
-        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval
-        parametrizations parametrize skip_init stateless""",
+        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t digamma entr
         erfcx erfinv gammainc gammaincc gammaln hermite_polynomial_h i0 i0e i1 i1e log_ndtr
         modified_bessel_i0 modified_bessel_k0 multigammaln ndtri polygamma psi sinc
         spherical_bessel_j0 xlog1py zeta""",
-    "tinygraph.utils.data": "ChainDataset DistributedSampler StackDataset get_worker_info",
+    "tinygraph.utils.data": "DistributedSampler",
+    "tinygraph.func": """
+        debug_unwrap functionalize grad grad_and_value hessian jacfwd jacrev jvp linearize
+        rearrange replace_all_batch_norm_modules_ stack_module_state vjp vmap""",
 }
+
+
+class NotImplementedName(AttributeError, NotImplementedError):
+    """A PyTorch name tinygraph does not implement: an ``AttributeError`` (so ``hasattr`` and
+    ``from ... import`` behave as for any missing name) and a ``NotImplementedError``."""
 
 
 def closest(name: str, candidates) -> str | None:
@@ -100,8 +107,10 @@ def missing_name(module_name: str, namespace: dict):
             raise AttributeError(message)
         public = list(namespace.get("__all__") or (n for n in namespace if n[:1] != "_"))
         if name in torch_names:
-            message += (f": PyTorch's {torch_spelling}.{name} is not implemented in tinygraph. "
-                        f"What {module_name} has: {', '.join(sorted(public, key=str.lower))}.")
+            raise NotImplementedName(
+                f"{message}: PyTorch's {torch_spelling}.{name} is not implemented in "
+                f"tinygraph. What {module_name} has: "
+                f"{', '.join(sorted(public, key=str.lower))}.")
         else:
             message += "." + did_you_mean(name, public)
         raise AttributeError(message)

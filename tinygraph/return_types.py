@@ -23,6 +23,7 @@ min = _return_type("min")  # noqa: A001 - torch.return_types.min
 sort = _return_type("sort")
 topk = _return_type("topk")
 median = _return_type("median")
+mode = _return_type("mode")
 kthvalue = _return_type("kthvalue")
 
-__all__ = ["kthvalue", "max", "median", "min", "sort", "topk"]
+__all__ = ["kthvalue", "max", "median", "min", "mode", "sort", "topk"]

@@ -39,17 +39,17 @@ layout lcm lcm_ ldexp ldexp_ le_ lerp lerp_ less_ less_equal_ lgamma lgamma_ log
 log1p_ log2 log2_ log_ log_normal_ logaddexp logaddexp2 logcumsumexp logdet logical_and
 logical_and_ logical_not logical_not_ logical_or logical_or_ logical_xor logical_xor_ logit
 logit_ lstsq lt_ lu lu_solve mH map2_ map_ masked_fill masked_fill_ masked_scatter
-masked_scatter_ masked_select matrix_exp matrix_power median mm mode module_load moveaxis
+masked_scatter_ masked_select matrix_exp matrix_power median mm module_load moveaxis
 movedim msort mtia mul_ multinomial multiply_ mv mvlgamma mvlgamma_ nan_to_num nan_to_num_
 nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative_ new
 new_empty_strided nextafter nextafter_ nonzero
 nonzero_static norm normal_ not_equal_ orgqr ormqr outer output_nr permute pin_memory pinverse
 polygamma polygamma_ positive pow_ prelu prod put put_ q_per_channel_axis q_per_channel_scales
-q_per_channel_zero_points q_scale q_zero_point qr qscheme quantile rad2deg rad2deg_ random_
+q_per_channel_zero_points q_scale q_zero_point qr qscheme rad2deg rad2deg_ random_
 ravel real reciprocal reciprocal_ record_stream register_post_accumulate_grad_hook reinforce
 relu_ remainder remainder_ renorm renorm_ repeat repeat_interleave reshape_as resize resize_
 resize_as resize_as_ resize_as_sparse_ resolve_conj resolve_neg retains_grad roll rot90 round
-round_ row_indices rsqrt rsqrt_ scatter scatter_ scatter_add scatter_add_ scatter_reduce
+round_ row_indices rsqrt rsqrt_ scatter scatter_ scatter_add scatter_reduce
 scatter_reduce_ select select_scatter set_ sgn sgn_ share_memory_ short sigmoid_ sign sign_
 signbit sin sin_ sinc sinc_ sinh sinh_ slice_inverse slice_scatter slogdet smm solve sort
 sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ split split_with_sizes sqrt_
@@ -57,7 +57,7 @@ square square_ squeeze_ sspaddmm std stft storage storage_offset storage_type st
 subtract_ sum_to_size svd swapaxes_ swapdims_ symeig t t_ take take_along_dim tan tan_ tanh_
 tensor_split tile to_dense to_mkldnn to_padded_tensor to_sparse to_sparse_bsc to_sparse_bsr
 to_sparse_coo to_sparse_csc to_sparse_csr topk trace transpose_ triangular_solve tril tril_ triu
-triu_ true_divide_ trunc trunc_ type_as unbind unflatten unfold uniform_ unique
+triu_ true_divide_ trunc trunc_ type_as unbind unflatten uniform_ unique
 unique_consecutive unsafe_chunk unsafe_split unsafe_split_with_sizes unsqueeze_ untyped_storage
 values vdot view view_as volatile vsplit where xlogy xlogy_ xpu
 """.split())

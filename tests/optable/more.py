@@ -70,6 +70,12 @@ def _torch_cdist(a, b, p=2.0):
     return torch.linalg.vector_norm(a[..., :, None, :] - b[..., None, :, :], p, dim=-1)
 
 
+def _torch_pdist(a, p=2.0):
+    """torch.pdist's values, differentiable twice (its own backward is not)."""
+    rows, cols = np.triu_indices(len(a), 1)
+    return _torch().linalg.vector_norm(a[rows] - a[cols], p, dim=-1)
+
+
 def _np_median(x, dim=None, keepdim=False):
     if dim is None:
         flat = np.sort(x.reshape(-1))
@@ -85,6 +91,18 @@ def _np_kthvalue(x, k, dim=-1):
     if x.ndim == 0:
         return x
     return np.take(np.sort(x, axis=dim), k - 1, axis=dim)
+
+
+def _np_mode(x, dim=-1):
+    """The most frequent value along ``dim``, the smallest of equally frequent ones."""
+    if x.ndim == 0:
+        return x
+
+    def row(r):
+        values, counts = np.unique(r, return_counts=True)
+        return values[np.argmax(counts)]
+
+    return np.apply_along_axis(row, dim, x)
 
 
 def _np_scatter(x, src, index, dim):
@@ -218,6 +236,9 @@ OPS = [
     OpSpec("kthvalue", lambda x, k, dim: tg.kthvalue(x, k, dim)[0], _np_kthvalue,
            lambda x, k, dim: x.kthvalue(k, dim)[0], 1, [((5,),), ((3, 4),)],
            kwargs=[{"k": 1, "dim": -1}, {"k": 2, "dim": 0}]),
+    OpSpec("mode", lambda x, dim: tg.mode(x, dim)[0], _np_mode,
+           lambda x, dim: x.mode(dim)[0], 1, [((5,),), ((3, 4),)],
+           kwargs=[{"dim": -1}, {"dim": 0}]),
     OpSpec("std_mean", lambda x, **k: sum(tg.std_mean(x, **k)),
            lambda x, dim=None, keepdim=False: np.std(x, axis=dim, ddof=1, keepdims=keepdim)
            + np.mean(x, axis=dim, keepdims=keepdim),
@@ -231,6 +252,17 @@ OPS = [
     OpSpec("cdist", tg.cdist, _np_cdist, _torch_cdist, 2,
            [((3, 2), (4, 2)), ((2, 3, 2), (4, 2))],
            kwargs=[{}, {"p": 1.0}, {"p": 3.0}, {"p": math.inf}]),
+    OpSpec("quantile", tg.quantile,
+           lambda x, q, dim=None, keepdim=False, interpolation="linear": np.quantile(
+               x, q, axis=dim, keepdims=keepdim, method=interpolation),
+           lambda x, **k: _torch().quantile(x, **k), 1, [((7,),), ((3, 5),)],
+           kwargs=[{"q": 0.3}, {"q": 0.5, "dim": 0, "keepdim": True},
+                   {"q": 0.75, "dim": -1, "interpolation": "midpoint"},
+                   {"q": 0.6, "interpolation": "nearest"}, {"q": 0.2, "interpolation": "lower"},
+                   {"q": 0.2, "interpolation": "higher"}]),
+    OpSpec("pdist", tg.pdist, lambda a, p=2.0: _np_cdist(a, a, p)[np.triu_indices(len(a), 1)],
+           lambda a, p=2.0: _torch_pdist(a, p), 1, [((4, 3),), ((2, 5),)],
+           kwargs=[{}, {"p": 1.0}, {"p": 3.0}]),
     OpSpec("dist", tg.dist, lambda a, b, p=2: np.linalg.norm(
         (a - b).reshape(-1), p), _t("dist"), 2, [((3,), (3,)), ((2, 3), (3,))],
            kwargs=[{}, {"p": 1}, {"p": 3}]),

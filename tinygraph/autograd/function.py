@@ -314,7 +314,8 @@ def _as_output_array(node, out, xp):
     """0-d results come back as NumPy scalars: make them arrays, and save the array that
     becomes the output, or it would not be recognized as the output (wrong double backward)."""
     scalar, out = out, xp.asarray(out)
-    node.saved = tuple(out if value is scalar else value for value in node.saved)
+    if node.saved:
+        node.saved = tuple(out if value is scalar else value for value in node.saved)
     return out
 
 

@@ -25,7 +25,13 @@ from .activations import (
     Tanh,
     get_activation,
 )
-from .adaptive_pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from .adaptive_pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+)
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .composed_activations import (
     CELU,
@@ -60,6 +66,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .fold import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
 from .losses import (
@@ -89,6 +96,7 @@ from .margin_losses import (
 )
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
+from .parameter import Buffer
 from .pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -197,6 +205,11 @@ __all__ = [
     "MaxPool3d",
     "AvgPool3d",
     "InstanceNorm3d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d",
+    "Fold",
+    "Unfold",
+    "Buffer",
 ]
 
 __getattr__ = missing_name(__name__, globals())

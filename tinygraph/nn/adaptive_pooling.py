@@ -1,11 +1,13 @@
 """Adaptive pooling beyond ``adaptive_avg_pool2d``: ``adaptive_avg_pool1d``,
-``adaptive_max_pool1d`` and ``adaptive_max_pool2d`` and their Modules, as PyTorch's.
+``adaptive_max_pool1d``, ``adaptive_max_pool2d``, ``adaptive_avg_pool3d`` and
+``adaptive_max_pool3d`` and their Modules, as PyTorch's.
 
 Output position i of an axis of size n pooled to m covers the bin floor(i n / m) to
 ceil((i + 1) n / m). The average is a product with a constant averaging matrix; the maximum
 gathers each bin's positions (a shorter bin repeats its last one) and takes ``max`` over them,
 so the gradient goes to the first largest element of the bin, as in PyTorch. A 2-D maximum is
-taken along the width, then the height: the same element as PyTorch's row-major scan.
+taken along the width, then the height (then the depth): the same element as PyTorch's
+row-major scan.
 """
 
 from __future__ import annotations
@@ -100,6 +102,46 @@ def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
     return values, new_tensor((rows * w + winners).astype(np.int64), None)
 
 
+def _sizes3(output_size, shape, op: str) -> tuple:
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 3
+    if len(sizes) != 3:
+        raise ValueError(f"{op}: output_size must be an int or 3 ints, got {output_size!r}.")
+    return tuple(_size(s, n, op) for s, n in zip(sizes, shape))
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """The mean over each bin of the last three axes of (N, C, D, H, W) or (C, D, H, W): a
+    product with a constant averaging matrix per axis."""
+    _check(input, 3, "adaptive_avg_pool3d")
+    d, h, w = input.shape[-3:]
+    od, oh, ow = _sizes3(output_size, (d, h, w), "adaptive_avg_pool3d")
+    if (od, oh, ow) == (d, h, w):
+        return ops.clone(input)
+    y = ops.matmul(input, _adaptive_matrix(w, ow).T.astype(input.dtype))
+    y = ops.matmul(_adaptive_matrix(h, oh).astype(input.dtype), y)
+    lead = tuple(input.shape[:-3])
+    y = ops.matmul(_adaptive_matrix(d, od).astype(input.dtype), ops.reshape(y, lead + (d, -1)))
+    return ops.reshape(y, lead + (od, oh, ow))
+
+
+def adaptive_max_pool3d(input, output_size, return_indices: bool = False):
+    """The maximum over each bin of the last three axes of (N, C, D, H, W) or (C, D, H, W);
+    with ``return_indices`` also each winner's flat position (d * H + h) * W + w (int64)."""
+    _check(input, 3, "adaptive_max_pool3d")
+    d, h, w = input.shape[-3:]
+    od, oh, ow = _sizes3(output_size, (d, h, w), "adaptive_max_pool3d")
+    nd = input.ndim
+    across, cols = _max_along(input, nd - 1, ow)    # cols: (..., D, H, oW) winning w
+    down, rows = _max_along(across, nd - 2, oh)      # rows: (..., D, oH, oW) winning h
+    values, depths = _max_along(down, nd - 3, od)    # depths: (..., oD, oH, oW) winning d
+    if not return_indices:
+        return values
+    cols = np.take_along_axis(cols, rows, nd - 2)    # (..., D, oH, oW)
+    rows = np.take_along_axis(rows, depths, nd - 3)
+    cols = np.take_along_axis(cols, depths, nd - 3)
+    return values, new_tensor(((depths * h + rows) * w + cols).astype(np.int64), None)
+
+
 class _AdaptivePool(Module):
     def __init__(self, output_size, return_indices: bool = False) -> None:
         super().__init__()
@@ -136,3 +178,17 @@ class AdaptiveMaxPool2d(_AdaptivePool):
 
     def forward(self, x):
         return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool1d):
+    """``F.adaptive_avg_pool3d`` as a layer."""
+
+    def forward(self, x):
+        return adaptive_avg_pool3d(x, self.output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptivePool):
+    """``F.adaptive_max_pool3d`` as a layer."""
+
+    def forward(self, x):
+        return adaptive_max_pool3d(x, self.output_size, self.return_indices)

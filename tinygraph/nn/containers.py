@@ -130,9 +130,10 @@ class ModuleList(Module):
                 count = "" if end - start == 1 else f"{end - start} x "
                 entries.append(f"({label}): {count}" + values[start].replace("\n", "\n  "))
                 start = end
+        name = type(self).__name__  # subclasses (ParametrizationList) print their own name
         if not entries:
-            return "ModuleList()"
-        return "ModuleList(\n  " + "\n  ".join(entries) + "\n)"
+            return f"{name}()"
+        return f"{name}(\n  " + "\n  ".join(entries) + "\n)"
 
 
 class _DictMethods:

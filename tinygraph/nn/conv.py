@@ -107,16 +107,17 @@ class _ConvNd(Module):
     def forward(self, x):
         shape = ops._shape(x)
         plan = self.__dict__.get("_plan")
-        key = (shape, self.weight.shape, self.stride, self.padding, self.dilation, self.groups)
+        weight = self.weight  # read once: a parametrized weight is computed on each read
+        key = (shape, weight.shape, self.stride, self.padding, self.dilation, self.groups)
         if plan is not None and plan[0] == key:
             # the same input shape as last time: its checks passed, its geometry is known
-            args = (x, self.weight) if self.bias is None else (x, self.weight, self.bias)
+            args = (x, weight) if self.bias is None else (x, weight, self.bias)
             return Conv.apply(*args, **plan[1])
         self._check_channels(x)
         try:
             if self.transposed:
                 fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self.nd - 1]
-                return fn(x, self.weight, self.bias, self.stride, self.padding,
+                return fn(x, weight, self.bias, self.stride, self.padding,
                           self.output_padding, self.groups, self.dilation)
             padding = self.padding
             if self.padding_mode != "zeros":
@@ -124,7 +125,7 @@ class _ConvNd(Module):
                 x = F.pad(x, widths, mode=self.padding_mode)
                 padding = 0
             attributes = {}
-            y = convolution(x, self.weight, self.bias, self.stride, padding, self.dilation,
+            y = convolution(x, weight, self.bias, self.stride, padding, self.dilation,
                             self.groups, self.nd, f"conv{self.nd}d",
                             plan=attributes)
             if attributes and self.padding_mode == "zeros":

@@ -103,11 +103,14 @@ __all__ = [
     "conv_transpose3d",
     "max_pool3d",
     "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "unfold", "fold", "pdist",
 ]
 
 # -- layers and activations -------------------------------------------------------------
 
 linear = fused.linear
+pdist = ops.pdist
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 layer_norm = ops.layer_norm
@@ -309,8 +312,10 @@ def flatten(x, start_axis: int = 1, end_axis: int = -1):
 # (re-exported here).
 from .adaptive_pooling import (  # noqa: E402
     adaptive_avg_pool1d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
 )
 from .attention import scaled_dot_product_attention  # noqa: E402
 from .composed_activations import (  # noqa: E402
@@ -340,6 +345,7 @@ from .composed_activations import (  # noqa: E402
     threshold,
     threshold_,
 )
+from .fold import fold, unfold  # noqa: E402
 from .instance_norm import instance_norm  # noqa: E402
 from .loss_functions import (  # noqa: E402
     cross_entropy,
@@ -364,6 +370,7 @@ from .penalties import elastic_net_penalty, l1_penalty, l2_penalty  # noqa: E402
 from .pooling_extras import (  # noqa: E402
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices,
     channel_shuffle,
     local_response_norm,
     lp_pool1d,

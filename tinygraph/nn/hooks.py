@@ -55,6 +55,21 @@ class ForwardHooks:
         are known (None for inputs that need none); a returned tuple replaces them."""
         return _register(self, "backward", (hook, False, False), prepend)
 
+    def register_load_state_dict_pre_hook(self, hook) -> HookHandle:
+        """Run ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` reads this module's entries
+        (it may rename or fill keys of ``state_dict``, a copy of the one given)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        if not callable(hook):
+            raise TypeError(f"register_load_state_dict_pre_hook: the hook must be callable, "
+                            f"got {type(hook).__name__}.")
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", [])
+        entry = (lambda *args: hook(self, *args)) if with_module else hook
+        hooks.append(entry)
+        return HookHandle(hooks, entry)
+
 
 def _register(module, kind: str, entry: tuple, prepend: bool) -> HookHandle:
     if not callable(entry[0]):

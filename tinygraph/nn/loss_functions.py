@@ -34,7 +34,7 @@ def _class_weight(weight, classes, dtype, op):
     if w.shape != (classes,):
         raise ShapeError(
             f"{op}: weight must hold one value per class, shape ({classes},), got shape "
-            f"{w.shape}.")
+            f"{tuple(w.shape)}.")
     return w.astype(dtype, copy=False)
 
 
@@ -58,7 +58,7 @@ def _labels(target, label_shape, x_shape, op):
     if labels.shape != label_shape:
         raise ShapeError(
             f"{op}: an input of shape {x_shape} needs integer class labels of shape "
-            f"{label_shape}, but the target has shape {labels.shape}.")
+            f"{label_shape}, but the target has shape {tuple(labels.shape)}.")
     if labels.dtype.kind == "f":
         if not np.all(labels == np.round(labels)):
             raise ValueError(

@@ -28,7 +28,7 @@ from ..tensor import Tensor, get_default_dtype
 from . import state
 from .casting import cast_floats, check_device, target_dtype
 from .hooks import ForwardHooks, call_with_hooks
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 from .state import IncompatibleKeys, StateDictError
 
 __all__ = ["Module", "Parameter", "StateDictError", "IncompatibleKeys", "module_penalty"]
@@ -62,15 +62,18 @@ class Module(ForwardHooks):
             kind = "parameters" if isinstance(value, Parameter) else "modules"
             self._check_initialized(f"assign {kind[:-1]} {name!r}")
             self._forget(name, keep=f"_{kind}")
-            self._store(f"_{kind}", name, value)
+            if kind == "parameters":  # as torch: refused over a class attribute (a property)
+                return self.register_parameter(name, value)
+            self._store("_modules", name, value)
         elif name in d.get("_parameters", ()):
             self._store("_parameters", name, self._none_or_raise(value, name, "parameter",
                                                                  "nn.Parameter"))
         elif name in d.get("_modules", ()):
             self._store("_modules", name, self._none_or_raise(value, name, "child module",
                                                               "nn.Module"))
-        elif name in d.get("_buffers", ()):
-            self._store("_buffers", name, state.as_buffer(value, name))
+        elif isinstance(value, Buffer) or name in d.get("_buffers", ()):
+            persistent = name not in d["_non_persistent_buffers_set"]
+            self.register_buffer(name, value, getattr(value, "persistent", persistent))
         else:
             object.__setattr__(self, name, value)
 
@@ -320,8 +323,7 @@ class Module(ForwardHooks):
     def half(self) -> Module:
         return self._cast_floats(np.dtype(np.float16))
 
-    def cpu(self) -> Module:
-        """The CPU is the only device: returns self."""
+    def cpu(self) -> Module:  # the CPU is the only device
         return self
 
     def cuda(self, device=None) -> Module:

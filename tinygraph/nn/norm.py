@@ -94,7 +94,8 @@ class Embedding(Module):
         else:
             w = np.asarray(ops._data(_weight))
             if w.shape != shape:
-                raise ValueError(f"Embedding: _weight has shape {w.shape}, expected {shape}.")
+                raise ValueError(f"Embedding: _weight has shape {tuple(w.shape)}, expected "
+                                 f"{shape}.")
             self.weight = Parameter(w.copy())
         if _freeze:
             self.weight.requires_grad = False

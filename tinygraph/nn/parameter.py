@@ -1,4 +1,5 @@
-"""Parameter: a Tensor that a Module registers as learnable."""
+"""Parameter: a Tensor that a Module registers as learnable; Buffer: one it registers as
+state (PyTorch 2.5's ``nn.Buffer``)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,26 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """A Tensor that a Module registers as a buffer when it is assigned to an attribute, as
+    ``register_buffer(name, t, persistent)`` would (``persistent=False``: left out of
+    ``state_dict``). Shares ``data``'s storage, detached from its graph.
+
+    >>> self.steps = nn.Buffer(tg.zeros(()), persistent=False)
+    """
+
+    # no __slots__: ``persistent`` lives in the instance dict, which deepcopy copies
+
+    def __init__(self, data=None, *, persistent: bool = True) -> None:
+        if data is None:
+            data = Tensor(np.empty(0, get_default_dtype()))
+        if not isinstance(data, Tensor):
+            raise TypeError(f"nn.Buffer: expected a Tensor, got {type(data).__name__}.")
+        super().__init__(data, requires_grad=data.requires_grad, dtype=data.dtype)
+        self._data = data._data
+        self.persistent = persistent
 
 
 def overwrite(tensor: Tensor, values) -> Tensor:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import ShapeError
 from ..ops import functions as ops
 from . import functional as F
-from .adaptive_pooling import adaptive_max_pool1d, adaptive_max_pool2d
+from .adaptive_pooling import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
 from .module import Module
 
 
@@ -84,6 +84,11 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices: bool = 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices: bool = True):
     """``adaptive_max_pool2d(..., return_indices=True)``."""
     return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices: bool = True):
+    """``adaptive_max_pool3d(..., return_indices=True)``."""
+    return adaptive_max_pool3d(input, output_size, return_indices=True)
 
 
 class _LPPool(Module):

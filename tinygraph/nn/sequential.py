@@ -142,7 +142,8 @@ class Sequential(Module):
             del layers[absolute_index(self, index)]
         renumber(self, layers)  # as PyTorch: the rest are renumbered "0", "1", ...
 
-    def forward(self, x):
+    def forward(self, input):  # torch's name: model(input=x) works
+        x = input
         if not isinstance(x, (Tensor, np.ndarray)):
             x = np.asarray(x, dtype=self._dtype())
         for i, layer in enumerate(self._modules.values()):

@@ -78,6 +78,7 @@ def load_state_dict(module, source, strict: bool = True,
     if not hasattr(source, "keys") or not hasattr(source, "__getitem__"):
         raise TypeError(f"{owner}: expected a dict (name -> Tensor or array), got "
                         f"{type(source).__name__}.")
+    source = _run_load_pre_hooks(module, source, strict)
     targets = OrderedDict(entries(module))
     old_format = getattr(source, "_metadata", None) is None
     missing = [key for key in targets if key not in source and not (
@@ -102,6 +103,29 @@ def load_state_dict(module, source, strict: bool = True,
             else:
                 overwrite(targets[key], value)  # cast to the model's dtype, as torch's copy_
     return IncompatibleKeys(missing, unexpected)
+
+
+def _run_load_pre_hooks(module, source, strict: bool):
+    """Each module's load pre-hooks (``register_load_state_dict_pre_hook``; weight_norm's
+    renames the old ``weight_g``/``weight_v`` keys), given its own key prefix, on a copy of
+    ``source``; the given dict is left alone."""
+    hooked = [(path, owner) for path, owner in module.named_modules(remove_duplicate=False)
+              if owner.__dict__.get("_load_state_dict_pre_hooks")]
+    if not hooked:
+        return source
+    metadata = getattr(source, "_metadata", None)
+    copied = OrderedDict((key, source[key]) for key in source.keys())
+    if metadata is not None:
+        copied._metadata = metadata
+    errors: list = []
+    for path, owner in hooked:
+        local = {} if metadata is None else metadata.get(path, {})
+        for hook in list(owner._load_state_dict_pre_hooks):
+            hook(copied, f"{path}." if path else "", local, strict, [], [], errors)
+    if errors:
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}:\n\t"
+                           + "\n\t".join(errors))
+    return copied
 
 
 def _checked(owner: str, key: str, value, target: Tensor) -> np.ndarray:

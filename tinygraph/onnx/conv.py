@@ -5,6 +5,7 @@ float64 kernels for those, so float64 ones export as their definition: the windo
 by a constant index (im2col) and one MatMul, and a transposed convolution as a MatMul with the
 constant 0/1 matrix of its scatter. Average pooling exports the same way (window sums times
 the constant 1 / count, exactly tinygraph's divisor rules); max pooling is ONNX's MaxPool.
+``F.unfold`` and ``F.fold`` (im2col, col2im) are that gather and that scatter alone.
 The batch axis stays dynamic: every reshape copies it (0) from its input.
 """
 
@@ -106,6 +107,31 @@ def conv_transpose(g, node, x, w, *bias):
     return y
 
 
+def im2col(g, node, x):
+    """``F.unfold``: the windows gathered by a constant index, (N, C * K, L)."""
+    channels = g.input_shape(node, 0)[1]
+    cols = _windows(g, x, node.spatial, node.kernel, node.stride, node.dilation, node.pads,
+                    node.out_shape, node.dtype)
+    return g.op("Reshape", cols, g.ints([0, channels * int(np.prod(node.kernel)), -1]))
+
+
+def col2im(g, node, cols):
+    """``F.fold``: a MatMul with the constant 0/1 matrix of the scatter, then the padding
+    cropped (as the transposed convolution)."""
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(node.spatial, node.pads))
+    index = _window_index(padded, node.kernel, node.stride, node.dilation, node.out_shape)
+    scatter = np.zeros((index.size, int(np.prod(padded))), np.dtype(node.dtype))
+    scatter[np.arange(index.size), index.reshape(-1)] = 1
+    flat = g.op("Reshape", cols, g.ints([0, node.channels, -1]))  # (N, C, K * L)
+    y = g.op("Reshape", g.op("MatMul", flat, g.const(scatter)),
+             g.ints([0, node.channels, *padded]))
+    if not any(lo or hi for lo, hi in node.pads):
+        return y
+    axes = list(range(2, 2 + len(padded)))
+    return g.op("Slice", y, g.ints([lo for lo, _ in node.pads]),
+                g.ints([n - hi for n, (_, hi) in zip(padded, node.pads)]), g.ints(axes))
+
+
 def max_pool(g, node, x):
     y = g.op("MaxPool", x, kernel_shape=list(node.kernel), strides=list(node.stride),
              pads=_onnx_pads(node.pads), dilations=list(node.dilation))
@@ -148,8 +174,8 @@ def internal(g, node, *inputs):
 MAPPINGS = {
     conv_ops.Conv: conv,
     conv_ops.ConvTranspose: conv_transpose,
-    conv_ops.Im2Col: internal,
-    conv_ops.Col2Im: internal,
+    conv_ops.Im2Col: im2col,
+    conv_ops.Col2Im: col2im,
     pool_ops.MaxPool: max_pool,
     pool_ops.AvgPool: avg_pool,
     pool_ops.ScatterFlat: internal,

@@ -17,7 +17,7 @@ import numpy as np
 from ..autograd import Op
 from ..errors import DimError, ShapeError
 from .args import data, given, inferred, ndim, shape, size_args
-from .registry import functions, public
+from .registry import functions, methods, public
 from .shape import BroadcastTo, GetItem, Reshape, Transpose, _axis
 from .viewtrack import ViewOp
 
@@ -148,6 +148,35 @@ def narrow(input, dim: int, start: int, length: int):
                            f"size {n} (shape {old}).")
     index = (slice(None),) * axis + (slice(start, start + length),)
     return GetItem.apply(input, index=index)
+
+
+def unfold(input, dimension: int, size: int, step: int):
+    """``x.unfold(dimension, size, step)``: the windows of ``size`` elements every ``step``
+    along ``dimension``, which becomes the number of windows, the window a new last dim.
+
+    One ``index_select`` of the windows' positions (a copy, unlike PyTorch's strided view: an
+    in-place change of the result does not reach ``x``), so gradients are exact."""
+    old = shape(input)
+    axis = _axis(dimension, max(len(old), 1), "unfold")
+    size, step = operator.index(size), operator.index(step)
+    length = old[axis] if old else 1
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0.")
+    if size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {axis} is {length} "
+                           f"but size is {size}.")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0.")
+    if not old:
+        return functions["reshape"](input, (size,))
+    count = (length - size) // step + 1
+    positions = (np.arange(count)[:, None] * step + np.arange(size)).reshape(-1)
+    windows = functions["index_select"](input, axis, positions)
+    windows = functions["reshape"](windows, old[:axis] + (count, size) + old[axis + 1:])
+    return functions["movedim"](windows, axis + 1, -1)
+
+
+methods["unfold"] = unfold  # a Tensor method only: torch.unfold does not exist
 
 
 @public("diagonal")

@@ -53,8 +53,10 @@ def public(*names: str, method: bool = True, ufunc: str | None = None):
     Tensor method of that name unless ``method=False``); ``ufunc``: the NumPy ufunc it is."""
 
     def declare(target):
-        function = function_of(target, names[0]) if isinstance(target, type) else target
-        function = with_numpy_keywords(function)
+        if isinstance(target, type):
+            function = function_of(target, names[0])
+        else:
+            function = with_numpy_keywords(target)
         declared[names[0]] = target
         for name in names:
             functions[name] = function
@@ -89,9 +91,14 @@ def function_of(op, name: str) -> Callable:
         function = on_inputs
     else:
         parse = parse.__func__
+        renames = numpy_renames(inspect.signature(parse).parameters)
 
         def function(*args, **kwargs):
-            out = kwargs.pop("out", None) if kwargs else None
+            out = None
+            if kwargs:
+                out = kwargs.pop("out", None)
+                if renames:  # x.sum(axis=1, keepdims=True): NumPy's names for PyTorch's
+                    kwargs = renamed(name, kwargs, renames)
             inputs, attributes = parse(*args, **kwargs)
             if out is None:
                 return apply(*inputs, **attributes)
@@ -137,27 +144,41 @@ def _tensor_signature(op) -> inspect.Signature:
                               for n in names])
 
 
+def numpy_renames(parameters) -> dict:
+    """NumPy's keyword -> PyTorch's, for the PyTorch parameters a function has (nothing for
+    ``input``/``other`` alone: those are renamed where inputs are bound)."""
+    renames = {numpy: torch for numpy, torch in ALIASES.items()
+               if torch in parameters and numpy not in parameters}
+    if all(torch in ("input", "other") for torch in renames.values()):
+        return {}
+    return renames
+
+
+def renamed(name: str, kwargs: dict, renames: dict) -> dict:
+    """``kwargs`` with NumPy's keyword names replaced by PyTorch's."""
+    for numpy, torch in renames.items():
+        if numpy in kwargs:
+            if torch in kwargs:
+                raise TypeError(f"{name}() got both {torch!r} and its NumPy spelling "
+                                f"{numpy!r}; give one.")
+            kwargs[torch] = kwargs.pop(numpy)
+    return kwargs
+
+
 def with_numpy_keywords(function: Callable) -> Callable:
     """``function`` accepting NumPy's keyword names for PyTorch's, where it has any of those
     parameters (no wrapper otherwise: unary and binary ops cost nothing extra)."""
     try:
-        parameters = inspect.signature(function).parameters
+        renames = numpy_renames(inspect.signature(function).parameters)
     except (TypeError, ValueError):
         return function
-    renames = {numpy: torch for numpy, torch in ALIASES.items()
-               if torch in parameters and numpy not in parameters}
-    if not renames or all(torch in ("input", "other") for torch in renames.values()):
+    if not renames:
         return function
 
     @functools.wraps(function)
     def accepting_numpy_keywords(*args, **kwargs):
         if kwargs:
-            for numpy, torch in renames.items():
-                if numpy in kwargs:
-                    if torch in kwargs:
-                        raise TypeError(f"{function.__name__}() got both {torch!r} and its "
-                                        f"NumPy spelling {numpy!r}; give one.")
-                    kwargs[torch] = kwargs.pop(numpy)
+            kwargs = renamed(function.__name__, kwargs, renames)
         return function(*args, **kwargs)
 
     return accepting_numpy_keywords

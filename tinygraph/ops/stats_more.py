@@ -1,7 +1,7 @@
 """Order statistics and distances, as compositions of public ops (so gradients, second
-derivatives and ONNX export come from those): ``median`` and ``kthvalue`` (named tuples
+derivatives and ONNX export come from those): ``median``, ``kthvalue`` and ``mode`` (named tuples
 ``(values, indices)`` along a dim, as ``torch.return_types``), ``std_mean``, ``var_mean``,
-``cdist`` and ``dist``.
+``quantile``, ``cdist``, ``pdist`` and ``dist``.
 
 ``kthvalue`` is ``topk(k, largest=False)``'s last value; ``median`` the lower median, the
 ``(n + 1) // 2``-th smallest. NaN counts as the largest value (PyTorch's order), except that
@@ -83,6 +83,91 @@ def median(input, dim=None, keepdim=False):
     return return_types.median(values, new_tensor(index, None))
 
 
+@public("mode")
+def mode(input, dim=-1, keepdim=False):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and the index of its last occurrence, as PyTorch; the gradient goes to
+    that element (``torch.return_types.mode``)."""
+    array = data(input)
+    n = array.ndim
+    axis = _axis(dim, n, "mode")
+    if n == 0:
+        return return_types.mode(_f["clone"](input), new_tensor(np.zeros((), np.int64), None))
+    size = array.shape[axis]
+    if size == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    rows = np.moveaxis(array, axis, -1)
+    s = np.sort(rows, axis=-1)
+    positions = np.arange(size)
+    first = np.ones(s.shape, bool)  # where a run of equal values starts / ends
+    first[..., 1:] = s[..., 1:] != s[..., :-1]
+    last = np.ones(s.shape, bool)
+    last[..., :-1] = first[..., 1:]
+    start = np.maximum.accumulate(np.where(first, positions, 0), axis=-1)
+    end = np.minimum.accumulate(np.where(last, positions, size - 1)[..., ::-1], axis=-1)
+    runs = end[..., ::-1] - start + 1
+    value = np.take_along_axis(s, np.argmax(runs, axis=-1)[..., None], axis=-1)
+    index = size - 1 - np.argmax((rows == value)[..., ::-1], axis=-1)
+    index = np.expand_dims(index.astype(np.int64), axis)
+    values = _f["gather"](input, axis, new_tensor(index, None))
+    if not keepdim:
+        index = index.squeeze(axis)
+        values = _f["squeeze"](values, axis)
+    return return_types.mode(values, new_tensor(index, None))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+@public("quantile")
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The ``q``-th quantiles (a number, or a 1-D tensor of them, in [0, 1]) along ``dim``
+    (of all elements when None), as PyTorch: position q (n - 1) of the sorted values, between
+    neighbours by ``interpolation``; a 1-D ``q`` is the result's first dim. A slice with a NaN
+    gives NaN. Differentiable through the sort (the gradient goes to the neighbours)."""
+    array = data(input)
+    if array.dtype.kind != "f":
+        raise RuntimeError("quantile() input tensor must be either float or double dtype, "
+                           f"got {array.dtype}.")
+    if array.size == 0:
+        raise RuntimeError(f"quantile() input tensor must be non-empty, got shape {array.shape}.")
+    qs = np.asarray(data(q))
+    if qs.ndim > 1:
+        raise RuntimeError(f"quantile() q must be a scalar or 1D tensor, got shape {qs.shape}.")
+    if hasattr(q, "dtype") and not isinstance(q, np.ndarray) and qs.dtype != array.dtype:
+        raise RuntimeError(f"quantile() q tensor must be same dtype as the input tensor "
+                           f"({qs.dtype} and {array.dtype}).")
+    if ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {qs.tolist()}.")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}.")
+    x = _f["reshape"](input, (-1,)) if dim is None or array.ndim == 0 else input
+    axis = 0 if dim is None or array.ndim == 0 else _axis(dim, array.ndim, "quantile")
+    n = shape(x)[axis]
+    ordered = _f["sort"](x, axis).values  # NaN last
+    rank = qs.reshape(-1).astype(np.float64) * (n - 1)
+    low, high = np.floor(rank).astype(np.int64), np.ceil(rank).astype(np.int64)
+    if interpolation == "nearest":
+        low = high = np.round(rank).astype(np.int64)  # half to even, as PyTorch
+    elif interpolation in ("lower", "higher"):
+        low = high = low if interpolation == "lower" else high
+    below = _f["index_select"](ordered, axis, low)
+    weight = np.full(rank.shape, 0.5) if interpolation == "midpoint" else rank - low
+    weight = weight.reshape((-1,) + (1,) * (ndim(x) - axis - 1)).astype(array.dtype)
+    result = below if low is high else _f["lerp"](
+        below, _f["index_select"](ordered, axis, high), weight)
+    nan = np.isnan(np.take(data(ordered), [n - 1], axis=axis))
+    if nan.any():
+        result = _f["where"](nan, np.asarray(np.nan, array.dtype), result)
+    if keepdim:
+        lead = shape(result)[:axis + 1]
+        rest = (1,) * array.ndim if dim is None else (1,) + shape(result)[axis + 1:]
+        result = _f["reshape"](result, lead + rest)
+    result = _f["movedim"](result, axis, 0)
+    return _f["squeeze"](result, 0) if qs.ndim == 0 else result
+
+
 def _spread_mean(which: str, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # std_mean(x, True): the (input, unbiased) overload
         dim, unbiased = None, dim
@@ -126,6 +211,23 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                             "donot_use_mm_for_euclid_dist"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode.")
     difference = _f["unsqueeze"](x1, -2) - _f["unsqueeze"](x2, -3)  # (..., P, R, M)
+    return _f["norm"](difference, p, -1)
+
+
+@public("pdist", method=False)
+def pdist(input, p=2.0):
+    """The p-norm distances between every pair of rows i < j of an (N, M) ``input``, in the
+    order (0, 1), (0, 2), ..., (N - 2, N - 1): the upper triangle of ``cdist(x, x)`` as a
+    vector of N (N - 1) / 2."""
+    if ndim(input) != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {ndim(input)}D (shape "
+                           f"{shape(input)}).")
+    if data(input).dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {data(input).dtype}.")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}.")
+    rows, cols = np.triu_indices(shape(input)[0], 1)
+    difference = _f["index_select"](input, 0, rows) - _f["index_select"](input, 0, cols)
     return _f["norm"](difference, p, -1)
 
 

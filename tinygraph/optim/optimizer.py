@@ -110,8 +110,8 @@ class Optimizer:
                 raise TypeError(f"{name} can only optimize Tensors, got {type(p).__name__}.")
             if not p.is_leaf:
                 raise ValueError(
-                    f"{name} can't optimize a non-leaf Tensor (shape {p.shape}); optimize the "
-                    "leaf it was computed from, or detach() it first."
+                    f"{name} can't optimize a non-leaf Tensor (shape {tuple(p.shape)}); optimize "
+                    "the leaf it was computed from, or detach() it first."
                 )
         if len({id(p) for p in params}) != len(params):
             raise ValueError("add_param_group: a parameter appears twice in the group.")
@@ -191,8 +191,9 @@ class Optimizer:
     def _update_one(self, p: Tensor, group: dict) -> None:
         data, grad = p._data, p.grad._data
         if grad.shape != data.shape:
-            raise ValueError(f"{type(self).__name__}.step(): a parameter of shape {data.shape} "
-                             f"has a gradient of shape {grad.shape}; they must match.")
+            raise ValueError(f"{type(self).__name__}.step(): a parameter of shape "
+                             f"{tuple(data.shape)} has a gradient of shape {tuple(grad.shape)}; "
+                             "they must match.")
         if group.get("maximize", False):
             grad = -grad
         state = self.state[p]
@@ -312,7 +313,7 @@ def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:
             if v.shape != param.shape:
                 raise ValueError(
                     f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
-                    f"{v.shape}, but the parameter has shape {param.shape}."
+                    f"{tuple(v.shape)}, but the parameter has shape {tuple(param.shape)}."
                 )
             v = namespace_of(param._data).asarray(v, dtype=param.dtype).copy()
         state[k] = copy.deepcopy(v)

@@ -1,5 +1,7 @@
 """``tinygraph.utils``: PyTorch's datasets and DataLoader (``torch.utils.data``) and
 activation checkpointing (``torch.utils.checkpoint``)."""
 
-from . import checkpoint  # noqa: F401 - `tg.utils.checkpoint.checkpoint(block, x)`
-from . import data  # noqa: F401 - `tg.utils.data.DataLoader`, as `torch.utils.data`
+from . import (
+    checkpoint,  # noqa: F401 - `tg.utils.checkpoint.checkpoint(block, x)`
+    data,  # noqa: F401 - `tg.utils.data.DataLoader`, as `torch.utils.data`
+)

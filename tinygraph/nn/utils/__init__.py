@@ -19,12 +19,18 @@ from ...names import missing_name
 from ...ops import functions as ops
 from ...tensor import Tensor, tensor
 from ..parameter import overwrite
-from . import rnn  # noqa: F401 - nn.utils.rnn, as torch.nn.utils.rnn
+from . import (  # noqa: F401 - as torch.nn.utils.<name>
+    parametrizations,
+    parametrize,
+    rnn,
+    stateless,
+)
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
-           "parameters_to_vector", "vector_to_parameters", "rnn", "weight_norm",
-           "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
+           "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
+           "parametrizations", "weight_norm",
+           "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "stateless"]
 
 
 def _tensors(parameters, what: str) -> list[Tensor]:

@@ -13,6 +13,8 @@ The state_dict keys are PyTorch's, so such a layer's weights load from torch and
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ... import random
@@ -44,7 +46,10 @@ class _WeightNorm:
 
 def weight_norm(module, name: str = "weight", dim: int | None = 0):
     """Split ``module``'s ``name`` into a magnitude ``name_g`` and a direction ``name_v``;
-    returns the module."""
+    returns the module. Deprecated, as in PyTorch: ``nn.utils.parametrizations.weight_norm``
+    does the same as a parametrization (and loads this one's checkpoints)."""
+    warnings.warn("`nn.utils.weight_norm` is deprecated in favor of "
+                  "`nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     dim = -1 if dim is None else dim
     weight = getattr(module, name)
     hooks = module.__dict__.setdefault("_weight_hooks", {})

@@ -127,3 +127,9 @@ class DataLoader:
         if self.batch_sampler is None:
             return len(self.sampler)
         return len(self.batch_sampler)
+
+
+def get_worker_info():
+    """None: tinygraph's DataLoader loads in the main process (PyTorch returns None there
+    too), so code that splits a stream across workers takes its single-process branch."""
+    return None

@@ -50,9 +50,57 @@ class IterableDataset(Dataset):
         raise NotImplementedError(f"{type(self).__name__}: subclasses of IterableDataset "
                                   "should implement __iter__.")
 
-    def __add__(self, other):
-        raise TypeError("IterableDataset: ConcatDataset does not support IterableDataset "
-                        "(torch's ChainDataset is not implemented in tinygraph).")
+    def __add__(self, other) -> ChainDataset:
+        """``stream + other_stream``: one stream after the other (a ChainDataset)."""
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The streams of ``datasets`` (IterableDatasets), one after the other, chained lazily;
+    ``len`` is the sum of their lengths."""
+
+    def __init__(self, datasets) -> None:
+        self.datasets = datasets
+
+    def _checked(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset, got "
+                                     f"{type(d).__name__}.")
+            yield d
+
+    def __iter__(self):
+        for d in self._checked():
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._checked())
+
+
+class StackDataset(Dataset):
+    """Sample i of several equal-length datasets together: ``StackDataset(a, b)[i]`` is
+    ``(a[i], b[i])``, ``StackDataset(x=a, y=b)[i]`` is ``{"x": a[i], "y": b[i]}``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or ``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = list(args or kwargs.values())
+        self._length = len(parts[0])
+        if any(len(d) != self._length for d in parts):
+            raise ValueError(f"Size mismatch between datasets: lengths "
+                             f"{[len(d) for d in parts]}.")
+        self.datasets = args or kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):
