@@ -14,21 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from twins import randomize, weights
 
 import tinygraph
-
-
-def randomize(torch, model, seed, scale=0.3):
-    """Every parameter drawn from NumPy, loaded by name, so both runs start equal."""
-    rng = np.random.default_rng(seed)
-    model.load_state_dict({name: torch.tensor(rng.standard_normal(tuple(p.shape)) * scale)
-                           for name, p in model.named_parameters()})
-
-
-def weights(model):
-    """The state dict as float64 arrays (tinygraph's holds ndarrays, torch's Tensors)."""
-    return {key: np.array(value.numpy() if hasattr(value, "numpy") else value, dtype=np.float64)
-            for key, value in model.state_dict().items()}
 
 
 class GridWorld:
