@@ -5,34 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from twins import raises_as_torch, run_code, same_as_torch
 
 import tinygraph as tg
-
-
-def _run(lib, code: str):
-    env = {"torch": lib, "np": np}
-    exec(code, env)
-    return env["r"]
-
-
-def _same(torch, code: str) -> None:
-    """``code`` (which sets ``r``) gives equal values, dtype and shape in both libraries."""
-    expected, got = _run(torch, code), _run(tg, code)
-    assert isinstance(got, tg.Tensor), code
-    want = expected.detach().numpy()
-    assert got.numpy().dtype == want.dtype, code
-    assert got.shape == want.shape, code
-    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, err_msg=code)
-
-
-def _raises_as_torch(torch, code: str) -> None:
-    """``code`` raises in both, and tinygraph's error is an instance of torch's built-in type."""
-    with pytest.raises(Exception) as expected:
-        _run(torch, code)
-    builtin = next(k for k in type(expected.value).__mro__ if k.__module__ == "builtins")
-    with pytest.raises(builtin):
-        _run(tg, code)
-
 
 # -- integer powers and bitwise operators -----------------------------------------------------
 
@@ -45,7 +20,7 @@ def _raises_as_torch(torch, code: str) -> None:
     "r = torch.tensor([2, 3]) ** 2",
 ])
 def test_integer_pow_with_negative_tensor_exponents_truncates_as_torch(torch, code):
-    _same(torch, code)
+    same_as_torch(torch, code)
 
 
 @pytest.mark.parametrize("code", [
@@ -53,9 +28,9 @@ def test_integer_pow_with_negative_tensor_exponents_truncates_as_torch(torch, co
     "r = torch.tensor(2) ** -2",
 ])
 def test_integer_pow_with_a_negative_python_exponent_raises_runtime_error(torch, code):
-    _raises_as_torch(torch, code)
+    raises_as_torch(torch, code)
     with pytest.raises(ValueError, match="pow"):  # also NumPy's type, naming the op
-        _run(tg, code)
+        run_code(tg, code)
 
 
 @pytest.mark.parametrize("code", [
@@ -78,7 +53,7 @@ def test_integer_pow_with_a_negative_python_exponent_raises_runtime_error(torch,
     "r = torch.tensor([1., 0]).logical_not()",
 ])
 def test_bitwise_operators_are_bitwise_on_integers_as_torch(torch, code):
-    _same(torch, code)
+    same_as_torch(torch, code)
 
 
 @pytest.mark.parametrize("code", [
@@ -88,9 +63,9 @@ def test_bitwise_operators_are_bitwise_on_integers_as_torch(torch, code):
 ])
 def test_bitwise_operators_refuse_floats(torch, code):
     with pytest.raises((TypeError, RuntimeError, NotImplementedError)):
-        _run(torch, code)
+        run_code(torch, code)
     with pytest.raises(TypeError, match="integer or bool"):
-        _run(tg, code)
+        run_code(tg, code)
 
 
 def test_comparisons_of_0d_tensors_hold_arrays_numpy_can_read(torch):
@@ -118,14 +93,14 @@ def test_comparing_with_none_or_a_string_is_false_as_torch(torch):
     "0, None, :, [1, 2]", "1:, 1, [0, 2]", "..., 0, [1]", "[1], 1:, 2", "[]",
 ])
 def test_integers_apply_before_index_arrays_as_torch(torch, index):
-    _same(torch, f"x = torch.arange(24.).reshape(2, 3, 4);; r = x[{index}]".replace(";; ", "\n"))
+    same_as_torch(torch, f"x = torch.arange(24.).reshape(2, 3, 4)\nr = x[{index}]")
 
 
 def test_integer_and_array_index_scatters_gradients_back_as_torch(torch):
     code = ("w = torch.arange(24.).reshape(2, 3, 4).requires_grad_()\n"
             "(w[1, :, [0, 0, 3]] * torch.arange(9.).reshape(3, 3)).sum().backward()\n"
             "r = w.grad")
-    _same(torch, code)
+    same_as_torch(torch, code)
 
 
 def test_setitem_with_integers_and_arrays_apart_as_torch(torch):
@@ -135,7 +110,7 @@ def test_setitem_with_integers_and_arrays_apart_as_torch(torch):
             "y[1, :, [0, 3]] = v * 2\n"
             "(y * torch.arange(24.).reshape(2, 3, 4)).sum().backward()\n"
             "r = torch.cat([y.flatten(), w.grad.flatten(), v.grad.flatten()])")
-    _same(torch, code)
+    same_as_torch(torch, code)
 
 
 def test_assigning_a_product_with_a_number_back_into_its_source_keeps_the_gradient(torch):
@@ -146,7 +121,7 @@ def test_assigning_a_product_with_a_number_back_into_its_source_keeps_the_gradie
                  "y.sum().backward();; r = x.grad",
                  "x = torch.ones(3, requires_grad=True);; y = x * 2;; y[:2] = 3 * y[:2];; "
                  "y.sum().backward();; r = x.grad"):
-        _same(torch, code.replace(";; ", "\n"))
+        same_as_torch(torch, code.replace(";; ", "\n"))
 
 
 # -- error types ---------------------------------------------------------------------------
@@ -174,7 +149,7 @@ def test_assigning_a_product_with_a_number_back_into_its_source_keeps_the_gradie
     "r = -torch.tensor([True, False])",
 ])
 def test_errors_are_instances_of_torchs_types(torch, code):
-    _raises_as_torch(torch, code.replace(";; ", "\n"))
+    raises_as_torch(torch, code.replace(";; ", "\n"))
 
 
 def test_dtype_refusals_stay_type_errors_and_sizes_value_errors():
@@ -205,7 +180,7 @@ def test_random_fills_refuse_integer_tensors(torch, method):
     "r = torch.tensor([[1.5, 2.]]).byte()",
 ])
 def test_creation_and_conversions_as_torch(torch, code):
-    _same(torch, code)
+    same_as_torch(torch, code)
 
 
 def test_is_contiguous_as_torch(torch):
@@ -306,7 +281,7 @@ def test_ufunc_out_tensor_is_an_in_place_change():
 ])
 @pytest.mark.parametrize("dtype", ["int64", "int32"])
 def test_integer_arange_lengths_as_torch(torch, args, dtype):
-    _same(torch, f"r = torch.arange(*{args}, dtype=torch.{dtype})")
+    same_as_torch(torch, f"r = torch.arange(*{args}, dtype=torch.{dtype})")
 
 
 @pytest.mark.parametrize("values, dtype", [
@@ -314,7 +289,7 @@ def test_integer_arange_lengths_as_torch(torch, args, dtype):
     ([True], "uint8"),
 ])
 def test_python_values_that_fit_convert_as_torch(torch, values, dtype):
-    _same(torch, f"r = torch.tensor({values}, dtype=torch.{dtype})")
+    same_as_torch(torch, f"r = torch.tensor({values}, dtype=torch.{dtype})")
 
 
 @pytest.mark.parametrize("values, dtype", [
@@ -323,13 +298,13 @@ def test_python_values_that_fit_convert_as_torch(torch, values, dtype):
 ])
 def test_python_values_that_overflow_the_dtype_are_refused_as_torch(torch, values, dtype):
     code = f"r = torch.tensor({values}, dtype=torch.{dtype})"
-    _raises_as_torch(torch, code)
+    raises_as_torch(torch, code)
     with pytest.raises(ValueError, match="overflow"):
-        _run(tg, code)
+        run_code(tg, code)
 
 
 def test_arrays_convert_without_a_range_check_as_torch(torch):
-    _same(torch, "r = torch.tensor(np.array([300]), dtype=torch.uint8)")
+    same_as_torch(torch, "r = torch.tensor(np.array([300]), dtype=torch.uint8)")
 
 
 @pytest.mark.parametrize("code", [
@@ -338,9 +313,9 @@ def test_arrays_convert_without_a_range_check_as_torch(torch):
 ])
 def test_more_errors_are_runtime_errors_as_torch(torch, code):
     with pytest.raises(RuntimeError):
-        _run(torch, code.replace(";; ", "\n"))
+        run_code(torch, code.replace(";; ", "\n"))
     with pytest.raises(RuntimeError):
-        _run(tg, code.replace(";; ", "\n"))
+        run_code(tg, code.replace(";; ", "\n"))
 
 
 # -- printing: layout ------------------------------------------------------------------------
@@ -388,7 +363,7 @@ def test_repr_of_random_tensors_as_torch(torch):
 
 
 def test_comparison_operators_share_the_functions_errors_as_torch(torch):
-    _raises_as_torch(torch, "r = torch.tensor([1., 2.]) == torch.tensor([1., 2., 3.])")
-    _raises_as_torch(torch, "r = torch.tensor([1., 2.]) < torch.tensor([1., 2., 3.])")
+    raises_as_torch(torch, "r = torch.tensor([1., 2.]) == torch.tensor([1., 2., 3.])")
+    raises_as_torch(torch, "r = torch.tensor([1., 2.]) < torch.tensor([1., 2., 3.])")
     for lib in (torch, tg):
         assert (lib.tensor([1.0, 2.0]) == object()) is False

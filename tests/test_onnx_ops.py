@@ -26,6 +26,9 @@ NOT_EXPORTABLE = {
     "getitem_positive": "changed when the inputs. values changed",
     # tg.mode: which element is the mode is counted in NumPy, outside the graph, likewise
     "mode": "changed when the inputs. values changed",
+    # tg.cummax/cummin: where the running extreme is, likewise (ONNX has no running max)
+    "cummax": "changed when the inputs. values changed",
+    "cummin": "changed when the inputs. values changed",
     # ONNX has no matrix inverse (tinygraph/onnx/linalg.py)
     "inverse": "no matrix-inverse op",
     "linalg_solve": "no matrix-inverse op",

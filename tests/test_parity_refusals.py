@@ -5,26 +5,10 @@ not. And what PyTorch accepts next to those refusals still works the same."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from twins import raises_as_torch, same_as_torch
 
 import tinygraph as tg
-
-
-def _run(lib, code: str):
-    env = {"torch": lib, "np": np}
-    exec(code, env)
-    return env.get("r")
-
-
-def _raises_as_torch(torch, code: str) -> None:
-    """``code`` raises in both, and tinygraph's error is an instance of torch's built-in type."""
-    with pytest.raises(Exception) as expected:
-        _run(torch, code)
-    builtin = next(k for k in type(expected.value).__mro__ if k.__module__ == "builtins")
-    with pytest.raises(builtin):
-        _run(tg, code)
-
 
 REFUSED = [
     # requires_grad is settable on leaves only, to a bool, True only for floating dtypes
@@ -64,7 +48,7 @@ REFUSED = [
 
 @pytest.mark.parametrize("code", REFUSED)
 def test_refused_as_pytorch_refuses(torch, code):
-    _raises_as_torch(torch, code)
+    raises_as_torch(torch, code)
 
 
 ACCEPTED = [
@@ -86,10 +70,7 @@ ACCEPTED = [
 @pytest.mark.filterwarnings("ignore:__array_wrap__:DeprecationWarning")  # torch's, on + ndarray
 @pytest.mark.parametrize("code", ACCEPTED)
 def test_accepted_as_pytorch_accepts(torch, code):
-    expected, got = _run(torch, code), _run(tg, code)
-    want = expected.detach().numpy()
-    assert got.numpy().dtype == want.dtype, code
-    np.testing.assert_allclose(got.numpy(), want, rtol=1e-6, err_msg=code)
+    same_as_torch(torch, code)
 
 
 @pytest.mark.parametrize("other", [[1.0, 2.0], (1.0, 2.0), "ab", None])

@@ -15,22 +15,9 @@ import functools
 
 import numpy as np
 import pytest
+from twins import randomize, weights
 
 import tinygraph
-
-
-def randomize(torch, model, seed, scale=0.3):
-    """Every parameter drawn from NumPy, loaded by name."""
-    rng = np.random.default_rng(seed)
-    result = model.load_state_dict(
-        {name: torch.tensor(rng.standard_normal(tuple(p.shape)) * scale)
-         for name, p in model.named_parameters()}, strict=False)
-    assert not result.unexpected_keys
-
-
-def weights(model):
-    return {key: np.array(value.numpy() if hasattr(value, "numpy") else value, dtype=np.float64)
-            for key, value in model.state_dict().items()}
 
 
 def reversal_seq2seq(torch, tmp_path, attention="dot"):

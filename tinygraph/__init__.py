@@ -6,7 +6,7 @@
     y.backward()            # x.grad == [2., 4.]
 """
 
-from math import e, inf, nan, pi  # noqa: F401 - torch.pi, torch.e, torch.inf, torch.nan
+import math as _math
 
 from . import (
     accelerator,  # noqa: F401 - tg.accelerator.is_available() is False
@@ -15,6 +15,7 @@ from . import (
     cuda,  # noqa: F401 - tg.cuda.is_available() is False
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
+    distributions,  # noqa: F401 - tg.distributions, as torch.distributions
     func,  # noqa: F401 - tg.func.functional_call, as torch.func
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
     nn,  # noqa: F401 - `from tinygraph import nn`
@@ -66,7 +67,7 @@ from .factories import (
 )
 from .index_factories import tril_indices, triu_indices
 from .ops import registry as _registry
-from .random import Generator, manual_seed
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .random_factories import (
     normal,
     rand,
@@ -98,6 +99,8 @@ from .tensor import Tensor, tensor
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
 
+# torch's constants (torch.pi, torch.inf, ...)
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
 
 def is_tensor(obj) -> bool:
@@ -145,5 +148,6 @@ __all__ += [
     "get_float32_matmul_precision", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
+    "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -21,8 +21,9 @@ TORCH_MODULE_ONLY = frozenset("""
     set_extra_state set_submodule share_memory to_empty type xpu
 """.split())
 
-# Public names of torch.nn, torch.optim, torch.optim.lr_scheduler, torch.nn.init,
-# torch.nn.utils, torch.utils.data and torch.func (PyTorch 2.13) that tinygraph may lack.
+# Public names of torch.nn, torch.distributions, torch.optim, torch.optim.lr_scheduler,
+# torch.nn.init, torch.nn.utils, torch.utils.data and torch.func (PyTorch 2.13) that tinygraph
+# may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
         AdaptiveLogSoftmaxWithLoss CTCLoss Container
@@ -32,6 +33,17 @@ TORCH_NAMES = {
         LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d
         MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
         parallel qat quantizable quantized""",
+    "tinygraph.distributions": """
+        AbsTransform AffineTransform Beta Binomial CatTransform Cauchy Chi2 ComposeTransform
+        ContinuousBernoulli CorrCholeskyTransform CumulativeDistributionTransform Dirichlet
+        ExpTransform Exponential FisherSnedecor Gamma GeneralizedPareto Geometric Gumbel
+        HalfCauchy HalfNormal IndependentTransform InverseGamma Kumaraswamy LKJCholesky Laplace
+        LogNormal LogisticNormal LowRankMultivariateNormal LowerCholeskyTransform
+        Multinomial NegativeBinomial Pareto Poisson PositiveDefiniteTransform PowerTransform
+        RelaxedBernoulli RelaxedOneHotCategorical ReshapeTransform SigmoidTransform
+        SoftmaxTransform SoftplusTransform StackTransform StickBreakingTransform StudentT
+        TanhTransform Transform TransformedDistribution VonMises Weibull Wishart biject_to
+        identity_transform transform_to""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init""",

@@ -7,21 +7,29 @@ from __future__ import annotations
 
 import numpy as np
 
-_generator = np.random.default_rng()
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed the generator behind every random draw in tinygraph; returns that default
+    ``tg.Generator``, as ``torch.manual_seed``."""
+    return default_generator.manual_seed(seed)
 
 
-def manual_seed(seed: int) -> None:
-    """Reseed the generator behind every random draw in tinygraph."""
-    global _generator
-    _generator = np.random.default_rng(seed)
+def initial_seed() -> int:
+    """The seed the default generator last started from (``torch.initial_seed``)."""
+    return default_generator.initial_seed()
+
+
+def seed() -> int:
+    """Restart the default generator from a fresh non-deterministic seed and return it."""
+    return default_generator.seed()
 
 
 def generator(source=None) -> np.random.Generator:
     """The NumPy generator to draw from: ``source``'s (a ``tg.Generator`` or a
     ``numpy.random.Generator``) or, by default, the library's current one (call it at each
-    draw: ``manual_seed`` replaces it)."""
+    draw)."""
     if source is None:
-        return _generator
+        return default_generator._rng
     if isinstance(source, Generator):
         return source._rng
     if isinstance(source, np.random.Generator):
@@ -71,3 +79,7 @@ class Generator:
 
     def __repr__(self) -> str:
         return f"<tinygraph.Generator seed={self._initial_seed}>"
+
+
+# The stream behind every draw that names no generator (torch.default_generator).
+default_generator = Generator()

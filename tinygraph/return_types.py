@@ -25,5 +25,7 @@ topk = _return_type("topk")
 median = _return_type("median")
 mode = _return_type("mode")
 kthvalue = _return_type("kthvalue")
+cummax = _return_type("cummax")
+cummin = _return_type("cummin")
 
-__all__ = ["kthvalue", "max", "median", "min", "mode", "sort", "topk"]
+__all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort", "topk"]

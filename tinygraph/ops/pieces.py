@@ -1,4 +1,5 @@
-"""Cutting a tensor into pieces along one dim: ``split``, ``chunk``, ``unbind``.
+"""Cutting a tensor into pieces along one dim: ``split``, ``chunk``, ``tensor_split``,
+``unbind``.
 
 Each piece is a basic-indexing slice of the input (``x[:, 2:4]``, ``x[:, 3]``): a view that
 shares the input's storage, as PyTorch's pieces do, recorded as one ``getitem`` node whose
@@ -114,6 +115,37 @@ def chunk(input, chunks: int, dim: int = 0) -> tuple:
     if step == 0:  # an empty dim: `chunks` empty pieces, as PyTorch
         return _pieces(input, axis, [(0, 0)] * chunks, "chunk")
     return split(input, step, axis)
+
+
+@public("tensor_split")
+def tensor_split(input, indices_or_sections, dim: int = 0) -> tuple:
+    """Cut ``input`` along ``dim``: into ``n`` pieces as equal as can be (the first
+    ``size % n`` one longer) for an int ``n``, or before each of the listed indices (Python's
+    slicing: ``x[:i0], x[i0:i1], ..., x[ik:]``, an index past the end gives an empty piece),
+    as ``torch.tensor_split``. A 0-d or 1-D integer tensor counts as the int or the list."""
+    if ndim(input) == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
+    axis = _dim(dim, ndim(input), "tensor_split")
+    length = shape(input)[axis]
+    cuts = indices_or_sections
+    if hasattr(cuts, "tolist"):  # a Tensor or an array of indices (or a count, if 0-d)
+        cuts = cuts.tolist()
+    if isinstance(cuts, (list, tuple)):
+        starts = [operator.index(i) for i in cuts]
+        bounds = zip([0, *starts], [*starts, length])
+        lead = (slice(None),) * axis
+        return _multi(tuple(getitem(input, lead + (slice(a, b),)) for a, b in bounds), input,
+                      "tensor_split")
+    sections = operator.index(cuts)
+    if sections <= 0:
+        raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+    small, extra = divmod(length, sections)
+    sizes = [small + 1] * extra + [small] * (sections - extra)
+    starts = [0]
+    for n in sizes:
+        starts.append(starts[-1] + n)
+    return _pieces(input, axis, zip(starts[:-1], starts[1:]), "tensor_split")
 
 
 @public("unbind")

@@ -1,7 +1,8 @@
 """Order statistics and distances, as compositions of public ops (so gradients, second
 derivatives and ONNX export come from those): ``median``, ``kthvalue`` and ``mode`` (named tuples
 ``(values, indices)`` along a dim, as ``torch.return_types``), ``std_mean``, ``var_mean``,
-``quantile``, ``cdist``, ``pdist`` and ``dist``.
+``quantile``, ``cdist``, ``pdist`` and ``dist``; the running ``cummax``/``cummin`` and the
+``cov``/``corrcoef`` of a set of variables.
 
 ``kthvalue`` is ``topk(k, largest=False)``'s last value; ``median`` the lower median, the
 ``(n + 1) // 2``-th smallest. NaN counts as the largest value (PyTorch's order), except that
@@ -16,6 +17,7 @@ import numpy as np
 
 from .. import return_types
 from ..autograd.node import new_tensor
+from ..creation import get_default_dtype
 from .args import axis as _axis
 from .args import data, ndim, shape
 from .registry import functions as _f
@@ -235,3 +237,89 @@ def pdist(input, p=2.0):
 def dist(input, other, p=2):
     """The p-norm of ``input - other`` (broadcast) as a 0-d tensor."""
     return _f["norm"](input - other, p)
+
+
+@public("cummax")
+def cummax(input, dim):
+    """``(values, indices)``: the running maximum along ``dim`` and where it was found (the
+    latest of equal maxima; a NaN, once met, is the maximum), as ``torch.cummax``. The values
+    are ``gather(input, dim, indices)``, so the gradient flows to those positions."""
+    return _running("cummax", np.maximum, input, dim)
+
+
+@public("cummin")
+def cummin(input, dim):
+    """``(values, indices)``: the running minimum along ``dim`` (see ``cummax``)."""
+    return _running("cummin", np.minimum, input, dim)
+
+
+def _running(which: str, ufunc, input, dim):
+    array = data(input)
+    if array.ndim == 0:
+        _axis(dim, 0, which)
+        return getattr(return_types, which)(_f["clone"](input),
+                                            new_tensor(np.zeros((), np.int64), None))
+    axis = _axis(dim, array.ndim, which)
+    running = ufunc.accumulate(array, axis=axis)
+    # where the element is the running extreme (a new one or a tie) or a NaN, its position;
+    # carried forward by a running maximum of those positions
+    reached = (array == running) | (array != array)
+    positions = np.arange(array.shape[axis]).reshape((-1,) + (1,) * (array.ndim - 1 - axis))
+    indices = np.maximum.accumulate(np.where(reached, positions, 0), axis=axis)
+    indices = new_tensor(indices.astype(np.int64), None)
+    return getattr(return_types, which)(_f["gather"](input, axis, indices), indices)
+
+
+@public("cov")
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in the rows of ``input`` (observations in the
+    columns; a 1-D input is one variable, giving a 0-d result), as ``torch.cov``: with
+    ``fweights`` (integer repeat counts) and ``aweights`` (observation weights) per column,
+    divided by ``sum(w) - correction`` (with ``aweights``, ``correction`` times the weighted
+    mean of ``aweights``)."""
+    if ndim(input) > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {ndim(input)} dimensions")
+    x = _f["reshape"](input, (1, -1)) if ndim(input) < 2 else input
+    if data(x).dtype.kind != "f":
+        x = _f["astype"](x, get_default_dtype())
+    observations = shape(x)[1]
+    weights = None
+    for name, given in (("fweights", fweights), ("aweights", aweights)):
+        if given is not None:
+            if ndim(given) != 1 or shape(given)[0] != observations:
+                raise RuntimeError(f"cov(): expected {name} to be a 1-D tensor with "
+                                   f"{observations} elements (one per observation), got shape "
+                                   f"{shape(given)}.")
+            weights = given if weights is None else weights * given
+    if weights is None:
+        mean = _f["mean"](x, 1, True)
+        total = observations
+        divisor = observations - correction
+    else:
+        total = _f["sum"](weights)
+        mean = _f["sum"](x * weights, 1, True) / total
+        divisor = total if correction == 0 else (
+            total - correction if aweights is None
+            else total - correction * _f["sum"](weights * aweights) / total)
+    centered = x - mean
+    weighted = centered if weights is None else centered * weights
+    result = _f["matmul"](weighted, _f["transpose"](centered, 0, 1)) / divisor
+    return _f["squeeze"](result) if shape(result) == (1, 1) or ndim(input) < 2 else result
+
+
+@public("corrcoef")
+def corrcoef(input):
+    """Pearson's correlation coefficients of the variables in the rows of ``input``: the
+    covariance matrix scaled by the standard deviations, the entries off the diagonal
+    clipped to [-1, 1] against rounding, as ``torch.corrcoef`` (whose diagonal, 1 up to
+    rounding, is clipped too: here it may read one unit in the last place above 1)."""
+    c = cov(input)
+    if ndim(c) == 0:
+        return c / c
+    spread = _f["sqrt"](_f["diagonal"](c))
+    c = c / _f["unsqueeze"](spread, 1) / _f["unsqueeze"](spread, 0)
+    # the clip only undoes rounding past +-1; the diagonal, 1 by construction, stays out of it
+    # (a clip bound met exactly is a kink: its gradient there would be a convention)
+    diagonal = np.eye(shape(c)[0], dtype=bool)
+    return _f["where"](diagonal, c, _f["clamp"](_f["where"](diagonal, 0.0, c), -1, 1))

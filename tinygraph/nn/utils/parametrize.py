@@ -241,15 +241,9 @@ def _check_consistent(module: Module, tensor_name: str, parametrization: Module)
     X = parametrization(Y)
     if not isinstance(X, Tensor):
         raise ValueError(f"A parametrization must return a tensor. Got {type(X).__name__}.")
-    lead = ("Registering a parametrization may not change the {} of the tensor, unless the "
-            "`unsafe` flag is enabled.")
-    if X.dtype != Y.dtype:
-        raise _mismatch(lead.format("dtype"), f"module.{tensor_name}.dtype: {Y.dtype}",
-                           f"parametrization(module.{tensor_name}).dtype: {X.dtype}")
-    if X.shape != Y.shape:
-        raise _mismatch(lead.format("shape"),
-                           f"module.{tensor_name}.shape: {_size(Y.shape)}",
-                           f"parametrization(module.{tensor_name}).shape: {_size(X.shape)}")
+    _check_like(Y, X, tensor_name, "parametrization(module.{name}).{what}: {value}",
+                "Registering a parametrization may not change the {what} of the tensor, unless "
+                "the `unsafe` flag is enabled.")
     if not hasattr(parametrization, "right_inverse"):
         return
     try:
@@ -259,15 +253,19 @@ def _check_consistent(module: Module, tensor_name: str, parametrization: Module)
     if not isinstance(Z, Tensor):
         raise ValueError(f"parametrization.right_inverse must return a tensor. Got: "
                          f"{type(Z).__name__}")
-    lead = ("The tensor returned by parametrization.right_inverse must have the same {} as "
-            f"module.{tensor_name}, unless the `unsafe` flag is enabled.")
-    if Z.dtype != Y.dtype:
-        raise _mismatch(lead.format("dtype"), f"module.{tensor_name}.dtype: {Y.dtype}",
-                           f"returned dtype: {Z.dtype}")
-    if Z.shape != Y.shape:
-        raise _mismatch(lead.format("shape"),
-                           f"module.{tensor_name}.shape: {_size(Y.shape)}",
-                           f"returned shape: {_size(Z.shape)}")
+    _check_like(Y, Z, tensor_name, "returned {what}: {value}",
+                "The tensor returned by parametrization.right_inverse must have the same {what} "
+                "as module.{name}, unless the `unsafe` flag is enabled.")
+
+
+def _check_like(Y: Tensor, X: Tensor, name: str, found: str, lead: str) -> None:
+    """``X`` must have ``Y``'s dtype and shape (torch's two messages, one per property)."""
+    for what, want, got in (("dtype", Y.dtype, X.dtype),
+                            ("shape", _size(Y.shape), _size(X.shape))):
+        if want != got:
+            raise _mismatch(lead.format(what=what, name=name),
+                            f"module.{name}.{what}: {want}",
+                            found.format(name=name, what=what, value=got))
 
 
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,

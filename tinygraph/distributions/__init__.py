@@ -1,0 +1,31 @@
+"""Probability distributions with differentiable ``log_prob``, ``entropy`` and ``rsample``, as
+``torch.distributions``; draws come from tinygraph's generator (``tg.manual_seed``).
+
+    >>> from tinygraph.distributions import Categorical, Normal, kl_divergence
+    >>> m = Categorical(logits=policy(state))
+    >>> action = m.sample()
+    >>> loss = -m.log_prob(action) * reward
+"""
+
+from ..names import missing_name
+from . import constraints
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .mixture_same_family import MixtureSameFamily
+from .multivariate_normal import MultivariateNormal
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
+    "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "OneHotCategoricalStraightThrough", "Uniform", "constraints",
+    "kl_divergence", "register_kl",
+]
+
+__getattr__ = missing_name(__name__, globals())
