@@ -1,7 +1,7 @@
 """``tg.linalg``, as ``torch.linalg``: ``norm``, ``vector_norm``, ``matrix_norm``, ``inv``,
-``det``, ``solve``, ``cross``, ``matrix_exp``, ``householder_product`` (compositions of public
-ops and the ``inverse``/``det`` ops of ops/linalg_more.py, so their gradients and second
-derivatives come from those)."""
+``det``, ``solve``, ``solve_triangular``, ``cross``, ``cholesky``, ``matrix_exp``,
+``householder_product`` (compositions of public ops and the ``inverse``/``det``/``cholesky``
+ops of ops/linalg_more.py, so their gradients and second derivatives come from those)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import operator
 import numpy as np
 
 from .ops.args import data, ndim, shape
-from .ops.linalg_more import LinAlgError
+from .ops.linalg_more import Cholesky, LinAlgError, _square
 from .ops.registry import functions as _f
 
-__all__ = ["LinAlgError", "cross", "det", "householder_product", "inv", "matrix_exp",
-           "matrix_norm", "norm", "solve", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "householder_product", "inv",
+           "matrix_exp", "matrix_norm", "norm", "solve", "solve_triangular", "vector_norm"]
 
 
 def inv(A, *, out=None):
@@ -131,26 +131,35 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa
 
 
 def matrix_exp(A):
-    """The matrix exponential of a square matrix (or of each of a batch), by scaling and
-    squaring: ``exp(A) = exp(A / 2**s) ** (2**s)`` with ``|A / 2**s|_1 <= 1/2``, whose
-    exponential an 18-term Taylor sum gives to float64 rounding. Built of matmuls, so its
-    gradient (and higher ones) follow."""
-    a = data(A)
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, got "
-                           f"shape {a.shape}.")
-    _floating(A, "matrix_exp")
-    norm = float(np.abs(a).sum(-2).max()) if a.size else 0.0
-    squarings = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
-    X = A / 2.0 ** squarings if squarings else A
-    term = X
-    result = X + np.eye(a.shape[-1], dtype=a.dtype)
-    for k in range(2, 19):
-        term = _f["matmul"](term, X) / k
-        result = result + term
-    for _ in range(squarings):
-        result = _f["matmul"](result, result)
-    return result
+    """The matrix exponential of a square matrix (or of each of a batch): ``tg.matrix_exp``
+    (ops/linalg_more.py), under torch.linalg's argument name."""
+    return _f["matrix_exp"](A)
+
+
+def cholesky(A, *, upper=False, out=None):
+    """The lower Cholesky factor L of a symmetric positive-definite matrix (or of each of a
+    batch), ``A = L @ L.mT``, read from A's lower triangle; ``upper=True``: ``L.mT``. A matrix
+    that is not positive-definite raises ``tg.linalg.LinAlgError``."""
+    _square(A, "cholesky")
+    result = Cholesky.apply(A, upper=bool(upper), op="linalg.cholesky")
+    return result if out is None else out.copy_(result)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with ``A @ X = B`` (``X @ A = B`` when ``left=False``) for a triangular ``A``: only
+    its upper (``upper=True``) or lower triangle is read, and with ``unitriangular=True`` its
+    diagonal is taken as ones; so only that triangle gets a gradient."""
+    if ndim(A) < 2 or ndim(B) < 2:
+        raise RuntimeError(f"linalg.solve_triangular: The input tensors A and B must have at "
+                           f"least 2 dimensions, got shapes {shape(A)} and {shape(B)}.")
+    n = shape(A)[-1]
+    if unitriangular:
+        A = _f["triu" if upper else "tril"](A, 1 if upper else -1) + np.eye(
+            n, dtype=data(A).dtype)
+    else:
+        A = _f["triu" if upper else "tril"](A)
+    result = solve(A, B, left=left)
+    return result if out is None else out.copy_(result)
 
 
 def householder_product(A, tau, *, out=None):

@@ -129,9 +129,12 @@ class Protocols:
     # -- copies --------------------------------------------------------------------------
 
     def __copy__(self):
-        """A new leaf sharing the storage (``copy.copy``), as in PyTorch."""
+        """A new leaf sharing the storage (``copy.copy``), as in PyTorch: ``requires_grad``
+        and a subclass's attributes (the same objects) come along, ``.grad`` does not."""
         new = object.__new__(type(self))
-        _copy_fields(self, new, self._data, self._grad)
+        _copy_fields(self, new, self._data, None)
+        if hasattr(self, "__dict__"):  # a user's subclass with attributes of its own
+            new.__dict__.update(self.__dict__)
         return new
 
     def __deepcopy__(self, memo):

@@ -1,7 +1,6 @@
 """``MultivariateNormal``, as torch's: given ``scale_tril`` L (Σ = L Lᵀ), a covariance or a
-precision matrix; everything is computed from L. tinygraph has no Cholesky op, so the
-factorization here is composed of differentiable ops (column by column, fine for the small
-event sizes distributions see) and gradients flow through it as through torch's."""
+precision matrix; everything is computed from L (``tg.linalg.cholesky`` of the covariance),
+and gradients flow through it as through torch's."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from .utils import lazy_property, standard_normal
 
 __all__ = ["MultivariateNormal"]
 
-stack = registry.functions["stack"]
+broadcast_shapes = registry.functions["broadcast_shapes"]
 
 
 class _LowerCholesky(constraints.Constraint):
@@ -58,31 +57,9 @@ def _bool(array) -> Tensor:
 positive_definite = _PositiveDefinite()
 
 
-def cholesky(matrix: Tensor) -> Tensor:
-    """The lower Cholesky factor of a batch of symmetric positive-definite matrices, from
-    differentiable ops (reading the symmetrized matrix, so the gradient is symmetric, as
-    torch.linalg.cholesky's)."""
-    n = matrix.shape[-1]
-    sym = (matrix + matrix.mT) / 2
-    L = [[None] * n for _ in range(n)]
-    for j in range(n):
-        diag = sym[..., j, j]
-        for k in range(j):
-            diag = diag - L[j][k] ** 2
-        L[j][j] = diag.sqrt()
-        for i in range(j + 1, n):
-            entry = sym[..., i, j]
-            for k in range(j):
-                entry = entry - L[i][k] * L[j][k]
-            L[i][j] = entry / L[j][j]
-    zero = sym[..., 0, 0] * 0
-    rows = [stack([L[i][j] if j <= i else zero for j in range(n)], -1) for i in range(n)]
-    return stack(rows, -2)
-
-
 def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     """L with L Lᵀ = precision⁻¹, from the Cholesky factor of the flipped precision."""
-    flipped = cholesky(precision.flip((-2, -1)))
+    flipped = linalg.cholesky(precision.flip((-2, -1)))
     inverse = flipped.flip((-2, -1)).mT
     n = precision.shape[-1]
     identity = eye(n, dtype=precision.dtype).expand(tuple(inverse.shape))
@@ -93,7 +70,7 @@ def _solve_lower(scale_tril: Tensor, value: Tensor) -> Tensor:
     """``L⁻¹ value`` for a batch of vectors; only L's lower triangle counts (its upper one gets
     no gradient), as ``torch.linalg.solve_triangular(..., upper=False)``."""
     n = value.shape[-1]
-    shape = np.broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(value.shape[:-1]))
+    shape = tuple(broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(value.shape[:-1])))
     lower = scale_tril.tril().expand(shape + (n, n))
     return linalg.solve(lower, value.expand(shape + (n,)).unsqueeze(-1)).squeeze(-1)
 
@@ -125,14 +102,14 @@ class MultivariateNormal(Distribution):
             what = "scale_tril matrix" if name == "scale_tril" else name
             raise ValueError(f"{what} must be at least two-dimensional, with optional leading "
                              "batch dimensions")
-        batch_shape = np.broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1]))
+        batch_shape = tuple(broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1])))
         setattr(self, name, matrix.expand(batch_shape + (-1, -1)))
         self.loc = loc.expand(batch_shape + (-1,))
         super().__init__(batch_shape, tuple(self.loc.shape[-1:]), validate_args=validate_args)
         if scale_tril is not None:
             self._unbroadcasted_scale_tril = scale_tril
         elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
+            self._unbroadcasted_scale_tril = linalg.cholesky(covariance_matrix)
         else:
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 

@@ -10,6 +10,7 @@ import numpy as np
 from .. import random_factories
 from ..autograd import enable_grad
 from ..creation import get_default_dtype
+from ..ops.arrange import broadcast_tensors
 from ..runtime import finfo
 from ..size import Size
 from ..tensor import Tensor, tensor
@@ -28,16 +29,6 @@ def broadcast_all(*values):
     dtype = get_default_dtype() if first is None else first.dtype
     values = [v if isinstance(v, Tensor) else tensor(v, dtype=dtype) for v in values]
     return broadcast_tensors(*values)
-
-
-def broadcast_tensors(*tensors):
-    """``torch.broadcast_tensors``: each Tensor expanded to the common shape."""
-    try:
-        shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
-    except ValueError:
-        shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
-        raise RuntimeError(f"broadcast_tensors: shapes {shapes} do not broadcast") from None
-    return tuple(t if tuple(t.shape) == shape else t.expand(shape) for t in tensors)
 
 
 def standard_normal(shape, dtype) -> Tensor:

@@ -22,7 +22,8 @@ class Parameter(Tensor):
     (True, True)
     """
 
-    __slots__ = ()
+    # no __slots__: programs tag parameters (``p._no_weight_decay = True``), as torch allows;
+    # copy.copy and deepcopy carry such attributes along
 
     def __init__(self, data=None, requires_grad: bool = True, dtype=None,
                  name: str | None = None) -> None:

@@ -357,3 +357,40 @@ class Triu(Triangle):
 def _strides(x) -> tuple:
     array = data(x)
     return tuple(s // array.itemsize for s in array.strides)
+
+
+@public("broadcast_shapes", method=False)
+def broadcast_shapes(*shapes):
+    """The shape that tensors of ``shapes`` (each a sequence of sizes or one int) broadcast
+    to, as a ``tg.Size``, without making any tensor."""
+    from ..size import Size
+
+    sizes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
+    if any(n < 0 for s in sizes for n in s):
+        raise ValueError("broadcast_shapes: Attempting to broadcast a dimension with negative "
+                         "length!")
+    result: list = []
+    for i, s in enumerate(sizes):
+        result = [1] * (len(s) - len(result)) + result
+        for k, n in enumerate(s, start=len(result) - len(s)):
+            if n != result[k] and 1 not in (n, result[k]):
+                raise RuntimeError(
+                    f"broadcast_shapes: Attempting to broadcast a dimension of length {n} at "
+                    f"{k - len(result)}! Mismatching argument at index {i} had {s}; but "
+                    f"expected shape should be broadcastable to {result}")
+            if n != 1:
+                result[k] = n
+    return Size(result)
+
+
+@public("broadcast_tensors", method=False)
+def broadcast_tensors(*tensors):
+    """The tensors expanded (views, as ``expand``) to their common broadcast shape; each
+    keeps its dtype and gets the gradient of its own elements."""
+    try:
+        target = broadcast_shapes(*(shape(t) for t in tensors))
+    except RuntimeError:
+        shapes = ", ".join(str(tuple(shape(t))) for t in tensors)
+        raise ShapeError(f"broadcast_tensors: the shapes {shapes} do not broadcast together: "
+                         "aligned from the right, each dim must be equal or 1.") from None
+    return tuple(expand(t, tuple(target)) for t in tensors)

@@ -1,10 +1,13 @@
-"""Square-matrix ops: ``inverse`` and ``det`` (batched over leading dims), the ops behind
-``tg.linalg.inv``, ``tg.linalg.det`` and ``tg.linalg.solve`` (tinygraph/linalg.py).
+"""Square-matrix ops: ``inverse``, ``det`` and ``cholesky`` (batched over leading dims), and
+``matrix_exp`` composed of matmuls: the ops behind ``tg.linalg.inv``, ``det``, ``solve``,
+``cholesky`` and ``matrix_exp`` (tinygraph/linalg.py).
 
-Both backwards go through the inverse, so they need invertible matrices (PyTorch's det
+The inverse and det backwards go through the inverse, so they need invertible matrices (PyTorch's det
 backward also handles singular ones through an SVD)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -96,3 +99,79 @@ class Det(Op):
         xp = self.xp
         scale = (g * y)[..., None, None]
         return (scale * _mT(xp, _inv(a)),)
+
+
+def _not_positive_definite(op: str, a) -> LinAlgError:
+    """torch's message: the first batch element and leading minor that fail."""
+    matrices = a.reshape((-1,) + a.shape[-2:])
+    for b, m in enumerate(matrices):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                batch = f"(Batch element {b}): " if a.ndim > 2 else ""
+                return LinAlgError(
+                    f"{op}: {batch}The factorization could not be completed because the input "
+                    f"is not positive-definite (the leading minor of order {k} is not "
+                    "positive-definite).")
+    return LinAlgError(f"{op}: the input is not positive-definite.")
+
+
+@public("cholesky")
+class Cholesky(Op):
+    """L = cholesky(A), lower, with A = L L^T, read from A's lower triangle (``upper=True``:
+    L^T);  dA = L^-T P L^-1 with P = Φ(L^T gL), Φ(M) the lower triangle of M with its
+    diagonal halved, mirrored to be symmetric (Murray 2016; torch's cholesky_backward)."""
+
+    __slots__ = ("upper", "op")
+    label = "cholesky"
+
+    @staticmethod
+    def arguments(input, upper=False):
+        _square(input, "cholesky")
+        return (input,), {"upper": bool(upper), "op": "cholesky"}
+
+    def forward(self, a):
+        try:
+            lower = np.linalg.cholesky(a).astype(a.dtype, copy=False)
+        except np.linalg.LinAlgError:
+            raise _not_positive_definite(self.op, a) from None
+        y = _mT(np, lower) if self.upper else lower
+        self.save(y)  # the output itself, so create_graph finds it
+        return y
+
+    def backward(self, g):
+        (lower,) = self.saved
+        xp = self.xp
+        if self.upper:
+            lower, g = _mT(xp, lower), _mT(xp, g)
+        phi = xp.tril(xp.matmul(_mT(xp, lower), g))
+        phi = 0.5 * (phi + _mT(xp, xp.tril(phi, -1)))
+        inv = _inv(lower)
+        return (xp.matmul(xp.matmul(_mT(xp, inv), phi), inv),)
+
+
+@public("matrix_exp")
+def matrix_exp(input):
+    """The matrix exponential of a square matrix (or of each of a batch), by scaling and
+    squaring: ``exp(A) = exp(A / 2**s) ** (2**s)`` with ``|A / 2**s|_1 <= 1/2``, whose
+    exponential an 18-term Taylor sum gives to float64 rounding. Built of matmuls, so its
+    gradient (and higher ones) follow. ``tg.linalg.matrix_exp`` is this one."""
+    a = data(input)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, got "
+                           f"shape {a.shape}.")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as "
+                           f"input. Got {a.dtype}.")
+    norm = float(np.abs(a).sum(-2).max()) if a.size else 0.0
+    squarings = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
+    X = input / 2.0 ** squarings if squarings else input
+    term = X
+    result = X + np.eye(a.shape[-1], dtype=a.dtype)
+    for k in range(2, 19):
+        term = functions["matmul"](term, X) / k
+        result = result + term
+    for _ in range(squarings):
+        result = functions["matmul"](result, result)
+    return result
