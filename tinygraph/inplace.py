@@ -289,6 +289,11 @@ class InPlace:
         """``scatter_add`` in place: ``src[i][j]`` added at ``self[index[i][j]][j]`` (dim 0)."""
         return self._through("scatter_add_", "scatter_add", dim, index, src)
 
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """``scatter_reduce`` in place: ``src`` reduced into ``self`` at ``index``."""
+        return self._through("scatter_reduce_", "scatter_reduce", dim, index, src, reduce,
+                             include_self=include_self)
+
     def index_add_(self, dim, index, source, *, alpha=1):
         """``index_add`` in place: ``alpha * source``'s slices added at ``index``."""
         return self._through("index_add_", "index_add", dim, index, source, alpha=alpha)

@@ -35,6 +35,7 @@ from . import (  # noqa: F401 - they declare the ops
     rounding,
     sampling,
     scan,
+    scatter_reduce,
     selection,
     shape,
     sorting,
