@@ -20,7 +20,9 @@ WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide", "argsort",
                     # tests/test_ops_util.py
                     "nonzero", "argwhere", "unique", "unique_consecutive", "isin", "searchsorted",
                     "bucketize", "bincount", "count_nonzero", "histc", "signbit", "isposinf",
-                    "isneginf", "heaviside", "is_nonzero", "bernoulli"}
+                    "isneginf", "heaviside", "is_nonzero", "bernoulli",
+                    # shapes in, a tg.Size out (tests/test_parity_functions_more.py)
+                    "broadcast_shapes"}
 
 # Names under which the Tensor namespace keeps the array namespace's own kernel, which
 # backwards call with the kernel's arguments: ``xp.scatter_add(grad, index, shape)``, not

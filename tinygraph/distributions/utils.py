@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from numbers import Number
 
-import numpy as np
-
 from .. import random_factories
 from ..autograd import enable_grad
 from ..creation import get_default_dtype

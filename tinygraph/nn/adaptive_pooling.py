@@ -162,33 +162,33 @@ class AdaptiveAvgPool1d(Module):
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
-    def forward(self, x):
-        return adaptive_avg_pool1d(x, self.output_size)
+    def forward(self, input):
+        return adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveMaxPool1d(_AdaptivePool):
     """``F.adaptive_max_pool1d`` as a layer."""
 
-    def forward(self, x):
-        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
+    def forward(self, input):
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptivePool):
     """``F.adaptive_max_pool2d`` as a layer."""
 
-    def forward(self, x):
-        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+    def forward(self, input):
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveAvgPool3d(AdaptiveAvgPool1d):
     """``F.adaptive_avg_pool3d`` as a layer."""
 
-    def forward(self, x):
-        return adaptive_avg_pool3d(x, self.output_size)
+    def forward(self, input):
+        return adaptive_avg_pool3d(input, self.output_size)
 
 
 class AdaptiveMaxPool3d(_AdaptivePool):
     """``F.adaptive_max_pool3d`` as a layer."""
 
-    def forward(self, x):
-        return adaptive_max_pool3d(x, self.output_size, self.return_indices)
+    def forward(self, input):
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)

@@ -121,29 +121,29 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 class ReLU6(_InPlace):
     """y = min(max(x, 0), 6)."""
 
-    def forward(self, x):
-        return relu6(x, self.inplace)
+    def forward(self, input):
+        return relu6(input, self.inplace)
 
 
 class Hardsigmoid(_InPlace):
     """y = 0 below -3, 1 above 3, x / 6 + 1/2 between."""
 
-    def forward(self, x):
-        return hardsigmoid(x, self.inplace)
+    def forward(self, input):
+        return hardsigmoid(input, self.inplace)
 
 
 class Hardswish(_InPlace):
     """y = x hardsigmoid(x)."""
 
-    def forward(self, x):
-        return hardswish(x, self.inplace)
+    def forward(self, input):
+        return hardswish(input, self.inplace)
 
 
 class SELU(_InPlace):
     """y = scale (x for x > 0, else alpha (exp(x) - 1))."""
 
-    def forward(self, x):
-        return selu(x, self.inplace)
+    def forward(self, input):
+        return selu(input, self.inplace)
 
 
 class CELU(_InPlace):
@@ -153,8 +153,8 @@ class CELU(_InPlace):
         super().__init__(inplace)
         self.alpha = alpha
 
-    def forward(self, x):
-        return celu(x, self.alpha, self.inplace)
+    def forward(self, input):
+        return celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" * self.inplace)
@@ -163,29 +163,29 @@ class CELU(_InPlace):
 class Mish(_InPlace):
     """y = x tanh(softplus(x))."""
 
-    def forward(self, x):
-        return mish(x, self.inplace)
+    def forward(self, input):
+        return mish(input, self.inplace)
 
 
 class LogSigmoid(Module):
     """y = log(sigmoid(x))."""
 
-    def forward(self, x):
-        return logsigmoid(x)
+    def forward(self, input):
+        return logsigmoid(input)
 
 
 class Softsign(Module):
     """y = x / (1 + |x|)."""
 
-    def forward(self, x):
-        return softsign(x)
+    def forward(self, input):
+        return softsign(input)
 
 
 class Tanhshrink(Module):
     """y = x - tanh(x)."""
 
-    def forward(self, x):
-        return tanhshrink(x)
+    def forward(self, input):
+        return tanhshrink(input)
 
 
 class Softshrink(Module):
@@ -195,8 +195,8 @@ class Softshrink(Module):
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, x):
-        return softshrink(x, self.lambd)
+    def forward(self, input):
+        return softshrink(input, self.lambd)
 
     def extra_repr(self) -> str:
         return str(self.lambd)
@@ -205,8 +205,8 @@ class Softshrink(Module):
 class Hardshrink(Softshrink):
     """y = x where |x| > lambd, 0 elsewhere."""
 
-    def forward(self, x):
-        return hardshrink(x, self.lambd)
+    def forward(self, input):
+        return hardshrink(input, self.lambd)
 
 
 class Threshold(_InPlace):
@@ -216,8 +216,8 @@ class Threshold(_InPlace):
         super().__init__(inplace)
         self.threshold, self.value = threshold, value
 
-    def forward(self, x):
-        return threshold(x, self.threshold, self.value, self.inplace)
+    def forward(self, input):
+        return threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (", inplace=True"
@@ -231,8 +231,8 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x):
-        return glu(x, self.dim)
+    def forward(self, input):
+        return glu(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -250,8 +250,8 @@ class PReLU(Module):
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
-    def forward(self, x):
-        return prelu(x, self.weight)
+    def forward(self, input):
+        return prelu(input, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -264,8 +264,8 @@ class Softmin(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, x):
-        return softmin(x, self.dim)
+    def forward(self, input):
+        return softmin(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -274,11 +274,11 @@ class Softmin(Module):
 class Softmax2d(Module):
     """y = softmax over the channels (dim -3) of an image batch (N, C, H, W) or (C, H, W)."""
 
-    def forward(self, x):
-        if x.ndim not in (3, 4):
+    def forward(self, input):
+        if input.ndim not in (3, 4):
             raise ValueError(f"Softmax2d: expected an input of 3 or 4 dims (C, H, W) or "
-                             f"(N, C, H, W), got shape {tuple(x.shape)}.")
-        return ops.softmax(x, -3)
+                             f"(N, C, H, W), got shape {tuple(input.shape)}.")
+        return ops.softmax(input, -3)
 
 
 
@@ -363,8 +363,8 @@ class RReLU(_InPlace):
         super().__init__(inplace)
         self.lower, self.upper = lower, upper
 
-    def forward(self, x):
-        return rrelu(x, self.lower, self.upper, self.training, self.inplace)
+    def forward(self, input):
+        return rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" * self.inplace)

@@ -104,28 +104,28 @@ class _ConvNd(Module):
                 f"{len(shape) - self.nd - 1}, got shape {shape} with {channels}. Set "
                 f"in_channels={channels} or fix the layer before it.")
 
-    def forward(self, x):
-        shape = ops._shape(x)
+    def forward(self, input):
+        shape = ops._shape(input)
         plan = self.__dict__.get("_plan")
         weight = self.weight  # read once: a parametrized weight is computed on each read
         key = (shape, weight.shape, self.stride, self.padding, self.dilation, self.groups)
         if plan is not None and plan[0] == key:
             # the same input shape as last time: its checks passed, its geometry is known
-            args = (x, weight) if self.bias is None else (x, weight, self.bias)
+            args = (input, weight) if self.bias is None else (input, weight, self.bias)
             return Conv.apply(*args, **plan[1])
-        self._check_channels(x)
+        self._check_channels(input)
         try:
             if self.transposed:
                 fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self.nd - 1]
-                return fn(x, weight, self.bias, self.stride, self.padding,
+                return fn(input, weight, self.bias, self.stride, self.padding,
                           self.output_padding, self.groups, self.dilation)
             padding = self.padding
             if self.padding_mode != "zeros":
                 widths = tuple(p for p in reversed(self.padding) for _ in (0, 1))
-                x = F.pad(x, widths, mode=self.padding_mode)
+                input = F.pad(input, widths, mode=self.padding_mode)
                 padding = 0
             attributes = {}
-            y = convolution(x, weight, self.bias, self.stride, padding, self.dilation,
+            y = convolution(input, weight, self.bias, self.stride, padding, self.dilation,
                             self.groups, self.nd, f"conv{self.nd}d",
                             plan=attributes)
             if attributes and self.padding_mode == "zeros":
@@ -184,23 +184,23 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, padding_mode, output_padding, dtype=dtype)
 
 
-    def forward(self, x, output_size=None):
+    def forward(self, input, output_size=None):
         """``output_size``: the spatial size wanted (PyTorch's argument), when a stride makes
         several sizes possible; it chooses the output padding."""
         if output_size is None:
-            return super().forward(x)
-        self._check_channels(x)
+            return super().forward(input)
+        self._check_channels(input)
         size = tuple(output_size)[-self.nd:]
         natural = [(i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
-            ops._shape(x)[-self.nd:], self.stride, self.padding, self.dilation,
+            ops._shape(input)[-self.nd:], self.stride, self.padding, self.dilation,
             self.kernel_size)]
         extra = tuple(o - n for o, n in zip(size, natural))
         if len(size) != self.nd or any(not 0 <= e < s for e, s in zip(extra, self.stride)):
             raise ValueError(f"{self!r}: output_size {tuple(output_size)} is not reachable "
-                             f"from input of shape {ops._shape(x)}: each size must lie between "
+                             f"from input of shape {ops._shape(input)}: each size must lie between "
                              f"{tuple(natural)} and that plus stride - 1.")
         fn = F.conv_transpose1d if self.nd == 1 else F.conv_transpose2d
-        return fn(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
+        return fn(input, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
                   self.dilation)
 
 
@@ -258,12 +258,12 @@ class GroupNorm(Module):
         self.register_parameter(
             "bias", Parameter(np.zeros(self.num_channels, dtype)) if affine and bias else None)
 
-    def forward(self, x):
-        shape = ops._shape(x)
+    def forward(self, input):
+        shape = ops._shape(input)
         if len(shape) < 2 or shape[1] != self.num_channels:
             raise ShapeError(f"{self!r}: expected input of shape (N, {self.num_channels}, "
                              f"...), got shape {shape}.")
-        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
@@ -291,14 +291,14 @@ class Bilinear(Module):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x1, x2):
-        s1, s2 = ops._shape(x1), ops._shape(x2)
+    def forward(self, input1, input2):
+        s1, s2 = ops._shape(input1), ops._shape(input2)
         if s1[-1:] != (self.in1_features,) or s2[-1:] != (self.in2_features,) or \
                 s1[:-1] != s2[:-1]:
             raise ShapeError(f"{self!r}: expected inputs (..., {self.in1_features}) and (..., "
                              f"{self.in2_features}) with the same leading axes, got {s1} and "
                              f"{s2}.")
-        return F.bilinear(x1, x2, self.weight, self.bias)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
@@ -312,14 +312,14 @@ class Unflatten(Module):
         super().__init__()
         self.dim, self.unflattened_size = dim, unflattened_size  # shown as given, as torch
 
-    def forward(self, x):
-        shape = ops._shape(x)
+    def forward(self, input):
+        shape = ops._shape(input)
         dim = self.dim % len(shape) if shape else 0
         sizes = tuple(self.unflattened_size)
         if not shape or math.prod(sizes) not in (shape[dim], -shape[dim]) and -1 not in sizes:
             raise ShapeError(f"{self!r}: cannot split axis {self.dim} of the input of shape "
                              f"{shape} into {sizes}.")
-        return ops.reshape(x, shape[:dim] + sizes + shape[dim + 1:])
+        return ops.reshape(input, shape[:dim] + sizes + shape[dim + 1:])
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -64,14 +64,14 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features)
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x):
+    def forward(self, input):
         try:
-            return F.linear(x, self.weight, self.bias)
+            return F.linear(input, self.weight, self.bias)
         except ShapeError:  # the op checks the widths; say it in the layer's terms
-            if ops._shape(x)[-1:] != (self.in_features,):
+            if ops._shape(input)[-1:] != (self.in_features,):
                 raise ShapeError(
                     f"{self!r}: expected input with {self.in_features} features on its last "
-                    f"axis, got shape {ops._shape(x)}."
+                    f"axis, got shape {ops._shape(input)}."
                 ) from None
             raise
 
@@ -155,8 +155,8 @@ class Dropout(Module):
         self.p = p  # as given, as torch (its repr shows p=1 for an int)
         self.inplace = inplace
 
-    def forward(self, x):
-        return F.dropout(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -213,8 +213,8 @@ class BatchNorm1d(Module):
                              f"{self._layout.format(c=self.num_features)}, got shape {shape} "
                              f"({len(shape)}D).")
 
-    def forward(self, x):
-        self._check_input(ops._shape(x))
+    def forward(self, input):
+        self._check_input(ops._shape(input))
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked._data += 1
@@ -223,7 +223,7 @@ class BatchNorm1d(Module):
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         stats = (self.running_mean, self.running_var) if keep else (None, None)
-        return F.batch_norm(x, *stats, weight=self.weight, bias=self.bias, training=use_batch,
+        return F.batch_norm(input, *stats, weight=self.weight, bias=self.bias, training=use_batch,
                             momentum=factor, eps=self.eps)
 
     def extra_repr(self) -> str:
@@ -241,8 +241,8 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, x):
-        return F.flatten(x, self.start_dim, self.end_dim)
+    def forward(self, input):
+        return F.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -43,8 +43,8 @@ class LayerNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
-    def forward(self, x):
-        shape = ops._shape(x)
+    def forward(self, input):
+        shape = ops._shape(input)
         k = len(self.normalized_shape)
         if shape[len(shape) - k:] != self.normalized_shape or len(shape) < k:
             from ..errors import ShapeError
@@ -53,7 +53,7 @@ class LayerNorm(Module):
                 f"{self!r}: expected an input whose last axes are {self.normalized_shape}, got "
                 f"shape {shape}. Create the layer with the input's feature size "
                 f"(nn.LayerNorm({shape[-1] if shape else 1})).")
-        return ops.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return ops.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

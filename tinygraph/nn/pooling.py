@@ -32,16 +32,16 @@ class MaxPool2d(_Pool):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
-    def forward(self, x):
-        shape = ops._shape(x)
+    def forward(self, input):
+        shape = ops._shape(input)
         plan = self.__dict__.get("_plan")
         key = (shape, self.kernel_size, self.stride, self.padding, self.dilation,
                self.ceil_mode)
         if plan is not None and plan[0] == key:  # checked before: straight to the op
-            return MaxPool.apply(x, **plan[1])
+            return MaxPool.apply(input, **plan[1])
         nd = self.nd
         attributes = {}
-        y = self._call(_max_pool, x, self.kernel_size, self.stride, self.padding,
+        y = self._call(_max_pool, input, self.kernel_size, self.stride, self.padding,
                        self.dilation, self.ceil_mode, self.return_indices, nd,
                        f"max_pool{nd}d", attributes)
         if attributes:
@@ -75,8 +75,8 @@ class AvgPool2d(_Pool):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
-    def forward(self, x):
-        return self._call(F.avg_pool2d, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input):
+        return self._call(F.avg_pool2d, input, self.kernel_size, self.stride, self.padding,
                           self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
@@ -86,8 +86,8 @@ class AvgPool2d(_Pool):
 class AvgPool3d(AvgPool2d):
     """3-D average pooling over (N, C, D, H, W) input."""
 
-    def forward(self, x):
-        return self._call(F.avg_pool3d, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input):
+        return self._call(F.avg_pool3d, input, self.kernel_size, self.stride, self.padding,
                           self.ceil_mode, self.count_include_pad, self.divisor_override)
 
 
@@ -103,8 +103,8 @@ class AvgPool1d(_Pool):
         self.padding = _tuple(padding, 1, "padding", "AvgPool1d")
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
-    def forward(self, x):
-        return self._call(F.avg_pool1d, x, self.kernel_size, self.stride, self.padding,
+    def forward(self, input):
+        return self._call(F.avg_pool1d, input, self.kernel_size, self.stride, self.padding,
                           self.ceil_mode, self.count_include_pad)
 
     def extra_repr(self) -> str:
@@ -118,8 +118,8 @@ class AdaptiveAvgPool2d(_Pool):
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x):
-        return self._call(F.adaptive_avg_pool2d, x, self.output_size)
+    def forward(self, input):
+        return self._call(F.adaptive_avg_pool2d, input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

@@ -106,15 +106,15 @@ class _LPPool(Module):
 class LPPool1d(_LPPool):
     """``F.lp_pool1d`` as a layer."""
 
-    def forward(self, x):
-        return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    def forward(self, input):
+        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LPPool2d(_LPPool):
     """``F.lp_pool2d`` as a layer."""
 
-    def forward(self, x):
-        return lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    def forward(self, input):
+        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
 class LocalResponseNorm(Module):
@@ -125,8 +125,8 @@ class LocalResponseNorm(Module):
         super().__init__()
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
-    def forward(self, x):
-        return local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
@@ -139,8 +139,8 @@ class ChannelShuffle(Module):
         super().__init__()
         self.groups = groups
 
-    def forward(self, x):
-        return channel_shuffle(x, self.groups)
+    def forward(self, input):
+        return channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:
         return f"groups={self.groups}"

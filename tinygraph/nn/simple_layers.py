@@ -71,8 +71,8 @@ class _ChannelDropout(Module):
                              f"and 1, but got {p}.")
         self.p, self.inplace = p, inplace
 
-    def forward(self, x):
-        return type(self).function(x, self.p, self.training, self.inplace)
+    def forward(self, input):
+        return type(self).function(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -113,10 +113,10 @@ class _Pad(Module):
                              f"{2 * self.dims} ints, got {padding!r}.")
         self.padding, self.value = padding, value
 
-    def forward(self, x):
+    def forward(self, input):
         if self.mode == "constant":
-            return F.pad(x, self.padding, "constant", self.value)
-        return F.pad(x, self.padding, self.mode)
+            return F.pad(input, self.padding, "constant", self.value)
+        return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
@@ -264,8 +264,8 @@ class PixelShuffle(Module):
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, x):
-        return pixel_shuffle(x, self.upscale_factor)
+    def forward(self, input):
+        return pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
@@ -278,8 +278,8 @@ class PixelUnshuffle(Module):
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, x):
-        return pixel_unshuffle(x, self.downscale_factor)
+    def forward(self, input):
+        return pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"

@@ -2,8 +2,8 @@
 (ops/linalg_more.py); merged into table.MAPPINGS.
 
 ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph computes it in
-float32) and no matrix inverse: an exported graph with ``inverse`` (``tg.linalg.inv``,
-``tg.linalg.solve``) is refused, naming the op.
+float32) and no matrix inverse or Cholesky: an exported graph with ``inverse``
+(``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op.
 """
 
 from __future__ import annotations
@@ -18,6 +18,11 @@ def inverse(g, node, x):
                             "precompute the inverse and pass it as an input.")
 
 
+def cholesky(g, node, x):
+    raise unsupported(node, "ONNX has no Cholesky op; export the model without it, or "
+                            "precompute the factor and pass it as an input.")
+
+
 def erfc(g, node, x):
     """1 - Erf(x), Erf in float32 (ONNX Runtime's kernel): absolute error about 1e-7."""
     erf = in_float32("Erf")(g, node, x)
@@ -28,4 +33,5 @@ MAPPINGS = {
     special.Erfc: erfc,
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
+    linalg_more.Cholesky: cholesky,
 }

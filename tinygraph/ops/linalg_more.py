@@ -2,8 +2,8 @@
 ``matrix_exp`` composed of matmuls: the ops behind ``tg.linalg.inv``, ``det``, ``solve``,
 ``cholesky`` and ``matrix_exp`` (tinygraph/linalg.py).
 
-The inverse and det backwards go through the inverse, so they need invertible matrices (PyTorch's det
-backward also handles singular ones through an SVD)."""
+The inverse and det backwards go through the inverse, so they need invertible matrices
+(PyTorch's det backward also handles singular ones through an SVD)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.node import new_tensor
-from .args import data, ndim, shape
+from .args import data, ndim
 from .indexing import _along, _axis, _check_bounds, _check_index_shape, _index_array
 from .registry import functions as _f
 from .registry import public
