@@ -140,6 +140,22 @@ def test_solve_triangular_as_torch(torch, kwargs):
     same_grads_as_torch(torch, code + "r = (x * x).sum()", ("a", "b"))
 
 
+@pytest.mark.parametrize("kwargs", ["", "upper=False", "transpose=True",
+                                    "upper=False, unitriangular=True"])
+def test_deprecated_triangular_solve_as_torch(torch, kwargs):
+    code = ("g = np.random.default_rng(6)\n"
+            "a = torch.tensor(g.normal(size=(2, 3, 3)) + 3 * np.eye(3), requires_grad=True)\n"
+            "b = torch.tensor(g.normal(size=(3, 2)), requires_grad=True)\n"
+            f"x, c = torch.triangular_solve(b, a, {kwargs})\n")
+    same_as_torch(torch, code + "r = x")
+    same_as_torch(torch, code + "r = c")
+    same_grads_as_torch(torch, code + "r = (x * x).sum() + (c * c).sum()", ("a", "b"))
+    for lib in (torch, tg):
+        out = run_code(lib, code + f"r = b.triangular_solve(a, {kwargs})")
+        assert type(out).__name__ == "triangular_solve"
+        assert tuple(out.solution.shape) == (2, 3, 2) and out.cloned_coefficient is not None
+
+
 def test_multivariate_normal_from_a_covariance_uses_cholesky_as_torch(torch):
     code = (SPD + "mvn = torch.distributions.MultivariateNormal(torch.zeros(3, "
             "dtype=torch.float64), covariance_matrix=a)\n"

@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from .ops.args import data, ndim, shape
-from .ops.linalg_more import Cholesky, LinAlgError, _square
+from .ops.linalg_more import Cholesky, LinAlgError, _square, triangle
 from .ops.registry import functions as _f
 
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "householder_product", "inv",
@@ -152,13 +152,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     if ndim(A) < 2 or ndim(B) < 2:
         raise RuntimeError(f"linalg.solve_triangular: The input tensors A and B must have at "
                            f"least 2 dimensions, got shapes {shape(A)} and {shape(B)}.")
-    n = shape(A)[-1]
-    if unitriangular:
-        A = _f["triu" if upper else "tril"](A, 1 if upper else -1) + np.eye(
-            n, dtype=data(A).dtype)
-    else:
-        A = _f["triu" if upper else "tril"](A)
-    result = solve(A, B, left=left)
+    result = solve(triangle(A, upper, unitriangular), B, left=left)
     return result if out is None else out.copy_(result)
 
 

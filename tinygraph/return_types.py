@@ -27,5 +27,7 @@ mode = _return_type("mode")
 kthvalue = _return_type("kthvalue")
 cummax = _return_type("cummax")
 cummin = _return_type("cummin")
+triangular_solve = _return_type("triangular_solve", ("solution", "cloned_coefficient"))
 
-__all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort", "topk"]
+__all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort", "topk",
+           "triangular_solve"]

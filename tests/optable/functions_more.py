@@ -1,5 +1,5 @@
-"""Op-table entries: broadcast_tensors (ops/arrange.py), cholesky, solve_triangular and
-matrix_exp (ops/linalg_more.py, tinygraph/linalg.py) and scatter_reduce
+"""Op-table entries: broadcast_tensors (ops/arrange.py), cholesky, solve_triangular,
+triangular_solve and matrix_exp (ops/linalg_more.py, tinygraph/linalg.py) and scatter_reduce
 (ops/scatter_reduce.py)."""
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ def _np_solve_triangular(a, b, upper, left=True):
     t = (np.triu(a) if upper else np.tril(a)) + 3 * np.eye(n)
     return np.linalg.solve(t, b) if left else np.swapaxes(
         np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _np_triangular_solve(b, a, upper=True, transpose=False):
+    t = (np.triu(a) if upper else np.tril(a)) + 3 * np.eye(a.shape[-1])
+    return np.linalg.solve(np.swapaxes(t, -1, -2) if transpose else t, b)
 
 
 def _shifted(lib, a):
@@ -97,6 +102,12 @@ OPS = [
            [((3, 3), (3, 3)), ((2, 2, 2), (2, 2, 2))],
            kwargs=[{"upper": True}, {"upper": False}, {"upper": False, "left": False}],
            domains={0: (-1.0, 1.0)}),
+    OpSpec("triangular_solve",
+           lambda b, a, **k: tg.triangular_solve(b, _shifted(tg, a), **k).solution,
+           _np_triangular_solve,
+           lambda b, a, **k: _torch().triangular_solve(b, _shifted(_torch(), a), **k).solution,
+           2, [((3, 2), (3, 3)), ((2, 3, 1), (2, 3, 3))],
+           kwargs=[{}, {"upper": False}, {"transpose": True}], domains={1: (-1.0, 1.0)}),
     OpSpec("matrix_exp", tg.matrix_exp, _np_matrix_exp, lambda a: _torch().matrix_exp(a), 1,
            [((3, 3),), ((2, 2, 2),), ((1, 1),)]),
     OpSpec("scatter_reduce", _tg_scatter_reduce, _np_scatter_reduce, _torch_scatter_reduce, 2,

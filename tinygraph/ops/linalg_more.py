@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .. import return_types
 from ..autograd import Op
 from .args import data, shape
 from .registry import functions, public
@@ -175,3 +176,28 @@ def matrix_exp(input):
     for _ in range(squarings):
         result = functions["matmul"](result, result)
     return result
+
+
+def triangle(A, upper: bool, unitriangular: bool):
+    """A's upper (or lower) triangle, with ones on the diagonal where ``unitriangular``: what
+    a triangular solve reads of A, so only those entries get a gradient."""
+    if unitriangular:
+        part = functions["triu" if upper else "tril"](A, 1 if upper else -1)
+        return part + np.eye(shape(A)[-1], dtype=data(A).dtype)
+    return functions["triu" if upper else "tril"](A)
+
+
+@public("triangular_solve")
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    """torch's deprecated form of ``tg.linalg.solve_triangular(A, input, upper=upper)``:
+    ``(solution, cloned_coefficient)``, the X with ``A @ X = input`` (``A.mT @ X = input``
+    with ``transpose``) for a triangular A, and a copy of A."""
+    if len(shape(input)) < 2 or len(shape(A)) < 2:
+        raise RuntimeError(f"triangular_solve: expected both tensors to have at least 2 "
+                           f"dimensions, got shapes {shape(input)} and {shape(A)}.")
+    _square(A, "triangular_solve")
+    T = triangle(A, upper, unitriangular)
+    if transpose:
+        T = functions["transpose"](T, -2, -1)
+    solution = functions["matmul"](functions["inverse"](T), input)
+    return return_types.triangular_solve(solution, functions["clone"](A))
