@@ -1,9 +1,10 @@
 """PyTorch functions and behaviours real programs use: ``broadcast_tensors`` and
 ``broadcast_shapes``, ``linalg.cholesky`` (and the deprecated ``cholesky``),
-``linalg.solve_triangular``, ``matrix_exp`` as a function and a method, ``scatter_reduce``
-with its five reductions, layers' forward arguments under PyTorch's names, and ``copy.copy``
-of tensors. Each is checked against torch 2.13: values, dtypes, shapes, gradients (second
-ones where torch has them) and error types."""
+``linalg.solve_triangular``, ``triangular_solve``, ``cholesky_solve``, ``matrix_exp`` as a
+function and a method, ``scatter_reduce`` with its five reductions, layers' forward arguments
+under PyTorch's names, and ``copy.copy`` of tensors; and two programs that use them. Each is
+checked against torch 2.13: values, dtypes, shapes, gradients (second ones where torch has
+them) and error types."""
 
 from __future__ import annotations
 
@@ -154,6 +155,24 @@ def test_deprecated_triangular_solve_as_torch(torch, kwargs):
         out = run_code(lib, code + f"r = b.triangular_solve(a, {kwargs})")
         assert type(out).__name__ == "triangular_solve"
         assert tuple(out.solution.shape) == (2, 3, 2) and out.cloned_coefficient is not None
+
+
+@pytest.mark.parametrize("call", ["torch.cholesky_solve(b, l)", "b.cholesky_solve(l)",
+                                  "torch.cholesky_solve(b, l.mT, upper=True)"])
+def test_cholesky_solve_as_torch(torch, call):
+    # the factor as a leaf: torch's gradient for it is that of the full matrix (L L^T)
+    code = (SPD + "l = torch.linalg.cholesky(a).detach().requires_grad_()\n"
+            "b = torch.tensor(np.random.default_rng(7).normal(size=(3, 2)), "
+            "requires_grad=True)\n"
+            f"x = {call}\n")
+    same_as_torch(torch, code + "r = x")
+    same_grads_as_torch(torch, code + "r = (x * x).sum()", ("l", "b"))
+
+
+@pytest.mark.parametrize("code", ["torch.cholesky_solve(torch.ones(3), torch.eye(3))",
+                                  "torch.cholesky_solve(torch.ones(2, 1), torch.eye(3))"])
+def test_cholesky_solve_errors_as_torch(torch, code):
+    raises_as_torch(torch, code)
 
 
 def test_multivariate_normal_from_a_covariance_uses_cholesky_as_torch(torch):

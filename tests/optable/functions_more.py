@@ -1,6 +1,6 @@
-"""Op-table entries: broadcast_tensors (ops/arrange.py), cholesky, solve_triangular,
-triangular_solve and matrix_exp (ops/linalg_more.py, tinygraph/linalg.py) and scatter_reduce
-(ops/scatter_reduce.py)."""
+"""Op-table entries: broadcast_tensors (ops/arrange.py); cholesky, solve_triangular,
+triangular_solve, cholesky_solve and matrix_exp (ops/linalg_more.py, tinygraph/linalg.py);
+scatter_reduce (ops/scatter_reduce.py)."""
 
 from __future__ import annotations
 
@@ -108,6 +108,14 @@ OPS = [
            lambda b, a, **k: _torch().triangular_solve(b, _shifted(_torch(), a), **k).solution,
            2, [((3, 2), (3, 3)), ((2, 3, 1), (2, 3, 3))],
            kwargs=[{}, {"upper": False}, {"transpose": True}], domains={1: (-1.0, 1.0)}),
+    OpSpec("cholesky_solve",
+           lambda b, a, upper=False: tg.cholesky_solve(b, tg.linalg.cholesky(_spd(tg, a),
+                                                                          upper=upper), upper),
+           lambda b, a, upper=False: np.linalg.solve(_spd(np, a), b),
+           lambda b, a, upper=False: _torch().cholesky_solve(
+               b, _torch().linalg.cholesky(_spd(_torch(), a), upper=upper), upper), 2,
+           [((3, 2), (3, 3)), ((2, 3, 1), (2, 3, 3))], kwargs=[{}, {"upper": True}],
+           domains={1: (-1.0, 1.0)}),
     OpSpec("matrix_exp", tg.matrix_exp, _np_matrix_exp, lambda a: _torch().matrix_exp(a), 1,
            [((3, 3),), ((2, 2, 2),), ((1, 1),)]),
     OpSpec("scatter_reduce", _tg_scatter_reduce, _np_scatter_reduce, _torch_scatter_reduce, 2,

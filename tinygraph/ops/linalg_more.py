@@ -201,3 +201,23 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
         T = functions["transpose"](T, -2, -1)
     solution = functions["matmul"](functions["inverse"](T), input)
     return return_types.triangular_solve(solution, functions["clone"](A))
+
+
+@public("cholesky_solve")
+def cholesky_solve(input, input2, upper=False):
+    """X with ``A @ X = input`` given A's Cholesky factor ``input2`` (L with ``A = L @ L.mT``,
+    or U with ``A = U.mT @ U`` when ``upper``): ``L^-T L^-1 input``. As in torch, the factor's
+    gradient is that of the full matrix: ``-(G X^T + X G^T) L`` with ``G = A^-1 g``."""
+    if len(shape(input)) < 2:
+        raise RuntimeError(f"cholesky_solve: b should have at least 2 dimensions, but has "
+                           f"{len(shape(input))} dimensions instead")
+    _square(input2, "cholesky_solve")
+    n = shape(input2)[-1]
+    if shape(input)[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {n} "
+                           f"by {n} but each b matrix is {shape(input)[-2]} by "
+                           f"{shape(input)[-1]}")
+    inv = functions["inverse"](input2)
+    inv_t = functions["transpose"](inv, -2, -1)
+    first, second = (inv_t, inv) if upper else (inv, inv_t)
+    return functions["matmul"](second, functions["matmul"](first, input))
