@@ -176,7 +176,8 @@ class _Rerun:
                 raise _Wrong(f"its backward returned a gradient of shape {tuple(g.shape)} for "
                              f"input {i} of shape {np.shape(x)}")
             result.append(g)
-        return result
+        project = getattr(ctx, "elementwise_gradient", None)  # an op whose gradient is for
+        return project(result) if project else result         # symmetric inputs (cholesky)
 
 
 def _probe(f, flat, j, u, t: float) -> float:

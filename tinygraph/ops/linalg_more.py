@@ -121,8 +121,9 @@ def _not_positive_definite(op: str, a) -> LinAlgError:
 @public("cholesky")
 class Cholesky(Op):
     """L = cholesky(A), lower, with A = L L^T, read from A's lower triangle (``upper=True``:
-    L^T);  dA = L^-T P L^-1 with P = Φ(L^T gL), Φ(M) the lower triangle of M with its
-    diagonal halved, mirrored to be symmetric (Murray 2016; torch's cholesky_backward)."""
+    U = L^T, read from A's upper triangle);  dA = L^-T P L^-1 with P = Φ(L^T gL), Φ(M) the
+    lower triangle of M with its diagonal halved, mirrored to be symmetric (Murray 2016;
+    torch's cholesky_backward): the gradient for symmetric changes of A."""
 
     __slots__ = ("upper", "op")
     label = "cholesky"
@@ -133,10 +134,11 @@ class Cholesky(Op):
         return (input,), {"upper": bool(upper), "op": "cholesky"}
 
     def forward(self, a):
-        try:
-            lower = np.linalg.cholesky(a).astype(a.dtype, copy=False)
+        try:  # NumPy reads the lower triangle; A^T's lower one is A's upper one
+            lower = np.linalg.cholesky(_mT(np, a) if self.upper else a)
         except np.linalg.LinAlgError:
             raise _not_positive_definite(self.op, a) from None
+        lower = lower.astype(a.dtype, copy=False)
         y = _mT(np, lower) if self.upper else lower
         self.save(y)  # the output itself, so create_graph finds it
         return y
@@ -150,6 +152,14 @@ class Cholesky(Op):
         phi = 0.5 * (phi + _mT(xp, xp.tril(phi, -1)))
         inv = _inv(lower)
         return (xp.matmul(xp.matmul(_mT(xp, inv), phi), inv),)
+
+    def elementwise_gradient(self, grads):
+        """For tg.check_graph, whose finite differences move one element of A at a time: the
+        forward reads one triangle, so that triangle's derivative is the symmetric gradient
+        with its off-diagonal part doubled (and the other triangle's is zero)."""
+        (g,) = grads
+        triangle = np.triu if self.upper else np.tril
+        return [triangle(g + _mT(np, g)) - g * np.eye(g.shape[-1])]
 
 
 @public("matrix_exp")
