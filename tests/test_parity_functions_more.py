@@ -192,6 +192,15 @@ def test_cholesky_solve_errors_as_torch(torch, code):
     raises_as_torch(torch, code)
 
 
+@pytest.mark.parametrize("code", [
+    "torch.cholesky(torch.eye(2))", "torch.eye(2).cholesky(upper=True)",
+    "torch.triangular_solve(torch.ones(2, 1), torch.eye(2))"])
+def test_deprecated_forms_warn_as_torch(torch, code):
+    # torch warns once per process (TORCH_WARN_ONCE), so only its message is compared here
+    with pytest.warns(UserWarning, match="is deprecated in favor of torch.linalg"):
+        run_code(tg, f"r = {code}")
+
+
 def test_multivariate_normal_from_a_covariance_uses_cholesky_as_torch(torch):
     code = (SPD + "mvn = torch.distributions.MultivariateNormal(torch.zeros(3, "
             "dtype=torch.float64), covariance_matrix=a)\n"

@@ -4,6 +4,8 @@ scatter_reduce (ops/scatter_reduce.py)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import tinygraph as tg
@@ -29,6 +31,13 @@ def _np_solve_triangular(a, b, upper, left=True):
     t = (np.triu(a) if upper else np.tril(a)) + 3 * np.eye(n)
     return np.linalg.solve(t, b) if left else np.swapaxes(
         np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _quietly(function, *args, **kwargs):
+    """The deprecated triangular_solve, without its deprecation warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return function(*args, **kwargs)
 
 
 def _np_triangular_solve(b, a, upper=True, transpose=False):
@@ -103,9 +112,10 @@ OPS = [
            kwargs=[{"upper": True}, {"upper": False}, {"upper": False, "left": False}],
            domains={0: (-1.0, 1.0)}),
     OpSpec("triangular_solve",
-           lambda b, a, **k: tg.triangular_solve(b, _shifted(tg, a), **k).solution,
+           lambda b, a, **k: _quietly(tg.triangular_solve, b, _shifted(tg, a), **k).solution,
            _np_triangular_solve,
-           lambda b, a, **k: _torch().triangular_solve(b, _shifted(_torch(), a), **k).solution,
+           lambda b, a, **k: _quietly(_torch().triangular_solve, b, _shifted(_torch(), a),
+                                      **k).solution,
            2, [((3, 2), (3, 3)), ((2, 3, 1), (2, 3, 3))],
            kwargs=[{}, {"upper": False}, {"transpose": True}], domains={1: (-1.0, 1.0)}),
     OpSpec("cholesky_solve",

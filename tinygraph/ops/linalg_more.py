@@ -8,6 +8,7 @@ The inverse and det backwards go through the inverse, so they need invertible ma
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -129,8 +130,11 @@ class Cholesky(Op):
     label = "cholesky"
 
     @staticmethod
-    def arguments(input, upper=False):
+    def arguments(input, upper=False):  # tg.cholesky and x.cholesky(); tg.linalg's skips this
         _square(input, "cholesky")
+        warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will "
+                      "be removed in a future PyTorch release: L = torch.linalg.cholesky(A), "
+                      "U = torch.linalg.cholesky(A).mH.", UserWarning, stacklevel=3)
         return (input,), {"upper": bool(upper), "op": "cholesky"}
 
     def forward(self, a):
@@ -206,6 +210,9 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
         raise RuntimeError(f"triangular_solve: expected both tensors to have at least 2 "
                            f"dimensions, got shapes {shape(input)} and {shape(A)}.")
     _square(A, "triangular_solve")
+    warnings.warn("torch.triangular_solve is deprecated in favor of "
+                  "torch.linalg.solve_triangular and will be removed in a future PyTorch "
+                  "release: X = torch.linalg.solve_triangular(A, B).", UserWarning, stacklevel=3)
     T = triangle(A, upper, unitriangular)
     if transpose:
         T = functions["transpose"](T, -2, -1)
