@@ -37,8 +37,6 @@ NOT_EXPORTABLE = {
     # nor a Cholesky op
     "cholesky": "no Cholesky op",
     "cholesky_solve": "no Cholesky op",
-    # matrix_exp: how many squarings depends on the matrix's norm, a branch on its values
-    "matrix_exp": "sequence of ops the forward records changed",
     # scatter_reduce amax/amin: which values tie with the result is counted in NumPy
     "scatter_reduce_extreme": "changed when the inputs. values changed",
 }
