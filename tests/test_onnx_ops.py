@@ -32,6 +32,9 @@ NOT_EXPORTABLE = {
     # ONNX has no matrix inverse (tinygraph/onnx/linalg.py)
     "inverse": "no matrix-inverse op",
     "linalg_solve": "no matrix-inverse op",
+    # ONNX has no gamma-family function and no inverse error function (ops/gamma.py)
+    **dict.fromkeys(["lgamma", "lgamma_negative", "digamma", "digamma_negative", "polygamma",
+                     "polygamma_method", "erfinv"], "has no ONNX mapping"),
 }
 
 

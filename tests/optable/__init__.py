@@ -11,6 +11,7 @@ from . import (
     contract,
     conv,
     elementwise,
+    gamma,
     indexing,
     math_elementwise,
     more,
@@ -35,5 +36,6 @@ from .spec import (  # noqa: F401 - the helpers tests use
 
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
-                     *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS]
+                     *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
+                     *gamma.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}
