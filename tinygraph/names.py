@@ -34,12 +34,12 @@ TORCH_NAMES = {
         MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
         parallel qat quantizable quantized""",
     "tinygraph.distributions": """
-        AbsTransform AffineTransform Beta Binomial CatTransform Cauchy Chi2 ComposeTransform
-        ContinuousBernoulli CorrCholeskyTransform CumulativeDistributionTransform Dirichlet
-        ExpTransform Exponential FisherSnedecor Gamma GeneralizedPareto Geometric Gumbel
-        HalfCauchy HalfNormal IndependentTransform InverseGamma Kumaraswamy LKJCholesky Laplace
+        AbsTransform AffineTransform Binomial CatTransform Cauchy Chi2 ComposeTransform
+        ContinuousBernoulli CorrCholeskyTransform CumulativeDistributionTransform
+        ExpTransform FisherSnedecor GeneralizedPareto Geometric Gumbel
+        HalfCauchy HalfNormal IndependentTransform InverseGamma Kumaraswamy LKJCholesky
         LogNormal LogisticNormal LowRankMultivariateNormal LowerCholeskyTransform
-        Multinomial NegativeBinomial Pareto Poisson PositiveDefiniteTransform PowerTransform
+        Multinomial NegativeBinomial Pareto PositiveDefiniteTransform PowerTransform
         RelaxedBernoulli RelaxedOneHotCategorical ReshapeTransform SigmoidTransform
         SoftmaxTransform SoftplusTransform StackTransform StickBreakingTransform StudentT
         TanhTransform Transform TransformedDistribution VonMises Weibull Wishart biject_to

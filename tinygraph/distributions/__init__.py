@@ -11,10 +11,14 @@ from ..names import missing_name
 from . import constraints
 from .bernoulli import Bernoulli
 from .categorical import Categorical
+from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
+from .exponential import Exponential, Laplace
+from .gamma import Gamma, Poisson
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from . import kl_more  # noqa: F401 - registers the KL divergences of the families below
 from .mixture_same_family import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -22,10 +26,10 @@ from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThr
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
-    "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
-    "OneHotCategoricalStraightThrough", "Uniform", "constraints",
-    "kl_divergence", "register_kl",
+    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+    "ExponentialFamily", "Gamma", "Independent", "Laplace", "MixtureSameFamily",
+    "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+    "Poisson", "Uniform", "constraints", "kl_divergence", "register_kl",
 ]
 
 __getattr__ = missing_name(__name__, globals())
