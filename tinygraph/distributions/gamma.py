@@ -1,16 +1,14 @@
-"""``Gamma`` and ``Poisson``, as torch's. Draws come from tinygraph's generator (NumPy's
-gamma and Poisson samplers). ``Gamma.rsample`` is differentiable in ``rate``; its derivative
-in ``concentration`` (PyTorch's implicit reparameterization) is not implemented: it refuses
-a ``concentration`` that requires grad."""
+"""``Gamma``, as torch's. Draws come from tinygraph's generator (NumPy's gamma sampler).
+``Gamma.rsample`` is differentiable in ``rate``; its derivative in ``concentration``
+(PyTorch's implicit reparameterization) is not implemented: it refuses a ``concentration``
+that requires grad."""
 
 from __future__ import annotations
-
-from numbers import Number
 
 import numpy as np
 
 from .. import random
-from ..autograd import is_grad_enabled, no_grad
+from ..autograd import is_grad_enabled
 from ..factories import as_tensor
 from ..runtime import finfo
 from ..size import Size
@@ -19,7 +17,7 @@ from . import constraints
 from .exp_family import ExponentialFamily
 from .utils import batch_shape_of, broadcast_all
 
-__all__ = ["Gamma", "Poisson", "standard_gamma"]
+__all__ = ["Gamma", "standard_gamma"]
 
 
 def standard_gamma(concentration: Tensor, what: str) -> Tensor:
@@ -93,52 +91,3 @@ class Gamma(ExponentialFamily):
     def cdf(self, value):
         raise NotImplementedError("Gamma.cdf needs torch.special.gammainc (the regularized "
                                   "incomplete gamma function), which tinygraph does not have.")
-
-
-class Poisson(ExponentialFamily):
-    """The Poisson distribution of rate ``rate``: ``P(k) = rate^k exp(-rate) / k!``.
-
-    >>> m = Poisson(tg.tensor([4.0]))
-    >>> m.sample()             # a count, as a float tensor
-    """
-
-    arg_constraints = {"rate": constraints.nonnegative}
-    support = constraints.nonnegative_integer
-
-    def __init__(self, rate, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = Size() if isinstance(rate, Number) else Size(self.rate.shape)
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Poisson, _instance)
-        batch_shape = Size(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        super(Poisson, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.rate
-
-    @property
-    def mode(self) -> Tensor:
-        return self.rate.floor()
-
-    @property
-    def variance(self) -> Tensor:
-        return self.rate
-
-    def sample(self, sample_shape=()) -> Tensor:
-        shape = tuple(self._extended_shape(sample_shape))
-        with no_grad():
-            rate = self.rate.expand(shape).detach().numpy()
-            draws = random.generator().poisson(np.asarray(rate, dtype=np.float64))
-            return tensor(draws.astype(rate.dtype))
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        rate, value = broadcast_all(self.rate, value)
-        return value.xlogy(rate) - rate - (value + 1).lgamma()

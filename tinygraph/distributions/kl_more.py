@@ -9,11 +9,14 @@ import math
 import numpy as np
 
 from ..factories import full_like
-from .dirichlet import Beta, Dirichlet
-from .exponential import Exponential, Laplace
-from .gamma import Gamma, Poisson
+from .beta import Beta
+from .dirichlet import Dirichlet
+from .exponential import Exponential
+from .gamma import Gamma
 from .kl import register_kl
+from .laplace import Laplace
 from .normal import Normal
+from .poisson import Poisson
 from .uniform import Uniform
 
 __all__ = []
