@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from twins import randomize, weights
 
 import tinygraph as tg
 
@@ -330,3 +331,123 @@ def test_kl_divergence_to_a_smaller_support_is_inf_as_torch(torch):
                 q_name, Q_ARGS.get(q_name))])
             out = D.kl_divergence(p, q)
             assert tuple(out.shape) == tuple(p.batch_shape) and (out.numpy() == math.inf).all()
+
+
+# -- PyTorch programs, run on both ---------------------------------------------------------------
+
+def _glm_program(torch):
+    """A count-and-duration GLM: one net predicts a Poisson rate and a Gamma's shape and rate,
+    trained by maximum likelihood with Adam."""
+    nn = torch.nn
+    F = nn.functional
+    Gamma, Poisson = torch.distributions.Gamma, torch.distributions.Poisson
+
+    rng = np.random.default_rng(3)
+    X = torch.tensor(rng.standard_normal((64, 3)))
+    counts = torch.tensor(rng.poisson(2.0, 64).astype(np.float64))
+    waits = torch.tensor(rng.gamma(2.0, 0.5, 64))
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Linear(3, 8)
+            self.out = nn.Linear(8, 3)
+
+        def forward(self, x):
+            h = torch.tanh(self.body(x))
+            return F.softplus(self.out(h)) + 1e-3
+
+    model = Head().double()
+    randomize(torch, model, 11)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(15):
+        opt.zero_grad()
+        params = model(X)
+        rate, shape, inv_scale = params.unbind(-1)
+        nll = -(Poisson(rate).log_prob(counts).mean()
+                + Gamma(shape, inv_scale).log_prob(waits).mean())
+        nll = nll + 0.01 * Gamma(shape, inv_scale).entropy().mean()
+        nll.backward()
+        opt.step()
+        losses.append(nll.item())
+    return losses, weights(model)
+
+
+def _dirichlet_program(torch):
+    """Compositional data: a net's exp output is a Dirichlet's concentration, fitted by
+    likelihood with a KL pull toward the flat Dirichlet (a Dirichlet-VAE-style loss), and a
+    Beta head on the first share; SGD with momentum."""
+    nn = torch.nn
+    D = torch.distributions
+
+    rng = np.random.default_rng(5)
+    X = torch.tensor(rng.standard_normal((32, 4)))
+    shares = torch.tensor(rng.dirichlet([2.0, 1.0, 3.0], 32))
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5)).double()
+    randomize(torch, model, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(12):
+        opt.zero_grad()
+        out = model(X)
+        alpha = out[:, :3].exp()
+        posterior = D.Dirichlet(alpha)
+        prior = D.Dirichlet(torch.ones_like(alpha))
+        beta = D.Beta(out[:, 3].exp(), out[:, 4].exp())
+        loss = (-posterior.log_prob(shares).mean()
+                + 0.1 * D.kl_divergence(posterior, prior).mean()
+                - beta.log_prob(shares[:, 0]).mean()
+                + 0.05 * D.kl_divergence(beta, D.Beta(torch.tensor(2.0, dtype=torch.float64),
+                                                      torch.tensor(5.0, dtype=torch.float64)))
+                .mean())
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, weights(model)
+
+
+def _student_t_program(torch):
+    """A robust regression with a hand-written Student-t likelihood (lgamma, as such code
+    writes it), a Laplace alternative, a Normal quantile (icdf) penalty and torch.special."""
+    nn = torch.nn
+    D = torch.distributions
+
+    rng = np.random.default_rng(9)
+    X = torch.tensor(rng.standard_normal((48, 2)))
+    y = torch.tensor(rng.standard_t(3.0, 48) + X.numpy() @ np.array([1.5, -0.5]))
+    model = nn.Linear(2, 1).double()
+    randomize(torch, model, 4)
+    log_nu = nn.Parameter(torch.tensor(0.5, dtype=torch.float64))
+    log_sigma = nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+    opt = torch.optim.Adam(list(model.parameters()) + [log_nu, log_sigma], lr=0.05)
+    quantiles = torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64)
+    losses = []
+    for _ in range(15):
+        opt.zero_grad()
+        nu, sigma = log_nu.exp(), log_sigma.exp()
+        z = (y - model(X).squeeze(-1)) / sigma
+        log_t = (torch.lgamma((nu + 1) / 2) - torch.special.gammaln(nu / 2)
+                 - 0.5 * torch.log(nu * math.pi) - torch.log(sigma)
+                 - (nu + 1) / 2 * torch.log1p(z * z / nu))
+        laplace = D.Laplace(model(X).squeeze(-1), sigma).log_prob(y)
+        spread = D.Normal(0.0, sigma).icdf(quantiles)
+        loss = (-log_t.mean() - 0.1 * laplace.mean() + 0.01 * spread.pow(2).sum()
+                + 0.001 * torch.special.digamma(nu) ** 2
+                + 0.001 * torch.special.polygamma(1, nu))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, {**weights(model), "log_nu": log_nu.detach().numpy(),
+                    "log_sigma": log_sigma.detach().numpy()}
+
+
+@pytest.mark.parametrize("program", [_glm_program, _dirichlet_program, _student_t_program],
+                         ids=["poisson_gamma_glm", "dirichlet_beta", "student_t"])
+def test_program_gives_the_same_numbers_on_both(torch, program):
+    ours, theirs = program(tg), program(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
+    assert list(ours[1]) == list(theirs[1])
+    for name in ours[1]:
+        np.testing.assert_allclose(ours[1][name], theirs[1][name], rtol=1e-6, atol=1e-12,
+                                   err_msg=name)
