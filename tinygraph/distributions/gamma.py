@@ -21,8 +21,8 @@ __all__ = ["Gamma", "standard_gamma"]
 
 
 def standard_gamma(concentration: Tensor, what: str) -> Tensor:
-    """Gamma(concentration, 1) draws of ``concentration``'s shape, at least the dtype's
-    smallest normal number (as torch clamps them); refuses to differentiate them."""
+    """Gamma(concentration, 1) draws of ``concentration``'s shape and dtype, at least the
+    dtype's smallest normal number (as torch's); refuses to differentiate them."""
     if concentration.requires_grad and is_grad_enabled():
         raise NotImplementedError(
             f"{what}.rsample: the derivative of a gamma draw with respect to its "
@@ -30,8 +30,7 @@ def standard_gamma(concentration: Tensor, what: str) -> Tensor:
             "tinygraph; use sample(), or a concentration that does not require grad.")
     data = concentration.detach().numpy()
     draws = random.generator().standard_gamma(np.asarray(data, dtype=np.float64))
-    draws = np.maximum(draws, finfo(concentration.dtype).tiny)
-    return tensor(np.asarray(draws, dtype=data.dtype))
+    return tensor(np.maximum(draws, finfo(concentration.dtype).tiny).astype(data.dtype))
 
 
 class Gamma(ExponentialFamily):
@@ -74,8 +73,10 @@ class Gamma(ExponentialFamily):
 
     def rsample(self, sample_shape=()) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        draws = standard_gamma(self.concentration.expand(shape), "Gamma")
-        return draws / self.rate.expand(shape)
+        value = standard_gamma(self.concentration.expand(shape), "Gamma") / self.rate.expand(
+            shape)
+        value.detach().clamp_(min=finfo(value.dtype).tiny)  # not recorded, as torch's
+        return value
 
     def log_prob(self, value):
         value = as_tensor(value, dtype=self.rate.dtype)
