@@ -3,12 +3,14 @@
 
 ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph computes it in
 float32) and no matrix inverse: an exported graph with ``inverse`` (``tg.linalg.inv``,
-``tg.linalg.solve``) is refused, naming the op.
+``tg.linalg.solve``) is refused, naming the op. ONNX has no gamma-family function and no
+inverse error function either: ``lgamma``, ``digamma``, ``polygamma`` and ``erfinv``
+(ops/gamma.py) are refused the same way.
 """
 
 from __future__ import annotations
 
-from ..ops import linalg_more, special
+from ..ops import gamma, linalg_more, special
 from .errors import unsupported
 from .maths import in_float32
 
@@ -16,6 +18,12 @@ from .maths import in_float32
 def inverse(g, node, x):
     raise unsupported(node, "ONNX has no matrix-inverse op; export the model without it, or "
                             "precompute the inverse and pass it as an input.")
+
+
+def no_onnx_op(g, node, x):
+    raise unsupported(node, f"ONNX has no {node.label} op (nor the functions to compose it "
+                            "from exactly); export the model without it, or compute it outside "
+                            "the exported part and pass it as an input.")
 
 
 def erfc(g, node, x):
@@ -28,4 +36,5 @@ MAPPINGS = {
     special.Erfc: erfc,
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
+    **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv], no_onnx_op),
 }
