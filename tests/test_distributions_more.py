@@ -7,6 +7,7 @@ draws from tinygraph's generator checked for shape, dtype, support and loose sta
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -205,6 +206,24 @@ def test_scalar_parameters_give_an_empty_batch_shape_as_torch(torch):
         assert tuple(beta.concentration1.shape) == ()
         with pytest.raises(ValueError, match="at least one-dimensional"):
             D.Dirichlet(lib.tensor(1.0))
+
+
+def test_edges_of_the_support_and_degenerate_modes_are_torchs_without_warnings(torch):
+    def compute(lib):
+        D = lib.distributions
+        c = lib.tensor([[0.5, 0.3, 0.9], [2.0, 0.5, 3.0]], dtype=lib.float64)
+        return [D.Poisson(lib.tensor([0.0, 2.0])).log_prob(lib.tensor([0.0, 0.0])),
+                D.Gamma(lib.tensor([1.0, 2.0]), lib.tensor([1.0, 1.0])).log_prob(
+                    lib.tensor([0.0, 0.0])),
+                D.Dirichlet(c).mode,
+                D.Beta(lib.tensor([0.5, 2.0]), lib.tensor([0.7, 3.0])).mode,
+                lib.xlogy(lib.tensor([0.0, 0.0]), lib.tensor([0.0, -1.0]))]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch computes these silently
+        ours = compute(tg)
+    for mine, want in zip(ours, compute(torch)):
+        np.testing.assert_allclose(mine.numpy(), want.numpy(), rtol=1e-6)
 
 
 def test_sample_statistics_follow_the_distribution():

@@ -4,6 +4,8 @@ reparameterization is not implemented, see gamma.py)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..nn import functional as F
 from ..ops.registry import functions as _f
 from ..size import Size
@@ -60,7 +62,8 @@ class Dirichlet(ExponentialFamily):
     @property
     def mode(self) -> Tensor:
         minus_one = (self.concentration - 1).clamp(min=0.0)
-        mode = minus_one / minus_one.sum(-1, True)
+        with np.errstate(invalid="ignore"):  # 0 / 0 where every concentration is < 1
+            mode = minus_one / minus_one.sum(-1, True)
         corner = F.one_hot(mode.argmax(-1), minus_one.shape[-1]).to(mode)
         mask = (self.concentration < 1).all(-1, keepdim=True)
         return _f["where"](mask, corner, mode)

@@ -57,7 +57,7 @@ class Poisson(ExponentialFamily):
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
             rate = self.rate.expand(shape).detach().numpy()
-            draws = random.generator().poisson(np.asarray(rate, dtype=np.float64))
+            draws = np.asarray(random.generator().poisson(np.asarray(rate, dtype=np.float64)))
             return tensor(draws.astype(rate.dtype))
 
     def log_prob(self, value):
