@@ -116,6 +116,25 @@ def test_in_place_special_functions_and_polygamma_arguments_as_torch(torch):
         tg.polygamma(1.5, tg.tensor([1.0]))
 
 
+def test_mvlgamma_as_torch(torch):
+    for lib in (tg, torch):
+        x = lib.tensor([0.4, 3.0], dtype=lib.float64)
+        want = [lib.special.multigammaln(x, 2), x.mvlgamma(2), lib.mvlgamma(x, p=1)]
+        y = x.clone()
+        y.mvlgamma_(3)
+        want.append(y)
+        ints = lib.mvlgamma(lib.tensor([2, 3]), 2)
+        assert str(ints.dtype).endswith("float32")
+        with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
+            lib.mvlgamma(x, 0)
+        with pytest.raises(TypeError, match="must be int"):
+            x.mvlgamma(1.5)
+        if lib is tg:
+            ours = want + [ints]
+    for mine, theirs in zip(ours, want + [ints]):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6)
+
+
 # -- Normal.icdf -------------------------------------------------------------------------------
 
 def test_normal_icdf_matches_torch_with_gradients(torch):

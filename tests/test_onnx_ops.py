@@ -34,7 +34,7 @@ NOT_EXPORTABLE = {
     "linalg_solve": "no matrix-inverse op",
     # ONNX has no gamma-family function and no inverse error function (ops/gamma.py)
     **dict.fromkeys(["lgamma", "lgamma_negative", "digamma", "digamma_negative", "polygamma",
-                     "polygamma_method", "erfinv"],
+                     "polygamma_method", "erfinv", "mvlgamma"],
                     "ONNX has no (lgamma|digamma|polygamma|erfinv) op"),
 }
 

@@ -100,6 +100,10 @@ class InPlaceMath:
         """polygamma(n, x) of every element, in place; returns self."""
         return self._elementwise_("polygamma_", "polygamma", n, input_last=True)
 
+    def mvlgamma_(self, p):
+        """The multivariate log-gamma function of dimension ``p``, in place; returns self."""
+        return self._elementwise_("mvlgamma_", "mvlgamma", p)
+
     def erfinv_(self):
         """The inverse error function of every element, in place; returns self."""
         return self._elementwise_("erfinv_", "erfinv")

@@ -40,12 +40,8 @@ def ndtr(input, *, out=None):
 
 
 def multigammaln(input, p, *, out=None):
-    """The multivariate log-gamma function of dimension ``p``, elementwise:
-    ``log(pi) * p (p - 1) / 4 + sum_{i=1..p} lgamma(input - (i - 1) / 2)``."""
-    result = input.lgamma()
-    for i in range(1, p):
-        result = result + (input - i / 2).lgamma()
-    result = result + math.log(math.pi) * p * (p - 1) / 4
+    """The multivariate log-gamma function of dimension ``p``: ``tg.mvlgamma``."""
+    result = _f["mvlgamma"](input, p)
     return result if out is None else out.copy_(result)
 
 

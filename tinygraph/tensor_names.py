@@ -40,7 +40,7 @@ log1p_ log2 log2_ log_ log_normal_ logaddexp logaddexp2 logcumsumexp logdet logi
 logical_and_ logical_not logical_not_ logical_or logical_or_ logical_xor logical_xor_ logit
 logit_ lstsq lt_ lu lu_solve mH map2_ map_ masked_fill masked_fill_ masked_scatter
 masked_scatter_ masked_select matrix_exp matrix_power median mm module_load moveaxis
-movedim msort mtia mul_ multinomial multiply_ mv mvlgamma mvlgamma_ nan_to_num nan_to_num_
+movedim msort mtia mul_ multinomial multiply_ mv nan_to_num nan_to_num_
 nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative_ new
 new_empty_strided nextafter nextafter_ nonzero
 nonzero_static norm normal_ not_equal_ orgqr ormqr outer output_nr permute pin_memory pinverse

@@ -98,4 +98,9 @@ OPS = [
            lambda x, n: x.polygamma(n), 1, UNARY_SHAPES[:3], kwargs=[{"n": 2}],
            domains={0: (-1.8, -1.2)}),
     _unary("erfinv", _elementwise(_erfinv), (-0.9, 0.9)),
+    OpSpec("mvlgamma", lambda x, p: tg.mvlgamma(x, p),
+           lambda x, p: sum(_elementwise(math.lgamma)(x - i / 2) for i in range(p))
+           + math.log(math.pi) * p * (p - 1) / 4,
+           lambda x, p: _torch().mvlgamma(x, p), 1, UNARY_SHAPES,
+           kwargs=[{"p": 1}, {"p": 3}], domains={0: (1.2, 4.0)}),
 ]

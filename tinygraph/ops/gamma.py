@@ -1,4 +1,5 @@
-"""The gamma-family ops and erfinv: ``lgamma``, ``digamma``, ``polygamma``, ``erfinv``.
+"""The gamma-family ops and erfinv: ``lgamma``, ``digamma``, ``polygamma``, ``erfinv``, and
+``mvlgamma`` composed from lgamma.
 
 Their values come from the vectorised float64 kernels of ``gamma_kernels.py`` (PyTorch's
 algorithms, so PyTorch's values at poles and edges). Each gradient is the next function of
@@ -95,6 +96,22 @@ def _polygamma_method(self, n):
 
 
 methods["polygamma"] = _polygamma_method
+
+
+@public("mvlgamma")
+def mvlgamma(input, p):
+    """The multivariate log-gamma function of dimension ``p`` (``torch.special.
+    multigammaln``): ``log(pi) p (p - 1) / 4 + sum_{i=1..p} lgamma(input - (i - 1) / 2)``."""
+    try:
+        p = operator.index(p)
+    except TypeError:
+        raise TypeError(f"mvlgamma(): argument 'p' must be int, not {type(p).__name__}.") from None
+    if p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got p={p}).")
+    result = functions["lgamma"](input)
+    for i in range(1, p):
+        result = result + functions["lgamma"](input - i / 2)
+    return result + math.log(math.pi) * p * (p - 1) / 4
 
 
 @public("erfinv")
