@@ -110,20 +110,24 @@ def digamma(x) -> np.ndarray:
 def zeta(s: float, q) -> np.ndarray:
     """The Hurwitz zeta function sum_k (q + k)^-s for a float s > 1, elementwise in q."""
     q = _float64(q)
+    shape, q = q.shape, q.reshape(-1)
     with np.errstate(all="ignore"):
         total = q ** -s
         a = q.copy()
         b = np.zeros_like(q)
         done = ~np.isfinite(q) | (q <= 0) & (q == np.floor(q))
+        live = np.flatnonzero(~done)
         i = 0
-        active = ~done
-        while active.any():  # direct sum while i < 9 or a <= 9 (at least 9 terms)
+        while live.size:  # direct sum while i < 9 or a <= 9, on the elements still summing
             i += 1
-            a = np.where(active, a + 1.0, a)
-            b = np.where(active, a ** -s, b)
-            total = np.where(active, total + b, total)
-            done |= active & (np.abs(b / total) < _EPS)
-            active = ~done & ((i < 9) | (a <= 9))
+            a[live] += 1.0
+            b[live] = a[live] ** -s
+            total[live] += b[live]
+            converged = np.abs(b[live] / total[live]) < _EPS
+            done[live[converged]] = True
+            live = live[~converged]
+            if i >= 9:
+                live = live[a[live] <= 9]
         w = a
         live = ~done
         total = np.where(live, total + b * w / (s - 1) - 0.5 * b, total)
@@ -139,7 +143,8 @@ def zeta(s: float, q) -> np.ndarray:
             b = b / w
             k += 1.0
         total = np.where(q == np.inf, np.nan, total)  # Cephes' (and PyTorch's) value
-        return np.where((q <= 0) & (q == np.floor(q)), np.inf, total)
+        total = np.where((q <= 0) & (q == np.floor(q)), np.inf, total)
+        return total.reshape(shape)
 
 
 def _trigamma(x: np.ndarray) -> np.ndarray:
@@ -168,7 +173,8 @@ def polygamma(n: int, x) -> np.ndarray:
     if n == 1:
         return _trigamma(_float64(x))
     sign = 1.0 if n % 2 else -1.0
-    return sign * math.exp(math.lgamma(n + 1.0)) * zeta(n + 1.0, x)
+    with np.errstate(over="ignore"):  # inf near the poles, silently as torch
+        return sign * math.exp(math.lgamma(n + 1.0)) * zeta(n + 1.0, x)
 
 
 _ERFINV_A = (0.886226899, -1.645349621, 0.914624893, -0.140543331)
