@@ -27,9 +27,12 @@ class InPlaceMath:
 
     __slots__ = ()
 
-    def _elementwise_(self, what: str, name: str, *args, **kwargs):
-        """self = tg.<name>(self, *args, **kwargs), in place, in the tensor's dtype."""
+    def _elementwise_(self, what: str, name: str, *args, input_last=False, **kwargs):
+        """self = tg.<name>(self, *args, **kwargs) (``input_last``: tg.<name>(*args, self)),
+        in place, in the tensor's dtype."""
         def compute(t):
+            if input_last:
+                return _fn[name](*args, t, **kwargs)
             return _fn[name](t, *args, **kwargs)
 
         def in_place(array):
@@ -84,6 +87,26 @@ class InPlaceMath:
     def log_(self):
         """The natural log of every element, in place; returns self."""
         return self._elementwise_("log_", "log")
+
+    def lgamma_(self):
+        """log |Gamma(x)| of every element, in place; returns self."""
+        return self._elementwise_("lgamma_", "lgamma")
+
+    def digamma_(self):
+        """digamma (psi) of every element, in place; returns self."""
+        return self._elementwise_("digamma_", "digamma")
+
+    def polygamma_(self, n):
+        """polygamma(n, x) of every element, in place; returns self."""
+        return self._elementwise_("polygamma_", "polygamma", n, input_last=True)
+
+    def mvlgamma_(self, p):
+        """The multivariate log-gamma function of dimension ``p``, in place; returns self."""
+        return self._elementwise_("mvlgamma_", "mvlgamma", p)
+
+    def erfinv_(self):
+        """The inverse error function of every element, in place; returns self."""
+        return self._elementwise_("erfinv_", "erfinv")
 
     def sigmoid_(self):
         """1 / (1 + exp(-x)) of every element, in place; returns self."""

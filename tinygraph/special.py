@@ -1,7 +1,7 @@
 """``tg.special``, as ``torch.special``: the special functions tinygraph has, under torch's
-names (``expit`` is ``sigmoid``; each is the public op of that name, so gradients and second
-derivatives are that op's). The rest of ``torch.special`` (gamma and Bessel functions, ...)
-raises naming itself."""
+names (``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is ``digamma``; each is the
+public op of that name, so gradients and second derivatives are that op's). The rest of
+``torch.special`` (Bessel functions, incomplete gamma, zeta, ...) raises naming itself."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ import math
 from .names import missing_name
 from .ops.registry import functions as _f
 
-__all__ = ["erf", "erfc", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit",
-           "logsumexp", "ndtr", "round", "softmax", "xlogy"]
+__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p",
+           "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "polygamma", "psi",
+           "round", "softmax", "xlogy"]
+
+digamma = psi = _f["digamma"]
+erfinv = _f["erfinv"]
+gammaln = _f["lgamma"]
+polygamma = _f["polygamma"]
 
 erf = _f["erf"]
 erfc = _f["erfc"]
@@ -30,6 +36,12 @@ xlogy = _f["xlogy"]
 def ndtr(input, *, out=None):
     """The standard normal CDF: ``(1 + erf(x / sqrt(2))) / 2``."""
     result = (1 + erf(input * (1 / math.sqrt(2)))) * 0.5
+    return result if out is None else out.copy_(result)
+
+
+def multigammaln(input, p, *, out=None):
+    """The multivariate log-gamma function of dimension ``p``: ``tg.mvlgamma``."""
+    result = _f["mvlgamma"](input, p)
     return result if out is None else out.copy_(result)
 
 

@@ -24,8 +24,8 @@ cholesky_solve chunk clamp_ clamp_max clamp_max_ clamp_min clamp_min_ clip_ coal
 conj conj_physical conj_physical_ const_data_ptr copy_ copysign copysign_ corrcoef cos cos_ cosh
 cosh_ count_nonzero cov cross crow_indices cummax cummin cumprod cumprod_ cumsum cumsum_
 data_ptr deg2rad deg2rad_ dense_dim dequantize det detach_ diag diag_embed diagflat diagonal
-diagonal_scatter diff digamma digamma_ dim_order dist div_ divide_ dot dsplit eig eq_ erf erf_
-erfc erfc_ erfinv erfinv_ exp2 exp2_ exp_ expand expand_as expm1 expm1_ exponential_
+diagonal_scatter diff dim_order dist div_ divide_ dot dsplit eig eq_ erf erf_
+erfc erfc_ exp2 exp2_ exp_ expand expand_as expm1 expm1_ exponential_
 fill_diagonal_ fix fix_ flip fliplr flipud float_power float_power_ floor floor_ floor_divide
 floor_divide_ fmax fmin fmod fmod_ frac frac_ frexp gather gcd gcd_ ge_ geometric_ geqrf ger
 get_device grad_dtype greater_ greater_equal_ gt_ hardshrink hash_tensor heaviside heaviside_
@@ -35,16 +35,16 @@ index_reduce_ index_select indices inner int_repr inverse ipu is_coalesced is_co
 is_contiguous is_distributed is_inference is_ipu is_maia is_meta is_mkldnn is_mps is_mtia is_neg
 is_nested is_nonzero is_pinned is_quantized is_same_size is_set_to is_shared is_signed is_sparse
 is_sparse_csr is_vulkan is_xla is_xpu isneginf isposinf isreal istft itemsize kron kthvalue
-layout lcm lcm_ ldexp ldexp_ le_ lerp lerp_ less_ less_equal_ lgamma lgamma_ log10 log10_ log1p
+layout lcm lcm_ ldexp ldexp_ le_ lerp lerp_ less_ less_equal_ log10 log10_ log1p
 log1p_ log2 log2_ log_ log_normal_ logaddexp logaddexp2 logcumsumexp logdet logical_and
 logical_and_ logical_not logical_not_ logical_or logical_or_ logical_xor logical_xor_ logit
 logit_ lstsq lt_ lu lu_solve mH map2_ map_ masked_fill masked_fill_ masked_scatter
 masked_scatter_ masked_select matrix_exp matrix_power median mm module_load moveaxis
-movedim msort mtia mul_ multinomial multiply_ mv mvlgamma mvlgamma_ nan_to_num nan_to_num_
+movedim msort mtia mul_ multinomial multiply_ mv nan_to_num nan_to_num_
 nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative_ new
 new_empty_strided nextafter nextafter_ nonzero
 nonzero_static norm normal_ not_equal_ orgqr ormqr outer output_nr permute pin_memory pinverse
-polygamma polygamma_ positive pow_ prelu prod put put_ q_per_channel_axis q_per_channel_scales
+positive pow_ prelu prod put put_ q_per_channel_axis q_per_channel_scales
 q_per_channel_zero_points q_scale q_zero_point qr qscheme rad2deg rad2deg_ random_
 ravel real reciprocal reciprocal_ record_stream register_post_accumulate_grad_hook reinforce
 relu_ remainder remainder_ renorm renorm_ repeat repeat_interleave reshape_as resize resize_

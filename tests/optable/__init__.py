@@ -12,6 +12,7 @@ from . import (
     conv,
     elementwise,
     functions_more,
+    gamma,
     indexing,
     math_elementwise,
     more,
@@ -37,5 +38,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
-                     *functions_more.OPS]
+                     *functions_more.OPS, *gamma.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

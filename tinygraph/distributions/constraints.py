@@ -7,8 +7,8 @@ from __future__ import annotations
 __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than",
     "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
-    "is_dependent", "less_than", "nonnegative", "positive", "real", "real_vector", "simplex",
-    "unit_interval",
+    "is_dependent", "less_than", "nonnegative", "nonnegative_integer", "positive",
+    "positive_integer", "real", "real_vector", "simplex", "unit_interval",
 ]
 
 
@@ -169,6 +169,14 @@ class _IntegerInterval(_Bounds):
         return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
 
 
+class _IntegerGreaterThan(_Bounds):
+    bounds = ("lower_bound",)
+    is_discrete = True
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+
 class _Simplex(Constraint):
     """Non-negative entries summing to 1 along the last dim."""
 
@@ -185,6 +193,8 @@ boolean = _Boolean()
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)
+nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
 nonnegative = _GreaterThanEq(0.0)
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq

@@ -3,12 +3,14 @@
 
 ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph computes it in
 float32) and no matrix inverse or Cholesky: an exported graph with ``inverse``
-(``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op.
+(``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op. ONNX has
+no gamma-family function and no inverse error function either: ``lgamma``, ``digamma``,
+``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way.
 """
 
 from __future__ import annotations
 
-from ..ops import linalg_more, special
+from ..ops import gamma, linalg_more, special
 from .errors import unsupported
 from .maths import in_float32
 
@@ -18,9 +20,10 @@ def inverse(g, node, x):
                             "precompute the inverse and pass it as an input.")
 
 
-def cholesky(g, node, x):
-    raise unsupported(node, "ONNX has no Cholesky op; export the model without it, or "
-                            "precompute the factor and pass it as an input.")
+def no_onnx_op(g, node, x):
+    raise unsupported(node, f"ONNX has no {node.label} op (nor the functions to compose it "
+                            "from exactly); export the model without it, or compute it outside "
+                            "the exported part and pass it as an input.")
 
 
 def erfc(g, node, x):
@@ -33,5 +36,6 @@ MAPPINGS = {
     special.Erfc: erfc,
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
-    linalg_more.Cholesky: cholesky,
+    linalg_more.Cholesky: no_onnx_op,
+    **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv], no_onnx_op),
 }

@@ -18,6 +18,7 @@ from . import (  # noqa: F401 - they declare the ops
     elementwise,
     explog,
     extrema,
+    gamma,
     index_more,
     indexing,
     linalg,
