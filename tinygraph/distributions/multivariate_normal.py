@@ -63,16 +63,17 @@ def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     inverse = flipped.flip((-2, -1)).mT
     n = precision.shape[-1]
     identity = eye(n, dtype=precision.dtype).expand(tuple(inverse.shape))
-    return linalg.solve(inverse.tril(), identity)
+    return linalg.solve_triangular(inverse, identity, upper=False)
 
 
 def _solve_lower(scale_tril: Tensor, value: Tensor) -> Tensor:
-    """``L⁻¹ value`` for a batch of vectors; only L's lower triangle counts (its upper one gets
-    no gradient), as ``torch.linalg.solve_triangular(..., upper=False)``."""
+    """``L⁻¹ value`` for a batch of vectors, as torch's (``linalg.solve_triangular``: only L's
+    lower triangle counts, its upper one gets no gradient)."""
     n = value.shape[-1]
     shape = tuple(broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(value.shape[:-1])))
-    lower = scale_tril.tril().expand(shape + (n, n))
-    return linalg.solve(lower, value.expand(shape + (n,)).unsqueeze(-1)).squeeze(-1)
+    lower = scale_tril.expand(shape + (n, n))
+    rhs = value.expand(shape + (n,)).unsqueeze(-1)
+    return linalg.solve_triangular(lower, rhs, upper=False).squeeze(-1)
 
 
 class MultivariateNormal(Distribution):
