@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from twins import same_distribution
 
 import tinygraph as tg
 
@@ -20,24 +21,6 @@ LOGITS = RNG.standard_normal((2, 3, 5))
 PROBS = RNG.random((2, 5)) + 0.1
 
 
-def run(lib, make, compute, *arrays):
-    """Build leaves from ``arrays`` (float64, requiring grad) in ``lib``, the distribution with
-    ``make``, a tensor with ``compute``; return its values and the leaves' gradients."""
-    leaves = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = compute(make(lib, *leaves), lib)
-    out.sum().backward()
-    return out.detach().numpy().copy(), [None if leaf.grad is None else leaf.grad.numpy().copy()
-                                         for leaf in leaves]
-
-
-def assert_same(torch, make, compute, *arrays):
-    ours, our_grads = run(tg, make, compute, *arrays)
-    theirs, their_grads = run(torch, make, compute, *arrays)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
-    for mine, want in zip(our_grads, their_grads):
-        assert (mine is None) == (want is None)
-        if mine is not None:
-                np.testing.assert_allclose(mine, want, rtol=1e-6, atol=1e-12)
 
 
 def normal(lib, loc, scale):
@@ -56,7 +39,7 @@ VALUE = RNG.standard_normal((2, 3, 4))
     lambda d, lib: d.expand((5, 3, 4)).log_prob(lib.tensor(VALUE[0])),
 ], ids=["log_prob", "entropy", "cdf", "moments", "perplexity", "expand"])
 def test_normal_matches_torch_with_gradients(torch, compute):
-    assert_same(torch, normal, compute, LOC, SCALE)
+    same_distribution(torch, normal, compute, LOC, SCALE)
 
 
 def test_normal_of_numbers_has_an_empty_batch_shape_and_the_default_dtype(torch):
@@ -108,7 +91,7 @@ ACTIONS = RNG.integers(0, 5, (4, 2, 3))
     lambda d, lib: d.expand((4,) + tuple(d.batch_shape)).entropy(),
 ], ids=["log_prob", "entropy", "probs_logits", "expand"])
 def test_categorical_matches_torch_with_gradients(torch, make, array, compute):
-    assert_same(torch, make, compute, array)
+    same_distribution(torch, make, compute, array)
 
 
 def test_categorical_shapes_and_statistics_as_torch(torch):
@@ -150,7 +133,7 @@ BITS = RNG.integers(0, 2, (3, 4)).astype(np.float64)
     lambda d, lib: d.expand((2, 3, 4)).log_prob(lib.tensor(BITS)),
 ], ids=["log_prob", "entropy", "moments", "expand"])
 def test_bernoulli_matches_torch_with_gradients(torch, make, array, compute):
-    assert_same(torch, make, compute, array)
+    same_distribution(torch, make, compute, array)
 
 
 def test_bernoulli_samples_and_mode_as_torch(torch):
@@ -182,7 +165,7 @@ INSIDE = LOW + (HIGH - LOW) * RNG.random((3, 4))
     lambda d, lib: d.mean * 1 + d.variance + d.stddev,
 ], ids=["log_prob", "entropy", "cdf_icdf", "moments"])
 def test_uniform_matches_torch_with_gradients(torch, compute):
-    assert_same(torch, uniform, compute, LOW, HIGH)
+    same_distribution(torch, uniform, compute, LOW, HIGH)
 
 
 def test_uniform_log_prob_outside_is_minus_inf_and_rsample_stays_inside(torch):
@@ -213,7 +196,7 @@ def independent(lib, loc, scale):
     lambda d, lib: d.expand((2, 3)).entropy(),
 ], ids=["log_prob", "entropy", "expand"])
 def test_independent_matches_torch_with_gradients(torch, compute):
-    assert_same(torch, independent, compute, LOC, SCALE)
+    same_distribution(torch, independent, compute, LOC, SCALE)
 
 
 def test_independent_shapes_as_torch(torch):
@@ -241,7 +224,7 @@ def mvn(lib, loc, tril):
 ], ids=["log_prob", "entropy", "moments", "covariance"])
 def test_multivariate_normal_with_scale_tril_matches_torch(torch, compute):
     tril = np.tril(RNG.standard_normal((3, 3)) * 0.3) + np.diag([2.0, 1.5, 1.0])
-    assert_same(torch, mvn, compute, RNG.standard_normal((2, 3)), tril)
+    same_distribution(torch, mvn, compute, RNG.standard_normal((2, 3)), tril)
 
 
 FACTOR = RNG.standard_normal((2, 3, 3))
@@ -265,14 +248,14 @@ def mvn_precision(lib, loc, matrix):
     lambda d, lib: d.precision_matrix + d.covariance_matrix,
 ], ids=["log_prob", "entropy", "scale_tril", "matrices"])
 def test_multivariate_normal_from_covariance_or_precision_matches_torch(torch, make, compute):
-    assert_same(torch, make, compute, RNG.standard_normal(3), SPD + np.eye(3))
+    same_distribution(torch, make, compute, RNG.standard_normal(3), SPD + np.eye(3))
 
 
 def test_multivariate_normal_leaf_covariance_gets_torch_s_symmetric_gradient(torch):
     def make(lib, loc, cov):
         return lib.distributions.MultivariateNormal(loc, cov, validate_args=False)
 
-    assert_same(torch, make, lambda d, lib: d.log_prob(lib.tensor(MVN_VALUE)),
+    same_distribution(torch, make, lambda d, lib: d.log_prob(lib.tensor(MVN_VALUE)),
                 RNG.standard_normal(3), SPD[0])
 
 
@@ -315,7 +298,7 @@ def test_kl_divergence_matches_torch_with_gradients(torch, kind):
     def make(lib, a, b):
         return a, b
 
-    assert_same(torch, make, lambda pair, lib: kl(lib, *pair, kind), first, second)
+    same_distribution(torch, make, lambda pair, lib: kl(lib, *pair, kind), first, second)
 
 
 def test_kl_with_zero_probabilities_is_inf_or_zero_as_torch(torch):
@@ -490,7 +473,7 @@ MIX_VALUE = RNG.standard_normal((5, 2, 3))
     lambda d, lib: d.expand((4, 2)).log_prob(lib.tensor(MIX_VALUE[0])),
 ], ids=["log_prob", "moments", "expand"])
 def test_mixture_same_family_matches_torch_with_gradients(torch, compute):
-    assert_same(torch, mixture, compute, RNG.standard_normal((2, 4)),
+    same_distribution(torch, mixture, compute, RNG.standard_normal((2, 4)),
                 RNG.standard_normal((2, 4, 3)), RNG.standard_normal((2, 4, 3)) * 0.3)
 
 
@@ -531,7 +514,7 @@ ONE_HOT_VALUE = np.eye(5)[RNG.integers(0, 5, (4, 2, 3))]
     lambda d, lib: d.expand((4, 2, 3)).log_prob(lib.tensor(ONE_HOT_VALUE)),
 ], ids=["log_prob", "moments", "kl", "expand"])
 def test_one_hot_categorical_matches_torch_with_gradients(torch, compute):
-    assert_same(torch, one_hot, compute, LOGITS)
+    same_distribution(torch, one_hot, compute, LOGITS)
 
 
 def test_one_hot_straight_through_rsample_passes_the_probs_gradient(torch):

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
-from twins import randomize, weights
+from twins import distribution_run, randomize, same_distribution, weights
 
 import tinygraph as tg
 
@@ -24,24 +24,6 @@ EDGES = [0.0, -0.0, -1.0, -2.0, -2.5, 1.0, 2.0, 1e-300, 1e-8, 0.5, 10.0, 1e17, 1
          math.inf, -math.inf, math.nan, 1.4616321449683623, -0.999999, 170.5]
 
 
-def run(lib, make, compute, *arrays):
-    """Leaves (float64, requiring grad) from ``arrays``, the distribution ``make`` builds, a
-    tensor from ``compute``: its values and the leaves' gradients."""
-    leaves = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = compute(make(lib, *leaves), lib)
-    out.sum().backward()
-    return out.detach().numpy().copy(), [None if leaf.grad is None else leaf.grad.numpy().copy()
-                                         for leaf in leaves]
-
-
-def assert_same(torch, make, compute, *arrays):
-    ours, our_grads = run(tg, make, compute, *arrays)
-    theirs, their_grads = run(torch, make, compute, *arrays)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
-    for mine, want in zip(our_grads, their_grads):
-        assert (mine is None) == (want is None)
-        if mine is not None:
-            np.testing.assert_allclose(mine, want, rtol=1e-6, atol=1e-12)
 
 
 # -- the special functions -------------------------------------------------------------------
@@ -138,7 +120,7 @@ def test_mvlgamma_as_torch(torch):
 # -- Normal.icdf -------------------------------------------------------------------------------
 
 def test_normal_icdf_matches_torch_with_gradients(torch):
-    assert_same(torch, lambda lib, loc, scale: lib.distributions.Normal(loc, scale),
+    same_distribution(torch, lambda lib, loc, scale: lib.distributions.Normal(loc, scale),
                 lambda d, lib: d.icdf(lib.tensor(UNIT)), REAL, POS2)
 
 
@@ -170,32 +152,32 @@ def _case(name, compute):
 @pytest.mark.parametrize("name", list(DISTRIBUTIONS))
 def test_log_prob_matches_torch_with_gradients(torch, name):
     make, arrays, value = DISTRIBUTIONS[name]
-    assert_same(torch, make, lambda d, lib: d.log_prob(lib.tensor(value)), *arrays)
+    same_distribution(torch, make, lambda d, lib: d.log_prob(lib.tensor(value)), *arrays)
 
 
 @pytest.mark.parametrize("name", ENTROPY)
 def test_entropy_matches_torch_with_gradients(torch, name):
     make, arrays, _ = DISTRIBUTIONS[name]
-    assert_same(torch, make, lambda d, lib: d.entropy(), *arrays)
+    same_distribution(torch, make, lambda d, lib: d.entropy(), *arrays)
 
 
 @pytest.mark.parametrize("name", list(DISTRIBUTIONS))
 def test_moments_and_mode_match_torch_with_gradients(torch, name):
     make, arrays, _ = DISTRIBUTIONS[name]
-    assert_same(torch, make, _moments, *arrays)
+    same_distribution(torch, make, _moments, *arrays)
     modes = [make(lib, *[lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays])
              .mode for lib in (tg, torch)]
     np.testing.assert_allclose(modes[0].detach().numpy(), modes[1].detach().numpy(),
                                rtol=1e-6, atol=1e-12)
     assert modes[0].requires_grad == modes[1].requires_grad
     if modes[1].requires_grad:
-        assert_same(torch, make, lambda d, lib: d.mode * 1, *arrays)
+        same_distribution(torch, make, lambda d, lib: d.mode * 1, *arrays)
 
 
 @pytest.mark.parametrize("name", ["exponential", "laplace"])
 def test_cdf_and_icdf_match_torch_with_gradients(torch, name):
     make, arrays, value = DISTRIBUTIONS[name]
-    assert_same(torch, make, lambda d, lib: d.cdf(lib.tensor(value))
+    same_distribution(torch, make, lambda d, lib: d.cdf(lib.tensor(value))
                 + d.icdf(lib.tensor(UNIT)), *arrays)
 
 
@@ -211,7 +193,7 @@ def test_expand_and_shapes_are_torchs(torch, name):
         assert tuple(x.shape) == (5,) + tuple(d.batch_shape) + tuple(d.event_shape)
         assert str(x.dtype).endswith("float64")
         assert bool(d.support.check(x).all())
-    assert_same(torch, make, lambda d, lib: d.expand((2,) + tuple(d.batch_shape)).log_prob(
+    same_distribution(torch, make, lambda d, lib: d.expand((2,) + tuple(d.batch_shape)).log_prob(
         lib.tensor(value)), *arrays)
 
 
@@ -346,8 +328,8 @@ def test_kl_divergence_matches_torch_with_gradients(torch, p_name, q_name):
     def compute(pq, lib):
         return lib.distributions.kl_divergence(*pq)
 
-    ours, our_grads = run(tg, make, compute, *p_args, *q_args)
-    theirs, their_grads = run(torch, make, compute, *p_args, *q_args)
+    ours, our_grads = distribution_run(tg, make, compute, *p_args, *q_args)
+    theirs, their_grads = distribution_run(torch, make, compute, *p_args, *q_args)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
     for mine, want in zip(our_grads, their_grads):
         assert (mine is None) == (want is None)

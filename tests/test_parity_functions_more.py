@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from twins import raises_as_torch, randomize, run_code, same_as_torch, weights
+from twins import raises_as_torch, randomize, run_code, same_as_torch, same_run, weights
 
 import tinygraph
 import tinygraph as tg
@@ -496,9 +496,4 @@ def test_program_gives_the_same_numbers_on_both(torch, program):
     theirs = program(torch)
     # float64 throughout; the GP's solves go through an inverse (a 16x16 kernel matrix
     # conditioned to about 1e3), torch's through LAPACK's triangular solves: RTOL, not 1e-9
-    np.testing.assert_allclose(ours[0], theirs[0], rtol=RTOL)
-    np.testing.assert_allclose(ours[1], theirs[1], rtol=RTOL, atol=1e-12)
-    assert list(ours[2]) == list(theirs[2])
-    for name in ours[2]:
-        np.testing.assert_allclose(ours[2][name], theirs[2][name], rtol=RTOL, atol=1e-12,
-                                   err_msg=name)
+    same_run(ours, theirs, rtol=RTOL, weights_rtol=RTOL, weights_atol=1e-12)

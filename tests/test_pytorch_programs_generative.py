@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
-from twins import randomize, weights
+from twins import randomize, same_run, weights
 
 import tinygraph
 
@@ -316,13 +316,7 @@ PROGRAMS = [digits_vae, points_gan, text_classifier, harmonic_pinn]
 def test_program_gives_the_same_numbers_on_both(torch, program):
     ours = program(tinygraph)
     theirs = program(torch)
-    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-9)
-    np.testing.assert_allclose(np.asarray(ours[1], dtype=np.float64),
-                               np.asarray(theirs[1], dtype=np.float64), rtol=1e-9, atol=1e-12)
-    assert list(ours[2]) == list(theirs[2])
-    for name in ours[2]:
-        np.testing.assert_allclose(ours[2][name], theirs[2][name], rtol=1e-8, atol=1e-11,
-                                   err_msg=name)
+    same_run(ours, theirs)
 
 
 # -- what the programs found, each pinned on its own ----------------------------------------

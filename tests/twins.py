@@ -50,3 +50,35 @@ def raises_as_torch(torch, code: str) -> None:
     builtin = next(k for k in type(expected.value).__mro__ if k.__module__ == "builtins")
     with pytest.raises(builtin):
         run_code(tg, code)
+
+
+def same_run(ours, theirs, rtol=1e-9, weights_rtol=1e-8, weights_atol=1e-11) -> None:
+    """One program's ``(losses, metrics, weights)`` from its tinygraph and its torch run."""
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=rtol)
+    np.testing.assert_allclose(np.asarray(ours[1], dtype=np.float64),
+                               np.asarray(theirs[1], dtype=np.float64), rtol=rtol, atol=1e-12)
+    assert list(ours[2]) == list(theirs[2])
+    for name in ours[2]:
+        np.testing.assert_allclose(ours[2][name], theirs[2][name], rtol=weights_rtol,
+                                   atol=weights_atol, err_msg=name)
+
+
+def distribution_run(lib, make, compute, *arrays):
+    """Leaves (float64, requiring grad) from ``arrays``, the distribution ``make`` builds, a
+    tensor from ``compute``: its values and the leaves' gradients."""
+    leaves = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    out = compute(make(lib, *leaves), lib)
+    out.sum().backward()
+    return out.detach().numpy().copy(), [None if leaf.grad is None else leaf.grad.numpy().copy()
+                                         for leaf in leaves]
+
+
+def same_distribution(torch, make, compute, *arrays) -> None:
+    """``compute(make(...))`` and its gradients agree on tinygraph and torch."""
+    ours, our_grads = distribution_run(tg, make, compute, *arrays)
+    theirs, their_grads = distribution_run(torch, make, compute, *arrays)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-12)
+    for mine, want in zip(our_grads, their_grads):
+        assert (mine is None) == (want is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, want, rtol=1e-6, atol=1e-12)

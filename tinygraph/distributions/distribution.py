@@ -10,7 +10,7 @@ from ..autograd import no_grad
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
-from .utils import lazy_property
+from .utils import batch_shape_of, broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -187,3 +187,30 @@ class Distribution:
             value = self.__dict__[name]
             shown.append(f"{name}: {value if value.numel() == 1 else value.size()}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class LocScale:
+    """A distribution with a location and a scale broadcast together (Normal, Laplace): its
+    construction, ``expand``, and mean and mode at ``loc``. Listed before the distribution's
+    base class."""
+
+    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(batch_shape_of((loc, scale), self.loc), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(type(self), _instance)
+        batch_shape = Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc

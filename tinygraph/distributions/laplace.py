@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from .. import random_factories
 from ..runtime import finfo
-from ..size import Size
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution
-from .utils import batch_shape_of, broadcast_all
+from .distribution import Distribution, LocScale
 
 __all__ = ["Laplace"]
 
 
-class Laplace(Distribution):
+class Laplace(LocScale, Distribution):
     """The Laplace distribution: density ``exp(-|x - loc| / scale) / (2 scale)``.
 
     >>> m = Laplace(tg.tensor([0.0]), tg.tensor([1.0]))
@@ -24,27 +22,6 @@ class Laplace(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(batch_shape_of((loc, scale), self.loc), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Laplace, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
