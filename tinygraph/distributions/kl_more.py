@@ -187,29 +187,15 @@ def _kl_uniform_normal(p, q):
     return t1 + 0.5 * (t2 + t3) / q.scale.pow(2)
 
 
-def _infinite_like(t):
-    return full_like(t, math.inf)
-
-
 @register_kl(Exponential, Beta)
 @register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p, q):
-    return _infinite_like(p.rate)
-
-
 @register_kl(Gamma, Beta)
 @register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _infinite_like(p.concentration)
-
-
 @register_kl(Laplace, Beta)
 @register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p, q):
-    return _infinite_like(p.loc)
-
-
 @register_kl(Normal, Beta)
 @register_kl(Normal, Uniform)
-def _kl_normal_infinity(p, q):
-    return _infinite_like(p.loc)
+def _kl_unbounded_to_bounded(p, q):
+    """p puts mass where q has none (an unbounded support against a bounded one): infinite,
+    in p's batch shape."""
+    return full_like(p.mean, math.inf)
