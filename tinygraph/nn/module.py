@@ -310,9 +310,7 @@ class Module(ForwardHooks):
         ``device=``/``dtype=``, as in PyTorch. The device must be the CPU.
         """
         dtype = target_dtype(type(self).__name__, *args, **kwargs)
-        if dtype is not None:
-            self._cast_floats(dtype)
-        return self
+        return self if dtype is None else self._cast_floats(dtype)
 
     def float(self) -> Module:
         return self._cast_floats(np.dtype(np.float32))
