@@ -9,7 +9,7 @@ the seeds' Keras-style layer (``Dense``, ``Sequential.fit``, ``NeuralNetwork``).
 """
 
 from ..names import missing_name
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activations import (
     ELU,
     GELU,
@@ -97,6 +97,7 @@ from .margin_losses import (
 )
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
+from .parallel import DataParallel
 from .parameter import Buffer
 from .pooling import (
     AdaptiveAvgPool2d,
@@ -143,7 +144,7 @@ from .transformer_decoder import Transformer, TransformerDecoder, TransformerDec
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
+    "functional", "init", "parallel", "utils", "DataParallel", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Dense", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
