@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from twins import raises_as_torch, randomize, weights
+from twins import raises_as_torch, randomize, run_code, weights
 
 import tinygraph as tg
 
@@ -71,3 +71,11 @@ def test_data_parallel_without_torch():
     x = tg.ones(4, 2)
     np.testing.assert_array_equal(model(x).numpy(), model.module(x).numpy())
     assert list(model.state_dict()) == ["module.weight", "module.bias"]
+
+
+def test_module_compile_and_share_memory_as_torch(torch):
+    code = """
+m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+r = (m.compile(mode="max-autotune", fullgraph=True), m.share_memory() is m, type(m).__name__)
+"""
+    assert run_code(tg, code) == run_code(torch, code) == (None, True, "Sequential")

@@ -144,7 +144,8 @@ from .transformer_decoder import Transformer, TransformerDecoder, TransformerDec
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "functional", "init", "parallel", "utils", "DataParallel", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
+    "functional", "init", "parallel", "utils", "DataParallel", "Module", "Parameter",
+    "StateDictError", "IncompatibleKeys",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Dense", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",

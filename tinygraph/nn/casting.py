@@ -1,5 +1,6 @@
-"""``Module.to``'s arguments (the dtype to cast to, and the device, which must be the CPU)
-and the cast itself.
+"""The Module methods for dtypes, devices and compilation: ``to``'s arguments (the dtype to
+cast to, and the device, which must be the CPU), the cast itself, and ``compile`` and
+``share_memory``, which have nothing to do on the CPU in one process.
 
 tinygraph computes with NumPy on the CPU; a request for another device is refused with the
 one CPU-only error (tinygraph/device.py) that names the ways to run the model elsewhere
@@ -8,8 +9,15 @@ one CPU-only error (tinygraph/device.py) that names the ways to run the model el
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from ..conversions import parse_to
 from ..device import as_device
+
+if TYPE_CHECKING:
+    from .module import Module
 
 
 def check_device(owner: str, device) -> None:
@@ -35,3 +43,46 @@ def cast_floats(tensors, dtype) -> None:
             t.data = t._data.astype(dtype)
             if t.grad is not None:
                 t.grad.data = t.grad._data.astype(dtype)
+
+
+class Casting:
+    """``Module``'s dtype and device methods (a mixin: no state)."""
+
+    __slots__ = ()
+
+    def to(self, *args, **kwargs) -> Module:
+        """Cast floating-point parameters and buffers (and gradients) in place; returns self.
+
+        ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or keywords
+        ``device=``/``dtype=``, as in PyTorch. The device must be the CPU.
+        """
+        dtype = target_dtype(type(self).__name__, *args, **kwargs)
+        return self if dtype is None else self._cast_floats(dtype)
+
+    def float(self) -> Module:
+        return self._cast_floats(np.dtype(np.float32))
+
+    def double(self) -> Module:
+        return self._cast_floats(np.dtype(np.float64))
+
+    def half(self) -> Module:
+        return self._cast_floats(np.dtype(np.float16))
+
+    def cpu(self) -> Module:  # the CPU is the only device
+        return self
+
+    def cuda(self, device=None) -> Module:
+        check_device(type(self).__name__, "cuda")
+        return self
+
+    def _cast_floats(self, dtype: np.dtype) -> Module:
+        cast_floats([*self.parameters(), *self.buffers()], dtype)
+        return self
+
+    def compile(self, *args, **kwargs) -> None:
+        """``torch.nn.Module.compile``: compiles the forward in place in PyTorch; tinygraph
+        runs it eagerly (the same values), so there is nothing to do. Returns None, as torch."""
+
+    def share_memory(self):
+        """For ``torch.multiprocessing``; tinygraph runs in one process. Returns self."""
+        return self

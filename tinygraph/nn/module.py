@@ -26,7 +26,7 @@ from ..names import missing_module_attribute
 from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, get_default_dtype
 from . import state
-from .casting import cast_floats, check_device, target_dtype
+from .casting import Casting
 from .hooks import ForwardHooks, call_with_hooks
 from .parameter import Buffer, Parameter
 from .state import IncompatibleKeys, StateDictError
@@ -36,7 +36,7 @@ __all__ = ["Module", "Parameter", "StateDictError", "IncompatibleKeys", "module_
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
 
-class Module(ForwardHooks):
+class Module(ForwardHooks, Casting):
     """Base class of layers and models: ``module(x)`` runs ``forward(x)``.
 
     Subclasses call ``super().__init__()`` first, then assign Parameters, Modules and
@@ -299,37 +299,6 @@ class Module(ForwardHooks):
         """Turn gradient tracking of every parameter on or off (freezing); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
-        return self
-
-    # -- dtype and device ----------------------------------------------------------------
-
-    def to(self, *args, **kwargs) -> Module:
-        """Cast floating-point parameters and buffers (and gradients) in place; returns self.
-
-        ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or keywords
-        ``device=``/``dtype=``, as in PyTorch. The device must be the CPU.
-        """
-        dtype = target_dtype(type(self).__name__, *args, **kwargs)
-        return self if dtype is None else self._cast_floats(dtype)
-
-    def float(self) -> Module:
-        return self._cast_floats(np.dtype(np.float32))
-
-    def double(self) -> Module:
-        return self._cast_floats(np.dtype(np.float64))
-
-    def half(self) -> Module:
-        return self._cast_floats(np.dtype(np.float16))
-
-    def cpu(self) -> Module:  # the CPU is the only device
-        return self
-
-    def cuda(self, device=None) -> Module:
-        check_device(type(self).__name__, "cuda")
-        return self
-
-    def _cast_floats(self, dtype: np.dtype) -> Module:
-        cast_floats([*self.parameters(), *self.buffers()], dtype)
         return self
 
     # -- regularization ------------------------------------------------------------------
