@@ -66,8 +66,26 @@ from .factories import (
     zeros_like,
 )
 from .index_factories import tril_indices, triu_indices
+from .layouts import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    dtype,
+    layout,
+    memory_format,
+    preserve_format,
+    strided,
+)
 from .ops import registry as _registry
-from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .random_factories import (
     normal,
     rand,
@@ -149,5 +167,7 @@ __all__ += [
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
+    "get_rng_state", "set_rng_state", "dtype", "memory_format", "layout", "strided",
+    "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

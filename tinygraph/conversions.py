@@ -9,12 +9,15 @@ detached, as in PyTorch. A conversion to the tensor's own dtype returns the tens
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import autograd
 from .autograd.node import new_tensor
 from .device import CPU, as_device, cpu_only, is_device
 from .dtypes import NAMES, TYPE_NAMES, as_dtype
+from .layouts import check_memory_format, strided
 from .ops import registry
 
 
@@ -45,6 +48,7 @@ class Conversions:
         """This tensor in another dtype (``x.to(tg.float64)``, ``x.to("cpu", tg.float64)``,
         ``x.to(other)``); itself when nothing changes, unless ``copy=True``."""
         target = parse_to("x", args, dtype, device)
+        check_memory_format(memory_format, self._data.ndim, "to")
         result = self if target is None else self._as(target)
         if copy and result is self:
             result = registry.functions["clone"](self)
@@ -135,8 +139,20 @@ class Conversions:
         return self._as(NAMES["uint8"])
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """Whether the values are laid out C-contiguously (``contiguous()`` returns self)."""
-        return bool(self._data.flags.c_contiguous)
+        """Whether the values are laid out C-contiguously (``contiguous()`` returns self); with
+        ``tg.channels_last`` (``_3d``), whether that C layout is also channels-last (one channel,
+        or one pixel), as tinygraph never reorders memory."""
+        if getattr(memory_format, "_rank", None) is None:
+            check_memory_format(memory_format, self._data.ndim, "is_contiguous")
+            return bool(self._data.flags.c_contiguous)
+        shape = self._data.shape
+        return (len(shape) == memory_format._rank and bool(self._data.flags.c_contiguous)
+                and (shape[1] == 1 or math.prod(shape[2:]) == 1))
+
+    @property
+    def layout(self):
+        """``tg.strided``: every tensor is a strided NumPy array."""
+        return strided
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"

@@ -5,7 +5,11 @@ manual_seed(42))``)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+
+from .autograd.node import new_tensor
 
 
 def manual_seed(seed: int) -> Generator:
@@ -22,6 +26,17 @@ def initial_seed() -> int:
 def seed() -> int:
     """Restart the default generator from a fresh non-deterministic seed and return it."""
     return default_generator.seed()
+
+
+def get_rng_state():
+    """The default generator's position as a uint8 tensor (``torch.get_rng_state``): save it,
+    draw, then ``set_rng_state`` it to draw the same numbers again."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    """Put the default generator back where ``get_rng_state`` found it."""
+    default_generator.set_state(new_state)
 
 
 def generator(source=None) -> np.random.Generator:
@@ -69,12 +84,25 @@ class Generator:
         """The seed the stream last started from."""
         return self._initial_seed
 
-    def get_state(self) -> dict:
-        """The stream's position (NumPy's bit-generator state), for ``set_state``."""
-        return self._rng.bit_generator.state
+    def get_state(self):
+        """The stream's position, a uint8 tensor (as torch's ByteTensor) for ``set_state``:
+        NumPy's bit-generator state written as JSON, so ``tg.save`` keeps it without pickle."""
+        text = json.dumps(self._rng.bit_generator.state)
+        return new_tensor(np.frombuffer(text.encode(), dtype=np.uint8).copy(), None)
 
-    def set_state(self, state: dict) -> Generator:
-        self._rng.bit_generator.state = state
+    def set_state(self, new_state) -> Generator:
+        """Continue the stream from a position ``get_state`` returned."""
+        array = np.asarray(getattr(new_state, "_data", new_state))
+        if array.dtype != np.uint8 or array.ndim != 1:
+            raise TypeError(f"set_state: expected a uint8 tensor from get_state()/"
+                            f"get_rng_state(), got {type(new_state).__name__} of dtype "
+                            f"{array.dtype} and shape {tuple(array.shape)}.")
+        try:
+            state = json.loads(array.tobytes().decode())
+            self._rng.bit_generator.state = state
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise RuntimeError(f"set_state: this is not a generator state that "
+                               f"get_state()/get_rng_state() returned ({exc}).") from None
         return self
 
     def __repr__(self) -> str:

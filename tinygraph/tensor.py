@@ -25,6 +25,7 @@ from .dtypes import as_dtype
 from .errors import ShapeError
 from .inplace import InPlace
 from .inplace_math import InPlaceMath
+from .layouts import check_memory_format
 from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
@@ -168,7 +169,9 @@ class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
         return new_tensor(self._data, None)
 
     def contiguous(self, memory_format=None) -> Tensor:
-        """Itself if its values are laid out C-contiguously, else a contiguous ``clone``."""
+        """Itself if its values are laid out C-contiguously, else a contiguous ``clone``
+        (``memory_format`` is checked, and the layout stays C-contiguous: tinygraph/layouts.py)."""
+        check_memory_format(memory_format, self._data.ndim, "contiguous")
         if self._data.flags.c_contiguous:
             return self
         return registry.functions["clone"](self)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import layouts
 from ..conversions import parse_to
 from ..device import as_device
 
@@ -24,8 +25,13 @@ def check_device(owner: str, device) -> None:
     as_device(device, f"{owner}.to({str(device)!r})")
 
 
-def target_dtype(owner: str, *args, device=None, dtype=None, non_blocking=False, **unknown):
-    """Parse ``Module.to``'s arguments: the dtype to cast to (or None); devices are checked."""
+def target_dtype(owner: str, *args, device=None, dtype=None, non_blocking=False,
+                 memory_format=None, **unknown):
+    """Parse ``Module.to``'s arguments: the dtype to cast to (or None); devices are checked,
+    and a memory format (4-d weights' layout in PyTorch) keeps tinygraph's C layout."""
+    if memory_format is not None and not isinstance(memory_format, layouts.memory_format):
+        raise TypeError(f"{owner}.to(): memory_format must be a tg.memory_format, got "
+                        f"{memory_format!r}.")
     if unknown:
         raise TypeError(f"{owner}.to() got unexpected keyword arguments {sorted(unknown)}.")
     dtype = parse_to(owner, args, dtype, device)

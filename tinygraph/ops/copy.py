@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..autograd import Op
+from ..layouts import check_memory_format
 from .registry import public
 
 
@@ -15,6 +16,7 @@ class Clone(Op):
 
     @staticmethod
     def arguments(input, *, memory_format=None):
+        check_memory_format(memory_format, input.ndim, "clone")
         return (input,), {}
 
     def forward(self, x):
