@@ -76,6 +76,7 @@ from .layouts import (
     preserve_format,
     strided,
 )
+from .names import missing_name as _missing_name
 from .ops import registry as _registry
 from .random import (
     Generator,
@@ -171,3 +172,5 @@ __all__ += [
     "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
+
+__getattr__ = _missing_name(__name__, globals())

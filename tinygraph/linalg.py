@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from .names import missing_name
 from .ops.args import data, ndim, shape
 from .ops.linalg_more import Cholesky, LinAlgError, _square, triangle
 from .ops.registry import functions as _f
@@ -174,3 +175,6 @@ def householder_product(A, tau, *, out=None):
         Q = Q - _f["matmul"](_f["matmul"](Q, v), _f["transpose"](v, -2, -1)) * scale
     result = Q[..., :, :n]
     return result if out is None else out.copy_(result)
+
+
+__getattr__ = missing_name(__name__, globals())

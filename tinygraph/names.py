@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import difflib
 
+from .torch_top_names import TOP_LEVEL
+
 # Module methods PyTorch has and tinygraph does not (hooks, devices, compilation, sharing).
 TORCH_MODULE_ONLY = frozenset("""
     bfloat16 call_super_init dump_patches get_extra_state ipu mtia register_backward_hook
@@ -44,6 +46,17 @@ TORCH_NAMES = {
         SoftmaxTransform SoftplusTransform StackTransform StickBreakingTransform StudentT
         TanhTransform Transform TransformedDistribution VonMises Weibull Wishart biject_to
         identity_transform transform_to""",
+    "tinygraph": TOP_LEVEL,
+    "tinygraph.autograd": """
+        NestedIOFunction ProfilerActivity SavedTensor forward_ad is_multithreading_enabled
+        is_view_replay_enabled profiler set_multithreading_enabled""",
+    "tinygraph.linalg": """
+        cholesky_ex cond diagonal eig eigh eigvals eigvalsh inv_ex ldl_factor ldl_factor_ex
+        ldl_solve lstsq lu lu_factor lu_factor_ex lu_solve matmul matrix_power matrix_rank
+        multi_dot pinv qr slogdet solve_ex svd svdvals tensorinv tensorsolve vander vecdot""",
+    "tinygraph.utils": """
+        benchmark bundled_inputs cpp_extension dlpack flop_counter hooks model_zoo
+        mobile_optimizer module_tracker swap_tensors tensorboard""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.nn.utils": """
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init""",
@@ -95,6 +108,9 @@ def missing_module_attribute(module, name: str) -> AttributeError:
     return AttributeError(message + did_you_mean(name, [n for n in names if n[:1] != "_"]))
 
 
+_LISTED = 60  # a namespace with more public names suggests the closest one instead
+
+
 def missing_name(module_name: str, namespace: dict):
     """A module-level ``__getattr__`` for ``module_name`` that explains a missing name."""
     torch_names = frozenset(TORCH_NAMES.get(module_name, "").split())
@@ -106,10 +122,11 @@ def missing_name(module_name: str, namespace: dict):
             raise AttributeError(message)
         public = list(namespace.get("__all__") or (n for n in namespace if n[:1] != "_"))
         if name in torch_names:
+            has = (f"What {module_name} has: {', '.join(sorted(public, key=str.lower))}."
+                   if len(public) <= _LISTED else did_you_mean(name, public).strip())
             raise NotImplementedName(
                 f"{message}: PyTorch's {torch_spelling}.{name} is not implemented in "
-                f"tinygraph. What {module_name} has: "
-                f"{', '.join(sorted(public, key=str.lower))}.")
+                f"tinygraph. {has}".rstrip())
         else:
             message += "." + did_you_mean(name, public)
         raise AttributeError(message)

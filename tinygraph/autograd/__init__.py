@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..names import missing_name as _missing_name
 from . import api, engine, function, functional, graph, modes, node, versions
 from . import mode as grad_mode  # torch.autograd.grad_mode's name for it
 from .api import backward, grad
@@ -60,3 +61,5 @@ __all__ = [
     "register_tensor_namespace", "register_tensor_type", "run_backward", "set_detect_anomaly",
     "set_grad_enabled", "state", "toposort", "unwrap", "variable", "versions",
 ]
+
+__getattr__ = _missing_name(__name__, globals())
