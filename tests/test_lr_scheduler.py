@@ -11,6 +11,9 @@ import tinygraph as tg
 from tinygraph import optim
 from tinygraph.optim import lr_scheduler
 
+# Some tests step a schedule alone, to read its values: PyTorch's order warning is expected.
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")
+
 
 def sgd(lr=1.0, *extra_lrs):
     groups = [{"params": [tg.tensor([1.0], requires_grad=True)], "lr": g} for g in extra_lrs]
@@ -205,3 +208,39 @@ def test_one_cycle_and_lambda_arguments_are_checked():
         lr_scheduler.ReduceLROnPlateau(sgd(), factor=1.5)
     with pytest.raises(AttributeError, match="Did you mean 'StepLR'"):  # torch's are all here
         _ = lr_scheduler.StepLr
+
+
+ORDER_PROGRAM = """
+import warnings
+m = torch.nn.Linear(2, 1)
+r = []
+for kind in ("step", "cosine", "plateau", "warm_restarts", "one_cycle", "sequential", "lbfgs"):
+    for good in (True, False):
+        o = (torch.optim.LBFGS(m.parameters()) if kind == "lbfgs"
+             else torch.optim.SGD(m.parameters(), lr=0.1))
+        s = {"step": lambda: S.StepLR(o, 1), "cosine": lambda: S.CosineAnnealingLR(o, 5),
+             "plateau": lambda: S.ReduceLROnPlateau(o),
+             "warm_restarts": lambda: S.CosineAnnealingWarmRestarts(o, 2),
+             "one_cycle": lambda: S.OneCycleLR(o, 0.1, total_steps=5),
+             "sequential": lambda: S.SequentialLR(o, [S.ConstantLR(o), S.ExponentialLR(o, 0.9)],
+                                                  [2]),
+             "lbfgs": lambda: S.StepLR(o, 1)}[kind]()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                if good:
+                    o.step(lambda: m(torch.ones(1, 2)).sum()) if kind == "lbfgs" else o.step()
+                s.step(1.0) if kind == "plateau" else s.step()
+        r.append((kind, good, sum("before `optimizer.step()`" in str(w.message) for w in caught)))
+"""
+
+
+def test_scheduler_before_optimizer_warns_as_torch(torch):
+    def run(lib):
+        env = {"torch": lib, "S": lib.optim.lr_scheduler}
+        exec(ORDER_PROGRAM, env)
+        return env["r"]
+
+    ours = run(tg)
+    assert ours == run(torch)
+    assert ("step", False, 1) in ours and ("step", True, 0) in ours

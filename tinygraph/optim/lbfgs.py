@@ -146,6 +146,7 @@ class LBFGS(Optimizer):
         return loss, grad
 
     def step(self, closure):
+        self._opt_called = True
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]

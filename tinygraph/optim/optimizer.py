@@ -166,6 +166,7 @@ class Optimizer:
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
+        self._opt_called = True  # for the schedulers' order check, as torch's
         if not self.param_groups:
             raise RuntimeError(
                 f"{type(self).__name__}.step(): the optimizer has no parameters. Pass them to "

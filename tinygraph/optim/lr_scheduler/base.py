@@ -21,6 +21,16 @@ def check_optimizer(scheduler, optimizer) -> None:
                          "yet; give it its parameters first (e.g. register_layers).")
 
 
+def check_order(optimizer: Optimizer) -> None:
+    """PyTorch's warning when the first ``scheduler.step()`` comes before any
+    ``optimizer.step()``: the schedule's first learning rate would be skipped."""
+    if not getattr(optimizer, "_opt_called", False):
+        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call "
+                      "`optimizer.step()` first, then `lr_scheduler.step()`; in this order the "
+                      "first value of the learning rate schedule is skipped (as in PyTorch).",
+                      UserWarning, stacklevel=3)
+
+
 def per_group(name: str, optimizer: Optimizer, value) -> list:
     """``value`` once per parameter group (a list or tuple must already have one per group)."""
     groups = len(optimizer.param_groups)
@@ -78,6 +88,8 @@ class LRScheduler:
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch and set every group's learning rate. (``epoch=`` jumps to that
         epoch with the closed form; deprecated in PyTorch, kept for old code.)"""
+        if self._step_count == 1:
+            check_order(self.optimizer)
         self._step_count += 1
         if epoch is not None:
             warnings.warn("The epoch parameter in `scheduler.step()` is deprecated (as in "
