@@ -15,8 +15,18 @@ from __future__ import annotations
 
 import functools
 import types
+import warnings
 
 import numpy
+
+# PyTorch computes IEEE infinities and NaNs silently (log(0) = -inf, sqrt(-1) = nan, 1/0 = inf,
+# exp(1000) = inf); NumPy warns. Its floating-point warnings raised inside tinygraph's own ops
+# are ignored, so tinygraph is as quiet as torch. The filter names tinygraph's modules: the
+# user's own NumPy code keeps its warnings, and np.errstate(all="raise") still raises.
+# (tg.autograd.detect_anomaly finds the op where a NaN began.)
+warnings.filterwarnings(
+    "ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered",
+    category=RuntimeWarning, module=r"tinygraph(\.|$)")
 
 
 def _scatter_add(grad, index, shape):
