@@ -117,3 +117,52 @@ def test_a_cuda_grad_scaler_disables_itself_on_the_cpu_and_autocast_is_refused()
     with pytest.raises(NotImplementedError, match="no mixed precision"):
         with tg.autocast("cpu", dtype=tg.float16):
             pass
+
+
+AMP_PROGRAM = """
+import warnings
+model = torch.nn.Linear(3, 1).double()
+with torch.no_grad():
+    model.weight.copy_(torch.tensor([[0.5, -0.25, 1.0]], dtype=torch.float64))
+    model.bias.fill_(0.1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], dtype=torch.float64)
+y = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    scaler = torch.cuda.amp.GradScaler()
+    scaler_new = torch.amp.GradScaler("cuda")
+    losses = []
+    for step in range(3):
+        opt.zero_grad()
+        with torch.autocast(device_type="cuda", dtype=torch.float16):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+        with torch.cuda.amp.autocast():
+            losses.append(loss.item() + 0 * model(x).sum().item())
+        with torch.amp.autocast("mps"):
+            pass
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+r = (losses, model.weight.tolist(), scaler.is_enabled(), scaler_new.is_enabled(),
+     sorted({w.category.__name__ for w in caught}), str(loss.dtype).split("float")[-1])
+"""
+
+
+def test_cuda_autocast_and_scaler_disable_themselves_as_in_cpu_only_torch(torch):
+    def run(lib):
+        env = {"torch": lib}
+        exec(AMP_PROGRAM, env)
+        return env["r"]
+
+    ours, theirs = run(tg), run(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+    assert ours[2:] == theirs[2:] == (False, False, ["FutureWarning", "UserWarning"], "64")
+
+
+def test_autocast_device_type_is_required_and_checked(torch):
+    from twins import raises_as_torch
+
+    raises_as_torch(torch, "torch.autocast()")
+    raises_as_torch(torch, "torch.autocast('tpu')")

@@ -4,9 +4,10 @@ tensors' own dtype.
 ``GradScaler`` scales the loss, unscales the gradients before the step and skips a step
 whose gradients overflowed, as ``torch.amp.GradScaler``; as in a CPU-only PyTorch, a scaler
 for ``"cuda"`` disables itself with a warning, so ``scaler.scale(loss).backward();
-scaler.step(opt); scaler.update()`` runs either way. ``autocast`` with ``enabled=False`` is a
-no-op; enabled, it is refused (tinygraph has no reduced-precision kernels), rather than
-silently computing in full precision.
+scaler.step(opt); scaler.update()`` runs either way. ``autocast`` for ``"cuda"`` disables itself
+too, with PyTorch's warning, and with ``enabled=False`` it is a no-op; enabled on the CPU it
+is refused (tinygraph has no reduced-precision kernels), rather than silently computing in
+full precision.
 """
 
 from __future__ import annotations
@@ -109,14 +110,63 @@ class GradScaler:
         self._growth_tracker = int(state["_growth_tracker"])
 
 
-@contextlib.contextmanager
-def autocast(device_type: str = "cpu", dtype=None, enabled: bool = True,
-             cache_enabled: bool | None = None):
-    """PyTorch's autocast region: with ``enabled=False`` the code runs as it is; enabled, it is
-    refused, as tinygraph has no reduced-precision kernels to cast to."""
-    if enabled:
-        raise NotImplementedError(
-            f"autocast(device_type={device_type!r}, dtype={dtype}): tinygraph computes every op "
-            "in its tensors' own dtype and has no mixed precision; run the region without "
-            "autocast (or with enabled=False), or cast the model with model.half()/double().")
-    yield
+# torch.autocast's device types (a CPU-only PyTorch accepts them all and casts on the CPU only)
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
+
+
+class autocast(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
+    """PyTorch's autocast region, as a CPU-only PyTorch runs it: for ``"cuda"`` it disables
+    itself with PyTorch's warning (the usual ``with torch.autocast("cuda"):`` training loop
+    runs in full precision), for another accelerator it changes nothing, and with
+    ``enabled=False`` the code runs as it is. Enabled for ``"cpu"`` it is refused: PyTorch
+    would compute in bfloat16 there, and tinygraph has no reduced-precision kernels. A
+    context manager and a decorator, as torch's."""
+
+    def __init__(self, device_type: str, dtype=None, enabled: bool = True,
+                 cache_enabled: bool | None = None) -> None:
+        if device_type not in _DEVICE_TYPES:
+            raise RuntimeError(f"autocast: expected one of {', '.join(_DEVICE_TYPES)} as the "
+                               f"device type, got {device_type!r}.")
+        if enabled and device_type == "cuda":
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
+                          "autocast.", UserWarning, stacklevel=2)
+            enabled = False
+        self.device, self.fast_dtype, self._enabled = device_type, dtype, enabled
+
+    def __enter__(self):
+        if self._enabled and self.device == "cpu":
+            raise NotImplementedError(
+                f"autocast(device_type='cpu', dtype={self.fast_dtype}): tinygraph computes "
+                "every op in its tensors' own dtype and has no mixed precision; run the region "
+                "without autocast (or with enabled=False), or cast the model with "
+                "model.half()/double().")
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
+class CudaAmp:
+    """``torch.cuda.amp``, PyTorch's older spelling: its ``GradScaler`` and its ``autocast``
+    (deprecated in PyTorch, which says so and then disables it on a CPU-only build)."""
+
+    class GradScaler(GradScaler):
+        """``torch.cuda.amp.GradScaler``: deprecated in PyTorch, which says so."""
+
+        def __init__(self, init_scale: float = 65536.0, growth_factor: float = 2.0,
+                     backoff_factor: float = 0.5, growth_interval: int = 2000,
+                     enabled: bool = True) -> None:
+            warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                          "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning,
+                          stacklevel=2)
+            super().__init__("cuda", init_scale, growth_factor, backoff_factor,
+                             growth_interval, enabled)
+
+    @staticmethod
+    def autocast(enabled: bool = True, dtype=None, cache_enabled: bool = True):
+        warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                      "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        return autocast("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)

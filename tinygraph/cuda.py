@@ -8,8 +8,10 @@ raises the CPU-only error.
 
 from __future__ import annotations
 
-from . import amp  # noqa: F401 - tg.cuda.amp.GradScaler, PyTorch's older spelling
+from .amp import CudaAmp
 from .device import cpu_only
+
+amp = CudaAmp()  # tg.cuda.amp.GradScaler / autocast, PyTorch's older spelling
 
 
 def is_available() -> bool:
