@@ -158,3 +158,13 @@ def test_cuda_namespace_answers_as_a_cpu_only_torch(torch):
     assert tg.cuda.device_count() == torch.cuda.device_count() == 0
     assert tg.cuda.manual_seed(0) is None and tg.cuda.manual_seed_all(0) is None
     assert not hasattr(tg.cuda, "_private_probe")
+    # what scripts call unconditionally: the same answers as CPU-only torch
+    for call in ("empty_cache()", "is_initialized()", "is_bf16_supported()", "seed()",
+                 "seed_all()", "memory_allocated()", "max_memory_allocated()",
+                 "memory_reserved()", "max_memory_reserved()"):
+        assert eval(f"tg.cuda.{call}") == eval(f"torch.cuda.{call}"), call
+    assert tg.version.cuda is torch.version.cuda is None
+    assert tg.version.hip is torch.version.hip is None
+    assert tg.version.__version__ == tg.__version__
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.cuda.synchronize()

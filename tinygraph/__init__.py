@@ -23,6 +23,7 @@ from . import (
     optim,  # noqa: F401 - `from tinygraph import optim`
     special,  # noqa: F401 - tg.special, as torch.special
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
+    version,  # tg.version.cuda is None, as in a CPU-only torch
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
@@ -142,7 +143,7 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-__version__ = "0.1.0"
+__version__ = version.__version__
 
 __all__ = [
     "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "backward", "check_graph",
