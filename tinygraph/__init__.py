@@ -96,6 +96,8 @@ from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
 
+vmap = func.vmap  # torch.vmap is torch.func.vmap
+
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
 
@@ -149,5 +151,6 @@ __all__ += [
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
+    "vmap",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -54,8 +54,7 @@ TORCH_NAMES = {
         modified_bessel_k0 ndtri sinc spherical_bessel_j0 xlog1py zeta""",
     "tinygraph.utils.data": "DistributedSampler",
     "tinygraph.func": """
-        debug_unwrap functionalize grad grad_and_value hessian jacfwd jacrev jvp linearize
-        rearrange replace_all_batch_norm_modules_ stack_module_state vjp vmap""",
+        debug_unwrap functionalize linearize rearrange replace_all_batch_norm_modules_""",
 }
 
 
