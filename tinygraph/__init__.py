@@ -16,12 +16,14 @@ from . import (
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     distributions,  # noqa: F401 - tg.distributions, as torch.distributions
-    func,  # noqa: F401 - tg.func.functional_call, as torch.func
+    func,  # noqa: F401 - tg.func.grad/vmap/jacrev/functional_call, as torch.func
+    jit,  # noqa: F401 - tg.jit.script/trace return the eager model (no TorchScript)
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
     optim,  # noqa: F401 - `from tinygraph import optim`
     special,  # noqa: F401 - tg.special, as torch.special
+    testing,  # noqa: F401 - tg.testing.assert_close, as torch.testing
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
@@ -151,6 +153,6 @@ __all__ += [
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
-    "vmap",
+    "jit", "testing", "vmap",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

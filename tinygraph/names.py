@@ -22,8 +22,8 @@ TORCH_MODULE_ONLY = frozenset("""
 """.split())
 
 # Public names of torch.nn, torch.distributions, torch.optim, torch.optim.lr_scheduler,
-# torch.nn.init, torch.nn.utils, torch.utils.data and torch.func (PyTorch 2.13) that tinygraph
-# may lack.
+# torch.nn.init, torch.nn.utils, torch.utils.data, torch.func and torch.jit (PyTorch 2.13)
+# that tinygraph may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
         AdaptiveLogSoftmaxWithLoss CTCLoss Container
@@ -55,6 +55,9 @@ TORCH_NAMES = {
     "tinygraph.utils.data": "DistributedSampler",
     "tinygraph.func": """
         debug_unwrap functionalize linearize rearrange replace_all_batch_norm_modules_""",
+    "tinygraph.jit": """
+        CompilationUnit ScriptFunction ScriptModule fork interface isinstance script_method
+        wait""",
 }
 
 
