@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from ..autograd import enable_grad
 from ..autograd import grad as _autograd_grad
 from ..tensor import Tensor
@@ -80,7 +82,15 @@ def gradients(level: Level, outputs, inputs, grad_outputs, retain: bool = False)
     results = _autograd_grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
                              retain_graph=True if retain or keep else None,
                              create_graph=keep, allow_unused=True)
-    return [t.detach() * 0 if r is None else r for r, t in zip(results, inputs)]
+    return [t.detach() * 0 if r is None else _array_backed(r) for r, t in zip(results, inputs)]
+
+
+def _array_backed(t: Tensor) -> Tensor:
+    """A gradient as a Tensor over an ndarray: the engine's sum of two 0-dim gradients can be
+    a NumPy scalar, which ``.numpy()`` would hand out as one."""
+    if t.grad_fn is None and not isinstance(t._data, np.ndarray):
+        t._data = np.asarray(t._data)
+    return t
 
 
 def _scalar_output(output, fn: str):
@@ -247,5 +257,5 @@ def _forward(level: Level, outs: list, inner: list, tangents: list) -> list:
     jv = list(zeros)
     for i, r in zip(live, results):
         if r is not None:
-            jv[i] = r
+            jv[i] = _array_backed(r)
     return jv
