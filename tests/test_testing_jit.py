@@ -183,3 +183,19 @@ def test_jit_save_and_load_refuse_with_directions(tmp_path):
             call()
     with pytest.raises(NotImplementedError, match="torch.jit.fork is not implemented"):
         tg.jit.fork  # noqa: B018 - the attribute access is the test
+
+
+def test_assert_allclose_is_deprecated_as_torch(torch):
+    for lib in (tg, torch):
+        with pytest.warns(FutureWarning, match="assert_close"):
+            lib.testing.assert_allclose(lib.tensor([1.0, float("nan")]),
+                                        [1.0, float("nan")])
+        with pytest.warns(FutureWarning), pytest.raises(AssertionError, match="not close"):
+            lib.testing.assert_allclose([1.0, 2.0], [1.0, 3.0])
+
+
+def test_jit_knobs_are_accepted():
+    with tg.jit.optimized_execution(False), tg.jit.fuser("fuser1"):
+        assert tg.jit.onednn_fusion_enabled() is False
+    tg.jit.enable_onednn_fusion(True)
+    assert tg.jit.set_fusion_strategy([("STATIC", 2)]) == [("STATIC", 2)]

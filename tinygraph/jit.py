@@ -14,13 +14,15 @@ export to ONNX (``tg.onnx.export``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Final  # noqa: F401 - torch.jit.Final is typing.Final
 
 from .names import missing_name
 
-__all__ = ["Attribute", "Final", "annotate", "export", "freeze", "ignore", "is_scripting",
-           "is_tracing", "load", "optimize_for_inference", "save", "script",
-           "script_if_tracing", "trace", "trace_module", "unused"]
+__all__ = ["Attribute", "Final", "annotate", "enable_onednn_fusion", "export", "freeze", "fuser",
+           "ignore", "is_scripting", "is_tracing", "load", "onednn_fusion_enabled",
+           "optimize_for_inference", "optimized_execution", "save", "script",
+           "script_if_tracing", "set_fusion_strategy", "trace", "trace_module", "unused"]
 
 
 def script(obj, optimize=None, _frames_up: int = 0, _rcb=None, example_inputs=None):
@@ -94,6 +96,29 @@ def annotate(the_type, the_value):
 def Attribute(value, type=None):  # noqa: N802, A002 - torch's names
     """``torch.jit.Attribute(value, type)``: ``value``."""
     return value
+
+
+def optimized_execution(should_optimize: bool):
+    """``with torch.jit.optimized_execution(False):``: accepted, changes nothing."""
+    return contextlib.nullcontext()
+
+
+def fuser(name: str):
+    """``with torch.jit.fuser("fuser1"):``: accepted, changes nothing (nothing is fused)."""
+    return contextlib.nullcontext()
+
+
+def set_fusion_strategy(strategy):
+    """Accepted; returns the strategy given (nothing is compiled or fused)."""
+    return strategy
+
+
+def enable_onednn_fusion(enabled: bool) -> None:
+    """Accepted; nothing is fused."""
+
+
+def onednn_fusion_enabled() -> bool:
+    return False
 
 
 _NO_ARCHIVE = ("tinygraph has no TorchScript: tg.jit.script/trace return the eager model, "

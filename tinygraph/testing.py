@@ -23,7 +23,7 @@ from . import random as _random
 from .names import missing_name
 from .tensor import Tensor
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_allclose", "assert_close", "make_tensor"]
 
 # torch.testing's (rtol, atol) per dtype; dtypes not listed are compared exactly.
 _TOLERANCES = {
@@ -233,6 +233,26 @@ def assert_close(actual, expected, *, allow_subclasses: bool = True, rtol=None, 
         if mismatch.kind is AssertionError and msg is not None:
             message = msg(message) if callable(msg) else msg
         raise mismatch.kind(message) from None
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan: bool = True,
+                    msg: str = "") -> None:
+    """``torch.testing.assert_allclose`` (deprecated in torch, with a ``FutureWarning``):
+    ``assert_close`` on ``actual`` and ``expected`` as arrays, dtypes not checked, NaNs
+    equal by default."""
+    import warnings
+
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be "
+                  "removed in a future release. Please use `torch.testing.assert_close()` "
+                  "instead.", FutureWarning, stacklevel=2)
+    from .factories import as_tensor
+
+    if not isinstance(actual, Tensor):
+        actual = as_tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = as_tensor(expected, dtype=actual.dtype)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                 check_dtype=False, msg=msg or None)
 
 
 def make_tensor(*shape, dtype, device, low=None, high=None, requires_grad: bool = False,
