@@ -43,7 +43,7 @@ def _rows(level: Level, output: Tensor, inputs: list) -> list:
     per_row = []
     for k in range(n):
         seed = from_numpy(eye[k].reshape(shape))
-        per_row.append(gradients(level, [output], inputs, [seed], retain=True))
+        per_row.append(gradients(level, [output], inputs, [seed]))
     return [stack(list(column), 0).reshape(shape + tuple(t.shape))
             for column, t in zip(zip(*per_row), inputs)]
 

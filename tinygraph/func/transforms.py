@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import enable_grad
 from ..autograd import grad as _autograd_grad
+from ..factories import zeros_like
 from ..tensor import Tensor
 from . import pytree
 from .level import Level, check_tensor
@@ -71,18 +72,19 @@ def split_aux(result, has_aux: bool, fn: str):
     return result
 
 
-def gradients(level: Level, outputs, inputs, grad_outputs, retain: bool = False) -> list:
+def gradients(level: Level, outputs, inputs, grad_outputs) -> list:
     """Vector-Jacobian products of ``outputs`` (tensors) with ``grad_outputs`` for each of
     ``inputs``, zeros where an input is unused; differentiable when the graph reaches outside
-    the level."""
+    the level. The graph is retained (``vjp_fn`` and ``jacrev`` pass through it again, and an
+    ``aux`` output may share it); it goes when nothing refers to it any more."""
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if not pairs or not inputs:
-        return [t.detach() * 0 for t in inputs]
+        return [zeros_like(t.detach()) for t in inputs]
     keep = level.reaches_outside([o for o, _ in pairs])
     results = _autograd_grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
-                             retain_graph=True if retain or keep else None,
-                             create_graph=keep, allow_unused=True)
-    return [t.detach() * 0 if r is None else _array_backed(r) for r, t in zip(results, inputs)]
+                             retain_graph=True, create_graph=keep, allow_unused=True)
+    return [zeros_like(t.detach()) if r is None else _array_backed(r)
+            for r, t in zip(results, inputs)]
 
 
 def _array_backed(t: Tensor) -> Tensor:
@@ -181,7 +183,7 @@ def vjp(func, *primals, has_aux: bool = False):
                     f"output has a shape of {tuple(o.shape)}; each cotangent must have the "
                     "shape of its output.")
         with enable_grad():
-            grads = gradients(level, outs, inner, given, retain=True)
+            grads = gradients(level, outs, inner, given)
         return pytree.unflatten([level.export(g) for g in grads], spec)
 
     output = pytree.unflatten([level.export(o) for o in outs], out_spec)
@@ -241,7 +243,7 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 def _forward(level: Level, outs: list, inner: list, tangents: list) -> list:
     """``J v`` for each output: the gradient of ``<J^T u, v>`` with respect to dummy
     cotangents ``u`` (zeros where an output does not depend on the inputs)."""
-    zeros = [o.detach() * 0 for o in outs]
+    zeros = [zeros_like(o.detach()) for o in outs]
     live = [i for i, o in enumerate(outs) if o.requires_grad]
     if not live or not inner:
         return zeros
