@@ -441,3 +441,16 @@ def test_transforms_match_autograd_functional():
         (g,) = tg.autograd.grad(f_scalar(tg, s), s)
         np.testing.assert_allclose(row, g.numpy(), rtol=1e-12)
     assert tg.vmap is tg.func.vmap
+
+
+def test_linearize(torch):
+    def program(lib, a, b, m):
+        out, jvp_fn = lib.func.linearize(lambda x, w: (m @ (x.sin() * w), (x * w).sum()), a, b)
+        w = b.clone().requires_grad_()
+        out2, jvp_fn2 = lib.func.linearize(lambda x: x.exp() * w, a)
+        jv2 = jvp_fn2(b)  # (torch's linearize traces w as a constant: w.grad stays None there)
+        return out, jvp_fn(b, a), jvp_fn(a, a), jv2, [out2.requires_grad, jv2.requires_grad]
+    parity(torch, program, A, B, M)
+    raises_as_torch(torch, X + "out, fn = f.linearize(lambda a, b: a * b, x, x)\nfn(x)")
+    raises_as_torch(torch, X + "out, fn = f.linearize(lambda a: a * 2, x)\n"
+                                "fn(torch.ones(2, dtype=torch.float64))")

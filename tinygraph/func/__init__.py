@@ -6,12 +6,13 @@
     tg.func.jacrev(f)(x), tg.func.jacfwd(f)(x), tg.func.hessian(f)(x)
     tg.func.vmap(tg.func.grad(loss), in_dims=(None, None, 0, 0))(params, buffers, x, y)
 
-The gradient transforms (``transforms.py``, ``jacobians.py``) run on tinygraph's one reverse-mode
-engine: each call differentiates fresh copies of its inputs (``level.py``), so they nest and
-leave the outer graph differentiable where torch's do. ``jvp`` and ``jacfwd`` give torch's values
-by reverse mode. ``vmap`` (``vmap.py``) calls the function once per slice and stacks the results:
-correct, not fast. Not implemented: ``functionalize``, ``linearize``,
-``replace_all_batch_norm_modules_`` and ``debug_unwrap``.
+The gradient transforms (``transforms.py``, ``jacobians.py``) run on tinygraph's one
+reverse-mode engine: each call differentiates fresh copies of its inputs (``level.py``), so
+they nest and leave the outer graph differentiable where torch's do. ``jvp`` and ``jacfwd``
+give torch's values by reverse mode, and ``linearize`` records ``J^T u`` once to replay ``J v``.
+``vmap`` (``vmap.py``) calls the function once per slice and stacks the results: correct, not
+fast. Not implemented: ``functionalize``, ``replace_all_batch_norm_modules_``, ``rearrange``
+and ``debug_unwrap``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from __future__ import annotations
 from ..names import missing_name
 from ..nn.utils.stateless import _functional_call, _merge
 from .jacobians import hessian, jacfwd, jacrev
-from .transforms import grad, grad_and_value, jvp, vjp
+from .transforms import grad, grad_and_value, jvp, linearize, vjp
 from .vmap import stack_module_state, vmap
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
-           "stack_module_state", "vjp", "vmap"]
+           "linearize", "stack_module_state", "vjp", "vmap"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,

@@ -241,23 +241,71 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 
 
 def _forward(level: Level, outs: list, inner: list, tangents: list) -> list:
-    """``J v`` for each output: the gradient of ``<J^T u, v>`` with respect to dummy
-    cotangents ``u`` (zeros where an output does not depend on the inputs)."""
-    zeros = [zeros_like(o.detach()) for o in outs]
+    """``J v`` for each output (zeros where an output does not depend on the inputs)."""
+    return _push(level, outs, _transposed(level, outs, inner), tangents)
+
+
+def _transposed(level: Level, outs: list, inner: list):
+    """The graph of ``g(u) = J^T u`` for dummy cotangents ``u`` (fresh leaves of the level),
+    for the outputs that depend on the inputs: ``(which outputs, u, g per input)``."""
     live = [i for i, o in enumerate(outs) if o.requires_grad]
     if not live or not inner:
-        return zeros
-    dummies = [level.fresh_leaf(zeros[i].detach().clone().requires_grad_(True)) for i in live]
+        return live, [], []
+    dummies = [level.fresh_leaf(zeros_like(outs[i].detach()).requires_grad_(True))
+               for i in live]
     pulled = _autograd_grad([outs[i] for i in live], inner, dummies, retain_graph=True,
                             create_graph=True, allow_unused=True)
+    return live, dummies, pulled
+
+
+def _push(level: Level, outs: list, transposed, tangents: list) -> list:
+    """``J v``: the gradient of ``<g(u), v>`` with respect to ``u`` (``g`` is linear in
+    ``u``)."""
+    live, dummies, pulled = transposed
+    jv = [zeros_like(o.detach()) for o in outs]
     pairs = [(g, t) for g, t in zip(pulled, tangents) if g is not None and g.requires_grad]
     if not pairs:
-        return zeros
+        return jv
     keep = level.reaches_outside([g for g, _ in pairs])
     results = _autograd_grad([g for g, _ in pairs], dummies, [t for _, t in pairs],
                              retain_graph=True, create_graph=keep, allow_unused=True)
-    jv = list(zeros)
     for i, r in zip(live, results):
         if r is not None:
             jv[i] = _array_backed(r)
     return jv
+
+
+def linearize(func, *primals):
+    """``torch.func.linearize``: ``(output, jvp_fn)``, ``func(*primals)`` and a function of
+    tangents (one per primal) returning the Jacobian-vector product at ``primals``. The
+    transposed product ``J^T u`` is recorded once; each ``jvp_fn`` call is one backward pass
+    through it (``func`` is not run again)."""
+    fn = "linearize(func, *primals)"
+    p_leaves, p_spec = pytree.flatten(primals)
+    level = Level()
+    with enable_grad():
+        inner = [level.enter(check_tensor(p), fn) for p in p_leaves]
+        outs, out_spec = pytree.flatten(func(*pytree.unflatten(inner, p_spec)))
+        for o in outs:
+            if not isinstance(o, Tensor):
+                raise RuntimeError(f"{fn}: expected func(*primals) to return only tensors, "
+                                   f"got unsupported type {type(o)}")
+        transposed = _transposed(level, outs, inner)
+
+    def jvp_fn(*tangents):
+        t_leaves, t_spec = pytree.flatten(tangents)
+        if not pytree.same_structure(t_spec, p_spec):
+            raise RuntimeError(f"Expected the tangents {pytree.describe(t_spec)} to have the "
+                               f"same argspec as the primals {pytree.describe(p_spec)}")
+        for i, (t, p) in enumerate(zip(t_leaves, p_leaves)):
+            check_tensor(t, "a tangent")
+            if tuple(t.shape) != tuple(p.shape) or t.dtype != p.dtype:
+                what = "shape" if tuple(t.shape) != tuple(p.shape) else "dtype"
+                raise RuntimeError(
+                    f"tangent:{i} with {what} {getattr(t, what)} in flattened pytree doesn't "
+                    f"match the {what} {getattr(p, what)} of the corresponding primal.")
+        with enable_grad():
+            jv = _push(level, outs, transposed, t_leaves)
+        return pytree.unflatten([level.export(t) for t in jv], out_spec)
+
+    return pytree.unflatten([level.export(o) for o in outs], out_spec), jvp_fn
