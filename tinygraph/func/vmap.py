@@ -136,9 +136,7 @@ def _combine(name: str, results: list, out_dims, empty: bool):
         column = [leaves[k] for leaves, _ in flat]
         first = column[0]
         if d is None:
-            if any(c is not first and not (isinstance(c, Tensor) and isinstance(first, Tensor)
-                                           and bool((c == first).all()))
-                   for c in column[1:]):
+            if any(c is not first and not _same_tensor(c, first) for c in column[1:]):
                 raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
                                  "when out_dim is None")
             combined.append(first)
@@ -156,6 +154,12 @@ def _combine(name: str, results: list, out_dims, empty: bool):
             stacked = stacked[(slice(None),) * (d % nd) + (slice(0, 0),)]
         combined.append(stacked)
     return pytree.unflatten(combined, out_spec)
+
+
+def _same_tensor(a, b) -> bool:
+    """Whether two slices' outputs are one unbatched value (out_dims=None)."""
+    return (isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape
+            and bool((a == b).all()))
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None):
