@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 import pytest
-from twins import raises_as_torch
+from twins import raises_as_torch, randomize
 
 import tinygraph as tg
 
@@ -454,3 +454,20 @@ def test_linearize(torch):
     raises_as_torch(torch, X + "out, fn = f.linearize(lambda a, b: a * b, x, x)\nfn(x)")
     raises_as_torch(torch, X + "out, fn = f.linearize(lambda a: a * 2, x)\n"
                                 "fn(torch.ones(2, dtype=torch.float64))")
+
+
+def test_replace_all_batch_norm_modules_then_vmap(torch):
+    def program(lib, batch):
+        rng = np.random.default_rng(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4),
+                                  lib.nn.ReLU()).double()
+        randomize(lib, model, seed=2)
+        same = lib.func.replace_all_batch_norm_modules_(model) is model
+        bn = model[1]
+        state = [same, bn.running_mean is None, bn.track_running_stats,
+                 list(dict(model.named_buffers()))]
+        x = lib.tensor(rng.standard_normal((3, 5, 3)))
+        train = lib.vmap(model)(x)
+        model.eval()
+        return train, lib.vmap(model)(x), state
+    parity(torch, program, BATCH)

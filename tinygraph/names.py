@@ -54,7 +54,7 @@ TORCH_NAMES = {
         modified_bessel_k0 ndtri sinc spherical_bessel_j0 xlog1py zeta""",
     "tinygraph.utils.data": "DistributedSampler",
     "tinygraph.func": """
-        debug_unwrap functionalize rearrange replace_all_batch_norm_modules_""",
+        debug_unwrap functionalize rearrange""",
     "tinygraph.jit": """
         CompilationUnit ScriptFunction ScriptModule fork interface isinstance script_method
         wait""",

@@ -11,8 +11,7 @@ reverse-mode engine: each call differentiates fresh copies of its inputs (``leve
 they nest and leave the outer graph differentiable where torch's do. ``jvp`` and ``jacfwd``
 give torch's values by reverse mode, and ``linearize`` records ``J^T u`` once to replay ``J v``.
 ``vmap`` (``vmap.py``) calls the function once per slice and stacks the results: correct, not
-fast. Not implemented: ``functionalize``, ``replace_all_batch_norm_modules_``, ``rearrange``
-and ``debug_unwrap``.
+fast. Not implemented: ``functionalize``, ``rearrange`` and ``debug_unwrap``.
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ from ..names import missing_name
 from ..nn.utils.stateless import _functional_call, _merge
 from .jacobians import hessian, jacfwd, jacrev
 from .transforms import grad, grad_and_value, jvp, linearize, vjp
-from .vmap import stack_module_state, vmap
+from .vmap import replace_all_batch_norm_modules_, stack_module_state, vmap
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
-           "linearize", "stack_module_state", "vjp", "vmap"]
+           "linearize", "replace_all_batch_norm_modules_", "stack_module_state", "vjp", "vmap"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,

@@ -222,3 +222,19 @@ def stack_module_state(models) -> tuple[dict, dict]:
     params = {k: leaf(k, [p[k] for p in all_params]) for k in all_params[0]}
     buffers = {k: leaf(k, [b[k] for b in all_buffers]) for k in all_buffers[0]}
     return params, buffers
+
+
+def replace_all_batch_norm_modules_(root):
+    """``torch.func.replace_all_batch_norm_modules_``: every BatchNorm in ``root`` stops
+    tracking running statistics (they become None, and batch statistics are used in eval mode
+    too), in place; returns ``root``. torch needs this before ``vmap`` over a model whose
+    BatchNorm would update its statistics in place."""
+    from ..nn.layers import BatchNorm1d
+
+    for module in root.modules():
+        if isinstance(module, BatchNorm1d) and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
