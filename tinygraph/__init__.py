@@ -16,12 +16,14 @@ from . import (
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
     distributions,  # noqa: F401 - tg.distributions, as torch.distributions
-    func,  # noqa: F401 - tg.func.functional_call, as torch.func
+    func,  # noqa: F401 - tg.func.grad/vmap/jacrev/functional_call, as torch.func
+    jit,  # noqa: F401 - tg.jit.script/trace return the eager model (no TorchScript)
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
     optim,  # noqa: F401 - `from tinygraph import optim`
     special,  # noqa: F401 - tg.special, as torch.special
+    testing,  # noqa: F401 - tg.testing.assert_close, as torch.testing
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
     version,  # tg.version.cuda is None, as in a CPU-only torch
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
@@ -116,6 +118,8 @@ from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
 
+vmap = func.vmap  # torch.vmap is torch.func.vmap
+
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
 
@@ -171,6 +175,7 @@ __all__ += [
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
     "get_rng_state", "set_rng_state", "dtype", "memory_format", "layout", "strided",
     "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
+    "jit", "testing", "vmap",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
 

@@ -24,8 +24,8 @@ TORCH_MODULE_ONLY = frozenset("""
 """.split())
 
 # Public names of torch.nn, torch.distributions, torch.optim, torch.optim.lr_scheduler,
-# torch.nn.init, torch.nn.utils, torch.utils.data and torch.func (PyTorch 2.13) that tinygraph
-# may lack.
+# torch.nn.init, torch.nn.utils, torch.utils.data, torch.func and torch.jit (PyTorch 2.13)
+# that tinygraph may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
         AdaptiveLogSoftmaxWithLoss CTCLoss Container
@@ -67,8 +67,10 @@ TORCH_NAMES = {
         modified_bessel_k0 ndtri sinc spherical_bessel_j0 xlog1py zeta""",
     "tinygraph.utils.data": "DistributedSampler",
     "tinygraph.func": """
-        debug_unwrap functionalize grad grad_and_value hessian jacfwd jacrev jvp linearize
-        rearrange replace_all_batch_norm_modules_ stack_module_state vjp vmap""",
+        debug_unwrap functionalize rearrange""",
+    "tinygraph.jit": """
+        CompilationUnit ScriptFunction ScriptModule fork interface isinstance script_method
+        wait""",
 }
 
 

@@ -65,7 +65,7 @@ TOP_LEVEL = """
         is_autocast_ipu_enabled is_autocast_xla_enabled is_complex is_conj
         is_deterministic_algorithms_warn_only_enabled is_distributed is_inference is_neg
         is_same_size is_signed is_storage is_vulkan_available is_warn_always_enabled isreal istft
-        jagged jit kaiser_window kl_div kron lcm lcm_ ldexp ldexp_ legacy_contiguous_format library
+        jagged kaiser_window kl_div kron lcm lcm_ ldexp ldexp_ legacy_contiguous_format library
         lobpcg log10_ log1p_ log2_ log_ logaddexp2 logcumsumexp logdet logit_ lstm lstm_cell lstsq
         lu lu_solve lu_unpack margin_ranking_loss masked masked_scatter matrix_power matrix_rank
         max_pool1d_with_indices miopen_batch_norm miopen_convolution miopen_convolution_add_relu
@@ -99,10 +99,10 @@ TOP_LEVEL = """
         split_with_sizes split_with_sizes_copy spmm sqrt_ square_ squeeze_copy sspaddmm stft storage
         svd svd_lowrank sym_constrain_range sym_constrain_range_for_size sym_float sym_fresh_size
         sym_int sym_ite sym_max sym_min sym_not sym_sqrt sym_sum symeig t_copy take tan_ tanh_
-        testing thread_safe_generator threshold threshold_ to_dlpack transpose_copy trapezoid trapz
+        thread_safe_generator threshold threshold_ to_dlpack transpose_copy trapezoid trapz
         triplet_margin_loss trunc_ typename uint1 uint16 uint2 uint3 uint32 uint4 uint5 uint6 uint64
         uint7 unbind_copy unfold_copy unravel_index unsafe_chunk unsafe_split
         unsafe_split_with_sizes unsqueeze_copy values_copy vander vdot view_as_complex
-        view_as_complex_copy view_as_real view_as_real_copy view_copy vmap vsplit wait while_loop
-        windows xlogy_ xpu zero_
+        view_as_complex_copy view_as_real view_as_real_copy view_copy vsplit wait while_loop windows
+        xlogy_ xpu zero_
 """

@@ -1,20 +1,29 @@
-"""``torch.func``'s ``functional_call``: a Module run with the given tensors in place of its
-parameters and buffers (for meta-learning, ensembles, per-example tricks).
+"""``torch.func``: function transforms and ``functional_call``.
 
     params = dict(model.named_parameters())
     out = tg.func.functional_call(model, params, (x,))
+    tg.func.grad(f)(x), tg.func.vjp(f, x), tg.func.jvp(f, (x,), (v,))
+    tg.func.jacrev(f)(x), tg.func.jacfwd(f)(x), tg.func.hessian(f)(x)
+    tg.func.vmap(tg.func.grad(loss), in_dims=(None, None, 0, 0))(params, buffers, x, y)
 
-The function transforms (``grad``, ``vmap``, ``jacrev``, ...) are not implemented: asking for
-one raises an error (an ``AttributeError`` and a ``NotImplementedError``) that says so;
-``tg.autograd.grad`` and ``tg.autograd.functional`` cover what they compute, one call at a time.
+The gradient transforms (``transforms.py``, ``jacobians.py``) run on tinygraph's one
+reverse-mode engine: each call differentiates fresh copies of its inputs (``level.py``), so
+they nest and leave the outer graph differentiable where torch's do. ``jvp`` and ``jacfwd``
+give torch's values by reverse mode, and ``linearize`` records ``J^T u`` once to replay ``J v``.
+``vmap`` (``vmap.py``) calls the function once per slice and stacks the results: correct, not
+fast. Not implemented: ``functionalize``, ``rearrange`` and ``debug_unwrap``.
 """
 
 from __future__ import annotations
 
 from ..names import missing_name
 from ..nn.utils.stateless import _functional_call, _merge
+from .jacobians import hessian, jacfwd, jacrev
+from .transforms import grad, grad_and_value, jvp, linearize, vjp
+from .vmap import replace_all_batch_norm_modules_, stack_module_state, vmap
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
+           "linearize", "replace_all_batch_norm_modules_", "stack_module_state", "vjp", "vmap"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
