@@ -243,3 +243,13 @@ def test_inputs_and_grad_outputs_may_be_generators_as_torch(torch):
         tg.grad(z.sum(), x, grad_outputs=1.0)
     with pytest.raises(TypeError, match=r"inputs\[0\] is a torch.Tensor"):
         tg.grad(z.sum(), torch.ones(1))
+
+
+def test_grad_of_summed_zero_dim_gradients_is_array_backed():
+    # two uses of a 0-d input: NumPy sums their 0-d gradients into a scalar
+    u = tg.tensor(2.0, requires_grad=True)
+    (g,) = tg.autograd.grad(u * 3 + u * 4, u)
+    assert isinstance(g.numpy(), np.ndarray) and g.numpy().shape == ()
+    assert g.item() == 7.0
+    g.add_(1.0)  # an array, so it can change in place
+    assert g.item() == 8.0

@@ -236,7 +236,9 @@ def _grad(roots, targets, grads, retain_graph, create_graph, allow_unused) -> tu
                 )
             results.append(None)
             continue
-        results.append(value if isinstance(value, Tensor) else new_tensor(value, None))
+        # (a sum of 0-d gradients is a NumPy scalar: the Tensor gets a 0-d array, as .grad does)
+        results.append(value if isinstance(value, Tensor)
+                       else new_tensor(namespace_of(value).asarray(value), None))
     return tuple(results)
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from ..autograd import enable_grad
 from ..autograd import grad as _autograd_grad
 from ..factories import zeros_like
@@ -83,16 +81,7 @@ def gradients(level: Level, outputs, inputs, grad_outputs) -> list:
     keep = level.reaches_outside([o for o, _ in pairs])
     results = _autograd_grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
                              retain_graph=True, create_graph=keep, allow_unused=True)
-    return [zeros_like(t.detach()) if r is None else _array_backed(r)
-            for r, t in zip(results, inputs)]
-
-
-def _array_backed(t: Tensor) -> Tensor:
-    """A gradient as a Tensor over an ndarray: the engine's sum of two 0-dim gradients can be
-    a NumPy scalar, which ``.numpy()`` would hand out as one."""
-    if t.grad_fn is None and not isinstance(t._data, np.ndarray):
-        t._data = np.asarray(t._data)
-    return t
+    return [zeros_like(t.detach()) if r is None else r for r, t in zip(results, inputs)]
 
 
 def _scalar_output(output, fn: str):
@@ -271,7 +260,7 @@ def _push(level: Level, outs: list, transposed, tangents: list) -> list:
                              retain_graph=True, create_graph=keep, allow_unused=True)
     for i, r in zip(live, results):
         if r is not None:
-            jv[i] = _array_backed(r)
+            jv[i] = r
     return jv
 
 
