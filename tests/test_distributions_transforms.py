@@ -41,6 +41,12 @@ TRANSFORMS = {
     "Independent": (lambda T, lib: T.IndependentTransform(T.SigmoidTransform(), 1), REAL),
     "InverseExp": (lambda T, lib: T.ExpTransform().inv, POS),
     "Identity": (lambda T, lib: T.identity_transform, REAL),
+    "Softplus": (lambda T, lib: T.SoftplusTransform(), REAL * 3),
+    "Reshape": (lambda T, lib: T.ReshapeTransform((4,), (2, 2)), REAL),
+    "NormalCdf": (lambda T, lib: T.CumulativeDistributionTransform(
+        lib.distributions.Normal(lib.tensor(0.5, dtype=lib.float64), 2.0)), REAL),
+    "GumbelCdf": (lambda T, lib: T.CumulativeDistributionTransform(
+        lib.distributions.Gumbel(lib.tensor(0.5, dtype=lib.float64), 2.0)), REAL),
 }
 
 
@@ -72,11 +78,13 @@ def test_transform_values_inverse_jacobian_and_gradients_are_torchs(torch, name)
     assert ours == ours and ours.inv.inv == ours
     shape = tuple(TRANSFORMS[name][1].shape)
     assert tuple(ours.forward_shape(shape)) == tuple(theirs.forward_shape(shape))
-    assert tuple(ours.inverse_shape(shape)) == tuple(theirs.inverse_shape(shape))
+    assert (tuple(ours.inverse_shape(ours.forward_shape(shape)))
+            == tuple(theirs.inverse_shape(theirs.forward_shape(shape))))
 
 
 @pytest.mark.parametrize("name", ["Exp", "Sigmoid", "Tanh", "AffineNumbers", "AffineTensors",
-                                  "Power", "PowerNegative", "Compose", "InverseExp"])
+                                  "Power", "PowerNegative", "Compose", "InverseExp", "Softplus",
+                                  "NormalCdf"])
 def test_sign_is_torchs(torch, name):
     ours = TRANSFORMS[name][0](tg.distributions.transforms, tg).sign
     theirs = TRANSFORMS[name][0](torch.distributions.transforms, torch).sign
@@ -110,6 +118,11 @@ def test_cache_returns_the_same_tensor_and_sizes_other_than_0_or_1_are_refused(t
     assert compose.parts[0]._cache_size == 1
     raises_as_torch(torch, "torch.distributions.transforms.ExpTransform(cache_size=2)")
     raises_as_torch(torch, "torch.distributions.transforms.AbsTransform().sign")
+    raises_as_torch(torch, "torch.distributions.transforms.ReshapeTransform((4,), (3,))")
+    raises_as_torch(torch, "torch.distributions.transforms.ReshapeTransform((4,), (2, 2))"
+                    ".forward_shape((3, 5))")
+    with pytest.raises(NotImplementedError, match="CatTransform is not implemented"):
+        _ = tg.distributions.transforms.CatTransform
 
 
 def test_equality_follows_torch(torch):

@@ -19,6 +19,7 @@ import operator
 import weakref
 
 from ..factories import zeros_like
+from ..names import missing_name
 from ..nn import functional as F
 from ..runtime import finfo
 from ..tensor import Tensor
@@ -26,9 +27,10 @@ from . import constraints
 from .utils import sum_rightmost
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform",
-    "IndependentTransform", "PowerTransform", "SigmoidTransform", "SoftmaxTransform",
-    "StickBreakingTransform", "TanhTransform", "Transform", "identity_transform",
+    "AbsTransform", "AffineTransform", "ComposeTransform", "CumulativeDistributionTransform",
+    "ExpTransform", "IndependentTransform", "PowerTransform", "ReshapeTransform",
+    "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform",
+    "TanhTransform", "Transform", "identity_transform",
 ]
 
 
@@ -354,8 +356,13 @@ class TanhTransform(_Elementwise):
 from .transforms_more import (  # noqa: E402 - they subclass the classes above
     AbsTransform,
     AffineTransform,
+    CumulativeDistributionTransform,
     IndependentTransform,
     PowerTransform,
+    ReshapeTransform,
     SoftmaxTransform,
+    SoftplusTransform,
     StickBreakingTransform,
 )
+
+__getattr__ = missing_name(__name__, globals())

@@ -1,6 +1,7 @@
 """The transforms of ``transforms.py`` with parameters or event dims: ``AffineTransform``,
-``PowerTransform``, ``AbsTransform``, ``IndependentTransform``, ``SoftmaxTransform`` and
-``StickBreakingTransform`` (import them from ``tinygraph.distributions.transforms``)."""
+``PowerTransform``, ``AbsTransform``, ``SoftplusTransform``, ``IndependentTransform``,
+``ReshapeTransform``, ``SoftmaxTransform``, ``StickBreakingTransform`` and
+``CumulativeDistributionTransform`` (import them from ``tinygraph.distributions.transforms``)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from . import constraints
 from .transforms import Transform, _clipped_sigmoid
 from .utils import broadcast_all, sum_rightmost
 
-__all__ = ["AbsTransform", "AffineTransform", "IndependentTransform", "PowerTransform",
-           "SoftmaxTransform", "StickBreakingTransform"]
+__all__ = ["AbsTransform", "AffineTransform", "CumulativeDistributionTransform",
+           "IndependentTransform", "PowerTransform", "ReshapeTransform", "SoftmaxTransform",
+           "SoftplusTransform", "StickBreakingTransform"]
 
 
 class IndependentTransform(Transform):
@@ -270,3 +272,107 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return Size(tuple(shape[:-1]) + (shape[-1] - 1,))
+
+
+class SoftplusTransform(Transform):
+    """y = softplus(x) = log(1 + e^x); its inverse is x = log(-expm1(-y)) + y."""
+
+    domain = constraints.real
+    codomain = constraints.positive
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other):
+        return isinstance(other, SoftplusTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return F.softplus(x)
+
+    def _inverse(self, y):
+        return (-y).expm1().neg().log() + y
+
+    def log_abs_det_jacobian(self, x, y):
+        return -F.softplus(-x)
+
+
+class CumulativeDistributionTransform(Transform):
+    """y = distribution.cdf(x): the support onto the unit interval (a copula's margins)."""
+
+    bijective = True
+    codomain = constraints.unit_interval
+    sign = +1
+
+    def __init__(self, distribution, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        self.distribution = distribution
+
+    @property
+    def domain(self):
+        return self.distribution.support
+
+    def _call(self, x):
+        return self.distribution.cdf(x)
+
+    def _inverse(self, y):
+        return self.distribution.icdf(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return self.distribution.log_prob(x)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
+
+
+class ReshapeTransform(Transform):
+    """The rightmost ``in_shape`` dims reshaped to ``out_shape`` (log|det J| = 0)."""
+
+    bijective = True
+
+    def __init__(self, in_shape, out_shape, cache_size: int = 0) -> None:
+        self.in_shape = Size(in_shape)
+        self.out_shape = Size(out_shape)
+        if self.in_shape.numel() != self.out_shape.numel():
+            raise ValueError("in_shape, out_shape have different numbers of elements")
+        super().__init__(cache_size=cache_size)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.independent(constraints.real, len(self.in_shape))
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.independent(constraints.real, len(self.out_shape))
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return ReshapeTransform(self.in_shape, self.out_shape, cache_size=cache_size)
+
+    def _call(self, x):
+        batch_shape = tuple(x.shape[:x.dim() - len(self.in_shape)])
+        return x.reshape(batch_shape + tuple(self.out_shape))
+
+    def _inverse(self, y):
+        batch_shape = tuple(y.shape[:y.dim() - len(self.out_shape)])
+        return y.reshape(batch_shape + tuple(self.in_shape))
+
+    def log_abs_det_jacobian(self, x, y):
+        return x.new_zeros(tuple(x.shape[:x.dim() - len(self.in_shape)]))
+
+    def _reshaped(self, shape, source, target):
+        if len(shape) < len(source):
+            raise ValueError("Too few dimensions on input")
+        cut = len(shape) - len(source)
+        if tuple(shape[cut:]) != tuple(source):
+            raise ValueError(f"Shape mismatch: expected {Size(shape[cut:])} but got {source}")
+        return Size(tuple(shape[:cut]) + tuple(target))
+
+    def forward_shape(self, shape):
+        return self._reshaped(shape, self.in_shape, self.out_shape)
+
+    def inverse_shape(self, shape):
+        return self._reshaped(shape, self.out_shape, self.in_shape)
