@@ -70,8 +70,10 @@ class _Half(TransformedDistribution):
     has_rsample = True
     arg_constraints = {"scale": constraints.positive}
 
+    _family: type  # HalfNormal or HalfCauchy: what expand makes (subclasses need their own)
+
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(type(self), _instance)
+        new = self._get_checked_instance(self._family, _instance)
         return super().expand(batch_shape, _instance=new)
 
     @property
@@ -137,3 +139,7 @@ class HalfCauchy(_Half):
     @property
     def variance(self) -> Tensor:
         return full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
+
+
+HalfNormal._family = HalfNormal
+HalfCauchy._family = HalfCauchy
