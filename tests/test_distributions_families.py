@@ -318,3 +318,58 @@ def test_binomial_enumerate_support_and_mode_are_torchs(torch):
         torch.distributions.Binomial(4, probs=torch.tensor([0.1, 0.5, 1.0])).mode.numpy())
     sure = tg.distributions.Geometric(tg.tensor([1.0]))
     assert sure.log_prob(tg.tensor([0.0])).item() == 0.0
+
+
+# -- without torch: finite differences and closed forms ----------------------------------------
+
+GRADCHECKED = [(name, method) for name, method in CASES
+               if method in ("log_prob", "cdf", "icdf", "entropy") and name != "Chi2"]
+
+
+@pytest.mark.parametrize("name,method", GRADCHECKED,
+                         ids=[f"{n}-{m}" for n, m in GRADCHECKED])
+def test_parameter_gradients_pass_gradcheck(name, method):
+    make, arrays, value, _ = FAMILIES[name]
+    leaves = [tg.tensor(a, dtype=tg.float64, requires_grad=True) for a in arrays]
+
+    def fn(*params):
+        d = make(tg.distributions, *params)
+        if method == "entropy":
+            return d.entropy()
+        return getattr(d, method)(tg.tensor(UNIT if method == "icdf" else value))
+
+    assert tg.gradcheck(fn, leaves)
+
+
+def test_closed_forms_without_torch():
+    D = tg.distributions
+    x = tg.tensor(POS_B)
+    # LogNormal(mu, s) at x is Normal(mu, s) at log x, divided by x
+    np.testing.assert_allclose(D.LogNormal(tg.tensor(REAL), tg.tensor(POS)).log_prob(x).numpy(),
+                               (D.Normal(tg.tensor(REAL), tg.tensor(POS)).log_prob(x.log())
+                                - x.log()).numpy(), rtol=1e-13)
+    # Chi2(k) is Gamma(k / 2, 1 / 2); its cdf at x for k = 2 is 1 - exp(-x / 2)
+    np.testing.assert_allclose(D.Chi2(tg.full((3, 4), 2.0, dtype=tg.float64)).cdf(x).numpy(),
+                               -np.expm1(-POS_B / 2), rtol=1e-13)
+    # StudentT(1) is Cauchy; HalfNormal is twice a Normal on the positive half
+    np.testing.assert_allclose(D.StudentT(1.0, tg.tensor(REAL), tg.tensor(POS)).log_prob(x)
+                               .numpy(), D.Cauchy(tg.tensor(REAL), tg.tensor(POS)).log_prob(x)
+                               .numpy(), rtol=1e-12)
+    np.testing.assert_allclose(D.HalfNormal(tg.tensor(POS)).log_prob(x).numpy(),
+                               (D.Normal(0.0, tg.tensor(POS)).log_prob(x) + math.log(2)).numpy(),
+                               rtol=1e-13)
+    # Binomial(n, p) sums to 1 over 0..n; Geometric's pmf is (1 - p)^k p
+    b = D.Binomial(5, probs=tg.tensor(UNIT))
+    np.testing.assert_allclose(b.log_prob(b.enumerate_support()).exp().sum(0).numpy(), 1.0,
+                               rtol=1e-13)
+    np.testing.assert_allclose(D.Geometric(tg.tensor(UNIT)).log_prob(tg.tensor(COUNTS)).numpy(),
+                               COUNTS * np.log1p(-UNIT) + np.log(UNIT), rtol=1e-13)
+    # icdf inverts cdf
+    for d in (D.Gumbel(tg.tensor(REAL), tg.tensor(POS)), D.Cauchy(tg.tensor(REAL), tg.tensor(POS)),
+              D.HalfCauchy(tg.tensor(POS)), D.LogNormal(tg.tensor(REAL), tg.tensor(POS))):
+        np.testing.assert_allclose(d.cdf(d.icdf(tg.tensor(UNIT))).numpy(), UNIT, rtol=1e-12)
+    # KL(p || p) = 0
+    for p in (D.Gumbel(tg.tensor(REAL), tg.tensor(POS)), D.Geometric(tg.tensor(UNIT)),
+              D.Binomial(4, probs=tg.tensor(UNIT)), D.LogNormal(tg.tensor(REAL), tg.tensor(POS)),
+              D.HalfNormal(tg.tensor(POS)), D.Cauchy(tg.tensor(REAL), tg.tensor(POS))):
+        np.testing.assert_allclose(D.kl_divergence(p, p).numpy(), 0.0, atol=1e-12)

@@ -288,3 +288,45 @@ def test_a_fit_through_transformed_distributions_matches_torch(torch, program):
     assert ours[0][-1] < ours[0][0]
     for mine, want in zip(ours[1], theirs[1]):
         np.testing.assert_allclose(mine, want, rtol=1e-8, atol=1e-11)
+
+
+# -- without torch -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["Exp", "Sigmoid", "Tanh", "Power", "PowerNegative",
+                                  "AffineNumbers", "AffineTensors", "Compose", "InverseExp",
+                                  "Softplus", "NormalCdf", "GumbelCdf"])
+def test_elementwise_log_abs_det_jacobian_is_the_log_derivative(name):
+    make, x = TRANSFORMS[name]
+    t = make(tg.distributions.transforms, tg)
+    leaf = tg.tensor(x, requires_grad=True)
+    y = t(leaf)
+    (dy,) = tg.autograd.grad(y.sum(), leaf)
+    np.testing.assert_allclose(t.log_abs_det_jacobian(leaf, y).detach().numpy(),
+                               np.log(np.abs(dy.numpy())), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(t.inv(y).detach().numpy(), x, rtol=1e-9, atol=1e-12)
+
+
+def test_stick_breaking_maps_onto_the_simplex_and_back():
+    t = tg.distributions.transforms.StickBreakingTransform()
+    x = tg.tensor(REAL)
+    y = t(x)
+    assert tuple(y.shape) == (3, 5)
+    assert bool(tg.distributions.constraints.simplex.check(y).all())
+    np.testing.assert_allclose(t.inv(y).numpy(), REAL, rtol=1e-10, atol=1e-12)
+    assert tg.gradcheck(lambda v: t.log_abs_det_jacobian(v, t(v)),
+                        [tg.tensor(REAL, requires_grad=True)])
+
+
+def test_transformed_log_prob_integrates_to_one():
+    D = tg.distributions
+    d = D.TransformedDistribution(D.Normal(0.3, 0.8), [D.transforms.AffineTransform(0.1, 0.5),
+                                                       D.transforms.TanhTransform()])
+    grid = np.linspace(-1 + 1e-9, 1 - 1e-9, 200001)
+    density = d.log_prob(tg.tensor(grid)).exp().numpy()
+    def trapezoid(f, t):
+        return float(((f[1:] + f[:-1]) / 2 * np.diff(t)).sum())
+
+    assert abs(trapezoid(density, grid) - 1.0) < 1e-7
+    cdf = d.cdf(tg.tensor([0.25])).item()
+    inside = grid <= 0.25
+    assert abs(trapezoid(density[inside], grid[inside]) - cdf) < 1e-7
