@@ -373,3 +373,23 @@ def test_closed_forms_without_torch():
               D.Binomial(4, probs=tg.tensor(UNIT)), D.LogNormal(tg.tensor(REAL), tg.tensor(POS)),
               D.HalfNormal(tg.tensor(POS)), D.Cauchy(tg.tensor(REAL), tg.tensor(POS))):
         np.testing.assert_allclose(D.kl_divergence(p, p).numpy(), 0.0, atol=1e-12)
+
+
+def test_torchs_module_paths_resolve(torch):
+    import importlib
+
+    for module, names in [("log_normal", ["LogNormal"]), ("gumbel", ["Gumbel"]),
+                          ("chi2", ["Chi2"]), ("cauchy", ["Cauchy"]),
+                          ("half_normal", ["HalfNormal"]), ("half_cauchy", ["HalfCauchy"]),
+                          ("binomial", ["Binomial"]), ("geometric", ["Geometric"]),
+                          ("studentT", ["StudentT"]),
+                          ("relaxed_bernoulli", ["LogitRelaxedBernoulli", "RelaxedBernoulli"]),
+                          ("relaxed_categorical", ["ExpRelaxedCategorical",
+                                                   "RelaxedOneHotCategorical"]),
+                          ("transformed_distribution", ["TransformedDistribution"]),
+                          ("constraint_registry", ["biject_to", "transform_to"]),
+                          ("transforms", ["ComposeTransform", "identity_transform"])]:
+        ours = importlib.import_module(f"tinygraph.distributions.{module}")
+        theirs = importlib.import_module(f"torch.distributions.{module}")
+        for name in names:
+            assert hasattr(ours, name) and hasattr(theirs, name), (module, name)

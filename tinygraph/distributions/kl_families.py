@@ -9,12 +9,14 @@ import math
 
 from ..factories import full_like
 from .beta import Beta
-from .binomial import Binomial, Geometric
-from .cauchy import Cauchy, HalfNormal
+from .binomial import Binomial
+from .cauchy import Cauchy
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_normal import HalfNormal
 from .kl import _kl_normal_normal, kl_divergence, register_kl
-from .lognormal import Gumbel
 from .normal import Normal
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution

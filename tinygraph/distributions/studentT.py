@@ -12,8 +12,8 @@ from ..ops.registry import functions as _f
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
+from .chi2 import Chi2
 from .distribution import Distribution
-from .lognormal import Chi2
 from .utils import broadcast_all, standard_normal
 
 __all__ = ["StudentT"]

@@ -1,102 +1,21 @@
-"""``RelaxedBernoulli`` and ``RelaxedOneHotCategorical`` (the Concrete / Gumbel-softmax
-distributions), as torch's: reparameterized relaxations of ``Bernoulli`` and
-``OneHotCategorical`` at a ``temperature``, each a ``TransformedDistribution`` of a
-log-space base (``LogitRelaxedBernoulli``, ``ExpRelaxedCategorical``) through sigmoid or exp.
-"""
+"""``RelaxedOneHotCategorical`` (Concrete, Gumbel-softmax), as torch's: a reparameterized
+relaxation of ``OneHotCategorical`` at a ``temperature``, ``exp`` of an
+``ExpRelaxedCategorical`` (a log-softmax of Gumbel-perturbed logits)."""
 
 from __future__ import annotations
-
-from numbers import Number
 
 from .. import random_factories
 from ..factories import full_like
 from ..size import Size
 from ..tensor import Tensor
 from . import constraints
-from .binomial import _ProbsOrLogits
 from .categorical import Categorical
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
-from .transforms import ExpTransform, SigmoidTransform
-from .utils import broadcast_all, clamp_probs, one_of
+from .transforms import ExpTransform
+from .utils import broadcast_all, clamp_probs
 
-__all__ = ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical"]
-
-
-class LogitRelaxedBernoulli(_ProbsOrLogits):
-    """The logit of a RelaxedBernoulli draw: ``(logit(u) + logits) / temperature``."""
-
-    support = constraints.real
-
-    def __init__(self, temperature, probs=None, logits=None,
-                 validate_args: bool | None = None) -> None:
-        self.temperature = temperature
-        one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
-        batch_shape = Size() if isinstance(given, Number) else param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        batch_shape = Size(batch_shape)
-        new.temperature = self.temperature
-        self._expand_param(new, batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    def rsample(self, sample_shape=()) -> Tensor:
-        shape = tuple(self._extended_shape(sample_shape))
-        probs = clamp_probs(self.probs.expand(shape))
-        u = clamp_probs(random_factories.rand(shape, dtype=probs.dtype))
-        return (u.log() - (-u).log1p() + probs.log() - (-probs).log1p()) / self.temperature
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        logits, value = broadcast_all(self.logits, value)
-        diff = logits - value.mul(self.temperature)
-        return self.temperature.log() + diff - 2 * diff.exp().log1p()
-
-
-class RelaxedBernoulli(TransformedDistribution):
-    """A relaxed Bernoulli on (0, 1): ``sigmoid`` of a LogitRelaxedBernoulli draw; lower
-    ``temperature`` pushes draws towards 0 and 1.
-
-    >>> RelaxedBernoulli(tg.tensor([0.5]), probs=tg.tensor([0.3])).rsample()
-    """
-
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.unit_interval
-    has_rsample = True
-
-    def __init__(self, temperature, probs=None, logits=None,
-                 validate_args: bool | None = None) -> None:
-        base = LogitRelaxedBernoulli(temperature, probs, logits)
-        super().__init__(base, SigmoidTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(RelaxedBernoulli, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        return self.base_dist.probs
+__all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
 
 class ExpRelaxedCategorical(Distribution):

@@ -1,6 +1,5 @@
-"""``LogNormal``, ``Gumbel`` and ``Chi2``, as torch's: LogNormal is ``exp`` of a Normal and
-Gumbel ``loc - scale log(-log U)`` of a uniform U (both ``TransformedDistribution``s, so
-their cdf/icdf come through the transforms); Chi2 is ``Gamma(df / 2, 1 / 2)``."""
+"""``Gumbel``, as torch's: ``loc - scale log(-log U)`` of a uniform U (a
+``TransformedDistribution``, so cdf/icdf come through the transforms)."""
 
 from __future__ import annotations
 
@@ -11,59 +10,14 @@ from ..factories import full_like, ones_like
 from ..runtime import finfo
 from ..tensor import Tensor
 from . import constraints
-from .gamma import Gamma
-from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform
 from .uniform import Uniform
 from .utils import broadcast_all
 
-__all__ = ["Chi2", "Gumbel", "LogNormal"]
+__all__ = ["Gumbel"]
 
 _EULER_GAMMA = 0.57721566490153286060
-
-
-class LogNormal(TransformedDistribution):
-    """``exp(X)`` for ``X ~ Normal(loc, scale)``.
-
-    >>> LogNormal(tg.tensor([0.0]), tg.tensor([1.0])).rsample()
-    """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        base = Normal(loc, scale, validate_args=validate_args)
-        super().__init__(base, ExpTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def loc(self) -> Tensor:
-        return self.base_dist.loc
-
-    @property
-    def scale(self) -> Tensor:
-        return self.base_dist.scale
-
-    @property
-    def mean(self) -> Tensor:
-        return (self.loc + self.scale.pow(2) / 2).exp()
-
-    @property
-    def mode(self) -> Tensor:
-        return (self.loc - self.scale.square()).exp()
-
-    @property
-    def variance(self) -> Tensor:
-        scale2 = self.scale.pow(2)
-        return scale2.expm1() * (2 * self.loc + scale2).exp()
-
-    def entropy(self):
-        return self.base_dist.entropy() + self.loc
 
 
 class Gumbel(TransformedDistribution):
@@ -117,23 +71,3 @@ class Gumbel(TransformedDistribution):
 
     def entropy(self):
         return self.scale.log() + (1 + _EULER_GAMMA)
-
-
-class Chi2(Gamma):
-    """The chi-squared distribution of ``df`` degrees of freedom: ``Gamma(df / 2, 1 / 2)``.
-
-    >>> Chi2(tg.tensor([3.0])).sample()
-    """
-
-    arg_constraints = {"df": constraints.positive}
-
-    def __init__(self, df, validate_args: bool | None = None) -> None:
-        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Chi2, _instance)
-        return super().expand(batch_shape, new)
-
-    @property
-    def df(self) -> Tensor:
-        return self.concentration * 2
