@@ -158,7 +158,9 @@ def _igamma_arguments(name):
 
 class _Igamma(FloatUnary):
     """The regularised incomplete gamma functions of (a, x): their gradient in x;
-    PyTorch does not implement the one in a, and neither does tinygraph."""
+    PyTorch does not implement the one in a, and neither does tinygraph. (PyTorch refuses
+    only when a's gradient is asked for; tinygraph's backward refuses whenever a requires
+    grad, even under ``autograd.grad(y, x)``: detach a.)"""
 
     __slots__ = ()
     sign = 1.0
