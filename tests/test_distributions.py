@@ -451,9 +451,9 @@ def test_torch_s_module_paths_resolve_and_missing_distributions_say_so(torch):
     assert tuple(scale.shape) == (2, 1) and scale.dtype == tg.float64
     p = tg.tensor([0.2, 0.8], dtype=tg.float64)
     np.testing.assert_allclose(logits_to_probs(probs_to_logits(p)).numpy(), p.numpy())
-    with pytest.raises(AttributeError, match="PyTorch's torch.distributions.Cauchy is not "
+    with pytest.raises(AttributeError, match="PyTorch's torch.distributions.Pareto is not "
                                              "implemented in tinygraph"):
-        tg.distributions.Cauchy  # noqa: B018
+        tg.distributions.Pareto  # noqa: B018
     with pytest.raises(AttributeError, match="Did you mean 'Normal'"):
         tg.distributions.Normall  # noqa: B018
 

@@ -41,8 +41,8 @@ NOT_EXPORTABLE = {
     "scatter_reduce_extreme": "changed when the inputs. values changed",
     # ONNX has no gamma-family function and no inverse error function (ops/gamma.py)
     **dict.fromkeys(["lgamma", "lgamma_negative", "digamma", "digamma_negative", "polygamma",
-                     "polygamma_method", "erfinv", "mvlgamma"],
-                    "ONNX has no (lgamma|digamma|polygamma|erfinv) op"),
+                     "polygamma_method", "erfinv", "mvlgamma", "igamma", "igammac"],
+                    "ONNX has no (lgamma|digamma|polygamma|erfinv|igamma|igammac) op"),
 }
 
 

@@ -96,6 +96,14 @@ class InPlaceMath:
         """digamma (psi) of every element, in place; returns self."""
         return self._elementwise_("digamma_", "digamma")
 
+    def igamma_(self, other):
+        """The regularised lower incomplete gamma function P(self, other), in place."""
+        return self._elementwise_("igamma_", "igamma", other)
+
+    def igammac_(self, other):
+        """The regularised upper incomplete gamma function Q(self, other), in place."""
+        return self._elementwise_("igammac_", "igammac", other)
+
     def polygamma_(self, n):
         """polygamma(n, x) of every element, in place; returns self."""
         return self._elementwise_("polygamma_", "polygamma", n, input_last=True)

@@ -36,16 +36,13 @@ TORCH_NAMES = {
         MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
         qat quantizable quantized""",
     "tinygraph.distributions": """
-        AbsTransform AffineTransform Binomial CatTransform Cauchy Chi2 ComposeTransform
-        ContinuousBernoulli CorrCholeskyTransform CumulativeDistributionTransform
-        ExpTransform FisherSnedecor GeneralizedPareto Geometric Gumbel
-        HalfCauchy HalfNormal IndependentTransform InverseGamma Kumaraswamy LKJCholesky
-        LogNormal LogisticNormal LowRankMultivariateNormal LowerCholeskyTransform
-        Multinomial NegativeBinomial Pareto PositiveDefiniteTransform PowerTransform
-        RelaxedBernoulli RelaxedOneHotCategorical ReshapeTransform SigmoidTransform
-        SoftmaxTransform SoftplusTransform StackTransform StickBreakingTransform StudentT
-        TanhTransform Transform TransformedDistribution VonMises Weibull Wishart biject_to
-        identity_transform transform_to""",
+        CatTransform ContinuousBernoulli CorrCholeskyTransform FisherSnedecor
+        GeneralizedPareto InverseGamma Kumaraswamy LKJCholesky LogisticNormal
+        LowRankMultivariateNormal LowerCholeskyTransform Multinomial NegativeBinomial Pareto
+        PositiveDefiniteTransform StackTransform VonMises Weibull Wishart""",
+    "tinygraph.distributions.transforms": """
+        CatTransform CorrCholeskyTransform LowerCholeskyTransform PositiveDefiniteTransform
+        StackTransform""",
     "tinygraph": TOP_LEVEL,
     "tinygraph.autograd": """
         NestedIOFunction ProfilerActivity SavedTensor forward_ad is_multithreading_enabled
@@ -63,7 +60,7 @@ TORCH_NAMES = {
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t entr erfcx
-        gammainc gammaincc hermite_polynomial_h i0 i0e i1 i1e log_ndtr modified_bessel_i0
+        hermite_polynomial_h i0 i0e i1 i1e log_ndtr modified_bessel_i0
         modified_bessel_k0 ndtri sinc spherical_bessel_j0 xlog1py zeta""",
     "tinygraph.utils.data": "DistributedSampler",
     "tinygraph.func": """

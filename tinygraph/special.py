@@ -1,7 +1,8 @@
 """``tg.special``, as ``torch.special``: the special functions tinygraph has, under torch's
 names (``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is ``digamma``; each is the
-public op of that name, so gradients and second derivatives are that op's). The rest of
-``torch.special`` (Bessel functions, incomplete gamma, zeta, ...) raises naming itself."""
+public op of that name, so gradients and second derivatives are that op's; ``gammainc`` and
+``gammaincc`` are ``igamma`` and ``igammac``). The rest of ``torch.special`` (Bessel
+functions, zeta, ...) raises naming itself."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import math
 from .names import missing_name
 from .ops.registry import functions as _f
 
-__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p",
+__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc",
+           "gammaincc", "gammaln", "log1p",
            "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "polygamma", "psi",
            "round", "softmax", "xlogy"]
 
 digamma = psi = _f["digamma"]
 erfinv = _f["erfinv"]
 gammaln = _f["lgamma"]
+gammainc = _f["igamma"]
+gammaincc = _f["igammac"]
 polygamma = _f["polygamma"]
 
 erf = _f["erf"]

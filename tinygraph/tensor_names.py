@@ -29,7 +29,7 @@ erfc erfc_ exp2 exp2_ exp_ expand expand_as expm1 expm1_ exponential_
 fill_diagonal_ fix fix_ flip fliplr flipud float_power float_power_ floor floor_ floor_divide
 floor_divide_ fmax fmin fmod fmod_ frac frac_ frexp gather gcd gcd_ ge_ geometric_ geqrf ger
 get_device grad_dtype greater_ greater_equal_ gt_ hardshrink hash_tensor heaviside heaviside_
-histc histogram hsplit hypot hypot_ i0 i0_ igamma igamma_ igammac igammac_ imag index index_add
+histc histogram hsplit hypot hypot_ i0 i0_ imag index index_add
 index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ index_reduce
 index_reduce_ index_select indices inner int_repr inverse ipu is_coalesced is_complex is_conj
 is_contiguous is_distributed is_inference is_ipu is_maia is_meta is_mkldnn is_mps is_mtia is_neg

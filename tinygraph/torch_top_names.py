@@ -59,24 +59,23 @@ TOP_LEVEL = """
         get_file_path get_num_interop_threads gradient grid_sampler grid_sampler_2d grid_sampler_3d
         group_norm gru gru_cell hamming_window hann_window hardshrink has_lapack has_mkl has_openmp
         has_spectral hash_tensor hinge_embedding_loss histogram histogramdd hsmm hsplit hspmm hub i0
-        i0_ igamma igammac imag index_copy index_put index_put_ index_reduce indices_copy
-        init_num_threads inner instance_norm int1 int2 int3 int4 int5 int6 int7 int_repr
-        is_autocast_cache_enabled is_autocast_cpu_enabled is_autocast_enabled
-        is_autocast_ipu_enabled is_autocast_xla_enabled is_complex is_conj
-        is_deterministic_algorithms_warn_only_enabled is_distributed is_inference is_neg
-        is_same_size is_signed is_storage is_vulkan_available is_warn_always_enabled isreal istft
-        jagged kaiser_window kl_div kron lcm lcm_ ldexp ldexp_ legacy_contiguous_format library
-        lobpcg log10_ log1p_ log2_ log_ logaddexp2 logcumsumexp logdet logit_ lstm lstm_cell lstsq
-        lu lu_solve lu_unpack margin_ranking_loss masked masked_scatter matrix_power matrix_rank
-        max_pool1d_with_indices miopen_batch_norm miopen_convolution miopen_convolution_add_relu
-        miopen_convolution_relu miopen_convolution_transpose miopen_ctc_loss
-        miopen_depthwise_convolution miopen_rnn mkldnn_adaptive_avg_pool2d mkldnn_convolution
-        mkldnn_linear_backward_weights mkldnn_max_pool2d mkldnn_max_pool3d mkldnn_rnn_layer monitor
-        mps msort mtia multiprocessing nan_to_num_ nanmedian nanquantile narrow_copy
-        native_batch_norm native_channel_shuffle native_dropout native_group_norm native_layer_norm
-        native_norm neg_ negative_ nested newaxis nextafter nonzero_static norm_except_dim
-        nuclear_norm orgqr ormqr overrides package pairwise_distance pca_lowrank per_channel_affine
-        per_channel_affine_float_qparams per_channel_symmetric per_tensor_affine
+        i0_ imag index_copy index_put index_put_ index_reduce indices_copy init_num_threads inner
+        instance_norm int1 int2 int3 int4 int5 int6 int7 int_repr is_autocast_cache_enabled
+        is_autocast_cpu_enabled is_autocast_enabled is_autocast_ipu_enabled is_autocast_xla_enabled
+        is_complex is_conj is_deterministic_algorithms_warn_only_enabled is_distributed is_inference
+        is_neg is_same_size is_signed is_storage is_vulkan_available is_warn_always_enabled isreal
+        istft jagged kaiser_window kl_div kron lcm lcm_ ldexp ldexp_ legacy_contiguous_format
+        library lobpcg log10_ log1p_ log2_ log_ logaddexp2 logcumsumexp logdet logit_ lstm lstm_cell
+        lstsq lu lu_solve lu_unpack margin_ranking_loss masked masked_scatter matrix_power
+        matrix_rank max_pool1d_with_indices miopen_batch_norm miopen_convolution
+        miopen_convolution_add_relu miopen_convolution_relu miopen_convolution_transpose
+        miopen_ctc_loss miopen_depthwise_convolution miopen_rnn mkldnn_adaptive_avg_pool2d
+        mkldnn_convolution mkldnn_linear_backward_weights mkldnn_max_pool2d mkldnn_max_pool3d
+        mkldnn_rnn_layer monitor mps msort mtia multiprocessing nan_to_num_ nanmedian nanquantile
+        narrow_copy native_batch_norm native_channel_shuffle native_dropout native_group_norm
+        native_layer_norm native_norm neg_ negative_ nested newaxis nextafter nonzero_static
+        norm_except_dim nuclear_norm orgqr ormqr overrides package pairwise_distance pca_lowrank
+        per_channel_affine per_channel_affine_float_qparams per_channel_symmetric per_tensor_affine
         per_tensor_symmetric permute_copy pinverse pixel_shuffle pixel_unshuffle poisson
         poisson_nll_loss polar positive prelu prepare_multiprocessing_environment profiler
         profiler_allow_cudagraph_cupti_lazy_reinit_cuda12 promote_types put q_per_channel_axis

@@ -104,3 +104,54 @@ OPS = [
            lambda x, p: _torch().mvlgamma(x, p), 1, UNARY_SHAPES,
            kwargs=[{"p": 1}, {"p": 3}], domains={0: (1.2, 4.0)}),
 ]
+
+
+def _igamma_scalar(a: float, x: float, upper: bool = False) -> float:
+    """P(a, x) (or Q) by the plain series for x < a + 1, else by Lentz's evaluation of the
+    continued fraction of Q: written independently of the vectorised kernels."""
+    log_prefactor = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1:
+        term = total = 1 / a
+        n = 0
+        while abs(term) > 1e-17 * abs(total):
+            n += 1
+            term *= x / (a + n)
+            total += term
+        p = total * math.exp(log_prefactor)
+        return 1 - p if upper else p
+    b = x + 1 - a
+    c, d = 1e300, 1 / b
+    h = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2
+        d = 1 / (an * d + b)
+        c = b + an / c
+        h *= d * c
+        if abs(d * c - 1) < 1e-17:
+            break
+    q = h * math.exp(log_prefactor)
+    return q if upper else 1 - q
+
+
+def _igamma_ref(upper):
+    def ref(x, a):
+        return np.vectorize(lambda u, v: _igamma_scalar(float(v), float(u), upper),
+                            otypes=[np.float64])(x, a) if x.size else x.copy()
+    return ref
+
+
+def _shape_a(shapes):  # the shape parameter a: a constant of the op (no gradient in torch)
+    (shape,) = shapes
+    return [{"a": np.linspace(0.4, 4.0, int(np.prod(shape))).reshape(shape)}]
+
+
+OPS += [
+    OpSpec(f"igamma{suffix}", lambda x, a, fn=fn: fn(tg.tensor(a, dtype=x.dtype), x),
+           _igamma_ref(upper),
+           lambda x, a, name=name: getattr(_torch(), name)(
+               _torch().tensor(a, dtype=x.dtype), x),
+           1, UNARY_SHAPES, kwargs=_shape_a, domains={0: (0.1, 6.0)})
+    for suffix, name, fn, upper in [("", "igamma", tg.igamma, False),
+                                    ("c", "igammac", tg.igammac, True)]
+]

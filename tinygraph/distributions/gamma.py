@@ -1,7 +1,7 @@
 """``Gamma``, as torch's. Draws come from tinygraph's generator (NumPy's gamma sampler).
 ``Gamma.rsample`` is differentiable in ``rate``; its derivative in ``concentration``
 (PyTorch's implicit reparameterization) is not implemented: it refuses a ``concentration``
-that requires grad."""
+that requires grad. ``cdf`` is ``tg.special.gammainc``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from .. import random
 from ..autograd import is_grad_enabled
 from ..factories import as_tensor
+from ..ops.registry import functions as _f
 from ..runtime import finfo
 from ..size import Size
 from ..tensor import Tensor, tensor
@@ -90,5 +91,8 @@ class Gamma(ExponentialFamily):
         return c - self.rate.log() + c.lgamma() + (1.0 - c) * c.digamma()
 
     def cdf(self, value):
-        raise NotImplementedError("Gamma.cdf needs torch.special.gammainc (the regularized "
-                                  "incomplete gamma function), which tinygraph does not have.")
+        """P(concentration, rate * value): the regularised lower incomplete gamma function
+        (differentiable in value and rate, not in concentration, as torch's)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return _f["igamma"](self.concentration, self.rate * value)

@@ -20,7 +20,7 @@ def inverse(g, node, x):
                             "precompute the inverse and pass it as an input.")
 
 
-def no_onnx_op(g, node, x):
+def no_onnx_op(g, node, *inputs):
     raise unsupported(node, f"ONNX has no {node.label} op (nor the functions to compose it "
                             "from exactly); export the model without it, or compute it outside "
                             "the exported part and pass it as an input.")
@@ -37,5 +37,6 @@ MAPPINGS = {
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
     linalg_more.Cholesky: no_onnx_op,
-    **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv], no_onnx_op),
+    **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv,
+                     gamma.Igamma, gamma.Igammac], no_onnx_op),
 }
