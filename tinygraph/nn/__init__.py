@@ -66,6 +66,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .ctc_loss import CTCLoss
 from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -212,6 +213,7 @@ __all__ = [
     "Fold",
     "Unfold",
     "Buffer",
+    "CTCLoss",
 ]
 
 __getattr__ = missing_name(__name__, globals())
