@@ -32,6 +32,7 @@ from .adaptive_pooling import (
     AdaptiveMaxPool2d,
     AdaptiveMaxPool3d,
 )
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .composed_activations import (
     CELU,
@@ -214,6 +215,7 @@ __all__ = [
     "Unfold",
     "Buffer",
     "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss",
 ]
 
 __getattr__ = missing_name(__name__, globals())
