@@ -46,7 +46,7 @@ def _alpha(lp, skip):
     return alpha
 
 
-def _beta(lp, labels, skip, input_lengths, target_lengths):
+def _beta(lp, skip, input_lengths, target_lengths):
     """beta[t, n, s] = log P(l'_{s..} emitted in frames t..T_n - 1, at s at frame t) (frame
     t's own log-probability included, as PyTorch's); -inf from frame T_n and past s = 2 L_n."""
     steps, _, width = lp.shape
@@ -79,7 +79,7 @@ def ctc_gradient(node, log_probs, grad):
     steps, batch, classes = log_probs.shape
     skip = _skip(labels)
     lp = np.take_along_axis(log_probs, labels[None], axis=2)
-    beta = _beta(lp, labels, skip, input_lengths, target_lengths)
+    beta = _beta(lp, skip, input_lengths, target_lengths)
     live = (np.arange(steps)[:, None] < input_lengths[None])[..., None]  # (T, N, 1)
     ab = np.where(live, alpha + beta, _NEG)
     # PyTorch's quirk for a last label equal to the blank (a target that holds the blank):
@@ -88,7 +88,7 @@ def ctc_gradient(node, log_probs, grad):
                           & (labels[np.arange(batch), np.maximum(2 * target_lengths - 1, 0)]
                              == labels[:, 0]))
     ab[input_lengths[rows] - 1, rows, 2 * target_lengths[rows]] = _NEG
-    top = ab.max(axis=2, keepdims=True) if ab.shape[2] else np.zeros((steps, batch, 1))
+    top = ab.max(axis=2, keepdims=True)  # per frame, so that the sums below do not overflow
     top = np.where(top == _NEG, 0.0, top)
     onehot = (labels[..., None] == np.arange(classes)).astype(log_probs.dtype)  # (N, S, C)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
