@@ -239,3 +239,16 @@ def test_bidirectional_lstm_ctc_recogniser_trains_as_torch(torch):
     ours, theirs = _recogniser_run(tg), _recogniser_run(torch)
     assert ours[1] == [True]
     same_run(ours, theirs)
+
+
+def test_every_node_of_a_ctc_graph_passes_check_graph():
+    # torch's gradient is the op's derivative plus exp(log_probs), the latter added in the
+    # graph: each node's backward is the derivative of its forward, also for rows that are
+    # not log-probabilities
+    x = tg.tensor(np.random.default_rng(7).normal(size=(6, 2, 4)), requires_grad=True)
+    with tg.debug.record_inputs():
+        loss = tg.nn.functional.ctc_loss(x * 1.5, tg.tensor([[1, 2, 1], [3, 0, 0]]), [6, 5],
+                                         [3, 1], zero_infinity=True)
+    report = tg.check_graph(loss)
+    assert all(row.status == "pass" for row in report), str(report)
+    assert "ctc_loss" in {row.op for row in report}

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..ops import functions as ops
 from ..ops.ctc import CTCLoss as _CTCOp
+from ..ops.ctc import live_frames
 from ..tensor import Tensor
 from .losses import _Loss
 
@@ -128,6 +129,13 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
     loss = _CTCOp.apply(x, labels=labels, input_lengths=input_lengths,
                         target_lengths=target_lengths, zero_infinity=bool(zero_infinity),
                         alpha=None, nll=None)
+    if loss.grad_fn is not None:
+        # PyTorch's gradient: the derivative with respect to logits whose log_softmax is
+        # log_probs, i.e. the op's (derivative) plus g exp(log_probs) on the live frames,
+        # added here as frames - frames.detach() (0 in value, so the loss stays the op's)
+        live = live_frames(loss.grad_fn, steps)
+        frames = ops.sum(ops.where(live, ops.exp(ops.where(live, x, 0.0)), 0.0), (0, 2))
+        loss = loss + (frames - frames.detach())
     if reduction == "mean":
         per_label = np.maximum(target_lengths, 1).astype(x.dtype)
         loss = ops.mean(loss / per_label)

@@ -72,8 +72,9 @@ def _skip(labels):
 
 
 def ctc_gradient(node, log_probs, grad):
-    """PyTorch's gradient of the per-sequence losses with respect to ``log_probs``, from the
-    forward's ``alpha`` and ``nll`` kept on ``node`` (a CTCLoss or its CTCLossBackward)."""
+    """The derivative of the per-sequence losses with respect to ``log_probs`` (times
+    ``grad``), from the forward's ``alpha`` and ``nll`` kept on ``node`` (a CTCLoss or its
+    CTCLossBackward)."""
     labels, input_lengths, target_lengths = node.labels, node.input_lengths, node.target_lengths
     alpha, nll = node.alpha, node.nll
     steps, batch, classes = log_probs.shape
@@ -83,7 +84,8 @@ def ctc_gradient(node, log_probs, grad):
     live = (np.arange(steps)[:, None] < input_lengths[None])[..., None]  # (T, N, 1)
     ab = np.where(live, alpha + beta, _NEG)
     # PyTorch's quirk for a last label equal to the blank (a target that holds the blank):
-    # at the last frame the term of s = 2L is overwritten by that of s = 2L - 1, not added.
+    # at the last frame the term of s = 2L is overwritten by that of s = 2L - 1, not added
+    # (so for such targets the gradient is PyTorch's rather than the derivative).
     rows = np.flatnonzero((target_lengths > 0) & (input_lengths > 0)
                           & (labels[np.arange(batch), np.maximum(2 * target_lengths - 1, 0)]
                              == labels[:, 0]))
@@ -93,10 +95,15 @@ def ctc_gradient(node, log_probs, grad):
     onehot = (labels[..., None] == np.arange(classes)).astype(log_probs.dtype)  # (N, S, C)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lcab = np.log(np.einsum("tns,nsc->tnc", np.exp(ab - top), onehot)) + top
-        out = (np.exp(log_probs) - np.exp(lcab + nll[None, :, None] - log_probs)
-               ) * grad[None, :, None]
-    keep = live if not node.zero_infinity else live & (nll != np.inf)[None, :, None]
-    return np.where(keep, out, 0.0).astype(log_probs.dtype, copy=False)
+        out = -np.exp(lcab + nll[None, :, None] - log_probs) * grad[None, :, None]
+    return np.where(live_frames(node, steps), out, 0.0).astype(log_probs.dtype, copy=False)
+
+
+def live_frames(node, steps: int):
+    """(T, N, 1): the frames t < T_n of sequences whose gradient is not zeroed (an infinite
+    loss under ``zero_infinity``)."""
+    live = (np.arange(steps)[:, None] < node.input_lengths[None])[..., None]
+    return live if not node.zero_infinity else live & (node.nll != np.inf)[None, :, None]
 
 
 class CTCLoss(Op):
@@ -114,13 +121,14 @@ class CTCLoss(Op):
         beta[T_n - 1, s] = lp[T_n - 1, l'(s)] for s in {2 L_n - 1, 2 L_n}, -inf elsewhere
         beta[t, s] = logsumexp(beta[t+1, s], beta[t+1, s+1], beta[t+1, s+2] if skip(s+2))
                      + lp[t, l'(s)]
-        d log_probs[t, n, c] = g_n (exp(lp[t, c])
-                                    - exp(logsumexp_{s: l'(s) = c}(alpha + beta)[t, s]
-                                          + nll_n - lp[t, c]))      for t < T_n, else 0
-    which is PyTorch's formula: the gradient with respect to logits whose log_softmax is
-    ``log_probs`` (exact for normalised rows, and what PyTorch returns for any rows); 0 for a
-    sequence whose loss is infinite under ``zero_infinity``, nan without it. No second
-    derivative, as in PyTorch (differentiating the gradient raises RuntimeError).
+        d log_probs[t, n, c] = -g_n exp(logsumexp_{s: l'(s) = c}(alpha + beta)[t, s]
+                                        + nll_n - lp[t, c])         for t < T_n, else 0
+    (minus the posterior occupancy of class c at frame t): the derivative of the forward. 0
+    for a sequence whose loss is infinite under ``zero_infinity``, nan without it.
+    PyTorch's own gradient adds ``g_n exp(lp[t, c])`` (it is the derivative with respect to
+    logits whose log_softmax is ``log_probs``); ``F.ctc_loss`` adds that term in the graph,
+    so that every node's backward stays the derivative of its forward. No second derivative,
+    as in PyTorch (differentiating the gradient raises RuntimeError).
     """
 
     __slots__ = ("labels", "input_lengths", "target_lengths", "zero_infinity", "alpha", "nll")
