@@ -129,3 +129,11 @@ def test_state_dict_round_trip_to_torch(torch):
     x = np.random.default_rng(6).normal(size=(4, 2, 3))
     np.testing.assert_allclose(ours(tg.tensor(x))[0].numpy(),
                                theirs(torch.tensor(x))[0].detach().numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("code", ["torch.nn.GRU(3, 4, proj_size=2)",
+                                  "torch.nn.RNN(3, 4, proj_size=0)"])
+def test_proj_size_is_for_lstm_only(torch, code):
+    raises_as_torch(torch, code)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        eval(code, {"torch": tg})

@@ -26,7 +26,7 @@ TORCH_MODULE_ONLY = frozenset("""
 # may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
-        AdaptiveLogSoftmaxWithLoss CTCLoss Container
+        Container
         CrossMapLRN2d DataParallel FractionalMaxPool2d FractionalMaxPool3d
         LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
         LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d

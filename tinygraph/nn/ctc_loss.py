@@ -10,6 +10,11 @@ arguments as PyTorch does, builds the extended labels and reduces.
 ``targets`` are padded (N, S) or concatenated (sum(target_lengths),); the lengths are
 Tensors, lists or tuples. ``reduction="mean"`` divides each loss by its target length (1 for
 an empty target) and averages over the batch, as PyTorch.
+
+The gradient is PyTorch's: the derivative with respect to logits whose ``log_softmax`` is
+``log_probs`` (``exp(log_probs) - posterior``), also for rows that are not normalised; nan
+for an impossible alignment (loss inf) unless ``zero_infinity``. No second derivative (as in
+PyTorch: differentiating the gradient raises RuntimeError).
 """
 
 from __future__ import annotations

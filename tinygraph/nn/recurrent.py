@@ -224,6 +224,11 @@ class RNNBase(Module):
         return text
 
 
+def _no_projection(proj_size) -> None:
+    if proj_size is not None:  # as torch: even proj_size=0 is refused
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU.")
+
+
 class RNN(RNNBase):
     """Elman recurrence, ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (or ``relu``):
     ``output, h_n = rnn(input, h_0)``; input (L, N, H_in), (N, L, H_in) with
@@ -232,7 +237,8 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device=None,
-                 dtype=None) -> None:
+                 dtype=None, proj_size=None) -> None:
+        _no_projection(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; choose 'tanh' or "
                              "'relu'.")
@@ -261,7 +267,8 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device=None, dtype=None) -> None:
+                 bidirectional: bool = False, device=None, dtype=None, proj_size=None) -> None:
+        _no_projection(proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype)
 
