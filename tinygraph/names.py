@@ -28,7 +28,7 @@ TORCH_MODULE_ONLY = frozenset("""
 # that tinygraph may lack.
 TORCH_NAMES = {
     "tinygraph.nn": """
-        AdaptiveLogSoftmaxWithLoss CTCLoss Container
+        Container
         CrossMapLRN2d FractionalMaxPool2d FractionalMaxPool3d
         LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
         LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
@@ -107,7 +107,15 @@ def missing_module_attribute(module, name: str) -> AttributeError:
     return AttributeError(message + did_you_mean(name, [n for n in names if n[:1] != "_"]))
 
 
-_LISTED = 60  # a namespace with more public names suggests the closest one instead
+_LISTED = 60  # a namespace with more public names suggests the closest ones instead
+
+
+def _nearest(name: str, public, module_name: str) -> str:
+    """The names of a large namespace most like ``name``, or where to look."""
+    matches = difflib.get_close_matches(name, public, n=4, cutoff=0.5)
+    if not matches:
+        return f"See dir({module_name}) for what it has."
+    return f"The closest names {module_name} has: {', '.join(matches)}."
 
 
 def missing_name(module_name: str, namespace: dict):
@@ -122,7 +130,7 @@ def missing_name(module_name: str, namespace: dict):
         public = list(namespace.get("__all__") or (n for n in namespace if n[:1] != "_"))
         if name in torch_names:
             has = (f"What {module_name} has: {', '.join(sorted(public, key=str.lower))}."
-                   if len(public) <= _LISTED else did_you_mean(name, public).strip())
+                   if len(public) <= _LISTED else _nearest(name, public, module_name))
             raise NotImplementedName(
                 f"{message}: PyTorch's {torch_spelling}.{name} is not implemented in "
                 f"tinygraph. {has}".rstrip())

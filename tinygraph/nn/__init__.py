@@ -32,6 +32,7 @@ from .adaptive_pooling import (
     AdaptiveMaxPool2d,
     AdaptiveMaxPool3d,
 )
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .composed_activations import (
     CELU,
@@ -66,6 +67,7 @@ from .conv import (
     GroupNorm,
     Unflatten,
 )
+from .ctc_loss import CTCLoss
 from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -214,6 +216,8 @@ __all__ = [
     "Fold",
     "Unfold",
     "Buffer",
+    "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -76,8 +76,7 @@ __all__ = [
     "triplet_margin_loss",
     "poisson_nll_loss",
     "gaussian_nll_loss",
-    "relu_",
-    "elu_",
+    "relu_", "elu_",
     "leaky_relu_",
     "hardtanh_",
     "selu_",
@@ -104,7 +103,7 @@ __all__ = [
     "max_pool3d",
     "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
-    "unfold", "fold", "pdist",
+    "unfold", "fold", "pdist", "ctc_loss",
 ]
 
 # -- layers and activations -------------------------------------------------------------
@@ -352,6 +351,7 @@ from .composed_activations import (  # noqa: E402
     threshold,
     threshold_,
 )
+from .ctc_loss import ctc_loss  # noqa: E402
 from .embedding_bag import embedding_bag  # noqa: E402
 from .fold import fold, unfold  # noqa: E402
 from .instance_norm import instance_norm  # noqa: E402

@@ -21,6 +21,7 @@ A Module without hooks pays one attribute read per call.
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 
 from ..autograd import Function, Tensor
 from ..tensor_grad import HookHandle
@@ -37,6 +38,13 @@ class ForwardHooks:
         """Run ``hook(module, args)`` (or ``hook(module, args, kwargs)``) before each
         forward; what it returns (not None) becomes the arguments."""
         return _register(self, "pre", (hook, with_kwargs, False), prepend)
+
+    @property
+    def _forward_pre_hooks(self):
+        """PyTorch's table of forward pre-hooks, as a snapshot {index: hook} in call order
+        (read it, e.g. to find a pruning method; register and remove through the handles)."""
+        hooks = self.__dict__.get("_forward_hooks")
+        return OrderedDict(enumerate(entry[0] for entry in (hooks["pre"] if hooks else ())))
 
     def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
                               always_call: bool = False) -> HookHandle:

@@ -35,10 +35,11 @@ from .utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _step(mode: str, xw, h, c, w_hh, b_hh):
+def _step(mode: str, xw, h, c, w_hh, b_hh, w_hr=None):
     """One time step from the input's share of the gates ``xw`` (its bias included). A state
     of None is the zero state: its product is left out (so no zeros of the batch's size are
-    made outside the graph, and an exported model takes any batch size)."""
+    made outside the graph, and an exported model takes any batch size). An LSTM with
+    ``proj_size`` projects its output: ``h' = W_hr (sigmoid(o) * tanh(c'))``."""
     if h is None:
         hw = b_hh if b_hh is not None else 0.0
     else:
@@ -47,7 +48,8 @@ def _step(mode: str, xw, h, c, w_hh, b_hh):
         i, f, g, o = ops.chunk(xw + hw, 4, -1)
         c = ops.sigmoid(i) * ops.tanh(g) if c is None else (
             ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g))
-        return ops.sigmoid(o) * ops.tanh(c), c
+        h = ops.sigmoid(o) * ops.tanh(c)
+        return (h if w_hr is None else F.linear(h, w_hr)), c
     if mode == "GRU":
         r_x, z_x, n_x = ops.chunk(xw, 3, -1)
         if h is None and b_hh is None:
@@ -74,29 +76,37 @@ class RNNBase(Module):
         self.input_size = size_argument(input_size, "input_size", owner, minimum=1)
         self.hidden_size = size_argument(hidden_size, "hidden_size", owner, minimum=1)
         self.num_layers = size_argument(num_layers, "num_layers", owner, minimum=1)
-        if proj_size:
-            raise NotImplementedError(f"{owner}: proj_size is not implemented in tinygraph; "
-                                      "add an nn.Linear after the layer instead.")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             f"projections, got {proj_size!r}.")
+        if proj_size >= self.hidden_size:
+            raise ValueError(f"{owner}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={self.hidden_size}.")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU.")
         if not 0.0 <= dropout <= 1.0 or isinstance(dropout, bool):
             raise ValueError(f"{owner}: dropout should be a number in range [0, 1] "
                              f"representing the probability of an element being zeroed, got "
                              f"{dropout!r}.")
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
-        self.proj_size = 0
+        self.proj_size = proj_size
+        real = proj_size or self.hidden_size  # the width of h (the output per direction)
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         gates = GATES[mode] * self.hidden_size
         directions = 2 if bidirectional else 1
         for layer in range(self.num_layers):
-            width = self.input_size if layer == 0 else self.hidden_size * directions
+            width = self.input_size if layer == 0 else real * directions
             for suffix in ("", "_reverse")[:directions]:
                 names = self._names(layer, suffix)
                 self.register_parameter(names[0], Parameter(np.empty((gates, width), dtype)))
-                self.register_parameter(names[1], Parameter(
-                    np.empty((gates, self.hidden_size), dtype)))
+                self.register_parameter(names[1], Parameter(np.empty((gates, real), dtype)))
                 if self.bias:
                     self.register_parameter(names[2], Parameter(np.empty(gates, dtype)))
                     self.register_parameter(names[3], Parameter(np.empty(gates, dtype)))
+                if proj_size:
+                    self.register_parameter(f"weight_hr_l{layer}{suffix}", Parameter(
+                        np.empty((proj_size, self.hidden_size), dtype)))
         self.reset_parameters()
 
     @staticmethod
@@ -110,9 +120,11 @@ class RNNBase(Module):
             init.uniform_(weight, -bound, bound)
 
     def _weights(self, layer: int, suffix: str) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh, w_hr), None for the ones the layer does not have."""
         names = self._names(layer, suffix)
         return tuple(getattr(self, name) if self.bias or k < 2 else None
-                     for k, name in enumerate(names))
+                     for k, name in enumerate(names)) + (
+            getattr(self, f"weight_hr_l{layer}{suffix}") if self.proj_size else None,)
 
     def _check(self, x, hx=(), batch_first: bool = False):
         owner = type(self).__name__
@@ -124,12 +136,13 @@ class RNNBase(Module):
                              f"got {tuple(x.shape)}.")
         directions = 2 if self.bidirectional else 1
         batch = x.shape[0 if batch_first else 1] if x.ndim == 3 else None
-        want = (self.num_layers * directions,) + ((batch,) if batch is not None else ()) + (
-            self.hidden_size,)
+        lead = (self.num_layers * directions,) + ((batch,) if batch is not None else ())
         for name, state in zip(("h_0", "c_0"), hx):
+            size = "proj_size" if self.proj_size and name == "h_0" else "hidden_size"
+            want = lead + (getattr(self, size),)
             if tuple(state.shape) != want:
                 raise ShapeError(f"{owner}: expected {name} of shape {want} (num_layers * "
-                                 f"num_directions, batch, hidden_size) for an input of shape "
+                                 f"num_directions, batch, {size}) for an input of shape "
                                  f"{tuple(x.shape)}, got {tuple(state.shape)}.")
 
     def forward(self, input, hx=None):
@@ -168,14 +181,14 @@ class RNNBase(Module):
         for layer in range(self.num_layers):
             outputs = []
             for k, suffix in enumerate(("", "_reverse")[:directions]):
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, suffix)
                 index = layer * directions + k
                 h, c = hx[0][index], (hx[1][index] if lstm else None)
                 xw = F.linear(x, w_ih, b_ih)  # every step's input share at once
                 steps = range(x.shape[0] - 1, -1, -1) if k else range(x.shape[0])
                 hs = [None] * x.shape[0]
                 for t in steps:
-                    h_t, c_t = _step(self.mode, xw[t], h, c, w_hh, b_hh)
+                    h_t, c_t = _step(self.mode, xw[t], h, c, w_hh, b_hh, w_hr)
                     if live is None:
                         h, c, hs[t] = h_t, c_t, h_t
                         continue
@@ -200,6 +213,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
@@ -207,6 +222,11 @@ class RNNBase(Module):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
         return text
+
+
+def _no_projection(proj_size) -> None:
+    if proj_size is not None:  # as torch: even proj_size=0 is refused
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU.")
 
 
 class RNN(RNNBase):
@@ -217,7 +237,8 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device=None,
-                 dtype=None) -> None:
+                 dtype=None, proj_size=None) -> None:
+        _no_projection(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; choose 'tanh' or "
                              "'relu'.")
@@ -227,7 +248,10 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory: ``output, (h_n, c_n) = lstm(input, (h_0, c_0))``; gates in
-    PyTorch's order (input, forget, cell, output)."""
+    PyTorch's order (input, forget, cell, output). With ``proj_size=k`` (0 < k < hidden_size)
+    each step's h is projected to k values by ``weight_hr_l{layer}{_reverse}`` (k,
+    hidden_size): h_0, h_n and the output (per direction) have k features, c has
+    hidden_size."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -243,7 +267,8 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device=None, dtype=None) -> None:
+                 bidirectional: bool = False, device=None, dtype=None, proj_size=None) -> None:
+        _no_projection(proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype)
 

@@ -5,12 +5,13 @@ ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph 
 float32) and no matrix inverse or Cholesky: an exported graph with ``inverse``
 (``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op. ONNX has
 no gamma-family function and no inverse error function either: ``lgamma``, ``digamma``,
-``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way.
+``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way, as is ``ctc_loss``
+(ops/ctc.py, a recursion over time).
 """
 
 from __future__ import annotations
 
-from ..ops import gamma, linalg_more, special
+from ..ops import ctc, gamma, linalg_more, special
 from .errors import unsupported
 from .maths import in_float32
 
@@ -39,4 +40,6 @@ MAPPINGS = {
     linalg_more.Cholesky: no_onnx_op,
     **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv,
                      gamma.Igamma, gamma.Igammac], no_onnx_op),
+    # the CTC loss: a recursion over time with per-sequence lengths (ops/ctc.py)
+    **dict.fromkeys([ctc.CTCLoss, ctc.CTCLossBackward], no_onnx_op),
 }

@@ -22,6 +22,7 @@ from ..parameter import overwrite
 from . import (  # noqa: F401 - as torch.nn.utils.<name>
     parametrizations,
     parametrize,
+    prune,
     rnn,
     stateless,
 )
@@ -29,7 +30,7 @@ from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_nor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
-           "parametrizations", "weight_norm",
+           "parametrizations", "prune", "weight_norm",
            "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "stateless"]
 
 
