@@ -110,7 +110,7 @@ class Copysign(Op):
         return ga, (g * 0 if need_b else None)
 
 
-@public("float_power")
+@public("float_power", ufunc="float_power")
 def float_power(input, exponent, *, out=None):
     """``input ** exponent`` computed in float64 (the result is float64 whatever the inputs'
     dtypes, as PyTorch's); gradients are ``pow``'s."""
@@ -164,7 +164,8 @@ class Logaddexp2(Op):
 
 @public("nextafter", ufunc="nextafter")
 class Nextafter(Op):
-    """out = the next float after a toward b;  da = g, db = 0 (PyTorch's gradients)."""
+    """out = the next float after a toward b (b where a == b);  da = g where a != b, else 0;
+    db = 0 (PyTorch's gradients)."""
 
     __slots__ = ()
     label = "nextafter"
@@ -172,11 +173,15 @@ class Nextafter(Op):
     arguments = _tensor_pair("nextafter", "f")
 
     def forward(self, a, b):
+        self.save(a, b)
         return self.xp.nextafter(a, b)
 
     def backward(self, g):
+        a, b = (np.asarray(data(v)) for v in self.saved)
         need_a, need_b = self.needs_grad
-        return (g if need_a else None), (g * 0 if need_b else None)
+        same = a == b
+        ga = (self.xp.where(same, 0, g) if same.any() else g) if need_a else None
+        return ga, (g * 0 if need_b else None)
 
 
 class _NanIgnoring(Op):
@@ -217,7 +222,7 @@ class Fmin(_NanIgnoring):
     arguments = _tensor_pair("fmin")
 
 
-@public("ldexp")
+@public("ldexp", ufunc="ldexp")
 def ldexp(input, other, *, out=None):
     """``input * 2**other`` (a float; integer ``other`` exact), as PyTorch's
     ``input * pow(2, other)``: gradients are that product's."""

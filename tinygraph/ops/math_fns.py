@@ -165,7 +165,7 @@ def frac(input, *, out=None):
 inplace_method("frac_", "frac")
 
 
-@public("positive")
+@public("positive", ufunc="positive")
 def positive(input):
     """``input`` itself (``+x``); bool tensors are refused, as PyTorch."""
     if data(input).dtype == np.bool_:

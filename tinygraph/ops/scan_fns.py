@@ -89,9 +89,24 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     axis = _axis(dim, array.ndim, "renorm")
     others = tuple(i for i in range(array.ndim) if i != axis)
     norm = _f["norm"](input, math.inf if p == math.inf else p, others, True)
-    big = data(norm) > maxnorm
-    factor = _f["where"](big, maxnorm / (norm + 1e-7), np.ones((), array.dtype))
-    return returned("renorm", input * factor, out)
+    return returned("renorm", input * RenormFactor.apply(norm, maxnorm=float(maxnorm)), out)
+
+
+class RenormFactor(Op):
+    """f = maxnorm / (n + 1e-7) where n > maxnorm, else 1 (renorm's scale of a sub-tensor of
+    norm n);  dn = -g maxnorm / (n + 1e-7)**2 where n > maxnorm, else 0."""
+
+    __slots__ = ("maxnorm",)
+    label = "renorm"
+
+    def forward(self, n):
+        self.save(n)
+        return self.xp.where(n > self.maxnorm, self.maxnorm / (n + 1e-7), 1).astype(n.dtype)
+
+    def backward(self, g):
+        (n,) = self.saved
+        big = np.asarray(data(n)) > self.maxnorm
+        return (self.xp.where(big, -g * self.maxnorm / ((n + 1e-7) * (n + 1e-7)), 0),)
 
 
 inplace_method("renorm_", "renorm")
