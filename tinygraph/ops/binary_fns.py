@@ -16,6 +16,7 @@ from .. import autograd
 from ..autograd import Op
 from ..autograd.node import new_tensor
 from ..autograd.promotion import result_dtype
+from ..creation import get_default_dtype
 from .args import data
 from .math_fns import inplace_method, not_implemented_for, require_tensor, returned
 from .registry import functions as _f
@@ -150,7 +151,8 @@ class Logaddexp2(Op):
 
     def forward(self, a, b):
         self.save(a, b)
-        return self.xp.logaddexp2(a, b)
+        with np.errstate(invalid="ignore"):  # -inf and inf: NaN, as PyTorch's
+            return self.xp.logaddexp2(a, b)
 
     def backward(self, g):
         a, b = self.saved
@@ -224,11 +226,18 @@ class Fmin(_NanIgnoring):
 
 @public("ldexp", ufunc="ldexp")
 def ldexp(input, other, *, out=None):
-    """``input * 2**other`` (a float; integer ``other`` exact), as PyTorch's
-    ``input * pow(2, other)``: gradients are that product's."""
+    """``input * 2**other``, as PyTorch's ``input * pow(2, other)`` (a float; an integer
+    ``other`` is first converted to the result's float dtype, so ``2**-1074`` is exact in
+    float64): gradients are that product's."""
     require_tensor("ldexp", input, 1, "input")
     require_tensor("ldexp", other, 2, "other")
-    return returned("ldexp", input * _f["pow"](2.0, other), out)
+    if data(other).dtype.kind in "biu":
+        target = _result_kind("ldexp", input, other)
+        if target.kind != "f":
+            target = np.dtype(get_default_dtype())
+        other = _f["astype"](other, target)
+    with np.errstate(over="ignore"):
+        return returned("ldexp", input * _f["pow"](2.0, other), out)
 
 
 def _integer_only(op: str, input, other):

@@ -159,7 +159,8 @@ def frac(input, *, out=None):
     kind = data(input).dtype
     if kind.kind != "f":
         raise not_implemented_for("frac", kind)
-    return returned("frac", input - _f["trunc"](input), out)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, as PyTorch's
+        return returned("frac", input - _f["trunc"](input), out)
 
 
 inplace_method("frac_", "frac")
@@ -185,7 +186,8 @@ class FrexpMantissa(FloatUnary):
         return mantissa
 
     def backward(self, g):
-        return (g / np.exp2(self.exponent.astype(np.float64)).astype(data(g).dtype),)
+        with np.errstate(over="ignore"):  # subnormal x: inf, as PyTorch's g / 2**e
+            return (g / np.exp2(self.exponent.astype(np.float64)).astype(data(g).dtype),)
 
 
 @public("frexp")
