@@ -495,3 +495,16 @@ def test_in_place_asinh_and_atanh_on_a_non_leaf_have_a_gradient_where_torch_has_
         z = tg.tensor([0.2, -0.35], requires_grad=True)
         getattr(tg, name[:-1])(z * 1.5).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), z.grad.numpy(), rtol=1e-15)
+
+
+def test_logcumsumexp_gradient_over_wide_ranges_and_zero_upstream_matches_torch(torch):
+    x = np.array([[0.0, 1000.0, -1000.0, 5.0, 700.0], [-3.0, -2.0, 40.0, 39.0, -745.0]])
+    upstream = np.array([[1.0, 0.0, -2.0, 1e-12, 3.0], [0.0, 0.0, -1e-8, 5.0, -1.0]])
+    results = []
+    for lib in (torch, tg):
+        t = lib.tensor(x, requires_grad=True)
+        for dim in (0, 1):
+            (g,) = lib.autograd.grad(lib.logcumsumexp(t, dim), [t], lib.tensor(upstream))
+            results.append(g.numpy())
+    for want, got in zip(results[:2], results[2:]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)

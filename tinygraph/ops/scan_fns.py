@@ -30,8 +30,11 @@ def _running_logsumexp(xp, x, axis: int):
 @public("logcumsumexp")
 class Logcumsumexp(Op):
     """y_i = log(sum_{j <= i} exp(x_j)) along ``dim``;  dx_i = sum_{j >= i} g_j exp(x_i - y_j),
-    computed as PyTorch's: separately for the positive and negative parts of g, each a
-    reversed running log-sum-exp (NaN where x is -inf and a later y is too)."""
+    computed as PyTorch's in the log domain (no overflow: x_i <= y_j), separately for the
+    positive and the negative g_j, each a reversed running log-sum-exp of log|g_j| - y_j. The
+    other entries are filled with a finite value far enough below every term to add exactly
+    nothing (PyTorch fills the dtype's lowest number). NaN where x is -inf and a later y is
+    too, as PyTorch's."""
 
     __slots__ = ("axis",)
     label = "logcumsumexp"
@@ -53,20 +56,25 @@ class Logcumsumexp(Op):
         if np.ndim(data(x)) == 0:
             return (g,)
         xp, axis = self.xp, self.axis
-        lowest = np.finfo(data(x).dtype).min
 
         def reverse_running(v):
             if isinstance(v, np.ndarray):
                 return np.flip(_running_logsumexp(xp, np.flip(v, axis), axis), axis)
             return xp.flip(xp.logcumsumexp(xp.flip(v, (axis,)), axis), (axis,))
 
-        gd = data(g)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            log_abs = xp.log(xp.abs(g))
-            parts = []
-            for mask in (gd > 0, gd < 0):
-                log_g = xp.where(mask, log_abs, lowest)
-                parts.append(xp.exp(reverse_running(log_g - y) + x))
+        gd, xd = np.asarray(data(g)), np.asarray(data(x))
+        magnitude = np.abs(gd[gd != 0])
+        finite = xd[np.isfinite(xd)]
+        # log|g_j| - y_j >= log(min |g|) - max(x) - log(n): the fill is 800 below that
+        fill = ((np.log(magnitude.min()) if magnitude.size else 0.0)
+                - (finite.max() if finite.size else 0.0) - math.log(max(xd.shape[axis], 1))
+                - 800.0)
+        parts = []
+        with np.errstate(invalid="ignore", over="ignore"):
+            for mask, sign in ((gd > 0, 1), (gd < 0, -1)):  # |g| where g has that sign
+                safe = xp.where(mask, g if sign == 1 else -g, 1)
+                terms = xp.where(mask, xp.log(safe) - y, fill)
+                parts.append(xp.exp(reverse_running(terms) + x))
         return (parts[0] - parts[1],)
 
 
