@@ -28,7 +28,7 @@ def _arrays(*values):
     return [data(v) if isinstance(v, autograd.Tensor) else v for v in values]
 
 
-def _result_kind(op: str, *values) -> np.dtype:
+def _result_kind(*values) -> np.dtype:
     dtype = result_dtype(_arrays(*values))
     return np.dtype(dtype) if dtype is not None else np.dtype(np.float64)
 
@@ -40,7 +40,7 @@ def _tensor_pair(op: str, allowed: str = "biuf"):
     def arguments(input, other):
         require_tensor(op, input, 1, "input")
         require_tensor(op, other, 2, "other")
-        kind = _result_kind(op, input, other)
+        kind = _result_kind(input, other)
         if kind.kind not in allowed:
             raise not_implemented_for(op, kind)
         return (input, other), {}
@@ -60,7 +60,7 @@ class Fmod(Op):
     @staticmethod
     def arguments(input, other):
         require_tensor("fmod", input, 1, "input")
-        kind = _result_kind("fmod", input, other)
+        kind = _result_kind(input, other)
         if kind.kind == "b":
             raise not_implemented_for("fmod", kind)
         return (input, other), {}
@@ -232,7 +232,7 @@ def ldexp(input, other, *, out=None):
     require_tensor("ldexp", input, 1, "input")
     require_tensor("ldexp", other, 2, "other")
     if data(other).dtype.kind in "biu":
-        target = _result_kind("ldexp", input, other)
+        target = _result_kind(input, other)
         if target.kind != "f":
             target = np.dtype(get_default_dtype())
         other = _f["astype"](other, target)
@@ -243,7 +243,7 @@ def ldexp(input, other, *, out=None):
 def _integer_only(op: str, input, other):
     require_tensor(op, input, 1, "input")
     require_tensor(op, other, 2, "other")
-    kind = _result_kind(op, input, other)
+    kind = _result_kind(input, other)
     if kind.kind not in "iu":
         raise not_implemented_for(op, kind)
     a, b = (np.asarray(data(v)).astype(kind, copy=False) for v in (input, other))
