@@ -39,6 +39,9 @@ def _same(ours, theirs, rtol=1e-13, atol=0.0):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     finite = np.isfinite(want)
     np.testing.assert_array_equal(got[~finite], want[~finite])
+    if want.dtype.kind == "f":  # the sign of zero too (copysign, fmod, frac of -0.0 ...)
+        zero = want == 0
+        np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(want[zero]))
 
 
 def _unary_edges():

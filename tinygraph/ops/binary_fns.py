@@ -188,20 +188,23 @@ class Nextafter(Op):
 
 class _NanIgnoring(Op):
     """fmax/fmin: the larger/smaller of a and b, the other one where one is NaN (NaN only
-    where both are); the gradient goes to a where it is chosen (ties included), else to b."""
+    where both are; a on ties, so fmax(0.0, -0.0) is 0.0 and fmax(-0.0, 0.0) is -0.0, as
+    PyTorch's); the gradient goes to the chosen operand."""
 
-    __slots__ = ()
+    __slots__ = ("to_a",)
     promotes = True
 
     def forward(self, a, b):
-        self.save(a, b)
-        return getattr(self.xp, self.label)(a, b)
+        with np.errstate(invalid="ignore"):
+            to_a = ((a >= b) if self.label == "fmax" else (a <= b))
+            if a.dtype.kind == "f" or np.asarray(b).dtype.kind == "f":
+                to_a = to_a | self.xp.isnan(b)
+        self.to_a = to_a
+        return self.xp.where(to_a, a, b)
 
     def backward(self, g):
-        a, b = (np.asarray(data(v)) for v in self.saved)
         need_a, need_b = self.needs_grad
-        with np.errstate(invalid="ignore"):
-            to_a = ((a >= b) if self.label == "fmax" else (a <= b)) | np.isnan(b)
+        to_a = self.to_a
         return (self.xp.where(to_a, g, 0) if need_a else None,
                 self.xp.where(to_a, 0, g) if need_b else None)
 
