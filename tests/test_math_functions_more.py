@@ -511,3 +511,11 @@ def test_logcumsumexp_gradient_over_wide_ranges_and_zero_upstream_matches_torch(
             results.append(g.numpy())
     for want, got in zip(results[:2], results[2:]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
+def test_i0_and_i1_overflow_where_torchs_float32_kernels_do(torch):
+    values = [88.5, 88.73, -89.6, 95.0, INF, -INF, NAN, 1.0]
+    for dtype in (np.float32, np.float16):
+        ours, theirs = _pair(torch, values, dtype)
+        _same(tg.i0(ours), torch.i0(theirs), rtol=1e-3)
+        _same(tg.special.i1(ours), torch.special.i1(theirs), rtol=1e-3)

@@ -30,6 +30,7 @@ class _Kernel(FloatUnary):
 
     __slots__ = ()
     kernel = None
+    exp_overflows = False  # i0, i1: inf where exp(|x|) overflows x's dtype, as PyTorch's
 
     @classmethod
     def of(cls, x):
@@ -39,7 +40,13 @@ class _Kernel(FloatUnary):
         return cls.apply(x)
 
     def forward(self, x):
-        y = type(self).kernel(x).astype(x.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            y = type(self).kernel(x).astype(x.dtype, copy=False)
+            if self.exp_overflows and x.dtype != np.float64:
+                # PyTorch's kernel multiplies by exp(|x|) in x's dtype (float32 for float16)
+                big = np.isinf(np.exp(np.abs(x).astype(np.float32))) & np.isfinite(x)
+                if big.any():
+                    y = np.where(big, np.copysign(np.inf, y), y).astype(x.dtype)
         self.save(x, y)
         return y
 
@@ -58,6 +65,7 @@ class I0(_Kernel):
     __slots__ = ()
     label = "i0"
     kernel = staticmethod(kernels.i0)
+    exp_overflows = True
 
     def backward(self, g):
         x, _ = self.saved
@@ -82,6 +90,7 @@ class I1(_Kernel):
     __slots__ = ()
     label = "special_i1"
     kernel = staticmethod(kernels.i1)
+    exp_overflows = True
 
     def backward(self, g):
         x, y = self.saved
