@@ -149,8 +149,14 @@ def _erfcx_tail(y: np.ndarray) -> np.ndarray:
     return out
 
 
-def erfcx(x) -> np.ndarray:
-    """exp(x^2) erfc(x), without overflow for large positive x."""
+def _rounded(values: np.ndarray, dtype) -> np.ndarray:
+    """``values`` rounded to ``dtype`` (PyTorch's float32 kernels round there), in float64."""
+    return values if dtype == np.float64 else values.astype(dtype).astype(np.float64)
+
+
+def erfcx(x, dtype=np.float64) -> np.ndarray:
+    """exp(x^2) erfc(x), without overflow for large positive x (``dtype``: where PyTorch's
+    kernel rounds x^2 for negative x)."""
     x = _float64(x)
     flat = x.reshape(-1)
     y = np.abs(flat)
@@ -159,7 +165,8 @@ def erfcx(x) -> np.ndarray:
         neg = flat < 0
         if neg.any():  # erfcx(-y) = 2 exp(y^2) - erfcx(y) (y^2 rounded, as PyTorch's)
             yn = y[neg]
-            pos[neg] = np.where(np.isinf(yn), np.inf, 2.0 * np.exp(yn * yn) - pos[neg])
+            square = _rounded(yn * yn, dtype)
+            pos[neg] = np.where(np.isinf(yn), np.inf, 2.0 * np.exp(square) - pos[neg])
     pos[np.isnan(flat)] = np.nan
     return pos.reshape(x.shape)
 

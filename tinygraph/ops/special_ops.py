@@ -31,6 +31,7 @@ class _Kernel(FloatUnary):
     __slots__ = ()
     kernel = None
     exp_overflows = False  # i0, i1: inf where exp(|x|) overflows x's dtype, as PyTorch's
+    rounds = False  # erfcx: the kernel takes the dtype PyTorch's kernel rounds x^2 in
 
     @classmethod
     def of(cls, x):
@@ -41,7 +42,11 @@ class _Kernel(FloatUnary):
 
     def forward(self, x):
         with np.errstate(over="ignore"):
-            y = type(self).kernel(x).astype(x.dtype, copy=False)
+            kernel = type(self).kernel
+            if self.rounds and x.dtype != np.float64:  # PyTorch's float32 roundings
+                y = kernel(x, np.float32).astype(x.dtype, copy=False)
+            else:
+                y = kernel(x).astype(x.dtype, copy=False)
             if self.exp_overflows and x.dtype != np.float64:
                 # PyTorch's kernel multiplies by exp(|x|) in x's dtype (float32 for float16)
                 big = np.isinf(np.exp(np.abs(x).astype(np.float32))) & np.isfinite(x)
@@ -121,6 +126,7 @@ class Erfcx(_Kernel):
     __slots__ = ()
     label = "special_erfcx"
     kernel = staticmethod(kernels.erfcx)
+    rounds = True
 
     def backward(self, g):
         x, y = self.saved
