@@ -45,6 +45,13 @@ NOT_EXPORTABLE = {
                     "ONNX has no (lgamma|digamma|polygamma|erfinv|igamma|igammac) op"),
     # CTC's alpha recursion is a loop over time with data-dependent lengths: no ONNX op
     "ctc_loss": "ONNX has no ctc_loss op",
+    # nor copysign, nextafter, frexp, a running log-sum-exp or the special functions of
+    # tg.special (tinygraph/onnx/mathfns.py)
+    **dict.fromkeys(["copysign", "copysign_scalar", "nextafter", "frexp", "frexp_negative",
+                     "logcumsumexp", "i0", "special_i0e", "special_i1", "special_i1e",
+                     "special_erfcx", "special_ndtri", "special_ndtri_tail", "special_log_ndtr",
+                     "special_log_ndtr_tail", "special_entr", "special_xlog1py"],
+                    r"ONNX has no \w+ op"),
 }
 
 

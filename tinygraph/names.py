@@ -59,9 +59,9 @@ TORCH_NAMES = {
         convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
-        airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t entr erfcx
-        hermite_polynomial_h i0 i0e i1 i1e log_ndtr modified_bessel_i0
-        modified_bessel_k0 ndtri sinc spherical_bessel_j0 xlog1py zeta""",
+        airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t
+        hermite_polynomial_h modified_bessel_i0
+        modified_bessel_k0 spherical_bessel_j0 zeta""",
     "tinygraph.utils.data": "DistributedSampler",
     "tinygraph.func": """
         debug_unwrap functionalize rearrange""",

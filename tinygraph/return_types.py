@@ -27,7 +27,8 @@ mode = _return_type("mode")
 kthvalue = _return_type("kthvalue")
 cummax = _return_type("cummax")
 cummin = _return_type("cummin")
+frexp = _return_type("frexp", ("mantissa", "exponent"))
 triangular_solve = _return_type("triangular_solve", ("solution", "cloned_coefficient"))
 
-__all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort", "topk",
+__all__ = ["cummax", "cummin", "frexp", "kthvalue", "max", "median", "min", "mode", "sort", "topk",
            "triangular_solve"]

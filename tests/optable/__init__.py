@@ -15,6 +15,7 @@ from . import (
     gamma,
     indexing,
     math_elementwise,
+    math_fns,
     more,
     nn,
     reduce,
@@ -39,5 +40,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
-                     *functions_more.OPS, *gamma.OPS, *sequence.OPS]
+                     *functions_more.OPS, *gamma.OPS, *sequence.OPS, *math_fns.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

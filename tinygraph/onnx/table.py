@@ -266,3 +266,7 @@ MAPPINGS.update(maths.MAPPINGS)
 from . import more as _more  # noqa: E402 - erfc, det (and inverse, refused by name)
 
 MAPPINGS.update(_more.MAPPINGS)
+
+from . import mathfns as _mathfns  # noqa: E402 - asinh ... logaddexp2 (and the refused ones)
+
+MAPPINGS.update(_mathfns.MAPPINGS)
