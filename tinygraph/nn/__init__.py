@@ -88,6 +88,7 @@ from .margin_losses import (
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     PoissonNLLLoss,
@@ -106,6 +107,9 @@ from .pooling import (
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
 )
 from .pooling_extras import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -212,6 +216,7 @@ __all__ = [
     "Fold",
     "Unfold",
     "Buffer",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MultiLabelMarginLoss",
 ]
 
 __getattr__ = missing_name(__name__, globals())
