@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from ..ops import functions as ops
+from ..ops.unpool import MultilabelMargin
 from .composed_activations import logsigmoid
 from .elementwise_losses import _reduce, legacy_reduction
 from .losses import _Loss, _WeightedLoss
@@ -112,9 +113,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,
     count = np.zeros(x.shape)
     np.add.at(count, (rows[listed], y[listed]), 1.0)  # how often each class is listed
     pairs = count[:, :, None] * (count[:, None, :] == 0)  # (target j, other class i)
-    dtype = ops._data(input).dtype
-    hinge = ops.clamp(1.0 - ops.unsqueeze(x, 2) + ops.unsqueeze(x, 1), min=0.0)
-    loss = ops.sum(hinge * pairs.astype(dtype), (1, 2)) / classes
+    loss = MultilabelMargin.apply(x, pairs=pairs.astype(ops._data(input).dtype))
     if len(s) < 2:
         loss = ops.reshape(loss, ())
     return _reduce(loss, reduction, op)

@@ -1,5 +1,6 @@
-"""Max unpooling: the partial inverse of max pooling with ``return_indices=True``
-(``F.max_unpool1d/2d/3d``, ``nn.MaxUnpool1d/2d/3d``).
+"""Max unpooling, the partial inverse of max pooling with ``return_indices=True``
+(``F.max_unpool1d/2d/3d``, ``nn.MaxUnpool1d/2d/3d``), and the multi-label margin loss's op
+(``F.multilabel_margin_loss``: first derivatives only, as PyTorch's).
 
 Each value is written at its index, a flat position in its channel's output plane (the
 indices max_pool returns), into zeros of the output's size; the gradient reads g back at the
@@ -13,6 +14,7 @@ import operator
 import numpy as np
 
 from ..autograd import Op
+from ..autograd.function import _DelayedError
 from ..errors import ShapeError
 from .args import data, shape
 
@@ -101,3 +103,31 @@ def max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
                            f"volumes are of size {'x'.join(map(str, out))}); the indices must "
                            "come from the max pooling this unpooling inverts.")
     return MaxUnpool.apply(input, rows=np.arange(rows)[:, None], index=flat, out_shape=out)
+
+
+class MultilabelMargin(Op):
+    """y[n] = sum_{j, i} P[n, j, i] max(0, 1 - x[n, j] + x[n, i]) / C (P: how often j is a
+    target, where i is not one);  dx[n, i] = g[n] (sum_j P A[n, j, i] - sum_k P A[n, i, k])
+    / C with A = [1 - x_j + x_i > 0]. Like PyTorch's, the backward is not differentiable: a
+    second derivative raises."""
+
+    __slots__ = ("pairs",)
+    label = "multilabel_margin_loss"
+
+    def forward(self, x):
+        self.save(x)
+        return (self.pairs * np.maximum(0, 1 - x[:, :, None] + x[:, None, :])).sum(
+            (1, 2)) / x.shape[1]
+
+    def backward(self, g):
+        (x,) = self.saved
+        raw, grad = np.asarray(data(x)), np.asarray(data(g))
+        active = self.pairs * (1 - raw[:, :, None] + raw[:, None, :] > 0)
+        gx = (active.sum(1) - active.sum(2)) * (grad / raw.shape[1])[:, None]
+        gx = gx.astype(raw.dtype, copy=False)
+        if isinstance(g, np.ndarray):
+            return (gx,)
+        return (_DelayedError.apply(gx, g, x, message=(
+            "derivative for aten::multilabel_margin_loss_backward is not implemented "
+            "(tinygraph follows PyTorch: F.multilabel_margin_loss has first derivatives "
+            "only)")),)
