@@ -83,6 +83,16 @@ from .losses import (
     SmoothL1Loss,
     get_loss,
 )
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyLinear,
+    LazyModuleMixin,
+)
 from .margin_losses import (
     CosineEmbeddingLoss,
     GaussianNLLLoss,
@@ -98,7 +108,7 @@ from .margin_losses import (
 )
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
-from .parameter import Buffer
+from .parameter import Buffer, UninitializedBuffer, UninitializedParameter
 from .pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -217,6 +227,8 @@ __all__ = [
     "Unfold",
     "Buffer",
     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MultiLabelMarginLoss",
+    "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyBatchNorm1d",
+    "LazyBatchNorm2d", "LazyBatchNorm3d", "UninitializedParameter", "UninitializedBuffer",
 ]
 
 __getattr__ = missing_name(__name__, globals())
