@@ -70,6 +70,16 @@ from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyLinear,
+    LazyModuleMixin,
+)
 from .losses import (
     MSE,
     BCELoss,
@@ -82,16 +92,6 @@ from .losses import (
     NLLLoss,
     SmoothL1Loss,
     get_loss,
-)
-from .lazy import (
-    LazyBatchNorm1d,
-    LazyBatchNorm2d,
-    LazyBatchNorm3d,
-    LazyConv1d,
-    LazyConv2d,
-    LazyConv3d,
-    LazyLinear,
-    LazyModuleMixin,
 )
 from .margin_losses import (
     CosineEmbeddingLoss,
@@ -229,6 +229,7 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MultiLabelMarginLoss",
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyBatchNorm1d",
     "LazyBatchNorm2d", "LazyBatchNorm3d", "UninitializedParameter", "UninitializedBuffer",
+    "LazyModuleMixin",
 ]
 
 __getattr__ = missing_name(__name__, globals())
