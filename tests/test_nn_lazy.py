@@ -142,7 +142,7 @@ def _lazy_program(torch):
     randomize(torch, model, 4)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     losses = []
-    for step in range(4):
+    for _ in range(4):
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()

@@ -8,7 +8,6 @@ NumPy generator."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from twins import randomize, same_run, weights
 
@@ -59,7 +58,7 @@ def spatial_transformer(torch, mode="bilinear", padding_mode="zeros", align_corn
         model.fc_loc.bias.copy_(torch.tensor([1.0, 0, 0, 0, 1.0, 0], dtype=torch.float64))
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     losses = []
-    for epoch in range(2):
+    for _ in range(2):
         for start in range(0, 96, 32):
             x, y = x_all[start:start + 32], y_all[start:start + 32]
             opt.zero_grad()
