@@ -28,10 +28,9 @@ TORCH_NAMES = {
     "tinygraph.nn": """
         AdaptiveLogSoftmaxWithLoss CTCLoss Container
         CrossMapLRN2d DataParallel FractionalMaxPool2d FractionalMaxPool3d
-        LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
-        LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
-        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d
-        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
+        LPPool3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
+        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d RNNBase RNNCellBase
+        SyncBatchNorm
         parallel qat quantizable quantized""",
     "tinygraph.distributions": """
         AbsTransform AffineTransform Binomial CatTransform Cauchy Chi2 ComposeTransform

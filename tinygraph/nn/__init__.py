@@ -78,7 +78,6 @@ from .lazy import (
     LazyConv2d,
     LazyConv3d,
     LazyLinear,
-    LazyModuleMixin,
 )
 from .losses import (
     MSE,
@@ -229,7 +228,6 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MultiLabelMarginLoss",
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyBatchNorm1d",
     "LazyBatchNorm2d", "LazyBatchNorm3d", "UninitializedParameter", "UninitializedBuffer",
-    "LazyModuleMixin",
 ]
 
 __getattr__ = missing_name(__name__, globals())
