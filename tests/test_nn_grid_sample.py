@@ -195,3 +195,15 @@ def test_grid_sample_export_refuses_float64_by_name(tmp_path):
     with pytest.raises(tg.onnx.ExportError, match="grid_sampler.*no float64 kernel"):
         tg.onnx.export(lambda a, g: F.grid_sample(a, g, align_corners=False),
                        (tg.tensor(x), tg.tensor(grid)), tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_non_finite_grid_points_read_as_torch(torch, mode, padding_mode):
+    """NaN and infinite points: border and reflection clip NaN to the first pixel, as torch."""
+    x = np.arange(1.0, 13.0).reshape(1, 1, 3, 4)
+    grid = np.array([[[[np.nan, 0.0], [np.inf, 0.0], [-np.inf, 0.5], [0.2, np.nan]]]])
+    kwargs = {"mode": mode, "padding_mode": padding_mode, "align_corners": False}
+    got = F.grid_sample(tg.tensor(x), tg.tensor(grid), **kwargs).numpy()
+    want = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), **kwargs)
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-12)

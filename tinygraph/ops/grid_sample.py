@@ -53,7 +53,7 @@ def pad_coordinates(u, n, padding_mode, align_corners):
         bounds = (0, 2 * (n - 1)) if align_corners else (-1, 2 * n - 1)
         u, s = _reflect(u, *bounds)
     inside = (u > 0) & (u < n - 1)  # PyTorch counts the borders as clipped (gradient 0)
-    return np.clip(u, 0, n - 1), s * inside
+    return np.where(np.isnan(u), 0, np.clip(u, 0, n - 1)), s * inside  # NaN: clipped to 0
 
 
 def _taps(mode):
@@ -87,7 +87,8 @@ class GridSampler(Op):
     dx = the g V_k w_k scattered to i_k;  dgrid[..., axis] = S sum_k V_k dw_k/dt_axis
     sum_c g x[n, c, i_k] (zero for nearest)."""
 
-    __slots__ = ("mode", "padding_mode", "align_corners", "index", "valid", "S", "R", "table")
+    __slots__ = ("mode", "padding_mode", "align_corners", "index", "valid", "S", "R", "table",
+                 "clean")
     label = "grid_sampler"
 
     def forward(self, x, grid):
@@ -101,6 +102,7 @@ class GridSampler(Op):
         points = grid.reshape(_points(grid))
         strides = np.cumprod((1,) + tuple(spatial[:0:-1]))[::-1]
         self.S, self.R, positions, inside = [], [], [], []
+        self.clean = None
         for axis, size in enumerate(spatial):
             g = points[..., nd - 1 - axis]  # x is the last axis (width), y the one before
             a = (size - 1) / 2 if self.align_corners else size / 2
@@ -111,7 +113,10 @@ class GridSampler(Op):
                 c, s = pad_coordinates(u, size, self.padding_mode, self.align_corners)
             base = np.rint(c) if self.mode == "nearest" else np.floor(c)
             self.S.append((s * a).astype(grid.dtype))
-            self.R.append((c - base - s * a * g).astype(grid.dtype))
+            finite = np.isfinite(g)
+            self.R.append((c - base - np.where(finite, s * a * g, 0)).astype(grid.dtype))
+            if not finite.all():  # t reads 0 * g there, which must not make 0 * inf = NaN
+                self.clean = [np.isfinite(points[..., nd - 1 - j]) for j in range(nd)]
             where, ok = [], []
             for offset in _taps(self.mode):
                 tap = base + offset
@@ -131,7 +136,10 @@ class GridSampler(Op):
     def fractions(self, grid, xp):
         nd = len(self.S)
         points = grid.reshape(_points(grid))
-        return [points[:, :, nd - 1 - j] * self.S[j] + self.R[j] for j in range(nd)]
+        parts = [points[:, :, nd - 1 - j] for j in range(nd)]
+        if self.clean is not None:
+            parts = [xp.where(ok, p, 0.0) for ok, p in zip(self.clean, parts)]
+        return [p * self.S[j] + self.R[j] for j, p in enumerate(parts)]
 
     def tap_weights(self, grid, xp, axis=None):
         """w_k for each tap k (times V_k), or dw_k/dt_axis where ``axis`` is given."""
