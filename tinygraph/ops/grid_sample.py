@@ -92,7 +92,8 @@ class GridSampler(Op):
     label = "grid_sampler"
 
     def forward(self, x, grid):
-        self.plan(grid, x.shape[2:])
+        with np.errstate(invalid="ignore"):  # NaN or infinite points propagate as torch's
+            self.plan(grid, x.shape[2:])
         self.save(x, grid)
         return self.sample(x, grid, np)
 
