@@ -153,3 +153,28 @@ def _lazy_program(torch):
 
 def test_a_lazy_model_trains_the_same_on_both(torch):
     same_run(_lazy_program(tg), _lazy_program(torch))
+
+
+def _optimizer_first(lib):
+    """Optimizers made before the dry run hold the placeholders, which become the weights."""
+    m = lib.nn.Sequential(lib.nn.LazyLinear(4), lib.nn.Tanh(), lib.nn.LazyLinear(1)).double()
+    opts = [lib.optim.SGD(m.parameters(), lr=0.1, momentum=0.9),
+            lib.optim.Adam(m.parameters(), lr=0.1)]
+    x = lib.tensor(np.linspace(-1, 1, 12).reshape(6, 2))
+    with lib.no_grad():
+        m(x)
+    randomize(lib, m, 0, scale=1.0)
+    losses = []
+    for _ in range(3):
+        for opt in opts:
+            opt.zero_grad()
+        loss = (m(x) ** 2).mean()
+        loss.backward()
+        for opt in opts:
+            opt.step()
+        losses.append(loss.item())
+    return losses, [isinstance(m[0], lib.nn.Linear)], weights(m)
+
+
+def test_an_optimizer_made_before_the_dry_run_trains_the_same_on_both(torch):
+    same_run(_optimizer_first(tg), _optimizer_first(torch))
