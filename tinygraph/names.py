@@ -30,10 +30,9 @@ TORCH_NAMES = {
     "tinygraph.nn": """
         Container
         CrossMapLRN2d FractionalMaxPool2d FractionalMaxPool3d
-        LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
-        LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
-        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d
-        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
+        LPPool3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
+        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d RNNBase RNNCellBase
+        SyncBatchNorm
         qat quantizable quantized""",
     "tinygraph.distributions": """
         CatTransform ContinuousBernoulli CorrCholeskyTransform FisherSnedecor

@@ -25,6 +25,7 @@ from . import (
     tensor,
     transformer,
     util,
+    vision,
 )
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
@@ -40,5 +41,6 @@ from .spec import (  # noqa: F401 - the helpers tests use
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
-                     *functions_more.OPS, *gamma.OPS, *sequence.OPS, *math_fns.OPS]
+                     *functions_more.OPS, *gamma.OPS, *sequence.OPS, *math_fns.OPS,
+                     *vision.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

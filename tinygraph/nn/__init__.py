@@ -72,6 +72,15 @@ from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import BatchNorm1d, Dense, Dropout, Flatten, Linear
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyLinear,
+)
 from .losses import (
     MSE,
     BCELoss,
@@ -90,6 +99,7 @@ from .margin_losses import (
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     PoissonNLLLoss,
@@ -100,7 +110,7 @@ from .margin_losses import (
 from .module import Module, Parameter
 from .norm import Embedding, LayerNorm
 from .parallel import DataParallel
-from .parameter import Buffer
+from .parameter import Buffer, UninitializedBuffer, UninitializedParameter
 from .pooling import (
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -109,6 +119,9 @@ from .pooling import (
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
 )
 from .pooling_extras import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -218,6 +231,9 @@ __all__ = [
     "Buffer",
     "CTCLoss",
     "AdaptiveLogSoftmaxWithLoss",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MultiLabelMarginLoss",
+    "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyBatchNorm1d",
+    "LazyBatchNorm2d", "LazyBatchNorm3d", "UninitializedParameter", "UninitializedBuffer",
 ]
 
 __getattr__ = missing_name(__name__, globals())

@@ -45,7 +45,9 @@ def cast_floats(tensors, dtype) -> None:
     """Give each floating-point tensor (and its gradient) ``dtype`` in place: the same Tensor
     objects, new storage."""
     for t in tensors:
-        if t.dtype.kind == "f" and t.dtype != dtype:
+        if hasattr(t, "materialize") and t.dtype.kind == "f":  # a lazy module's placeholder
+            t._cast(dtype)
+        elif t.dtype.kind == "f" and t.dtype != dtype:
             t.data = t._data.astype(dtype)
             if t.grad is not None:
                 t.grad.data = t.grad._data.astype(dtype)

@@ -6,6 +6,7 @@ with PyTorch's formula, arguments and ``reduction``:
     soft_margin_loss         log(1 + exp(-y x))
     multilabel_soft_margin   -mean_c [y log sigmoid(x) + (1 - y) log sigmoid(-x)] (weighted)
     multi_margin_loss        sum_{j != y} max(0, margin - x_y + x_j)^p / C
+    multilabel_margin_loss   sum_{j in y} sum_{i not in y} max(0, 1 - x_j + x_i) / C
     cosine_embedding_loss    1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1
     triplet_margin_loss      max(0, margin + d(a, p) - d(a, n))
     poisson_nll_loss         exp(x) - t x  (log_input), or x - t log(x + eps)
@@ -19,6 +20,7 @@ import math
 import numpy as np
 
 from ..ops import functions as ops
+from ..ops.unpool import MultilabelMargin
 from .composed_activations import logsigmoid
 from .elementwise_losses import _reduce, legacy_reduction
 from .losses import _Loss, _WeightedLoss
@@ -80,6 +82,41 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     if input.ndim < 2:
         loss = ops.reshape(loss, ())
     return _reduce(loss, reduction, "multi_margin_loss")
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None,
+                           reduction: str = "mean"):
+    """For each sample, the hinge max(0, 1 - (x[j] - x[i])) of every target class j (the
+    target's entries before its first -1) against every class i not among them, summed and
+    divided by the number of classes C. ``input`` (C,) or (N, C); ``target`` int64 alike."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    op = "multilabel_margin_loss"
+    y = _labels(target)
+    s = tuple(input.shape)
+    if y.dtype != np.int64:
+        raise RuntimeError(f"{op}: expected scalar type Long but found {y.dtype} (the "
+                           "target holds class indices: use .long()).")
+    if len(s) > 2 or (len(s) == 2 and s[1] == 0) or (len(s) == 1 and s[0] == 0):
+        raise RuntimeError(f"{op}: Expected non-empty vector or matrix with optional 0-dim "
+                           f"batch size, but got: {list(s)}")
+    if tuple(y.shape) != s:
+        raise RuntimeError(f"{op}: inconsistent target size: {list(y.shape)} for input of "
+                           f"size: {list(s)}")
+    x = ops.reshape(input, (-1, s[-1] if s else 1))
+    y = y.reshape(x.shape)
+    classes = x.shape[1]
+    if y.size and (y.min() < -1 or y.max() >= classes):
+        raise RuntimeError(f"{op}: argument #2 'target' is out of range: its entries must be "
+                           f"class indices in [0, {classes}) or -1 (the end of the list).")
+    listed = np.cumprod(y != -1, axis=1).astype(bool)  # the entries before the first -1
+    rows = np.broadcast_to(np.arange(y.shape[0])[:, None], y.shape)
+    count = np.zeros(x.shape)
+    np.add.at(count, (rows[listed], y[listed]), 1.0)  # how often each class is listed
+    pairs = count[:, :, None] * (count[:, None, :] == 0)  # (target j, other class i)
+    loss = MultilabelMargin.apply(x, pairs=pairs.astype(ops._data(input).dtype))
+    if len(s) < 2:
+        loss = ops.reshape(loss, ())
+    return _reduce(loss, reduction, op)
 
 
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
@@ -190,6 +227,13 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     def forward(self, input, target):
         return multilabel_soft_margin_loss(input, target, self.weight,
                                            reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge loss (``F.multilabel_margin_loss``)."""
+
+    def forward(self, input, target):
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):

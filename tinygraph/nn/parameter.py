@@ -69,3 +69,106 @@ def overwrite(tensor: Tensor, values) -> Tensor:
     tensor._version += 1
     note_mutation(tensor, tensor._data)
     return tensor
+
+
+# -- lazy modules' placeholders (torch.nn.parameter.UninitializedParameter/Buffer) ---------
+
+_STORAGE = Tensor.__dict__["_data"]  # the slot itself, under the property that guards it
+_USE = ("Attempted to use an uninitialized parameter in {}. This error happens when you are "
+        "using a `LazyModule` or explicitly manipulating `torch.nn.parameter."
+        "UninitializedParameter` objects. When using LazyModules Call `forward` with a dummy "
+        "batch to initialize the parameters before calling torch functions")
+
+
+class UninitializedTensorMixin:
+    """A parameter or buffer of a lazy module before its first forward: it has a dtype and
+    ``requires_grad`` but no shape and no values; reading them raises. ``materialize(shape)``
+    gives it uninitialised storage and makes it a plain ``cls_to_become``."""
+
+    __slots__ = ()
+    cls_to_become: type = Tensor
+
+    @property
+    def _data(self):
+        raise ValueError(_USE.format("an op (its values were read)"))
+
+    @_data.setter
+    def _data(self, value) -> None:
+        _STORAGE.__set__(self, value)
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error "
+            "usually happens in `load_state_dict` when trying to load an uninitialized "
+            "parameter into an initialized one. Call `forward` to initialize the parameters "
+            "before accessing their attributes.")
+
+    @property
+    def dtype(self):
+        return _STORAGE.__get__(self).dtype
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give it storage of ``shape`` (uninitialised values) and become ``cls_to_become``."""
+        dtype = self.dtype if dtype is None else np.dtype(dtype)
+        _STORAGE.__set__(self, np.empty(tuple(int(n) for n in shape), dtype))
+        self.__class__ = self.cls_to_become
+
+    def _cast(self, dtype) -> None:
+        _STORAGE.__set__(self, np.empty(0, dtype))
+
+    def __copy__(self):
+        return self.__deepcopy__({})
+
+    def __deepcopy__(self, memo):
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        _STORAGE.__set__(new, np.empty(0, self.dtype))
+        for slot in ("_requires_grad", "name"):
+            object.__setattr__(new, slot, getattr(self, slot))
+        new._grad, new.grad_fn, new._version = None, None, 0
+        for slot in ("_accumulator", "_hooks", "_base", "_views"):
+            object.__setattr__(new, slot, None)
+        if hasattr(self, "__dict__"):
+            new.__dict__.update(self.__dict__)
+        return new
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def __getattribute__(self, name):  # numel(), sum(), ...: torch's ValueError, by name
+        if name in _ALLOWED or name.startswith("__") or name in type(self).__dict__:
+            return object.__getattribute__(self, name)
+        value = object.__getattribute__(self, name)
+        if callable(value) and not isinstance(value, type):
+            raise ValueError(_USE.format(f"Tensor.{name}"))
+        return value
+
+
+_ALLOWED = frozenset({"_data", "shape", "dtype", "materialize", "_cast", "requires_grad",
+                      "requires_grad_", "grad", "_grad", "_requires_grad", "grad_fn", "name",
+                      "is_leaf", "persistent", "cls_to_become", "_version", "_hooks",
+                      "_accumulator", "_base", "_views", "device", "__class__", "__dict__"})
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """The weight of a lazy module before its first forward (``nn.LazyLinear(3).weight``):
+    a Parameter once materialised."""
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
+        Parameter.__init__(self, np.empty(0, dtype or get_default_dtype()), requires_grad)
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A lazy module's buffer (running statistics) before its first forward: a Tensor once
+    materialised."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None,
+                 persistent: bool = True) -> None:
+        Tensor.__init__(self, np.empty(0, dtype or get_default_dtype()),
+                        requires_grad=requires_grad)

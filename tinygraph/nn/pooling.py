@@ -123,3 +123,38 @@ class AdaptiveAvgPool2d(_Pool):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class MaxUnpool2d(_Pool):
+    """The partial inverse of MaxPool2d: ``forward(input, indices, output_size=None)`` writes
+    each value back at the index max pooling returned for it, zeros elsewhere."""
+
+    nd = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = _tuple(kernel_size, self.nd, "kernel_size", name)
+        self.stride = self.kernel_size if stride is None else _tuple(stride, self.nd,
+                                                                      "stride", name)
+        self.padding = _tuple(padding, self.nd, "padding", name)
+
+    def forward(self, input, indices, output_size=None):
+        function = (F.max_unpool1d, F.max_unpool2d, F.max_unpool3d)[self.nd - 1]
+        return function(input, indices, self.kernel_size, self.stride, self.padding,
+                        output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """The partial inverse of MaxPool1d over (N, C, L) input."""
+
+    nd = 1
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    """The partial inverse of MaxPool3d over (N, C, D, H, W) input."""
+
+    nd = 3

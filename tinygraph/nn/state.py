@@ -19,7 +19,7 @@ from ..autograd import no_grad
 from ..errors import ShapeError
 from ..names import did_you_mean
 from ..tensor import Tensor, tensor
-from .parameter import overwrite
+from .parameter import UninitializedTensorMixin, overwrite
 
 
 class StateDictError(KeyError, RuntimeError):
@@ -63,7 +63,8 @@ def state_dict(module, destination=None, prefix: str = "", keep_vars: bool = Fal
     """``name -> ndarray`` (a copy; the Tensor itself with ``keep_vars``)."""
     out = OrderedDict() if destination is None else destination
     for key, value in entries(module, prefix):
-        out[key] = value if keep_vars else value._data.copy()
+        lazy = isinstance(value, UninitializedTensorMixin)  # itself, as torch's
+        out[key] = value if keep_vars or lazy else value._data.copy()
     return out
 
 
@@ -94,6 +95,12 @@ def load_state_dict(module, source, strict: bool = True,
             f"{owner}: " + " and ".join(parts) + f". The model has {list(targets)}; pass "
             "strict=False to load a partial state. Nothing was loaded."
         )
+    for key, target in targets.items():  # a lazy module's placeholders take the shapes
+        if key in source and isinstance(target, UninitializedTensorMixin):
+            value = source[key]
+            if not isinstance(value, UninitializedTensorMixin):
+                target.materialize(np.shape(value._data if isinstance(value, Tensor)
+                                            else value))
     values = {key: _checked(owner, key, source[key], target)
               for key, target in targets.items() if key in source}
     with no_grad():  # every entry is valid: now write them all

@@ -16,7 +16,9 @@ import itertools
 import numpy as np
 
 from ..ops import conv as conv_ops
+from ..ops import grid_sample as grid_ops
 from ..ops import pool as pool_ops
+from ..ops import unpool as unpool_ops
 from .errors import unsupported
 
 _NATIVE = (np.float32, np.float16)
@@ -166,6 +168,42 @@ def pad(g, node, x):
     return x
 
 
+def max_unpool(g, node, x):
+    """ScatterElements of the rows of x into zeros at the stored indices (a constant)."""
+    rows, length = node.index.shape[0], int(np.prod(node.out_shape))
+    flat = g.op("Reshape", x, g.ints([rows, -1]))
+    zeros = g.const(np.zeros((rows, length), node.dtype))
+    y = g.op("ScatterElements", zeros, g.const(node.index.astype(np.int64)), flat, axis=1)
+    return g.op("Reshape", y, g.ints(list(node.shape)))
+
+
+def multilabel_margin(g, node, x):
+    """sum over (j, i) of pairs * max(0, 1 - x_j + x_i), divided by the number of classes."""
+    column, row = g.op("Unsqueeze", x, g.ints([2])), g.op("Unsqueeze", x, g.ints([1]))
+    hinge = g.op("Add", g.op("Sub", g.const(1.0, node.dtype), column), row)
+    hinge = g.op("Max", hinge, g.const(0.0, node.dtype))
+    total = g.reduce("ReduceSum", g.op("Mul", hinge, g.const(node.pairs)), [1, 2], False)
+    return g.op("Div", total, g.const(float(node.pairs.shape[1]), node.dtype))
+
+
+_GRID_MODES = {"bilinear": "linear", "bicubic": "cubic", "nearest": "nearest"}
+
+
+def grid_sample(g, node, x, grid):
+    """ONNX's GridSample (opset 16; 5-D input from opset 20), which ONNX Runtime runs in
+    float32 only."""
+    if np.dtype(node.dtype) != np.float32:
+        raise unsupported(node, f"ONNX Runtime's GridSample has no {np.dtype(node.dtype)} "
+                                "kernel; export the model in float32 (model.float()).")
+    nd = len(g.input_shape(node, 0)) - 2
+    if g.opset < (16 if nd == 2 else 20):
+        raise unsupported(node, f"GridSample of a {nd + 2}-D input needs opset "
+                                f"{16 if nd == 2 else 20}; export with a later opset_version.")
+    mode = _GRID_MODES[node.mode] if g.opset >= 20 else node.mode
+    return g.op("GridSample", x, grid, mode=mode, padding_mode=node.padding_mode,
+                align_corners=int(node.align_corners))
+
+
 def internal(g, node, *inputs):
     raise unsupported(node, "it appears only in recorded backwards (create_graph); export "
                             "the forward model instead.")
@@ -181,4 +219,7 @@ MAPPINGS = {
     pool_ops.ScatterFlat: internal,
     pool_ops.GatherFlat: internal,
     pool_ops.Pad: pad,
+    unpool_ops.MaxUnpool: max_unpool,
+    unpool_ops.MultilabelMargin: multilabel_margin,
+    grid_ops.GridSampler: grid_sample,
 }

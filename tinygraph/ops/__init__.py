@@ -20,6 +20,7 @@ from . import (  # noqa: F401 - they declare the ops
     explog,
     extrema,
     gamma,
+    grid_sample,
     index_more,
     indexing,
     linalg,
