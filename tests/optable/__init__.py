@@ -10,6 +10,7 @@ from . import (
     arrange,
     contract,
     conv,
+    decompositions,
     elementwise,
     functions_more,
     gamma,
@@ -38,5 +39,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
-                     *functions_more.OPS, *gamma.OPS]
+                     *functions_more.OPS, *gamma.OPS, *decompositions.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

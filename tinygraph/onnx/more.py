@@ -5,12 +5,14 @@ ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph 
 float32) and no matrix inverse or Cholesky: an exported graph with ``inverse``
 (``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op. ONNX has
 no gamma-family function and no inverse error function either: ``lgamma``, ``digamma``,
-``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way.
+``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way, and so are the
+decompositions (``svd``, ``qr``, ``eigh``), ``logabsdet`` (``slogdet``, ``logdet``) and
+``pinv``, which ONNX lacks too.
 """
 
 from __future__ import annotations
 
-from ..ops import gamma, linalg_more, special
+from ..ops import decompositions, gamma, linalg_functions, linalg_more, special
 from .errors import unsupported
 from .maths import in_float32
 
@@ -37,5 +39,9 @@ MAPPINGS = {
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
     linalg_more.Cholesky: no_onnx_op,
+    # nor SVD, QR, eigendecompositions, log|det| or a pseudo-inverse (ops/decompositions.py,
+    # ops/linalg_functions.py)
+    **dict.fromkeys([decompositions.SVD, decompositions.QR, decompositions.Eigh,
+                     linalg_functions.LogAbsDet, linalg_functions.PInv], no_onnx_op),
     **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv], no_onnx_op),
 }

@@ -10,6 +10,7 @@ from ..autograd.node import new_tensor
 from ..autograd.promotion import result_dtype
 from ..creation import get_default_dtype
 from .args import data, ndim, shape
+from .namespace import attach
 from .registry import functions, public
 
 
@@ -50,8 +51,8 @@ def block_diag(*tensors):
         if data(b).dtype != dtype:
             b = functions["astype"](b, dtype)
         pieces = [np.zeros((r, left), dtype), b, np.zeros((r, cols - left - c), dtype)]
-        rows.append(functions["cat"]([p for p in pieces if p is b or p.size], 1)
-                    if cols != c else b)
+        pieces = [p for p in pieces if p is b or p.shape[1]]
+        rows.append(functions["cat"](pieces, 1) if len(pieces) > 1 else b)
         left += c
     return rows[0] if len(rows) == 1 else functions["cat"](rows, 0)
 
@@ -59,7 +60,7 @@ def block_diag(*tensors):
 def _sum_scaled(op: str, input, product, beta, alpha):
     """``beta * input + alpha * product`` with PyTorch's checks: ``input`` broadcasts to the
     product's shape, float scalars need a floating input, and ``beta=0`` ignores input's
-    values (NaN included)."""
+    values (NaN included; its gradient is then zero)."""
     try:
         fits = np.broadcast_shapes(shape(input), shape(product)) == shape(product)
     except ValueError:
@@ -74,8 +75,8 @@ def _sum_scaled(op: str, input, product, beta, alpha):
                                    "a floating point number.")
     if alpha != 1:
         product = product * alpha
-    if beta == 0:
-        return product
+    if beta == 0:  # input's gradient is zero, but (as in PyTorch) it gets one
+        return attach(product, input)
     return (input if beta == 1 else input * beta) + product
 
 
