@@ -64,6 +64,9 @@ def qr(A, mode="reduced", *, out=None):
 
 
 def _eigh_parts(A, UPLO, op: str) -> list:
+    if len(shape(A)) >= 2 and np.asarray(data(A)).dtype.kind != "f":  # PyTorch's type here
+        raise NotImplementedError(f"{op}: not implemented for {data(A).dtype} input; convert "
+                                  "it with .double() or .float().")
     matrices(A, op)
     _square(A, op.removeprefix("linalg."))
     if UPLO not in ("L", "U"):
@@ -115,8 +118,8 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     a positive atol is given); ``rcond`` is the older name of rtol."""
     if rcond is not None:
         if rtol is not None:
-            raise RuntimeError("linalg.pinv: rcond and rtol cannot both be given; rcond is "
-                               "the deprecated name of rtol.")
+            raise TypeError("linalg.pinv: rcond and rtol cannot both be given; rcond is "
+                            "the older name of rtol.")
         rtol = rcond
     result = _pinv(A, atol, rtol, hermitian)
     return result if out is None else out.copy_(result)
@@ -199,9 +202,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residuals = empty
     if driver != "gelsy" and m > n and (driver == "gels" or (rank == n).all()):
         r = _f["matmul"](A, X) - Bm
-        residuals = _f["sum"](r * r, -2)
-        if vector:
-            residuals = _f["squeeze"](residuals, -1)
+        residuals = _f["sum"](r * r, -2)  # (*, 1) for a vector B, as PyTorch
     rank_t = new_tensor(np.asarray(rank), None) if driver != "gels" else \
         new_tensor(np.zeros((0,), np.int64), None)
     values = new_tensor(s, None) if driver in ("gelsd", "gelss") else empty

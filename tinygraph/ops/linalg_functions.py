@@ -45,7 +45,10 @@ def qr_parts(A, mode: str, op: str = "linalg.qr") -> list:
         raise RuntimeError(f"{op}: qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
     m, n = shape(A)[-2:]
-    return unpack(QR.apply(A, mode=mode), shape(A)[:-2], qr_shapes(m, n, mode))
+    Q, R = unpack(QR.apply(A, mode=mode), shape(A)[:-2], qr_shapes(m, n, mode))
+    if mode == "r":  # an empty Q of shape (0,), whatever the batch, as PyTorch
+        Q = new_tensor(np.zeros((0,), data(A).dtype), None)
+    return [Q, R]
 
 
 @public("svd")
@@ -74,7 +77,10 @@ def svd(input, some=True, compute_uv=True, *, out=None):
 @public("qr")
 def qr(input, some=True, *, out=None):
     """``(Q, R)`` with ``input = Q @ R`` (torch.qr, deprecated in PyTorch for
-    ``tg.linalg.qr(A, 'reduced' if some else 'complete')``)."""
+    ``tg.linalg.qr(A, 'reduced' if some else 'complete')``, and warning so as PyTorch)."""
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+                  "future PyTorch release: Q, R = torch.linalg.qr(A, 'reduced' if some else "
+                  "'complete').", UserWarning, stacklevel=3)
     result = return_types.qr(*qr_parts(input, "reduced" if some else "complete", "qr"))
     if out is not None:
         for target, value in zip(out, result):
