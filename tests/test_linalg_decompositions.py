@@ -182,6 +182,8 @@ def test_slogdet_logdet_and_their_signs(torch, rng):
     "r = torch.linalg.cond(A)", "r = torch.linalg.cond(A, -2)", "r = torch.linalg.cond(B, 2)",
     "r = torch.linalg.cond(C, 'fro')", "r = torch.linalg.cond(C, 'nuc')",
     "r = torch.linalg.cond(C, 1)", "r = torch.linalg.cond(C, -np.inf)",
+    "r = torch.linalg.cond(E)", "r = torch.linalg.cond(E, 'fro')", "r = torch.linalg.cond(E, 1)",
+    "r = torch.linalg.cond(E, 'nuc')",
 ])
 def test_pinv_matrix_rank_and_cond_as_torch(torch, code, rng):
     arrays = {"A": rng.standard_normal((2, 5, 3)), "B": rng.standard_normal((3, 6)),
@@ -189,6 +191,7 @@ def test_pinv_matrix_rank_and_cond_as_torch(torch, code, rng):
     s = rng.standard_normal((2, 4, 4))
     arrays["S"] = s + np.swapaxes(s, -1, -2)
     arrays["D"] = np.outer(np.arange(1.0, 5.0), np.arange(1.0, 4.0))  # rank 1
+    arrays["E"] = np.stack([np.diag([1.0, 0.0, 3.0]), np.diag([1.0, 2.0, 3.0])])  # one singular
     setup = "".join(f"{k} = torch.tensor(np.array({v.tolist()})); " for k, v in arrays.items())
     _same(run_code(tg, setup + code), run_code(torch, setup + code), code)
 

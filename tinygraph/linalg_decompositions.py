@@ -155,17 +155,24 @@ def cond(A, p=None, *, out=None):
     if p in (None, 2, -2):
         S = svd_parts(A, False, "linalg.svd")[1]
         big, small = S[..., 0], S[..., -1]
-        result = big / small if p != -2 else small / big
+        with np.errstate(divide="ignore", invalid="ignore"):  # a singular A: inf, as PyTorch
+            result = big / small if p != -2 else small / big
     elif p in ("fro", "nuc", 1, -1, math.inf, -math.inf):
-        _square(A, "cond")
+        _square(A, f"cond(ord={p})")
         from . import linalg
 
+        a = data(A)
+        singular = np.linalg.slogdet(a)[0] == 0  # inf there, as PyTorch; the others invert
+        if singular.any():
+            A = _f["where"](singular[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), A)
         inverse = _f["inverse"](A)
         if p == "nuc":
             result = (svd_parts(A, False)[1].sum(-1)
                       * svd_parts(inverse, False)[1].sum(-1))
         else:
             result = linalg.matrix_norm(A, p) * linalg.matrix_norm(inverse, p)
+        if singular.any():
+            result = _f["where"](singular, np.array(np.inf, dtype=a.dtype), result)
     else:
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     return result if out is None else out.copy_(result)
