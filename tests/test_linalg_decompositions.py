@@ -503,3 +503,19 @@ def test_pca_and_a_low_rank_autoencoder_as_in_torch(torch):
     explained = ours.numpy()[:5]
     assert explained[:2].sum() > 0.99  # two components carry the data
     assert ours.numpy()[11:13].min() > 0.99  # the autoencoder found the PCA subspace
+
+
+def test_empty_and_constant_outputs_require_grad_as_torch(torch, rng):
+    a = rng.standard_normal((3, 3))
+    for lib in (tg, torch):
+        A = lib.tensor(a, requires_grad=True)
+        got = [lib.linalg.matrix_power(A, 0).requires_grad,
+               lib.linalg.qr(A, mode="r").Q.requires_grad,
+               lib.linalg.lstsq(A, A).residuals.requires_grad,
+               lib.linalg.lstsq(A, A).singular_values.requires_grad,
+               lib.svd(A, compute_uv=False).U.requires_grad,
+               lib.linalg.slogdet(A).sign.requires_grad]
+        assert got == [True, True, True, False, False, True], lib.__name__
+    A = tg.tensor(a, requires_grad=True)
+    (tg.linalg.matrix_power(A, 0).sum() + tg.linalg.matrix_power(A, 1).sum()).backward()
+    np.testing.assert_array_equal(A.grad.numpy(), np.ones((3, 3)))

@@ -28,6 +28,7 @@ from .ops.linalg_functions import (
     pinv as _pinv,
 )
 from .ops.linalg_more import _square
+from .ops.namespace import attach
 from .ops.registry import functions as _f
 
 __all__ = ["cond", "eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_power",
@@ -206,7 +207,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     s = np.linalg.svd(a, compute_uv=False)
     rank = (s > tolerance(s, None, rcond, m, n, dtype)).sum(-1).astype(np.int64)
     empty = new_tensor(np.zeros((0,), dtype), None)
-    residuals = empty
+    residuals = attach(empty, A, B)  # empty, but recorded as PyTorch's
     if driver != "gelsy" and m > n and (driver == "gels" or (rank == n).all()):
         r = _f["matmul"](A, X) - Bm
         residuals = _f["sum"](r * r, -2)  # (*, 1) for a vector B, as PyTorch

@@ -47,7 +47,7 @@ def qr_parts(A, mode: str, op: str = "linalg.qr") -> list:
     m, n = shape(A)[-2:]
     Q, R = unpack(QR.apply(A, mode=mode), shape(A)[:-2], qr_shapes(m, n, mode))
     if mode == "r":  # an empty Q of shape (0,), whatever the batch, as PyTorch
-        Q = new_tensor(np.zeros((0,), data(A).dtype), None)
+        Q = attach(new_tensor(np.zeros((0,), data(A).dtype), None), A)
     return [Q, R]
 
 
@@ -229,7 +229,7 @@ def matrix_power(input, n):
     n = int(n)
     if n == 0:
         eye = np.broadcast_to(np.eye(s[-1], dtype=data(input).dtype), s).copy()
-        return new_tensor(eye, None)
+        return attach(new_tensor(eye, None), input)  # requires grad as PyTorch's (zero)
     a = input
     if n < 0:
         if np.asarray(data(input)).dtype.kind != "f":
