@@ -519,3 +519,19 @@ def test_empty_and_constant_outputs_require_grad_as_torch(torch, rng):
     A = tg.tensor(a, requires_grad=True)
     (tg.linalg.matrix_power(A, 0).sum() + tg.linalg.matrix_power(A, 1).sum()).backward()
     np.testing.assert_array_equal(A.grad.numpy(), np.ones((3, 3)))
+
+
+def test_check_graph_passes_every_decomposition_node(rng):
+    """tg.check_graph moves one element of A at a time: eigh reads one triangle, and its
+    elementwise gradient says so."""
+    with tg.debug.record_inputs():
+        A = tg.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+        w, v = tg.linalg.eigh(A, UPLO="U")
+        U, S, Vh = tg.linalg.svd(A, full_matrices=False)
+        Q, R = tg.linalg.qr(A)
+        y = ((w ** 3).sum() + v.abs().sum() + (U.abs() ** 3).sum() + S.sum() + R.sum()
+             + Q.sum() + tg.linalg.pinv(A).sum() + tg.linalg.slogdet(A).logabsdet)
+    report = tg.check_graph(y)
+    assert report.ok
+    checked = {row.op for row in report if row.status == "pass"}
+    assert {"eigh", "svd", "qr", "pinv", "logabsdet"} <= checked
