@@ -25,9 +25,17 @@ def matrices(input, op: str) -> None:
     if len(s) < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions, got "
                            f"shape {s}.")
-    if np.asarray(data(input)).dtype.kind != "f":
+    dtype = np.asarray(data(input)).dtype
+    if dtype.kind != "f":
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{data(input).dtype}; convert with .double() or .float().")
+                           f"{dtype}; convert with .double() or .float().")
+    _not_half(input, op)
+
+
+def _not_half(input, op: str, error=NotImplementedError) -> None:
+    """LAPACK (and so PyTorch on CPU, and NumPy) has no float16 decompositions."""
+    if np.asarray(data(input)).dtype == np.float16:
+        raise error(f"{op}: not implemented for float16 (Half); convert with .float() first.")
 
 
 def svd_parts(A, full_matrices: bool, op: str = "linalg.svd") -> list:
@@ -112,6 +120,7 @@ def sign_logabsdet(A, op: str) -> tuple:
     """(sign, logabsdet): the sign a constant recorded as depending on A (zero derivative,
     ``requires_grad`` as in PyTorch), log|det A| the LogAbsDet op."""
     _square(A, op)
+    _not_half(A, op, RuntimeError)
     sign = np.asarray(np.linalg.slogdet(data(A))[0]).astype(data(A).dtype, copy=False)
     return attach(new_tensor(sign, None), A), LogAbsDet.apply(A)
 
@@ -195,7 +204,7 @@ class PInv(Op):
 
 def pinv(A, atol=None, rtol=None, hermitian=False, op="linalg.pinv"):
     s = shape(A)
-    if len(s) < 2 or np.asarray(data(A)).dtype.kind != "f":
+    if len(s) < 2 or np.asarray(data(A)).dtype.kind != "f" or data(A).dtype == np.float16:
         raise RuntimeError(f"{op}: expected a tensor with 2 or more dimensions of float or "
                            f"double types, got shape {s} and dtype {data(A).dtype}.")
     if hermitian:
