@@ -174,6 +174,8 @@ def test_slogdet_logdet_and_their_signs(torch, rng):
     "r = torch.linalg.pinv(A, atol=0.5)", "r = torch.linalg.pinv(A, rtol=0.3)",
     "r = torch.linalg.pinv(A, atol=0.1, rtol=0.4)", "r = torch.linalg.pinv(S, hermitian=True)",
     "r = torch.linalg.pinv(S, hermitian=True, atol=1.0)", "r = torch.pinverse(A)",
+    "r = torch.linalg.pinv(S + torch.triu(torch.ones(4, 4, dtype=torch.float64), 1), "
+    "hermitian=True)",  # not symmetric: the lower triangle is read
     "r = B.pinverse(rcond=0.4)", "r = torch.linalg.pinv(D)",
     "r = torch.linalg.matrix_rank(A)", "r = torch.linalg.matrix_rank(D)",
     "r = torch.linalg.matrix_rank(A, 0.5)", "r = torch.linalg.matrix_rank(A, atol=0.5)",

@@ -59,22 +59,23 @@ def _diag_embed(v, n: int):
 # -- svd -------------------------------------------------------------------------------------
 
 
-def svd_shapes(m: int, n: int, full_matrices: bool) -> tuple:
+def svd_shapes(m: int, n: int) -> tuple:
     k = min(m, n)
-    if full_matrices:
-        return (m, m), (k,), (n, n)
     return (m, k), (k,), (k, n)
 
 
 class SVD(Op):
-    """A = U diag(S) Vh, packed as (U, S, Vh) (``full_matrices``: U is m x m, Vh n x n).
+    """A = U diag(S) Vh, packed as (U, S, Vh) with k = min(m, n) columns of U and rows of Vh
+    (``full_matrices`` only picks the LAPACK call they come from; the columns past k of a
+    full U or Vh are no function of A, so they are added outside the op, as constants:
+    PyTorch ignores their gradient too).
 
-    Backward (PyTorch's svd_backward, on the first k = min(m, n) columns of U and rows of Vh):
-    with J = skew(U^T gU), K = skew(Vh gVh^T), skew(X) = X - X^T and E_ij = S_j^2 - S_i^2
-    (1 on the diagonal),  G = (J S + S K) / E + diag(gS),  gA = U G Vh, plus for m > n the
-    part of gU outside U's span, (I - U U^T) gU S^-1 Vh (for m < n likewise for gVh). Only gS:
-    gA = U diag(gS) Vh. Valid for distinct singular values (and nonzero ones where gU/gVh
-    reach the outside part); see the module docstring for the sign gauge.
+    Backward (PyTorch's svd_backward): with J = skew(U^T gU), K = skew(Vh gVh^T),
+    skew(X) = X - X^T and E_ij = S_j^2 - S_i^2 (1 on the diagonal),
+    G = (J S + S K) / E + diag(gS),  gA = U G Vh, plus for m > n the part of gU outside U's
+    span, (I - U U^T) gU S^-1 Vh (for m < n likewise for gVh). Only gS: gA = U diag(gS) Vh.
+    Valid for distinct singular values (and nonzero ones where gU/gVh reach the outside
+    part); see the module docstring for the sign gauge.
     """
 
     __slots__ = ("full_matrices", "in_shape")
@@ -82,22 +83,18 @@ class SVD(Op):
 
     def forward(self, a):
         u, s, vh = np.linalg.svd(a, full_matrices=self.full_matrices)
-        packed = pack(np, (u, s, vh), a.shape[:-2]).astype(a.dtype, copy=False)
+        k = s.shape[-1]
+        packed = pack(np, (u[..., :, :k], s, vh[..., :k, :]), a.shape[:-2])
         self.in_shape = a.shape
         self.save(packed)
-        return packed
+        return packed.astype(a.dtype, copy=False)
 
     def backward(self, g):
         (packed,) = self.saved
-        xp = self.xp
         batch, (m, n) = self.in_shape[:-2], self.in_shape[-2:]
-        shapes = svd_shapes(m, n, self.full_matrices)
-        U, S, Vh = unpack(packed, batch, shapes)
-        gU, gS, gVh = unpack(g, batch, shapes)
-        if self.full_matrices:  # PyTorch narrows to the first k columns / rows
-            k = min(m, n)
-            U, gU, Vh, gVh = U[..., :, :k], gU[..., :, :k], Vh[..., :k, :], gVh[..., :k, :]
-        return (svd_backward(xp, gU, gS, gVh, U, S, Vh, m, n),)
+        U, S, Vh = unpack(packed, batch, svd_shapes(m, n))
+        gU, gS, gVh = unpack(g, batch, svd_shapes(m, n))
+        return (svd_backward(self.xp, gU, gS, gVh, U, S, Vh, m, n),)
 
 
 def svd_backward(xp, gU, gS, gVh, U, S, Vh, m: int, n: int):

@@ -39,11 +39,23 @@ def _not_half(input, op: str, error=NotImplementedError) -> None:
 
 
 def svd_parts(A, full_matrices: bool, op: str = "linalg.svd") -> list:
-    """(U, S, Vh) of ``tg.linalg.svd``, views of one SVD op's output."""
+    """(U, S, Vh) of ``tg.linalg.svd``, views of one SVD op's output; with
+    ``full_matrices`` and m != n, U's columns (Vh's rows) past min(m, n) are the full
+    LAPACK call's, constants (any orthonormal completion is one; PyTorch ignores their
+    gradient), at the cost of a second SVD."""
     matrices(A, op)
     m, n = shape(A)[-2:]
-    packed = SVD.apply(A, full_matrices=bool(full_matrices))
-    return unpack(packed, shape(A)[:-2], svd_shapes(m, n, bool(full_matrices)))
+    full = bool(full_matrices)
+    U, S, Vh = unpack(SVD.apply(A, full_matrices=full), shape(A)[:-2], svd_shapes(m, n))
+    if full and m != n:
+        k = min(m, n)
+        u, _, vh = np.linalg.svd(data(A), full_matrices=True)
+        if m > n:
+            U = functions["cat"]([U, new_tensor(u[..., :, k:].astype(data(A).dtype), None)], -1)
+        else:
+            Vh = functions["cat"]([Vh, new_tensor(vh[..., k:, :].astype(data(A).dtype), None)],
+                                  -2)
+    return [U, S, Vh]
 
 
 def qr_parts(A, mode: str, op: str = "linalg.qr") -> list:
@@ -200,6 +212,15 @@ class PInv(Op):
         left = gT - xp.matmul(a, xp.matmul(y, gT))  # (I - A Y) g^T, m x n
         right = gT - xp.matmul(xp.matmul(gT, y), a)  # g^T (I - Y A), m x n
         return (first + xp.matmul(left, xp.matmul(y, yT)) + xp.matmul(xp.matmul(yT, y), right),)
+
+    def elementwise_gradient(self, grads):
+        """For tg.check_graph, which moves one element of A at a time: ``hermitian`` reads the
+        lower triangle alone, so the gradient G (PyTorch's, for the full matrix) becomes
+        tril(G + G^T) - diag(G) there and zero above."""
+        (g,) = grads
+        if not self.hermitian:
+            return grads
+        return [np.tril(g + _mT(np, g)) - g * np.eye(g.shape[-1])]
 
 
 def pinv(A, atol=None, rtol=None, hermitian=False, op="linalg.pinv"):
