@@ -90,6 +90,9 @@ def test_svd_values_and_shapes(torch, shape, full_matrices, rng):
     _same(Vh[..., :k, :].abs(), tVh[..., :k, :].abs())
     back = (U[..., :k] * S[..., None, :]) @ Vh[..., :k, :]
     np.testing.assert_allclose(back.numpy(), a, atol=1e-12)
+    for Q in (U, Vh.mT):  # orthonormal columns, the full matrices' completions included
+        np.testing.assert_allclose((Q.mT @ Q).numpy(), np.broadcast_to(
+            np.eye(Q.shape[-1]), Q.shape[:-2] + (Q.shape[-1],) * 2), atol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(3, 3), (4, 3), (3, 5), (2, 4, 3)])
