@@ -203,7 +203,8 @@ def test_pinv_matrix_rank_and_cond_as_torch(torch, code, rng):
 
 @pytest.mark.parametrize("driver", [None, "gelsy", "gelsd", "gelss", "gels"])
 @pytest.mark.parametrize("shapes", [((5, 3), (5, 2)), ((5, 3), (5,)), ((2, 5, 3), (2, 5, 2)),
-                                    ((2, 5, 3), (2, 5)), ((3, 3), (3, 1)), ((5, 3), "rank2")])
+                                    ((2, 5, 3), (2, 5)), ((3, 3), (3, 1)), ((3, 5), (3, 2)),
+                                    ((5, 3), "rank2")])
 def test_lstsq_fills_the_outputs_torch_fills_for_each_driver(torch, driver, shapes, rng):
     a = rng.standard_normal(shapes[0])
     if shapes[1] == "rank2":
@@ -459,7 +460,7 @@ def test_errors_name_the_op_and_the_shapes():
         tg.linalg.multi_dot([tg.ones(2, 3), tg.ones(2, 3)])
 
 
-def test_decompositions_refuse_onnx_export_by_name(tmp_path):
+def test_decompositions_refuse_onnx_export_by_name(tmp_path, onnx):
     for fn, label in ((lambda x: tg.linalg.svdvals(x), "svd"),
                       (lambda x: tg.linalg.qr(x).R, "qr"),
                       (lambda x: tg.linalg.eigvalsh(x), "eigh"),
