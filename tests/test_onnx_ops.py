@@ -54,6 +54,15 @@ NOT_EXPORTABLE = {
                     r"ONNX has no \w+ op"),
     # ONNX Runtime runs GridSample in float32 only (float32 models export: test_nn_grid_sample)
     "grid_sampler": "GridSample has no float64 kernel",
+    # nor SVD, QR, eigendecompositions, log|det| or pseudo-inverses (ops/decompositions.py,
+    # ops/linalg_functions.py); a negative matrix_power inverts
+    **dict.fromkeys(["svd", "linalg_svd", "linalg_svdvals", "linalg_cond"], "ONNX has no svd op"),
+    **dict.fromkeys(["qr", "linalg_qr", "linalg_qr_complete"], "ONNX has no qr op"),
+    **dict.fromkeys(["linalg_eigh", "linalg_eigvalsh"], "ONNX has no eigh op"),
+    **dict.fromkeys(["slogdet", "logdet"], "ONNX has no logabsdet op"),
+    **dict.fromkeys(["pinverse", "linalg_pinv_hermitian", "linalg_lstsq",
+                     "linalg_lstsq_residuals"], "ONNX has no pinv op"),
+    "matrix_power_negative": "no matrix-inverse op",
 }
 
 

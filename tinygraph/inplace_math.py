@@ -1,6 +1,7 @@
 """More in-place Tensor methods, as PyTorch: the elementwise ``abs_``, ``sqrt_``, ``sign_``,
 ``neg_``, ``floor_``, ``ceil_``, ``round_``, ``trunc_``, ``log_``, ``sigmoid_``, ``tanh_``,
-``relu_``, ``pow_``; the view changes ``t_``, ``transpose_``, ``squeeze_``, ``unsqueeze_``;
+``relu_``, ``pow_``; the fused products ``addmm_``, ``baddbmm_``, ``addbmm_``, ``addr_``;
+the view changes ``t_``, ``transpose_``, ``squeeze_``, ``unsqueeze_``;
 ``fill_diagonal_``; and the draws ``random_``, ``exponential_``, ``bernoulli_``.
 
 They go through the machinery of ``inplace.py``: a leaf that requires grad refuses them
@@ -131,6 +132,25 @@ class InPlaceMath:
     def pow_(self, exponent):
         """x ** exponent (a number or a broadcastable tensor), in place; returns self."""
         return self._elementwise_("pow_", "pow", exponent)
+
+    # -- fused products: self = beta * self + alpha * (product), in place -------------------
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        """self = beta * self + alpha * (mat1 @ mat2), in place; returns self."""
+        return self._elementwise_("addmm_", "addmm", mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        """self = beta * self + alpha * (batch1 @ batch2) (3-D), in place; returns self."""
+        return self._elementwise_("baddbmm_", "baddbmm", batch1, batch2, beta=beta,
+                                  alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        """self = beta * self + alpha * sum_i(batch1[i] @ batch2[i]), in place."""
+        return self._elementwise_("addbmm_", "addbmm", batch1, batch2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        """self = beta * self + alpha * outer(vec1, vec2), in place; returns self."""
+        return self._elementwise_("addr_", "addr", vec1, vec2, beta=beta, alpha=alpha)
 
     # -- view changes: the tensor becomes a view of its own memory -----------------------
 

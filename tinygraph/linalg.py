@@ -10,13 +10,32 @@ import operator
 
 import numpy as np
 
+from .linalg_decompositions import (  # noqa: F401 - tg.linalg.svd, ... (their own module)
+    cond,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    svd,
+    svdvals,
+    vecdot,
+)
 from .names import missing_name
 from .ops.args import data, ndim, shape
 from .ops.linalg_more import Cholesky, LinAlgError, _square, triangle
 from .ops.registry import functions as _f
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "householder_product", "inv",
-           "matrix_exp", "matrix_norm", "norm", "solve", "solve_triangular", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "eig", "eigh", "eigvals",
+           "eigvalsh", "householder_product", "inv", "lstsq", "matrix_exp", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
+           "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]
 
 
 def inv(A, *, out=None):

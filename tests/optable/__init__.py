@@ -10,6 +10,7 @@ from . import (
     arrange,
     contract,
     conv,
+    decompositions,
     elementwise,
     functions_more,
     gamma,
@@ -42,5 +43,5 @@ OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *redu
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
                      *functions_more.OPS, *gamma.OPS, *sequence.OPS, *math_fns.OPS,
-                     *vision.OPS]
+                     *vision.OPS, *decompositions.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

@@ -6,12 +6,13 @@ float32) and no matrix inverse or Cholesky: an exported graph with ``inverse``
 (``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op. ONNX has
 no gamma-family function and no inverse error function either: ``lgamma``, ``digamma``,
 ``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way, as is ``ctc_loss``
-(ops/ctc.py, a recursion over time).
+(ops/ctc.py, a recursion over time), and so are the decompositions (``svd``, ``qr``,
+``eigh``), ``logabsdet`` (``slogdet``, ``logdet``) and ``pinv``, which ONNX lacks too.
 """
 
 from __future__ import annotations
 
-from ..ops import ctc, gamma, linalg_more, special
+from ..ops import ctc, decompositions, gamma, linalg_functions, linalg_more, special
 from .errors import unsupported
 from .maths import in_float32
 
@@ -42,4 +43,8 @@ MAPPINGS = {
                      gamma.Igamma, gamma.Igammac], no_onnx_op),
     # the CTC loss: a recursion over time with per-sequence lengths (ops/ctc.py)
     **dict.fromkeys([ctc.CTCLoss, ctc.CTCLossBackward], no_onnx_op),
+    # nor SVD, QR, eigendecompositions, log|det| or a pseudo-inverse (ops/decompositions.py,
+    # ops/linalg_functions.py)
+    **dict.fromkeys([decompositions.SVD, decompositions.QR, decompositions.Eigh,
+                     linalg_functions.LogAbsDet, linalg_functions.PInv], no_onnx_op),
 }
