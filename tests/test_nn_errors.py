@@ -13,12 +13,13 @@ from tinygraph.nn import Dense, NeuralNetwork, Sequential
 @pytest.mark.parametrize("make, error, match", [
     (lambda: nn.Linear(2.5, 3), TypeError, r"Linear: in_features must be an integer, got 2.5"),
     (lambda: nn.Linear(2.0, 3), TypeError, r"int\(2.0\) if you meant 2"),
-    (lambda: nn.Linear(3, -1), ValueError, "out_features must be at least 1, got -1"),
+    (lambda: nn.Linear(3, -1), ValueError, "out_features must be at least 0, got -1"),
     (lambda: nn.Linear(True, 3), TypeError, "in_features must be an integer"),
     (lambda: nn.Linear("3", 3), TypeError, "in_features must be an integer"),
     (lambda: Dense(4, 1.5), TypeError, "Dense: output_size must be an integer"),
     (lambda: nn.BatchNorm1d(3.0), TypeError, "BatchNorm1d: num_features"),
-    (lambda: nn.BatchNorm1d(0), ValueError, "num_features must be at least 1"),
+    (lambda: nn.BatchNorm1d(-2), ValueError, "num_features must be at least 0"),
+    (lambda: Dense(0, 2), ValueError, "Dense: input_size must be at least 1"),
 ])
 def test_layer_sizes_must_be_whole_non_negative_numbers(make, error, match):
     with pytest.raises(error, match=match):

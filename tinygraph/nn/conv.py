@@ -45,8 +45,8 @@ class _ConvNd(Module):
                  device=None, dtype=None) -> None:
         super().__init__()
         owner, nd = type(self).__name__, self.nd
-        self.in_channels = size_argument(in_channels, "in_channels", owner, minimum=1)
-        self.out_channels = size_argument(out_channels, "out_channels", owner, minimum=1)
+        self.in_channels = size_argument(in_channels, "in_channels", owner)
+        self.out_channels = size_argument(out_channels, "out_channels", owner)
         self.groups = size_argument(groups, "groups", owner, minimum=1)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(f"{owner}: in_channels ({in_channels}) and out_channels "
@@ -247,7 +247,7 @@ class GroupNorm(Module):
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_groups = size_argument(num_groups, "num_groups", "GroupNorm", minimum=1)
-        self.num_channels = size_argument(num_channels, "num_channels", "GroupNorm", minimum=1)
+        self.num_channels = size_argument(num_channels, "num_channels", "GroupNorm")
         if self.num_channels % self.num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups}).")
@@ -279,7 +279,7 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features = size_argument(in1_features, "in1_features", "Bilinear", 1)
         self.in2_features = size_argument(in2_features, "in2_features", "Bilinear", 1)
-        self.out_features = size_argument(out_features, "out_features", "Bilinear", 1)
+        self.out_features = size_argument(out_features, "out_features", "Bilinear")
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype))
         self.bias = Parameter(np.empty(out_features, dtype)) if bias else None

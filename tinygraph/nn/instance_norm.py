@@ -39,7 +39,7 @@ class _InstanceNorm(Module):
             raise NotImplementedError(f"{owner}: track_running_stats=True is not implemented "
                                       "in tinygraph; the default (False) normalises every "
                                       "input by its own statistics in training and eval.")
-        self.num_features = size_argument(num_features, "num_features", owner, minimum=1)
+        self.num_features = size_argument(num_features, "num_features", owner)
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = bool(affine), False
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..ops import functions as ops
 from ..tensor import get_default_dtype
 from . import functional as F
@@ -24,8 +24,8 @@ def size_argument(value, name: str, owner: str, minimum: int = 0) -> int:
             value, (float, np.floating)) and np.isfinite(value) and value == int(value) else ""
         raise TypeError(f"{owner}: {name} must be an integer, got {value!r} of type "
                         f"{type(value).__name__}{hint}.")
-    if value < minimum:
-        raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}.")
+    if value < minimum:  # a ValueError, and the RuntimeError PyTorch raises for a negative size
+        raise ArgumentError(f"{owner}: {name} must be at least {minimum}, got {value}.")
     return int(value)
 
 
@@ -52,8 +52,9 @@ class Linear(Module):
     def _build(self, in_features: int, out_features: int, bias: bool,
                names: tuple = ("in_features", "out_features"), dtype=None) -> None:
         owner = type(self).__name__
-        self.in_features = size_argument(in_features, names[0], owner, minimum=1)
-        self.out_features = size_argument(out_features, names[1], owner, minimum=1)
+        minimum = 1 if owner == "Dense" else 0  # torch's Linear allows a zero size
+        self.in_features = size_argument(in_features, names[0], owner, minimum)
+        self.out_features = size_argument(out_features, names[1], owner, minimum)
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype))
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
@@ -61,7 +62,7 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features)
+            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0.0
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
@@ -179,7 +180,7 @@ class BatchNorm1d(Module):
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.num_features = size_argument(num_features, "num_features", owner, minimum=1)
+        self.num_features = size_argument(num_features, "num_features", owner)
         self.eps = float(eps)
         self.momentum = None if momentum is None else float(momentum)
         self.affine = affine

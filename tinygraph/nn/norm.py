@@ -26,7 +26,7 @@ class LayerNorm(Module):
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(
-            size_argument(n, "normalized_shape", "LayerNorm", minimum=1) for n in
+            size_argument(n, "normalized_shape", "LayerNorm") for n in
             normalized_shape)
         self.eps = float(eps)
         self.elementwise_affine = elementwise_affine
@@ -72,8 +72,8 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None) -> None:
         super().__init__()
-        self.num_embeddings = size_argument(num_embeddings, "num_embeddings", "Embedding", 1)
-        self.embedding_dim = size_argument(embedding_dim, "embedding_dim", "Embedding", 1)
+        self.num_embeddings = size_argument(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = size_argument(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise AssertionError(  # torch's type

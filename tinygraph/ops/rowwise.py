@@ -49,7 +49,7 @@ def column_sum(x: np.ndarray) -> np.ndarray:
     if x.dtype in _BLAS and x.flags.c_contiguous and x.size:
         x2 = x.reshape(-1, n)
         return _ones(x2.shape[0], x.dtype, 1.0) @ x2
-    return np.add.reduce(x.reshape(-1, n), axis=0)
+    return np.add.reduce(x, axis=tuple(range(x.ndim - 1)))  # (reshape(-1, 0) is ambiguous)
 
 
 def row_max(x: np.ndarray) -> np.ndarray:
