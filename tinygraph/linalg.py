@@ -29,6 +29,7 @@ from .linalg_decompositions import (  # noqa: F401 - tg.linalg.svd, ... (their o
 )
 from .names import missing_name
 from .ops.args import data, ndim, shape
+from .ops.linalg_functions import singular_value_norm
 from .ops.linalg_more import Cholesky, LinAlgError, _square, triangle
 from .ops.registry import functions as _f
 
@@ -100,8 +101,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):  # 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None,  # noqa: A002
                 out=None):
     """The matrix ``ord``-norm over the two dims ``dim``: 'fro' (the default), 1 / -1 (the
-    largest / smallest column sum of |A|), inf / -inf (the same for rows). 'nuc', 2 and -2
-    need singular values and are not supported."""
+    largest / smallest column sum of |A|), inf / -inf (the same for rows), and from the
+    singular values 'nuc' (their sum), 2 and -2 (the largest and the smallest)."""
     _floating(A, "matrix_norm")
     n = ndim(A)
     if n < 2:
@@ -125,9 +126,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None,  # noq
         result = pick(sums, outer, True)
         if not keepdim:
             result = _f["squeeze"](result, tuple(sorted((d0, d1))))
+    elif ord in ("nuc", 2, -2):
+        result = singular_value_norm(A, ord, d0, d1, keepdim)
     else:
-        raise RuntimeError(f"linalg.matrix_norm: ord={ord!r} is not supported (use 'fro', 1, "
-                           "-1, inf or -inf; 'nuc' and 2 need singular values).")
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord!r} not supported (use 'fro', "
+                           "'nuc', 1, -1, 2, -2, inf or -inf).")
     return result if out is None else out.copy_(result)
 
 

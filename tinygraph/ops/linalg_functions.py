@@ -328,3 +328,18 @@ def chain_matmul(*matrices, out=None):
     else:
         result = chain(list(matrices), "chain_matmul()")
     return result if out is None else out.copy_(result)
+
+
+def singular_value_norm(A, ord, d0: int, d1: int, keepdim: bool):  # noqa: A002 - torch's name
+    """The matrix norms made of singular values, over dims ``d0`` and ``d1``: 'nuc' their sum,
+    2 the largest, -2 the smallest (gradients through the SVD: U Vh for 'nuc', the outer
+    product of the extreme singular vectors for 2 and -2)."""
+    n = ndim(A)
+    moved = functions["movedim"](A, (d0, d1), (n - 2, n - 1))
+    values = svd_parts(moved, False, "matrix_norm")[1]
+    reduce = {"nuc": functions["sum"], 2: functions["amax"], -2: functions["amin"]}[ord]
+    result = reduce(values, -1)
+    if keepdim:
+        for d in sorted((d0, d1)):
+            result = functions["unsqueeze"](result, d)
+    return result

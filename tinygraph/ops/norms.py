@@ -11,6 +11,7 @@ from ..autograd.node import new_tensor
 from ..backend import namespace_of
 from ..dtypes import as_dtype
 from .args import data, dims
+from .linalg_functions import singular_value_norm
 from .reduce import _Reduction
 from .registry import functions, public
 
@@ -79,9 +80,16 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         input = functions["astype"](input, as_dtype(dtype, "norm"))
     if p in ("fro", 2):
         return Norm.apply(input, axis=dims(dim, array.ndim, "norm"), keepdims=keepdim)
+    if p == "nuc":  # a matrix norm: of the last two dims, or of the two in ``dim``
+        axes = (-2, -1) if dim is None else tuple(dim)
+        if array.ndim < 2 or len(axes) != 2:
+            raise RuntimeError(f"norm: p='nuc' is a matrix norm: it needs two dims, got "
+                               f"dim={dim} for a tensor of shape {tuple(array.shape)}.")
+        d0, d1 = (a % array.ndim for a in axes)
+        return singular_value_norm(input, "nuc", d0, d1, keepdim)
     if isinstance(p, str):
-        raise ValueError(f"norm: p={p!r} is not supported; use p=2 ('fro'), 1, inf, -inf, "
-                         "0 or another number (the nuclear norm 'nuc' needs an SVD).")
+        raise ValueError(f"norm: p={p!r} is not supported; use p=2 ('fro'), 'nuc', 1, inf, "
+                         "-inf, 0 or another number.")
     magnitude = functions["abs"](input)
     if p == math.inf:
         return functions["amax"](magnitude, dim, keepdim)
