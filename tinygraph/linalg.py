@@ -30,7 +30,7 @@ from .linalg_decompositions import (  # noqa: F401 - tg.linalg.svd, ... (their o
 from .names import missing_name
 from .ops.args import data, ndim, shape
 from .ops.linalg_functions import singular_value_norm
-from .ops.linalg_more import Cholesky, LinAlgError, _square, triangle
+from .ops.linalg_more import Cholesky, LinAlgError, Solve, _square, triangle
 from .ops.registry import functions as _f
 
 __all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "eig", "eigh", "eigvals",
@@ -52,25 +52,28 @@ def det(A, *, out=None):
 def solve(A, B, *, left=True, out=None):
     """X with ``A @ X = B`` (``X @ A = B`` when ``left=False``); ``B`` of A's batch shape
     plus one dim is a batch of vectors, as in PyTorch."""
-    if ndim(A) < 2 or shape(A)[-1] != shape(A)[-2]:
-        raise RuntimeError(f"linalg.solve: A must be batches of square matrices, got shape "
-                           f"{shape(A)}.")
-    a_inv = _f["inverse"](A)
-    vector = ndim(B) == 1 or (left and ndim(B) == ndim(A) - 1
-                              and shape(B) == shape(A)[:-1])
+    _square(A, "solve")
+    if data(A).dtype != data(B).dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {data(A).dtype} and B of type {data(B).dtype} "
+                           "instead; convert one with .to(other.dtype).")
+    vector = left and (ndim(B) == 1 or (ndim(B) == ndim(A) - 1 and shape(B) == shape(A)[:-1]))
+    if not left and ndim(B) == 1:  # torch reads it as a column, which X A = B cannot take
+        B = _f["unsqueeze"](B, -1)
+    n = shape(A)[-1]
+    if (shape(B)[-1] if vector or not left else shape(B)[-2]) != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the "
+                           f"equation {'AX' if left else 'XA'} = B ({shape(A)} and "
+                           f"{shape(B)}).")
+    if vector:  # a batch of vectors, solved as columns
+        B = _f["unsqueeze"](B, -1)
+    if left:
+        x = Solve.apply(A, B)
+    else:  # X A = B is A^T X^T = B^T
+        t = _f["transpose"]
+        x = t(Solve.apply(t(A, -2, -1), t(B, -2, -1)), -2, -1)
     if vector:
-        if shape(B)[-1] != shape(A)[-1]:
-            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the "
-                               f"equation AX = B ({shape(A)} and {shape(B)}).")
-        x = _f["matmul"](a_inv, _f["unsqueeze"](B, -1))[..., 0] if left else \
-            _f["matmul"](B, a_inv)
-    else:
-        n = shape(A)[-1]
-        if (shape(B)[-2] if left else shape(B)[-1]) != n:
-            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the "
-                               f"equation {'AX' if left else 'XA'} = B ({shape(A)} and "
-                               f"{shape(B)}).")
-        x = _f["matmul"](a_inv, B) if left else _f["matmul"](B, a_inv)
+        x = _f["squeeze"](x, -1)
     return x if out is None else out.copy_(x)
 
 

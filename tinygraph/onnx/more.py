@@ -3,7 +3,8 @@
 
 ONNX has ``Det`` (ONNX Runtime's CPU kernel is float32 only, so a float64 graph computes it in
 float32) and no matrix inverse or Cholesky: an exported graph with ``inverse``
-(``tg.linalg.inv``, ``tg.linalg.solve``) or ``cholesky`` is refused, naming the op. ONNX has
+(``tg.linalg.inv``), ``linalg_solve`` (``tg.linalg.solve``, the triangular solves) or
+``cholesky`` is refused, naming the op. ONNX has
 no gamma-family function and no inverse error function either: ``lgamma``, ``digamma``,
 ``polygamma`` and ``erfinv`` (ops/gamma.py) are refused the same way, as is ``ctc_loss``
 (ops/ctc.py, a recursion over time), and so are the decompositions (``svd``, ``qr``,
@@ -17,7 +18,7 @@ from .errors import unsupported
 from .maths import in_float32
 
 
-def inverse(g, node, x):
+def inverse(g, node, *inputs):
     raise unsupported(node, "ONNX has no matrix-inverse op; export the model without it, or "
                             "precompute the inverse and pass it as an input.")
 
@@ -38,6 +39,7 @@ MAPPINGS = {
     special.Erfc: erfc,
     linalg_more.Det: in_float32("Det"),
     linalg_more.Inverse: inverse,
+    linalg_more.Solve: inverse,
     linalg_more.Cholesky: no_onnx_op,
     **dict.fromkeys([gamma.Lgamma, gamma.Digamma, gamma.Polygamma, gamma.Erfinv,
                      gamma.Igamma, gamma.Igammac], no_onnx_op),

@@ -79,6 +79,36 @@ class Inverse(Op):
         return (-xp.matmul(xp.matmul(yt, g), yt),)
 
 
+def solve_matrices(a, b):
+    """X with ``A @ X = B`` for arrays (LAPACK's LU, by NumPy) or Tensors (the recorded op)."""
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError as err:
+            raise _singular("solve", err) from None
+    return Solve.apply(a, b)
+
+
+class Solve(Op):
+    """X = A^-1 B, by an LU factorization rather than the inverse (each matrix of the batch;
+    B of shape (*, n, k));  dB = A^-T g,  dA = -dB X^T."""
+
+    __slots__ = ()
+    label = "linalg_solve"
+
+    def forward(self, a, b):
+        x = solve_matrices(a, b).astype(np.result_type(a, b), copy=False)
+        self.save(a, x)
+        return x
+
+    def backward(self, g):
+        a, x = self.saved
+        xp = self.xp
+        gb = solve_matrices(_mT(xp, a), g)
+        ga = -xp.matmul(gb, _mT(xp, x)) if self.needs_grad[0] else None
+        return (ga, gb)
+
+
 @public("det")
 class Det(Op):
     """y = det(A) (each matrix of the batch);  dA = g * y * A^-T."""
@@ -216,7 +246,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
     T = triangle(A, upper, unitriangular)
     if transpose:
         T = functions["transpose"](T, -2, -1)
-    solution = functions["matmul"](functions["inverse"](T), input)
+    solution = Solve.apply(T, input)
     return return_types.triangular_solve(solution, functions["clone"](A))
 
 
@@ -234,7 +264,6 @@ def cholesky_solve(input, input2, upper=False):
         raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {n} "
                            f"by {n} but each b matrix is {shape(input)[-2]} by "
                            f"{shape(input)[-1]}")
-    inv = functions["inverse"](input2)
-    inv_t = functions["transpose"](inv, -2, -1)
-    first, second = (inv_t, inv) if upper else (inv, inv_t)
-    return functions["matmul"](second, functions["matmul"](first, input))
+    factor_t = functions["transpose"](input2, -2, -1)
+    first, second = (factor_t, input2) if upper else (input2, factor_t)
+    return Solve.apply(second, Solve.apply(first, input))
