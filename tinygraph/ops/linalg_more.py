@@ -1,6 +1,7 @@
-"""Square-matrix ops: ``inverse``, ``det`` and ``cholesky`` (batched over leading dims), and
-``matrix_exp`` composed of matmuls: the ops behind ``tg.linalg.inv``, ``det``, ``solve``,
-``cholesky`` and ``matrix_exp`` (tinygraph/linalg.py).
+"""Square-matrix ops: ``inverse``, ``det``, ``cholesky`` and the LU solve (batched over
+leading dims), and ``matrix_exp`` composed of matmuls: the ops behind ``tg.linalg.inv``,
+``det``, ``solve`` (and the triangular and Cholesky solves), ``cholesky`` and ``matrix_exp``
+(tinygraph/linalg.py).
 
 The inverse and det backwards go through the inverse, so they need invertible matrices
 (PyTorch's det backward also handles singular ones through an SVD)."""
