@@ -21,6 +21,8 @@ WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide", "argsort",
                     "nonzero", "argwhere", "unique", "unique_consecutive", "isin", "searchsorted",
                     "bucketize", "bincount", "count_nonzero", "histc", "signbit", "isposinf",
                     "isneginf", "heaviside", "is_nonzero", "bernoulli",
+                    # bool results (tests/test_tensor_utilities_more.py)
+                    "isreal", "is_complex",
                     # shapes in, a tg.Size out (tests/test_parity_functions_more.py)
                     "broadcast_shapes"}
 

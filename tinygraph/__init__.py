@@ -95,6 +95,26 @@ from .runtime import (
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
+from .tensor_legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from .top_level import (
+    alpha_dropout,
+    can_cast,
+    dropout,
+    empty_strided,
+    feature_alpha_dropout,
+    promote_types,
+    result_type,
+)
 
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
@@ -150,4 +170,12 @@ __all__ += [
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
 ]
+__all__ += [
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
+    "IntTensor", "LongTensor", "ShortTensor", "alpha_dropout", "can_cast", "dropout",
+    "empty_strided", "feature_alpha_dropout", "promote_types", "result_type",
+]
+# tg.range (deprecated in PyTorch), kept out of __all__: a star import must not shadow range
+from .top_level import range  # noqa: E402, F401, A004
+
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -27,7 +27,9 @@ mode = _return_type("mode")
 kthvalue = _return_type("kthvalue")
 cummax = _return_type("cummax")
 cummin = _return_type("cummin")
+nanmedian = _return_type("nanmedian")
+aminmax = _return_type("aminmax", ("min", "max"))
 triangular_solve = _return_type("triangular_solve", ("solution", "cloned_coefficient"))
 
-__all__ = ["cummax", "cummin", "kthvalue", "max", "median", "min", "mode", "sort", "topk",
-           "triangular_solve"]
+__all__ = ["aminmax", "cummax", "cummin", "kthvalue", "max", "median", "min", "mode",
+           "nanmedian", "sort", "topk", "triangular_solve"]

@@ -23,6 +23,7 @@ from . import (
     tensor,
     transformer,
     util,
+    utilities,
 )
 from .spec import (  # noqa: F401 - the helpers tests use
     BINARY_SHAPES,
@@ -38,5 +39,5 @@ from .spec import (  # noqa: F401 - the helpers tests use
 OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *reduce_more.OPS,
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
-                     *functions_more.OPS, *gamma.OPS]
+                     *functions_more.OPS, *gamma.OPS, *utilities.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

@@ -12,6 +12,7 @@ import numpy as np
 from ..ops import einsum as es
 from ..ops import indexing as ix
 from ..ops import sorting
+from ..ops import strided as st
 from .errors import unsupported
 
 
@@ -82,7 +83,19 @@ def einsum(g, node, *xs):
     return g.op("Einsum", *xs, equation=node.equation)
 
 
+def as_strided(g, node, x):
+    """The view's elements picked from the flattened input (a Gather of constant positions);
+    a view that reads storage outside its input's elements has none to pick."""
+    positions = node.positions()
+    if positions is None:
+        raise unsupported(node, "the view reads storage elements outside its input's elements; "
+                                "take it of the tensor that holds them.")
+    flat = g.op("Reshape", x, g.ints([-1]))
+    return g.op("Gather", flat, g.const(positions.astype(np.int64)), axis=0)
+
+
 MAPPINGS = {
+    st.AsStridedView: as_strided,
     ix.Gather: gather,
     ix.IndexSelect: index_select,
     sorting.Sort: sorted_values,

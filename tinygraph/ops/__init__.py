@@ -20,6 +20,7 @@ from . import (  # noqa: F401 - they declare the ops
     extrema,
     gamma,
     index_more,
+    index_put,
     indexing,
     linalg,
     linalg_more,
@@ -30,6 +31,7 @@ from . import (  # noqa: F401 - they declare the ops
     norm,
     norms,
     pieces,
+    pieces_more,
     pool_functions,
     reduce,
     registry,
@@ -42,7 +44,9 @@ from . import (  # noqa: F401 - they declare the ops
     sorting,
     special,
     stats_more,
+    strided,
     trig,
+    utilities,
     values,
 )
 
