@@ -25,16 +25,19 @@ class InPlaceMore:
     def index_put_(self, indices, values, accumulate: bool = False):
         """``self[indices] = values`` (or ``+=`` with ``accumulate``) in place; returns
         self."""
+        _tensor_argument("index_put_", "values", values)
         return self._through("index_put_", "index_put", indices, values, accumulate)
 
     def index_copy_(self, dim, index, source):
         """``index_copy`` in place: the slices ``index`` along ``dim`` replaced by
         ``source``'s."""
+        _tensor_argument("index_copy_", "source", source)
         return self._through("index_copy_", "index_copy", dim, index, source)
 
     def put_(self, index, source, accumulate: bool = False):
         """``put`` in place: ``source``'s elements written (or added) at the positions
         ``index`` of the flattened tensor."""
+        _tensor_argument("put_", "source", source)
         return self._through("put_", "put", index, source, accumulate)
 
     # -- Python callables ------------------------------------------------------------------
@@ -108,3 +111,11 @@ class InPlaceMore:
     def resize_as_(self, the_template, memory_format=None):
         """``self.resize_(the_template.shape)``."""
         return self.resize_(tuple(the_template.shape))
+
+
+def _tensor_argument(what: str, name: str, value) -> None:
+    """PyTorch's TypeError for a number where a Tensor of values is expected (checked before
+    the in-place machinery, which reports what fails inside as a RuntimeError)."""
+    if not hasattr(value, "_data"):
+        raise TypeError(f"{what}(): argument '{name}' must be Tensor, not "
+                        f"{type(value).__name__}; write tg.tensor({value!r}).")
