@@ -318,6 +318,7 @@ def test_range_warns_as_torch(torch):
     "r = torch.arange(6.).reshape(2, 3).H",
     "r = torch.arange(24.).reshape(2, 3, 4).mH",
     "r = torch.arange(6.).reshape(2, 3).real",
+    "r = torch.real(torch.arange(3))",
 ])
 def test_conjugate_views_of_real_tensors_match_torch(torch, code):
     same(torch, code)
@@ -325,7 +326,7 @@ def test_conjugate_views_of_real_tensors_match_torch(torch, code):
 
 @pytest.mark.parametrize("code", [
     "torch.arange(3.).H", "torch.ones(2, 3, 4).H", "torch.arange(3.).mH",
-    "torch.ones(2).imag",
+    "torch.ones(2).imag", "torch.imag(torch.ones(2))",
 ])
 def test_conjugate_views_refuse_as_torch(torch, code):
     raises_as_torch(torch, code)
@@ -337,7 +338,17 @@ def test_h_and_mh_are_views_and_real_is_the_tensor(torch):
         x.mH[2, 1] = 4
         x.H[0, 0] = 1
         assert x.tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 4.0]]
-        assert x.real is x
+        assert x.real is x and lib.real(x) is x
+        with pytest.warns(UserWarning, match="deprecated on 0-D"):
+            assert lib.tensor(2.0).H.item() == 2.0
+
+
+def test_top_level_in_place_functions_change_their_input(torch):
+    for lib in (tg, torch):
+        x = lib.zeros(3)
+        assert lib.index_put_(x, (lib.tensor([1]),), lib.tensor(2.0), accumulate=True) is x
+        assert lib.resize_as_(x, lib.zeros(2)) is x
+        assert x.tolist() == [0.0, 2.0]
 
 
 # -- index_put, index_copy, put --------------------------------------------------------------

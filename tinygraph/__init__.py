@@ -112,7 +112,11 @@ from .top_level import (
     dropout,
     empty_strided,
     feature_alpha_dropout,
+    imag,
+    index_put_,
     promote_types,
+    real,
+    resize_as_,
     result_type,
 )
 
@@ -173,7 +177,8 @@ __all__ += [
 __all__ += [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor", "alpha_dropout", "can_cast", "dropout",
-    "empty_strided", "feature_alpha_dropout", "promote_types", "result_type",
+    "empty_strided", "feature_alpha_dropout", "imag", "index_put_", "promote_types", "real",
+    "resize_as_", "result_type",
 ]
 # tg.range (deprecated in PyTorch), kept out of __all__: a star import must not shadow range
 from .top_level import range  # noqa: E402, F401, A004

@@ -10,6 +10,7 @@ storage facts (``data_ptr``, ``storage_offset``, ``is_shared``/``share_memory_``
 
 from __future__ import annotations
 
+import warnings
 import weakref
 
 import numpy as np
@@ -104,7 +105,11 @@ class Legacy:
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                                f"{n}-D tensor." + (" For batches of matrices, consider using "
                                                    "tensor.mH" if n > 2 else ""))
-        return registry.functions["transpose"](self) if n else self
+        if n == 0:
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                          UserWarning, stacklevel=2)
+            return self
+        return registry.functions["transpose"](self)
 
     @property
     def mH(self):  # noqa: N802 - PyTorch's name

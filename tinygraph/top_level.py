@@ -125,6 +125,27 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None,
     return leaf(array, requires_grad, None, "empty_strided")
 
 
+def index_put_(input, indices, values, accumulate: bool = False):
+    """``input.index_put_(indices, values, accumulate)``: returns ``input``, changed."""
+    return input.index_put_(indices, values, accumulate)
+
+
+def resize_as_(input, the_template, *, memory_format=None):
+    """``input.resize_as_(the_template)``: returns ``input`` with the template's shape."""
+    return input.resize_as_(the_template)
+
+
+def real(input):
+    """The real part: ``input`` itself (tinygraph's dtypes are all real)."""
+    return input.real
+
+
+def imag(input):
+    """The imaginary part: refused for real tensors, as PyTorch (tinygraph has no complex
+    dtypes)."""
+    return input.imag
+
+
 def _probability(p, op: str) -> None:
     if not 0.0 <= p <= 1.0:
         raise RuntimeError(f"{op}: dropout probability has to be between 0 and 1, but got {p}.")
