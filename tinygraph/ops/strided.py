@@ -7,9 +7,9 @@ array of the tensor's dtype; ``storage_offset`` counts elements from its start. 
 a NumPy strided view of that memory, tracked as every view op's output (an in-place change
 through it shows in the input and back, and rebuilds the graph as ``x[i] += 1`` does).
 
-Its gradient goes to the input's elements that the view reads (summed where it reads one
-twice), as PyTorch's when the view stays inside the input's own elements; one that reaches
-other elements of the storage has no gradient here (refused while recording).
+Its gradient is PyTorch's: each storage element collects the gradient of the view's elements
+that read it, and passes it to the input's elements there (shared evenly where the input
+overlaps itself, as an ``expand``ed tensor); storage the input does not hold gets none.
 """
 
 from __future__ import annotations
@@ -121,16 +121,19 @@ class AsStridedView(ViewOp):
         return _positions_in(*self.layout, self.sizes, self.strides, self.offset)
 
     def backward(self, g):
-        positions = self.positions()
-        if positions is None:
-            raise RuntimeError(
-                "as_strided: the view reads storage elements that are not elements of its input "
-                "(or the input overlaps itself, as an expand()ed tensor), so it has no gradient "
-                "here; take the view of a tensor that holds every element it reads (the base, "
-                "not a slice of it), or detach() the input.")
         in_shape = self.layout[0]
-        flat = self.xp.scatter_add(g, (positions,), (int(np.prod(in_shape)),))
-        return (flat.reshape(in_shape),)
+        mine = _element_offsets(*self.layout).reshape(-1)
+        wanted = _element_offsets(self.sizes, self.strides, self.offset)
+        ends = [a for a in (mine, wanted) if a.size]
+        low = min(int(a.min()) for a in ends) if ends else 0
+        span = (max(int(a.max()) for a in ends) if ends else 0) - low + 1
+        # dstorage: the view's gradient summed per storage element; dx: read where x is
+        storage = self.xp.scatter_add(g, (wanted - low,), (span,))
+        picked = storage[mine - low]
+        counts = np.bincount(mine - low, minlength=span)[mine - low]
+        if counts.size and counts.max() > 1:  # x overlaps itself: share it evenly
+            picked = picked * (1.0 / counts).astype(g.dtype)
+        return (picked.reshape(in_shape),)
 
 
 def _element_offsets(sizes, strides, offset) -> np.ndarray:
