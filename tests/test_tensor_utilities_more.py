@@ -139,6 +139,7 @@ def test_integration_matrices_and_take_match_torch(torch, code):
 @pytest.mark.parametrize("code", [
     "torch.trapezoid(torch.tensor([1., 2, 3]), torch.tensor([1., 2, 3]), dx=1)",
     "torch.trapezoid(torch.tensor(1.))",
+    "torch.trapezoid(torch.tensor([1., 2.]), [0., 1.])",
     "torch.trapezoid(torch.ones(2, 3), torch.ones(2))",
     "torch.vander(torch.ones(2, 2))",
     "torch.vander(torch.ones(2), N=-1)",

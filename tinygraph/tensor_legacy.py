@@ -166,5 +166,6 @@ class Legacy:
 
     def pin_memory(self, device=None):
         raise RuntimeError("pin_memory: Cannot access accelerator device when none is "
-                           "available (as CPU-only PyTorch); tensors here live in ordinary "
-                           "CPU memory. Drop pin_memory() (or DataLoader's pin_memory=True).")
+                           "available (as CPU-only PyTorch): there is no accelerator to copy "
+                           "to faster, so drop the pin_memory() call (DataLoader's "
+                           "pin_memory=True is accepted and does nothing).")

@@ -152,6 +152,9 @@ def _trapezoid_args(op: str, y, x, dx, dim):
 def _spacing(op: str, y, x, axis: int):
     """The intervals x[i+1] - x[i] along ``axis`` of y (x 1-D, or broadcastable with y)."""
     n = shape(y)[axis]
+    if not isinstance(data(x), np.ndarray):
+        raise TypeError(f"{op}(): argument 'x' must be a Tensor of sample points, got "
+                        f"{type(x).__name__}; use dx= for a constant spacing.")
     xs = _floating(x)
     if ndim(xs) == 1:
         if shape(xs)[0] != n:
