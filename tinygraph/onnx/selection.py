@@ -13,6 +13,7 @@ from ..ops import einsum as es
 from ..ops import indexing as ix
 from ..ops import sorting
 from ..ops import strided as st
+from ..ops import utilities as ut
 from .errors import unsupported
 
 
@@ -94,8 +95,16 @@ def as_strided(g, node, x):
     return g.op("Gather", flat, g.const(positions.astype(np.int64)), axis=0)
 
 
+def nanmedian(g, node, x):
+    raise unsupported(node, "the median's position is found in NumPy from the input's values "
+                            "(NaNs left out); an exported graph would keep this input's "
+                            "position. Export tg.median, or leave nanmedian out of the model.")
+
+
 MAPPINGS = {
     st.AsStridedView: as_strided,
+    ut.NanMedianAll: nanmedian,
+    ut.NanMedianGather: nanmedian,
     ix.Gather: gather,
     ix.IndexSelect: index_select,
     sorting.Sort: sorted_values,
