@@ -27,6 +27,8 @@ WITHOUT_GRADIENT = {"argmax", "argmin", "all", "any", "floor_divide", "argsort",
                     # integers only, and Poisson draws (zero gradient):
                     # tests/test_math_functions_more.py
                     "gcd", "lcm", "poisson",
+                    # bool results (tests/test_tensor_utilities_more.py)
+                    "isreal", "is_complex",
                     # shapes in, a tg.Size out (tests/test_parity_functions_more.py)
                     "broadcast_shapes"}
 

@@ -117,6 +117,30 @@ from .runtime import (
 from .serialization import load, save
 from .size import Size
 from .tensor import Tensor, tensor
+from .tensor_legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from .top_level import (
+    alpha_dropout,
+    can_cast,
+    dropout,
+    empty_strided,
+    feature_alpha_dropout,
+    imag,
+    index_put_,
+    promote_types,
+    real,
+    resize_as_,
+    result_type,
+)
 
 vmap = func.vmap  # torch.vmap is torch.func.vmap
 
@@ -177,6 +201,15 @@ __all__ += [
     "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
     "jit", "testing", "vmap",
 ]
+__all__ += [
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
+    "IntTensor", "LongTensor", "ShortTensor", "alpha_dropout", "can_cast", "dropout",
+    "empty_strided", "feature_alpha_dropout", "imag", "index_put_", "promote_types", "real",
+    "resize_as_", "result_type",
+]
+# tg.range (deprecated in PyTorch), kept out of __all__: a star import must not shadow range
+from .top_level import range  # noqa: E402, F401, A004
+
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
 
 __getattr__ = _missing_name(__name__, globals())

@@ -59,6 +59,12 @@ class Conversions:
         it runs unchanged); with one (a dtype or such a name), ``self.to(dtype)``."""
         if dtype is None:
             return TYPE_NAMES.get(self.dtype, f"torch.{self.dtype.name}")
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), np.dtype):
+            dtype = dtype.dtype  # a legacy type: x.type(tg.DoubleTensor)
+        elif isinstance(dtype, type) and issubclass(dtype, autograd.Tensor):
+            from .creation import get_default_dtype
+
+            dtype = get_default_dtype()  # x.type(tg.Tensor): the default tensor type
         return self._as(as_dtype(dtype, "x.type()"))
 
     def type_as(self, other):

@@ -28,6 +28,8 @@ kthvalue = _return_type("kthvalue")
 cummax = _return_type("cummax")
 cummin = _return_type("cummin")
 frexp = _return_type("frexp", ("mantissa", "exponent"))
+nanmedian = _return_type("nanmedian")
+aminmax = _return_type("aminmax", ("min", "max"))
 triangular_solve = _return_type("triangular_solve", ("solution", "cloned_coefficient"))
 svd = _return_type("svd", ("U", "S", "V"))
 linalg_svd = _return_type("linalg_svd", ("U", "S", "Vh"))
@@ -38,6 +40,6 @@ slogdet = _return_type("slogdet", ("sign", "logabsdet"))
 linalg_slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
 linalg_lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
-__all__ = ["cummax", "cummin", "frexp", "kthvalue", "linalg_eigh", "linalg_lstsq", "linalg_qr",
-           "linalg_slogdet", "linalg_svd", "max", "median", "min", "mode", "qr", "slogdet",
-           "sort", "svd", "topk", "triangular_solve"]
+__all__ = ["aminmax", "cummax", "cummin", "frexp", "kthvalue", "linalg_eigh", "linalg_lstsq",
+           "linalg_qr", "linalg_slogdet", "linalg_svd", "max", "median", "min", "mode",
+           "nanmedian", "qr", "slogdet", "sort", "svd", "topk", "triangular_solve"]

@@ -25,12 +25,14 @@ from .dtypes import as_dtype
 from .errors import ShapeError
 from .inplace import InPlace
 from .inplace_math import InPlaceMath
+from .inplace_more import InPlaceMore
 from .layouts import check_memory_format
 from .ops import registry
 from .ops.shape import getitem
 from .protocols import Protocols
 from .size import Size, size_of
 from .tensor_grad import GradAttributes
+from .tensor_legacy import Legacy
 from .tensor_names import missing_attribute
 
 _new_tuple = tuple.__new__
@@ -38,7 +40,7 @@ _SLOT_DEFAULTS = {"_grad": None, "name": None, "_version": 0, "_accumulator": No
                   "_base": None, "_views": None}
 
 
-class Tensor(GradAttributes, InPlace, InPlaceMath, Conversions, Protocols):
+class Tensor(GradAttributes, InPlace, InPlaceMath, InPlaceMore, Conversions, Legacy, Protocols):
     """An n-dimensional array that records the ops applied to it.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)

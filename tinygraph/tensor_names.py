@@ -12,54 +12,28 @@ from .names import did_you_mean
 # Public attributes of torch.Tensor (PyTorch 2.13) that tinygraph's Tensor does not have
 # (tests/test_tensor_protocols.py keeps this list honest against the installed torch).
 TORCH_ONLY = frozenset("""
-H abs_ absolute_ acos acos_ acosh acosh_ add_ addbmm addbmm_ addcdiv addcdiv_ addcmul addcmul_
-addmm addmm_ addmv addmv_ addr addr_ adjoint aminmax angle apply_ arccos arccos_ arccosh
-arccosh_ arcsin arcsin_ arcsinh arcsinh_ arctan arctan2 arctan2_ arctan_ arctanh arctanh_
-argsort argwhere as_strided as_strided_ as_strided_scatter as_subclass asin asin_ asinh asinh_
-atan atan2 atan2_ atan_ atanh atanh_ baddbmm baddbmm_ bernoulli bernoulli_ bfloat16 bincount
-bitwise_and bitwise_and_ bitwise_left_shift bitwise_left_shift_ bitwise_not bitwise_not_
-bitwise_or bitwise_or_ bitwise_right_shift bitwise_right_shift_ bitwise_xor bitwise_xor_ bmm
-byte cauchy_ ccol_indices cdouble ceil ceil_ cfloat chalf char cholesky cholesky_inverse
-cholesky_solve chunk clamp_ clamp_max clamp_max_ clamp_min clamp_min_ clip_ coalesce col_indices
-conj conj_physical conj_physical_ const_data_ptr copy_ copysign copysign_ corrcoef cos cos_ cosh
-cosh_ count_nonzero cov cross crow_indices cummax cummin cumprod cumprod_ cumsum cumsum_
-data_ptr deg2rad deg2rad_ dense_dim dequantize det detach_ diag diag_embed diagflat diagonal
-diagonal_scatter diff dim_order dist div_ divide_ dot dsplit eig eq_ erf erf_
-erfc erfc_ exp2 exp2_ exp_ expand expand_as expm1 expm1_ exponential_
-fill_diagonal_ fix fix_ flip fliplr flipud float_power float_power_ floor floor_ floor_divide
-floor_divide_ fmax fmin fmod fmod_ frac frac_ frexp gather gcd gcd_ ge_ geometric_ geqrf ger
-get_device grad_dtype greater_ greater_equal_ gt_ hardshrink hash_tensor heaviside heaviside_
-histc histogram hsplit hypot hypot_ i0 i0_ imag index index_add
-index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ index_reduce
-index_reduce_ index_select indices inner int_repr inverse ipu is_coalesced is_complex is_conj
-is_contiguous is_distributed is_inference is_ipu is_maia is_meta is_mkldnn is_mps is_mtia is_neg
-is_nested is_nonzero is_pinned is_quantized is_same_size is_set_to is_shared is_signed is_sparse
-is_sparse_csr is_vulkan is_xla is_xpu isneginf isposinf isreal istft itemsize kron kthvalue
-layout lcm lcm_ ldexp ldexp_ le_ lerp lerp_ less_ less_equal_ log10 log10_ log1p
-log1p_ log2 log2_ log_ log_normal_ logaddexp logaddexp2 logcumsumexp logdet logical_and
-logical_and_ logical_not logical_not_ logical_or logical_or_ logical_xor logical_xor_ logit
-logit_ lstsq lt_ lu lu_solve mH map2_ map_ masked_fill masked_fill_ masked_scatter
-masked_scatter_ masked_select matrix_exp matrix_power median mm module_load moveaxis
-movedim msort mtia mul_ multinomial multiply_ mv nan_to_num nan_to_num_
-nanmean nanmedian nanquantile nansum narrow narrow_copy nbytes ne_ neg_ negative_ new
-new_empty_strided nextafter nextafter_ nonzero
-nonzero_static norm normal_ not_equal_ orgqr ormqr outer output_nr permute pin_memory pinverse
-positive pow_ prelu prod put put_ q_per_channel_axis q_per_channel_scales
-q_per_channel_zero_points q_scale q_zero_point qr qscheme rad2deg rad2deg_ random_
-ravel real reciprocal reciprocal_ record_stream register_post_accumulate_grad_hook reinforce
-relu_ remainder remainder_ renorm renorm_ repeat repeat_interleave reshape_as resize resize_
-resize_as resize_as_ resize_as_sparse_ resolve_conj resolve_neg retains_grad roll rot90 round
-round_ row_indices rsqrt rsqrt_ scatter scatter_ scatter_add scatter_reduce
-scatter_reduce_ select select_scatter set_ sgn sgn_ share_memory_ short sigmoid_ sign sign_
-signbit sin sin_ sinc sinc_ sinh sinh_ slice_inverse slice_scatter slogdet smm solve sort
-sparse_dim sparse_mask sparse_resize_ sparse_resize_and_clear_ split split_with_sizes sqrt_
-square square_ squeeze_ sspaddmm std stft storage storage_offset storage_type stride sub_
-subtract_ sum_to_size svd swapaxes_ swapdims_ symeig t t_ take take_along_dim tan tan_ tanh_
-tensor_split tile to_dense to_mkldnn to_padded_tensor to_sparse to_sparse_bsc to_sparse_bsr
-to_sparse_coo to_sparse_csc to_sparse_csr topk trace transpose_ triangular_solve tril tril_ triu
-triu_ true_divide_ trunc trunc_ type_as unbind unflatten uniform_ unique
-unique_consecutive unsafe_chunk unsafe_split unsafe_split_with_sizes unsqueeze_ untyped_storage
-values vdot view view_as volatile vsplit where xlogy xlogy_ xpu
+acos_ addcdiv_ addcmul_ addmv addmv_ adjoint angle arccos_ arcsin_ arctan2_ arctan_ as_strided_
+as_strided_scatter as_subclass asin_ atan2_ atan_ bfloat16 bitwise_and_ bitwise_left_shift
+bitwise_left_shift_ bitwise_not_ bitwise_or_ bitwise_right_shift bitwise_right_shift_
+bitwise_xor_ cauchy_ ccol_indices cdouble cfloat chalf cholesky_inverse clamp_max_ clamp_min_
+coalesce col_indices conj conj_physical conj_physical_ const_data_ptr cos_ cosh_ crow_indices
+cumprod_ cumsum_ deg2rad_ dense_dim dequantize diagonal_scatter dim_order divide_ eig eq_ erf_
+erfc_ exp2_ expm1_ floor_divide_ ge_ geometric_ geqrf ger get_device grad_dtype greater_
+greater_equal_ gt_ hardshrink hash_tensor heaviside_ histogram hypot_ index index_reduce
+index_reduce_ indices inner int_repr ipu is_coalesced is_conj is_distributed is_inference is_ipu
+is_maia is_meta is_mkldnn is_mps is_mtia is_neg is_nested is_quantized is_same_size is_set_to
+is_signed is_sparse is_sparse_csr is_vulkan is_xla is_xpu istft le_ lerp_ less_ less_equal_
+log10_ log1p_ log2_ log_normal_ logical_and_ logical_not_ logical_or_ logical_xor_ logit_ lstsq
+lt_ lu lu_solve map2_ masked_scatter masked_scatter_ module_load mtia multiply_ nan_to_num_
+nanquantile ne_ new_empty_strided nonzero_static not_equal_ orgqr ormqr output_nr prelu
+q_per_channel_axis q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qscheme
+rad2deg_ reciprocal_ record_stream register_post_accumulate_grad_hook reinforce remainder_
+resize resize_as resize_as_sparse_ resolve_conj resolve_neg row_indices rsqrt_ select_scatter
+set_ sin_ sinh_ slice_inverse slice_scatter smm solve sparse_dim sparse_mask sparse_resize_
+sparse_resize_and_clear_ square_ sspaddmm stft storage storage_type subtract_ sum_to_size
+swapaxes_ swapdims_ symeig tan_ to_dense to_mkldnn to_padded_tensor to_sparse to_sparse_bsc
+to_sparse_bsr to_sparse_coo to_sparse_csc to_sparse_csr tril_ triu_ true_divide_ unsafe_chunk
+unsafe_split unsafe_split_with_sizes untyped_storage values vdot volatile xlogy_ xpu
 """.split())
 
 

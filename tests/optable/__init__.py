@@ -26,6 +26,7 @@ from . import (
     tensor,
     transformer,
     util,
+    utilities,
     vision,
 )
 from .spec import (  # noqa: F401 - the helpers tests use
@@ -43,5 +44,5 @@ OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *redu
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
                      *functions_more.OPS, *gamma.OPS, *sequence.OPS, *math_fns.OPS,
-                     *vision.OPS, *decompositions.OPS]
+                     *vision.OPS, *decompositions.OPS, *utilities.OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

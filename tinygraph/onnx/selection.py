@@ -12,6 +12,8 @@ import numpy as np
 from ..ops import einsum as es
 from ..ops import indexing as ix
 from ..ops import sorting
+from ..ops import strided as st
+from ..ops import utilities as ut
 from .errors import unsupported
 
 
@@ -82,7 +84,27 @@ def einsum(g, node, *xs):
     return g.op("Einsum", *xs, equation=node.equation)
 
 
+def as_strided(g, node, x):
+    """The view's elements picked from the flattened input (a Gather of constant positions);
+    a view that reads storage outside its input's elements has none to pick."""
+    positions = node.positions()
+    if positions is None:
+        raise unsupported(node, "the view reads storage elements outside its input's elements; "
+                                "take it of the tensor that holds them.")
+    flat = g.op("Reshape", x, g.ints([-1]))
+    return g.op("Gather", flat, g.const(positions.astype(np.int64)), axis=0)
+
+
+def nanmedian(g, node, x):
+    raise unsupported(node, "the median's position is found in NumPy from the input's values "
+                            "(NaNs left out); an exported graph would keep this input's "
+                            "position. Export tg.median, or leave nanmedian out of the model.")
+
+
 MAPPINGS = {
+    st.AsStridedView: as_strided,
+    ut.NanMedianAll: nanmedian,
+    ut.NanMedianGather: nanmedian,
     ix.Gather: gather,
     ix.IndexSelect: index_select,
     sorting.Sort: sorted_values,

@@ -22,6 +22,7 @@ from . import (  # noqa: F401 - they declare the ops
     gamma,
     grid_sample,
     index_more,
+    index_put,
     indexing,
     linalg,
     linalg_functions,
@@ -34,6 +35,7 @@ from . import (  # noqa: F401 - they declare the ops
     norm,
     norms,
     pieces,
+    pieces_more,
     pool_functions,
     products,
     reduce,
@@ -49,7 +51,9 @@ from . import (  # noqa: F401 - they declare the ops
     special,
     special_ops,
     stats_more,
+    strided,
     trig,
+    utilities,
     values,
 )
 
