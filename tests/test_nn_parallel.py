@@ -79,3 +79,19 @@ m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
 r = (m.compile(mode="max-autotune", fullgraph=True), m.share_memory() is m, type(m).__name__)
 """
     assert run_code(tg, code) == run_code(torch, code) == (None, True, "Sequential")
+
+
+def test_module_type_as_torch(torch):
+    code = """
+m = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+m[0].weight.grad = torch.ones(2, 2)
+r = [m.type(torch.DoubleTensor) is m, str(m[0].weight.dtype), str(m[0].weight.grad.dtype),
+     str(m[1].num_batches_tracked.dtype)]
+m.type("torch.FloatTensor")
+r += [str(m[0].weight.dtype), str(m[1].num_batches_tracked.dtype)]
+m.type(torch.float64)
+r += [str(m(torch.ones(3, 2, dtype=torch.float64)).dtype)]
+r = [x.split(".")[-1].replace("dtype('", "").replace("')", "") if isinstance(x, str) else x
+     for x in r]
+"""
+    assert run_code(tg, code) == run_code(torch, code)

@@ -87,6 +87,18 @@ class Casting:
         cast_floats([*self.parameters(), *self.buffers()], dtype)
         return self
 
+    def type(self, dst_type) -> Module:
+        """Every parameter and buffer (and gradient) as ``dst_type``, a dtype or a legacy type
+        (``tg.DoubleTensor``, ``"torch.DoubleTensor"``), integer buffers included, as torch's
+        ``Module.type``; returns self."""
+        for t in [*self.parameters(), *self.buffers()]:
+            converted = t.type(dst_type)
+            if converted.dtype != t.dtype:
+                t.data = converted  # the same Tensor object, new storage (as .to())
+                if t.grad is not None:
+                    t.grad = t.grad.type(dst_type)
+        return self
+
     def compile(self, *args, **kwargs) -> None:
         """``torch.nn.Module.compile``: compiles the forward in place in PyTorch; tinygraph
         runs it eagerly (the same values), so there is nothing to do. Returns None, as torch."""
