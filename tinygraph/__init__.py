@@ -66,6 +66,13 @@ from .factories import (
     zeros_like,
 )
 from .index_factories import tril_indices, triu_indices
+from .layouts import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from .ops import registry as _registry
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .random_factories import (
@@ -149,5 +156,6 @@ __all__ += [
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
+    "memory_format", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

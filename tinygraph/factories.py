@@ -16,6 +16,7 @@ from .creation import get_default_dtype, to_array
 from .device import as_device
 from .dtypes import as_dtype, check_dtype
 from .errors import ArgumentError
+from .layouts import check_memory_format
 from .ops.args import size_args
 from .tensor import Tensor, leaf
 
@@ -131,35 +132,40 @@ def _value_dtype(value) -> np.dtype:
 
 # -- like another tensor -----------------------------------------------------------------
 
-def like_input(input, dtype, what: str) -> tuple:
-    """The shape of ``input`` and the dtype to use (``input``'s unless given)."""
+def like_input(input, dtype, what: str, memory_format=None) -> tuple:
+    """The shape of ``input`` and the dtype to use (``input``'s unless given);
+    ``memory_format`` is checked and otherwise ignored (see tinygraph/layouts.py)."""
+    check_memory_format(memory_format, what)
     if not isinstance(input, (Tensor, np.ndarray)):
         raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}.")
     return input.shape, input.dtype if dtype is None else as_dtype(dtype, what)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
     """A tensor shaped like ``input`` (filled with zeros)."""
-    shape, dtype = like_input(input, dtype, "empty_like")
+    shape, dtype = like_input(input, dtype, "empty_like", memory_format)
     return make(np.zeros(shape, dtype), requires_grad, device, "empty_like")
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
     """Zeros with the shape (and, unless given, the dtype) of ``input``."""
-    shape, dtype = like_input(input, dtype, "zeros_like")
+    shape, dtype = like_input(input, dtype, "zeros_like", memory_format)
     return make(np.zeros(shape, dtype), requires_grad, device, "zeros_like")
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False,
+              memory_format=None) -> Tensor:
     """Ones with the shape (and, unless given, the dtype) of ``input``."""
-    shape, dtype = like_input(input, dtype, "ones_like")
+    shape, dtype = like_input(input, dtype, "ones_like", memory_format)
     return make(np.ones(shape, dtype), requires_grad, device, "ones_like")
 
 
 def full_like(input, fill_value, *, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     """``fill_value`` with the shape (and, unless given, the dtype) of ``input``."""
-    shape, dtype = like_input(input, dtype, "full_like")
+    shape, dtype = like_input(input, dtype, "full_like", memory_format)
     value = _fill_value(fill_value, "full_like")
     return make(np.full(shape, value, dtype), requires_grad, device, "full_like")
 

@@ -31,7 +31,7 @@ TORCH_NAMES = {
         LPPool3d LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d
         LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
         LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear MaxUnpool1d
-        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss RNNBase RNNCellBase SyncBatchNorm
+        MaxUnpool2d MaxUnpool3d MultiLabelMarginLoss SyncBatchNorm
         parallel qat quantizable quantized""",
     "tinygraph.distributions": """
         AbsTransform AffineTransform Binomial CatTransform Cauchy Chi2 ComposeTransform

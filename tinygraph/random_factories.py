@@ -30,15 +30,17 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None,
                  generator)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False,
+              memory_format=None) -> Tensor:
     """Uniform samples in [0, 1) shaped like ``input`` (and of its dtype unless given)."""
-    shape, dtype = like_input(input, dtype, "rand_like")
+    shape, dtype = like_input(input, dtype, "rand_like", memory_format)
     return _draw("rand_like", shape, dtype, device, requires_grad)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False,
+               memory_format=None) -> Tensor:
     """Standard normal samples shaped like ``input`` (and of its dtype unless given)."""
-    shape, dtype = like_input(input, dtype, "randn_like")
+    shape, dtype = like_input(input, dtype, "randn_like", memory_format)
     return _draw("randn_like", shape, dtype, device, requires_grad)
 
 
@@ -124,7 +126,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
     unless ``dtype``): ``tg.randint_like(x, 10)``, ``tg.randint_like(x, 1, 7)``."""
     if high is None:  # randint_like(input, high)
         low, high = 0, low
-    shape, dtype = like_input(input, dtype, "randint_like")
+    shape, dtype = like_input(input, dtype, "randint_like", memory_format)
     for name, bound in (("low", low), ("high", high)):
         if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, np.integer)):
             raise TypeError(f"randint_like: {name} must be an int, got {bound!r}.")

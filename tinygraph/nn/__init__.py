@@ -108,7 +108,7 @@ from .pooling import (
     MaxPool3d,
 )
 from .pooling_extras import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sequential import NeuralNetwork, Sequential
 from .similarity import CosineSimilarity, PairwiseDistance
 from .simple_layers import (
@@ -156,7 +156,7 @@ __all__ = [
     "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell",
-    "LSTMCell", "GRUCell",
+    "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase",
     "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
     "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
@@ -211,7 +211,9 @@ __all__ = [
     "AdaptiveMaxPool3d",
     "Fold",
     "Unfold",
-    "Buffer",
+    "Buffer", "modules",
 ]
+
+from . import modules  # noqa: E402 - torch.nn.modules' paths to the names bound above
 
 __getattr__ = missing_name(__name__, globals())

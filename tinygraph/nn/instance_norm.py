@@ -11,8 +11,8 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import get_default_dtype
 from .functional_conv import group_norm
-from .layers import size_argument
-from .module import Module, Parameter
+from .layers import _NormBase, size_argument
+from .module import Parameter
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -27,7 +27,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return group_norm(input, input.shape[1], weight, bias, eps)
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     dims = 3  # an input's dims with the batch axis (InstanceNorm1d: (N, C, L))
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
