@@ -8,8 +8,13 @@ raises the CPU-only error.
 
 from __future__ import annotations
 
+import sys
+
 from . import amp  # noqa: F401 - tg.cuda.amp.GradScaler, PyTorch's older spelling
 from .device import cpu_only
+
+# `from torch.cuda.amp import autocast, GradScaler` (older scripts): tg.amp under that path
+sys.modules[__name__ + ".amp"] = amp
 
 
 def is_available() -> bool:

@@ -9,7 +9,7 @@ the seeds' Keras-style layer (``Dense``, ``Sequential.fit``, ``NeuralNetwork``).
 """
 
 from ..names import missing_name
-from . import functional, init, utils
+from . import functional, grad, init, utils
 from .activations import (
     ELU,
     GELU,
@@ -143,7 +143,8 @@ from .transformer_decoder import Transformer, TransformerDecoder, TransformerDec
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "functional", "init", "utils", "Module", "Parameter", "StateDictError", "IncompatibleKeys",
+    "functional", "grad", "init", "utils", "Module", "Parameter", "StateDictError",
+    "IncompatibleKeys",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Dense", "Dropout", "BatchNorm1d", "Flatten",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
