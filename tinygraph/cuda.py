@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from . import amp  # noqa: F401 - tg.cuda.amp.GradScaler, PyTorch's older spelling
-from .device import cpu_only
+from .device import missing_device_attribute
 
 # `from torch.cuda.amp import autocast, GradScaler` (older scripts): tg.amp under that path
 sys.modules[__name__ + ".amp"] = amp
@@ -38,4 +38,4 @@ def manual_seed_all(seed: int) -> None:
 def __getattr__(name: str):
     if name.startswith("_"):  # Python's and tools' own probes (__path__, _fields, ...)
         raise AttributeError(f"module 'tinygraph.cuda' has no attribute {name!r}")
-    raise cpu_only(f"tg.cuda.{name}")
+    raise missing_device_attribute("tg.cuda", name)

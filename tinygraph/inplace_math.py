@@ -1,7 +1,7 @@
 """More in-place Tensor methods, as PyTorch: the elementwise ``abs_``, ``sqrt_``, ``sign_``,
 ``neg_``, ``floor_``, ``ceil_``, ``round_``, ``trunc_``, ``log_``, ``sigmoid_``, ``tanh_``,
-``relu_``, ``pow_``; the view changes ``t_``, ``transpose_``, ``squeeze_``, ``unsqueeze_``;
-``fill_diagonal_``; and the draws ``random_``, ``exponential_``, ``bernoulli_``.
+``relu_``, ``pow_``, ``lerp_``; the view changes ``t_``, ``transpose_``, ``squeeze_``,
+``unsqueeze_``; ``fill_diagonal_``; and the draws ``random_``, ``exponential_``, ``bernoulli_``.
 
 They go through the machinery of ``inplace.py``: a leaf that requires grad refuses them
 while recording, the version counter is bumped, and through a non-leaf the tensor takes the
@@ -51,6 +51,11 @@ class InPlaceMath:
         return self._elementwise_("abs_", "abs")
 
     absolute_ = abs_
+
+    def lerp_(self, end, weight):
+        """self + weight (end - self), in place, rounded as ``tg.lerp``; returns self. (EMA
+        weights: ``ema_p.lerp_(p, 1 - decay)``.)"""
+        return self._elementwise_("lerp_", "lerp", end, weight)
 
     def sqrt_(self):
         """sqrt of every element, in place; returns self."""
