@@ -2,7 +2,8 @@
 with equal float64 numbers: knowledge distillation (KLDivLoss batchmean with a temperature),
 SimCLR's NT-Xent contrastive loss, a top-k routed mixture of experts, PixelCNN's masked
 convolution (a Conv2d subclass with a mask buffer), a RealNVP flow with a
-MultivariateNormal prior, and a neural ODE integrated by a hand-written RK4."""
+MultivariateNormal prior, a neural ODE integrated by a hand-written RK4, and Reptile over
+deep-copied models."""
 
 from __future__ import annotations
 
@@ -277,9 +278,62 @@ def neural_ode(torch):
     return losses, [], weights(func)
 
 
-PROGRAMS = [distillation, simclr, mixture_of_experts, pixelcnn, realnvp, neural_ode]
+def reptile(torch):
+    """Reptile on sine tasks: each task trains a copy.deepcopy of the meta-model (its
+    optimizer zeroes gradients after each step, so the copy must start without the
+    meta-model's .grad, as torch's Parameter deepcopy does), then the meta-weights move
+    toward the adapted ones through p.data."""
+    nn, F = torch.nn, torch.nn.functional
+    import copy
+
+    model = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 1)).double()
+    randomize(torch, model, 82)
+    rng = np.random.default_rng(83)
+    x_probe = torch.tensor(np.linspace(-3, 3, 9)[:, None])
+    losses = []
+    for _ in range(4):
+        amp, phase = rng.uniform(0.5, 2), rng.uniform(0, np.pi)
+        x = torch.tensor(rng.uniform(-3, 3, (10, 1)))
+        y = amp * torch.sin(x + phase)
+        F.mse_loss(model(x), y).backward()  # the meta-model's gradient, for a report
+        losses.append(sum(p.grad.norm().item() for p in model.parameters()))
+        fast = copy.deepcopy(model)
+        opt = torch.optim.SGD(fast.parameters(), lr=0.02)
+        for _ in range(3):
+            loss = F.mse_loss(fast(x), y)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            losses.append(loss.item())
+        with torch.no_grad():
+            for p, q in zip(model.parameters(), fast.parameters()):
+                p.data.add_(0.5 * (q.data - p.data))
+        model.zero_grad()
+    with torch.no_grad():
+        probe = model(x_probe).flatten().tolist()
+    return losses, probe, weights(model)
+
+
+PROGRAMS = [distillation, simclr, mixture_of_experts, pixelcnn, realnvp, neural_ode, reptile]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
 def test_program_gives_the_same_numbers_on_both(torch, program):
     same_run(program(tinygraph), program(torch))
+
+
+def test_a_deep_copied_parameter_leaves_its_grad_behind_as_torch(torch):
+    """torch's Parameter.__deepcopy__ copies values and requires_grad, not .grad (a plain
+    leaf tensor's deepcopy keeps its .grad in both)."""
+    import copy
+
+    for lib in (torch, tinygraph):
+        p = lib.nn.Parameter(lib.ones(2))
+        t = lib.ones(2, requires_grad=True)
+        (p * 2 + t * 3).sum().backward()
+        q, u = copy.deepcopy(p), copy.deepcopy(t)
+        assert q.grad is None and q.requires_grad and type(q) is lib.nn.Parameter
+        assert u.grad is not None and u.grad.tolist() == [3.0, 3.0]
+        assert p.grad.tolist() == [2.0, 2.0]
+        frozen = copy.deepcopy(lib.nn.Parameter(lib.ones(1), requires_grad=False))
+        assert not frozen.requires_grad
