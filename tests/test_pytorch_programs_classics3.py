@@ -8,6 +8,7 @@ DataLoader, SubsetRandomSampler) only order-free quantities are compared."""
 from __future__ import annotations
 
 import copy
+from collections import namedtuple
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from twins import randomize, same_run, weights
 
 import tinygraph
 
+_Pair = namedtuple("_Pair", "value name")
 
 def skipgram_negative_sampling(torch):
     """Skip-gram with negative sampling: center and context embeddings, bmm of the context and
@@ -346,3 +348,16 @@ def test_program_gives_the_same_numbers_on_both(torch, program):
     ours = program(tinygraph)
     theirs = program(torch)
     same_run(ours, theirs)
+
+
+def test_collated_string_fields_are_tuples_as_torch(torch):
+    """(image, label, name) samples: torch's default_collate gives the names as a tuple (the
+    zip of the batch); a batch of bare strings, and strings under a dict key, stay a list."""
+    samples = [(np.float64(i), i, f"s{i}") for i in range(3)]
+    for lib in (torch, tinygraph):
+        batch = lib.utils.data.default_collate(samples)
+        assert batch[2] == ("s0", "s1", "s2")
+        assert lib.utils.data.default_collate(["a", "b"]) == ["a", "b"]
+        assert lib.utils.data.default_collate([{"k": "a"}, {"k": "b"}])["k"] == ["a", "b"]
+        named = lib.utils.data.default_collate([_Pair(1.0, "x"), _Pair(2.0, "y")])
+        assert named.name == ("x", "y") and named.value.tolist() == [1.0, 2.0]
