@@ -106,6 +106,12 @@ from .tensor import Tensor, tensor
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
 
+# torch's top-level spellings of nn.functional's functions, and small helpers
+from . import toplevel as _toplevel  # noqa: E402 - after the ops it builds on
+
+globals().update({name: getattr(_toplevel, name) for name in _toplevel.__all__
+                  if name not in globals()})
+
 # torch's constants (torch.pi, torch.inf, ...)
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
@@ -156,6 +162,7 @@ __all__ += [
     "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
     "set_printoptions", "finfo", "iinfo", "set_default_device", "get_default_device",
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
+    *_toplevel.__all__,
     "memory_format", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
