@@ -236,3 +236,26 @@ def test_in_place_logical_and_bitwise_forms_are_torchs(torch):
         assert n.bitwise_or_(lib.tensor([2, 2])).tolist() == [3, 6]
         assert n.bitwise_xor_(lib.tensor([1, 1])).tolist() == [2, 7]
         assert n.bitwise_not_().tolist() == [-3, -8]
+
+
+def test_what_library_code_asks_a_tensor_is_answered_as_torch_on_cpu(torch):
+    for lib in (torch, tinygraph):
+        x = lib.ones(2, 3)
+        assert x.get_device() == -1 and x.layout is lib.strided
+        assert isinstance(lib.strided, lib.layout)
+        assert not (x.is_sparse or x.is_quantized or x.is_meta or x.is_mps or x.is_nested)
+        assert not x.is_conj() and not x.is_neg()
+        assert x.is_signed() and not lib.tensor([True]).is_signed()
+        assert x.is_same_size(lib.zeros(2, 3)) and not x.is_same_size(lib.zeros(3))
+
+
+@pytest.mark.parametrize("size", ["1, 3", "(2, 1)", "[1, 1]", "3", "2, 3"])
+def test_sum_to_size_and_its_gradient_are_torchs(torch, size):
+    code = ("x = torch.tensor(np.arange(6.).reshape(2, 3), requires_grad=True); "
+            f"r = x.sum_to_size({size}); (r ** 2).sum().backward(); r = torch.cat("
+            "[r.detach().flatten(), x.grad.flatten()])")
+    same_as_torch(torch, code)
+
+
+def test_sum_to_size_refuses_as_torch(torch):
+    raises_as_torch(torch, "r = torch.ones(2, 3).sum_to_size(2)")

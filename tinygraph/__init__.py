@@ -70,8 +70,10 @@ from .layouts import (
     channels_last,
     channels_last_3d,
     contiguous_format,
+    layout,
     memory_format,
     preserve_format,
+    strided,
 )
 from .ops import registry as _registry
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
@@ -164,5 +166,6 @@ __all__ += [
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
     *_toplevel.__all__,
     "memory_format", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
+    "layout", "strided",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins

@@ -36,3 +36,21 @@ def check_memory_format(value, what: str) -> None:
     if value is not None and not isinstance(value, memory_format):
         raise TypeError(f"{what}: memory_format must be a memory format such as "
                         f"tg.preserve_format or tg.channels_last, got {value!r}.")
+
+
+class layout:  # noqa: N801 - torch's spelling of the type
+    """A tensor layout (torch.layout); tinygraph has one, ``tg.strided``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"tg.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+strided = layout("strided")
