@@ -152,3 +152,68 @@ def test_hasattr_on_torch_cuda_answers_instead_of_raising(torch):
     with pytest.raises(RuntimeError, match="CPU only"):
         tinygraph.cuda.get_device_name(0)
     assert hasattr(torch.cuda, "is_available") and hasattr(tinygraph.cuda, "is_available")
+
+
+def interpretability(torch):
+    """Grad-CAM with a forward hook that keeps the last conv's activations and a tensor hook
+    that keeps their gradient, a vanilla saliency map (input.requires_grad_(), abs().amax
+    over channels), integrated gradients along a straight path (torch.autograd.grad on a
+    batch of interpolated inputs), and a full backward hook recording grad_output norms."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(62)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(),
+                                          nn.Conv2d(4, 6, 3, padding=1), nn.ReLU())
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(6, 3)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+    model = Net().double().eval()
+    randomize(torch, model, 63, scale=0.5)
+    image = torch.tensor(rng.uniform(0, 1, (1, 3, 6, 6)))
+    store, norms = {}, []
+
+    def save_activation(module, inputs, output):
+        store["act"] = output
+        output.register_hook(lambda g: store.__setitem__("grad", g))
+
+    handles = [model.features[3].register_forward_hook(save_activation),
+               model.fc.register_full_backward_hook(
+                   lambda m, gin, gout: norms.append(gout[0].norm().item()))]
+    logits = model(image)
+    cls = logits.argmax(1).item()
+    one_hot = torch.zeros_like(logits)
+    one_hot[0, cls] = 1.0
+    model.zero_grad()
+    logits.backward(gradient=one_hot)
+    weights_ = store["grad"].mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights_ * store["act"]).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=(12, 12), mode="bilinear", align_corners=False)
+    cam = (cam - cam.min()) / (cam.max() - cam.min() + 1e-12)
+    for h in handles:
+        h.remove()
+
+    x = image.clone().requires_grad_()
+    model(x)[0, cls].backward()
+    saliency = x.grad.abs().amax(dim=1)
+
+    baseline = torch.zeros_like(image)
+    alphas = torch.linspace(0, 1, 9, dtype=torch.float64).view(-1, 1, 1, 1)
+    path = (baseline + alphas * (image - baseline)).requires_grad_(True)
+    (grads,) = torch.autograd.grad(model(path)[:, cls].sum(), path)
+    avg = (grads[:-1] + grads[1:]).mean(0, keepdim=True) / 2
+    attributions = (image - baseline) * avg
+    with torch.no_grad():
+        gap = (model(image)[0, cls] - model(baseline)[0, cls]).item()
+    numbers = [cls, *norms, attributions.sum().item(), gap]
+    return (cam.flatten().tolist() + saliency.flatten().tolist(), numbers,
+            {"attributions": attributions.detach().numpy().copy(), **weights(model)})
+
+
+def test_interpretability_gives_the_same_numbers_on_both(torch):
+    same_run(interpretability(tinygraph), interpretability(torch))
