@@ -370,6 +370,24 @@ def test_five_d_interpolation_is_torchs(torch, mode, kw):
     np.testing.assert_allclose(results[1], results[0], rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 7), (2, 3, 7, 5), (1, 2, 4, 5, 6)])
+@pytest.mark.parametrize("kw", [dict(scale_factor=0.5), dict(scale_factor=1.5)])
+def test_area_interpolation_and_its_gradient_are_torchs(torch, shape, kw):
+    x = np.random.default_rng(52).standard_normal(shape)
+    results = []
+    for lib in (torch, tinygraph):
+        t = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.interpolate(t, mode="area", **kw)
+        y.backward(lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))))
+        results.append((y.detach().numpy(), t.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    for lib in (torch, tinygraph):
+        with pytest.raises(ValueError):
+            lib.nn.functional.interpolate(lib.tensor(x), size=shape[2:], mode="area",
+                                          align_corners=False)
+
+
 def test_bicubic_refuses_other_ranks_as_torch(torch):
     for lib in (torch, tinygraph):
         with pytest.raises(NotImplementedError):

@@ -1,6 +1,7 @@
 """Resizing feature maps as PyTorch's ``F.interpolate`` and ``nn.Upsample``: ``nearest``,
-``nearest-exact``, ``linear``, ``bilinear``, ``bicubic`` and ``trilinear``, over the last one,
-two or three axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs.
+``nearest-exact``, ``linear``, ``bilinear``, ``bicubic``, ``trilinear`` and ``area``, over the
+last one, two or three axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs (``area`` is
+adaptive average pooling to the output size).
 
 Each spatial axis is resized on its own (the modes are separable): nearest picks one source
 index per output position, linear blends two neighbours with fixed weights, cubic four (Keys'
@@ -18,11 +19,13 @@ import math
 import numpy as np
 
 from ..ops import functions as ops
+from ..ops.pool_functions import adaptive_avg_pool2d
+from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool3d
 from .module import Module
 
 # mode -> the spatial dims it needs (None: any of 1, 2, 3)
 MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "bicubic": 2,
-         "trilinear": 3}
+         "trilinear": 3, "area": None}
 CUBIC_A = -0.75
 
 
@@ -108,7 +111,8 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):
     """``input`` (N, C, L), (N, C, H, W) or (N, C, D, H, W) resized to ``size`` or by
     ``scale_factor`` with ``mode`` ``"nearest"``, ``"nearest-exact"``, ``"linear"`` (3-D),
-    ``"bilinear"`` or ``"bicubic"`` (4-D) or ``"trilinear"`` (5-D)."""
+    ``"bilinear"`` or ``"bicubic"`` (4-D), ``"trilinear"`` (5-D) or ``"area"`` (adaptive
+    average pooling to the output size)."""
     if mode not in MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not implemented in tinygraph; "
                                   f"it has {', '.join(map(repr, MODES))}.")
@@ -119,13 +123,16 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
     if MODES[mode] not in (None, spatial):
         raise NotImplementedError(f"interpolate: mode {mode!r} needs a {MODES[mode] + 2}-D input, "
                                   f"got shape {tuple(input.shape)}.")
-    if align_corners is not None and mode.startswith("nearest"):
+    if align_corners is not None and (mode.startswith("nearest") or mode == "area"):
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not implemented in tinygraph.")
     sizes, scales = _sizes(input.shape, size, scale_factor, spatial,
                            bool(recompute_scale_factor))
+    if mode == "area":  # the mean over each output cell's window: adaptive average pooling
+        pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[spatial - 1]
+        return pool(input, tuple(sizes) if spatial > 1 else sizes[0])
     x = input
     for k, (n_out, scale) in enumerate(zip(sizes, scales)):
         axis = input.ndim - spatial + k
