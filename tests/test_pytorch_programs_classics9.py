@@ -1,0 +1,152 @@
+"""The nn.Transformer translation tutorial's shape, run on torch and on tinygraph imported as
+torch with equal float64 numbers: token embeddings scaled by sqrt(d), a sinusoidal positional
+encoding buffer, source/target masks and key-padding masks (create_mask), teacher-forced
+training with CrossEntropyLoss(ignore_index=PAD), and greedy decoding through the model's
+encoder and decoder called separately."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from twins import randomize, same_run, weights
+
+import tinygraph
+
+PAD, BOS, EOS = 0, 1, 2
+
+
+def translation(torch):
+    nn = torch.nn
+    rng = np.random.default_rng(100)
+    vocab = 9
+
+    def make_pair():
+        n = int(rng.integers(2, 5))
+        src = rng.integers(3, vocab, n)
+        return [BOS, *src, EOS], [BOS, *(vocab + 2 - src)[::-1], EOS]  # reverse and map
+
+    pairs = [make_pair() for _ in range(8)]
+
+    def pad_batch(seqs):
+        width = max(len(s) for s in seqs)
+        out = torch.full((width, len(seqs)), PAD, dtype=torch.long)  # (seq, batch)
+        for j, s in enumerate(seqs):
+            out[:len(s), j] = torch.tensor(s)
+        return out
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, emb_size, dropout=0.0, maxlen=32):
+            super().__init__()
+            den = torch.exp(-torch.arange(0, emb_size, 2, dtype=torch.float64)
+                            * math.log(10000) / emb_size)
+            pos = torch.arange(0, maxlen, dtype=torch.float64).reshape(maxlen, 1)
+            pos_embedding = torch.zeros((maxlen, emb_size), dtype=torch.float64)
+            pos_embedding[:, 0::2] = torch.sin(pos * den)
+            pos_embedding[:, 1::2] = torch.cos(pos * den)
+            self.dropout = nn.Dropout(dropout)
+            self.register_buffer("pos_embedding", pos_embedding.unsqueeze(-2))
+
+        def forward(self, token_embedding):
+            return self.dropout(token_embedding
+                                + self.pos_embedding[:token_embedding.size(0), :])
+
+    class TokenEmbedding(nn.Module):
+        def __init__(self, vocab_size, emb_size):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab_size, emb_size)
+            self.emb_size = emb_size
+
+        def forward(self, tokens):
+            return self.embedding(tokens.long()) * math.sqrt(self.emb_size)
+
+    class Seq2SeqTransformer(nn.Module):
+        def __init__(self, emb_size=8, nhead=2, src_vocab=vocab + 3, tgt_vocab=vocab + 3):
+            super().__init__()
+            self.transformer = nn.Transformer(d_model=emb_size, nhead=nhead,
+                                              num_encoder_layers=1, num_decoder_layers=1,
+                                              dim_feedforward=16, dropout=0.0)
+            self.generator = nn.Linear(emb_size, tgt_vocab)
+            self.src_tok_emb = TokenEmbedding(src_vocab, emb_size)
+            self.tgt_tok_emb = TokenEmbedding(tgt_vocab, emb_size)
+            self.positional_encoding = PositionalEncoding(emb_size)
+
+        def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask,
+                    memory_key_padding_mask):
+            src_emb = self.positional_encoding(self.src_tok_emb(src))
+            tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
+            outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
+                                    src_padding_mask, tgt_padding_mask,
+                                    memory_key_padding_mask)
+            return self.generator(outs)
+
+        def encode(self, src, src_mask):
+            return self.transformer.encoder(
+                self.positional_encoding(self.src_tok_emb(src)), src_mask)
+
+        def decode(self, tgt, memory, tgt_mask):
+            return self.transformer.decoder(
+                self.positional_encoding(self.tgt_tok_emb(tgt)), memory, tgt_mask)
+
+    def generate_square_subsequent_mask(sz):
+        mask = (torch.triu(torch.ones((sz, sz))) == 1).transpose(0, 1)
+        return mask.double().masked_fill(mask == 0, float("-inf")).masked_fill(
+            mask == 1, 0.0)
+
+    def create_mask(src, tgt):
+        src_seq_len, tgt_seq_len = src.shape[0], tgt.shape[0]
+        tgt_mask = generate_square_subsequent_mask(tgt_seq_len)
+        src_mask = torch.zeros((src_seq_len, src_seq_len)).type(torch.bool)
+        src_padding_mask = (src == PAD).transpose(0, 1)
+        tgt_padding_mask = (tgt == PAD).transpose(0, 1)
+        return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
+
+    model = Seq2SeqTransformer().double()
+    randomize(torch, model, 101)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.9, 0.98), eps=1e-9)
+    losses = []
+    for _epoch in range(3):
+        model.train()
+        for i in range(0, 8, 4):
+            src = pad_batch([p[0] for p in pairs[i:i + 4]])
+            tgt = pad_batch([p[1] for p in pairs[i:i + 4]])
+            tgt_input = tgt[:-1, :]
+            src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
+            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
+                           tgt_padding_mask, src_padding_mask)
+            optimizer.zero_grad()
+            tgt_out = tgt[1:, :]
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+
+    def greedy_decode(src, src_mask, max_len, start_symbol):
+        memory = model.encode(src, src_mask)
+        ys = torch.ones(1, 1).fill_(start_symbol).type(torch.long)
+        for _ in range(max_len - 1):
+            tgt_mask = generate_square_subsequent_mask(ys.size(0)).type(torch.bool)
+            out = model.decode(ys, memory, tgt_mask)
+            out = out.transpose(0, 1)
+            prob = model.generator(out[:, -1])
+            _, next_word = torch.max(prob, dim=1)
+            next_word = next_word.item()
+            ys = torch.cat([ys, torch.ones(1, 1).type_as(src.data).fill_(next_word)], dim=0)
+            if next_word == EOS:
+                break
+        return ys
+
+    model.eval()
+    decoded = []
+    with torch.no_grad():
+        for src_tokens, _ in pairs[:3]:
+            src = torch.tensor(src_tokens).view(-1, 1)
+            num_tokens = src.shape[0]
+            src_mask = torch.zeros(num_tokens, num_tokens).type(torch.bool)
+            decoded += greedy_decode(src, src_mask, num_tokens + 3, BOS).flatten().tolist()
+    return losses, decoded, weights(model)
+
+
+def test_the_translation_tutorial_gives_the_same_numbers_on_both(torch):
+    same_run(translation(tinygraph), translation(torch))
