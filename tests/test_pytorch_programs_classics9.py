@@ -2,13 +2,16 @@
 torch with equal float64 numbers: token embeddings scaled by sqrt(d), a sinusoidal positional
 encoding buffer, source/target masks and key-padding masks (create_mask), teacher-forced
 training with CrossEntropyLoss(ignore_index=PAD), and greedy decoding through the model's
-encoder and decoder called separately."""
+encoder and decoder called separately. And a training loop under torch.profiler (schedule,
+on_trace_ready, record_function) with the same numbers and the same recorded ranges."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+import pytest
 from twins import randomize, same_run, weights
 
 import tinygraph
@@ -150,3 +153,65 @@ def translation(torch):
 
 def test_the_translation_tutorial_gives_the_same_numbers_on_both(torch):
     same_run(translation(tinygraph), translation(torch))
+
+
+def profiled_training(torch, trace_dir):
+    """The profiler recipe's shape: record_function ranges (a with block and a decorated
+    function) inside a profile with a schedule and an on_trace_ready handler, prof.step()
+    per iteration, key_averages().table() and export_chrome_trace; torch.autograd.graph.
+    save_on_cpu around the forward. The numbers compared are the training's, and which
+    ranges were recorded how often."""
+    nn, F = torch.nn, torch.nn.functional
+    from_profiler = torch.profiler
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)).double()
+    randomize(torch, model, 102)
+    rng = np.random.default_rng(103)
+    X, Y = torch.tensor(rng.standard_normal((12, 3))), torch.tensor(rng.standard_normal((12, 1)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    @from_profiler.record_function("optimizer_step")
+    def step():
+        opt.step()
+
+    saved = []
+    losses = []
+    sched = from_profiler.schedule(wait=1, warmup=1, active=2, repeat=1)
+    with from_profiler.profile(activities=[from_profiler.ProfilerActivity.CPU], schedule=sched,
+                               on_trace_ready=lambda p: saved.append(
+                                   {e.key: e.count for e in p.key_averages()}),
+                               record_shapes=True) as prof:
+        for i in range(6):
+            with from_profiler.record_function("forward"):
+                with torch.autograd.graph.save_on_cpu(pin_memory=False):
+                    loss = F.mse_loss(model(X[2 * i:2 * i + 2]), Y[2 * i:2 * i + 2])
+            opt.zero_grad()
+            loss.backward()
+            step()
+            losses.append(loss.item())
+            prof.step()
+    with from_profiler.profile() as whole:
+        with from_profiler.record_function("eval"):
+            with torch.no_grad():
+                losses.append(F.mse_loss(model(X), Y).item())
+    table = whole.key_averages().table(sort_by="cpu_time_total", row_limit=5)
+    assert "eval" in table and "# of Calls" in table
+    whole.export_chrome_trace(str(trace_dir / f"{torch.__name__}.json"))
+    counts = [c.get(name, 0) for c in saved for name in ("forward", "optimizer_step")]
+    return losses, [len(saved), *counts], weights(model)
+
+
+def test_a_profiled_training_loop_runs_as_on_torch(torch, tmp_path):
+    ours = profiled_training(tinygraph, tmp_path)
+    theirs = profiled_training(torch, tmp_path)
+    same_run(ours, theirs)
+    trace = json.loads((tmp_path / "tinygraph.json").read_text())
+    assert [e["name"] for e in trace["traceEvents"]] == ["eval"]
+
+
+@pytest.mark.parametrize("kw", [dict(wait=1, warmup=1, active=2), dict(wait=0, warmup=0,
+                                active=1, repeat=2), dict(wait=2, warmup=0, active=3,
+                                                           repeat=1, skip_first=3)])
+def test_profiler_schedules_are_torchs(torch, kw):
+    theirs = [torch.profiler.schedule(**kw)(i).name for i in range(14)]
+    ours = [tinygraph.profiler.schedule(**kw)(i).name for i in range(14)]
+    assert ours == theirs

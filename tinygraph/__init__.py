@@ -21,6 +21,7 @@ from . import (
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
     optim,  # noqa: F401 - `from tinygraph import optim`
+    profiler,  # noqa: F401 - tg.profiler.profile / record_function, as torch.profiler
     special,  # noqa: F401 - tg.special, as torch.special
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
