@@ -1,7 +1,9 @@
 """The forward-mode AD tutorial's shape, run on torch and on tinygraph imported as torch:
 dual tensors made inside ``forward_ad.dual_level()``, Jacobian-vector products of functions
 and of a module, a full Jacobian built one column per dual, reverse over forward (a loss on a
-tangent, differentiated with respect to the weights), and the errors make_dual raises."""
+tangent, differentiated with respect to the weights), and the errors make_dual raises. Then
+word2vec-style embeddings (sparse=True under SGD, scale_grad_by_freq under Adam) and
+grouped-query attention (scaled_dot_product_attention with enable_gqa)."""
 
 from __future__ import annotations
 
@@ -93,3 +95,76 @@ def test_make_dual_refuses_as_torch(torch):
             y = fwAD.make_dual(x, lib.ones(2, dtype=lib.float64)) * 3
         assert fwAD.unpack_dual(y).tangent is None  # the level closed
         assert type(fwAD.unpack_dual(y)).__name__ == "UnpackedDualTensor"
+
+
+def word2vec_sparse(torch):
+    """Skip-gram embeddings declared as in word2vec scripts, nn.Embedding(..., sparse=True)
+    trained with plain SGD (tinygraph's gradient is dense: the same numbers), and an
+    embedding with scale_grad_by_freq=True under Adam."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(120)
+    centers = torch.tensor(rng.integers(0, 12, 40))
+    contexts = torch.tensor(rng.integers(0, 12, 40))
+    u = nn.Embedding(12, 4, sparse=True).double()
+    v = nn.Embedding(12, 4, sparse=True).double()
+    freq = nn.Embedding(12, 4, scale_grad_by_freq=True, padding_idx=0).double()
+    for i, m in enumerate((u, v, freq)):
+        randomize(torch, m, 121 + i)
+    with torch.no_grad():
+        freq.weight[0].zero_()
+    sgd = torch.optim.SGD(list(u.parameters()) + list(v.parameters()), lr=0.2)
+    adam = torch.optim.Adam(freq.parameters(), lr=0.05)
+    losses = []
+    for i in range(0, 40, 10):
+        c, o = centers[i:i + 10], contexts[i:i + 10]
+        negatives = torch.tensor(rng.integers(0, 12, (10, 3)))
+        score = (u(c) * v(o)).sum(-1)
+        neg = torch.bmm(v(negatives), u(c).unsqueeze(2)).squeeze(2)
+        loss = -(F.logsigmoid(score) + F.logsigmoid(-neg).sum(1)).mean()
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+        f_loss = (freq(c) * freq(o)).sum(-1).sigmoid().mean()
+        adam.zero_grad()
+        f_loss.backward()
+        adam.step()
+        losses += [loss.item(), f_loss.item()]
+    return losses, [], {**{f"u.{k}": a for k, a in weights(u).items()},
+                        **{f"v.{k}": a for k, a in weights(v).items()},
+                        **{f"f.{k}": a for k, a in weights(freq).items()}}
+
+
+def test_sparse_and_frequency_scaled_embeddings_train_as_on_torch(torch):
+    same_run(word2vec_sparse(tinygraph), word2vec_sparse(torch))
+
+
+def test_scale_grad_by_freq_gradient_is_torchs(torch):
+    idx = np.array([[1, 2, 1, 0], [3, 1, 0, 2]])
+    grads = []
+    for lib in (torch, tinygraph):
+        w = lib.tensor(np.arange(20.0).reshape(5, 4), requires_grad=True)
+        out = lib.nn.functional.embedding(lib.tensor(idx), w, padding_idx=0,
+                                          scale_grad_by_freq=True)
+        out.backward(lib.tensor(np.sin(np.arange(out.numel())).reshape(tuple(out.shape))))
+        grads.append(w.grad.numpy().copy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-14)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_grouped_query_attention_is_torchs(torch, causal):
+    rng = np.random.default_rng(122)
+    q, k, v = (rng.standard_normal(s) for s in ((2, 6, 5, 4), (2, 2, 5, 4), (2, 2, 5, 3)))
+    results = []
+    for lib in (torch, tinygraph):
+        Q, K, V = (lib.tensor(a, requires_grad=True) for a in (q, k, v))
+        out = lib.nn.functional.scaled_dot_product_attention(Q, K, V, is_causal=causal,
+                                                             enable_gqa=True)
+        out.backward(lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape))))
+        results.append([t.detach().numpy().copy() for t in (out, Q.grad, K.grad, V.grad)])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    for lib in (torch, tinygraph):
+        with pytest.raises(RuntimeError):
+            lib.nn.functional.scaled_dot_product_attention(
+                lib.ones(1, 6, 2, 4), lib.ones(1, 4, 2, 4), lib.ones(1, 4, 2, 4),
+                enable_gqa=True)

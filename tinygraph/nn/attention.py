@@ -53,13 +53,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``attn_mask``: bool (True = may attend) or float (added to the scores), broadcastable to
     (..., L, S). ``is_causal``: position i attends to positions <= i. ``scale`` defaults to
     1 / sqrt(E); ``dropout_p`` drops attention weights (always, as in PyTorch: pass 0.0 in
-    evaluation).
+    evaluation). ``enable_gqa``: key and value may have fewer heads (dim -3) than the query,
+    each shared by a group of query heads.
     """
     q_shape, k_shape = ops._shape(query), ops._shape(key)
     if len(q_shape) < 2 or len(k_shape) < 2 or q_shape[-1] != k_shape[-1]:
         raise ShapeError(
             f"scaled_dot_product_attention: query (..., L, E) and key (..., S, E) must share "
             f"the last axis E, got shapes {q_shape} and {k_shape}.")
+    if enable_gqa and len(q_shape) >= 3 and len(k_shape) >= 3 and q_shape[-3] != k_shape[-3]:
+        # grouped-query attention: each key/value head serves q_heads / kv_heads query heads
+        heads, kv_heads = q_shape[-3], k_shape[-3]
+        if heads % kv_heads or ops._shape(value)[-3] != kv_heads:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: with enable_gqa, the query's heads ({heads}) "
+                f"must be a multiple of the key's and value's ({kv_heads}, "
+                f"{ops._shape(value)[-3]}).")
+        key = ops.repeat_interleave(key, heads // kv_heads, dim=-3)
+        value = ops.repeat_interleave(value, heads // kv_heads, dim=-3)
+        k_shape = ops._shape(key)
     length, source = q_shape[-2], k_shape[-2]
     dtype = ops._data(query).dtype
     scale = 1.0 / math.sqrt(q_shape[-1]) if scale is None else float(scale)
