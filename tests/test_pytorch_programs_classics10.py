@@ -3,7 +3,8 @@ dual tensors made inside ``forward_ad.dual_level()``, Jacobian-vector products o
 and of a module, a full Jacobian built one column per dual, reverse over forward (a loss on a
 tangent, differentiated with respect to the weights), and the errors make_dual raises. Then
 word2vec-style embeddings (sparse=True under SGD, scale_grad_by_freq under Adam) and
-grouped-query attention (scaled_dot_product_attention with enable_gqa)."""
+grouped-query attention (scaled_dot_product_attention with enable_gqa), and BatchNorm folding
+for inference (nn.utils.fuse_conv_bn_eval, fuse_linear_bn_eval)."""
 
 from __future__ import annotations
 
@@ -168,3 +169,64 @@ def test_grouped_query_attention_is_torchs(torch, causal):
             lib.nn.functional.scaled_dot_product_attention(
                 lib.ones(1, 6, 2, 4), lib.ones(1, 4, 2, 4), lib.ones(1, 4, 2, 4),
                 enable_gqa=True)
+
+
+def fused_inference(torch):
+    """Train Conv2d+BatchNorm2d and Linear+BatchNorm1d, switch to eval, fold the BatchNorms
+    with nn.utils.fuse_conv_bn_eval / fuse_linear_bn_eval (and a transposed convolution's
+    with fusion.fuse_conv_bn_eval(transpose=True)), and run the fused model."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4)
+            self.up, self.bn_up = nn.ConvTranspose2d(4, 2, 2, stride=2, bias=False), \
+                nn.BatchNorm2d(2)
+            self.fc, self.bn_fc = nn.Linear(2, 3), nn.BatchNorm1d(3)
+
+        def forward(self, x):
+            x = F.relu(self.bn(self.conv(x)))
+            x = F.relu(self.bn_up(self.up(x)))
+            return self.bn_fc(self.fc(x.mean((2, 3))))
+
+    model = Net().double()
+    randomize(torch, model, 130)
+    rng = np.random.default_rng(131)
+    x = torch.tensor(rng.standard_normal((6, 1, 4, 4)))
+    y = torch.tensor(rng.standard_normal((6, 3)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    conv = nn.utils.fuse_conv_bn_eval(model.conv, model.bn)
+    up = nn.utils.fusion.fuse_conv_bn_eval(model.up, model.bn_up, transpose=True)
+    fc = nn.utils.fuse_linear_bn_eval(model.fc, model.bn_fc)
+    with torch.no_grad():
+        fused = fc(F.relu(up(F.relu(conv(x)))).mean((2, 3)))
+        reference = model(x)
+    gap = (fused - reference).abs().max().item()
+    assert gap < 1e-12
+    out = {f"conv.{k}": v for k, v in weights(conv).items()}
+    out.update({f"up.{k}": v for k, v in weights(up).items()})
+    out.update({f"fc.{k}": v for k, v in weights(fc).items()})
+    return losses, fused.flatten().tolist(), out
+
+
+def test_batchnorm_fusion_gives_the_same_numbers_on_both(torch):
+    same_run(fused_inference(tinygraph), fused_inference(torch))
+
+
+def test_fusion_refuses_as_torch(torch):
+    for lib in (torch, tinygraph):
+        conv, bn = lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2)
+        with pytest.raises(AssertionError):
+            lib.nn.utils.fuse_conv_bn_eval(conv, bn)  # training mode
+        with pytest.raises(AssertionError):
+            lib.nn.utils.fuse_linear_bn_eval(lib.nn.Linear(2, 3).eval(),
+                                             lib.nn.BatchNorm1d(4).eval())

@@ -20,17 +20,26 @@ from ...ops import functions as ops
 from ...tensor import Tensor, tensor
 from ..parameter import overwrite
 from . import (  # noqa: F401 - as torch.nn.utils.<name>
+    fusion,
     parametrizations,
     parametrize,
     rnn,
     stateless,
+)
+from .fusion import (
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
 )
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
            "parametrizations", "weight_norm",
-           "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "stateless"]
+           "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "stateless", "fusion",
+           "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+           "fuse_linear_bn_weights"]
 
 
 def _tensors(parameters, what: str) -> list[Tensor]:
