@@ -230,3 +230,19 @@ def test_fusion_refuses_as_torch(torch):
         with pytest.raises(AssertionError):
             lib.nn.utils.fuse_linear_bn_eval(lib.nn.Linear(2, 3).eval(),
                                              lib.nn.BatchNorm1d(4).eval())
+
+
+def test_skip_init_and_weight_memory_format_are_accepted_as_torch(torch):
+    for lib in (torch, tinygraph):
+        layer = lib.nn.utils.skip_init(lib.nn.Linear, 3, 4, bias=False)
+        assert isinstance(layer, lib.nn.Linear) and tuple(layer.weight.shape) == (4, 3)
+
+        class NoDevice(lib.nn.Module):
+            def __init__(self, n):
+                super().__init__()
+
+        with pytest.raises(RuntimeError):
+            lib.nn.utils.skip_init(NoDevice, 3)
+        model = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3))
+        same = lib.nn.utils.convert_conv2d_weight_memory_format(model, lib.channels_last)
+        assert same is model

@@ -45,8 +45,6 @@ TORCH_NAMES = {
         TanhTransform Transform TransformedDistribution VonMises Weibull Wishart biject_to
         identity_transform transform_to""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
-    "tinygraph.nn.utils": """
-        convert_conv2d_weight_memory_format skip_init""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t entr erfcx

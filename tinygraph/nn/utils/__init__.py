@@ -153,3 +153,25 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
 
 
 __getattr__ = missing_name(__name__, globals())
+
+
+def skip_init(module_cls, *args, **kwargs):
+    """``module_cls(*args, **kwargs)`` whose parameters are meant to be filled by the caller
+    (torch leaves them uninitialised; tinygraph's hold the usual initial values). As torch,
+    the class must accept a ``device`` argument."""
+    import inspect
+
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    return module_cls(*args, **kwargs)
+
+
+def convert_conv2d_weight_memory_format(module, memory_format):
+    """``module`` itself: tinygraph keeps NumPy's layout, so there is nothing to convert
+    (the values are the same in every memory format)."""
+    return module
+
+
+convert_conv3d_weight_memory_format = convert_conv2d_weight_memory_format
+__all__ += ["skip_init", "convert_conv2d_weight_memory_format",
+            "convert_conv3d_weight_memory_format"]
