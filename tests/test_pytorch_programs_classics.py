@@ -1,9 +1,10 @@
 """Classic PyTorch tutorial programs, written once and run twice (on torch and on tinygraph
 imported as torch) with equal float64 losses, metrics and final weights: a DQN with a replay
-memory and a target network, a character-level RNN that classifies names, an n-gram language
-model and CBOW over word_to_ix dictionaries, and a BiLSTM-CRF tagger (forward algorithm and
-Viterbi decoding). Data and initial weights come from NumPy, so both runs start equal; the
-only randomness inside a program is Python's `random`, seeded the same for both."""
+memory and a target network, a character-level RNN that classifies names, and an n-gram
+language model and CBOW over word_to_ix dictionaries (the BiLSTM-CRF tagger is in
+test_pytorch_programs_classics11.py). Data and initial weights come from NumPy, so both
+runs start equal; the only randomness inside a program is Python's `random`, seeded the same
+for both."""
 
 from __future__ import annotations
 
@@ -318,143 +319,7 @@ def ngram_and_cbow(torch):
         **weights(model), **{"cbow." + k: v for k, v in weights(cbow).items()}}
 
 
-def bilstm_crf(torch):
-    """A BiLSTM-CRF tagger: emission scores from a bidirectional LSTM, a transition matrix,
-    the forward algorithm with log_sum_exp written with max and broadcasting (torch.full((1, n),
-    -10000.)), the gold path score, the negative log-likelihood, and Viterbi decoding with
-    back-pointers."""
-    nn = torch.nn
-    START, STOP = "<START>", "<STOP>"
-
-    def argmax(vec):
-        _, idx = torch.max(vec, 1)
-        return idx.item()
-
-    def prepare_sequence(seq, to_ix):
-        return torch.tensor([to_ix[w] for w in seq], dtype=torch.long)
-
-    def log_sum_exp(vec):
-        max_score = vec[0, argmax(vec)]
-        max_score_broadcast = max_score.view(1, -1).expand(1, vec.size()[1])
-        return max_score + torch.log(torch.sum(torch.exp(vec - max_score_broadcast)))
-
-    class BiLSTM_CRF(nn.Module):
-        def __init__(self, vocab_size, tag_to_ix, embedding_dim, hidden_dim):
-            super().__init__()
-            self.hidden_dim = hidden_dim
-            self.tag_to_ix = tag_to_ix
-            self.tagset_size = len(tag_to_ix)
-            self.word_embeds = nn.Embedding(vocab_size, embedding_dim)
-            self.lstm = nn.LSTM(embedding_dim, hidden_dim // 2, num_layers=1,
-                                bidirectional=True)
-            self.hidden2tag = nn.Linear(hidden_dim, self.tagset_size)
-            self.transitions = nn.Parameter(torch.randn(self.tagset_size, self.tagset_size))
-            self.transitions.data[tag_to_ix[START], :] = -10000
-            self.transitions.data[:, tag_to_ix[STOP]] = -10000
-
-        def init_hidden(self):
-            return (torch.zeros(2, 1, self.hidden_dim // 2, dtype=torch.float64),
-                    torch.zeros(2, 1, self.hidden_dim // 2, dtype=torch.float64))
-
-        def _forward_alg(self, feats):
-            init_alphas = torch.full((1, self.tagset_size), -10000., dtype=torch.float64)
-            init_alphas[0][self.tag_to_ix[START]] = 0.
-            forward_var = init_alphas
-            for feat in feats:
-                alphas_t = []
-                for next_tag in range(self.tagset_size):
-                    emit_score = feat[next_tag].view(1, -1).expand(1, self.tagset_size)
-                    trans_score = self.transitions[next_tag].view(1, -1)
-                    next_tag_var = forward_var + trans_score + emit_score
-                    alphas_t.append(log_sum_exp(next_tag_var).view(1))
-                forward_var = torch.cat(alphas_t).view(1, -1)
-            terminal_var = forward_var + self.transitions[self.tag_to_ix[STOP]]
-            return log_sum_exp(terminal_var)
-
-        def _get_lstm_features(self, sentence):
-            embeds = self.word_embeds(sentence).view(len(sentence), 1, -1)
-            lstm_out, _ = self.lstm(embeds, self.init_hidden())
-            return self.hidden2tag(lstm_out.view(len(sentence), self.hidden_dim))
-
-        def _score_sentence(self, feats, tags):
-            score = torch.zeros(1, dtype=torch.float64)
-            tags = torch.cat([torch.tensor([self.tag_to_ix[START]], dtype=torch.long), tags])
-            for i, feat in enumerate(feats):
-                score = score + self.transitions[tags[i + 1], tags[i]] + feat[tags[i + 1]]
-            return score + self.transitions[self.tag_to_ix[STOP], tags[-1]]
-
-        def _viterbi_decode(self, feats):
-            backpointers = []
-            init_vvars = torch.full((1, self.tagset_size), -10000., dtype=torch.float64)
-            init_vvars[0][self.tag_to_ix[START]] = 0
-            forward_var = init_vvars
-            for feat in feats:
-                bptrs_t, viterbivars_t = [], []
-                for next_tag in range(self.tagset_size):
-                    next_tag_var = forward_var + self.transitions[next_tag]
-                    best_tag_id = argmax(next_tag_var)
-                    bptrs_t.append(best_tag_id)
-                    viterbivars_t.append(next_tag_var[0][best_tag_id].view(1))
-                forward_var = (torch.cat(viterbivars_t) + feat).view(1, -1)
-                backpointers.append(bptrs_t)
-            terminal_var = forward_var + self.transitions[self.tag_to_ix[STOP]]
-            best_tag_id = argmax(terminal_var)
-            path_score = terminal_var[0][best_tag_id]
-            best_path = [best_tag_id]
-            for bptrs_t in reversed(backpointers):
-                best_tag_id = bptrs_t[best_tag_id]
-                best_path.append(best_tag_id)
-            start = best_path.pop()
-            assert start == self.tag_to_ix[START]
-            best_path.reverse()
-            return path_score, best_path
-
-        def neg_log_likelihood(self, sentence, tags):
-            feats = self._get_lstm_features(sentence)
-            return self._forward_alg(feats) - self._score_sentence(feats, tags)
-
-        def forward(self, sentence):
-            return self._viterbi_decode(self._get_lstm_features(sentence))
-
-    training_data = [("the wall street journal reported today that apple corporation made "
-                      "money".split(), "B I I I O O O B I O O".split()),
-                     ("georgia tech is a university in georgia".split(),
-                      "B I O O O O B".split())]
-    word_to_ix = {}
-    for sentence, _ in training_data:
-        for word in sentence:
-            if word not in word_to_ix:
-                word_to_ix[word] = len(word_to_ix)
-    tag_to_ix = {"B": 0, "I": 1, "O": 2, START: 3, STOP: 4}
-    model = BiLSTM_CRF(len(word_to_ix), tag_to_ix, 4, 6).double()
-    randomize(torch, model, 10)
-    with torch.no_grad():
-        model.transitions.data[tag_to_ix[START], :] = -10000
-        model.transitions.data[:, tag_to_ix[STOP]] = -10000
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, weight_decay=1e-4)
-    losses, paths = [], []
-    with torch.no_grad():
-        score, path = model(prepare_sequence(training_data[0][0], word_to_ix))
-        losses.append(score.item())
-        paths += path
-    for _epoch in range(2):
-        for sentence, tags in training_data:
-            model.zero_grad()
-            sentence_in = prepare_sequence(sentence, word_to_ix)
-            targets = torch.tensor([tag_to_ix[t] for t in tags], dtype=torch.long)
-            loss = model.neg_log_likelihood(sentence_in, targets)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-    with torch.no_grad():
-        for sentence, _ in training_data:
-            score, path = model(prepare_sequence(sentence, word_to_ix))
-            losses.append(score.item())
-            paths += path
-    return losses, paths, weights(model)
-
-
-PROGRAMS = [dqn, name_classifier, ngram_and_cbow, bilstm_crf]
+PROGRAMS = [dqn, name_classifier, ngram_and_cbow]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
