@@ -215,3 +215,25 @@ def test_profiler_schedules_are_torchs(torch, kw):
     theirs = [torch.profiler.schedule(**kw)(i).name for i in range(14)]
     ours = [tinygraph.profiler.schedule(**kw)(i).name for i in range(14)]
     assert ours == theirs
+
+
+def test_what_training_scripts_probe_answers_as_cpu_torch(torch):
+    """Scripts call these unconditionally or behind cheap checks: a CPU-only torch answers
+    them without error, and so must tinygraph."""
+    for lib in (torch, tinygraph):
+        lib.cuda.empty_cache()
+        lib.cuda.seed()
+        lib.cuda.seed_all()
+        assert lib.cuda.memory_allocated() == 0 and lib.cuda.max_memory_allocated() == 0
+        assert lib.cuda.memory_reserved() == 0
+        assert lib.cuda.is_initialized() is False and lib.cuda.is_bf16_supported() is False
+        assert lib.version.cuda is None
+        assert lib.compiler.is_compiling() is False
+        assert lib.compiler.disable(lambda t: t + 1)(1) == 2
+        assert lib.get_num_interop_threads() >= 1
+        assert lib.distributed.is_available() in (True, False)
+        assert not (lib.distributed.is_available() and lib.distributed.is_initialized())
+    assert tinygraph.version.__version__ == tinygraph.__version__
+    assert not hasattr(tinygraph.distributed, "all_reduce")
+    with pytest.raises(RuntimeError, match="single process"):
+        tinygraph.distributed.get_rank()

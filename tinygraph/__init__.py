@@ -12,9 +12,11 @@ from . import (
     accelerator,  # noqa: F401 - tg.accelerator.is_available() is False
     amp,  # noqa: F401 - tg.amp.GradScaler, tg.amp.autocast
     backends,  # noqa: F401 - tg.backends.cudnn.benchmark = True is accepted
+    compiler,  # noqa: F401 - tg.compiler.is_compiling() is False
     cuda,  # noqa: F401 - tg.cuda.is_available() is False
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
+    distributed,  # noqa: F401 - tg.distributed.is_available() is False
     distributions,  # noqa: F401 - tg.distributions, as torch.distributions
     func,  # noqa: F401 - tg.func.functional_call, as torch.func
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
@@ -24,6 +26,7 @@ from . import (
     profiler,  # noqa: F401 - tg.profiler.profile / record_function, as torch.profiler
     special,  # noqa: F401 - tg.special, as torch.special
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
+    version,  # noqa: F401 - tg.version.cuda is None
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
@@ -94,10 +97,12 @@ from .runtime import (
     finfo,
     get_default_device,
     get_float32_matmul_precision,
+    get_num_interop_threads,
     get_num_threads,
     iinfo,
     set_default_device,
     set_float32_matmul_precision,
+    set_num_interop_threads,
     set_num_threads,
     set_printoptions,
     use_deterministic_algorithms,
@@ -139,7 +144,7 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-__version__ = "0.1.0"
+__version__ = version.__version__  # one place: tinygraph/version.py
 
 __all__ = [
     "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "backward", "check_graph",
@@ -167,6 +172,7 @@ __all__ += [
     "default_generator", "distributions", "e", "inf", "initial_seed", "nan", "pi", "seed",
     *_toplevel.__all__,
     "memory_format", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
-    "layout", "strided",
+    "layout", "strided", "get_num_interop_threads", "set_num_interop_threads", "compiler",
+    "distributed", "version",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
