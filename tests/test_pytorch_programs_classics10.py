@@ -246,3 +246,35 @@ def test_skip_init_and_weight_memory_format_are_accepted_as_torch(torch):
         model = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3))
         same = lib.nn.utils.convert_conv2d_weight_memory_format(model, lib.channels_last)
         assert same is model
+
+
+def cross_attention(torch):
+    """Text queries attending over image features of another width: MultiheadAttention with
+    kdim/vdim (q_proj_weight, k_proj_weight, v_proj_weight), a key padding mask, the
+    per-head weights, trained with Adam."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(150)
+    text = torch.tensor(rng.standard_normal((3, 4, 8)))
+    image = torch.tensor(rng.standard_normal((3, 6, 5)))
+    pad = torch.tensor(rng.random((3, 6)) < 0.3)
+    pad[:, 0] = False
+    target = torch.tensor(rng.standard_normal((3, 4, 8)))
+    attn = nn.MultiheadAttention(8, 2, kdim=5, vdim=5, batch_first=True).double()
+    randomize(torch, attn, 151)
+    opt = torch.optim.Adam(attn.parameters(), lr=0.01)
+    losses = []
+    for _ in range(4):
+        out, w = attn(text, image, image, key_padding_mask=pad, average_attn_weights=False)
+        loss = F.mse_loss(out, target) + 0.1 * w.pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert attn.in_proj_weight is None
+    return losses, [n for n, _ in attn.named_parameters()].index("v_proj_weight"), \
+        weights(attn)
+
+
+def test_cross_attention_with_other_key_sizes_is_torchs(torch):
+    ours, theirs = cross_attention(tinygraph), cross_attention(torch)
+    same_run((ours[0], [ours[1]], ours[2]), (theirs[0], [theirs[1]], theirs[2]))
