@@ -6,7 +6,7 @@ Conv1d/Conv2d/BatchNorm1d/BatchNorm2d, norm layers found through
 and a hand-written optimizer whose state is ``torch.zeros_like(p,
 memory_format=torch.preserve_format)``. Then focused checks of what it needed: torch's
 subclass relations between layer classes, ``torch.nn.modules``' paths, memory formats, and
-ConvTranspose3d's output_size."""
+ConvTranspose3d's output_size; and a generator with InstanceNorm2d(track_running_stats=True)."""
 
 from __future__ import annotations
 
@@ -213,3 +213,41 @@ def test_conv_transpose3d_reaches_an_output_size_as_torch(torch):
         results.append(layer(x, output_size=(8, 7, 8)).detach().numpy())
     assert results[0].shape == (1, 3, 8, 7, 8)
     np.testing.assert_allclose(results[1], results[0], rtol=1e-10, atol=1e-12)
+
+
+def instance_norm_generator(torch):
+    """An image-to-image generator with InstanceNorm2d(affine=True, track_running_stats=True)
+    (CycleGAN's option): trained a few steps, then run in eval mode on the running
+    statistics; the running buffers are part of the compared weights."""
+    nn, F = torch.nn, torch.nn.functional
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, padding_mode="reflect"),
+                        nn.InstanceNorm2d(4, affine=True, track_running_stats=True),
+                        nn.ReLU(True), nn.Conv2d(4, 1, 3, padding=1),
+                        nn.InstanceNorm2d(1, track_running_stats=True, momentum=None),
+                        nn.Tanh()).double()
+    randomize(torch, net, 35)
+    rng = np.random.default_rng(36)
+    x = torch.tensor(rng.standard_normal((4, 1, 6, 6)))
+    y = torch.tensor(np.tanh(rng.standard_normal((4, 1, 6, 6))))
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    losses = []
+    for _ in range(4):
+        opt.zero_grad()
+        loss = F.l1_loss(net(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    net.eval()
+    with torch.no_grad():
+        losses.append(F.l1_loss(net(x), y).item())
+    return losses, [int(net[1].num_batches_tracked)], weights(net)
+
+
+def test_instance_norm_with_running_statistics_is_torchs(torch):
+    same_run(instance_norm_generator(tinygraph), instance_norm_generator(torch))
+
+
+def test_functional_instance_norm_without_input_stats_needs_running_stats(torch):
+    for lib in (torch, tinygraph):
+        with pytest.raises(RuntimeError):
+            lib.nn.functional.instance_norm(lib.ones(2, 3, 4), use_input_stats=False)
