@@ -237,3 +237,22 @@ def test_what_training_scripts_probe_answers_as_cpu_torch(torch):
     assert not hasattr(tinygraph.distributed, "all_reduce")
     with pytest.raises(RuntimeError, match="single process"):
         tinygraph.distributed.get_rank()
+
+
+def _write_rank(rank, path):
+    (path / f"rank{rank}").write_text(str(rank * 10))
+
+
+def test_torch_multiprocessing_spellings_work(torch, tmp_path):
+    """Scripts set the sharing strategy and start method at the top and may spawn workers."""
+    for lib in (torch, tinygraph):
+        mp = lib.multiprocessing
+        before = mp.get_sharing_strategy()
+        assert before in mp.get_all_sharing_strategies()
+        mp.set_sharing_strategy("file_system")
+        assert mp.get_sharing_strategy() == "file_system"
+        mp.set_sharing_strategy(before)
+        assert mp.cpu_count() >= 1 and callable(mp.Queue)
+    tinygraph.multiprocessing.spawn(_write_rank, args=(tmp_path,), nprocs=2,
+                                    start_method="fork")
+    assert sorted(p.read_text() for p in tmp_path.iterdir()) == ["0", "10"]

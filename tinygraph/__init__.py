@@ -20,6 +20,7 @@ from . import (
     distributions,  # noqa: F401 - tg.distributions, as torch.distributions
     func,  # noqa: F401 - tg.func.functional_call, as torch.func
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
+    multiprocessing,  # noqa: F401 - tg.multiprocessing.set_sharing_strategy(...), as torch's
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
     optim,  # noqa: F401 - `from tinygraph import optim`
@@ -173,6 +174,6 @@ __all__ += [
     *_toplevel.__all__,
     "memory_format", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
     "layout", "strided", "get_num_interop_threads", "set_num_interop_threads", "compiler",
-    "distributed", "version",
+    "distributed", "version", "multiprocessing",
 ]
 globals().update(_DTYPES)  # tg.float32, tg.float, tg.long, ...: last, as they shadow builtins
