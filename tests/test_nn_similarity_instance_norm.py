@@ -63,6 +63,7 @@ def test_instance_norm_matches_torch(torch, name, shape, kwargs):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, err_msg=key)
 
 
-def test_instance_norm_refuses_running_statistics_by_name():
-    with pytest.raises(NotImplementedError, match="track_running_stats"):
-        tg.nn.InstanceNorm2d(3, track_running_stats=True)
+def test_instance_norm_keeps_running_statistics_when_asked():
+    """(Parity with torch: tests/test_pytorch_programs_classics4.py.)"""
+    layer = tg.nn.InstanceNorm2d(3, track_running_stats=True)
+    assert sorted(layer.state_dict()) == ["num_batches_tracked", "running_mean", "running_var"]

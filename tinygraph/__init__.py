@@ -12,20 +12,24 @@ from . import (
     accelerator,  # noqa: F401 - tg.accelerator.is_available() is False
     amp,  # noqa: F401 - tg.amp.GradScaler, tg.amp.autocast
     backends,  # noqa: F401 - tg.backends.cudnn.benchmark = True is accepted
+    compiler,  # noqa: F401 - tg.compiler.is_compiling() is False
     cuda,  # noqa: F401 - tg.cuda.is_available() is False
     data,  # noqa: F401 - tg.data.DataLoader
     debug,  # noqa: F401 - tg.debug.check_graph, tg.debug.record_inputs
+    distributed,  # noqa: F401 - tg.distributed.is_available() is False
     distributions,  # noqa: F401 - tg.distributions, as torch.distributions
     func,  # noqa: F401 - tg.func.grad/vmap/jacrev/functional_call, as torch.func
     jit,  # noqa: F401 - tg.jit.script/trace return the eager model (no TorchScript)
     linalg,  # noqa: F401 - tg.linalg, as torch.linalg
+    multiprocessing,  # noqa: F401 - tg.multiprocessing.set_sharing_strategy(...), as torch's
     nn,  # noqa: F401 - `from tinygraph import nn`
     onnx,  # noqa: F401 - tg.onnx.export; the onnx package is imported only when exporting
     optim,  # noqa: F401 - `from tinygraph import optim`
+    profiler,  # noqa: F401 - tg.profiler.profile / record_function, as torch.profiler
     special,  # noqa: F401 - tg.special, as torch.special
     testing,  # noqa: F401 - tg.testing.assert_close, as torch.testing
     utils,  # noqa: F401 - tg.utils.data, as torch.utils.data
-    version,  # tg.version.cuda is None, as in a CPU-only torch
+    version,  # noqa: F401 - tg.version.cuda is None
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
@@ -106,10 +110,12 @@ from .runtime import (
     finfo,
     get_default_device,
     get_float32_matmul_precision,
+    get_num_interop_threads,
     get_num_threads,
     iinfo,
     set_default_device,
     set_float32_matmul_precision,
+    set_num_interop_threads,
     set_num_threads,
     set_printoptions,
     use_deterministic_algorithms,
@@ -147,6 +153,12 @@ vmap = func.vmap  # torch.vmap is torch.func.vmap
 # tg.exp, tg.sum, ...: every public op, as declared next to its class (tinygraph/ops/)
 globals().update(_registry.functions)
 
+# torch's top-level spellings of nn.functional's functions, and small helpers
+from . import torch_spellings as _spellings  # noqa: E402 - after the ops it builds on
+
+globals().update({name: getattr(_spellings, name) for name in _spellings.__all__
+                  if name not in globals()})
+
 # torch's constants (torch.pi, torch.inf, ...)
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 
@@ -171,7 +183,7 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-__version__ = version.__version__
+__version__ = version.__version__  # one place: tinygraph/version.py
 
 __all__ = [
     "Function", "GradcheckError", "ShapeError", "Tensor", "arange", "backward", "check_graph",
@@ -200,6 +212,9 @@ __all__ += [
     "get_rng_state", "set_rng_state", "dtype", "memory_format", "layout", "strided",
     "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
     "jit", "testing", "vmap",
+    *_spellings.__all__,
+    "get_num_interop_threads", "set_num_interop_threads", "compiler",
+    "distributed", "version", "multiprocessing",
 ]
 __all__ += [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",

@@ -8,7 +8,7 @@ wait for. Anything else raises the CPU-only error.
 
 from __future__ import annotations
 
-from .device import cpu_only
+from .device import missing_device_attribute
 
 
 def is_available() -> bool:
@@ -33,4 +33,4 @@ def synchronize(device=None) -> None:
 def __getattr__(name: str):
     if name.startswith("_"):  # Python's and tools' own probes (__path__, _fields, ...)
         raise AttributeError(f"module 'tinygraph.accelerator' has no attribute {name!r}")
-    raise cpu_only(f"tg.accelerator.{name}")
+    raise missing_device_attribute("tg.accelerator", name)

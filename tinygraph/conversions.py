@@ -206,6 +206,44 @@ class Conversions:
 
     is_cuda = False
     is_cpu = True
+    # what library code asks before special-casing a tensor: never so here (dense, CPU)
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_mps = is_xpu = is_nested = False
+    is_mkldnn = is_vulkan = is_ipu = is_xla = is_mtia = is_maia = False
+
+    def get_device(self) -> int:
+        """-1, torch's answer for a CPU tensor."""
+        return -1
+
+    def is_conj(self) -> bool:
+        """False: no tensor is complex here."""
+        return False
+
+    def is_neg(self) -> bool:
+        """False: no lazy negation bit here."""
+        return False
+
+    def is_signed(self) -> bool:
+        """Whether the dtype holds negative numbers (floats and signed integers)."""
+        return self._data.dtype.kind in "fi"
+
+    def is_same_size(self, other) -> bool:
+        """Whether ``other`` has this tensor's shape."""
+        return tuple(self.shape) == tuple(other.shape)
+
+    def sum_to_size(self, *size):
+        """Summed over the broadcast dims down to ``size`` (which must broadcast to this
+        tensor's shape): the reverse of ``expand``."""
+        size = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+        shape = tuple(self.shape)
+        if len(size) > len(shape) or any(s not in (1, n) for s, n in
+                                          zip(size[::-1], shape[::-1])):
+            raise RuntimeError(f"sum_to_size: size {list(size)} is not expandable to size "
+                               f"{list(shape)}.")
+        lead = len(shape) - len(size)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
+                                          if s == 1 and shape[lead + i] != 1)
+        out = registry.functions["sum"](self, dims, keepdim=True) if dims else self
+        return out.reshape(size)
 
     def cpu(self, memory_format=None):
         """Itself: tensors live on the CPU."""

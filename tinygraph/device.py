@@ -22,6 +22,17 @@ def cpu_only(what: str) -> RuntimeError:
     )
 
 
+class MissingDeviceAttribute(AttributeError, RuntimeError):
+    """``tg.cuda.<name>`` or ``tg.accelerator.<name>`` that a CPU-only library lacks: the
+    CPU-only RuntimeError, and an AttributeError too, so ``hasattr(torch.cuda, name)`` and
+    ``getattr(..., default)`` answer instead of raising."""
+
+
+def missing_device_attribute(module: str, name: str) -> MissingDeviceAttribute:
+    """The error for ``module.name`` (a device module's function tinygraph lacks)."""
+    return MissingDeviceAttribute(*cpu_only(f"{module}.{name}").args)
+
+
 class device:  # noqa: N801 - PyTorch's name
     """A device, as ``torch.device``; only the CPU exists.
 

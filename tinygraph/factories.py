@@ -135,7 +135,8 @@ def _value_dtype(value) -> np.dtype:
 # -- like another tensor -----------------------------------------------------------------
 
 def like_input(input, dtype, what: str, memory_format=None) -> tuple:
-    """The shape of ``input`` and the dtype to use (``input``'s unless given)."""
+    """The shape of ``input`` and the dtype to use (``input``'s unless given);
+    ``memory_format`` is checked and otherwise ignored (see tinygraph/layouts.py)."""
     if not isinstance(input, (Tensor, np.ndarray)):
         raise TypeError(f"{what}: input must be a Tensor, got {type(input).__name__}.")
     check_memory_format(memory_format, input.ndim, what)

@@ -1,7 +1,7 @@
 """More in-place Tensor methods, as PyTorch: the elementwise ``abs_``, ``sqrt_``, ``sign_``,
 ``neg_``, ``floor_``, ``ceil_``, ``round_``, ``trunc_``, ``log_``, ``sigmoid_``, ``tanh_``,
-``relu_``, ``pow_``; the fused products ``addmm_``, ``baddbmm_``, ``addbmm_``, ``addr_``;
-the view changes ``t_``, ``transpose_``, ``squeeze_``, ``unsqueeze_``;
+``relu_``, ``pow_``, ``lerp_``; the fused products ``addmm_``, ``baddbmm_``, ``addbmm_``,
+``addr_``; the view changes ``t_``, ``transpose_``, ``squeeze_``, ``unsqueeze_``;
 ``fill_diagonal_``; and the draws ``random_``, ``exponential_``, ``bernoulli_``.
 
 They go through the machinery of ``inplace.py``: a leaf that requires grad refuses them
@@ -52,6 +52,11 @@ class InPlaceMath:
         return self._elementwise_("abs_", "abs")
 
     absolute_ = abs_
+
+    def lerp_(self, end, weight):
+        """self + weight (end - self), in place, rounded as ``tg.lerp``; returns self. (EMA
+        weights: ``ema_p.lerp_(p, 1 - decay)``.)"""
+        return self._elementwise_("lerp_", "lerp", end, weight)
 
     def sqrt_(self):
         """sqrt of every element, in place; returns self."""
@@ -256,3 +261,37 @@ class InPlaceMath:
                                f"expanded to the tensor's shape {tuple(self.shape)}.")
         draws = draw_bernoulli(data(p), self.shape, "bernoulli_", generator).astype(self.dtype)
         return self._assign("bernoulli_", draws)
+
+
+# -- more in-place forms: self = tg.<name>(self, *args), as torch's x.<name>_(...) ----------
+# (hand-written optimizers use addcmul_/addcdiv_, attention masks triu_/tril_, and so on)
+_SAME_AS = """
+    cos sin tan sinh cosh asin acos atan arcsin arccos arctan atan2 arctan2 exp2 expm1
+    log1p log10 log2 erf erfc reciprocal rsqrt square deg2rad rad2deg logit hypot heaviside
+    xlogy nan_to_num tril triu cumsum cumprod clamp_min clamp_max addcmul addcdiv remainder
+    floor_divide divide multiply subtract true_divide logical_not logical_and logical_or
+    logical_xor bitwise_not bitwise_and bitwise_or bitwise_xor eq ne lt le gt ge greater
+    greater_equal less less_equal not_equal
+""".split()
+
+
+def _in_place_form(name: str):
+    def method(self, *args, **kwargs):
+        return self._elementwise_(f"{name}_", name, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = (f"``tg.{name}(self, ...)`` written into this tensor (in its dtype); "
+                      "returns self.")
+    return method
+
+
+for _name in _SAME_AS:
+    setattr(InPlaceMath, f"{_name}_", _in_place_form(_name))
+
+
+def _swap_(self, dim0: int, dim1: int):
+    """Swap dims ``dim0`` and ``dim1`` in place (``transpose_``); returns self."""
+    return self.transpose_(dim0, dim1)
+
+
+InPlaceMath.swapaxes_ = InPlaceMath.swapdims_ = _swap_

@@ -31,8 +31,7 @@ TORCH_NAMES = {
         Container
         CrossMapLRN2d FractionalMaxPool2d FractionalMaxPool3d
         LPPool3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
-        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d RNNBase RNNCellBase
-        SyncBatchNorm
+        LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d SyncBatchNorm
         qat quantizable quantized""",
     "tinygraph.distributions": """
         CatTransform ContinuousBernoulli CorrCholeskyTransform FisherSnedecor
@@ -44,8 +43,8 @@ TORCH_NAMES = {
         StackTransform""",
     "tinygraph": TOP_LEVEL,
     "tinygraph.autograd": """
-        NestedIOFunction ProfilerActivity SavedTensor forward_ad is_multithreading_enabled
-        is_view_replay_enabled profiler set_multithreading_enabled""",
+        NestedIOFunction ProfilerActivity SavedTensor is_multithreading_enabled
+        is_view_replay_enabled set_multithreading_enabled""",
     "tinygraph.linalg": """
         cholesky_ex diagonal inv_ex ldl_factor ldl_factor_ex ldl_solve lu lu_factor lu_factor_ex
         lu_solve matmul solve_ex tensorinv tensorsolve vander""",
@@ -53,8 +52,6 @@ TORCH_NAMES = {
         benchmark bundled_inputs cpp_extension dlpack flop_counter hooks model_zoo
         mobile_optimizer module_tracker swap_tensors tensorboard""",
     "tinygraph.nn.init": "dirac_ eye_ sparse_",
-    "tinygraph.nn.utils": """
-        convert_conv2d_weight_memory_format fuse_conv_bn_eval fuse_linear_bn_eval skip_init""",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t

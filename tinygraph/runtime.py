@@ -58,6 +58,19 @@ def set_num_threads(n: int) -> None:
     _state["threads"] = int(n)
 
 
+def set_num_interop_threads(n: int) -> None:
+    """Recorded for ``get_num_interop_threads`` (tinygraph runs ops one after another)."""
+    if int(n) < 1:
+        raise ValueError(f"set_num_interop_threads: expected a positive number of threads, "
+                         f"got {n}.")
+    _state["interop_threads"] = int(n)
+
+
+def get_num_interop_threads() -> int:
+    """What ``set_num_interop_threads`` set, else 1: ops never run concurrently here."""
+    return _state.get("interop_threads", 1)
+
+
 def get_num_threads() -> int:
     if _state["threads"] is not None:
         return _state["threads"]

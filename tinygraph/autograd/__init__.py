@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..names import missing_name as _missing_name
-from . import api, engine, function, functional, graph, modes, node, versions
+from . import api, engine, forward_ad, function, functional, graph, modes, node, profiler, versions
 from . import mode as grad_mode  # torch.autograd.grad_mode's name for it
 from .api import backward, grad
 from .engine import run_backward
@@ -57,7 +57,7 @@ __all__ = [
     "backward", "detect_anomaly", "enable_grad", "engine", "function", "functional", "grad",
     "grad_accumulator", "grad_mode", "gradcheck", "gradgradcheck", "graph", "inference_mode",
     "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
-    "is_inference_mode_enabled", "modes", "new_tensor", "no_grad", "node",
+    "is_inference_mode_enabled", "modes", "new_tensor", "no_grad", "node", "profiler", "forward_ad",
     "register_tensor_namespace", "register_tensor_type", "run_backward", "set_detect_anomaly",
     "set_grad_enabled", "state", "toposort", "unwrap", "variable", "versions",
 ]

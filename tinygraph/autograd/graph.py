@@ -295,3 +295,18 @@ def param_names(params) -> dict[int, str]:
     for name, tensor in items:
         names.setdefault(id(tensor), str(name))
     return names
+
+
+class save_on_cpu:  # noqa: N801 - torch's name
+    """``torch.autograd.graph.save_on_cpu()``: keep the tensors saved for backward on the CPU.
+    Every tensor is on the CPU here, so it changes nothing (scripts that use it to save GPU
+    memory run unchanged)."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        self.pin_memory, self.device_type = pin_memory, device_type
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        return False

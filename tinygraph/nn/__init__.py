@@ -9,7 +9,7 @@ the seeds' Keras-style layer (``Dense``, ``Sequential.fit``, ``NeuralNetwork``).
 """
 
 from ..names import missing_name
-from . import functional, init, parallel, utils
+from . import functional, grad, init, parallel, utils
 from .activations import (
     ELU,
     GELU,
@@ -124,7 +124,7 @@ from .pooling import (
     MaxUnpool3d,
 )
 from .pooling_extras import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sequential import NeuralNetwork, Sequential
 from .similarity import CosineSimilarity, PairwiseDistance
 from .simple_layers import (
@@ -159,7 +159,7 @@ from .transformer_decoder import Transformer, TransformerDecoder, TransformerDec
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
-    "functional", "init", "parallel", "utils", "DataParallel", "Module", "Parameter",
+    "functional", "grad", "init", "parallel", "utils", "DataParallel", "Module", "Parameter",
     "StateDictError", "IncompatibleKeys",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Dense", "Dropout", "BatchNorm1d", "Flatten",
@@ -173,7 +173,7 @@ __all__ = [
     "LogSoftmax",
     "NLLLoss", "KLDivLoss", "SmoothL1Loss", "HuberLoss", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "RNN", "LSTM", "GRU", "RNNCell",
-    "LSTMCell", "GRUCell",
+    "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase",
     "ReLU6", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid", "Softsign",
     "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "PReLU", "Softmin",
     "Softmax2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "InstanceNorm1d",
@@ -228,12 +228,14 @@ __all__ = [
     "AdaptiveMaxPool3d",
     "Fold",
     "Unfold",
-    "Buffer",
+    "Buffer", "modules",
     "CTCLoss",
     "AdaptiveLogSoftmaxWithLoss",
     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MultiLabelMarginLoss",
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyBatchNorm1d",
     "LazyBatchNorm2d", "LazyBatchNorm3d", "UninitializedParameter", "UninitializedBuffer",
 ]
+
+from . import modules  # noqa: E402 - torch.nn.modules' paths to the names bound above
 
 __getattr__ = missing_name(__name__, globals())

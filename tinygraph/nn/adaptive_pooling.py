@@ -152,8 +152,8 @@ class _AdaptivePool(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(Module):
-    """``F.adaptive_avg_pool1d`` as a layer."""
+class _AdaptiveAvgPoolNd(Module):
+    """What AdaptiveAvgPool1d and 3d share (siblings, as in torch)."""
 
     def __init__(self, output_size) -> None:
         super().__init__()
@@ -161,6 +161,10 @@ class AdaptiveAvgPool1d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """``F.adaptive_avg_pool1d`` as a layer."""
 
     def forward(self, input):
         return adaptive_avg_pool1d(input, self.output_size)
@@ -180,7 +184,7 @@ class AdaptiveMaxPool2d(_AdaptivePool):
         return adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveAvgPool3d(AdaptiveAvgPool1d):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """``F.adaptive_avg_pool3d`` as a layer."""
 
     def forward(self, input):

@@ -53,13 +53,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``attn_mask``: bool (True = may attend) or float (added to the scores), broadcastable to
     (..., L, S). ``is_causal``: position i attends to positions <= i. ``scale`` defaults to
     1 / sqrt(E); ``dropout_p`` drops attention weights (always, as in PyTorch: pass 0.0 in
-    evaluation).
+    evaluation). ``enable_gqa``: key and value may have fewer heads (dim -3) than the query,
+    each shared by a group of query heads.
     """
     q_shape, k_shape = ops._shape(query), ops._shape(key)
     if len(q_shape) < 2 or len(k_shape) < 2 or q_shape[-1] != k_shape[-1]:
         raise ShapeError(
             f"scaled_dot_product_attention: query (..., L, E) and key (..., S, E) must share "
             f"the last axis E, got shapes {q_shape} and {k_shape}.")
+    if enable_gqa and len(q_shape) >= 3 and len(k_shape) >= 3 and q_shape[-3] != k_shape[-3]:
+        # grouped-query attention: each key/value head serves q_heads / kv_heads query heads
+        heads, kv_heads = q_shape[-3], k_shape[-3]
+        if heads % kv_heads or ops._shape(value)[-3] != kv_heads:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: with enable_gqa, the query's heads ({heads}) "
+                f"must be a multiple of the key's and value's ({kv_heads}, "
+                f"{ops._shape(value)[-3]}).")
+        key = ops.repeat_interleave(key, heads // kv_heads, dim=-3)
+        value = ops.repeat_interleave(value, heads // kv_heads, dim=-3)
+        k_shape = ops._shape(key)
     length, source = q_shape[-2], k_shape[-2]
     dtype = ops._data(query).dtype
     scale = 1.0 / math.sqrt(q_shape[-1]) if scale is None else float(scale)
@@ -107,11 +119,9 @@ class MultiheadAttention(Module):
                  add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
                  dtype=None) -> None:
         super().__init__()
-        if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (
-                vdim not in (None, embed_dim)):
+        if add_bias_kv or add_zero_attn:
             raise NotImplementedError(
-                "MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than "
-                "embed_dim are not supported.")
+                "MultiheadAttention: add_bias_kv and add_zero_attn are not supported.")
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(
                 f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
@@ -120,19 +130,30 @@ class MultiheadAttention(Module):
         self.embed_dim, self.num_heads = int(embed_dim), int(num_heads)
         self.head_dim = self.embed_dim // self.num_heads
         self.dropout, self.batch_first = float(dropout), batch_first
-        self.kdim = self.vdim = self.embed_dim
-        self._qkv_same_embed_dim = True
+        e = self.embed_dim
+        self.kdim = e if kdim is None else int(kdim)
+        self.vdim = e if vdim is None else int(vdim)
+        self._qkv_same_embed_dim = self.kdim == e and self.vdim == e
         self.bias_k = self.bias_v = None  # add_bias_kv is not supported
         self.add_zero_attn = False
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        e = self.embed_dim
-        self.in_proj_weight = Parameter(np.empty((3 * e, e), dtype))
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(np.empty((3 * e, e), dtype))
+        else:  # keys and values of other sizes: three projections, torch's names and order
+            self.q_proj_weight = Parameter(np.empty((e, e), dtype))
+            self.k_proj_weight = Parameter(np.empty((e, self.kdim), dtype))
+            self.v_proj_weight = Parameter(np.empty((e, self.vdim), dtype))
+            self.register_parameter("in_proj_weight", None)
         self.in_proj_bias = Parameter(np.zeros(3 * e, dtype)) if bias else None
         self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, dtype=dtype)
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
-        init.xavier_uniform_(self.in_proj_weight)
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(weight)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
@@ -177,13 +198,14 @@ class MultiheadAttention(Module):
         h, d = self.num_heads, self.head_dim
         w, b = self.in_proj_weight, self.in_proj_bias
         p = self.dropout if self.training else 0.0
-        if query is key and key is value and not need_weights and p == 0.0:
+        same = query is key and key is value and self._qkv_same_embed_dim
+        if same and not need_weights and p == 0.0:
             # self-attention, the common case: the projection, then one node to the merged heads
             mask = self._mask(attn_mask, key_padding_mask, n, length, source, batched,
                               ops._data(query).dtype)
             out = self_attention(F.linear(query, w, b), h, mask, 1.0 / math.sqrt(d))
             return self.out_proj(out), None
-        if query is key and key is value:  # self-attention: one product for q, k and v
+        if same:  # self-attention: one product for q, k and v
             qkv = ops.reshape(F.linear(query, w, b), (n, length, 3, h, d))
             qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))  # (3, N, H, L, D)
             q, k, v = ops.getitem(qkv, 0), ops.getitem(qkv, 1), ops.getitem(qkv, 2)
@@ -191,7 +213,9 @@ class MultiheadAttention(Module):
             parts = []
             for i, (t, size) in enumerate(((query, length), (key, source), (value, source))):
                 rows = slice(i * e, (i + 1) * e)
-                y = F.linear(t, ops.getitem(w, rows), None if b is None else ops.getitem(b, rows))
+                weight = ops.getitem(w, rows) if w is not None else (
+                    self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)[i]
+                y = F.linear(t, weight, None if b is None else ops.getitem(b, rows))
                 parts.append(ops.transpose(ops.reshape(y, (n, size, h, d)), (0, 2, 1, 3)))
             q, k, v = parts
         mask = self._mask(attn_mask, key_padding_mask, n, length, source, batched,

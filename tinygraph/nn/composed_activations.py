@@ -14,7 +14,7 @@ import numpy as np
 from ..ops import functions as ops
 from ..tensor import get_default_dtype
 from . import functional as F
-from .activations import _InPlace
+from .activations import Hardtanh, _InPlace
 from .module import Module, Parameter
 
 # SELU's constants (Klambauer et al. 2017), to PyTorch's digits
@@ -118,11 +118,17 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return ops.softmax(-x, F._softmax_dim(x, dim, None, "softmin"))
 
 
-class ReLU6(_InPlace):
-    """y = min(max(x, 0), 6)."""
+class ReLU6(Hardtanh):
+    """y = min(max(x, 0), 6): a Hardtanh from 0 to 6, as in torch."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
 
     def forward(self, input):
         return relu6(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Hardsigmoid(_InPlace):
@@ -188,21 +194,25 @@ class Tanhshrink(Module):
         return tanhshrink(input)
 
 
-class Softshrink(Module):
-    """y = x - lambd above lambd, x + lambd below -lambd, 0 between."""
+class _Shrink(Module):
+    """The ``lambd`` Softshrink and Hardshrink share (siblings, as in torch)."""
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, input):
-        return softshrink(input, self.lambd)
-
     def extra_repr(self) -> str:
         return str(self.lambd)
 
 
-class Hardshrink(Softshrink):
+class Softshrink(_Shrink):
+    """y = x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def forward(self, input):
+        return softshrink(input, self.lambd)
+
+
+class Hardshrink(_Shrink):
     """y = x where |x| > lambd, 0 elsewhere."""
 
     def forward(self, input):

@@ -18,7 +18,7 @@ from ..ops.conv_functions import convolution
 from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
-from .layers import BatchNorm1d, size_argument
+from .layers import _BatchNorm, size_argument
 from .module import Module, Parameter
 
 
@@ -155,9 +155,9 @@ class _ConvNd(Module):
         return text
 
 
-class Conv2d(_ConvNd):
-    """2-D convolution: ``weight`` (out_channels, in_channels / groups, kH, kW), ``bias``
-    (out_channels,); input (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+class _ConvForwardNd(_ConvNd):
+    """The constructor Conv1d, Conv2d and Conv3d share (siblings, as in torch: none of them
+    is an instance of another, so ``isinstance(m, nn.Conv2d)`` picks out 2-D layers only)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
@@ -166,14 +166,28 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, dtype=dtype)
 
 
-class Conv1d(Conv2d):
+class Conv1d(_ConvForwardNd):
     """1-D convolution: ``weight`` (out_channels, in_channels / groups, k); (N, C, L) input."""
 
     nd = 1
 
 
-class ConvTranspose2d(_ConvNd):
-    """2-D transposed convolution: ``weight`` (in_channels, out_channels / groups, kH, kW)."""
+class Conv2d(_ConvForwardNd):
+    """2-D convolution: ``weight`` (out_channels, in_channels / groups, kH, kW), ``bias``
+    (out_channels,); input (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+
+    nd = 2
+
+
+class Conv3d(_ConvForwardNd):
+    """3-D convolution: ``weight`` (out_channels, in_channels / groups, kD, kH, kW);
+    (N, C, D, H, W) input."""
+
+    nd = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d/2d/3d share (siblings, as in torch)."""
 
     transposed = True
 
@@ -182,7 +196,6 @@ class ConvTranspose2d(_ConvNd):
                  device=None, dtype=None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, output_padding, dtype=dtype)
-
 
     def forward(self, input, output_size=None):
         """``output_size``: the spatial size wanted (PyTorch's argument), when a stride makes
@@ -199,32 +212,31 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"{self!r}: output_size {tuple(output_size)} is not reachable "
                              f"from input of shape {ops._shape(input)}: each size must lie between "
                              f"{tuple(natural)} and that plus stride - 1.")
-        fn = F.conv_transpose1d if self.nd == 1 else F.conv_transpose2d
+        fn = getattr(F, f"conv_transpose{self.nd}d")
         return fn(input, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
                   self.dilation)
 
 
-class ConvTranspose1d(ConvTranspose2d):
+class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution: ``weight`` (in_channels, out_channels / groups, k)."""
 
     nd = 1
 
 
-class Conv3d(Conv2d):
-    """3-D convolution: ``weight`` (out_channels, in_channels / groups, kD, kH, kW);
-    (N, C, D, H, W) input."""
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution: ``weight`` (in_channels, out_channels / groups, kH, kW)."""
 
-    nd = 3
+    nd = 2
 
 
-class ConvTranspose3d(ConvTranspose2d):
+class ConvTranspose3d(_ConvTransposeNd):
     """3-D transposed convolution: ``weight`` (in_channels, out_channels / groups, kD, kH,
     kW)."""
 
     nd = 3
 
 
-class BatchNorm2d(BatchNorm1d):
+class BatchNorm2d(_BatchNorm):
     """Batch normalisation of each channel of (N, C, H, W) input over the batch and the
     positions; ``weight``/``bias`` (C,), running statistics as ``BatchNorm1d``."""
 
@@ -232,7 +244,7 @@ class BatchNorm2d(BatchNorm1d):
     _layout = "(N, {c}, H, W)"
 
 
-class BatchNorm3d(BatchNorm1d):
+class BatchNorm3d(_BatchNorm):
     """Batch normalisation of each channel of (N, C, D, H, W) input over the batch and the
     positions; ``weight``/``bias`` (C,), running statistics as ``BatchNorm1d``."""
 

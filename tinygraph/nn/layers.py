@@ -144,7 +144,17 @@ class Dense(Linear):
         return f"Dense({self.extra_repr()})"
 
 
-class Dropout(Module):
+class _DropoutNd(Module):
+    """The base of torch's dropout layers (Dropout, Dropout1d/2d/3d, AlphaDropout,
+    FeatureAlphaDropout), for ``isinstance(m, nn.modules.dropout._DropoutNd)``."""
+
+
+class _NormBase(Module):
+    """The base of torch's BatchNorm and InstanceNorm layers, for ``isinstance(m,
+    nn.modules.batchnorm._NormBase)`` (LayerNorm and GroupNorm are not among them)."""
+
+
+class Dropout(_DropoutNd):
     """Inverted dropout: in training, zero each element with probability ``p`` and scale the
     rest by 1 / (1 - p); the identity in eval mode. Masks come from ``tg.manual_seed``'s
     generator."""
@@ -163,8 +173,9 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over axis 1 of (N, C) or (N, C, L) inputs, as ``torch.nn``.
+class _BatchNorm(_NormBase):
+    """What BatchNorm1d/2d/3d share (siblings, as in torch: ``isinstance(m, nn.BatchNorm1d)``
+    is False for a BatchNorm2d). Batch normalisation over axis 1, as ``torch.nn``.
 
     Training: normalise with the batch mean and biased variance, then update
     ``running_mean``/``running_var`` with ``momentum`` (the variance unbiased; ``momentum=None``
@@ -231,6 +242,14 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of each channel of (N, C) or (N, C, L) input over the batch (and
+    the positions); ``weight``/``bias`` (C,), running statistics as ``_BatchNorm``."""
+
+    _input_ranks = (2, 3)
+    _layout = "(N, {c}) or (N, {c}, L)"
 
 
 class Flatten(Module):

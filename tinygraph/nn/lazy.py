@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..ops import functions as ops
 from ..tensor import get_default_dtype
 from .conv import BatchNorm2d, BatchNorm3d, Conv1d, Conv2d, Conv3d
-from .layers import BatchNorm1d, Linear
+from .layers import BatchNorm1d, Linear, _BatchNorm
 from .parameter import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin
 
 
@@ -136,13 +136,15 @@ LazyConv3d = _lazy_conv(Conv3d, 3)
 
 
 def _lazy_batch_norm(base, ranks, name):
-    class LazyBatchNorm(LazyModuleMixin, base):
-        cls_to_become = base
+    class LazyBatchNorm(LazyModuleMixin, _BatchNorm):  # not a `base` until its first call,
+        cls_to_become = base                            # as torch's
+        _input_ranks, _layout = base._input_ranks, base._layout
         __doc__ = (f"A {base.__name__} whose ``num_features`` is axis 1 of its first input.")
 
         def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                      device=None, dtype=None) -> None:
-            base.__init__(self, 1, eps, momentum, affine, track_running_stats, device, dtype)
+            _BatchNorm.__init__(self, 1, eps, momentum, affine, track_running_stats, device,
+                                dtype)
             self.num_features = 0
             if affine:
                 self.weight = _placeholder(dtype)

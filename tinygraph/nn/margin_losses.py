@@ -182,20 +182,25 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     return _reduce(loss, reduction, "gaussian_nll_loss")
 
 
-class MarginRankingLoss(_Loss):
-    """``F.margin_ranking_loss`` as a Module."""
+class _MarginLoss(_Loss):
+    """The ``margin`` attribute MarginRankingLoss, HingeEmbeddingLoss and CosineEmbeddingLoss
+    share (siblings, as in torch)."""
 
     def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
+
+class MarginRankingLoss(_MarginLoss):
+    """``F.margin_ranking_loss`` as a Module."""
+
     def forward(self, input1, input2, target):
         return margin_ranking_loss(input1, input2, target, self.margin,
                                    reduction=self.reduction)
 
 
-class HingeEmbeddingLoss(MarginRankingLoss):
+class HingeEmbeddingLoss(_MarginLoss):
     """``F.hinge_embedding_loss`` as a Module."""
 
     def __init__(self, margin: float = 1.0, size_average=None, reduce=None,
@@ -206,7 +211,7 @@ class HingeEmbeddingLoss(MarginRankingLoss):
         return hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(MarginRankingLoss):
+class CosineEmbeddingLoss(_MarginLoss):
     """``F.cosine_embedding_loss`` as a Module."""
 
     def forward(self, input1, input2, target):

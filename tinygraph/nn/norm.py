@@ -81,9 +81,6 @@ class Embedding(Module):
                     f"({self.num_embeddings}).")
             padding_idx %= self.num_embeddings
         self.padding_idx = padding_idx
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError(
-                "Embedding: scale_grad_by_freq and sparse are not supported.")
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
@@ -117,7 +114,8 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -40,6 +40,14 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        """As torch's Parameter: values and ``requires_grad``, but not ``.grad`` (a model
+        deep-copied mid-training starts with no gradients: ``copy.deepcopy(model)`` for a
+        target network or a fast-weights copy accumulates from zero)."""
+        new = super().__deepcopy__(memo)
+        new._grad = None
+        return new
+
 
 class Buffer(Tensor):
     """A Tensor that a Module registers as a buffer when it is assigned to an attribute, as

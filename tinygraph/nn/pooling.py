@@ -20,8 +20,9 @@ class _Pool(Module):
             raise _layer_error(self, exc) from None
 
 
-class MaxPool2d(_Pool):
-    """The maximum over each window (``stride`` defaults to ``kernel_size``)."""
+class _MaxPoolNd(_Pool):
+    """What MaxPool1d/2d/3d share (siblings, as in torch): the maximum over each window
+    (``stride`` defaults to ``kernel_size``)."""
 
     nd = 2
 
@@ -53,20 +54,27 @@ class MaxPool2d(_Pool):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool1d(MaxPool2d):
+class MaxPool1d(_MaxPoolNd):
     """1-D max pooling over (N, C, L) input."""
 
     nd = 1
 
 
-class MaxPool3d(MaxPool2d):
+class MaxPool2d(_MaxPoolNd):
+    """2-D max pooling over (N, C, H, W) input (``stride`` defaults to ``kernel_size``)."""
+
+    nd = 2
+
+
+class MaxPool3d(_MaxPoolNd):
     """3-D max pooling over (N, C, D, H, W) input."""
 
     nd = 3
 
 
-class AvgPool2d(_Pool):
-    """The mean over each window (``count_include_pad``: zero padding counts)."""
+class _AvgPoolNd(_Pool):
+    """What AvgPool2d/3d share (siblings, as in torch): the mean over each window
+    (``count_include_pad``: zero padding counts)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None) -> None:
@@ -75,15 +83,19 @@ class AvgPool2d(_Pool):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
-    def forward(self, input):
-        return self._call(F.avg_pool2d, input, self.kernel_size, self.stride, self.padding,
-                          self.ceil_mode, self.count_include_pad, self.divisor_override)
-
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool3d(AvgPool2d):
+class AvgPool2d(_AvgPoolNd):
+    """2-D average pooling over (N, C, H, W) input."""
+
+    def forward(self, input):
+        return self._call(F.avg_pool2d, input, self.kernel_size, self.stride, self.padding,
+                          self.ceil_mode, self.count_include_pad, self.divisor_override)
+
+
+class AvgPool3d(_AvgPoolNd):
     """3-D average pooling over (N, C, D, H, W) input."""
 
     def forward(self, input):
@@ -125,9 +137,9 @@ class AdaptiveAvgPool2d(_Pool):
         return f"output_size={self.output_size}"
 
 
-class MaxUnpool2d(_Pool):
-    """The partial inverse of MaxPool2d: ``forward(input, indices, output_size=None)`` writes
-    each value back at the index max pooling returned for it, zeros elsewhere."""
+class _MaxUnpoolNd(_Pool):
+    """The partial inverse of max pooling: ``forward(input, indices, output_size=None)``
+    writes each value back at the index max pooling returned for it, zeros elsewhere."""
 
     nd = 2
 
@@ -148,13 +160,19 @@ class MaxUnpool2d(_Pool):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class MaxUnpool1d(MaxUnpool2d):
+class MaxUnpool1d(_MaxUnpoolNd):
     """The partial inverse of MaxPool1d over (N, C, L) input."""
 
     nd = 1
 
 
-class MaxUnpool3d(MaxUnpool2d):
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d over (N, C, H, W) input."""
+
+    nd = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
     """The partial inverse of MaxPool3d over (N, C, D, H, W) input."""
 
     nd = 3

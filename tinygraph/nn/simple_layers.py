@@ -17,6 +17,7 @@ from ..errors import ShapeError
 from ..ops import functions as ops
 from ..tensor import get_default_dtype
 from . import functional as F
+from .layers import _DropoutNd
 from .module import Module, Parameter
 
 # -- channel dropout --------------------------------------------------------------------------
@@ -61,7 +62,7 @@ def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     return _feature_dropout(input, p, training, inplace, 3, "dropout3d")
 
 
-class _ChannelDropout(Module):
+class _ChannelDropout(_DropoutNd):
     function = staticmethod(dropout1d)
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
@@ -154,22 +155,34 @@ class ConstantPad3d(_ConstantPad):
         super().__init__(padding, value)
 
 
-class ZeroPad1d(_Pad):
-    """Pad the last axis with zeros."""
+class ZeroPad1d(ConstantPad1d):
+    """Pad the last axis with zeros (a ConstantPad1d of value 0, as in torch)."""
 
-    dims, mode = 1, "constant"
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
 
-
-class ZeroPad2d(_Pad):
-    """Pad the last 2 axes with zeros."""
-
-    dims, mode = 2, "constant"
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
 
 
-class ZeroPad3d(_Pad):
-    """Pad the last 3 axes with zeros."""
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last 2 axes with zeros (a ConstantPad2d of value 0, as in torch)."""
 
-    dims, mode = 3, "constant"
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last 3 axes with zeros (a ConstantPad3d of value 0, as in torch)."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
 
 
 class ReflectionPad1d(_Pad):

@@ -1,9 +1,11 @@
 """Resizing feature maps as PyTorch's ``F.interpolate`` and ``nn.Upsample``: ``nearest``,
-``nearest-exact``, ``linear`` and ``bilinear``, over the last one or two axes of (N, C, L) or
-(N, C, H, W) inputs.
+``nearest-exact``, ``linear``, ``bilinear``, ``bicubic``, ``trilinear`` and ``area``, over the
+last one, two or three axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs (``area`` is
+adaptive average pooling to the output size).
 
 Each spatial axis is resized on its own (the modes are separable): nearest picks one source
-index per output position, linear blends two neighbours with fixed weights. So the result is
+index per output position, linear blends two neighbours with fixed weights, cubic four (Keys'
+cubic convolution with a = -0.75, as PyTorch, the taps clamped at the borders). So the result is
 indexing and weighted sums of graph ops, whose gradients scatter back (repeated indices
 accumulate) and export to ONNX. Source positions follow PyTorch: with ``scale_factor`` the
 scale is 1 / scale_factor (unless ``recompute_scale_factor``), otherwise in / out;
@@ -17,9 +19,14 @@ import math
 import numpy as np
 
 from ..ops import functions as ops
+from ..ops.pool_functions import adaptive_avg_pool2d
+from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool3d
 from .module import Module
 
-MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2}
+# mode -> the spatial dims it needs (None: any of 1, 2, 3)
+MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "bicubic": 2,
+         "trilinear": 3, "area": None}
+CUBIC_A = -0.75
 
 
 def _sizes(shape, size, scale_factor, spatial: int, recompute: bool):
@@ -70,27 +77,62 @@ def _linear(x, axis: int, n_in: int, n_out: int, scale: float, align_corners: bo
             + ops.index_select(x, axis, high) * weight)
 
 
+def _cubic_weights(t: np.ndarray) -> list:
+    """The four taps' weights at fractional offset ``t`` (taps at -1, 0, 1, 2)."""
+    a = CUBIC_A
+
+    def near(d):  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):  # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _cubic(x, axis: int, n_in: int, n_out: int, scale: float, align_corners: bool):
+    position = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        source = position * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:  # not clamped at 0, unlike linear: PyTorch's cubic source index
+        source = (position + 0.5) * scale - 0.5
+    base = np.floor(source).astype(np.int64)
+    shape = [1] * x.ndim
+    shape[axis] = n_out
+    out = None
+    for k, weight in zip(range(-1, 3), _cubic_weights(source - base)):
+        tap = ops.index_select(x, axis, np.clip(base + k, 0, n_in - 1))
+        term = tap * weight.astype(x.dtype).reshape(shape)
+        out = term if out is None else out + term
+    return out
+
+
 def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):
-    """``input`` (N, C, L) or (N, C, H, W) resized to ``size`` or by ``scale_factor`` with
-    ``mode`` ``"nearest"``, ``"nearest-exact"``, ``"linear"`` (3-D) or ``"bilinear"`` (4-D)."""
+    """``input`` (N, C, L), (N, C, H, W) or (N, C, D, H, W) resized to ``size`` or by
+    ``scale_factor`` with ``mode`` ``"nearest"``, ``"nearest-exact"``, ``"linear"`` (3-D),
+    ``"bilinear"`` or ``"bicubic"`` (4-D), ``"trilinear"`` (5-D) or ``"area"`` (adaptive
+    average pooling to the output size)."""
     if mode not in MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not implemented in tinygraph; "
                                   f"it has {', '.join(map(repr, MODES))}.")
     spatial = input.ndim - 2
-    if spatial < 1 or spatial > 2:
-        raise ValueError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, "
-                         f"got shape {tuple(input.shape)}.")
-    if mode in ("linear", "bilinear") and MODES[mode] != spatial:
+    if spatial < 1 or spatial > 3:
+        raise ValueError(f"interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D "
+                         f"(N, C, D, H, W) input, got shape {tuple(input.shape)}.")
+    if MODES[mode] not in (None, spatial):
         raise NotImplementedError(f"interpolate: mode {mode!r} needs a {MODES[mode] + 2}-D input, "
                                   f"got shape {tuple(input.shape)}.")
-    if align_corners is not None and mode.startswith("nearest"):
+    if align_corners is not None and (mode.startswith("nearest") or mode == "area"):
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not implemented in tinygraph.")
     sizes, scales = _sizes(input.shape, size, scale_factor, spatial,
                            bool(recompute_scale_factor))
+    if mode == "area":  # the mean over each output cell's window: adaptive average pooling
+        pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[spatial - 1]
+        return pool(input, tuple(sizes) if spatial > 1 else sizes[0])
     x = input
     for k, (n_out, scale) in enumerate(zip(sizes, scales)):
         axis = input.ndim - spatial + k
@@ -100,6 +142,8 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                              f"(input of shape {tuple(input.shape)}).")
         if mode.startswith("nearest"):
             x = _nearest(x, axis, n_in, n_out, scale, mode == "nearest-exact")
+        elif mode == "bicubic":
+            x = _cubic(x, axis, n_in, n_out, scale, bool(align_corners))
         else:
             x = _linear(x, axis, n_in, n_out, scale, bool(align_corners))
     return x

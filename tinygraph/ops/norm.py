@@ -134,21 +134,24 @@ def _iadd(y, b):
 class Embedding(Op):
     """y = weight[indices] (a row per index, shape indices.shape + (dim,));
     dweight = the rows of g added into a zero matrix at the indices (repeated indices add up),
-    except the ``padding_idx`` row, which gets no gradient.
+    except the ``padding_idx`` row, which gets no gradient; with ``scale_grad_by_freq`` each
+    row of g is first divided by how often its index occurs in ``indices``.
 
-    ``indices`` are a constant attribute (integers, never a graph input).
+    ``indices`` are a constant attribute (integers, never a graph input). ``sparse=True`` is
+    accepted and the gradient is dense (tinygraph has no sparse tensors): the same numbers
+    for optimizers that take sparse gradients (SGD).
     """
 
-    __slots__ = ("indices", "padding_idx", "rows")
+    __slots__ = ("indices", "padding_idx", "rows", "scale")
     label = "embedding"
 
     @staticmethod
     def arguments(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                   scale_grad_by_freq=False, sparse=False):
-        if max_norm is not None or scale_grad_by_freq or sparse:
+        if max_norm is not None:
             raise NotImplementedError(
-                "embedding: max_norm, scale_grad_by_freq and sparse are not supported; leave "
-                "them at their defaults.")
+                "embedding: max_norm is not supported by the op; F.embedding renormalises the "
+                "rows before calling it.")
         w_shape = shape(weight)
         if len(w_shape) != 2:
             raise ShapeError(
@@ -172,8 +175,12 @@ class Embedding(Op):
                     f"embedding: padding_idx {padding_idx} must be within num_embeddings "
                     f"({rows}).")
             padding_idx %= rows
+        scale = None
+        if scale_grad_by_freq:  # 1 / (occurrences of each position's index), as a column
+            flat = indices.reshape(-1).astype(np.intp)
+            scale = (1.0 / np.bincount(flat, minlength=rows)[flat])[:, None]
         return (weight,), {"indices": indices.astype(np.intp, copy=False),
-                           "padding_idx": padding_idx, "rows": rows}
+                           "padding_idx": padding_idx, "rows": rows, "scale": scale}
 
     def forward(self, w):
         return w[self.indices]
@@ -186,6 +193,8 @@ class Embedding(Op):
             g = xp.keep_where(keep, g)
         dim = g.shape[-1]
         g2 = xp.reshape(g, (-1, dim))
+        if self.scale is not None:
+            g2 = g2 * self.scale.astype(g2.dtype)
         flat = indices.reshape(-1)
         if (type(g2) is np.ndarray and g2.dtype in _BLAS and self.rows * flat.size <= 1 << 21
                 and np.isfinite(g2).all()):

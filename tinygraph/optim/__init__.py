@@ -6,6 +6,8 @@ rules.
 >>> scheduler = optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
 """
 
+import importlib
+
 from ..names import missing_name
 from . import lr_scheduler
 from .adadelta import Adadelta
@@ -20,6 +22,14 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS", "Rprop", "ASGD", "lr_scheduler"]
+           "NAdam", "RAdam", "LBFGS", "Rprop", "ASGD", "lr_scheduler", "swa_utils"]
 
-__getattr__ = missing_name(__name__, globals())
+_missing = missing_name(__name__, globals())
+
+
+def __getattr__(name: str):
+    """``optim.swa_utils`` is imported on first use: it builds on ``tg.nn``, which imports
+    this package."""
+    if name == "swa_utils":
+        return importlib.import_module(f"{__name__}.swa_utils")
+    return _missing(name)

@@ -20,18 +20,27 @@ from ...ops import functions as ops
 from ...tensor import Tensor, tensor
 from ..parameter import overwrite
 from . import (  # noqa: F401 - as torch.nn.utils.<name>
+    fusion,
     parametrizations,
     parametrize,
     prune,
     rnn,
     stateless,
 )
+from .fusion import (
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
 from .weight_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
            "parametrizations", "prune", "weight_norm",
-           "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "stateless"]
+           "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "stateless", "fusion",
+           "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+           "fuse_linear_bn_weights"]
 
 
 def _tensors(parameters, what: str) -> list[Tensor]:
@@ -145,3 +154,25 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
 
 
 __getattr__ = missing_name(__name__, globals())
+
+
+def skip_init(module_cls, *args, **kwargs):
+    """``module_cls(*args, **kwargs)`` whose parameters are meant to be filled by the caller
+    (torch leaves them uninitialised; tinygraph's hold the usual initial values). As torch,
+    the class must accept a ``device`` argument."""
+    import inspect
+
+    if "device" not in inspect.signature(module_cls).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    return module_cls(*args, **kwargs)
+
+
+def convert_conv2d_weight_memory_format(module, memory_format):
+    """``module`` itself: tinygraph keeps NumPy's layout, so there is nothing to convert
+    (the values are the same in every memory format)."""
+    return module
+
+
+convert_conv3d_weight_memory_format = convert_conv2d_weight_memory_format
+__all__ += ["skip_init", "convert_conv2d_weight_memory_format",
+            "convert_conv3d_weight_memory_format"]

@@ -127,12 +127,9 @@ class CosineAnnealingLR(LRScheduler):
         return self._closed_form(self.last_epoch)
 
 
-class LambdaLR(LRScheduler):
-    """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` is a function, or a list of one
-    function per parameter group.
-
-    >>> scheduler = optim.lr_scheduler.LambdaLR(opt, lr_lambda=lambda epoch: 0.95**epoch)
-    """
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share (siblings, as in torch): one ``lr_lambda``
+    function, or a list of one per parameter group."""
 
     def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1) -> None:
         check_optimizer(self, optimizer)
@@ -143,9 +140,6 @@ class LambdaLR(LRScheduler):
                 raise TypeError(f"{name}: lr_lambda should be a function, got "
                                 f"{type(fn).__name__}.")
         super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self) -> dict:
         """As PyTorch: functions are not saved; a callable object's attributes are."""
@@ -161,6 +155,17 @@ class LambdaLR(LRScheduler):
         for fn, attributes in zip(self.lr_lambdas, saved):
             if attributes is not None:
                 fn.__dict__.update(attributes)
+
+
+class LambdaLR(_LambdaScheduler):
+    """``lr = initial_lr * lr_lambda(epoch)``; ``lr_lambda`` is a function, or a list of one
+    function per parameter group.
+
+    >>> scheduler = optim.lr_scheduler.LambdaLR(opt, lr_lambda=lambda epoch: 0.95**epoch)
+    """
+
+    def get_lr(self) -> list[float]:
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class LinearLR(LRScheduler):
@@ -199,7 +204,7 @@ class LinearLR(LRScheduler):
                 for base in self.base_lrs]
 
 
-class MultiplicativeLR(LambdaLR):
+class MultiplicativeLR(_LambdaScheduler):
     """``lr = lr * lr_lambda(epoch)`` at every step after the first (a factor, not LambdaLR's
     absolute multiple of ``initial_lr``).
 

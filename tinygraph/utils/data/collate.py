@@ -41,12 +41,12 @@ def default_collate(batch):
     if isinstance(elem, Mapping):
         return _same_type(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, Sequence):
         if len({len(sample) for sample in batch}) != 1:
             raise RuntimeError("default_collate: each element in the batch should be of equal "
                                f"size, got sizes {[len(sample) for sample in batch]}.")
-        fields = [default_collate(list(field)) for field in zip(*batch)]
+        fields = [default_collate(field) for field in zip(*batch)]
         return fields if isinstance(elem, tuple) else _same_type(elem, fields)
     raise TypeError(_ERROR.format(type(elem)))
 
