@@ -1,0 +1,73 @@
+"""Parity checks for what the structured programs (test_pytorch_programs_structured*.py)
+found missing or different, each against torch 2.13 in float64: F.pad with negative widths
+(cropping), convolutions with padding="same" or "valid" and a padding_mode other than
+zeros, and more."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from twins import raises_as_torch
+
+import tinygraph as tg
+
+
+def _pad_run(lib, shape, widths, mode):
+    x = lib.arange(int(np.prod(shape)), dtype=lib.float64).reshape(shape).requires_grad_()
+    if mode == "constant":
+        y = lib.nn.functional.pad(x, widths, value=0.5)
+    else:
+        y = lib.nn.functional.pad(x, widths, mode=mode)
+    (y * lib.arange(y.numel(), dtype=lib.float64).reshape(y.shape)).sum().backward()
+    return y.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("widths", [(-1, 1), (2, -3), (-2, -2), (-1, 0, 1, -1),
+                                    (0, 0, -1, 0), (1, -2, -1, 1)])
+def test_pad_with_negative_widths_crops_as_torch(torch, mode, widths):
+    shape = (1, 2, 5) if len(widths) == 2 else (1, 2, 3, 5)
+    ours, theirs = _pad_run(tg, shape, widths, mode), _pad_run(torch, shape, widths, mode)
+    for mine, want in zip(ours, theirs):
+        assert mine.shape == want.shape
+        np.testing.assert_array_equal(mine, want)
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.nn.functional.pad(torch.ones(1, 2, 5), (-6, 1))",
+    "r = torch.nn.functional.pad(torch.ones(1, 2, 5), (-5, 0), mode='reflect')",
+    "r = torch.nn.functional.pad(torch.ones(1, 2, 5), (-3, -2), mode='replicate')"])
+def test_pad_cropping_everything_raises_as_torch(torch, code):
+    raises_as_torch(torch, code)
+
+
+def _conv_run(lib, layer, kwargs, shape):
+    rng = np.random.default_rng(5)
+    conv = getattr(lib.nn, layer)(**kwargs).double()
+    with lib.no_grad():
+        conv.weight.copy_(lib.tensor(rng.normal(size=tuple(conv.weight.shape))))
+        conv.bias.copy_(lib.tensor(rng.normal(size=tuple(conv.bias.shape))))
+    x = lib.tensor(rng.normal(size=shape), requires_grad=True)
+    y = conv(x)
+    (y * y).sum().backward()
+    return [y.detach().numpy(), x.grad.numpy(), conv.weight.grad.numpy()]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("layer, kwargs, shape", [
+    ("Conv1d", dict(in_channels=2, out_channels=3, kernel_size=4, padding="same"), (2, 2, 7)),
+    ("Conv1d", dict(in_channels=2, out_channels=3, kernel_size=3, padding="same",
+                    dilation=2), (2, 2, 7)),
+    ("Conv1d", dict(in_channels=2, out_channels=3, kernel_size=3, padding="valid"), (2, 2, 7)),
+    ("Conv2d", dict(in_channels=2, out_channels=2, kernel_size=(4, 3), padding="same",
+                    dilation=(1, 2)), (1, 2, 6, 7))])
+def test_conv_same_padding_with_a_padding_mode_as_torch(torch, mode, layer, kwargs, shape):
+    kwargs = dict(kwargs, padding_mode=mode)
+    for mine, want in zip(_conv_run(tg, layer, kwargs, shape),
+                          _conv_run(torch, layer, kwargs, shape)):
+        assert mine.shape == want.shape
+        np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-12)
+
+
+def test_transposed_conv_with_a_padding_mode_raises_as_torch(torch):
+    raises_as_torch(torch, "r = torch.nn.ConvTranspose1d(2, 2, 3, padding_mode='reflect')")
