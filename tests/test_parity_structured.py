@@ -71,3 +71,26 @@ def test_conv_same_padding_with_a_padding_mode_as_torch(torch, mode, layer, kwar
 
 def test_transposed_conv_with_a_padding_mode_raises_as_torch(torch):
     raises_as_torch(torch, "r = torch.nn.ConvTranspose1d(2, 2, 3, padding_mode='reflect')")
+
+
+def _distance_grads(lib, call):
+    a = lib.tensor([[0.0, 1.0], [2.0, 3.0], [1.0, 1.0]], dtype=lib.float64, requires_grad=True)
+    b = lib.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=lib.float64, requires_grad=True)
+    y = eval(call, {"torch": lib, "a": a, "b": b})
+    (y * lib.arange(1, y.numel() + 1, dtype=lib.float64).reshape(y.shape)).sum().backward()
+    return [y.detach().numpy(), a.grad.numpy(), b.grad.numpy()]
+
+
+@pytest.mark.parametrize("call", [
+    "torch.cdist(a, b, p=float('inf'))", "torch.cdist(a[None], b[None], p=float('inf'))",
+    "torch.pdist(a, p=float('inf')) + 0 * b.sum()", "torch.cdist(a, b, p=0)",
+    "torch.pdist(a, p=0) + 0 * b.sum()", "torch.dist(a[:2], b, p=float('inf'))",
+    "torch.norm(a - b[:1], p=float('inf'), dim=1)"])
+def test_distance_gradients_at_ties_and_p0_as_torch(torch, call):
+    """A tie for the largest |x| in cdist/pdist with p=inf gives each tied coordinate the
+    whole gradient (norm and dist share it out); p=0 is differentiable with gradient 0.
+    (torch.norm with p=0 is differentiable too, but leaves .grad None, and torch.dist's
+    p=0 backward raises; tinygraph gives zeros for both.)"""
+    for mine, want in zip(_distance_grads(tg, call), _distance_grads(torch, call)):
+        assert mine.shape == want.shape and mine.dtype == want.dtype
+        np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-12)
