@@ -5,9 +5,11 @@ zeros, and more."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
-from twins import raises_as_torch
+from twins import raises_as_torch, same_as_torch
 
 import tinygraph as tg
 
@@ -94,3 +96,42 @@ def test_distance_gradients_at_ties_and_p0_as_torch(torch, call):
     for mine, want in zip(_distance_grads(tg, call), _distance_grads(torch, call)):
         assert mine.shape == want.shape and mine.dtype == want.dtype
         np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.einsum(a, [0, 1, 2], b, [2, 3], [0, 1, 3])",
+    "r = torch.einsum(a, [0, 1, 2], b, [2, 3])",
+    "r = torch.einsum(m, [0, 0])",
+    "r = torch.einsum(m, [1, 0])",
+    "r = torch.einsum(a, [Ellipsis, 0], b, [0, 1])",
+    "r = torch.einsum(a, [..., 51], [..., 51])",
+    "r = torch.einsum(m, [0, 1], m, (1, 2), m, [2, 0], [])"])
+def test_einsum_sublist_form_as_torch(torch, code):
+    """Capsule and tensor-network code writes einsum with integer subscripts."""
+    setup = ("a = torch.arange(24.).reshape(2, 3, 4).double(); "
+             "b = torch.arange(8.).reshape(4, 2).double(); m = torch.arange(9.).reshape(3, 3)\n")
+    same_as_torch(torch, setup + code)
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.einsum(torch.ones(2, 3), [0, 60])",
+    "r = torch.einsum(torch.ones(2, 3), [0, -1])",
+    "r = torch.einsum(torch.ones(2, 3), [0, 1], torch.ones(3))"])
+def test_einsum_sublist_errors_as_torch(torch, code):
+    raises_as_torch(torch, code)
+
+
+@pytest.mark.parametrize("code", [
+    "r = x.scatter(0, idx, s, reduce='multiply')",
+    "r = x.scatter(1, idx[:2], 2.5, reduce='multiply')",
+    "r = x.clone().scatter_(0, idx, s, reduce='multiply')",
+    "r = x.long().scatter(0, idx, s.long(), reduce='multiply')",
+    "r = x.scatter(0, idx, s, reduce='add')"])
+def test_scatter_multiply_with_repeated_indices_as_torch(torch, code):
+    """Repeated indices multiply together (reduce='add' sums them)."""
+    setup = ("x = torch.tensor([[2., 3.], [1., 5.]], dtype=torch.float64)\n"
+             "s = torch.tensor([[1., 2.], [3., 4.], [5., 6.]], dtype=torch.float64)\n"
+             "idx = torch.tensor([[0, 1], [0, 1], [1, 1]])\n")
+    with warnings.catch_warnings():  # torch: reduce= with a tensor src is deprecated
+        warnings.simplefilter("ignore", UserWarning)
+        same_as_torch(torch, setup + code)

@@ -67,15 +67,11 @@ def _scatter_reduce(input, dim, index, fill, reduce):
         if not _is_tensor(fill):
             fill = new_tensor(np.full(shape(index), fill, dtype=data(input).dtype), None)
         return _f["scatter_add"](input, dim, index, fill)
-    if reduce == "multiply":
+    if reduce == "multiply":  # repeated indices multiply together, as PyTorch
+        if not _is_tensor(fill):
+            fill = new_tensor(np.full(shape(index), fill, dtype=data(input).dtype), None)
         ones = new_tensor(np.ones(shape(input), data(input).dtype), None)
-        factors = scatter(ones, dim, index, src=fill if _is_tensor(fill) else None,
-                          value=None if _is_tensor(fill) else fill)
-        counts = _f["scatter_add"](new_tensor(np.zeros(shape(input), np.int64), None), dim,
-                                   index, new_tensor(np.ones(shape(index), np.int64), None))
-        if data(counts).max(initial=0) > 1:
-            raise RuntimeError("scatter(reduce='multiply'): repeated indices are not supported "
-                               "here; multiply in a loop or use distinct indices.")
+        factors = _f["scatter_reduce"](ones, dim, index, fill, "prod")
         return input * factors
     raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
                        f"{reduce!r}.")
