@@ -37,6 +37,7 @@ NOT_EXPORTABLE = {
     # nor a Cholesky op
     "cholesky": "no cholesky op",
     "cholesky_solve": "no cholesky op",
+    "cholesky_inverse": "no cholesky op",
     # scatter_reduce amax/amin: which values tie with the result is counted in NumPy
     "scatter_reduce_extreme": "changed when the inputs. values changed",
     # tg.nanmedian: the median's position is found in NumPy (NaNs left out), a constant of

@@ -135,3 +135,39 @@ def test_scatter_multiply_with_repeated_indices_as_torch(torch, code):
     with warnings.catch_warnings():  # torch: reduce= with a tensor src is deprecated
         warnings.simplefilter("ignore", UserWarning)
         same_as_torch(torch, setup + code)
+
+
+def _cholesky_ex_run(lib, upper):
+    a = np.array([[4.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    batch = lib.tensor(np.stack([np.eye(3), a, -np.eye(3), a + np.eye(3)]), requires_grad=True)
+    L, info = lib.linalg.cholesky_ex(batch, upper=upper)
+    good = L[info == 0]
+    (good * lib.arange(good.numel(), dtype=lib.float64).reshape(good.shape)).sum().backward()
+    # the failed matrices' gradients are LAPACK's partial results in torch: not compared
+    return good.detach().numpy(), info.numpy(), batch.grad.numpy()[[0, 3]]
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_ex_reports_failures_in_info_as_torch(torch, upper):
+    """The jitter loop of GP code: factor, and add to the diagonal where info says so."""
+    for mine, want in zip(_cholesky_ex_run(tg, upper), _cholesky_ex_run(torch, upper)):
+        assert mine.shape == want.shape and mine.dtype == want.dtype
+        np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-14)
+    L, info = tg.linalg.cholesky_ex(tg.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    assert info.item() == 2 and bool(L.isnan().all())
+    assert type(tg.linalg.cholesky_ex(tg.eye(2))).__name__ == "linalg_cholesky_ex"
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.linalg.cholesky_ex(torch.tensor([[1., 2.], [2., 1.]]), check_errors=True)",
+    "r = torch.linalg.cholesky_ex(torch.ones(2, 3))",
+    "r = torch.cholesky_inverse(torch.ones(3))"])
+def test_cholesky_ex_and_inverse_errors_as_torch(torch, code):
+    raises_as_torch(torch, code)
+
+
+def test_cholesky_inverse_function_and_method_as_torch(torch):
+    code = ("A = torch.tensor([[4., 2., 0.5], [2., 3., 0.], [0.5, 0., 2.]], dtype=torch.float64)\n"
+            "r = torch.cholesky_inverse(torch.linalg.cholesky(A)) "
+            "+ torch.linalg.cholesky(A, upper=True).cholesky_inverse(upper=True)")
+    same_as_torch(torch, code)

@@ -10,6 +10,8 @@ import operator
 
 import numpy as np
 
+from . import return_types
+from .autograd.node import new_tensor
 from .linalg_decompositions import (  # noqa: F401 - tg.linalg.svd, ... (their own module)
     cond,
     eig,
@@ -169,6 +171,47 @@ def cholesky(A, *, upper=False, out=None):
     _square(A, "cholesky")
     result = Cholesky.apply(A, upper=bool(upper), op="linalg.cholesky")
     return result if out is None else out.copy_(result)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """``(L, info)``: ``cholesky``'s factor and, per matrix, an int32 ``info``: 0, or for a
+    matrix that is not positive-definite the order of its first leading minor that is not
+    (without raising unless ``check_errors``). Such a matrix's L is NaN (PyTorch leaves
+    LAPACK's partial factorisation there)."""
+    _square(A, "cholesky_ex")
+    a = data(A)
+    matrices = a.reshape((-1,) + a.shape[-2:])
+    source = np.swapaxes(matrices, -1, -2) if upper else matrices
+    info = np.zeros(len(matrices), np.int32)
+    for i, m in enumerate(source):  # only the matrices that fail: the leading minors' orders
+        try:
+            np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            info[i] = next(k for k in range(1, len(m) + 1) if not _factorable(m[:k, :k]))
+    info = info.reshape(a.shape[:-2])
+    if check_errors and info.any():
+        return cholesky(A, upper=upper)  # raises LinAlgError, naming the matrix
+    failed = (info != 0)[..., None, None]
+    if failed.any():
+        eye = np.eye(a.shape[-1], dtype=a.dtype)
+        L = cholesky(_f["where"](failed, eye, A), upper=upper)
+        L = _f["where"](failed, np.array(np.nan, a.dtype), L)
+    else:
+        L = cholesky(A, upper=upper)
+    result = return_types.linalg_cholesky_ex(L, new_tensor(info, None))
+    if out is not None:
+        out[0].copy_(result[0])
+        out[1].copy_(result[1])
+        return out
+    return result
+
+
+def _factorable(m) -> bool:
+    try:
+        np.linalg.cholesky(m)
+        return True
+    except np.linalg.LinAlgError:
+        return False
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):

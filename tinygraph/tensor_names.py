@@ -15,7 +15,7 @@ TORCH_ONLY = frozenset("""
 acos_ addcdiv_ addcmul_ addmv addmv_ adjoint angle arccos_ arcsin_ arctan2_ arctan_ as_strided_
 as_strided_scatter as_subclass asin_ atan2_ atan_ bfloat16 bitwise_and_ bitwise_left_shift
 bitwise_left_shift_ bitwise_not_ bitwise_or_ bitwise_right_shift bitwise_right_shift_
-bitwise_xor_ cauchy_ ccol_indices cdouble cfloat chalf cholesky_inverse clamp_max_ clamp_min_
+bitwise_xor_ cauchy_ ccol_indices cdouble cfloat chalf clamp_max_ clamp_min_
 coalesce col_indices conj conj_physical conj_physical_ const_data_ptr cos_ cosh_ crow_indices
 cumprod_ cumsum_ deg2rad_ dense_dim dequantize diagonal_scatter dim_order divide_ eig eq_ erf_
 erfc_ exp2_ expm1_ floor_divide_ ge_ geometric_ geqrf ger get_device grad_dtype greater_

@@ -32,7 +32,7 @@ TOP_LEVEL = """
         batch_norm_gather_stats batch_norm_gather_stats_with_counts batch_norm_stats
         batch_norm_update_stats bfloat16 bilinear binary_cross_entropy_with_logits binomial bit
         bits16 bits1x8 bits2x4 bits4x2 bits8 bitwise_left_shift bitwise_right_shift blackman_window
-        ccol_indices_copy cdouble ceil_ celu celu_ cfloat chalf channel_shuffle cholesky_inverse
+        ccol_indices_copy cdouble ceil_ celu celu_ cfloat chalf channel_shuffle
         choose_qparams_optimized clamp_ clamp_max_ clamp_min_ clear_autocast_cache clip_
         col_indices_copy compiler complex complex128 complex32 complex64 cond conj conj_physical
         conj_physical_ constant_pad_nd conv_tbc convolution cos_ cosh_ cosine_embedding_loss

@@ -1,5 +1,6 @@
 """Op-table entries: broadcast_tensors (ops/arrange.py); cholesky, solve_triangular,
-triangular_solve, cholesky_solve and matrix_exp (ops/linalg_more.py, tinygraph/linalg.py);
+triangular_solve, cholesky_solve, cholesky_inverse and matrix_exp (ops/linalg_more.py,
+tinygraph/linalg.py);
 scatter_reduce (ops/scatter_reduce.py)."""
 
 from __future__ import annotations
@@ -128,6 +129,14 @@ OPS = [
                b, _torch().linalg.cholesky(_spd(_torch(), a), upper=upper), upper), 2,
            [((3, 2), (3, 3)), ((2, 3, 1), (2, 3, 3))], kwargs=[{}, {"upper": True}],
            domains={1: (-1.0, 1.0)}),
+    OpSpec("cholesky_inverse",
+           lambda a, upper=False: tg.cholesky_inverse(tg.linalg.cholesky(_spd(tg, a),
+                                                                       upper=upper), upper),
+           lambda a, upper=False: np.linalg.inv(_spd(np, a)),
+           lambda a, upper=False: _torch().cholesky_inverse(
+               _torch().linalg.cholesky(_spd(_torch(), a), upper=upper), upper), 1,
+           [((3, 3),), ((2, 3, 3),)], kwargs=[{}, {"upper": True}],
+           domains={0: (-1.0, 1.0)}),
     # entries within ±0.15: no squaring (column sums under 1/2), so the recorded ops do not
     # depend on the values and the export runs; tests/test_parity_functions_more.py covers
     # larger matrices (squarings) against torch, second derivatives included
