@@ -1,7 +1,8 @@
 """PyTorch programs with structured models, written once and run twice, on torch and on
 tinygraph imported as torch, with the same float64 losses, metrics and weights: a temporal
-convolutional network (dilated causal Conv1d padded on the left with F.pad, residual blocks,
-the old-style ``nn.utils.weight_norm``), a graph attention network (an edge index, per-edge
+convolutional network (dilated causal Conv1d padded on the left with F.pad or cut on the right
+by F.pad with a negative width, residual blocks, the old-style ``nn.utils.weight_norm``), a
+graph attention network (an edge index, per-edge
 scores, a softmax over each node's incoming edges by scatter_reduce and index_add, checked
 against the same layer with a dense adjacency mask of -inf), matrix factorisation trained
 with a BPR loss (nn.Embedding pairs, logsigmoid, weight decay by hand, a DataLoader over
@@ -28,19 +29,26 @@ def temporal_conv_net(torch):
     nn, F = torch.nn, torch.nn.functional
 
     class CausalConv(nn.Module):
-        def __init__(self, cin, cout, kernel, dilation):
+        """Padded on the left by F.pad, or ("chomp") on both sides by the convolution and
+        the right end then cut off by F.pad with a negative width."""
+
+        def __init__(self, cin, cout, kernel, dilation, chomp=False):
             super().__init__()
-            self.left = (kernel - 1) * dilation
-            self.conv = nn.utils.weight_norm(nn.Conv1d(cin, cout, kernel, dilation=dilation))
+            self.left, self.chomp = (kernel - 1) * dilation, chomp
+            conv = nn.Conv1d(cin, cout, kernel, dilation=dilation,
+                             padding=self.left if chomp else 0)
+            self.conv = nn.utils.weight_norm(conv)
 
         def forward(self, x):
+            if self.chomp:
+                return F.pad(self.conv(x), (0, -self.left))
             return self.conv(F.pad(x, (self.left, 0)))
 
     class Block(nn.Module):
         def __init__(self, cin, cout, dilation):
             super().__init__()
             self.conv1 = CausalConv(cin, cout, 3, dilation)
-            self.conv2 = CausalConv(cout, cout, 3, dilation)
+            self.conv2 = CausalConv(cout, cout, 3, dilation, chomp=dilation > 1)
             self.skip = nn.Conv1d(cin, cout, 1) if cin != cout else nn.Identity()
 
         def forward(self, x):

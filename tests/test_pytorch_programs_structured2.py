@@ -51,7 +51,8 @@ def prototypical_network(torch):
 def capsule_routing(torch):
     """A capsule layer on small vectors: primary capsules from a linear map, predictions
     u_hat by einsum with a weight per (input, output) capsule pair, three iterations of
-    routing by agreement (u_hat detached in the iterations before the last), squash, and
+    routing by agreement (u_hat detached in the iterations before the last; one einsum in the
+sublist form), squash, and
     the margin loss on the output capsules' lengths."""
     nn, F = torch.nn, torch.nn.functional
     n_in, d_in, n_out, d_out = 6, 4, 3, 5
@@ -73,7 +74,7 @@ def capsule_routing(torch):
             for r in range(iterations):
                 c = F.softmax(logits, dim=2)
                 predictions = u_hat if r == iterations - 1 else u_hat.detach()
-                v = squash(torch.einsum("bij,bijd->bjd", c, predictions))
+                v = squash(torch.einsum(c, [0, 1, 2], predictions, [0, 1, 2, 3], [0, 2, 3]))
                 if r < iterations - 1:
                     logits = logits + torch.einsum("bijd,bjd->bij", predictions, v)
             return v

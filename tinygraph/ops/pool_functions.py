@@ -176,7 +176,7 @@ def adaptive_avg_pool2d(input, output_size):
 def pad(input, pad, mode="constant", value=None):
     """``input`` padded by ``pad`` in PyTorch's order: (left, right) of the last axis, then
     (top, bottom) of the one before, ... ``mode``: "constant" (with ``value``, default 0),
-    "reflect", "replicate" or "circular"."""
+    "reflect", "replicate" or "circular". A negative width cuts that many off the edge."""
     op = "pad"
     s = shape(input)
     pad = tuple(operator.index(p) for p in pad)
