@@ -1,16 +1,16 @@
-"""PyTorch programs with structured models, written once and run twice, on torch and on
-tinygraph imported as torch, with the same float64 losses, metrics and weights: a temporal
-convolutional network (dilated causal Conv1d padded on the left with F.pad or cut on the right
-by F.pad with a negative width, residual blocks, the old-style ``nn.utils.weight_norm``), a
-graph attention network (an edge index, per-edge
-scores, a softmax over each node's incoming edges by scatter_reduce and index_add, checked
-against the same layer with a dense adjacency mask of -inf), matrix factorisation trained
-with a BPR loss (nn.Embedding pairs, logsigmoid, weight decay by hand, a DataLoader over
-index triples), a tiny NeRF (positional encoding, volume rendering with cumprod of 1 - alpha
-shifted by a column of ones), Hamiltonian Monte Carlo on a logistic-regression posterior
-(gradients by autograd.grad, leapfrog steps, Metropolis acceptance with NumPy uniforms), and
-a Bayesian linear layer trained by the reparameterisation trick with a KL term. Data, noise
-and initial weights come from NumPy, so both runs start equal."""
+"""PyTorch programs with structured models, written once and run twice, on torch and on tinygraph
+imported as torch, with the same float64 losses, metrics and weights: a temporal convolutional
+network (dilated causal Conv1d padded on the left with F.pad or cut on the right by F.pad with
+a negative width, residual blocks, the old-style ``nn.utils.weight_norm``), a graph attention
+network (an edge index, per-edge scores, a softmax over each node's incoming edges by
+scatter_reduce and index_add, checked against the same layer with a dense adjacency mask of
+-inf), matrix factorisation trained with a BPR loss (nn.Embedding pairs, logsigmoid, weight
+decay by hand, a DataLoader over index triples), a tiny NeRF (positional encoding, volume
+rendering with cumprod of 1 - alpha shifted by a column of ones), Hamiltonian Monte Carlo on a
+logistic-regression posterior (gradients by autograd.grad, leapfrog steps, Metropolis
+acceptance with NumPy uniforms), and a Bayesian linear layer trained by the reparameterisation
+trick with a KL term. Data, noise and initial weights come from NumPy, so both runs start
+equal."""
 
 from __future__ import annotations
 

@@ -51,9 +51,8 @@ def prototypical_network(torch):
 def capsule_routing(torch):
     """A capsule layer on small vectors: primary capsules from a linear map, predictions
     u_hat by einsum with a weight per (input, output) capsule pair, three iterations of
-    routing by agreement (u_hat detached in the iterations before the last; one einsum in the
-sublist form), squash, and
-    the margin loss on the output capsules' lengths."""
+    routing by agreement (u_hat detached in the iterations before the last; one einsum in
+    the sublist form), squash, and the margin loss on the output capsules' lengths."""
     nn, F = torch.nn, torch.nn.functional
     n_in, d_in, n_out, d_out = 6, 4, 3, 5
 
