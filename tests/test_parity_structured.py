@@ -171,3 +171,45 @@ def test_cholesky_inverse_function_and_method_as_torch(torch):
             "r = torch.cholesky_inverse(torch.linalg.cholesky(A)) "
             "+ torch.linalg.cholesky(A, upper=True).cholesky_inverse(upper=True)")
     same_as_torch(torch, code)
+
+
+def _edge_softmax(lib, in_place):
+    """A softmax over each node's incoming edges with index_reduce's amax (the form some
+    graph code uses instead of scatter_reduce), and its gradients."""
+    scores = lib.tensor([[1.0, 0.5], [3.0, -1.0], [3.0, 2.0], [2.0, 0.0], [0.5, 0.5]],
+                        dtype=lib.float64, requires_grad=True)
+    target = lib.tensor([0, 0, 1, 1, 1])
+    start = lib.full((2, 2), float("-inf"), dtype=lib.float64)
+    if in_place:
+        top = start.index_reduce_(0, target, scores.detach(), "amax")
+    else:
+        top = lib.index_reduce(start, 0, target, scores, "amax").detach()
+    e = (scores - top[target]).exp()
+    alpha = e / lib.zeros(2, 2, dtype=lib.float64).index_add(0, target, e)[target]
+    mean = lib.ones(2, 2, dtype=lib.float64).index_reduce(0, target, scores, "mean",
+                                                          include_self=False)
+    ((alpha * lib.arange(10.0, dtype=lib.float64).view(5, 2)).sum() + mean.pow(2).sum()
+     ).backward()
+    return [alpha.detach().numpy(), mean.detach().numpy(), scores.grad.numpy()]
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_index_reduce_in_an_edge_softmax_as_torch(torch, in_place):
+    with warnings.catch_warnings():  # torch: index_reduce() is in beta
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = _edge_softmax(torch, in_place)
+    for mine, want in zip(_edge_softmax(tg, in_place), theirs):
+        np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.ones(3).index_reduce(0, torch.tensor([0, 1]), torch.ones(2), 'sum')",
+    "r = torch.ones(3).index_reduce(0, torch.tensor([0, 1]), torch.ones(3), 'prod')",
+    "r = torch.ones(3).index_reduce(0, torch.tensor([[0, 1]]), torch.ones(2), 'prod')",
+    "r = torch.ones(3).index_reduce(0, torch.tensor([0., 1.]), torch.ones(2), 'prod')",
+    "r = torch.ones(3).index_reduce(0, torch.tensor([0, 5]), torch.ones(2), 'amax')",
+    "r = torch.ones(3, 2).index_reduce(0, torch.tensor([0, 1]), torch.ones(2), 'prod')"])
+def test_index_reduce_errors_as_torch(torch, code):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        raises_as_torch(torch, code)

@@ -19,8 +19,8 @@ bitwise_xor_ cauchy_ ccol_indices cdouble cfloat chalf clamp_max_ clamp_min_
 coalesce col_indices conj conj_physical conj_physical_ const_data_ptr cos_ cosh_ crow_indices
 cumprod_ cumsum_ deg2rad_ dense_dim dequantize diagonal_scatter dim_order divide_ eig eq_ erf_
 erfc_ exp2_ expm1_ floor_divide_ ge_ geometric_ geqrf ger get_device grad_dtype greater_
-greater_equal_ gt_ hardshrink hash_tensor heaviside_ histogram hypot_ index index_reduce
-index_reduce_ indices inner int_repr ipu is_coalesced is_conj is_distributed is_inference is_ipu
+greater_equal_ gt_ hardshrink hash_tensor heaviside_ histogram hypot_ index
+indices inner int_repr ipu is_coalesced is_conj is_distributed is_inference is_ipu
 is_maia is_meta is_mkldnn is_mps is_mtia is_neg is_nested is_quantized is_same_size is_set_to
 is_signed is_sparse is_sparse_csr is_vulkan is_xla is_xpu istft le_ lerp_ less_ less_equal_
 log10_ log1p_ log2_ log_normal_ logical_and_ logical_not_ logical_or_ logical_xor_ logit_ lstsq

@@ -53,7 +53,7 @@ TOP_LEVEL = """
         get_device_module get_file_path get_num_interop_threads gradient grid_sampler_2d
         grid_sampler_3d group_norm gru gru_cell hamming_window hann_window hardshrink has_lapack
         has_mkl has_openmp has_spectral hash_tensor hinge_embedding_loss histogram histogramdd hsmm
-        hspmm hub i0_ index_reduce indices_copy init_num_threads inner instance_norm int1 int2 int3
+        hspmm hub i0_ indices_copy init_num_threads inner instance_norm int1 int2 int3
         int4 int5 int6 int7 int_repr is_autocast_cache_enabled is_autocast_cpu_enabled
         is_autocast_enabled is_autocast_ipu_enabled is_autocast_xla_enabled is_conj
         is_deterministic_algorithms_warn_only_enabled is_distributed is_inference is_neg
