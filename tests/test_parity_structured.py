@@ -213,3 +213,28 @@ def test_index_reduce_errors_as_torch(torch, code):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         raises_as_torch(torch, code)
+
+
+def _identity_permute_second_derivative(lib, call):
+    x = lib.tensor(np.arange(1.0, 11.0).reshape(2, 5) / 7, requires_grad=True)
+    z = eval(call, {"torch": lib, "x": x})
+    (g,) = lib.autograd.grad((z * z.sin()).sum() ** 2, x, create_graph=True)
+    g.sum().backward()
+    return g.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("call", ["x.permute(0, 1)", "torch.movedim(x, 0, 0)",
+                                  "x.permute(1, 0)", "torch.movedim(x[:1], 1, 1)",
+                                  "torch.quantile(x, 0.5, dim=0, keepdim=True)"])
+def test_second_derivative_through_an_identity_permute_as_torch(torch, call):
+    """x.permute(0, 1) of a matrix: its backward, recorded under create_graph, permuted by a
+    2-tuple that was taken for a swap of two dims."""
+    for mine, want in zip(_identity_permute_second_derivative(tg, call),
+                          _identity_permute_second_derivative(torch, call)):
+        np.testing.assert_allclose(mine, want, rtol=1e-12)
+
+
+def test_transpose_with_one_sequence_permutes_as_numpy():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.transpose((0, 1)).shape == (2, 3) and tg.transpose(x, [1, 0]).shape == (3, 2)
+    assert x.transpose(0, 1).shape == (3, 2)

@@ -25,7 +25,7 @@ is_maia is_meta is_mkldnn is_mps is_mtia is_neg is_nested is_quantized is_same_s
 is_signed is_sparse is_sparse_csr is_vulkan is_xla is_xpu istft le_ lerp_ less_ less_equal_
 log10_ log1p_ log2_ log_normal_ logical_and_ logical_not_ logical_or_ logical_xor_ logit_ lstsq
 lt_ lu lu_solve map2_ masked_scatter masked_scatter_ module_load mtia multiply_ nan_to_num_
-nanquantile ne_ new_empty_strided nonzero_static not_equal_ orgqr ormqr output_nr prelu
+ne_ new_empty_strided nonzero_static not_equal_ orgqr ormqr output_nr prelu
 q_per_channel_axis q_per_channel_scales q_per_channel_zero_points q_scale q_zero_point qscheme
 rad2deg_ reciprocal_ record_stream register_post_accumulate_grad_hook reinforce remainder_
 resize resize_as resize_as_sparse_ resolve_conj resolve_neg row_indices rsqrt_ select_scatter

@@ -64,7 +64,7 @@ TOP_LEVEL = """
         miopen_convolution_add_relu miopen_convolution_relu miopen_convolution_transpose
         miopen_ctc_loss miopen_depthwise_convolution miopen_rnn mkldnn_adaptive_avg_pool2d
         mkldnn_convolution mkldnn_linear_backward_weights mkldnn_max_pool2d mkldnn_max_pool3d
-        mkldnn_rnn_layer monitor mps mtia multiprocessing nan_to_num_ nanquantile native_batch_norm
+        mkldnn_rnn_layer monitor mps mtia multiprocessing nan_to_num_ native_batch_norm
         native_channel_shuffle native_dropout native_group_norm native_layer_norm native_norm neg_
         negative_ nested newaxis nonzero_static norm_except_dim nuclear_norm orgqr ormqr overrides
         package pairwise_distance pca_lowrank per_channel_affine per_channel_affine_float_qparams
