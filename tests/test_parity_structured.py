@@ -238,3 +238,24 @@ def test_transpose_with_one_sequence_permutes_as_numpy():
     x = tg.arange(6.0).reshape(2, 3)
     assert x.transpose((0, 1)).shape == (2, 3) and tg.transpose(x, [1, 0]).shape == (3, 2)
     assert x.transpose(0, 1).shape == (3, 2)
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.zeros(3).index_add(0, torch.tensor([0., 1.]), torch.ones(2))",
+    "r = torch.zeros(3).index_select(0, torch.tensor([0.]))",
+    "r = torch.zeros(3).index_fill(0, torch.tensor([0.]), 1.)",
+    "r = torch.nn.functional.pad(torch.ones(1, 2, 3), (3, 0), mode='reflect')",
+    "r = torch.nn.functional.pad(torch.ones(1, 2, 3), (1, 0, 0))",
+    "r = torch.nn.functional.pad(torch.ones(1, 2, 3), (4, 0), mode='circular')",
+    "r = torch.nn.Embedding(3, 2)(torch.tensor([1.0]))",
+    "r = torch.searchsorted(torch.tensor([3., 1.]), torch.tensor([2.]), "
+    "sorter=torch.tensor([1, 5]))",
+    "r = torch.nn.functional.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))",
+    "r = torch.nn.functional.binary_cross_entropy(torch.tensor([0.5]), torch.tensor([2.0]))",
+    "r = torch.nn.functional.one_hot(torch.tensor([3]), 3)",
+    "r = torch.nn.functional.one_hot(torch.tensor([1.0]), 3)"])
+def test_error_types_the_programs_met_as_torch(torch, code):
+    """Mistakes a BPR or few-shot script makes (float indices, labels out of range,
+    probabilities outside [0, 1]) raise what torch raises (tinygraph's errors are also the
+    ValueError/TypeError/IndexError they were)."""
+    raises_as_torch(torch, code)

@@ -11,7 +11,14 @@ import numpy as np
 from .. import autograd
 from ..autograd.node import new_tensor
 from .args import data, ndim, shape
-from .indexing import _along, _axis, _check_bounds, _check_index_shape, _index_array
+from .indexing import (
+    IndexOutOfBounds,
+    _along,
+    _axis,
+    _check_bounds,
+    _check_index_shape,
+    _index_array,
+)
 from .registry import functions as _f
 from .registry import public
 from .shape import setitem
@@ -86,7 +93,7 @@ def _vector_index(index, op: str, dtypes=(np.int32, np.int64)) -> np.ndarray:
     array = data(index)
     if not isinstance(array, np.ndarray) or array.dtype.type not in dtypes:
         kind = getattr(array, "dtype", type(array).__name__)
-        raise IndexError(f"{op}(): Expected dtype int64 for index, got {kind}.")
+        raise IndexOutOfBounds(f"{op}(): Expected dtype int64 for index, got {kind}.")
     if array.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector (0-d or 1-D), got shape "
                          f"{array.shape}.")

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from ..autograd import new_tensor
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from .args import data, shape
 from .conv import pad_spatial, slab
 from .conv_functions import _batched, _unbatched, spatial_input, tuple_arg
@@ -181,8 +181,8 @@ def pad(input, pad, mode="constant", value=None):
     s = shape(input)
     pad = tuple(operator.index(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > len(s):
-        raise ValueError(f"{op}: the padding must be pairs for at most the {len(s)} axes of "
-                         f"the input of shape {s}, got {pad}.")
+        raise ArgumentError(f"{op}: the padding must be pairs for at most the {len(s)} axes of "
+                            f"the input of shape {s}, got {pad}.")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(f"{op}: mode must be 'constant', 'reflect', 'replicate' or "
                          f"'circular', got {mode!r}.")
@@ -193,11 +193,11 @@ def pad(input, pad, mode="constant", value=None):
         return _pad_and_crop(input, widths, mode, value, pad)
     for (lo, hi), n in zip(widths, s):
         if mode == "reflect" and (lo >= n or hi >= n) and (lo or hi):
-            raise ValueError(f"{op}: reflect padding {pad} must be smaller than the size of "
-                             f"the axis it pads, input shape {s}.")
+            raise ArgumentError(f"{op}: reflect padding {pad} must be smaller than the size "
+                                f"of the axis it pads, input shape {s}.")
         if mode == "circular" and (lo > n or hi > n):
-            raise ValueError(f"{op}: circular padding {pad} must be at most the size of the "
-                             f"axis it pads, input shape {s}.")
+            raise ArgumentError(f"{op}: circular padding {pad} must be at most the size of "
+                                f"the axis it pads, input shape {s}.")
     if mode != "constant" and value:
         raise ValueError(f"{op}: value={value} only applies to mode='constant'.")
     return Pad.apply(input, widths=tuple(widths), mode=mode,
