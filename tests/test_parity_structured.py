@@ -259,3 +259,52 @@ def test_error_types_the_programs_met_as_torch(torch, code):
     probabilities outside [0, 1]) raise what torch raises (tinygraph's errors are also the
     ValueError/TypeError/IndexError they were)."""
     raises_as_torch(torch, code)
+
+
+def _nanquantile_run(lib, kwargs):
+    a = np.array([[1.0, np.nan, 3.0, 0.5, 2.0, 1.5], [np.nan, 0.7, np.nan, np.nan, 2.5, 0.1],
+                  [4.0, 2.0, np.nan, 1.1, np.nan, 0.2]])
+    x = lib.tensor(a, requires_grad=True)
+    kwargs = dict(kwargs)
+    if isinstance(kwargs["q"], list):
+        kwargs["q"] = lib.tensor(kwargs["q"], dtype=lib.float64)
+    y = lib.nanquantile(x, **kwargs)
+    weights = lib.arange(1.0, y.numel() + 1, dtype=lib.float64).reshape(y.shape)
+    total = (lib.nan_to_num(y * y.sin(), 0.0) * weights).sum()
+    (g,) = lib.autograd.grad(total, x, create_graph=True)
+    (g * g).sum().backward()
+    return y.detach().numpy(), g.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"q": 0.3}, {"q": 0.5, "dim": 1}, {"q": 0.5, "dim": 1, "keepdim": True},
+    {"q": 0.75, "dim": -1, "interpolation": "midpoint"}, {"q": 0.6, "dim": 1,
+                                                           "interpolation": "nearest"},
+    {"q": 0.2, "dim": 0, "interpolation": "lower"}, {"q": 0.9, "dim": 1,
+                                                     "interpolation": "higher"},
+    {"q": [0.1, 0.5, 0.8], "dim": 1}, {"q": [0.1, 0.5, 0.8], "dim": 0, "keepdim": True},
+    {"q": [0.25, 0.9]}])
+def test_nanquantile_with_nans_as_torch(torch, kwargs):
+    """NaNs left out per slice; a slice of NaNs only gives NaN; first and second
+    derivatives go to the neighbours of each slice's position."""
+    for mine, want in zip(_nanquantile_run(tg, kwargs), _nanquantile_run(torch, kwargs)):
+        assert mine.shape == want.shape
+        np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-14)
+    assert tg.tensor([1.0, float("nan")]).nanquantile(0.5).item() == 1.0
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.nanquantile(x, 0.4, dim=1)", "r = x.nanquantile(torch.tensor([0.2, 0.7]), dim=0)",
+    "r = torch.nanquantile(x, 0.5, dim=1, keepdim=True, interpolation='nearest')",
+    "r = torch.nanquantile(x[1], 0.5)"])
+def test_nanquantile_of_slices_of_nans_only_is_nan_as_torch(torch, code):
+    same_as_torch(torch, "x = torch.tensor([[1., float('nan'), 3.], [float('nan')] * 3, "
+                         "[2., 0.5, float('nan')]])\n" + code)
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.nanquantile(torch.ones(3, dtype=torch.int64), 0.5)",
+    "r = torch.nanquantile(torch.ones(3), 1.5)",
+    "r = torch.nanquantile(torch.ones(3), 0.5, interpolation='cubic')"])
+def test_nanquantile_errors_as_torch(torch, code):
+    raises_as_torch(torch, code)

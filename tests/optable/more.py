@@ -122,15 +122,6 @@ SCATTER_INDEX = np.array([[1, 0, 2], [2, 1, 0]])
 ADD_INDEX = np.array([2, 0, 2])
 
 
-def _nan_at_1(lib, x):
-    """``x`` with a NaN at index 1 of its last axis (a constant mask: no gradient there)."""
-    mask = np.zeros(tuple(x.shape), bool)
-    mask[..., 1] = True
-    if lib is np:
-        return np.where(mask, np.nan, x)
-    return lib.where(lib.tensor(mask), lib.tensor(np.nan, dtype=x.dtype), x)
-
-
 OPS = [
     # ops/combine.py
     OpSpec("clamp_min", lambda x: tg.clamp_min(x, -0.5), lambda x: np.maximum(x, -0.5),
@@ -269,16 +260,6 @@ OPS = [
                    {"q": 0.75, "dim": -1, "interpolation": "midpoint"},
                    {"q": 0.6, "interpolation": "nearest"}, {"q": 0.2, "interpolation": "lower"},
                    {"q": 0.2, "interpolation": "higher"}]),
-    # nanquantile: the second element of the last axis (the first of a 1-D input) made NaN
-    OpSpec("nanquantile", lambda x, **k: tg.nanquantile(_nan_at_1(tg, x), **k),
-           lambda x, q, dim=None, keepdim=False, interpolation="linear": np.nanquantile(
-               _nan_at_1(np, x), q, axis=dim, keepdims=keepdim, method=interpolation),
-           lambda x, **k: _torch().nanquantile(_nan_at_1(_torch(), x), **k), 1,
-           [((7,),), ((3, 5),)],
-           kwargs=[{"q": 0.3}, {"q": 0.5, "dim": -1, "keepdim": True},
-                   {"q": 0.75, "dim": -1, "interpolation": "midpoint"},
-                   {"q": 0.6, "dim": 0, "interpolation": "nearest"},
-                   {"q": 0.2, "interpolation": "lower"}, {"q": 0.2, "interpolation": "higher"}]),
     OpSpec("pdist", tg.pdist, lambda a, p=2.0: _np_cdist(a, a, p)[np.triu_indices(len(a), 1)],
            lambda a, p=2.0: _torch_pdist(a, p), 1, [((4, 3),), ((2, 5),)],
            kwargs=[{}, {"p": 1.0}, {"p": 3.0}]),
