@@ -2,7 +2,8 @@
 twice, on torch and on tinygraph imported as torch, with the same float64 losses, metrics and
 weights: prototypical few-shot networks (cdist to class means, log_softmax of negative
 distances), capsules with dynamic routing (squash, a softmax over output capsules, einsum),
-a Lasso fitted by proximal gradient (soft-thresholding with sign and clamp under no_grad),
+a Lasso fitted by proximal gradient (soft-thresholding with sign and clamp under no_grad) and
+by FISTA as an Optimizer subclass whose Tensor state is checkpointed and resumed,
 Newton's method with autograd.functional.hessian and linalg.solve, PGD adversarial training
 (signed input gradients, a clamp to the epsilon ball, eval/train switching around BatchNorm),
 and a quantile regression whose dropout is made deterministic (p=0 in training, fixed masks
@@ -128,6 +129,62 @@ def lasso_proximal(torch):
         losses.append(loss.item() + lam * w.detach().abs().sum().item())
         support.append(int((w != 0).sum()))
     return losses, support, {"w": w.detach().numpy(), "b": b.detach().numpy()}
+
+
+def lasso_fista_optimizer(torch):
+    """The Lasso again, by FISTA written as a torch.optim.Optimizer subclass: its state holds
+    Tensors (the previous iterate, a step count), and halfway its state_dict is loaded into
+    a fresh optimizer over a fresh parameter, which carries on."""
+    nn = torch.nn
+
+    class FISTA(torch.optim.Optimizer):
+        def __init__(self, params, lr, lam):
+            super().__init__(params, dict(lr=lr, lam=lam))
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            with torch.enable_grad():
+                loss = closure()
+            for group in self.param_groups:
+                for p in group["params"]:
+                    state = self.state[p]
+                    if not state:
+                        state["previous"] = p.detach().clone()
+                        state["t"] = torch.tensor(1.0, dtype=torch.float64)
+                    z = p - group["lr"] * p.grad
+                    x = torch.sign(z) * torch.clamp(z.abs() - group["lr"] * group["lam"], min=0)
+                    t = state["t"]
+                    t_next = (1 + torch.sqrt(1 + 4 * t * t)) / 2
+                    p.copy_(x + (t - 1) / t_next * (x - state["previous"]))
+                    state["previous"].copy_(x)
+                    state["t"] = t_next
+            return loss
+
+    rng = np.random.default_rng(40)
+    X = torch.tensor(rng.normal(size=(30, 8)))
+    truth = torch.tensor([1.5, 0, 0, -2.0, 0, 0.5, 0, 0], dtype=torch.float64)
+    y = X @ truth + 0.1 * torch.tensor(rng.normal(size=30))
+    w = nn.Parameter(torch.zeros(8, dtype=torch.float64))
+    optimizer = FISTA([w], lr=0.05, lam=0.2)
+    losses = []
+    for k in range(16):
+        if k == 8:
+            saved = optimizer.state_dict()
+            w = nn.Parameter(w.detach().clone())
+            optimizer = FISTA([w], lr=0.05, lam=0.2)
+            optimizer.load_state_dict(saved)
+            assert isinstance(optimizer.state[w]["previous"], torch.Tensor)
+
+        def closure(optimizer=optimizer, w=w):
+            optimizer.zero_grad()
+            loss = 0.5 * ((X @ w - y) ** 2).mean()
+            loss.backward()
+            return loss
+
+        losses.append(optimizer.step(closure).item())
+    state = optimizer.state[w]
+    return losses, [state["t"].item(), int((w != 0).sum())], {
+        "w": w.detach().numpy(), "previous": state["previous"].numpy()}
 
 
 def newton_logistic(torch):
@@ -260,8 +317,8 @@ def quantile_mc_dropout(torch):
     return losses, metrics, weights(model)
 
 
-PROGRAMS = [prototypical_network, capsule_routing, lasso_proximal, newton_logistic,
-            pgd_adversarial_training, quantile_mc_dropout]
+PROGRAMS = [prototypical_network, capsule_routing, lasso_proximal, lasso_fista_optimizer,
+            newton_logistic, pgd_adversarial_training, quantile_mc_dropout]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
