@@ -308,3 +308,40 @@ def test_nanquantile_of_slices_of_nans_only_is_nan_as_torch(torch, code):
     "r = torch.nanquantile(torch.ones(3), 0.5, interpolation='cubic')"])
 def test_nanquantile_errors_as_torch(torch, code):
     raises_as_torch(torch, code)
+
+
+_SINGULAR = ("torch.stack([torch.eye(2), torch.tensor([[1., 2.], [2., 4.]]), torch.zeros(2, 2), "
+             "torch.tensor([[0., 1.], [0., 2.]]), torch.tensor([[1., 0.], [0., 0.]]), "
+             "torch.tensor([[2., 1.], [1., 3.]])]).double()")
+
+
+def _ex_run(lib, call):
+    A = eval(_SINGULAR, {"torch": lib}).requires_grad_()
+    result, info = eval(call, {"torch": lib, "A": A})
+    good = result[info == 0] if result.shape[0] == info.shape[0] else result[:, info == 0]
+    (good * good).sum().backward()
+    return info.numpy(), good.detach().numpy(), A.grad.numpy()[[0, 5]]
+
+
+@pytest.mark.parametrize("call", [
+    "torch.linalg.inv_ex(A)", "torch.linalg.solve_ex(A, torch.ones(2, dtype=torch.float64))",
+    "torch.linalg.solve_ex(A, torch.ones(6, 2, 3, dtype=torch.float64))",
+    "torch.linalg.solve_ex(A, torch.ones(4, 6, 2, 1, dtype=torch.float64))",
+    "torch.linalg.solve_ex(A, torch.ones(3, 2, dtype=torch.float64), left=False)"])
+def test_inv_ex_and_solve_ex_report_singular_matrices_as_torch(torch, call):
+    """info is the first zero pivot of the LU factorisation; the other matrices' results
+    and gradients are inv's and solve's."""
+    for mine, want in zip(_ex_run(tg, call), _ex_run(torch, call)):
+        assert mine.shape == want.shape and mine.dtype == want.dtype
+        np.testing.assert_allclose(mine, want, rtol=1e-12, atol=1e-14)
+    result, info = tg.linalg.inv_ex(tg.zeros(2, 2))
+    assert info.item() == 1 and bool(result.isnan().all())
+    assert type(tg.linalg.solve_ex(tg.eye(2), tg.ones(2))).__name__ == "linalg_solve_ex"
+
+
+@pytest.mark.parametrize("code", [
+    "r = torch.linalg.inv_ex(torch.zeros(2, 2), check_errors=True)",
+    "r = torch.linalg.solve_ex(torch.zeros(2, 2), torch.ones(2), check_errors=True)",
+    "r = torch.linalg.inv_ex(torch.ones(2, 3))"])
+def test_inv_ex_and_solve_ex_errors_as_torch(torch, code):
+    raises_as_torch(torch, code)

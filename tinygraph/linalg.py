@@ -206,6 +206,72 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return result
 
 
+def inv_ex(A, *, check_errors=False, out=None):
+    """``(inverse, info)``: ``inv``'s result and, per matrix, an int32 ``info``: 0, or for a
+    singular matrix the position (from 1) of the first zero pivot of its LU factorisation
+    with partial pivoting, as LAPACK's (without raising unless ``check_errors``). A singular
+    matrix's inverse is NaN (PyTorch leaves LAPACK's partial results there)."""
+    _square(A, "inv_ex")
+    info = _pivot_info(data(A))
+    if check_errors and info.any():
+        return inv(A)  # raises, naming the singular matrix
+    return _with_info(return_types.linalg_inv_ex, lambda M: inv(M), A, info, 2, out)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """``(result, info)``: ``solve``'s X and, per matrix of A, an int32 ``info`` as
+    ``inv_ex``'s (without raising unless ``check_errors``); X is NaN where A is singular."""
+    _square(A, "solve_ex")
+    info = _pivot_info(data(A))
+    if check_errors and info.any():
+        return solve(A, B, left=left)  # raises, naming the singular matrix
+    vector = left and (ndim(B) == 1 or (ndim(B) == ndim(A) - 1 and shape(B) == shape(A)[:-1]))
+    return _with_info(return_types.linalg_solve_ex, lambda M: solve(M, B, left=left), A, info,
+                      1 if vector else 2, out)
+
+
+def _with_info(kind, compute, A, info, trailing, out):
+    """``compute(A)`` with each failed matrix of A replaced by I and its result by NaN."""
+    failed = info != 0
+    if failed.any():
+        eye = np.eye(shape(A)[-1], dtype=data(A).dtype)
+        result = compute(_f["where"](failed[..., None, None], eye, A))
+        mask = failed.reshape(failed.shape + (1,) * trailing)
+        result = _f["where"](mask, np.array(np.nan, data(A).dtype), result)
+    else:
+        result = compute(A)
+    result = kind(result, new_tensor(info, None))
+    if out is not None:
+        out[0].copy_(result[0])
+        out[1].copy_(result[1])
+        return out
+    return result
+
+
+def _pivot_info(a: np.ndarray) -> np.ndarray:
+    """Per matrix: 0, or the 1-based column of the first zero pivot of LU with partial
+    pivoting (only the matrices NumPy finds singular are factorised here)."""
+    matrices = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(matrices), np.int32)
+    try:
+        np.linalg.inv(matrices)
+    except np.linalg.LinAlgError:
+        for i, m in enumerate(matrices):
+            info[i] = _first_zero_pivot(m)
+    return info.reshape(a.shape[:-2])
+
+
+def _first_zero_pivot(m: np.ndarray) -> int:
+    lu = np.array(m, dtype=np.float64)
+    for k in range(len(lu)):
+        p = k + int(np.argmax(np.abs(lu[k:, k])))
+        if lu[p, k] == 0:
+            return k + 1
+        lu[[k, p]] = lu[[p, k]]
+        lu[k + 1:, k:] -= np.outer(lu[k + 1:, k] / lu[k, k], lu[k, k:])
+    return 0
+
+
 def _factorable(m) -> bool:
     try:
         np.linalg.cholesky(m)
