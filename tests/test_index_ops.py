@@ -159,8 +159,10 @@ def test_einsum_forms_and_second_derivative(torch, rng):
         (gp.sum()).backward()
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10)
-    with pytest.raises(TypeError, match="sublist"):
-        tg.einsum(ours[0], [0, 1])
+    # the sublist form: operand, its subscripts, ..., the output's subscripts
+    np.testing.assert_allclose(tg.einsum(ours[0], [0, 1], ours[1], [1, 2], [2, 0]).detach().numpy(),
+                               torch.einsum(theirs[0], [0, 1], theirs[1], [1, 2], [2, 0])
+                               .detach().numpy(), rtol=1e-12)
     assert not hasattr(tg.Tensor, "einsum")
 
 

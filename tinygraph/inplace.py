@@ -294,6 +294,11 @@ class InPlace:
         return self._through("scatter_reduce_", "scatter_reduce", dim, index, src, reduce,
                              include_self=include_self)
 
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        """``index_reduce`` in place: ``source``'s slices reduced into ``self`` at ``index``."""
+        return self._through("index_reduce_", "index_reduce", dim, index, source, reduce,
+                             include_self=include_self)
+
     def index_add_(self, dim, index, source, *, alpha=1):
         """``index_add`` in place: ``alpha * source``'s slices added at ``index``."""
         return self._through("index_add_", "index_add", dim, index, source, alpha=alpha)

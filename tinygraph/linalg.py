@@ -10,6 +10,8 @@ import operator
 
 import numpy as np
 
+from . import return_types
+from .autograd.node import new_tensor
 from .linalg_decompositions import (  # noqa: F401 - tg.linalg.svd, ... (their own module)
     cond,
     eig,
@@ -169,6 +171,113 @@ def cholesky(A, *, upper=False, out=None):
     _square(A, "cholesky")
     result = Cholesky.apply(A, upper=bool(upper), op="linalg.cholesky")
     return result if out is None else out.copy_(result)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """``(L, info)``: ``cholesky``'s factor and, per matrix, an int32 ``info``: 0, or for a
+    matrix that is not positive-definite the order of its first leading minor that is not
+    (without raising unless ``check_errors``). Such a matrix's L is NaN (PyTorch leaves
+    LAPACK's partial factorisation there)."""
+    _square(A, "cholesky_ex")
+    a = data(A)
+    matrices = a.reshape((-1,) + a.shape[-2:])
+    source = np.swapaxes(matrices, -1, -2) if upper else matrices
+    info = np.zeros(len(matrices), np.int32)
+    for i, m in enumerate(source):  # only the matrices that fail: the leading minors' orders
+        try:
+            np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            info[i] = next(k for k in range(1, len(m) + 1) if not _factorable(m[:k, :k]))
+    info = info.reshape(a.shape[:-2])
+    if check_errors and info.any():
+        return cholesky(A, upper=upper)  # raises LinAlgError, naming the matrix
+    failed = (info != 0)[..., None, None]
+    if failed.any():
+        eye = np.eye(a.shape[-1], dtype=a.dtype)
+        L = cholesky(_f["where"](failed, eye, A), upper=upper)
+        L = _f["where"](failed, np.array(np.nan, a.dtype), L)
+    else:
+        L = cholesky(A, upper=upper)
+    result = return_types.linalg_cholesky_ex(L, new_tensor(info, None))
+    if out is not None:
+        out[0].copy_(result[0])
+        out[1].copy_(result[1])
+        return out
+    return result
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """``(inverse, info)``: ``inv``'s result and, per matrix, an int32 ``info``: 0, or for a
+    singular matrix the position (from 1) of the first zero pivot of its LU factorisation
+    with partial pivoting, as LAPACK's (without raising unless ``check_errors``). A singular
+    matrix's inverse is NaN (PyTorch leaves LAPACK's partial results there)."""
+    _square(A, "inv_ex")
+    info = _pivot_info(data(A))
+    if check_errors and info.any():
+        return inv(A)  # raises, naming the singular matrix
+    return _with_info(return_types.linalg_inv_ex, lambda M: inv(M), A, info, 2, out)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """``(result, info)``: ``solve``'s X and, per matrix of A, an int32 ``info`` as
+    ``inv_ex``'s (without raising unless ``check_errors``); X is NaN where A is singular."""
+    _square(A, "solve_ex")
+    info = _pivot_info(data(A))
+    if check_errors and info.any():
+        return solve(A, B, left=left)  # raises, naming the singular matrix
+    vector = left and (ndim(B) == 1 or (ndim(B) == ndim(A) - 1 and shape(B) == shape(A)[:-1]))
+    return _with_info(return_types.linalg_solve_ex, lambda M: solve(M, B, left=left), A, info,
+                      1 if vector else 2, out)
+
+
+def _with_info(kind, compute, A, info, trailing, out):
+    """``compute(A)`` with each failed matrix of A replaced by I and its result by NaN."""
+    failed = info != 0
+    if failed.any():
+        eye = np.eye(shape(A)[-1], dtype=data(A).dtype)
+        result = compute(_f["where"](failed[..., None, None], eye, A))
+        mask = failed.reshape(failed.shape + (1,) * trailing)
+        result = _f["where"](mask, np.array(np.nan, data(A).dtype), result)
+    else:
+        result = compute(A)
+    result = kind(result, new_tensor(info, None))
+    if out is not None:
+        out[0].copy_(result[0])
+        out[1].copy_(result[1])
+        return out
+    return result
+
+
+def _pivot_info(a: np.ndarray) -> np.ndarray:
+    """Per matrix: 0, or the 1-based column of the first zero pivot of LU with partial
+    pivoting (only the matrices NumPy finds singular are factorised here)."""
+    matrices = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(matrices), np.int32)
+    try:
+        np.linalg.inv(matrices)
+    except np.linalg.LinAlgError:
+        for i, m in enumerate(matrices):
+            info[i] = _first_zero_pivot(m)
+    return info.reshape(a.shape[:-2])
+
+
+def _first_zero_pivot(m: np.ndarray) -> int:
+    lu = np.array(m, dtype=np.float64)
+    for k in range(len(lu)):
+        p = k + int(np.argmax(np.abs(lu[k:, k])))
+        if lu[p, k] == 0:
+            return k + 1
+        lu[[k, p]] = lu[[p, k]]
+        lu[k + 1:, k:] -= np.outer(lu[k + 1:, k] / lu[k, k], lu[k, k:])
+    return 0
+
+
+def _factorable(m) -> bool:
+    try:
+        np.linalg.cholesky(m)
+        return True
+    except np.linalg.LinAlgError:
+        return False
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):

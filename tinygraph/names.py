@@ -46,8 +46,8 @@ TORCH_NAMES = {
         NestedIOFunction ProfilerActivity SavedTensor is_multithreading_enabled
         is_view_replay_enabled set_multithreading_enabled""",
     "tinygraph.linalg": """
-        cholesky_ex diagonal inv_ex ldl_factor ldl_factor_ex ldl_solve lu lu_factor lu_factor_ex
-        lu_solve matmul solve_ex tensorinv tensorsolve vander""",
+        diagonal ldl_factor ldl_factor_ex ldl_solve lu lu_factor lu_factor_ex
+        lu_solve matmul tensorinv tensorsolve vander""",
     "tinygraph.utils": """
         benchmark bundled_inputs cpp_extension dlpack flop_counter hooks model_zoo
         mobile_optimizer module_tracker swap_tensors tensorboard""",

@@ -35,11 +35,15 @@ svd = _return_type("svd", ("U", "S", "V"))
 linalg_svd = _return_type("linalg_svd", ("U", "S", "Vh"))
 qr = _return_type("qr", ("Q", "R"))
 linalg_qr = _return_type("linalg_qr", ("Q", "R"))
+linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
+linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
+linalg_solve_ex = _return_type("linalg_solve_ex", ("result", "info"))
 linalg_eigh = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 slogdet = _return_type("slogdet", ("sign", "logabsdet"))
 linalg_slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
 linalg_lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
-__all__ = ["aminmax", "cummax", "cummin", "frexp", "kthvalue", "linalg_eigh", "linalg_lstsq",
-           "linalg_qr", "linalg_slogdet", "linalg_svd", "max", "median", "min", "mode",
-           "nanmedian", "qr", "slogdet", "sort", "svd", "topk", "triangular_solve"]
+__all__ = ["aminmax", "cummax", "cummin", "frexp", "kthvalue", "linalg_cholesky_ex", "linalg_eigh",
+           "linalg_inv_ex", "linalg_solve_ex", "linalg_lstsq", "linalg_qr", "linalg_slogdet",
+           "linalg_svd", "max", "median", "min", "mode", "nanmedian", "qr", "slogdet", "sort",
+           "svd", "topk", "triangular_solve"]

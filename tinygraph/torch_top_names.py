@@ -31,39 +31,37 @@ TOP_LEVEL = """
         batch_norm_elemt batch_norm_gather_stats batch_norm_gather_stats_with_counts
         batch_norm_stats batch_norm_update_stats bfloat16 binary_cross_entropy_with_logits binomial
         bit bits16 bits1x8 bits2x4 bits4x2 bits8 bitwise_left_shift bitwise_right_shift
-        blackman_window ccol_indices_copy cdouble ceil_ celu_ cfloat chalf cholesky_inverse
-        choose_qparams_optimized clamp_ clamp_max_ clamp_min_ clear_autocast_cache clip_
-        col_indices_copy complex complex128 complex32 complex64 cond conj conj_physical
-        conj_physical_ constant_pad_nd conv_tbc convolution cos_ cosh_ cosine_embedding_loss cpu
-        crow_indices_copy ctc_loss cudnn_affine_grid_generator cudnn_batch_norm cudnn_convolution
-        cudnn_convolution_add_relu cudnn_convolution_relu cudnn_convolution_transpose
-        cudnn_grid_sampler cudnn_is_acceptable deg2rad_ dequantize detach_ detach_copy diagonal_copy
-        diagonal_scatter dropout_ dsmm eig embedding_bag embedding_renorm_ empty_permuted
-        empty_quantized erf_ erfc_ exp2_ exp_ expand_copy expm1_ export
-        fake_quantize_per_channel_affine fake_quantize_per_tensor_affine fbgemm_linear_fp16_weight
-        fbgemm_linear_fp16_weight_fp32_activation fbgemm_linear_int8_weight
-        fbgemm_linear_int8_weight_fp32_activation fbgemm_linear_quantize_weight
-        fbgemm_pack_gemm_matrix_fp16 fbgemm_pack_quantized_matrix feature_alpha_dropout_
-        feature_dropout feature_dropout_ fft fill fill_ fix_ float4_e2m1fn_x2 float8_e4m3fn
-        float8_e4m3fnuz float8_e5m2 float8_e5m2fnuz float8_e8m0fnu floor_ fork frac_ frobenius_norm
-        from_dlpack from_file frombuffer functional fused_moving_avg_obs_fake_quant futures fx gcd_
-        geqrf get_autocast_cpu_dtype get_autocast_dtype get_autocast_gpu_dtype
+        blackman_window ccol_indices_copy cdouble ceil_ celu_ cfloat chalf choose_qparams_optimized
+        clamp_ clamp_max_ clamp_min_ clear_autocast_cache clip_ col_indices_copy complex complex128
+        complex32 complex64 cond conj conj_physical conj_physical_ constant_pad_nd conv_tbc
+        convolution cos_ cosh_ cosine_embedding_loss cpu crow_indices_copy ctc_loss
+        cudnn_affine_grid_generator cudnn_batch_norm cudnn_convolution cudnn_convolution_add_relu
+        cudnn_convolution_relu cudnn_convolution_transpose cudnn_grid_sampler cudnn_is_acceptable
+        deg2rad_ dequantize detach_ detach_copy diagonal_copy diagonal_scatter dropout_ dsmm eig
+        embedding_bag embedding_renorm_ empty_permuted empty_quantized erf_ erfc_ exp2_ exp_
+        expand_copy expm1_ export fake_quantize_per_channel_affine fake_quantize_per_tensor_affine
+        fbgemm_linear_fp16_weight fbgemm_linear_fp16_weight_fp32_activation
+        fbgemm_linear_int8_weight fbgemm_linear_int8_weight_fp32_activation
+        fbgemm_linear_quantize_weight fbgemm_pack_gemm_matrix_fp16 fbgemm_pack_quantized_matrix
+        feature_alpha_dropout_ feature_dropout feature_dropout_ fft fill fill_ fix_ float4_e2m1fn_x2
+        float8_e4m3fn float8_e4m3fnuz float8_e5m2 float8_e5m2fnuz float8_e8m0fnu floor_ fork frac_
+        frobenius_norm from_dlpack from_file frombuffer functional fused_moving_avg_obs_fake_quant
+        futures fx gcd_ geqrf get_autocast_cpu_dtype get_autocast_dtype get_autocast_gpu_dtype
         get_autocast_ipu_dtype get_autocast_xla_dtype get_deterministic_debug_mode get_device
         get_device_module get_file_path gradient grid_sampler_2d grid_sampler_3d gru gru_cell
         hamming_window hann_window has_lapack has_mkl has_openmp has_spectral hash_tensor
-        hinge_embedding_loss histogram histogramdd hsmm hspmm hub i0_ index_reduce indices_copy
-        init_num_threads instance_norm int1 int2 int3 int4 int5 int6 int7 int_repr
-        is_autocast_cache_enabled is_autocast_cpu_enabled is_autocast_enabled
-        is_autocast_ipu_enabled is_autocast_xla_enabled is_conj
-        is_deterministic_algorithms_warn_only_enabled is_distributed is_inference is_neg is_storage
-        is_vulkan_available is_warn_always_enabled istft jagged kaiser_window kl_div lcm_ ldexp_
-        legacy_contiguous_format library lobpcg log10_ log1p_ log2_ log_ logit_ lstm lstm_cell lstsq
-        lu lu_solve lu_unpack margin_ranking_loss masked masked_scatter matrix_rank
+        hinge_embedding_loss histogram histogramdd hsmm hspmm hub i0_ indices_copy init_num_threads
+        instance_norm int1 int2 int3 int4 int5 int6 int7 int_repr is_autocast_cache_enabled
+        is_autocast_cpu_enabled is_autocast_enabled is_autocast_ipu_enabled is_autocast_xla_enabled
+        is_conj is_deterministic_algorithms_warn_only_enabled is_distributed is_inference is_neg
+        is_storage is_vulkan_available is_warn_always_enabled istft jagged kaiser_window kl_div lcm_
+        ldexp_ legacy_contiguous_format library lobpcg log10_ log1p_ log2_ log_ logit_ lstm
+        lstm_cell lstsq lu lu_solve lu_unpack margin_ranking_loss masked masked_scatter matrix_rank
         max_pool1d_with_indices miopen_batch_norm miopen_convolution miopen_convolution_add_relu
         miopen_convolution_relu miopen_convolution_transpose miopen_ctc_loss
         miopen_depthwise_convolution miopen_rnn mkldnn_adaptive_avg_pool2d mkldnn_convolution
         mkldnn_linear_backward_weights mkldnn_max_pool2d mkldnn_max_pool3d mkldnn_rnn_layer monitor
-        mps mtia nan_to_num_ nanquantile native_batch_norm native_channel_shuffle native_dropout
+        mps mtia nan_to_num_ native_batch_norm native_channel_shuffle native_dropout
         native_group_norm native_layer_norm native_norm neg_ negative_ nested newaxis nonzero_static
         norm_except_dim nuclear_norm orgqr ormqr overrides package pca_lowrank per_channel_affine
         per_channel_affine_float_qparams per_channel_symmetric per_tensor_affine

@@ -44,5 +44,6 @@ OPS: list[OpSpec] = [*elementwise.OPS, *math_elementwise.OPS, *reduce.OPS, *redu
                      *shape.OPS, *arrange.OPS, *nn.OPS, *tensor.OPS, *indexing.OPS,
                      *contract.OPS, *transformer.OPS, *conv.OPS, *more.OPS, *util.OPS,
                      *functions_more.OPS, *gamma.OPS, *sequence.OPS, *math_fns.OPS,
-                     *vision.OPS, *decompositions.OPS, *utilities.OPS]
+                     *vision.OPS, *decompositions.OPS, *utilities.OPS,
+                     *functions_more.LATE_OPS]
 BY_NAME = {spec.name: spec for spec in OPS}

@@ -1,6 +1,7 @@
 """Op-table entries: broadcast_tensors (ops/arrange.py); cholesky, solve_triangular,
-triangular_solve, cholesky_solve and matrix_exp (ops/linalg_more.py, tinygraph/linalg.py);
-scatter_reduce (ops/scatter_reduce.py)."""
+triangular_solve, cholesky_solve, cholesky_inverse and matrix_exp (ops/linalg_more.py,
+tinygraph/linalg.py);
+scatter_reduce and index_reduce (ops/scatter_reduce.py)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,10 @@ _INDEX_2D = np.array([[0, 0, 2], [1, 1, 1]])
 
 def _np_scatter_reduce(x, src, dim, reduce, include_self=True):
     index = _INDEX_1D if x.ndim == 1 else _INDEX_2D
+    return _np_scatter_reduce_with(x, src, dim, reduce, include_self, index)
+
+
+def _np_scatter_reduce_with(x, src, dim, reduce, include_self, index):
     out = x.copy()
     values = {}
     for pos in np.ndindex(index.shape):
@@ -87,6 +92,20 @@ def _tg_scatter_reduce(x, src, dim, reduce, include_self=True):
 def _torch_scatter_reduce(x, src, dim, reduce, include_self=True):
     index = _torch().tensor(_INDEX_1D if x.dim() == 1 else _INDEX_2D)
     return x.scatter_reduce(dim, index, src, reduce, include_self=include_self)
+
+
+def _index_reduce(lib):
+    def fn(x, src, dim, reduce, include_self=True):
+        index = lib().tensor(_INDEX_1D if x.dim() == 1 else _INDEX_2D[0])
+        return x.index_reduce(dim, index, src, reduce, include_self=include_self)
+    return fn
+
+
+def _np_index_reduce(x, src, dim, reduce, include_self=True):
+    index = _INDEX_1D if x.ndim == 1 else _INDEX_2D[0]
+    spread = np.broadcast_to(index.reshape([-1 if d == dim % x.ndim else 1
+                                           for d in range(x.ndim)]), src.shape)
+    return _np_scatter_reduce_with(x, src, dim, reduce, include_self, spread)
 
 
 _SR_SHAPES = [((4,), (6,)), ((2, 3), (2, 3))]
@@ -137,4 +156,23 @@ OPS = [
            _SR_SHAPES, kwargs=_SR_KWARGS),
     OpSpec("scatter_reduce_extreme", _tg_scatter_reduce, _np_scatter_reduce,
            _torch_scatter_reduce, 2, _SR_SHAPES, kwargs=_SR_EXTREME_KWARGS),
+]
+
+# Entries added after the table's random draws were settled: __init__.py puts them last, so
+# that the values drawn for the entries before them stay as they were.
+LATE_OPS = [
+    OpSpec("cholesky_inverse",
+           lambda a, upper=False: tg.cholesky_inverse(tg.linalg.cholesky(_spd(tg, a),
+                                                                       upper=upper), upper),
+           lambda a, upper=False: np.linalg.inv(_spd(np, a)),
+           lambda a, upper=False: _torch().cholesky_inverse(
+               _torch().linalg.cholesky(_spd(_torch(), a), upper=upper), upper), 1,
+           [((3, 3),), ((2, 3, 3),)], kwargs=[{}, {"upper": True}],
+           domains={0: (-1.0, 1.0)}),
+    # index_reduce: the index [0, 1, 1, 2, 2, 2] along dim 0 of a (4,) input, and [0, 0, 2]
+    # along dim 1 of a (2, 3) one
+    OpSpec("index_reduce", _index_reduce(lambda: tg), _np_index_reduce, _index_reduce(_torch), 2,
+           _SR_SHAPES, kwargs=[k for k in _SR_KWARGS if k["reduce"] != "sum"]),
+    OpSpec("index_reduce_extreme", _index_reduce(lambda: tg), _np_index_reduce,
+           _index_reduce(_torch), 2, _SR_SHAPES, kwargs=_SR_EXTREME_KWARGS),
 ]

@@ -242,4 +242,13 @@ OPS = [
            torch=lambda x, s, index, **kw: _torch().put(x, _long(_torch(), index), s, **kw),
            nargs=2, shapes=[((2, 3), (3,)), ((6,), (3,))],
            kwargs=[{"index": [0, -1, 4]}, {"index": [1, 1, 5], "accumulate": True}]),
+    # (last in the table, so that the values drawn for the entries before it stay put)
+    # nanquantile without NaNs (the graph checks need finite values everywhere): with NaNs,
+    # values, gradients and second derivatives against torch in tests/test_parity_structured.py
+    OpSpec("nanquantile", tg.nanquantile,
+           lambda x, q, dim=None, keepdim=False, interpolation="linear": np.nanquantile(
+               x, q, axis=dim, keepdims=keepdim, method=interpolation),
+           lambda x, **k: _torch().nanquantile(x, **k), 1, [((7,),), ((3, 5),)],
+           kwargs=[{"q": 0.3}, {"q": 0.5, "dim": -1, "keepdim": True},
+                   {"q": 0.6, "dim": 0, "interpolation": "nearest"}]),
 ]

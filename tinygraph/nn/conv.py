@@ -68,9 +68,9 @@ class _ConvNd(Module):
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"{owner}: padding_mode must be 'zeros', 'reflect', 'replicate' "
                              f"or 'circular', got {padding_mode!r}.")
-        if padding_mode != "zeros" and (self.transposed or isinstance(padding, str)):
-            raise ValueError(f"{owner}: padding_mode={padding_mode!r} needs numeric padding "
-                             "(and a non-transposed convolution).")
+        if padding_mode != "zeros" and self.transposed:
+            raise ValueError(f"{owner}: padding_mode={padding_mode!r} needs a non-transposed "
+                             "convolution (PyTorch's transposed layers pad with zeros only).")
         self.padding_mode = padding_mode
         dtype = dtype or get_default_dtype()
         if self.transposed:
@@ -121,8 +121,7 @@ class _ConvNd(Module):
                           self.output_padding, self.groups, self.dilation)
             padding = self.padding
             if self.padding_mode != "zeros":
-                widths = tuple(p for p in reversed(self.padding) for _ in (0, 1))
-                input = F.pad(input, widths, mode=self.padding_mode)
+                input = F.pad(input, self._mode_widths(), mode=self.padding_mode)
                 padding = 0
             attributes = {}
             y = convolution(input, weight, self.bias, self.stride, padding, self.dilation,
@@ -133,6 +132,17 @@ class _ConvNd(Module):
             return y
         except (ShapeError, ValueError) as exc:
             raise _layer_error(self, exc) from None
+
+    def _mode_widths(self) -> tuple:
+        """F.pad's widths for a padding_mode other than zeros, last axis first: ``padding``
+        on both sides, or for "same" the total dilation * (kernel - 1) split with the odd one
+        on the right, as PyTorch."""
+        if self.padding == "valid":
+            return (0, 0) * self.nd
+        if self.padding == "same":
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            return tuple(w for t in reversed(totals) for w in (t // 2, t - t // 2))
+        return tuple(p for p in reversed(self.padding) for _ in (0, 1))
 
     def extra_repr(self) -> str:
         def short(v):

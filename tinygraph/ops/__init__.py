@@ -31,6 +31,7 @@ from . import (  # noqa: F401 - they declare the ops
     math_fns,
     math_more,
     namespace,  # noqa: F401 - registers the Tensor namespace with the engine
+    nanquantile,
     nn,
     norm,
     norms,

@@ -99,6 +99,32 @@ def _contract(xp, equation: str, operands):
     return xp.einsum(equation, *operands)
 
 
+def _from_sublists(args):
+    """(equation, operands) from einsum's sublist form: operand, its subscripts (ints in
+    [0, 52) or ...), ..., and optionally the output's subscripts last."""
+    def letters(sublist):
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum: in the sublist form each operand is followed by a list "
+                            f"of its subscripts, got {type(sublist).__name__}.")
+        out = ""
+        for s in sublist:
+            if s is Ellipsis:
+                out += "..."
+            elif isinstance(s, (int, np.integer)) and 0 <= s < 52:
+                out += "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[s]
+            else:
+                raise ValueError(f"einsum(): subscript in subscript list is not within the "
+                                 f"valid range [0, 52), got {s!r}.")
+        return out
+
+    operands, terms = args[0:len(args) - len(args) % 2:2], args[1::2]
+    terms = terms[:len(operands)]
+    equation = ",".join(letters(t) for t in terms)
+    if len(args) % 2:
+        equation += "->" + letters(args[-1])
+    return equation, tuple(operands)
+
+
 @public("einsum", method=False)
 class Einsum(Op):
     """y = einsum(equation, *xs);  dx_i = einsum(g and the other operands -> x_i's labels),
@@ -109,9 +135,8 @@ class Einsum(Op):
 
     @staticmethod
     def arguments(equation, *operands):
-        if not isinstance(equation, str):
-            raise TypeError("einsum: the first argument must be the equation string "
-                            "(PyTorch's sublist form einsum(x, [0, 1], ...) is not supported).")
+        if not isinstance(equation, str):  # the sublist form einsum(x, [0, 1], y, [1, 2])
+            equation, operands = _from_sublists((equation, *operands))
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
             operands = tuple(operands[0])  # einsum("ij,jk", [a, b])
         arrays = [data(x) for x in operands]

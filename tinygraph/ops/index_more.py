@@ -11,7 +11,14 @@ import numpy as np
 from .. import autograd
 from ..autograd.node import new_tensor
 from .args import data, ndim, shape
-from .indexing import _along, _axis, _check_bounds, _check_index_shape, _index_array
+from .indexing import (
+    IndexOutOfBounds,
+    _along,
+    _axis,
+    _check_bounds,
+    _check_index_shape,
+    _index_array,
+)
 from .registry import functions as _f
 from .registry import public
 from .shape import setitem
@@ -67,15 +74,11 @@ def _scatter_reduce(input, dim, index, fill, reduce):
         if not _is_tensor(fill):
             fill = new_tensor(np.full(shape(index), fill, dtype=data(input).dtype), None)
         return _f["scatter_add"](input, dim, index, fill)
-    if reduce == "multiply":
+    if reduce == "multiply":  # repeated indices multiply together, as PyTorch
+        if not _is_tensor(fill):
+            fill = new_tensor(np.full(shape(index), fill, dtype=data(input).dtype), None)
         ones = new_tensor(np.ones(shape(input), data(input).dtype), None)
-        factors = scatter(ones, dim, index, src=fill if _is_tensor(fill) else None,
-                          value=None if _is_tensor(fill) else fill)
-        counts = _f["scatter_add"](new_tensor(np.zeros(shape(input), np.int64), None), dim,
-                                   index, new_tensor(np.ones(shape(index), np.int64), None))
-        if data(counts).max(initial=0) > 1:
-            raise RuntimeError("scatter(reduce='multiply'): repeated indices are not supported "
-                               "here; multiply in a loop or use distinct indices.")
+        factors = _f["scatter_reduce"](ones, dim, index, fill, "prod")
         return input * factors
     raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
                        f"{reduce!r}.")
@@ -90,7 +93,7 @@ def _vector_index(index, op: str, dtypes=(np.int32, np.int64)) -> np.ndarray:
     array = data(index)
     if not isinstance(array, np.ndarray) or array.dtype.type not in dtypes:
         kind = getattr(array, "dtype", type(array).__name__)
-        raise IndexError(f"{op}(): Expected dtype int64 for index, got {kind}.")
+        raise IndexOutOfBounds(f"{op}(): Expected dtype int64 for index, got {kind}.")
     if array.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector (0-d or 1-D), got shape "
                          f"{array.shape}.")

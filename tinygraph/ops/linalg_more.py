@@ -268,3 +268,14 @@ def cholesky_solve(input, input2, upper=False):
     factor_t = functions["transpose"](input2, -2, -1)
     first, second = (factor_t, input2) if upper else (input2, factor_t)
     return Solve.apply(second, Solve.apply(first, input))
+
+
+@public("cholesky_inverse")
+def cholesky_inverse(input, upper=False):
+    """The inverse of A from its Cholesky factor ``input`` (L with ``A = L @ L.mT``, or U with
+    ``A = U.mT @ U`` when ``upper``): ``cholesky_solve`` of the identity, whose gradient rule
+    it shares."""
+    _square(input, "cholesky_inverse")
+    s, dtype = shape(input), data(input).dtype
+    eye = np.ascontiguousarray(np.broadcast_to(np.eye(s[-1], dtype=dtype), s))
+    return cholesky_solve(eye, input, upper)

@@ -95,9 +95,10 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         return functions["amax"](magnitude, dim, keepdim)
     if p == -math.inf:
         return functions["amin"](magnitude, dim, keepdim)
-    if p == 0:
-        nonzero = data(magnitude) != 0
-        return functions["sum"](new_tensor(nonzero.astype(array.dtype), None), dim, keepdim)
+    if p == 0:  # the count of nonzeros; differentiable, with a zero gradient, as PyTorch
+        count = (data(magnitude) != 0).astype(array.dtype)
+        nothing = np.zeros(array.shape, bool)
+        return functions["sum"](functions["where"](nothing, magnitude, count), dim, keepdim)
     if p == 1:
         return functions["sum"](magnitude, dim, keepdim)
     return PNorm.apply(input, axis=dims(dim, array.ndim, "norm"), keepdims=keepdim, p=float(p))

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from ..autograd import new_tensor
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from .args import data, shape
 from .conv import pad_spatial, slab
 from .conv_functions import _batched, _unbatched, spatial_input, tuple_arg
@@ -176,29 +176,49 @@ def adaptive_avg_pool2d(input, output_size):
 def pad(input, pad, mode="constant", value=None):
     """``input`` padded by ``pad`` in PyTorch's order: (left, right) of the last axis, then
     (top, bottom) of the one before, ... ``mode``: "constant" (with ``value``, default 0),
-    "reflect", "replicate" or "circular"."""
+    "reflect", "replicate" or "circular". A negative width cuts that many off the edge."""
     op = "pad"
     s = shape(input)
     pad = tuple(operator.index(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > len(s):
-        raise ValueError(f"{op}: the padding must be pairs for at most the {len(s)} axes of "
-                         f"the input of shape {s}, got {pad}.")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"{op}: negative padding {pad} is not supported; slice instead.")
+        raise ArgumentError(f"{op}: the padding must be pairs for at most the {len(s)} axes of "
+                            f"the input of shape {s}, got {pad}.")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(f"{op}: mode must be 'constant', 'reflect', 'replicate' or "
                          f"'circular', got {mode!r}.")
     widths = [(0, 0)] * len(s)
     for i in range(len(pad) // 2):
         widths[len(s) - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if any(p < 0 for p in pad):
+        return _pad_and_crop(input, widths, mode, value, pad)
     for (lo, hi), n in zip(widths, s):
         if mode == "reflect" and (lo >= n or hi >= n) and (lo or hi):
-            raise ValueError(f"{op}: reflect padding {pad} must be smaller than the size of "
-                             f"the axis it pads, input shape {s}.")
+            raise ArgumentError(f"{op}: reflect padding {pad} must be smaller than the size "
+                                f"of the axis it pads, input shape {s}.")
         if mode == "circular" and (lo > n or hi > n):
-            raise ValueError(f"{op}: circular padding {pad} must be at most the size of the "
-                             f"axis it pads, input shape {s}.")
+            raise ArgumentError(f"{op}: circular padding {pad} must be at most the size of "
+                                f"the axis it pads, input shape {s}.")
     if mode != "constant" and value:
         raise ValueError(f"{op}: value={value} only applies to mode='constant'.")
     return Pad.apply(input, widths=tuple(widths), mode=mode,
                      value=0.0 if value is None else value)
+
+
+def _pad_and_crop(input, widths, mode, value, spec):
+    """Padding with negative widths, as PyTorch: those edges are cut off. "circular" cuts
+    first and wraps what is left; the other modes pad first (a reflection still reads the
+    uncut input) and then cut."""
+    s = shape(input)
+    out = [n + lo + hi for (lo, hi), n in zip(widths, s)]
+    cut = [n + min(lo, 0) + min(hi, 0) for (lo, hi), n in zip(widths, s)]
+    if min(cut) < 0 or (mode in ("reflect", "replicate") and min(out) <= 0):
+        raise RuntimeError(f"pad: the padding {spec} leaves an axis of the input of shape "
+                           f"{s} with size {min(min(out), min(cut))} (mode={mode!r}); pad "
+                           "less negatively.")
+    cuts = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, s))
+    flat = tuple(p for (lo, hi) in reversed(widths) for p in (max(lo, 0), max(hi, 0)))
+    if mode == "circular":
+        return pad(input[cuts], flat, mode, value)
+    padded = pad(input, flat, mode, value)
+    return padded[tuple(slice(max(-lo, 0), max(-lo, 0) + o)
+                        for (lo, hi), o in zip(widths, out))]

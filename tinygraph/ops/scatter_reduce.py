@@ -122,3 +122,37 @@ def _extreme(input, src, axis, index_t, where, hit, include_self, largest):
     picked = _f["scatter_add"](_f["masked_fill"](input, w_self == 0, 0) * w_self, axis, index_t,
                                _f["masked_fill"](src, w_src == 0, 0) * w_src)
     return out + (picked - picked.detach())
+
+
+@public("index_reduce")
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """A copy of ``input`` with ``source``'s slices along ``dim`` reduced into the slices
+    ``index`` names ("prod", "mean", "amax" or "amin"; ``include_self=False`` leaves the
+    input's values out where something lands): ``scatter_reduce`` with ``index`` spread
+    over ``source``'s other dims, so its gradients are the same."""
+    if reduce not in REDUCTIONS[1:]:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    array = data(index)
+    if not isinstance(array, np.ndarray) or array.dtype.type not in (np.int32, np.int64):
+        raise RuntimeError(f"index_reduce(): Expected dtype int32/int64 for index, got "
+                           f"{getattr(array, 'dtype', type(array).__name__)}.")
+    if array.ndim > 1:
+        raise IndexError(f"index_reduce(): Index is supposed to be a vector, got shape "
+                         f"{array.shape}.")
+    s = data(source).shape
+    if len(s) != ndim(input):
+        raise RuntimeError(f"index_reduce(): source tensor shape must match self tensor "
+                           f"shape, excluding the specified dimension; got source shape {s} "
+                           f"and self shape {data(input).shape}.")
+    if len(s) == 0:
+        return scatter_reduce(input, dim, index, source, reduce, include_self=include_self)
+    axis = _axis(dim, len(s), "index_reduce")
+    if array.size != s[axis]:
+        raise RuntimeError(f"index_reduce(): Number of indices ({array.size}) should be "
+                           f"equal to source.size({dim}) ({s[axis]}).")
+    along = [1] * len(s)
+    along[axis] = -1
+    spread = np.ascontiguousarray(np.broadcast_to(array.reshape(along), s))
+    return scatter_reduce(input, axis, new_tensor(spread, None), source, reduce,
+                          include_self=include_self)

@@ -188,7 +188,12 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
     sequence = _array(sorted_sequence, "searchsorted")
     side = _side(right, side, "searchsorted")
     if sorter is not None:
-        sequence = np.take_along_axis(sequence, np.asarray(data(sorter)), axis=-1)
+        order = np.asarray(data(sorter))
+        if order.size and (order.min() < 0 or order.max() >= sequence.shape[-1]):
+            raise RuntimeError(f"torch.searchsorted(): sorter index out of range: it holds "
+                               f"{order.min()}..{order.max()} for a sequence of "
+                               f"{sequence.shape[-1]} along its last dim.")
+        sequence = np.take_along_axis(sequence, order, axis=-1)
     values = np.asarray(data(input))
     return _indices(_positions(sequence, values, side, "searchsorted"), out_int32)
 

@@ -324,6 +324,7 @@ def transpose(input, *dims, dim0=None, dim1=None):
     if dim0 is not None or dim1 is not None:  # PyTorch's keywords: transpose(x, dim0=, dim1=)
         dims = dims + tuple(d for d in (dim0, dim1) if d is not None)
     n = ndim(input)
+    sequence = len(dims) == 1 and not isinstance(dims[0], int)  # every dim: never a swap
     if len(dims) == 1:
         if isinstance(dims[0], int):
             raise TypeError(f"transpose() missing 1 required positional argument: 'dim1' "
@@ -332,7 +333,7 @@ def transpose(input, *dims, dim0=None, dim1=None):
         dims = tuple(dims[0])
     if not dims:
         axes = tuple(reversed(range(n)))
-    elif len(dims) == 2:
+    elif len(dims) == 2 and not sequence:
         axes = list(range(n))
         a, b = (_axis(d, n, "transpose") for d in dims)
         axes[a], axes[b] = axes[b], axes[a]

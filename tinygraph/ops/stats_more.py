@@ -213,7 +213,22 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                             "donot_use_mm_for_euclid_dist"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode.")
     difference = _f["unsqueeze"](x1, -2) - _f["unsqueeze"](x2, -3)  # (..., P, R, M)
-    return _f["norm"](difference, p, -1)
+    return _distance(difference, p)
+
+
+def _distance(difference, p):
+    """The p-norm of the last axis, for cdist and pdist: as ``norm``, except that with
+    p=inf every coordinate tied for the largest |x| gets the whole gradient sign(x), where
+    norm shares it out, as PyTorch's distance backward."""
+    if p != float("inf") or shape(difference)[-1] == 0:
+        return _f["norm"](difference, p, -1)
+    top = np.abs(data(difference)).max(axis=-1, keepdims=True)
+    tied = np.abs(data(difference)) == top
+    if not (tied.sum(-1) > 1)[top[..., 0] > 0].any():  # no ties: norm's gradient is the same
+        return _f["norm"](difference, p, -1)
+    magnitude = _f["abs"](difference)
+    gap = _f["where"](tied, magnitude - top, np.zeros((), top.dtype))
+    return _f["sum"](gap, -1) + top[..., 0]
 
 
 @public("pdist", method=False)
@@ -230,7 +245,7 @@ def pdist(input, p=2.0):
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}.")
     rows, cols = np.triu_indices(shape(input)[0], 1)
     difference = _f["index_select"](input, 0, rows) - _f["index_select"](input, 0, cols)
-    return _f["norm"](difference, p, -1)
+    return _distance(difference, p)
 
 
 @public("dist")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..autograd.node import new_tensor
 from ..autograd.versions import note_mutations
 from ..backend import namespace_of
 from ..tensor import Tensor
@@ -308,8 +309,9 @@ def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:
     """A copy of one parameter's saved state, its arrays checked against the parameter."""
     state = {}
     for k, v in saved.items():
-        if isinstance(v, Tensor):
-            v = v._data
+        if isinstance(v, Tensor):  # a custom optimizer's: stays a Tensor, as in PyTorch
+            state[k] = _tensor_state(k, v, param)
+            continue
         if isinstance(v, np.ndarray) and (v.ndim > 0 or param.ndim == 0):
             if v.shape != param.shape:
                 raise ValueError(
@@ -319,3 +321,13 @@ def _copy_state(saved: dict, param: Tensor, name: str, key) -> dict:
             v = namespace_of(param._data).asarray(v, dtype=param.dtype).copy()
         state[k] = copy.deepcopy(v)
     return state
+
+
+def _tensor_state(key, value: Tensor, param: Tensor) -> Tensor:
+    """A copy of a Tensor in a saved state, floats cast to the parameter's dtype except the
+    step count (PyTorch's rule); any shape, since a custom optimizer's state may have its
+    own."""
+    array = value._data
+    if key != "step" and array.dtype.kind == "f":
+        array = namespace_of(param._data).asarray(array, dtype=param.dtype)
+    return new_tensor(copy.deepcopy(array), None)
