@@ -1,0 +1,429 @@
+"""Generative and self-supervised PyTorch programs written once and run twice, on torch and on
+tinygraph imported as torch, with the same float64 losses, metrics and weights: a tiny DDPM
+on scikit-learn's digits (a linear or cosine beta schedule through cumprod, a sinusoidal time
+embedding, a small convolutional denoiser with GroupNorm, the noise-prediction loss, then one
+ancestral sampling loop), a VQ-VAE (nearest code by argmin of torch.cdist or of expanded
+squared distances, the straight-through estimator, a commitment loss, the codebook updated
+by exponential moving averages under no_grad), BYOL and SimSiam (stop-gradient, a predictor
+head, a target network that follows by lerp_ or mul_/add_, a cosine-similarity loss) and a
+WGAN-GP (a gradient penalty from autograd.grad(create_graph=True) on interpolates, several
+critic steps per generator step, Adam with betas=(0.5, 0.9) or RMSprop). Data, noise and
+initial weights come from NumPy, so both runs see the same numbers."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from twins import randomize, same_run, weights
+
+import tinygraph
+
+
+def digits(n):
+    from sklearn.datasets import load_digits
+
+    images, labels = load_digits(return_X_y=True)
+    return images[:n].reshape(-1, 1, 8, 8) / 8.0 - 1.0, labels[:n]
+
+
+def tiny_ddpm(torch, schedule="linear"):
+    """Denoising diffusion: q(x_t | x_0) in closed form from the cumulative product of the
+    alphas, a denoiser told the step by a sinusoidal embedding, MSE against the noise; then
+    sampling from pure noise backwards through every step."""
+    nn, F = torch.nn, torch.nn.functional
+    images, _ = digits(96)
+    rng = np.random.default_rng(21)
+    T = 12  # noqa: N806
+    if schedule == "linear":
+        betas = torch.linspace(1e-4, 0.2, T, dtype=torch.float64)
+    else:  # the cosine schedule of Nichol and Dhariwal
+        s = 0.008
+        steps = torch.arange(T + 1, dtype=torch.float64) / T
+        f = torch.cos((steps + s) / (1 + s) * math.pi * 0.5) ** 2
+        alphas_bar = f / f[0]
+        betas = torch.clip(1 - (alphas_bar[1:] / alphas_bar[:-1]), 0.0, 0.999)
+    alphas = 1.0 - betas
+    alphas_cumprod = torch.cumprod(alphas, dim=0)
+    alphas_cumprod_prev = F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)
+    sqrt_recip_alphas = torch.rsqrt(alphas)
+    sqrt_alphas_cumprod = alphas_cumprod.sqrt()
+    sqrt_one_minus = torch.sqrt(1.0 - alphas_cumprod)
+    posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+
+    def extract(a, t, x_shape):
+        return a.gather(-1, t).reshape(t.shape[0], *((1,) * (len(x_shape) - 1)))
+
+    class SinusoidalPositionEmbeddings(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.dim = dim
+
+        def forward(self, time):
+            half = self.dim // 2
+            scale = math.log(10000) / (half - 1)
+            # float64 steps: torch's float32 exp and NumPy's differ in the last bit
+            steps = torch.arange(half, device=time.device, dtype=torch.float64)
+            freqs = torch.exp(steps * -scale)
+            args = time[:, None] * freqs[None, :]
+            return torch.cat((args.sin(), args.cos()), dim=-1)
+
+    class Denoiser(nn.Module):
+        def __init__(self, ch=8, tdim=8):
+            super().__init__()
+            self.time_mlp = nn.Sequential(SinusoidalPositionEmbeddings(tdim),
+                                          nn.Linear(tdim, ch), nn.SiLU())
+            self.conv_in = nn.Conv2d(1, ch, 3, padding=1)
+            self.norm = nn.GroupNorm(2, ch)
+            self.conv_mid = nn.Conv2d(ch, ch, 3, padding=1)
+            self.conv_out = nn.Conv2d(ch, 1, 1)
+
+        def forward(self, x, t):
+            h = self.conv_in(x) + self.time_mlp(t.double())[..., None, None]
+            h = h + self.conv_mid(F.silu(self.norm(h)))
+            return self.conv_out(F.silu(h))
+
+    model = Denoiser().double()
+    randomize(torch, model, 22, scale=0.3)
+    # the gamma/beta of GroupNorm start as torch's: ones and zeros
+    nn.init.ones_(model.norm.weight)
+    nn.init.zeros_(model.norm.bias)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    data = torch.from_numpy(images)
+    losses = []
+    for epoch in range(2):
+        for start in range(0, len(data), 32):
+            x0 = data[start:start + 32]
+            t = torch.tensor(rng.integers(0, T, size=len(x0)), dtype=torch.long)
+            noise = torch.tensor(rng.standard_normal(x0.shape))
+            x_t = extract(sqrt_alphas_cumprod, t, x0.shape) * x0 + extract(
+                sqrt_one_minus, t, x0.shape) * noise
+            loss = F.mse_loss(model(x_t, t), noise)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+
+    @torch.no_grad()
+    def p_sample(x, i, z):
+        t = torch.full((x.shape[0],), i, dtype=torch.long)
+        mean = extract(sqrt_recip_alphas, t, x.shape) * (
+            x - extract(betas, t, x.shape) * model(x, t) / extract(sqrt_one_minus, t, x.shape))
+        if i == 0:
+            return mean
+        return mean + torch.sqrt(extract(posterior_variance, t, x.shape)) * z
+
+    model.eval()
+    x = torch.tensor(rng.standard_normal((4, 1, 8, 8)))
+    trajectory = []
+    for i in reversed(range(T)):
+        x = p_sample(x, i, torch.from_numpy(rng.standard_normal((4, 1, 8, 8))))
+        trajectory.append(x.std().item())
+    samples = x.clamp(-1.0, 1.0)
+    metrics = trajectory + samples.mean(dim=(1, 2, 3)).tolist() + alphas_cumprod.tolist()
+    return losses, metrics, weights(model)
+
+
+def vq_vae(torch, distance="cdist"):
+    """A VQ-VAE on digits: conv encoder to a 4x4 grid of vectors, each replaced by its nearest
+    codebook vector (gradients pass straight through), a commitment loss, a decoder, and the
+    codebook moved towards its assigned vectors by exponential moving averages."""
+    nn, F = torch.nn, torch.nn.functional
+    images, _ = digits(64)
+    K, D = 6, 3  # noqa: N806
+
+    class EMAQuantizer(nn.Module):
+        def __init__(self, num_embeddings, dim, decay=0.9, eps=1e-5):
+            super().__init__()
+            self.embedding = nn.Embedding(num_embeddings, dim)
+            self.embedding.weight.requires_grad_(False)
+            self.register_buffer("cluster_size", torch.zeros(num_embeddings))
+            self.register_buffer("embed_avg", torch.zeros(num_embeddings, dim))
+            self.decay, self.eps, self.k = decay, eps, num_embeddings
+
+        def forward(self, z):
+            z = z.permute(0, 2, 3, 1).contiguous()
+            flat = z.view(-1, z.shape[-1])
+            codebook = self.embedding.weight
+            if distance == "cdist":
+                indices = torch.argmin(torch.cdist(flat, codebook), dim=1)
+            else:
+                d = (torch.sum(flat ** 2, dim=1, keepdim=True) + torch.sum(codebook ** 2, dim=1)
+                     - 2 * torch.matmul(flat, codebook.t()))
+                indices = d.argmin(1)
+            encodings = torch.zeros(indices.shape[0], self.k, device=z.device, dtype=z.dtype)
+            encodings.scatter_(1, indices.unsqueeze(1), 1)
+            quantized = torch.matmul(encodings, codebook).view(z.shape)
+            if self.training:
+                with torch.no_grad():
+                    self.cluster_size.mul_(self.decay).add_(encodings.sum(0),
+                                                            alpha=1 - self.decay)
+                    self.embed_avg.mul_(self.decay).add_(encodings.t() @ flat,
+                                                         alpha=1 - self.decay)
+                    n = self.cluster_size.sum()
+                    size = (self.cluster_size + self.eps) / (n + self.k * self.eps) * n
+                    self.embedding.weight.copy_(self.embed_avg / size.unsqueeze(1))
+            commitment = F.mse_loss(quantized.detach(), z)
+            quantized = z + (quantized - z).detach()
+            avg_probs = torch.mean(encodings, dim=0)
+            perplexity = torch.exp(-torch.sum(avg_probs * torch.log(avg_probs + 1e-10)))
+            return commitment, quantized.permute(0, 3, 1, 2).contiguous(), perplexity, indices
+
+    class VQVAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Conv2d(1, 8, 4, stride=2, padding=1), nn.ReLU(),
+                                         nn.Conv2d(8, D, 1))
+            self.vq = EMAQuantizer(K, D)
+            self.decoder = nn.Sequential(nn.ConvTranspose2d(D, 8, 4, stride=2, padding=1),
+                                         nn.ReLU(), nn.Conv2d(8, 1, 3, padding=1))
+
+        def forward(self, x):
+            commitment, q, perplexity, indices = self.vq(self.encoder(x))
+            return self.decoder(q), commitment, perplexity, indices
+
+    model = VQVAE().double()
+    randomize(torch, model, 23, scale=0.4)
+    with torch.no_grad():
+        model.vq.embedding.weight.copy_(torch.tensor(
+            np.random.default_rng(24).standard_normal((K, D))))
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(parameters, lr=5e-3, amsgrad=True)
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(images)),
+                                       batch_size=16)
+    losses, metrics = [], []
+    for _ in range(3):
+        model.train()
+        for (x,) in data:
+            optimizer.zero_grad()
+            recon, commitment, perplexity, _ = model(x)
+            recon_error = F.mse_loss(recon, x)
+            loss = recon_error + 0.25 * commitment
+            loss.backward()
+            optimizer.step()
+            losses += [recon_error.item(), commitment.item()]
+            metrics.append(perplexity.item())
+    model.eval()
+    with torch.no_grad():
+        _, _, _, codes = model(torch.tensor(images[:8]))
+        usage = torch.bincount(codes, minlength=K)
+    return losses, metrics + usage.tolist() + codes.tolist(), weights(model)
+
+
+def byol(torch, update="alpha"):
+    """BYOL on digits: two noisy, flipped views; the online network (encoder, projector,
+    predictor) predicts the target network's projection of the other view; the target is an
+    exponential moving average of the online weights, never trained."""
+    nn, F = torch.nn, torch.nn.functional
+    images, _ = digits(64)
+    rng = np.random.default_rng(25)
+
+    def mlp(i, hidden, o):
+        return nn.Sequential(nn.Linear(i, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
+                             nn.Linear(hidden, o))
+
+    class Online(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU())
+            self.projector = mlp(16, 12, 6)
+
+        def forward(self, x):
+            return self.projector(self.encoder(x))
+
+    online = Online().double()
+    randomize(torch, online, 26, scale=0.3)
+    predictor = mlp(6, 12, 6).double()
+    randomize(torch, predictor, 27, scale=0.3)
+    target = copy.deepcopy(online)
+    for p in target.parameters():
+        p.requires_grad = False
+
+    def regression_loss(p, z):
+        p = F.normalize(p, dim=-1, p=2)
+        z = F.normalize(z, dim=-1, p=2)
+        return 2 - 2 * (p * z).sum(dim=-1)
+
+    def view(x):
+        x = x + torch.from_numpy(0.3 * rng.standard_normal(tuple(x.shape)))
+        flip = torch.from_numpy(rng.random(x.shape[0]) < 0.5)
+        return torch.where(flip[:, None, None, None], torch.flip(x, dims=[3]), x)
+
+    params = list(online.parameters()) + list(predictor.parameters())
+    optimizer = torch.optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=1e-4)
+    data = torch.tensor(images)
+    total_steps, step, losses, taus = 6, 0, [], []
+    for _ in range(2):
+        for start in range(0, len(data), 24):
+            x = data[start:start + 24]
+            v1, v2 = view(x), view(x)
+            p1, p2 = predictor(online(v1)), predictor(online(v2))
+            with torch.no_grad():
+                z1, z2 = target(v1), target(v2)
+            loss = (regression_loss(p1, z2.detach()) + regression_loss(p2, z1.detach())).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            tau = 1 - (1 - 0.9) * (math.cos(math.pi * step / total_steps) + 1) / 2
+            with torch.no_grad():
+                for po, pt in zip(online.parameters(), target.parameters()):
+                    if update == "alpha":
+                        pt.mul_(tau).add_(po, alpha=1.0 - tau)
+                    else:
+                        pt.data.mul_(tau).add_(po.data * (1.0 - tau))
+                for bo, bt in zip(online.buffers(), target.buffers()):
+                    bt.copy_(bo)
+            step += 1
+            losses.append(loss.item())
+            taus.append(tau)
+    online.eval()
+    with torch.no_grad():
+        embeddings = F.normalize(online.encoder(data[:6]), dim=1)
+        similarity = embeddings @ embeddings.T
+    return (losses, taus + similarity.flatten().tolist(),
+            weights(online) | {"target." + k: v for k, v in weights(target).items()})
+
+
+def simsiam(torch):
+    """SimSiam: one shared encoder-projector, a bottleneck predictor, the symmetric negative
+    cosine similarity with the stop-gradient on the projection, SGD with a cosine lr."""
+    nn, F = torch.nn, torch.nn.functional
+    images, _ = digits(48)
+    rng = np.random.default_rng(28)
+    encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 16, bias=False), nn.BatchNorm1d(16),
+                            nn.ReLU(), nn.Linear(16, 8), nn.BatchNorm1d(8, affine=False))
+    predictor = nn.Sequential(nn.Linear(8, 4, bias=False), nn.BatchNorm1d(4), nn.ReLU(),
+                              nn.Linear(4, 8))
+    model = nn.ModuleDict({"encoder": encoder, "predictor": predictor}).double()
+    randomize(torch, model, 29, scale=0.4)
+    criterion = nn.CosineSimilarity(dim=1)
+    optimizer = torch.optim.SGD([{"params": model.encoder.parameters(), "fix_lr": False},
+                                 {"params": model.predictor.parameters(), "fix_lr": True}],
+                                lr=0.1, momentum=0.9, weight_decay=1e-4)
+    data = torch.tensor(images)
+    losses, lrs = [], []
+    for epoch in range(3):
+        lr = 0.1 * 0.5 * (1.0 + math.cos(math.pi * epoch / 3))
+        for group in optimizer.param_groups:
+            group["lr"] = 0.1 if group["fix_lr"] else lr
+        for start in range(0, len(data), 16):
+            x = data[start:start + 16]
+            x1 = x + torch.tensor(0.2 * rng.standard_normal(x.shape))
+            x2 = x * torch.tensor(rng.uniform(0.7, 1.3, (len(x), 1, 1, 1)))
+            z1, z2 = model.encoder(x1), model.encoder(x2)
+            p1, p2 = model.predictor(z1), model.predictor(z2)
+            loss = -(criterion(p1, z2.detach()).mean() + criterion(p2, z1.detach()).mean()) * 0.5
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        lrs.append(lr)
+        # collapse monitor: the std of the l2-normalised outputs
+        lrs.append(F.normalize(z1.detach(), dim=1).std(dim=0).mean().item())
+    return losses, lrs, weights(model)
+
+
+def wgan_gp(torch, optimizer="adam"):
+    """A WGAN with gradient penalty on 2-D points: the critic's gradient norm at random
+    interpolates between real and fake is pushed towards one (a second-order term), three
+    critic steps per generator step."""
+    nn = torch.nn
+    rng = np.random.default_rng(30)
+    critic = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16),
+                           nn.LeakyReLU(0.2), nn.Linear(16, 1)).double()
+    generator = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 2)).double()
+    randomize(torch, critic, 31, scale=0.4)
+    randomize(torch, generator, 32, scale=0.4)
+    if optimizer == "adam":
+        opt_c = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
+        opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    else:
+        opt_c = torch.optim.RMSprop(critic.parameters(), lr=5e-4)
+        opt_g = torch.optim.RMSprop(generator.parameters(), lr=5e-4, centered=True)
+
+    def real_batch(n):
+        centers = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])[rng.integers(0, 3, n)]
+        return torch.from_numpy(centers + 0.1 * rng.standard_normal((n, 2)))
+
+    def gradient_penalty(real, fake):
+        alpha = torch.from_numpy(rng.random((real.size(0), 1))).expand_as(real)
+        interpolates = alpha * real + (1 - alpha) * fake
+        interpolates.requires_grad_(True)
+        out = critic(interpolates)
+        gradients = torch.autograd.grad(outputs=out, inputs=interpolates,
+                                        grad_outputs=torch.ones(out.size(), dtype=out.dtype),
+                                        create_graph=True, retain_graph=True,
+                                        only_inputs=True)[0]
+        gradients = gradients.view(gradients.size(0), -1)
+        return ((gradients.norm(2, dim=1) - 1) ** 2).mean() * 10.0
+
+    losses, distances = [], []
+    one = torch.tensor(1, dtype=torch.float64)
+    mone = one * -1
+    for _ in range(5):
+        for p in critic.parameters():
+            p.requires_grad = True
+        for _ in range(3):
+            real = real_batch(16)
+            with torch.no_grad():
+                fake = generator(torch.from_numpy(rng.standard_normal((16, 3))))
+            critic.zero_grad()
+            d_real = critic(real).mean()
+            d_real.backward(mone)
+            d_fake = critic(fake).mean()
+            d_fake.backward(one)
+            penalty = gradient_penalty(real.data, fake.data)
+            penalty.backward()
+            opt_c.step()
+            losses.append((d_fake - d_real + penalty).item())
+            distances.append((d_real - d_fake).item())
+        for p in critic.parameters():
+            p.requires_grad = False
+        generator.zero_grad()
+        g_loss = -critic(generator(torch.from_numpy(rng.standard_normal((16, 3))))).mean()
+        g_loss.backward()
+        opt_g.step()
+        losses.append(g_loss.item())
+    return losses, distances, weights(generator) | {"critic." + k: v for k, v in
+                                                    weights(critic).items()}
+
+
+PROGRAMS = {
+    "ddpm_linear": tiny_ddpm,
+    "ddpm_cosine": lambda torch: tiny_ddpm(torch, "cosine"),
+    "vqvae_cdist": vq_vae,
+    "vqvae_expanded": lambda torch: vq_vae(torch, "expanded"),
+    "byol_add_alpha": byol,
+    "byol_mul_add": lambda torch: byol(torch, "mul_add"),
+    "simsiam": simsiam,
+    "wgan_gp_adam": wgan_gp,
+    "wgan_gp_rmsprop": lambda torch: wgan_gp(torch, "rmsprop"),
+}
+
+
+@pytest.mark.parametrize("name", list(PROGRAMS))
+def test_program_gives_the_same_numbers_on_both(torch, name):
+    theirs = PROGRAMS[name](torch)
+    ours = PROGRAMS[name](tinygraph)
+    same_run(ours, theirs)
+
+
+# -- what the programs found, each pinned on its own ----------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32"])
+def test_linspace_gives_torchs_values_bit_for_bit(torch, dtype):
+    """Beta schedules are linspaces: torch's kernel works in the dtype's own precision, counts
+    each half from its own end and rounds each value once (a fused multiply-add), so the
+    middle values differed from torch's in the last bit and a DDPM's losses drifted apart."""
+    cases = [(1e-4, 0.2, 12), (0.1, 0.9, 101), (-3.3, 7.1, 25), (2.7, -3.9, 5), (5, 5, 1),
+             (0, 1, 0), (-1e3, 1e-3, 64), (0.0, 1.0, 1000)]
+    for start, end, steps in cases:
+        theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+        ours = tinygraph.linspace(start, end, steps, dtype=getattr(tinygraph, dtype)).numpy()
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs, err_msg=str((start, end, steps)))
+    default = tinygraph.linspace(0.3, 2.9, 37).numpy()
+    np.testing.assert_array_equal(default, torch.linspace(0.3, 2.9, 37).numpy())
