@@ -85,54 +85,85 @@ def tiny_ddpm(torch, schedule="linear"):
             h = h + self.conv_mid(F.silu(self.norm(h)))
             return self.conv_out(F.silu(h))
 
-    model = Denoiser().double()
-    randomize(torch, model, 22, scale=0.3)
+    class GaussianDiffusion(nn.Module):
+        """The schedule as float64 buffers, the noise-prediction loss, one reverse step."""
+
+        def __init__(self, denoiser, loss_type):
+            super().__init__()
+            self.model, self.loss_type = denoiser, loss_type
+            for name, value in (("betas", betas), ("sqrt_recip_alphas", sqrt_recip_alphas),
+                                ("sqrt_alphas_cumprod", sqrt_alphas_cumprod),
+                                ("sqrt_one_minus", sqrt_one_minus),
+                                ("posterior_variance", posterior_variance)):
+                self.register_buffer(name, value.clone(), persistent=False)
+
+        def forward(self, x0, t, noise):
+            x_t = extract(self.sqrt_alphas_cumprod, t, x0.shape) * x0 + extract(
+                self.sqrt_one_minus, t, x0.shape) * noise
+            predicted = self.model(x_t, t)
+            if self.loss_type == "l2":
+                return F.mse_loss(noise, predicted)
+            return F.smooth_l1_loss(noise, predicted)
+
+        def p_sample(self, x, i, z):
+            t = torch.full((x.shape[0],), i, device=x.device, dtype=torch.long)
+            mean = extract(self.sqrt_recip_alphas, t, x.shape) * (
+                x - extract(self.betas, t, x.shape) * self.model(x, t)
+                / extract(self.sqrt_one_minus, t, x.shape))
+            if i == 0:
+                return mean
+            return mean + torch.sqrt(extract(self.posterior_variance, t, x.shape)) * z
+
+    denoiser = Denoiser().double()
+    randomize(torch, denoiser, 22, scale=0.3)
     # the gamma/beta of GroupNorm start as torch's: ones and zeros
-    nn.init.ones_(model.norm.weight)
-    nn.init.zeros_(model.norm.bias)
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    nn.init.ones_(denoiser.norm.weight)
+    nn.init.zeros_(denoiser.norm.bias)
+    diffusion = GaussianDiffusion(denoiser, "l2" if schedule == "linear" else "huber")
+    assert [name for name, _ in diffusion.named_buffers()][:2] == ["betas", "sqrt_recip_alphas"]
+    assert "betas" not in diffusion.state_dict()
+    ema = copy.deepcopy(diffusion).eval().requires_grad_(False)
+    optimizer = torch.optim.Adam(diffusion.parameters(), lr=3e-3)
+    warmup = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.25, total_iters=3)
     data = torch.from_numpy(images)
     losses = []
-    for epoch in range(2):
+    for _epoch in range(2):
         for start in range(0, len(data), 32):
             x0 = data[start:start + 32]
             t = torch.tensor(rng.integers(0, T, size=len(x0)), dtype=torch.long)
             noise = torch.tensor(rng.standard_normal(x0.shape))
-            x_t = extract(sqrt_alphas_cumprod, t, x0.shape) * x0 + extract(
-                sqrt_one_minus, t, x0.shape) * noise
-            loss = F.mse_loss(model(x_t, t), noise)
+            loss = diffusion(x0, t, noise)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            nn.utils.clip_grad_norm_(diffusion.parameters(), max_norm=1.0)
             optimizer.step()
+            warmup.step()
+            with torch.no_grad():  # (tinygraph's state_dict holds copies: by parameters)
+                for ema_v, v in zip(ema.parameters(), diffusion.parameters()):
+                    ema_v.copy_(0.8 * ema_v + 0.2 * v)
             losses.append(loss.item())
 
-    @torch.no_grad()
-    def p_sample(x, i, z):
-        t = torch.full((x.shape[0],), i, dtype=torch.long)
-        mean = extract(sqrt_recip_alphas, t, x.shape) * (
-            x - extract(betas, t, x.shape) * model(x, t) / extract(sqrt_one_minus, t, x.shape))
-        if i == 0:
-            return mean
-        return mean + torch.sqrt(extract(posterior_variance, t, x.shape)) * z
-
-    model.eval()
-    x = torch.tensor(rng.standard_normal((4, 1, 8, 8)))
-    trajectory = []
-    for i in reversed(range(T)):
-        x = p_sample(x, i, torch.from_numpy(rng.standard_normal((4, 1, 8, 8))))
-        trajectory.append(x.std().item())
-    samples = x.clamp(-1.0, 1.0)
-    metrics = trajectory + samples.mean(dim=(1, 2, 3)).tolist() + alphas_cumprod.tolist()
-    return losses, metrics, weights(model)
+    metrics = []
+    for sampler in (diffusion.eval(), ema):
+        x = torch.tensor(rng.standard_normal((4, 1, 8, 8)))
+        with torch.inference_mode():
+            for i in reversed(range(T)):
+                x = sampler.p_sample(x, i, torch.from_numpy(rng.standard_normal((4, 1, 8, 8))))
+                metrics.append(x.std().item())
+            x.clamp_(-1.0, 1.0)  # (torch refuses this outside: x is an inference tensor)
+        metrics += x.mean(dim=(1, 2, 3)).tolist()
+    metrics += alphas_cumprod.tolist() + warmup.get_last_lr()
+    return losses, metrics, weights(diffusion) | {"ema." + k: v for k, v in weights(ema).items()}
 
 
 def vq_vae(torch, distance="cdist"):
     """A VQ-VAE on digits: conv encoder to a 4x4 grid of vectors, each replaced by its nearest
-    codebook vector (gradients pass straight through), a commitment loss, a decoder, and the
-    codebook moved towards its assigned vectors by exponential moving averages."""
+    codebook vector (gradients pass straight through), a commitment loss, a decoder; the
+    codebook either moved towards its assigned vectors by exponential moving averages (cdist)
+    or trained by a codebook loss (expanded squared distances)."""
     nn, F = torch.nn, torch.nn.functional
     images, _ = digits(64)
-    K, D = 6, 3  # noqa: N806
+    K, D = 10, 3  # noqa: N806
 
     class EMAQuantizer(nn.Module):
         def __init__(self, num_embeddings, dim, decay=0.9, eps=1e-5):
@@ -147,12 +178,7 @@ def vq_vae(torch, distance="cdist"):
             z = z.permute(0, 2, 3, 1).contiguous()
             flat = z.view(-1, z.shape[-1])
             codebook = self.embedding.weight
-            if distance == "cdist":
-                indices = torch.argmin(torch.cdist(flat, codebook), dim=1)
-            else:
-                d = (torch.sum(flat ** 2, dim=1, keepdim=True) + torch.sum(codebook ** 2, dim=1)
-                     - 2 * torch.matmul(flat, codebook.t()))
-                indices = d.argmin(1)
+            indices = torch.argmin(torch.cdist(flat, codebook), dim=1)
             encodings = torch.zeros(indices.shape[0], self.k, device=z.device, dtype=z.dtype)
             encodings.scatter_(1, indices.unsqueeze(1), 1)
             quantized = torch.matmul(encodings, codebook).view(z.shape)
@@ -171,12 +197,41 @@ def vq_vae(torch, distance="cdist"):
             perplexity = torch.exp(-torch.sum(avg_probs * torch.log(avg_probs + 1e-10)))
             return commitment, quantized.permute(0, 3, 1, 2).contiguous(), perplexity, indices
 
+    class LearnedQuantizer(nn.Module):
+        """The codebook trained by its own loss; codes never chosen are restarted at encoder
+        outputs (by a boolean mask)."""
+
+        def __init__(self, num_embeddings, dim):
+            super().__init__()
+            self.codebook = nn.Embedding(num_embeddings, dim)
+            self.codebook.weight.data.uniform_(-1.0 / num_embeddings, 1.0 / num_embeddings)
+            self.k = num_embeddings
+
+        def forward(self, z):
+            flat = z.permute(0, 2, 3, 1).reshape(-1, z.size(1))
+            w = self.codebook.weight
+            d = (flat.pow(2).sum(1, keepdim=True) - 2 * flat @ w.t()
+                 + w.pow(2).sum(1, keepdim=True).t())
+            indices = d.argmin(dim=-1)
+            one_hot = F.one_hot(indices, self.k).type(flat.dtype)
+            q = F.embedding(indices, w).view(z.size(0), z.size(2), z.size(3), -1)
+            q = q.permute(0, 3, 1, 2)
+            loss = F.mse_loss(q, z.detach()) + 0.25 * F.mse_loss(z, q.detach())
+            if self.training:
+                with torch.no_grad():
+                    dead = one_hot.sum(0) == 0
+                    if dead.any():
+                        w[dead] = flat[: int(dead.sum())].detach()
+            avg_probs = one_hot.mean(0)
+            perplexity = (-(avg_probs * (avg_probs + 1e-10).log()).sum()).exp()
+            return loss, z + (q - z).detach(), perplexity, indices
+
     class VQVAE(nn.Module):
         def __init__(self):
             super().__init__()
             self.encoder = nn.Sequential(nn.Conv2d(1, 8, 4, stride=2, padding=1), nn.ReLU(),
                                          nn.Conv2d(8, D, 1))
-            self.vq = EMAQuantizer(K, D)
+            self.vq = EMAQuantizer(K, D) if distance == "cdist" else LearnedQuantizer(K, D)
             self.decoder = nn.Sequential(nn.ConvTranspose2d(D, 8, 4, stride=2, padding=1),
                                          nn.ReLU(), nn.Conv2d(8, 1, 3, padding=1))
 
@@ -187,8 +242,8 @@ def vq_vae(torch, distance="cdist"):
     model = VQVAE().double()
     randomize(torch, model, 23, scale=0.4)
     with torch.no_grad():
-        model.vq.embedding.weight.copy_(torch.tensor(
-            np.random.default_rng(24).standard_normal((K, D))))
+        codebook = next(m for m in model.vq.modules() if isinstance(m, nn.Embedding))
+        codebook.weight.copy_(torch.tensor(np.random.default_rng(24).standard_normal((K, D))))
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(parameters, lr=5e-3, amsgrad=True)
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(images)),
@@ -394,7 +449,7 @@ PROGRAMS = {
     "ddpm_linear": tiny_ddpm,
     "ddpm_cosine": lambda torch: tiny_ddpm(torch, "cosine"),
     "vqvae_cdist": vq_vae,
-    "vqvae_expanded": lambda torch: vq_vae(torch, "expanded"),
+    "vqvae_learned": lambda torch: vq_vae(torch, "expanded"),
     "byol_add_alpha": byol,
     "byol_mul_add": lambda torch: byol(torch, "mul_add"),
     "simsiam": simsiam,
