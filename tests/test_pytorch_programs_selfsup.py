@@ -1,14 +1,13 @@
 """Generative and self-supervised PyTorch programs written once and run twice, on torch and on
 tinygraph imported as torch, with the same float64 losses, metrics and weights: a tiny DDPM
-on scikit-learn's digits (a linear or cosine beta schedule through cumprod, a sinusoidal time
-embedding, a small convolutional denoiser with GroupNorm, the noise-prediction loss, then one
-ancestral sampling loop), a VQ-VAE (nearest code by argmin of torch.cdist or of expanded
-squared distances, the straight-through estimator, a commitment loss, the codebook updated
-by exponential moving averages under no_grad), BYOL and SimSiam (stop-gradient, a predictor
-head, a target network that follows by lerp_ or mul_/add_, a cosine-similarity loss) and a
-WGAN-GP (a gradient penalty from autograd.grad(create_graph=True) on interpolates, several
-critic steps per generator step, Adam with betas=(0.5, 0.9) or RMSprop). Data, noise and
-initial weights come from NumPy, so both runs see the same numbers."""
+on scikit-learn's digits (a linear or cosine beta schedule through cumprod as buffers, a
+sinusoidal time embedding, a small convolutional denoiser with GroupNorm, the noise-prediction
+loss, an EMA copy, ancestral sampling under inference_mode), a VQ-VAE (nearest code by argmin
+of torch.cdist or of expanded squared distances, the straight-through estimator, a commitment
+loss, the codebook updated by exponential moving averages under no_grad or trained with dead
+codes restarted), BYOL and SimSiam (stop-gradient, a predictor head, a target network that
+follows by mul_ and add_, a cosine-similarity loss). Data, noise and initial weights come
+from NumPy, so both runs see the same numbers."""
 
 from __future__ import annotations
 
@@ -380,71 +379,6 @@ def simsiam(torch):
     return losses, lrs, weights(model)
 
 
-def wgan_gp(torch, optimizer="adam"):
-    """A WGAN with gradient penalty on 2-D points: the critic's gradient norm at random
-    interpolates between real and fake is pushed towards one (a second-order term), three
-    critic steps per generator step."""
-    nn = torch.nn
-    rng = np.random.default_rng(30)
-    critic = nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16),
-                           nn.LeakyReLU(0.2), nn.Linear(16, 1)).double()
-    generator = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 2)).double()
-    randomize(torch, critic, 31, scale=0.4)
-    randomize(torch, generator, 32, scale=0.4)
-    if optimizer == "adam":
-        opt_c = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
-        opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.9))
-    else:
-        opt_c = torch.optim.RMSprop(critic.parameters(), lr=5e-4)
-        opt_g = torch.optim.RMSprop(generator.parameters(), lr=5e-4, centered=True)
-
-    def real_batch(n):
-        centers = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])[rng.integers(0, 3, n)]
-        return torch.from_numpy(centers + 0.1 * rng.standard_normal((n, 2)))
-
-    def gradient_penalty(real, fake):
-        alpha = torch.from_numpy(rng.random((real.size(0), 1))).expand_as(real)
-        interpolates = alpha * real + (1 - alpha) * fake
-        interpolates.requires_grad_(True)
-        out = critic(interpolates)
-        gradients = torch.autograd.grad(outputs=out, inputs=interpolates,
-                                        grad_outputs=torch.ones(out.size(), dtype=out.dtype),
-                                        create_graph=True, retain_graph=True,
-                                        only_inputs=True)[0]
-        gradients = gradients.view(gradients.size(0), -1)
-        return ((gradients.norm(2, dim=1) - 1) ** 2).mean() * 10.0
-
-    losses, distances = [], []
-    one = torch.tensor(1, dtype=torch.float64)
-    mone = one * -1
-    for _ in range(5):
-        for p in critic.parameters():
-            p.requires_grad = True
-        for _ in range(3):
-            real = real_batch(16)
-            with torch.no_grad():
-                fake = generator(torch.from_numpy(rng.standard_normal((16, 3))))
-            critic.zero_grad()
-            d_real = critic(real).mean()
-            d_real.backward(mone)
-            d_fake = critic(fake).mean()
-            d_fake.backward(one)
-            penalty = gradient_penalty(real.data, fake.data)
-            penalty.backward()
-            opt_c.step()
-            losses.append((d_fake - d_real + penalty).item())
-            distances.append((d_real - d_fake).item())
-        for p in critic.parameters():
-            p.requires_grad = False
-        generator.zero_grad()
-        g_loss = -critic(generator(torch.from_numpy(rng.standard_normal((16, 3))))).mean()
-        g_loss.backward()
-        opt_g.step()
-        losses.append(g_loss.item())
-    return losses, distances, weights(generator) | {"critic." + k: v for k, v in
-                                                    weights(critic).items()}
-
-
 PROGRAMS = {
     "ddpm_linear": tiny_ddpm,
     "ddpm_cosine": lambda torch: tiny_ddpm(torch, "cosine"),
@@ -453,8 +387,6 @@ PROGRAMS = {
     "byol_add_alpha": byol,
     "byol_mul_add": lambda torch: byol(torch, "mul_add"),
     "simsiam": simsiam,
-    "wgan_gp_adam": wgan_gp,
-    "wgan_gp_rmsprop": lambda torch: wgan_gp(torch, "rmsprop"),
 }
 
 
