@@ -11,10 +11,11 @@ layer tied to the token embedding). Data, noise and initial weights come from Nu
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
-from twins import randomize, same_run, weights
+from twins import randomize, same_as_torch, same_run, weights
 
 import tinygraph
 
@@ -279,3 +280,30 @@ def test_program_gives_the_same_numbers_on_both(torch, name):
     theirs = PROGRAMS[name](torch)
     ours = PROGRAMS[name](tinygraph)
     same_run(ours, theirs)
+
+
+# -- what the programs found, each pinned on its own ----------------------------------------
+
+
+def test_finfo_gives_python_numbers_as_torch(torch):
+    """BERT-style code builds additive masks from torch.finfo(dtype).min: torch's limits are
+    Python floats, so a tensor made from one takes the default dtype (float32, where float64's
+    min is -inf); tinygraph returned NumPy scalars, whose float64 the tensor kept (and a
+    tensor from a float beyond float32's range warned of the overflow, where torch is
+    silent)."""
+    for name in ("float16", "float32", "float64"):
+        ours, theirs = tinygraph.finfo(getattr(tinygraph, name)), torch.finfo(getattr(torch, name))
+        for field in ("eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+            assert type(getattr(ours, field)) is float
+            assert getattr(ours, field) == getattr(theirs, field), (name, field)
+        assert (ours.bits, ours.dtype, repr(ours)) == (theirs.bits, theirs.dtype, repr(theirs))
+    assert isinstance(tinygraph.finfo(), tinygraph.finfo)
+    code = ("mask = torch.tensor([[1, 1, 0]]);"
+            "r = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min;"
+            "r = torch.cat([r.flatten(), torch.tensor(torch.finfo(torch.float64).min)[None]])")
+    with warnings.catch_warnings():  # float64's min is float32's -inf, silently, as torch
+        warnings.simplefilter("error")
+        same_as_torch(torch, code)
+        assert np.isneginf(tinygraph.tensor([-1e300], dtype=tinygraph.float16).numpy()).all()
+    with pytest.raises(TypeError, match="iinfo"):
+        tinygraph.finfo(tinygraph.int64)
