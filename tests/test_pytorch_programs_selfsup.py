@@ -1,13 +1,12 @@
-"""Generative and self-supervised PyTorch programs written once and run twice, on torch and on
-tinygraph imported as torch, with the same float64 losses, metrics and weights: a tiny DDPM
-on scikit-learn's digits (a linear or cosine beta schedule through cumprod as buffers, a
-sinusoidal time embedding, a small convolutional denoiser with GroupNorm, the noise-prediction
-loss, an EMA copy, ancestral sampling under inference_mode), a VQ-VAE (nearest code by argmin
-of torch.cdist or of expanded squared distances, the straight-through estimator, a commitment
+"""Generative PyTorch programs written once and run twice, on torch and on tinygraph imported
+as torch, with the same float64 losses, metrics and weights: a tiny DDPM on scikit-learn's
+digits (a linear or cosine beta schedule through cumprod as buffers, a sinusoidal time
+embedding, a small convolutional denoiser with GroupNorm, the noise-prediction loss, an EMA
+copy, ancestral sampling under inference_mode) and a VQ-VAE (nearest code by argmin of
+torch.cdist or of expanded squared distances, the straight-through estimator, a commitment
 loss, the codebook updated by exponential moving averages under no_grad or trained with dead
-codes restarted), BYOL and SimSiam (stop-gradient, a predictor head, a target network that
-follows by mul_ and add_, a cosine-similarity loss). Data, noise and initial weights come
-from NumPy, so both runs see the same numbers."""
+codes restarted). Data, noise and initial weights come from NumPy, so both runs see the same
+numbers."""
 
 from __future__ import annotations
 
@@ -266,127 +265,11 @@ def vq_vae(torch, distance="cdist"):
     return losses, metrics + usage.tolist() + codes.tolist(), weights(model)
 
 
-def byol(torch, update="alpha"):
-    """BYOL on digits: two noisy, flipped views; the online network (encoder, projector,
-    predictor) predicts the target network's projection of the other view; the target is an
-    exponential moving average of the online weights, never trained."""
-    nn, F = torch.nn, torch.nn.functional
-    images, _ = digits(64)
-    rng = np.random.default_rng(25)
-
-    def mlp(i, hidden, o):
-        return nn.Sequential(nn.Linear(i, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
-                             nn.Linear(hidden, o))
-
-    class Online(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU())
-            self.projector = mlp(16, 12, 6)
-
-        def forward(self, x):
-            return self.projector(self.encoder(x))
-
-    online = Online().double()
-    randomize(torch, online, 26, scale=0.3)
-    predictor = mlp(6, 12, 6).double()
-    randomize(torch, predictor, 27, scale=0.3)
-    target = copy.deepcopy(online)
-    for p in target.parameters():
-        p.requires_grad = False
-
-    def regression_loss(p, z):
-        p = F.normalize(p, dim=-1, p=2)
-        z = F.normalize(z, dim=-1, p=2)
-        return 2 - 2 * (p * z).sum(dim=-1)
-
-    def view(x):
-        x = x + torch.from_numpy(0.3 * rng.standard_normal(tuple(x.shape)))
-        flip = torch.from_numpy(rng.random(x.shape[0]) < 0.5)
-        return torch.where(flip[:, None, None, None], torch.flip(x, dims=[3]), x)
-
-    params = list(online.parameters()) + list(predictor.parameters())
-    optimizer = torch.optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=1e-4)
-    data = torch.tensor(images)
-    total_steps, step, losses, taus = 6, 0, [], []
-    for _ in range(2):
-        for start in range(0, len(data), 24):
-            x = data[start:start + 24]
-            v1, v2 = view(x), view(x)
-            p1, p2 = predictor(online(v1)), predictor(online(v2))
-            with torch.no_grad():
-                z1, z2 = target(v1), target(v2)
-            loss = (regression_loss(p1, z2.detach()) + regression_loss(p2, z1.detach())).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            tau = 1 - (1 - 0.9) * (math.cos(math.pi * step / total_steps) + 1) / 2
-            with torch.no_grad():
-                for po, pt in zip(online.parameters(), target.parameters()):
-                    if update == "alpha":
-                        pt.mul_(tau).add_(po, alpha=1.0 - tau)
-                    else:
-                        pt.data.mul_(tau).add_(po.data * (1.0 - tau))
-                for bo, bt in zip(online.buffers(), target.buffers()):
-                    bt.copy_(bo)
-            step += 1
-            losses.append(loss.item())
-            taus.append(tau)
-    online.eval()
-    with torch.no_grad():
-        embeddings = F.normalize(online.encoder(data[:6]), dim=1)
-        similarity = embeddings @ embeddings.T
-    return (losses, taus + similarity.flatten().tolist(),
-            weights(online) | {"target." + k: v for k, v in weights(target).items()})
-
-
-def simsiam(torch):
-    """SimSiam: one shared encoder-projector, a bottleneck predictor, the symmetric negative
-    cosine similarity with the stop-gradient on the projection, SGD with a cosine lr."""
-    nn, F = torch.nn, torch.nn.functional
-    images, _ = digits(48)
-    rng = np.random.default_rng(28)
-    encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 16, bias=False), nn.BatchNorm1d(16),
-                            nn.ReLU(), nn.Linear(16, 8), nn.BatchNorm1d(8, affine=False))
-    predictor = nn.Sequential(nn.Linear(8, 4, bias=False), nn.BatchNorm1d(4), nn.ReLU(),
-                              nn.Linear(4, 8))
-    model = nn.ModuleDict({"encoder": encoder, "predictor": predictor}).double()
-    randomize(torch, model, 29, scale=0.4)
-    criterion = nn.CosineSimilarity(dim=1)
-    optimizer = torch.optim.SGD([{"params": model.encoder.parameters(), "fix_lr": False},
-                                 {"params": model.predictor.parameters(), "fix_lr": True}],
-                                lr=0.1, momentum=0.9, weight_decay=1e-4)
-    data = torch.tensor(images)
-    losses, lrs = [], []
-    for epoch in range(3):
-        lr = 0.1 * 0.5 * (1.0 + math.cos(math.pi * epoch / 3))
-        for group in optimizer.param_groups:
-            group["lr"] = 0.1 if group["fix_lr"] else lr
-        for start in range(0, len(data), 16):
-            x = data[start:start + 16]
-            x1 = x + torch.tensor(0.2 * rng.standard_normal(x.shape))
-            x2 = x * torch.tensor(rng.uniform(0.7, 1.3, (len(x), 1, 1, 1)))
-            z1, z2 = model.encoder(x1), model.encoder(x2)
-            p1, p2 = model.predictor(z1), model.predictor(z2)
-            loss = -(criterion(p1, z2.detach()).mean() + criterion(p2, z1.detach()).mean()) * 0.5
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        lrs.append(lr)
-        # collapse monitor: the std of the l2-normalised outputs
-        lrs.append(F.normalize(z1.detach(), dim=1).std(dim=0).mean().item())
-    return losses, lrs, weights(model)
-
-
 PROGRAMS = {
     "ddpm_linear": tiny_ddpm,
     "ddpm_cosine": lambda torch: tiny_ddpm(torch, "cosine"),
     "vqvae_cdist": vq_vae,
     "vqvae_learned": lambda torch: vq_vae(torch, "expanded"),
-    "byol_add_alpha": byol,
-    "byol_mul_add": lambda torch: byol(torch, "mul_add"),
-    "simsiam": simsiam,
 }
 
 
