@@ -86,6 +86,50 @@ def wgan_gp(torch, optimizer="adam"):
 
 
 
+def sn_gan(torch, api="parametrizations"):
+    """A hinge-loss GAN whose critic layers are spectrally normalised (the power iteration's
+    u and v loaded from NumPy, one iteration per training forward), Adam with betas=(0, 0.9),
+    two critic steps per generator step; the critic then evaluated in eval mode."""
+    nn, F = torch.nn, torch.nn.functional
+    rng = np.random.default_rng(37)
+    sn = (nn.utils.parametrizations.spectral_norm if api == "parametrizations"
+          else nn.utils.spectral_norm)
+    critic = nn.Sequential(sn(nn.Linear(2, 16)), nn.ReLU(), sn(nn.Linear(16, 16)), nn.ReLU(),
+                           sn(nn.Linear(16, 1))).double()
+    generator = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 2)).double()
+    randomize(torch, critic, 38, scale=0.5)
+    randomize(torch, generator, 39, scale=0.4)
+    vectors = {}
+    for key, value in critic.state_dict().items():
+        if key.endswith(("_u", "_v")):
+            v = rng.standard_normal(tuple(value.shape))
+            vectors[key] = torch.tensor(v / np.linalg.norm(v))
+    assert len(vectors) == 6
+    assert not critic.load_state_dict(vectors, strict=False).unexpected_keys
+    opt_c = torch.optim.Adam(critic.parameters(), lr=2e-3, betas=(0.0, 0.9))
+    opt_g = torch.optim.Adam(generator.parameters(), lr=2e-3, betas=(0.0, 0.9))
+    losses = []
+    for _ in range(6):
+        for _ in range(2):
+            real = torch.from_numpy(rng.standard_normal((16, 2)) * 0.3 + 1.0)
+            fake = generator(torch.from_numpy(rng.standard_normal((16, 3)))).detach()
+            loss_c = F.relu(1.0 - critic(real)).mean() + F.relu(1.0 + critic(fake)).mean()
+            opt_c.zero_grad()
+            loss_c.backward()
+            opt_c.step()
+            losses.append(loss_c.item())
+        loss_g = -critic(generator(torch.from_numpy(rng.standard_normal((16, 3))))).mean()
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        losses.append(loss_g.item())
+    critic.eval()
+    with torch.no_grad():
+        scores = critic(torch.from_numpy(rng.standard_normal((6, 2)))).flatten().tolist()
+    return losses, scores, weights(generator) | {"critic." + k: v for k, v in
+                                                 weights(critic).items()}
+
+
 def clip_contrastive(torch, pooling="mean"):
     """Digits paired with short captions ("a photo of seven ..."): each encoder's output
     projected and L2-normalised, logits scaled by exp(logit_scale), cross-entropy both ways;
@@ -269,6 +313,8 @@ def bert_mlm(torch):
 PROGRAMS = {
     "wgan_gp_adam": wgan_gp,
     "wgan_gp_rmsprop": lambda torch: wgan_gp(torch, "rmsprop"),
+    "sn_gan_hinge": sn_gan,
+    "sn_gan_hinge_old_api": lambda torch: sn_gan(torch, "old"),
     "clip_mean_pooling": clip_contrastive,
     "clip_eot_pooling": lambda torch: clip_contrastive(torch, "eot"),
     "bert_mlm": bert_mlm,
