@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from twins import randomize, same_run, weights
+from twins import raises_as_torch, randomize, run_code, same_run, weights
 
 import tinygraph
 
@@ -245,3 +245,30 @@ def test_program_gives_the_same_numbers_on_both(torch, name):
     theirs = PROGRAMS[name](torch)
     ours = PROGRAMS[name](tinygraph)
     same_run(ours, theirs)
+
+
+# -- what the programs found, each pinned on its own ----------------------------------------
+
+
+@pytest.mark.parametrize("code", [
+    # a float64 batch into a float32 layer: torch refuses, tinygraph promoted silently
+    "torch.nn.Conv2d(1, 2, 3)(torch.ones(1, 1, 4, 4, dtype=torch.float64))",
+    "torch.nn.ConvTranspose2d(1, 2, 3)(torch.ones(1, 1, 4, 4, dtype=torch.float64))",
+    "torch.nn.functional.conv1d(torch.ones(1, 1, 5), torch.ones(1, 1, 3),"
+    " torch.ones(1, dtype=torch.float64))",
+    # labels as floats, or beyond num_classes (soft targets, focal losses, VQ codes)
+    "torch.nn.functional.one_hot(torch.tensor([0.0, 1.0]), 3)",
+    "torch.nn.functional.one_hot(torch.tensor([0, 3]), 3)",
+    "torch.nn.Embedding(3, 2)(torch.tensor([0.0, 1.0]))",
+    "torch.nn.functional.binary_cross_entropy(torch.tensor([0.5, 1.5]), torch.tensor([0., 1.]))",
+    "torch.nn.MultiheadAttention(6, 4)",
+    "torch.nn.functional.cosine_similarity(torch.ones(2, 3), torch.ones(2, 4))",
+])
+def test_mistakes_raise_torchs_error_types(torch, code):
+    """Mistakes these programs invite raise what torch raises (RuntimeError; an
+    AssertionError for the heads), where tinygraph raised TypeError, ValueError, IndexError
+    or NumPy's broadcast error, or computed."""
+    raises_as_torch(torch, code)
+    with pytest.raises(Exception) as ours:
+        run_code(tinygraph, code)
+    assert getattr(ours.value, "_tinygraph", False), ours.value  # tinygraph's own message

@@ -42,6 +42,21 @@ class DtypeError(TypeError, RuntimeError):
     _tinygraph = True
 
 
+class RangeError(IndexError, RuntimeError):
+    """A value outside the range an op allows where PyTorch raises a ``RuntimeError`` (a
+    class value of ``one_hot`` beyond ``num_classes``): also an ``IndexError``, Python's
+    type for an index out of range."""
+
+    _tinygraph = True
+
+
+class AssertedArgumentError(ValueError, AssertionError):
+    """An argument PyTorch refuses by an ``assert`` (an ``AssertionError`` there, such as
+    ``MultiheadAttention``'s embed_dim not divisible by num_heads): a ``ValueError`` too."""
+
+    _tinygraph = True
+
+
 class IntegerDivisionError(ZeroDivisionError, RuntimeError):
     """Integer ``//`` or ``%`` by zero: Python's ``ZeroDivisionError``, PyTorch's
     ``RuntimeError``."""

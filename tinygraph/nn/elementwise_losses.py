@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..ops import functions as ops
 from ..ops import nn as fused
 from ..tensor import Tensor
@@ -106,7 +106,7 @@ def _check_probabilities(values, what: str, op: str) -> None:
     values = np.asarray(ops._data(values))
     if not np.all((values >= 0) & (values <= 1)):
         bad = values[~((values >= 0) & (values <= 1))].reshape(-1)[0]
-        raise ValueError(
+        raise ArgumentError(
             f"{op}: all elements of {what} should be between 0 and 1 (in [0, 1]), found "
             f"{bad}. "
             + ("Targets are probabilities or 0/1 labels." if what == "target" else

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import new_tensor
-from ..errors import ShapeError
+from ..errors import DtypeError, RangeError, ShapeError
 from ..ops import functions as ops
 from ..ops.conv_functions import (
     conv1d,
@@ -78,11 +78,12 @@ def one_hot(tensor, num_classes: int = -1):
     largest value + 1)."""
     labels = np.asarray(ops._data(tensor))
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: the class indices must be integers, got {labels.dtype}.")
+        raise DtypeError(f"one_hot: the class indices must be integers (long), got "
+                         f"{labels.dtype}; convert them with .long().")
     if num_classes == -1:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise IndexError(f"one_hot: class values must be in [0, {num_classes - 1}] for "
+        raise RangeError(f"one_hot: class values must be in [0, {num_classes - 1}] for "
                          f"num_classes={num_classes}, got values from {labels.min()} to "
                          f"{labels.max()}.")
     out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)

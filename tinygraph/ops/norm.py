@@ -14,7 +14,7 @@ import functools
 import numpy as np
 
 from ..autograd import Op
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from .args import data, shape
 from .registry import public
 from .rowwise import column_sum, row_mean
@@ -156,7 +156,7 @@ class Embedding(Op):
                 f"{w_shape}.")
         indices = np.asarray(data(input))
         if indices.dtype.kind not in "iu":
-            raise _marked(TypeError(
+            raise _marked(DtypeError(
                 f"embedding: indices must be integers (long), got {indices.dtype}; convert "
                 "them with .long() or .astype(int)."))
         rows = w_shape[0]
