@@ -204,3 +204,26 @@ def test_foreach_functions_as_torch(torch):
         tg._foreach_add_(tg.ones(2), 1.0)
     with pytest.raises(RuntimeError, match="leaf"):
         tg._foreach_mul_([tg.ones(2, requires_grad=True)], 2.0)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf")])
+def test_normalize_of_a_zero_vector_has_torchs_finite_gradient(torch, p):
+    """A projection head after a ReLU can output an all-zero row: F.normalize leaves it zero
+    and torch's gradient there is finite (1/eps along the upstream gradient); tinygraph's was
+    NaN (the square root's derivative at zero times the clamp's zero), which then spread
+    through every weight."""
+    rng = np.random.default_rng(45)
+    data = rng.standard_normal((4, 5))
+    data[1] = 0.0
+    data[2, :3] = 0.0
+    upstream = rng.standard_normal((4, 5))
+    results = []
+    for lib in (tinygraph, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = lib.nn.functional.normalize(x, p=p, dim=1)
+        (y * lib.tensor(upstream)).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    assert np.isfinite(our_grad).all()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-10)

@@ -63,14 +63,11 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
-    """input / max(||input||_p along ``dim``, eps): unit vectors along ``dim``."""
-    if p == 2:
-        norm = ops.sqrt(ops.sum(ops.mul(input, input), dim, keepdim=True))
-    elif p == 1:
-        norm = ops.sum(ops.abs(input), dim, keepdim=True)
-    else:
-        norm = ops.pow(ops.sum(ops.pow(ops.abs(input), p), dim, keepdim=True), 1.0 / p)
-    return ops.div(input, ops.maximum(norm, eps))
+    """input / clamp_min(||input||_p along ``dim``, eps): unit vectors along ``dim``, as
+    torch's (a zero vector stays zero, and its gradient is finite: the norm's own gradient
+    at zero is zero, and the clamp passes none below eps)."""
+    norm = ops.norm(input, p, dim, True)
+    return ops.div(input, ops.clamp(norm, min=eps))
 
 
 def one_hot(tensor, num_classes: int = -1):
