@@ -353,3 +353,24 @@ def test_finfo_gives_python_numbers_as_torch(torch):
         assert np.isneginf(tinygraph.tensor([-1e300], dtype=tinygraph.float16).numpy()).all()
     with pytest.raises(TypeError, match="iinfo"):
         tinygraph.finfo(tinygraph.int64)
+
+
+@pytest.mark.parametrize("code", [
+    # float32 scores normalised in float64, as attention and contrastive heads write them
+    "x = torch.tensor([[1., 2., 3.], [0., -1., 4.]], requires_grad=True);"
+    "y = torch.softmax(x, 1, dtype=torch.float64) + torch.log_softmax(x, dim=0,"
+    " dtype=torch.float64) + x.softmax(-1, dtype=torch.float64);"
+    "y.sum().backward(); r = torch.cat([y.flatten(), x.grad.double().flatten()])",
+    # a 0-d float64 bound or weight does not promote a float32 tensor (torch's 0-d rule)
+    "r = torch.clamp(torch.tensor([0.2, 0.7, 1.4]), torch.tensor(0.5, dtype=torch.float64),"
+    " torch.tensor(1.0, dtype=torch.float64))",
+    "r = torch.tensor([0.2, 0.7]).clamp(max=torch.tensor(0.5, dtype=torch.float64))",
+    "r = torch.clamp(torch.tensor([1, 5]), torch.tensor(2.5, dtype=torch.float64))",
+    "r = torch.lerp(torch.tensor([1., 2.]), torch.zeros(2),"
+    " torch.tensor(0.3, dtype=torch.float64))",
+])
+def test_mixed_precision_forms_as_torch(torch, code):
+    """torch.softmax/log_softmax(..., dtype=) was refused (only F.softmax took dtype); a 0-d
+    float64 clamp bound made a float32 result float64; a 0-d float64 lerp weight (an EMA
+    decay held as a tensor) was refused."""
+    same_as_torch(torch, code)
