@@ -219,8 +219,7 @@ def imbalanced_classifier(torch, loss_kind="focal_nll"):
         tp = confusion.diag().double()
         recall = tp / confusion.sum(dim=1).clamp(min=1)
         precision = tp / confusion.sum(dim=0).clamp(min=1)
-        f1 = torch.where(precision + recall > 0,
-                         2 * precision * recall / (precision + recall), torch.zeros_like(tp))
+        f1 = 2 * precision * recall / (precision + recall).clamp(min=1e-12)
     metrics = (confusion.flatten().tolist() + recall.tolist()
                + [recall.mean().item(), f1.mean().item()] + class_weights.tolist())
     return losses, metrics, weights(model)
