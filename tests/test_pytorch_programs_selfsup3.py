@@ -177,6 +177,7 @@ def _foreach_run(lib):
     denom = lib._foreach_add(lib._foreach_sqrt(v), 1e-8)
     lib._foreach_addcdiv_(params, m, denom, value=-0.01)
     lib._foreach_clamp_min_(params, -0.5)
+    lib._foreach_add_(params, lib.tensor(0.25, dtype=lib.float64))  # one tensor for all
     norms = lib._foreach_norm(grads)
     out = lib._foreach_sub(lib._foreach_div(params, lib.tensor(2.0, dtype=lib.float64)), ema,
                            alpha=3)

@@ -3,8 +3,8 @@ updates such as ``torch._foreach_mul_(ema, d); torch._foreach_add_(ema, params, 
 and hand-written optimizers use them). torch fuses the list into few kernels; here each
 tensor is one ordinary op, so values and gradients are those of the op itself.
 
-The second argument is a number, a list of numbers, a list of tensors (each the same length
-as the first list) or, for mul and div, one tensor. The in-place forms (trailing ``_``) change
+The second argument is a number or one tensor (for every tensor of the list), or a list of
+numbers or of tensors as long as the first list. The in-place forms (trailing ``_``) change
 the tensors and return the list; the others return a tuple of new tensors, as torch."""
 
 from __future__ import annotations
@@ -26,13 +26,10 @@ def _tensors(tensors, what: str) -> list:
     return list(tensors)
 
 
-def _others(other, n: int, what: str, tensor_ok: bool = False) -> list:
-    """``other`` spread over ``n`` tensors: a number or one tensor for each, or its items."""
-    if isinstance(other, numbers.Number) or (tensor_ok and isinstance(other, Tensor)):
+def _others(other, n: int, what: str) -> list:
+    """``other`` spread over ``n`` tensors: a number or one tensor for all, or its items."""
+    if isinstance(other, (numbers.Number, Tensor)):
         return [other] * n
-    if isinstance(other, Tensor):
-        raise TypeError(f"{what}: a single tensor is accepted by _foreach_mul and "
-                        "_foreach_div only; pass a list of tensors (one for each).")
     other = list(other)
     if len(other) != n:
         raise RuntimeError(f"{what}: Tensor lists must have the same number of tensors, got "
@@ -40,11 +37,11 @@ def _others(other, n: int, what: str, tensor_ok: bool = False) -> list:
     return other
 
 
-def _binary(name: str, tensor_ok: bool = False, alpha: bool = False):
+def _binary(name: str, alpha: bool = False):
     def inplace(self, other, **kwargs):
         what = f"_foreach_{name}_"
         tensors = _tensors(self, what)
-        for t, o in zip(tensors, _others(other, len(tensors), what, tensor_ok)):
+        for t, o in zip(tensors, _others(other, len(tensors), what)):
             getattr(t, name + "_")(o, **kwargs)
         return tensors
 
@@ -52,7 +49,7 @@ def _binary(name: str, tensor_ok: bool = False, alpha: bool = False):
         what = f"_foreach_{name}"
         tensors = _tensors(self, what)
         return tuple(getattr(t, name)(o, **kwargs) for t, o in
-                     zip(tensors, _others(other, len(tensors), what, tensor_ok)))
+                     zip(tensors, _others(other, len(tensors), what)))
 
     if alpha:  # add and sub take alpha=, as torch.add
         def inplace_alpha(self, other, *, alpha=1):
@@ -108,8 +105,8 @@ def _unary(name: str):
 
 _foreach_add_, _foreach_add = _binary("add", alpha=True)
 _foreach_sub_, _foreach_sub = _binary("sub", alpha=True)
-_foreach_mul_, _foreach_mul = _binary("mul", tensor_ok=True)
-_foreach_div_, _foreach_div = _binary("div", tensor_ok=True)
+_foreach_mul_, _foreach_mul = _binary("mul")
+_foreach_div_, _foreach_div = _binary("div")
 _foreach_maximum_, _foreach_maximum = _through("maximum", n_lists=1)
 _foreach_minimum_, _foreach_minimum = _through("minimum", n_lists=1)
 _foreach_clamp_min_, _foreach_clamp_min = _through("clamp_min", n_lists=1)
