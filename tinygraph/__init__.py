@@ -32,6 +32,7 @@ from . import (
     version,  # noqa: F401 - tg.version.cuda is None
     viz,  # noqa: F401 - tg.viz.to_dot/render; graphviz is imported only when drawing
 )
+from . import foreach as _foreach  # torch._foreach_add_, ... (private names in torch)
 from . import ops as _ops  # noqa: F401 - registers the Tensor namespace with the engine
 from .amp import autocast
 from .autograd import (
@@ -147,6 +148,8 @@ from .top_level import (
     resize_as_,
     result_type,
 )
+
+globals().update({name: getattr(_foreach, name) for name in _foreach.NAMES})
 
 vmap = func.vmap  # torch.vmap is torch.func.vmap
 

@@ -77,7 +77,8 @@ def _from_python(data, what: str, infer: bool = True) -> np.ndarray:
     default = get_default_dtype()
     if (infer and array.dtype == _FLOAT64 and default != _FLOAT64
             and not _has_float64(data)):
-        return array.astype(default)  # Python floats: the default dtype
+        with np.errstate(over="ignore"):  # beyond float32's range: inf, silently, as torch
+            return array.astype(default)  # Python floats: the default dtype
     if array.dtype.kind == "O" and _all_ints(array):
         raise OverflowError(f"{what}: an integer does not fit in int64 (-2**63 to 2**63 - 1); "
                             "pass it as a float.")
@@ -101,7 +102,8 @@ def _check_fits(array: np.ndarray, dtype: np.dtype, what: str) -> None:
 def _cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
     if dtype.kind in "iu" and array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError(f"{what}: NaN or infinity cannot be converted to {dtype}.")
-    return array.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):  # a float beyond a narrower float's range is inf, as torch
+        return array.astype(dtype, copy=False)
 
 
 def _leaves(data):

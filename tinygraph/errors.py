@@ -42,6 +42,13 @@ class DtypeError(TypeError, RuntimeError):
     _tinygraph = True
 
 
+class AssertedArgumentError(ValueError, AssertionError):
+    """An argument PyTorch refuses by an ``assert`` (an ``AssertionError`` there, such as
+    ``MultiheadAttention``'s embed_dim not divisible by num_heads): a ``ValueError`` too."""
+
+    _tinygraph = True
+
+
 class IntegerDivisionError(ZeroDivisionError, RuntimeError):
     """Integer ``//`` or ``%`` by zero: Python's ``ZeroDivisionError``, PyTorch's
     ``RuntimeError``."""

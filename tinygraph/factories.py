@@ -219,29 +219,60 @@ def _number(value, what: str):
 def linspace(start, end, steps: int, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
-    values = _spaced(start, end, steps, "linspace")
     dtype = float_dtype(dtype, "linspace")
+    values = _spaced(start, end, steps, "linspace", dtype)
     return make(_convert(values, dtype), requires_grad, device, "linspace")
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
-    values = np.power(float(base), _spaced(start, end, steps, "logspace"))
     dtype = float_dtype(dtype, "logspace")
+    values = np.power(float(base), _spaced(start, end, steps, "logspace", None))
     return make(_convert(values, dtype), requires_grad, device, "logspace")
 
 
-def _spaced(start, end, steps, what: str) -> np.ndarray:
-    """linspace in float64 as PyTorch computes it: the first half counted up from ``start``,
-    the second half down from ``end``, so both ends are exact."""
-    start, end = float(_number(start, what)), float(_number(end, what))
+def _spaced(start, end, steps, what: str, dtype: np.dtype | None) -> np.ndarray:
+    """linspace as PyTorch's CPU kernel computes it: in the dtype's own precision (float32 for
+    float16 and float32, float64 for float64 and, from truncated ends, for integers), the step
+    ``(end - start) / (steps - 1)``, the first half counted up from ``start`` and the second
+    down from ``end`` (so both ends are exact), each value one fused multiply-add (one
+    rounding), as torch's compiled kernel does. With ``dtype=None`` (logspace's exponents,
+    which torch's pow then rounds its own way), in float64 with two roundings each."""
+    start, end = _number(start, what), _number(end, what)
     (steps,) = size_args((steps,), what)
+    if dtype is None:
+        start, end = float(start), float(end)
+        step = (end - start) / (steps - 1) if steps > 1 else 0.0
+        i = np.arange(steps, dtype=np.float64)
+        return np.where(i < steps // 2, start + i * step, end - (steps - 1 - i) * step)
+    work = np.float64 if dtype.kind in "iu" or dtype.itemsize >= 8 else np.float32
+    if dtype.kind in "iu":
+        start, end = int(start), int(end)  # the ends are cast to the integer dtype first
+    start, end = work(start), work(end)
     if steps == 1:
         return np.array([start])
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    step = (end - start) / work(steps - 1)
     i = np.arange(steps, dtype=np.float64)
-    return np.where(i < steps // 2, start + i * step, end - (steps - 1 - i) * step)
+    up = _fma(np.float64(step), i, np.float64(start))
+    down = _fma(-np.float64(step), steps - 1 - i, np.float64(end))
+    return np.where(i < steps // 2, up, down).astype(work)
+
+
+def _fma(a, b, c):
+    """``a * b + c`` rounded once, in float64 (Dekker's exact product and Knuth's exact sum;
+    where a part overflows, the plain rounded expression)."""
+    product = a * b
+    with np.errstate(over="ignore", invalid="ignore"):
+        a_hi = a * 134217729.0 - (a * 134217729.0 - a)
+        b_hi = b * 134217729.0 - (b * 134217729.0 - b)
+        a_lo, b_lo = a - a_hi, b - b_hi
+        product_error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+        total = product + c
+        part = total - product
+        sum_error = (product - (total - part)) + (c - part)
+        fused = total + (sum_error + product_error)
+    return np.where(np.isfinite(fused), fused, product + c)
 
 
 def _convert(values: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -106,16 +106,29 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     printing.SCI_MODE = sci_mode
 
 
-def finfo(type=None):  # noqa: A002 - PyTorch's argument name
-    """NumPy's ``finfo`` of a floating dtype (default: the default float dtype): ``eps``,
-    ``max``, ``min``, ``tiny`` (smallest normal), ``bits``, ``resolution``."""
-    from .dtypes import get_default_dtype
+class finfo:  # noqa: N801 - PyTorch's name
+    """Limits of a floating dtype (default: the default float dtype), as torch's: ``eps``,
+    ``max``, ``min``, ``tiny`` = ``smallest_normal``, ``resolution`` as Python floats (so
+    ``tg.tensor(tg.finfo(tg.float64).min)`` takes the default dtype, as torch's does),
+    ``bits`` an int and ``dtype`` the name."""
 
-    dtype = np.dtype(get_default_dtype() if type is None else type)
-    if dtype.kind != "f":
-        raise TypeError(f"finfo: expected a floating dtype, got {dtype}; use tg.iinfo for "
-                        "integers.")
-    return np.finfo(dtype)
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+        from .dtypes import get_default_dtype
+
+        dtype = np.dtype(get_default_dtype() if type is None else type)
+        if dtype.kind != "f":
+            raise TypeError(f"finfo: expected a floating dtype, got {dtype}; use tg.iinfo "
+                            "for integers.")
+        info = np.finfo(dtype)
+        self.bits, self.dtype = int(info.bits), dtype.name
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(info.precision)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
 
 
 def iinfo(type):  # noqa: A002 - PyTorch's argument name

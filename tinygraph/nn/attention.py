@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import AssertedArgumentError, ShapeError
 from ..ops import functions as ops
 from ..ops.attention import masked_softmax, self_attention
 from ..ops.attention import scaled_dot_product_attention as fused_attention
@@ -123,7 +123,7 @@ class MultiheadAttention(Module):
             raise NotImplementedError(
                 "MultiheadAttention: add_bias_kv and add_zero_attn are not supported.")
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
-            raise ValueError(
+            raise AssertedArgumentError(
                 f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
                 f"({num_heads}), each head getting embed_dim // num_heads features; choose "
                 f"num_heads among the divisors of {embed_dim}.")

@@ -64,14 +64,11 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
-    """input / max(||input||_p along ``dim``, eps): unit vectors along ``dim``."""
-    if p == 2:
-        norm = ops.sqrt(ops.sum(ops.mul(input, input), dim, keepdim=True))
-    elif p == 1:
-        norm = ops.sum(ops.abs(input), dim, keepdim=True)
-    else:
-        norm = ops.pow(ops.sum(ops.pow(ops.abs(input), p), dim, keepdim=True), 1.0 / p)
-    return ops.div(input, ops.maximum(norm, eps))
+    """input / clamp_min(||input||_p along ``dim``, eps): unit vectors along ``dim``, as
+    torch's (a zero vector stays zero, and its gradient is finite: the norm's own gradient
+    at zero is zero, and the clamp passes none below eps)."""
+    norm = ops.norm(input, p, dim, True)
+    return ops.div(input, ops.clamp(norm, min=eps))
 
 
 def one_hot(tensor, num_classes: int = -1):
@@ -79,7 +76,8 @@ def one_hot(tensor, num_classes: int = -1):
     largest value + 1)."""
     labels = np.asarray(ops._data(tensor))
     if labels.dtype.kind not in "iu":
-        raise DtypeError(f"one_hot: the class indices must be integers, got {labels.dtype}.")
+        raise DtypeError(f"one_hot: the class indices must be integers (long), got "
+                         f"{labels.dtype}; convert them with .long().")
     if num_classes == -1:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):

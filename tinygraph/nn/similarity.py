@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..ops import functions as ops
 from .module import Module
 
@@ -25,7 +26,12 @@ def _clamped(norm, eps: float):
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together
     first, so a norm is taken over the broadcast shape, as PyTorch)."""
-    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise ShapeError(f"cosine_similarity: x1 of shape {tuple(x1.shape)} and x2 of shape "
+                         f"{tuple(x2.shape)} cannot be broadcast together; give them equal "
+                         "sizes (or 1) along each dim.") from None
     x1 = x1 if tuple(x1.shape) == shape else ops.broadcast_to(x1, shape)
     x2 = x2 if tuple(x2.shape) == shape else ops.broadcast_to(x2, shape)
     n1 = _clamped(ops.norm(x1, 2, dim, True), eps)

@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import operator
 
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from .args import data, shape
 from .conv import Conv, ConvTranspose, out_size
 from .registry import public
+
+
+def same_dtypes(op: str, input, weight, bias) -> None:
+    """PyTorch's convolutions take input, weight and bias of one dtype (no promotion): a
+    float64 batch into a float32 layer is refused, not silently promoted."""
+    for name, other in (("weight", weight), ("bias", bias)):
+        if other is not None and data(input).dtype != data(other).dtype:
+            raise DtypeError(f"{op}: the input ({data(input).dtype}) and the {name} "
+                             f"({data(other).dtype}) must have the same dtype; convert the "
+                             "input with .to(weight.dtype), or the layer with .double() or "
+                             ".float().")
 
 
 def tuple_arg(value, nd: int, name: str, op: str, minimum: int = 0) -> tuple:
@@ -98,6 +109,7 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, nd: int,
     if bias is not None and shape(bias) != (w_shape[0],):
         raise ShapeError(f"{op}: the bias must have shape ({w_shape[0]},), one per output "
                          f"channel, got {shape(bias)}.")
+    same_dtypes(op, input, weight, bias)
     args = (_batched(input, batched), weight) + ((bias,) if bias is not None else ())
     attributes = {"stride": stride, "dilation": dilation, "pads": pads, "groups": groups}
     if plan is not None and batched:
@@ -164,6 +176,7 @@ def transposed(input, weight, bias, stride, padding, output_padding, groups, dil
     if bias is not None and shape(bias) != (w_shape[1] * groups,):
         raise ShapeError(f"{op}: the bias must have shape ({w_shape[1] * groups},), one per "
                          f"output channel, got {shape(bias)}.")
+    same_dtypes(op, input, weight, bias)
     args = (_batched(input, batched), weight) + ((bias,) if bias is not None else ())
     y = ConvTranspose.apply(*args, stride=stride, dilation=dilation, pads=pads, groups=groups,
                             spatial=spatial)

@@ -288,13 +288,17 @@ class Clip(Op):
     def arguments(input, min=None, max=None):  # noqa: A002 - PyTorch's argument names
         if min is None and max is None:
             raise RuntimeError("clamp (clip): give at least one of min and max.")
-        bounds = [b for b in (data(min), data(max)) if b is not None]
+        low, high = data(min), data(max)
+        bounds = [b for b in (low, high) if b is not None]
         x = data(input)
         if x.dtype.kind != "f" or any(type(b) is np.ndarray for b in bounds):
             target = result_dtype([x, *bounds])  # PyTorch's: clamp(ints, 0.5) is float
             if target is not None and target != x.dtype:
                 input = Cast.apply(input, dtype_out=target)
-        return (input,), {"min": data(min), "max": data(max)}
+            if target is not None:  # a 0-d float64 bound keeps a float32 input float32
+                low, high = (b.astype(target) if type(b) is np.ndarray else b
+                             for b in (low, high))
+        return (input,), {"min": low, "max": high}
 
     def forward(self, x):
         self.save(x)

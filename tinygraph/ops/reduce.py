@@ -259,7 +259,8 @@ class Softmax(Op):
     label = "softmax"
 
     @staticmethod
-    def arguments(input, dim=-1):
+    def arguments(input, dim=-1, dtype=None):
+        input = cast_first(input, dtype, "softmax")  # dtype=: cast first, as torch
         return (input,), {"axis": one_dim(dim, ndim(input), "softmax")}
 
     def forward(self, x):
@@ -285,7 +286,8 @@ class LogSoftmax(Op):
     label = "log_softmax"
 
     @staticmethod
-    def arguments(input, dim=-1):
+    def arguments(input, dim=-1, dtype=None):
+        input = cast_first(input, dtype, "log_softmax")  # dtype=: cast first, as torch
         return (input,), {"axis": one_dim(dim, ndim(input), "log_softmax")}
 
     def forward(self, x):

@@ -191,6 +191,8 @@ class Lerp(Op):
     def arguments(input, end, weight):
         dtype = getattr(input, "dtype", None)
         for name, other in (("end", end), ("weight", weight)):
+            if name == "weight" and len(getattr(other, "shape", ())) == 0:
+                continue  # a 0-d weight of another float dtype is taken, as torch's
             if hasattr(other, "dtype") and dtype is not None and other.dtype != dtype:
                 raise RuntimeError(f"lerp: expected dtype {dtype} for `{name}` but got dtype "
                                    f"{other.dtype} (as PyTorch, no promotion here); convert "
