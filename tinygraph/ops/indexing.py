@@ -40,8 +40,11 @@ def _index_array(index, op: str) -> np.ndarray:
 
 
 class IndexOutOfBounds(IndexError, RuntimeError):
-    """An index value outside the dim it indexes: an IndexError (NumPy's) and a RuntimeError
-    (what PyTorch's gather and scatter_add raise)."""
+    """An index value outside the dim it indexes (or a class value outside ``one_hot``'s
+    range): an IndexError (NumPy's) and a RuntimeError (what PyTorch's gather, scatter_add and
+    one_hot raise)."""
+
+    _tinygraph = True
 
 
 def _check_bounds(index: np.ndarray, size: int, axis: int, op: str) -> None:
