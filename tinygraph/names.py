@@ -51,7 +51,6 @@ TORCH_NAMES = {
     "tinygraph.utils": """
         benchmark bundled_inputs cpp_extension dlpack flop_counter hooks model_zoo
         mobile_optimizer module_tracker swap_tensors tensorboard""",
-    "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t
