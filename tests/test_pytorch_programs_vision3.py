@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from twins import randomize, same_run, weights
+from twins import raises_as_torch, randomize, same_run, weights
 
 import tinygraph
 
@@ -115,6 +115,7 @@ def fine_tuning(torch):
     randomize(torch, model, 31)
     # model surgery
     setattr(model.features, "3", nn.Conv2d(4, 6, 3, stride=2, padding=1, bias=False))
+    model.set_submodule("features.4", nn.BatchNorm2d(6), strict=True)
     for name, module in list(model.named_modules()):
         if isinstance(module, nn.ReLU):
             parent_name, _, child = name.rpartition(".")
@@ -183,3 +184,40 @@ def test_program_gives_the_same_numbers_on_both(torch, program):
     ours = program(tinygraph)
     theirs = program(torch)
     same_run(ours, theirs)
+
+
+def test_set_submodule_replaces_and_adds_as_torch(torch):
+    for lib in (tinygraph, torch):
+        nn = lib.nn
+        model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+        model.set_submodule("1.0", nn.Tanh())
+        model.set_submodule("1.extra", nn.Identity())
+        assert isinstance(model[1][0], nn.Tanh) and isinstance(model.get_submodule("1.extra"),
+                                                                  nn.Identity)
+        assert [name for name, _ in model.named_modules()] == ["", "0", "1", "1.0", "1.extra"]
+
+
+@pytest.mark.parametrize("code", [
+    "torch.nn.Sequential(torch.nn.ReLU()).set_submodule('', torch.nn.ReLU())",
+    "torch.nn.Sequential(torch.nn.ReLU()).set_submodule('0', 3)",
+    "torch.nn.Sequential(torch.nn.ReLU()).set_submodule('1', torch.nn.ReLU(), strict=True)",
+    "torch.nn.Sequential(torch.nn.ReLU()).set_submodule('2.0', torch.nn.ReLU())",
+    "torch.nn.Linear(2, 2).set_submodule('weight', torch.nn.ReLU())",
+])
+def test_set_submodule_refuses_as_torch(torch, code):
+    raises_as_torch(torch, code)
+
+
+def test_a_data_parallel_prefix_is_consumed_as_torch(torch):
+    from collections import OrderedDict
+
+    results = []
+    for lib in (tinygraph, torch):
+        model = lib.nn.Linear(2, 3)
+        state = OrderedDict(("module." + key, value) for key, value in model.state_dict().items())
+        state["step"] = 1
+        lib.nn.modules.utils.consume_prefix_in_state_dict_if_present(state, "module.")
+        results.append(list(state))
+        state.pop("step")
+        assert not model.load_state_dict(state).missing_keys
+    assert results[0] == results[1] == ["step", "weight", "bias"]

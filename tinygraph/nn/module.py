@@ -173,6 +173,10 @@ class Module(ForwardHooks, Casting):
         """The descendant at the dotted path ``target`` (``""`` is this module)."""
         return state.get_submodule(self, target)
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target`` (``"layer1.0.conv1"``)."""
+        state.set_submodule(self, target, module, strict)
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (e.g. ``"0.weight"``)."""
         return state.get_member(self, target, "_parameters", "an nn.Parameter")

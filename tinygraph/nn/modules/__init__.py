@@ -17,7 +17,7 @@ from itertools import repeat
 
 from ... import nn as _nn  # the package being initialised: its public names are all bound
 from ...names import missing_name
-from .. import conv, instance_norm, layers, losses, pooling
+from .. import conv, instance_norm, layers, losses, pooling, state
 
 
 def _ntuple(n: int, name: str = "parse"):
@@ -87,7 +87,9 @@ _PRIVATE = {
     "loss": {"_Loss": losses._Loss, "_WeightedLoss": losses._WeightedLoss},
     "dropout": {"_DropoutNd": layers._DropoutNd},
     "utils": {"_single": _single, "_pair": _pair, "_triple": _triple,
-              "_quadruple": _quadruple, "_ntuple": _ntuple},
+              "_quadruple": _quadruple, "_ntuple": _ntuple,
+              "consume_prefix_in_state_dict_if_present":
+                  state.consume_prefix_in_state_dict_if_present},
 }
 
 __all__ = []
