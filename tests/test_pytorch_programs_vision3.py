@@ -221,3 +221,39 @@ def test_a_data_parallel_prefix_is_consumed_as_torch(torch):
         state.pop("step")
         assert not model.load_state_dict(state).missing_keys
     assert results[0] == results[1] == ["step", "weight", "bias"]
+
+
+def global_hook_run(torch):
+    """Every layer's output statistics through one global forward hook, its gradient norm
+    through a global backward hook, beside a layer's own hook (which runs after)."""
+    nn, modules = torch.nn, torch.nn.modules.module
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(48, 2)).double()
+    randomize(torch, model, 41)
+    seen = []
+    handles = [
+        modules.register_module_forward_pre_hook(
+            lambda m, args: seen.append(("pre", type(m).__name__))),
+        modules.register_module_forward_hook(
+            lambda m, args, out: seen.append(("post", type(m).__name__, out.sum().item()))),
+        modules.register_module_full_backward_hook(
+            lambda m, gin, gout: seen.append(("grad", type(m).__name__,
+                                              gout[0].norm().item()))),
+        model[3].register_forward_hook(lambda m, args, out: out * 2),
+    ]
+    x = torch.tensor(np.random.default_rng(42).standard_normal((2, 2, 4, 4)),
+                     requires_grad=True)
+    model(x).pow(2).sum().backward()
+    for handle in handles:
+        handle.remove()
+    model(x)  # no more records
+    return seen, x.grad.numpy().copy()
+
+
+def test_global_module_hooks_run_as_torch(torch):
+    ours, our_grad = global_hook_run(tinygraph)
+    theirs, their_grad = global_hook_run(torch)
+    assert [r[:2] for r in ours] == [r[:2] for r in theirs]
+    np.testing.assert_allclose([r[2] for r in ours if len(r) > 2],
+                               [r[2] for r in theirs if len(r) > 2], rtol=1e-10)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-10)

@@ -27,7 +27,7 @@ from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, get_default_dtype
 from . import state
 from .casting import Casting
-from .hooks import ForwardHooks, call_with_hooks
+from .hooks import GLOBAL_HOOKS, ForwardHooks, call_with_hooks
 from .parameter import Buffer, Parameter
 from .state import IncompatibleKeys, StateDictError
 
@@ -192,7 +192,7 @@ class Module(ForwardHooks, Casting):
         previous = flags.module
         flags.module = self  # graph nodes record the Module whose forward made them (viz)
         try:
-            if self._forward_hooks is None:
+            if self._forward_hooks is None and not GLOBAL_HOOKS:
                 return self.forward(*args, **kwargs)
             return call_with_hooks(self, args, kwargs)
         finally:
