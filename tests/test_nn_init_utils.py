@@ -188,3 +188,59 @@ def test_parameters_to_vector_and_back_equal_torch(torch):
         nn.utils.vector_to_parameters(tg.tensor(np.zeros(9)), model.parameters())
     with pytest.raises(TypeError, match="expected a Tensor"):
         nn.utils.vector_to_parameters(np.zeros(8), model.parameters())
+
+
+# -- eye_, dirac_, sparse_ and the deprecated spellings -------------------------------------
+
+
+@pytest.mark.parametrize("shape, dtype",
+                         [((2, 3), "float64"), ((3, 2), "int64"), ((4, 4), "float32")])
+def test_eye_is_torchs(torch, shape, dtype):
+    ours = nn.init.eye_(tg.zeros(*shape, dtype=getattr(tg, dtype), requires_grad=dtype != "int64"))
+    theirs = torch.nn.init.eye_(torch.zeros(*shape, dtype=getattr(torch, dtype),
+                                            requires_grad=dtype != "int64"))
+    assert ours.dtype == np.dtype(dtype) and ours.requires_grad == theirs.requires_grad
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+@pytest.mark.parametrize("shape, groups", [((6, 2, 3, 3), 2), ((5, 3, 2), 1), ((2, 4, 3, 2, 5), 1),
+                                           ((4, 4, 1, 1), 4), ((6, 1, 3, 3), 3)])
+def test_dirac_is_torchs(torch, shape, groups):
+    ours = nn.init.dirac_(tg.ones(*shape, dtype=tg.float64), groups=groups)
+    theirs = torch.nn.init.dirac_(torch.ones(*shape, dtype=torch.float64), groups=groups)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_a_dirac_convolution_passes_its_input_through(torch):
+    conv = nn.Conv2d(3, 3, 3, padding=1, bias=False).double()
+    nn.init.dirac_(conv.weight)
+    x = tg.tensor(np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
+    np.testing.assert_array_equal(conv(x).detach().numpy(), x.numpy())
+
+
+def test_sparse_zeroes_the_same_number_in_every_column():
+    w = nn.init.sparse_(tg.empty(10, 200, dtype=tg.float64), sparsity=0.35, std=0.5,
+                        generator=np.random.default_rng(1)).numpy()
+    assert ((w == 0).sum(axis=0) == 4).all()  # ceil(0.35 * 10)
+    assert abs(w[w != 0].std() - 0.5) < 0.05
+
+
+@pytest.mark.parametrize("code", ["nn.init.eye_(lib.zeros(2, 3, 4))",
+                                  "nn.init.dirac_(lib.zeros(2, 3))",
+                                  "nn.init.dirac_(lib.zeros(3, 3, 3), groups=2)",
+                                  "nn.init.sparse_(lib.zeros(2, 3, 4), 0.5)"])
+def test_eye_dirac_sparse_refuse_as_torch(torch, code):
+    for lib in (tg, torch):
+        with pytest.raises(ValueError):
+            eval(code, {"nn": lib.nn, "lib": lib})
+
+
+def test_deprecated_spellings_warn_and_fill(torch):
+    for lib in (tg, torch):
+        w = lib.zeros(2, 3, dtype=lib.float64)
+        with pytest.warns(FutureWarning, match="deprecated in favor of `nn.init.constant_`"):
+            out = lib.nn.init.constant(w, 0.5)
+        assert out is w and float(w.sum()) == 3.0
+        with pytest.warns(FutureWarning):
+            lib.nn.init.eye(w)
+        assert float(w.sum()) == 2.0

@@ -20,7 +20,7 @@ from .torch_top_names import TOP_LEVEL
 TORCH_MODULE_ONLY = frozenset("""
     bfloat16 call_super_init dump_patches get_extra_state ipu mtia register_backward_hook
     register_load_state_dict_post_hook register_state_dict_post_hook register_state_dict_pre_hook
-    set_extra_state set_submodule to_empty xpu
+    set_extra_state to_empty xpu
 """.split())
 
 # Public names of torch.nn, torch.distributions, torch.optim, torch.optim.lr_scheduler,
@@ -51,7 +51,6 @@ TORCH_NAMES = {
     "tinygraph.utils": """
         benchmark bundled_inputs cpp_extension dlpack flop_counter hooks model_zoo
         mobile_optimizer module_tracker swap_tensors tensorboard""",
-    "tinygraph.nn.init": "dirac_ eye_ sparse_",
     "tinygraph.optim": "Adafactor Muon SparseAdam",
     "tinygraph.special": """
         airy_ai bessel_j0 bessel_j1 bessel_y0 bessel_y1 chebyshev_polynomial_t

@@ -15,7 +15,11 @@ gradients of the module's outputs are known (a returned tuple replaces them), an
 of its Tensor inputs are (a returned tuple replaces them): Grad-CAM's way of reading a layer's
 gradients. Both come from identity Functions around the inputs and outputs.
 
-A Module without hooks pays one attribute read per call.
+``torch.nn.modules.module.register_module_forward_pre_hook`` (``_forward_hook``,
+``_full_backward_pre_hook``, ``_full_backward_hook``) register a hook for every Module; these
+run before each Module's own.
+
+A Module without hooks pays one attribute read (and one list test) per call.
 """
 
 from __future__ import annotations
@@ -94,9 +98,53 @@ def _register(module, kind: str, entry: tuple, prepend: bool) -> HookHandle:
     return HookHandle(hooks[kind], entry)
 
 
+# The global hooks, as (kind, entry) pairs in registration order; empty almost always.
+GLOBAL_HOOKS: list = []
+
+
+def _register_global(kind: str, entry: tuple) -> HookHandle:
+    if not callable(entry[0]):
+        raise TypeError(f"register_module_{kind}_hook: the hook must be callable, got "
+                        f"{type(entry[0]).__name__}.")
+    GLOBAL_HOOKS.append((kind, entry))
+    return HookHandle(GLOBAL_HOOKS, (kind, entry))
+
+
+def register_module_forward_pre_hook(hook) -> HookHandle:
+    """Run ``hook(module, args)`` before every Module's forward (before its own pre-hooks)."""
+    return _register_global("pre", (hook, False, False))
+
+
+def register_module_forward_hook(hook, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> HookHandle:
+    """Run ``hook(module, args, output)`` after every Module's forward (before its own)."""
+    return _register_global("post", (hook, with_kwargs, always_call))
+
+
+def register_module_full_backward_pre_hook(hook) -> HookHandle:
+    """Run ``hook(module, grad_output)`` for every Module, as its own backward pre-hooks."""
+    return _register_global("backward_pre", (hook, False, False))
+
+
+def register_module_full_backward_hook(hook) -> HookHandle:
+    """Run ``hook(module, grad_input, grad_output)`` for every Module, as its own."""
+    return _register_global("backward", (hook, False, False))
+
+
+def _with_global(own) -> dict:
+    """The hooks to run: the global ones first, then the Module's own (``own``, or None)."""
+    merged = {kind: [e for k, e in GLOBAL_HOOKS if k == kind]
+              for kind in ("pre", "post", "backward", "backward_pre")}
+    for kind, entries in (own or {}).items():
+        merged[kind] += entries
+    return merged
+
+
 def call_with_hooks(module, args: tuple, kwargs: dict):
     """``module.forward(*args, **kwargs)`` with its pre-hooks before and hooks after."""
     hooks = module._forward_hooks
+    if GLOBAL_HOOKS:
+        hooks = _with_global(hooks)
     for hook, with_kwargs, _ in tuple(hooks["pre"]):
         if with_kwargs:
             result = hook(module, args, kwargs)

@@ -34,6 +34,7 @@ from .parameter import overwrite
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+    "eye_", "dirac_", "sparse_",
     "he_uniform", "he_normal", "glorot_uniform", "glorot_normal", "fans",
 ]
 
@@ -187,6 +188,69 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(tensor.shape), "orthogonal_")
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix (ones on the main diagonal) of a 2-D tensor, keeping its dtype;
+    a Linear weight so initialised passes its input through."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}.")
+    return _fill(tensor, np.eye(*tensor.shape), "eye_")
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta of a 3-, 4- or 5-d convolution weight: within each of ``groups`` blocks
+    of output channels, channel d keeps input channel d by a one at the kernel's centre
+    (index size // 2 along each kernel dim); everything else zero."""
+    shape = tuple(tensor.shape)
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, got "
+                         f"shape {shape}.")
+    if shape[0] % groups != 0:
+        raise ValueError(f"dirac_: dim 0 must be divisible by groups, got {shape[0]} output "
+                         f"channels and groups={groups}.")
+    per_group = shape[0] // groups
+    keep = np.arange(min(per_group, shape[1]))
+    rows = (np.arange(groups)[:, None] * per_group + keep).ravel()
+    values = np.zeros(shape)
+    values[(rows, np.tile(keep, groups)) + tuple(k // 2 for k in shape[2:])] = 1
+    return _fill(tensor, values, "dirac_")
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """A 2-D tensor drawn from N(0, std**2) with ceil(sparsity * rows) entries of every column,
+    at random rows, set to zero (Martens, 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: only tensors with 2 dimensions are supported, got shape "
+                         f"{tuple(tensor.shape)}.")
+    rows, cols = tensor.shape
+    draw = _draw(generator)
+    values = draw.normal(0.0, std, (rows, cols))
+    zeros = math.ceil(sparsity * rows)
+    order = np.argsort(draw.random((rows, cols)), axis=0)[:zeros]  # random rows per column
+    values[order, np.arange(cols)] = 0
+    return _fill(tensor, values, "sparse_")
+
+
+def _deprecated(new):
+    """torch's old spellings without the trailing underscore: they warn and call the new."""
+    old = new.__name__[:-1]
+
+    def alias(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = old
+    alias.__doc__ = f"Deprecated spelling of ``{new.__name__}``."
+    return alias
+
+
+for _new in (uniform_, normal_, constant_, eye_, dirac_, xavier_uniform_, xavier_normal_,
+             kaiming_uniform_, kaiming_normal_, orthogonal_, sparse_):
+    globals()[_new.__name__[:-1]] = _deprecated(_new)
+del _new
 
 
 # -- the seeds' initializers (Dense) -----------------------------------------------------

@@ -27,7 +27,7 @@ from ..optim.optimizer import zero_grads
 from ..tensor import Tensor, get_default_dtype
 from . import state
 from .casting import Casting
-from .hooks import ForwardHooks, call_with_hooks
+from .hooks import GLOBAL_HOOKS, ForwardHooks, call_with_hooks
 from .parameter import Buffer, Parameter
 from .state import IncompatibleKeys, StateDictError
 
@@ -173,6 +173,10 @@ class Module(ForwardHooks, Casting):
         """The descendant at the dotted path ``target`` (``""`` is this module)."""
         return state.get_submodule(self, target)
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target`` (``"layer1.0.conv1"``)."""
+        state.set_submodule(self, target, module, strict)
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (e.g. ``"0.weight"``)."""
         return state.get_member(self, target, "_parameters", "an nn.Parameter")
@@ -188,7 +192,7 @@ class Module(ForwardHooks, Casting):
         previous = flags.module
         flags.module = self  # graph nodes record the Module whose forward made them (viz)
         try:
-            if self._forward_hooks is None:
+            if self._forward_hooks is None and not GLOBAL_HOOKS:
                 return self.forward(*args, **kwargs)
             return call_with_hooks(self, args, kwargs)
         finally:

@@ -170,6 +170,40 @@ def get_submodule(module, target: str):
     return module
 
 
+def set_submodule(module, target: str, new, strict: bool) -> None:
+    """``Module.set_submodule``: put ``new`` at the dotted path ``target``, replacing the
+    Module there (or, unless ``strict``, adding it); as torch, refuses an empty path, a
+    ``new`` that is not a Module and a name held by something other than a Module."""
+    from .module import Module
+
+    if target == "":
+        raise ValueError("set_submodule: cannot set the submodule without a target name "
+                         "(target is '').")
+    if not isinstance(new, Module):
+        raise ValueError(f"set_submodule: `module` is not an nn.Module, found {type(new)}.")
+    path, _, name = target.rpartition(".")
+    parent = get_submodule(module, path)
+    if strict and not hasattr(parent, name):
+        raise AttributeError(f"{type(parent).__name__} has no attribute `{name}` (in "
+                             f"{target!r}); strict=True only replaces an existing submodule.")
+    if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+        raise AttributeError(f"`{name}` is not an nn.Module (in {target!r}).")
+    setattr(parent, name, new)
+
+
+def consume_prefix_in_state_dict_if_present(state_dict, prefix: str) -> None:
+    """``torch.nn.modules.utils.consume_prefix_in_state_dict_if_present``: strip ``prefix``
+    (``"module."`` of a DataParallel checkpoint) from the keys that start with it, in place."""
+    for key in list(state_dict):
+        if key.startswith(prefix):
+            state_dict[key[len(prefix):]] = state_dict.pop(key)
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        for key in list(metadata):
+            if key == prefix.rstrip(".") or key.startswith(prefix):
+                metadata[key[len(prefix):]] = metadata.pop(key)
+
+
 def get_member(module, target: str, registry: str, kind: str):
     """``Module.get_parameter``/``get_buffer``: the entry ``name`` of the submodule at the
     dotted path before it, or torch's AttributeError."""

@@ -17,7 +17,7 @@ from itertools import repeat
 
 from ... import nn as _nn  # the package being initialised: its public names are all bound
 from ...names import missing_name
-from .. import conv, instance_norm, layers, losses, pooling
+from .. import conv, hooks, instance_norm, layers, losses, pooling, state
 
 
 def _ntuple(n: int, name: str = "parse"):
@@ -78,7 +78,9 @@ _PUBLIC = {
 
 # The private bases programs subclass or test with isinstance, where tinygraph defines them.
 _PRIVATE = {
-    "module": {},
+    "module": {name: getattr(hooks, name) for name in (
+        "register_module_forward_pre_hook", "register_module_forward_hook",
+        "register_module_full_backward_pre_hook", "register_module_full_backward_hook")},
     "conv": {"_ConvNd": conv._ConvNd, "_ConvTransposeNd": conv._ConvTransposeNd},
     "batchnorm": {"_BatchNorm": layers._BatchNorm, "_NormBase": layers._NormBase},
     "instancenorm": {"_InstanceNorm": instance_norm._InstanceNorm,
@@ -87,7 +89,9 @@ _PRIVATE = {
     "loss": {"_Loss": losses._Loss, "_WeightedLoss": losses._WeightedLoss},
     "dropout": {"_DropoutNd": layers._DropoutNd},
     "utils": {"_single": _single, "_pair": _pair, "_triple": _triple,
-              "_quadruple": _quadruple, "_ntuple": _ntuple},
+              "_quadruple": _quadruple, "_ntuple": _ntuple,
+              "consume_prefix_in_state_dict_if_present":
+                  state.consume_prefix_in_state_dict_if_present},
 }
 
 __all__ = []
