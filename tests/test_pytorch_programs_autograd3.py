@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import tinygraph
-from tests.twins import randomize, same_run, weights
+from tests.twins import raises_as_torch, randomize, same_run, weights
 
 RNG = np.random.default_rng(77)
 X = RNG.standard_normal((16, 4))
@@ -222,3 +222,25 @@ def test_a_lookahead_wrapper_trains_the_same(torch):
 
 def test_a_custom_lr_scheduler_and_add_param_group_as_torch(torch):
     same_run(custom_schedule(tinygraph), custom_schedule(torch))
+
+
+def test_a_scheduler_refuses_a_group_added_without_its_base_lr_as_torch(torch):
+    raises_as_torch(torch, """
+class Constant(torch.optim.lr_scheduler.LRScheduler):
+    def get_lr(self):
+        return list(self.base_lrs)
+layer = torch.nn.Linear(2, 2)
+opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+sched = Constant(opt)
+opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 0.3})
+opt.step()
+sched.step()
+""")
+    raises_as_torch(torch, """
+layer = torch.nn.Linear(2, 2)
+opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5)
+opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 0.3})
+opt.step()
+sched.step()
+""")
