@@ -216,3 +216,28 @@ def test_functional_jacobian_and_hessian_penalties_as_torch(torch):
 
 def test_grad_mode_decorators_and_detect_anomaly_as_torch(torch):
     same_run(guarded_trainer(tinygraph), guarded_trainer(torch))
+
+
+def nonleaf_inputs(torch):
+    """backward(inputs=[h]) on a non-leaf h, with and without retain_grad(), then backward on
+    everything: the non-leaf's grad is stored once per run and kept from then on."""
+    out = []
+    for retain in (False, True):
+        x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+        h = x * 3
+        if retain:
+            h.retain_grad()
+        h.register_hook(lambda g: g * 2)
+        y = (h ** 2).sum()
+        y.backward(inputs=[h], retain_graph=True)
+        out += [h.grad.numpy().copy(), float(x.grad is None), float(h.retains_grad)]
+        y.backward(inputs=[h, x], retain_graph=True)
+        out += [h.grad.numpy().copy(), x.grad.numpy().copy()]
+        y.backward()
+        out += [h.grad.numpy().copy(), x.grad.numpy().copy()]
+    return out
+
+
+def test_backward_into_a_non_leaf_accumulates_once_as_torch(torch):
+    for mine, want in zip(nonleaf_inputs(tinygraph), nonleaf_inputs(torch), strict=True):
+        np.testing.assert_array_equal(mine, want)
