@@ -30,7 +30,7 @@ def newton_cg(torch):
         loss = torch.nn.functional.mse_loss(model(x), y)
         grads = torch.autograd.grad(loss, params, create_graph=True)
 
-        def hvp(vs):
+        def hvp(vs, grads=grads):
             hv = torch.autograd.grad(grads, params, grad_outputs=vs, retain_graph=True)
             return [h + 0.1 * v for h, v in zip(hv, vs)]
 
@@ -136,7 +136,7 @@ def lookahead_run(torch):
     x, y = torch.tensor(X), torch.tensor(Y)
     losses, lrs = [], []
     for step in range(8):
-        def closure():
+        def closure(opt=opt):
             opt.zero_grad()
             loss = torch.nn.functional.mse_loss(model(x), y)
             loss.backward()
