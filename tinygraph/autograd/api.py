@@ -170,10 +170,14 @@ def _backward_into(inputs, roots, seeds, retain_graph: bool, create_graph: bool)
     unique = list({id(t): t for t in targets}.values())
     nodes = [_node_of(t) for t in unique]
     capture = dict.fromkeys(nodes)
+    for t in unique:  # as PyTorch: a non-leaf among inputs retains its grad from now on
+        if t.grad_fn is not None:
+            t.retain_grad()
     run_backward(roots, seeds, retain_graph, create_graph, capture=capture)
     mode = modes.RecordedBackward() if create_graph else modes.ArrayBackward()
     for t, node in zip(unique, nodes):
-        if capture[node] is not None:
+        # a non-leaf's gradient was stored by its retain_grad hook during the run
+        if capture[node] is not None and t.grad_fn is None:
             mode.accumulate(t, capture[node])
 
 

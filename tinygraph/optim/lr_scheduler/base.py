@@ -105,6 +105,13 @@ class LRScheduler:
             self.last_epoch = epoch
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self.get_lr()
+        values = list(values)
+        if len(values) != len(self.optimizer.param_groups):
+            raise ValueError(
+                f"{type(self).__name__}.step(): get_lr() gave {len(values)} learning rates for "
+                f"{len(self.optimizer.param_groups)} parameter groups (as PyTorch, which zips "
+                "them strictly); after optimizer.add_param_group(), append the new group's "
+                "rate to scheduler.base_lrs too")
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = self._current()
