@@ -4,7 +4,6 @@ first access."""
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 from .. import factories
 from ..nn import functional as F
@@ -18,8 +17,8 @@ from .utils import (
     enumerate_values,
     lazy_property,
     logits_to_probs,
-    one_of,
     probs_to_logits,
+    set_probs_or_logits,
 )
 
 __all__ = ["Bernoulli"]
@@ -38,15 +37,7 @@ class Bernoulli(ExponentialFamily):
     _mean_carrier_measure = 0
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
-        batch_shape = Size() if isinstance(given, Number) else param.size()
+        batch_shape = set_probs_or_logits(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

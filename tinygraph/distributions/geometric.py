@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from numbers import Number
-
 from .. import random_factories
 from ..autograd import no_grad
 from ..factories import zeros_like
@@ -15,7 +13,7 @@ from ..tensor import Tensor
 from . import constraints
 from .binomial import _ProbsOrLogits
 from .distribution import Distribution
-from .utils import broadcast_all, one_of
+from .utils import broadcast_all, set_probs_or_logits
 
 __all__ = ["Geometric"]
 
@@ -30,15 +28,7 @@ class Geometric(_ProbsOrLogits):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
-        batch_shape = Size() if isinstance(given, Number) else param.size()
+        batch_shape = set_probs_or_logits(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None:  # beyond unit_interval: p > 0
             valid = self.probs > 0

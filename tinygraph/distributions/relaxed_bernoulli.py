@@ -3,8 +3,6 @@ relaxation of ``Bernoulli`` at a ``temperature``, ``sigmoid`` of a ``LogitRelaxe
 
 from __future__ import annotations
 
-from numbers import Number
-
 from .. import random_factories
 from ..size import Size
 from ..tensor import Tensor
@@ -13,7 +11,7 @@ from .binomial import _ProbsOrLogits
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
-from .utils import broadcast_all, clamp_probs, one_of
+from .utils import broadcast_all, clamp_probs, set_probs_or_logits
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
@@ -26,15 +24,7 @@ class LogitRelaxedBernoulli(_ProbsOrLogits):
     def __init__(self, temperature, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
         self.temperature = temperature
-        one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        self._param = param
-        batch_shape = Size() if isinstance(given, Number) else param.size()
+        batch_shape = set_probs_or_logits(self, probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

@@ -94,6 +94,18 @@ def one_of(probs, logits) -> None:
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
+def set_probs_or_logits(dist, probs, logits) -> Size:
+    """Store whichever of ``probs``/``logits`` was given (exactly one, broadcast to a tensor) on
+    ``dist`` (also as ``dist._param``); returns the batch shape it gives (``()`` for a number).
+    The other one is a lazy property of the distribution's class."""
+    one_of(probs, logits)
+    given = probs if probs is not None else logits
+    (param,) = broadcast_all(given)
+    setattr(dist, "probs" if probs is not None else "logits", param)
+    dist._param = param
+    return Size() if isinstance(given, Number) else param.size()
+
+
 def enumerate_values(values: Tensor, batch_shape, expand: bool) -> Tensor:
     """``values`` along dim 0, with a singleton (or, expanded, full) batch after it."""
     values = values.view((-1,) + (1,) * len(batch_shape))
