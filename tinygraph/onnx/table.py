@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd.function import _DelayedError
 from ..ops import arrange as ar
+from ..ops import clamp as clamp_ops
 from ..ops import copy as copy_ops
 from ..ops import elementwise as ew
 from ..ops import linalg
@@ -207,7 +208,7 @@ MAPPINGS = {
     ew.ReLU: elementwise("Relu"),
     ew.Sigmoid: elementwise("Sigmoid"),
     ew.Tanh: elementwise("Tanh"),
-    ew.Clip: clip,
+    clamp_ops.Clip: clip,
     ew.Cast: cast,
     linalg.MatMul: elementwise("MatMul"),
     # reductions and the softmax family

@@ -9,6 +9,7 @@ from . import (  # noqa: F401 - they declare the ops
     arrange,
     attention,
     binary_fns,
+    clamp,
     combinations,
     combine,
     compare,
