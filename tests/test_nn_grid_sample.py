@@ -190,7 +190,7 @@ def test_grid_sample_exports_to_onnx_in_float32(tmp_path, onnxruntime):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
-def test_grid_sample_export_refuses_float64_by_name(tmp_path):
+def test_grid_sample_export_refuses_float64_by_name(onnx, tmp_path):
     x, grid = _arrays(2)
     with pytest.raises(tg.onnx.ExportError, match="grid_sampler.*no float64 kernel"):
         tg.onnx.export(lambda a, g: F.grid_sample(a, g, align_corners=False),
